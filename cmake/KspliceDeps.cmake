@@ -1,0 +1,29 @@
+# Finds the libraries ksplice needs and names the Debian package that
+# provides each one that is missing.
+find_package(PkgConfig QUIET)
+
+function(ksplice_require_library var lib header package)
+  find_library(${var}_LIBRARY NAMES ${lib})
+  find_path(${var}_INCLUDE_DIR NAMES ${header})
+  if(NOT ${var}_LIBRARY OR NOT ${var}_INCLUDE_DIR)
+    message(FATAL_ERROR
+      "${lib} not found (${header}): install the Debian package '${package}' "
+      "(or run scripts/testbed setup, which installs everything)")
+  endif()
+  add_library(ksplice::${lib} UNKNOWN IMPORTED)
+  set_target_properties(ksplice::${lib} PROPERTIES
+    IMPORTED_LOCATION "${${var}_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${${var}_INCLUDE_DIR}")
+endfunction()
+
+ksplice_require_library(BFD bfd bfd.h binutils-dev)
+ksplice_require_library(OPCODES opcodes dis-asm.h binutils-dev)
+ksplice_require_library(ZLIB z zlib.h zlib1g-dev)
+
+if(NOT PKG_CONFIG_FOUND)
+  message(FATAL_ERROR "pkg-config not found: install the Debian package 'pkg-config'")
+endif()
+pkg_check_modules(CHECK IMPORTED_TARGET check)
+if(NOT CHECK_FOUND)
+  message(FATAL_ERROR "Check (unit test framework) not found: install the Debian package 'check'")
+endif()

@@ -1,0 +1,199 @@
+# Sourced by scripts/testbed: booting the profile's kernel under qemu.
+# shellcheck shell=bash
+#
+# The guest has three serial ports: ttyS0 is the kernel console (console.log),
+# ttyS1 carries the command's output (streamed to our stdout), ttyS2 carries the
+# command's exit status and then the whole dmesg. Both the console and the dmesg
+# are searched for kernel splats, so a WARNING printed below the console's
+# loglevel is still caught, and so is a panic that never reaches the dmesg dump.
+
+# What makes a guest run fail, whatever the command returned.
+readonly SPLAT_PATTERN='Oops|BUG:|kernel BUG at|WARNING:|general protection fault|soft lockup|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage'
+
+readonly GUEST_INIT='#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# Everything the kernel says from here on reaches the console.
+echo 8 >/proc/sys/kernel/printk
+stty -F /dev/ttyS1 raw -echo
+stty -F /dev/ttyS2 raw -echo
+export PATH=/ksplice/bin:/bin:/sbin HOME=/root
+cd /files
+sh /ksplice/cmd </dev/null >/dev/ttyS1 2>&1
+rc=$?
+echo "KSPLICE_EXIT $rc" >/dev/ttyS2
+dmesg >/dev/ttyS2
+sync
+poweroff -f
+'
+
+# Single-quotes each argument for a POSIX shell.
+shell_quote_args() {
+	local a out=""
+	for a in "$@"; do
+		out+="'${a//\'/\'\\\'\'}' "
+	done
+	printf '%s\n' "$out"
+}
+
+# Copies an executable and the shared libraries it needs into the initramfs.
+stage_executable() {
+	local exe=$1 root=$2 lib
+	cp "$exe" "$root/ksplice/bin/"
+	while read -r lib; do
+		[ -f "$lib" ] || continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done < <(ldd "$exe" 2>/dev/null | grep -o '/[^ ]*' | sort -u)
+}
+
+# kmod-helper for this profile, rebuilt only when its sources are newer.
+helper_module() {
+	local src="$REPO_DIR/kmod-helper" out="$BUILD_DIR/kmod/$PROFILE_KERNEL_RELEASE"
+	local ko="$out/kmod-helper.ko"
+	[ -d "$src" ] || return 0
+	if [ ! -f "$ko" ] || [ -n "$(find "$src" -newer "$ko" -type f -print -quit)" ]; then
+		cmd_kmod --out "$out" "$src" >&2
+	fi
+	echo "$ko"
+}
+
+build_initramfs() {
+	local root=$1 image=$2
+	shift 2
+	local files=("${GUEST_FILES[@]}")
+	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,root,files,etc,ksplice/bin,lib64}
+	cp /bin/busybox "$root/bin/busybox"
+	local applet
+	for applet in $(/bin/busybox --list); do
+		[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+	done
+	printf '%s' "$GUEST_INIT" >"$root/init"
+	chmod +x "$root/init"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+	shell_quote_args "$@" >"$root/ksplice/cmd"
+	local exe
+	if [ -d "$BUILD_DIR/bin" ]; then
+		for exe in "$BUILD_DIR"/bin/*; do
+			[ -f "$exe" ] && [ -x "$exe" ] && stage_executable "$exe" "$root"
+		done
+	fi
+	local ko
+	ko=$(helper_module)
+	[ -z "$ko" ] || cp "$ko" "$root/ksplice/kmod-helper.ko"
+	local f
+	for f in "${files[@]}"; do
+		[ -e "$f" ] || die "--file $f: no such file"
+		cp -r "$f" "$root/files/"
+	done
+	(cd "$root" && find . | cpio -o -H newc --quiet) >"$image"
+}
+
+# KVM only where a probe boot shows it works (on some hosts /dev/kvm exists
+# but is ~100x slower than TCG). The answer is kept per host boot.
+choose_accel() {
+	if [ -n "${KSPLICE_ACCEL:-}" ]; then
+		echo "$KSPLICE_ACCEL"
+		return
+	fi
+	if [ ! -w /dev/kvm ]; then
+		echo tcg
+		return
+	fi
+	local boot_id probe="$CACHE/kvm-probe"
+	boot_id=$(cat /proc/sys/kernel/random/boot_id)
+	if [ -f "$probe" ] && [ "$(head -1 "$probe")" = "$boot_id" ]; then
+		sed -n 2p "$probe"
+		return
+	fi
+	local t0=$SECONDS accel=tcg
+	if KSPLICE_ACCEL=kvm GUEST_QUIET=1 cmd_run_guest --timeout 12 -- true >/dev/null 2>&1 &&
+		[ $((SECONDS - t0)) -le 8 ]; then
+		accel=kvm
+	fi
+	mkdir -p "$CACHE"
+	printf '%s\n%s\n' "$boot_id" "$accel" >"$probe"
+	echo "$accel"
+}
+
+# Prints the console and dmesg lines that show a kernel problem; true if any.
+find_splats() {
+	local console=$1 dmesg=$2
+	grep -hE "$SPLAT_PATTERN" "$console" "$dmesg" 2>/dev/null | sort -u | grep .
+}
+
+cmd_run_guest() {
+	local smp=2 cpu=qemu64 timeout=300 mem=1024 append="" files=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--smp) smp=$2; shift 2 ;;
+		--cpu) cpu=$2; shift 2 ;;
+		--nokaslr) append+=" nokaslr"; shift ;;
+		--timeout) timeout=$2; shift 2 ;;
+		--mem) mem=$2; shift 2 ;;
+		--append) append+=" $2"; shift 2 ;;
+		--file) files+=("$2"); shift 2 ;;
+		--) shift; break ;;
+		*) usage_error "run-guest: unknown option '$1' (command goes after --)" ;;
+		esac
+	done
+	[ $# -ge 1 ] || usage_error "run-guest: missing command after --"
+	[[ "$smp" =~ ^[0-9]+$ && "$timeout" =~ ^[0-9]+$ && "$mem" =~ ^[0-9]+$ ]] ||
+		usage_error "run-guest: --smp, --timeout and --mem take numbers"
+	need_setup
+	local accel
+	accel=$(choose_accel)
+	local work
+	work=$(mktemp -d "${TMPDIR:-/tmp}/ksplice-guest.XXXXXX")
+	# shellcheck disable=SC2064
+	trap "rm -rf '$work'" RETURN
+	GUEST_FILES=("${files[@]}")
+	build_initramfs "$work/root" "$work/initramfs.cpio" "$@"
+	: >"$work/out"
+	: >"$work/status"
+	: >"$work/console.log"
+	local t0=$SECONDS
+	timeout --kill-after=5 "$timeout" qemu-system-x86_64 -nodefaults -nic none \
+		-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
+		-kernel "$VMLINUZ" -initrd "$work/initramfs.cpio" \
+		-append "console=ttyS0 quiet panic=-1$append" \
+		-display none -no-reboot -monitor none \
+		-serial "file:$work/console.log" -serial "file:$work/out" -serial "file:$work/status" \
+		</dev/null >"$work/qemu.log" 2>&1 &
+	local qemu=$!
+	tail -n +1 -F --pid="$qemu" "$work/out" 2>/dev/null &
+	local tailer=$!
+	local qemu_rc=0
+	wait "$qemu" || qemu_rc=$?
+	wait "$tailer" 2>/dev/null || true
+	local elapsed=$((SECONDS - t0))
+	local status_line rc
+	status_line=$(grep -a -m1 '^KSPLICE_EXIT ' "$work/status" || true)
+	sed '1,/^KSPLICE_EXIT /d' "$work/status" >"$work/dmesg"
+	local splats
+	if splats=$(find_splats "$work/console.log" "$work/dmesg"); then
+		echo "testbed: guest kernel reported a problem:" >&2
+		echo "$splats" | sed 's/^/  /' >&2
+		echo "testbed: full console log follows" >&2
+		sed 's/^/  console: /' "$work/console.log" | tail -n 80 >&2
+		return $EXIT_KERNEL_SPLAT
+	fi
+	if [ -z "$status_line" ]; then
+		if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+			echo "testbed: guest did not finish within $timeout s; last console lines:" >&2
+			tail -n 30 "$work/console.log" | sed 's/^/  console: /' >&2
+			return $EXIT_TIMEOUT
+		fi
+		echo "testbed: qemu exited ($qemu_rc) before the command finished:" >&2
+		tail -n 20 "$work/qemu.log" "$work/console.log" | sed 's/^/  /' >&2
+		return $EXIT_QEMU
+	fi
+	rc=${status_line#KSPLICE_EXIT }
+	[ -n "${GUEST_QUIET:-}" ] || note "guest ($PROFILE_KERNEL_RELEASE, $accel, -cpu $cpu, -smp $smp) finished in ${elapsed} s, exit $rc"
+	return "$rc"
+}

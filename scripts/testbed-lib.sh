@@ -1,0 +1,239 @@
+# Sourced by scripts/testbed: profiles, setup, env and kbuild of modules.
+# shellcheck shell=bash
+
+APT_PACKAGES=(
+	build-essential gcc-12 make binutils-dev check zlib1g-dev cmake pkg-config
+	qemu-system-x86 busybox-static kmod cpio flex bison bc libelf-dev dwarves
+	libssl-dev xz-utils rsync file ca-certificates
+)
+
+list_profiles() {
+	local f
+	for f in "$PROFILE_DIR"/*.profile; do
+		basename "$f" .profile
+	done
+}
+
+# Reads profiles/NAME.profile into PROFILE_* variables. The file is KEY=VALUE
+# lines (no quoting), parsed here rather than sourced so that a profile can
+# never run code.
+load_profile() {
+	local name=$1 key value line
+	[ -n "$name" ] || name=$(tr -d '[:space:]' <"$PROFILE_DIR/default")
+	PROFILE_FILE="$PROFILE_DIR/$name.profile"
+	[ -f "$PROFILE_FILE" ] || die "no kernel profile '$name' (have: $(list_profiles | tr '\n' ' '))"
+	PROFILE_NAME=$name
+	while IFS= read -r line || [ -n "$line" ]; do
+		case "$line" in '' | '#'*) continue ;; esac
+		key=${line%%=*}
+		value=${line#*=}
+		[[ "$key" =~ ^[A-Z][A-Z0-9_]*$ ]] || die "$PROFILE_FILE: bad line '$line'"
+		printf -v "PROFILE_$key" '%s' "$value"
+	done <"$PROFILE_FILE"
+	local required
+	for required in KERNEL_RELEASE PACKAGE_VERSION SOURCE_PACKAGE SOURCE_TARBALL \
+		KBUILD_PACKAGE HEADERS_COMMON CC; do
+		local var="PROFILE_$required"
+		[ -n "${!var:-}" ] || die "$PROFILE_FILE: $required is missing"
+	done
+	KDIR="$CACHE/$PROFILE_KERNEL_RELEASE"
+	DEB_DIR="$KDIR/debs"
+	ROOT_DIR="$KDIR/root"
+	SRC_TREE="$KDIR/linux-source"
+	HEADERS_DIR="$ROOT_DIR/usr/src/linux-headers-$PROFILE_KERNEL_RELEASE"
+	VMLINUZ="$ROOT_DIR/boot/vmlinuz-$PROFILE_KERNEL_RELEASE"
+	KALLSYMS="$KDIR/kallsyms"
+	MAKE_VARS=(
+		"CC=$PROFILE_CC"
+		"KERNELRELEASE=$PROFILE_KERNEL_RELEASE"
+	)
+	local v
+	for v in DISTRIBUTION_OFFICIAL_BUILD DISTRIBUTOR DISTRIBUTION_VERSION \
+		KBUILD_BUILD_USER KBUILD_BUILD_HOST KBUILD_BUILD_TIMESTAMP; do
+		local pv="PROFILE_$v"
+		[ -z "${!pv:-}" ] || MAKE_VARS+=("$v=${!pv}")
+	done
+}
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		die "need root to run: $*"
+	fi
+}
+
+install_packages() {
+	local missing=() p
+	for p in "${APT_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	note "installing packages: ${missing[*]}"
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
+}
+
+# apt-get download into DEB_DIR, skipping what is already there.
+download_debs() {
+	local want=("linux-image-$PROFILE_KERNEL_RELEASE=$PROFILE_PACKAGE_VERSION"
+		"linux-headers-$PROFILE_KERNEL_RELEASE=$PROFILE_PACKAGE_VERSION"
+		"$PROFILE_HEADERS_COMMON=$PROFILE_PACKAGE_VERSION"
+		"$PROFILE_SOURCE_PACKAGE=$PROFILE_PACKAGE_VERSION"
+		"$PROFILE_KBUILD_PACKAGE")
+	local get=() spec name
+	mkdir -p "$DEB_DIR"
+	for spec in "${want[@]}"; do
+		name=${spec%%=*}
+		compgen -G "$DEB_DIR/${name}_*.deb" >/dev/null || get+=("$spec")
+	done
+	[ ${#get[@]} -gt 0 ] || return 0
+	note "downloading ${get[*]}"
+	if ! (cd "$DEB_DIR" && apt-get download -q "${get[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2); then
+		# apt-get download needs fresh lists on a new machine.
+		as_root apt-get update -qq
+		(cd "$DEB_DIR" && apt-get download -q "${get[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
+	fi
+	for spec in "${want[@]}"; do
+		name=${spec%%=*}
+		compgen -G "$DEB_DIR/${name}_*.deb" >/dev/null || die "could not download $spec (is it still in the archive?)"
+	done
+}
+
+# The image, headers and kbuild packages unpacked side by side, so that the
+# headers' relative symlinks resolve. The headers' one-line Makefile names the
+# common headers by absolute path: point it into the cache instead.
+unpack_packages() {
+	[ -f "$ROOT_DIR/.done" ] && return 0
+	note "unpacking kernel image, headers and kbuild"
+	rm -rf "$ROOT_DIR"
+	mkdir -p "$ROOT_DIR"
+	local deb
+	for deb in "$DEB_DIR"/linux-image-*.deb "$DEB_DIR"/linux-headers-*.deb "$DEB_DIR"/"$PROFILE_KBUILD_PACKAGE"_*.deb; do
+		dpkg-deb -x "$deb" "$ROOT_DIR"
+	done
+	local common="$ROOT_DIR/usr/src/$PROFILE_HEADERS_COMMON"
+	[ -d "$common" ] || die "$common missing after unpacking"
+	echo "include $common/Makefile" >"$HEADERS_DIR/Makefile"
+	touch "$ROOT_DIR/.done"
+}
+
+unpack_source() {
+	[ -f "$SRC_TREE/.ksplice-unpacked" ] && return 0
+	note "unpacking kernel source (about 1.4 GB)"
+	local tmp="$KDIR/source.tmp"
+	rm -rf "$tmp" "$SRC_TREE"
+	mkdir -p "$tmp"
+	dpkg-deb --fsys-tarfile "$DEB_DIR/${PROFILE_SOURCE_PACKAGE}"_*.deb |
+		tar -x -C "$tmp" "./usr/src/$PROFILE_SOURCE_TARBALL"
+	mkdir -p "$tmp/tree"
+	tar -x -C "$tmp/tree" --strip-components=1 -f "$tmp/usr/src/$PROFILE_SOURCE_TARBALL"
+	mv "$tmp/tree" "$SRC_TREE"
+	rm -rf "$tmp"
+	touch "$SRC_TREE/.ksplice-unpacked"
+}
+
+kmake() {
+	make -s -C "$SRC_TREE" "${MAKE_VARS[@]}" "$@"
+}
+
+# Debian's .config (from the headers: /boot/config-* lacks 4 lines) and
+# Debian's make variables make this tree compile objects byte-identical to the
+# shipped kernel (shared/TESTBED.md). The variables are also written to
+# .ksplice-make-vars, where ksplice-create finds them.
+prepare_source() {
+	local stamp="$SRC_TREE/.ksplice-prepared"
+	if [ -f "$stamp" ] && cmp -s "$stamp" <(printf '%s\n' "${MAKE_VARS[@]}"); then
+		return 0
+	fi
+	note "preparing kernel source (config, make prepare)"
+	cp "$HEADERS_DIR/.config" "$SRC_TREE/.config"
+	kmake olddefconfig >/dev/null
+	cmp -s "$HEADERS_DIR/.config" "$SRC_TREE/.config" ||
+		note "warning: olddefconfig changed Debian's .config (missing build tools?)"
+	kmake -j"$(nproc)" prepare
+	printf '%s\n' "${MAKE_VARS[@]}" >"$SRC_TREE/.ksplice-make-vars"
+	local release
+	# UTS_RELEASE follows KERNELRELEASE; include/config/kernel.release does not.
+	release=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$SRC_TREE/include/generated/utsrelease.h")
+	[ "$release" = "$PROFILE_KERNEL_RELEASE" ] || die "prepared tree says release '$release', expected $PROFILE_KERNEL_RELEASE"
+	printf '%s\n' "${MAKE_VARS[@]}" >"$stamp"
+}
+
+cmd_setup() {
+	local t0=$SECONDS
+	[ $# -eq 0 ] || usage_error "setup takes no arguments"
+	install_packages
+	mkdir -p "$KDIR"
+	download_debs
+	unpack_packages
+	unpack_source
+	prepare_source
+	note "setup of $PROFILE_KERNEL_RELEASE done in $((SECONDS - t0)) s (cache: $KDIR)"
+}
+
+cmd_env() {
+	[ $# -eq 0 ] || usage_error "env takes no arguments"
+	local kallsyms=$KALLSYMS
+	printf 'KSPLICE_KERNEL=%q\n' "$PROFILE_NAME"
+	printf 'KSPLICE_KERNEL_RELEASE=%q\n' "$PROFILE_KERNEL_RELEASE"
+	printf 'KSPLICE_PROFILE=%q\n' "$PROFILE_FILE"
+	printf 'KSPLICE_CACHE=%q\n' "$CACHE"
+	printf 'KSPLICE_SRC=%q\n' "$SRC_TREE"
+	printf 'KSPLICE_HEADERS=%q\n' "$HEADERS_DIR"
+	printf 'KSPLICE_VMLINUZ=%q\n' "$VMLINUZ"
+	printf 'KSPLICE_KALLSYMS=%q\n' "$kallsyms"
+	printf 'KSPLICE_MAKE_VARS=%q\n' "${MAKE_VARS[*]}"
+	printf 'KSPLICE_READY=%q\n' "$([ -f "$SRC_TREE/.ksplice-prepared" ] && [ -f "$ROOT_DIR/.done" ] && echo yes || echo no)"
+}
+
+need_setup() {
+	[ -f "$ROOT_DIR/.done" ] || die "kernel $PROFILE_KERNEL_RELEASE is not set up: run scripts/testbed --kernel $PROFILE_NAME setup"
+}
+
+# kmod --out DIR SRCDIR...: build each kbuild module directory against the
+# profile's headers. Kbuild builds external modules in their source directory,
+# so each one is mirrored into DIR/NAME first (mtimes kept, so make stays
+# incremental) and its .ko files end up in DIR.
+cmd_kmod() {
+	local out=""
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--out) out=$2; shift 2 ;;
+		--) shift; break ;;
+		-*) usage_error "kmod: unknown option $1" ;;
+		*) break ;;
+		esac
+	done
+	[ -n "$out" ] && [ $# -ge 1 ] || usage_error "usage: testbed kmod --out DIR SRCDIR..."
+	need_setup
+	mkdir -p "$out"
+	local src name
+	for src in "$@"; do
+		src=$(cd "$src" && pwd)
+		name=$(basename "$src")
+		mkdir -p "$out/$name"
+		rsync -a --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' "$src/" "$out/$name/"
+		make -s -C "$HEADERS_DIR" "CC=$PROFILE_CC" M="$out/$name" modules >&2 ||
+			die "kbuild failed for $src against $PROFILE_KERNEL_RELEASE"
+		cp "$out/$name"/*.ko "$out/"
+	done
+}
+
+cmd_kallsyms() {
+	[ $# -eq 0 ] || usage_error "kallsyms takes no arguments"
+	need_setup
+	local tmp="$KALLSYMS.tmp"
+	cmd_run_guest --nokaslr --timeout 300 -- cat /proc/kallsyms >"$tmp"
+	local n
+	n=$(wc -l <"$tmp")
+	[ "$n" -gt 10000 ] || die "kallsyms dump has only $n lines"
+	mv "$tmp" "$KALLSYMS"
+	note "saved $n symbols to $KALLSYMS"
+}
+
+# shellcheck source=testbed-guest.sh
+. "$TESTBED_DIR/testbed-guest.sh"

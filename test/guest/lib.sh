@@ -1,0 +1,24 @@
+# Sourced by the guest tests: run scripts/testbed and check what it says.
+# shellcheck shell=bash
+set -euo pipefail
+SRC_DIR=${KSPLICE_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+TESTBED="$SRC_DIR/scripts/testbed"
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ksplice-test.XXXXXX")
+trap 'rm -rf "$TEST_TMP"' EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+expect_eq() {
+	local what=$1 got=$2 want=$3
+	[ "$got" = "$want" ] || fail "$what: got '$got', want '$want'"
+	echo "ok: $what = '$want'"
+}
+
+# Builds test-only kernel modules (test/modules/NAME) for the current profile.
+build_test_module() {
+	"$TESTBED" kmod --out "$TEST_TMP/modules" "$SRC_DIR/test/modules/$1" >/dev/null
+	echo "$TEST_TMP/modules/$1.ko"
+}
