@@ -10,7 +10,6 @@ struct ksp_error {
 
 /* Sets the message (printf-style) and returns -1, so callers can
  * `return ksp_fail(err, ...)`. err may be NULL. */
-int ksp_fail(struct ksp_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int ksp_fail(struct ksp_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

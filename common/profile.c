@@ -7,8 +7,13 @@
 #include <string.h>
 
 static const char *const required_keys[] = {
-	"KERNEL_RELEASE", "PACKAGE_VERSION", "SOURCE_PACKAGE", "SOURCE_TARBALL",
-	"KBUILD_PACKAGE", "HEADERS_COMMON",  "CC",
+	"KERNEL_RELEASE",
+	"PACKAGE_VERSION",
+	"SOURCE_PACKAGE",
+	"SOURCE_TARBALL",
+	"KBUILD_PACKAGE",
+	"HEADERS_COMMON",
+	"CC",
 };
 
 /* Make variables in the order Debian's build passes them; KERNELRELEASE comes

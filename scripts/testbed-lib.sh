@@ -208,7 +208,7 @@ cmd_kmod() {
 		*) break ;;
 		esac
 	done
-	[ -n "$out" ] && [ $# -ge 1 ] || usage_error "usage: testbed kmod --out DIR SRCDIR..."
+	if [ -z "$out" ] || [ $# -lt 1 ]; then usage_error "usage: testbed kmod --out DIR SRCDIR..."; fi
 	need_setup
 	mkdir -p "$out"
 	local src name

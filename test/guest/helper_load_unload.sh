@@ -5,7 +5,7 @@ want=$(sed -n 's/^#define KSPLICE_HELPER_VERSION "\(.*\)"$/\1/p' "$SRC_DIR/kmod-
 out=$("$TESTBED" run-guest -- sh -c '
 	insmod /ksplice/kmod-helper.ko || exit 10
 	cat /sys/kernel/ksplice/version || exit 11
-	echo x > /sys/kernel/ksplice/version 2>/dev/null && exit 12
+	(echo x >/sys/kernel/ksplice/version) 2>/dev/null && exit 12
 	rmmod kmod_helper || exit 13
 	[ -e /sys/kernel/ksplice ] && exit 14
 	insmod /ksplice/kmod-helper.ko && rmmod kmod_helper || exit 15
