@@ -19,6 +19,8 @@ endfunction()
 ksplice_require_library(BFD bfd bfd.h binutils-dev)
 ksplice_require_library(OPCODES opcodes dis-asm.h binutils-dev)
 ksplice_require_library(ZLIB z zlib.h zlib1g-dev)
+# SHA-256 of update file members.
+ksplice_require_library(CRYPTO crypto openssl/evp.h libssl-dev)
 
 if(NOT PKG_CONFIG_FOUND)
   message(FATAL_ERROR "pkg-config not found: install the Debian package 'pkg-config'")
