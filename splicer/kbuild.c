@@ -1,0 +1,299 @@
+#include "kbuild.h"
+#include "run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PREPARE_HINT                                                                               \
+	"prepare it with: cp CONFIG .config && make olddefconfig && make prepare "                 \
+	"(with the distribution's make variables; see scripts/testbed setup)"
+
+static char *read_small_file(const char *dir, const char *rel)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *text = NULL;
+	size_t size = 0;
+	ssize_t n = getdelim(&text, &size, '\0', f);
+	fclose(f);
+	if (n < 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* The quoted value of the line that starts with prefix, e.g.
+ * CONFIG_CC_VERSION_TEXT="gcc-12 ..." or #define UTS_RELEASE "6.1.0-...". */
+static char *quoted_value(const char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	for (const char *line = text; line && *line;) {
+		if (strncmp(line, prefix, n) == 0) {
+			const char *open = strchr(line + n, '"');
+			const char *close = open ? strchr(open + 1, '"') : NULL;
+			return close ? strndup(open + 1, (size_t)(close - open - 1)) : NULL;
+		}
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	return NULL;
+}
+
+static int file_exists(const char *dir, const char *rel)
+{
+	char path[4096];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return stat(path, &st) == 0;
+}
+
+static char **split_lines(const char *text)
+{
+	size_t n = 0, cap = 8;
+	char **v = calloc(cap, sizeof(*v));
+	for (const char *p = text; v && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len && p[0] != '#') {
+			if (n + 2 > cap) {
+				char **nv = realloc(v, (cap *= 2) * sizeof(*v));
+				if (!nv)
+					break;
+				v = nv;
+			}
+			v[n++] = strndup(p, len);
+			v[n] = NULL;
+		}
+		p += len + (nl ? 1 : 0);
+	}
+	return v;
+}
+
+static int tree_fail(struct ksp_tree *t, struct ksp_error *err, const char *what)
+{
+	ksp_fail(err, "%s: %s; %s", t->path, what, PREPARE_HINT);
+	ksp_tree_close(t);
+	return -1;
+}
+
+int ksp_tree_open(const char *path, struct ksp_tree *t, struct ksp_error *err)
+{
+	memset(t, 0, sizeof(*t));
+	t->path = realpath(path, NULL);
+	if (!t->path)
+		return ksp_fail(err, "%s: %s", path, strerror(errno));
+	if (!file_exists(t->path, "Makefile") || !file_exists(t->path, "scripts/Makefile.build"))
+		return tree_fail(t, err,
+				 "not a kernel source tree (no Makefile, scripts/Makefile.build)");
+	char *config = read_small_file(t->path, ".config");
+	if (!config)
+		return tree_fail(t, err, "not configured (no .config)");
+	t->cc_version_text = quoted_value(config, "CONFIG_CC_VERSION_TEXT=");
+	free(config);
+	if (!t->cc_version_text)
+		return tree_fail(t, err, ".config lacks CONFIG_CC_VERSION_TEXT");
+	if (!file_exists(t->path, "include/config/auto.conf") ||
+	    !file_exists(t->path, "include/generated/autoconf.h") ||
+	    !file_exists(t->path, "scripts/basic/fixdep"))
+		return tree_fail(t, err, "configured but not prepared (no include/generated)");
+	char *uts = read_small_file(t->path, "include/generated/utsrelease.h");
+	t->release = uts ? quoted_value(uts, "#define UTS_RELEASE ") : NULL;
+	free(uts);
+	if (!t->release)
+		return tree_fail(t, err,
+				 "kernel release unknown (no include/generated/utsrelease.h)");
+	char *vars = read_small_file(t->path, ".ksplice-make-vars");
+	t->make_vars = split_lines(vars ? vars : "");
+	free(vars);
+	if (!t->make_vars)
+		return tree_fail(t, err, "out of memory");
+	for (char **v = t->make_vars; *v; v++)
+		if (strncmp(*v, "CC=", 3) == 0)
+			t->compiler = strdup(*v + 3);
+	if (!t->compiler)
+		t->compiler = strdup("gcc");
+	return 0;
+}
+
+void ksp_tree_close(struct ksp_tree *t)
+{
+	if (t->make_vars)
+		for (char **v = t->make_vars; *v; v++)
+			free(*v);
+	free(t->make_vars);
+	free(t->path);
+	free(t->release);
+	free(t->cc_version_text);
+	free(t->compiler);
+	memset(t, 0, sizeof(*t));
+}
+
+int ksp_tree_compiler_matches(const struct ksp_tree *t, char *found, size_t len,
+			      struct ksp_error *err)
+{
+	const char *argv[] = {t->compiler, "--version", NULL};
+	char out[4096];
+	int status = ksp_run_capture(argv, NULL, out, sizeof(out));
+	if (status != 0)
+		return ksp_fail(err, "cannot run the kernel's compiler '%s' (install it)",
+				t->compiler);
+	out[strcspn(out, "\n")] = '\0';
+	snprintf(found, len, "%s", out);
+	return strcmp(out, t->cc_version_text) == 0;
+}
+
+/* Make arguments that evaluate DIR's Makefile the way kbuild does and print
+ * what it builds. */
+static const char *const print_rule =
+	"ksplice-print:\n"
+	"\t@echo 'builtin:' $(real-obj-y) $(lib-y) $(subdir-builtin)\n"
+	"\t@echo 'module:' $(real-obj-m) $(subdir-modorder)\n";
+
+static int evaluate_dir(const struct ksp_tree *t, const char *dir, const char *rules, char *out,
+			size_t len)
+{
+	char src[4200], obj[4200];
+	snprintf(src, sizeof(src), "src=%s", dir);
+	snprintf(obj, sizeof(obj), "obj=%s", dir);
+	const char *argv[] = {"make",
+			      "-s",
+			      "--no-print-directory",
+			      "-C",
+			      t->path,
+			      "srctree=.",
+			      "objtree=.",
+			      src,
+			      obj,
+			      "need-builtin=1",
+			      "need-modorder=1",
+			      "-f",
+			      "scripts/Makefile.build",
+			      "-f",
+			      rules,
+			      "ksplice-print",
+			      NULL};
+	return ksp_run_capture(argv, NULL, out, len);
+}
+
+/* Is word a whole space-separated word of the line starting with label? */
+static int listed(const char *out, const char *label, const char *word)
+{
+	const char *line = strstr(out, label);
+	if (!line)
+		return 0;
+	const char *end = strchr(line, '\n');
+	size_t n = strlen(word);
+	for (const char *p = line; (p = strstr(p, word)) && (!end || p < end); p += n)
+		if (p[-1] == ' ' && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+static int write_rules(char *path, size_t len)
+{
+	snprintf(path, len, "%s/ksplice-print.XXXXXX.mk",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	int fd = mkstemps(path, 3);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, print_rule, strlen(print_rule));
+	close(fd);
+	return n == (ssize_t)strlen(print_rule) ? 0 : -1;
+}
+
+/* Walks from the object's directory up: the object must be listed in its
+ * directory's Makefile, and each directory (as DIR/built-in.a) in its
+ * parent's, up to a top-level directory (listed by the top Makefile) or
+ * arch/x86 (listed by the arch Makefile). */
+static int classify_walk(const struct ksp_tree *t, const char *object, const char *rules,
+			 enum ksp_obj_kind *kind, struct ksp_error *err)
+{
+	char item[4096], dir[4096], out[1 << 16];
+	snprintf(item, sizeof(item), "%s", object);
+	snprintf(dir, sizeof(dir), "%s", object);
+	char *slash = strrchr(dir, '/');
+	if (!slash) {
+		*kind = KSP_OBJ_NOT_BUILT; /* no sources at the top of the tree */
+		return 0;
+	}
+	*slash = '\0';
+	for (;;) {
+		if (evaluate_dir(t, dir, rules, out, sizeof(out)) != 0)
+			return ksp_fail(err, "%s/%s: kbuild could not evaluate its Makefile",
+					t->path, dir);
+		if (listed(out, "module:", item)) {
+			*kind = KSP_OBJ_MODULE;
+			return 0;
+		}
+		if (!listed(out, "builtin:", item)) {
+			*kind = KSP_OBJ_NOT_BUILT;
+			return 0;
+		}
+		slash = strrchr(dir, '/');
+		if (!slash || strcmp(dir, "arch/x86") == 0) {
+			*kind = KSP_OBJ_BUILTIN;
+			return 0;
+		}
+		if ((size_t)snprintf(item, sizeof(item), "%.4000s/built-in.a", dir) >= sizeof(item))
+			return ksp_fail(err, "%s: path too long", object);
+		*slash = '\0';
+	}
+}
+
+int ksp_tree_classify(const struct ksp_tree *t, const char *source, char *object, size_t len,
+		      enum ksp_obj_kind *kind, struct ksp_error *err)
+{
+	size_t n = strlen(source);
+	if (n < 3 || (strcmp(source + n - 2, ".c") != 0 && strcmp(source + n - 2, ".S") != 0))
+		return ksp_fail(err, "%s: not a C or assembly source file", source);
+	if (n + 1 > len)
+		return ksp_fail(err, "%s: path too long", source);
+	memcpy(object, source, n + 1);
+	object[n - 1] = 'o';
+	char rules[4096];
+	if (write_rules(rules, sizeof(rules)))
+		return ksp_fail(err, "cannot write a temporary makefile: %s", strerror(errno));
+	int rc = classify_walk(t, object, rules, kind, err);
+	unlink(rules);
+	return rc;
+}
+
+int ksp_tree_build(const struct ksp_tree *t, const char *const *objects, size_t n, int jobs,
+		   const char *log_path, struct ksp_error *err)
+{
+	size_t nvars = 0;
+	while (t->make_vars[nvars])
+		nvars++;
+	const char **argv = calloc(nvars + n + 8, sizeof(*argv));
+	if (!argv)
+		return ksp_fail(err, "out of memory");
+	char jflag[32];
+	snprintf(jflag, sizeof(jflag), "-j%d", jobs > 0 ? jobs : 1);
+	size_t a = 0;
+	argv[a++] = "make";
+	argv[a++] = "-C";
+	argv[a++] = t->path;
+	argv[a++] = jflag;
+	for (size_t i = 0; i < nvars; i++)
+		argv[a++] = t->make_vars[i];
+	argv[a++] = "KBUILD_NOCMDDEP=1";
+	argv[a++] = "KCFLAGS=-ffunction-sections -fdata-sections";
+	for (size_t i = 0; i < n; i++)
+		argv[a++] = objects[i];
+	argv[a] = NULL;
+	int status = ksp_run_logged(argv, log_path);
+	free(argv);
+	if (status == 0)
+		return 0;
+	char first[512];
+	ksp_first_error_line(log_path, first, sizeof(first));
+	return ksp_fail(err, "kbuild failed in %s (%s; full log: %s)", t->path, first, log_path);
+}

@@ -1,0 +1,59 @@
+/*
+ * The target kernel's source tree, as ksplice-create uses it: checking that it
+ * is configured and prepared, finding which object a source file builds and
+ * whether that object is built into vmlinux, and building objects through
+ * kbuild with -ffunction-sections -fdata-sections.
+ *
+ * Objects are built in place with the kernel's own rules (so __FILE__, objtool
+ * tables and flags are exactly those of the real build) with
+ * KCFLAGS="-ffunction-sections -fdata-sections" and KBUILD_NOCMDDEP=1: the
+ * latter keeps kbuild from rebuilding prepared files (bounds.s,
+ * asm-offsets.s) merely because KCFLAGS differs from the prepare run. What
+ * the build writes into the tree is put back by the caller (tree_guard.h).
+ */
+#ifndef KSPLICE_KBUILD_H
+#define KSPLICE_KBUILD_H
+
+#include "error.h"
+
+#include <stddef.h>
+
+struct ksp_tree {
+	char *path;	       /* absolute path of the source tree */
+	char *release;	       /* UTS_RELEASE of the prepared tree */
+	char *cc_version_text; /* CONFIG_CC_VERSION_TEXT */
+	char *compiler;	       /* CC from the make variables, default "gcc" */
+	char **make_vars;      /* from .ksplice-make-vars, NULL-terminated */
+};
+
+/* Checks that path is a configured and prepared kernel tree; on failure the
+ * message says what is missing and how to prepare the tree. */
+int ksp_tree_open(const char *path, struct ksp_tree *tree, struct ksp_error *err);
+
+void ksp_tree_close(struct ksp_tree *tree);
+
+/* Compares this machine's compiler (first line of `CC --version`) with the
+ * kernel's CONFIG_CC_VERSION_TEXT. Returns 1 if equal, 0 if not, -1 if the
+ * compiler cannot be run; found receives what the compiler said. */
+int ksp_tree_compiler_matches(const struct ksp_tree *tree, char *found, size_t len,
+			      struct ksp_error *err);
+
+enum ksp_obj_kind {
+	KSP_OBJ_BUILTIN,   /* linked into vmlinux */
+	KSP_OBJ_MODULE,	   /* built as (part of) a loadable module */
+	KSP_OBJ_NOT_BUILT, /* not built for this configuration */
+};
+
+/* For a source file (relative to the tree, e.g. "fs/proc/cmdline.c") gives
+ * its object ("fs/proc/cmdline.o") and how this configuration builds it, by
+ * asking kbuild itself to evaluate the directory's Makefile and those of its
+ * parents. */
+int ksp_tree_classify(const struct ksp_tree *tree, const char *source, char *object, size_t len,
+		      enum ksp_obj_kind *kind, struct ksp_error *err);
+
+/* Builds the given objects (relative paths) with function and data sections.
+ * make's output goes to log_path. -1 with the first error line on failure. */
+int ksp_tree_build(const struct ksp_tree *tree, const char *const *objects, size_t n, int jobs,
+		   const char *log_path, struct ksp_error *err);
+
+#endif
