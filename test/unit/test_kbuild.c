@@ -192,11 +192,22 @@ START_TEST(build_failure_names_the_error)
 	int fd = mkstemp(log);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
+	char work[] = "/tmp/ksplice-guard-test.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(work));
+	struct ksp_guard g;
+	ck_assert_int_eq(ksp_guard_init(&g, src, work, &err), 0);
+	ck_assert_int_eq(ksp_guard_protect(&g, ".missing-syscalls.d", &err), 0);
 	const char *objects[] = {"fs/proc/no_such_file.o"};
 	ck_assert_int_eq(ksp_tree_build(&t, objects, 1, 1, log, &err), -1);
 	ck_assert_msg(strstr(err.msg, "kbuild failed") && strstr(err.msg, "no_such_file"), "%s",
 		      err.msg);
+	struct ksp_error restore_err;
+	ck_assert_int_eq(ksp_guard_restore(&g, &restore_err), 0);
+	ksp_guard_free(&g);
 	unlink(log);
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", work);
+	ck_assert_int_eq(system(cmd), 0);
 	ksp_tree_close(&t);
 }
 END_TEST
