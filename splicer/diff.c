@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct line_reader {
 	const char *text, *end;
@@ -183,6 +184,7 @@ static int parse_file(struct line_reader *r, struct ksp_diff *d, struct ksp_erro
 	if (has_git_prefix(f->old_path, 'a') && has_git_prefix(f->new_path, 'b')) {
 		strip_prefix(f->old_path);
 		strip_prefix(f->new_path);
+		d->strip = 1;
 	}
 	const char *path = ksp_file_diff_path(f);
 	while (peek_starts_with(r, "@@ ")) {
@@ -297,6 +299,60 @@ int ksp_diff_load(const char *path, struct ksp_diff *d, struct ksp_error *err)
 	int rc = ksp_diff_parse(buf ? buf : "", size, path, d, err);
 	free(buf);
 	return rc;
+}
+
+/* path without its first n components, or NULL if it has too few. */
+static const char *skip_components(const char *path, int n)
+{
+	for (; n > 0 && path; n--) {
+		path = strchr(path, '/');
+		path = path ? path + 1 : NULL;
+	}
+	return path;
+}
+
+static int all_exist(const struct ksp_diff *d, const char *root, int extra, size_t *missing)
+{
+	for (size_t i = 0; i < d->nfiles; i++) {
+		if (!d->files[i].old_path)
+			continue; /* created by the patch */
+		const char *rel = skip_components(d->files[i].old_path, extra);
+		char path[4096];
+		if (!rel || snprintf(path, sizeof(path), "%s/%s", root, rel) >= (int)sizeof(path) ||
+		    access(path, F_OK) != 0) {
+			*missing = i;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void strip_components(char *path, int n)
+{
+	if (!path)
+		return;
+	const char *rest = skip_components(path, n);
+	if (rest)
+		memmove(path, rest, strlen(rest) + 1);
+}
+
+int ksp_diff_resolve_paths(struct ksp_diff *d, const char *root, struct ksp_error *err)
+{
+	size_t missing = 0, first_missing = 0;
+	for (int extra = 0; extra <= 3; extra++) {
+		if (all_exist(d, root, extra, &missing)) {
+			for (size_t i = 0; i < d->nfiles; i++) {
+				strip_components(d->files[i].old_path, extra);
+				strip_components(d->files[i].new_path, extra);
+			}
+			d->strip += extra;
+			return 0;
+		}
+		if (extra == 0)
+			first_missing = missing;
+	}
+	return ksp_fail(err, "%s: not found in %s (is it the right tree?)",
+			ksp_file_diff_path(&d->files[first_missing]), root);
 }
 
 const char *ksp_file_diff_path(const struct ksp_file_diff *f)

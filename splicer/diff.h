@@ -33,6 +33,7 @@ struct ksp_diff {
 	struct ksp_file_diff *files;
 	size_t nfiles;
 	char *description; /* first non-empty line (the Subject of a mail) */
+	int strip;	   /* leading path components removed, as patch -pN */
 };
 
 /* Parses a diff; origin names it in error messages ("fix.patch:12: ...").
@@ -42,6 +43,11 @@ int ksp_diff_parse(const char *text, size_t len, const char *origin, struct ksp_
 
 /* Reads and parses a diff file. */
 int ksp_diff_load(const char *path, struct ksp_diff *diff, struct ksp_error *err);
+
+/* Makes every path relative to the tree at root: removes further leading
+ * components (updating strip) until each file the diff modifies or deletes
+ * exists there. -1, naming the first file, if no strip level fits. */
+int ksp_diff_resolve_paths(struct ksp_diff *diff, const char *root, struct ksp_error *err);
 
 /* The path a file diff touches in the tree (new path, or old for a deletion). */
 const char *ksp_file_diff_path(const struct ksp_file_diff *f);
