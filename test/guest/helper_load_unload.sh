@@ -1,7 +1,7 @@
 # helper.load_unload: kmod-helper loads, publishes its version in
 # /sys/kernel/ksplice/, and unloads cleanly.
 . "$(dirname "$0")/lib.sh"
-want=$(sed -n 's/^#define KSPLICE_HELPER_VERSION "\(.*\)"$/\1/p' "$SRC_DIR/kmod-helper/helper_main.c")
+want=$(sed -n 's/^#define KSPLICE_HELPER_VERSION "\(.*\)"$/\1/p' "$SRC_DIR/kmod-helper/helper.h")
 out=$("$TESTBED" run-guest -- sh -c '
 	insmod /ksplice/kmod-helper.ko || exit 10
 	cat /sys/kernel/ksplice/version || exit 11

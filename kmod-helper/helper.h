@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* kmod-helper internals, shared by its source files. */
+#ifndef KSPLICE_HELPER_H
+#define KSPLICE_HELPER_H
+
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/stacktrace.h>
+#include <linux/stop_machine.h>
+#include "ksplice_update.h"
+
+#define KSPLICE_HELPER_VERSION "0.2.0"
+#define KSPLICE_DETAIL_LEN 200
+#define KSPLICE_MAX_CONFLICTS 32
+
+/* Kernel functions and data that are not exported, found through kallsyms. */
+struct ksplice_ksyms {
+	unsigned long (*kallsyms_lookup_name)(const char *name);
+	int (*kallsyms_lookup_size_offset)(unsigned long addr,
+					   unsigned long *size,
+					   unsigned long *offset);
+	int (*core_kernel_text)(unsigned long addr);
+	struct module *(*module_text_address)(unsigned long addr);
+	int (*stop_machine_cpuslocked)(cpu_stop_fn_t fn, void *data,
+				       const struct cpumask *cpus);
+	void *(*text_poke_kgdb)(void *addr, const void *opcode, size_t len);
+	struct mutex *text_mutex;
+	int (*save_tsk_reliable)(struct task_struct *tsk, unsigned long *store,
+				 unsigned int size);
+	struct task_struct *(*idle_task)(int cpu);
+	int (*task_call_func)(struct task_struct *p,
+			      int (*func)(struct task_struct *, void *),
+			      void *arg);
+	int (*ftrace_text_reserved)(const void *start, const void *end);
+	int (*jump_label_text_reserved)(void *start, void *end);
+	int (*static_call_text_reserved)(void *start, void *end);
+	int (*alternatives_text_reserved)(void *start, void *end);
+	void (*jump_label_lock)(void);
+	void (*jump_label_unlock)(void);
+	void (*put_task_stack)(struct task_struct *tsk);
+};
+
+extern struct ksplice_ksyms ksplice_ksyms;
+int ksplice_find_ksyms(void);
+
+enum ksplice_stage { KSPLICE_PREPARED, KSPLICE_APPLIED, KSPLICE_REVERSED };
+
+struct ksplice_state;
+
+/* What the helper learned about one patch when it last applied it. */
+struct ksplice_site {
+	unsigned long func;		/* the code patched (old or followed) */
+	unsigned long site;		/* func + jump_offset */
+	unsigned long new_size;
+	struct module *pinned;		/* module holding func, if any */
+	struct ksplice_state *dep;	/* update owning func, if stacked */
+	u8 saved[KSPLICE_JUMP_LEN];	/* original bytes */
+	u8 trampoline[KSPLICE_JUMP_LEN];
+};
+
+struct ksplice_conflict {
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	unsigned long addr;
+};
+
+/* One registered update: /sys/kernel/ksplice/<id>/. */
+struct ksplice_state {
+	struct kobject kobj;
+	struct list_head list;
+	char id[KSPLICE_ID_MAX + 1];
+	const struct ksplice_update *update;
+	struct module *owner;
+	unsigned int nr_patches;
+	struct ksplice_patch *plan;	/* the helper's own copy */
+	struct ksplice_site *sites;
+	enum ksplice_stage stage;
+	enum ksplice_abort_cause cause;
+	char detail[KSPLICE_DETAIL_LEN];
+	struct ksplice_conflict conflicts[KSPLICE_MAX_CONFLICTS];
+	unsigned int nr_conflicts;	/* may exceed KSPLICE_MAX_CONFLICTS */
+	u64 pause_ns;
+	bool unregistered;
+};
+
+/* registry.c: every registered update, under ksplice_mutex. */
+extern struct mutex ksplice_mutex;
+extern struct list_head ksplice_updates;
+struct ksplice_state *ksplice_find_follower(const struct ksplice_state *self,
+					   unsigned long func,
+					   unsigned int *index);
+struct ksplice_state *ksplice_update_owning(struct module *mod);
+bool ksplice_has_dependents(const struct ksplice_state *state);
+
+/* sysfs.c */
+extern struct kobject *ksplice_root;
+int ksplice_sysfs_init(void);
+void ksplice_sysfs_exit(void);
+int ksplice_state_add(struct ksplice_state *state);
+void ksplice_state_remove(struct ksplice_state *state);
+const char *ksplice_cause_name(enum ksplice_abort_cause cause);
+
+/* plan.c: check a plan and find the code it patches. */
+int ksplice_resolve_plan(struct ksplice_state *state);
+void ksplice_release_plan(struct ksplice_state *state);
+int ksplice_check_reserved(struct ksplice_state *state);
+
+/* stack_check.c */
+struct ksplice_range {
+	unsigned long lo, hi;	/* addresses in [lo, hi) are busy */
+};
+
+struct ksplice_stack_check;
+struct ksplice_stack_check *ksplice_stack_check_new(struct ksplice_state *s,
+						    bool undo);
+void ksplice_stack_check_free(struct ksplice_stack_check *check);
+int ksplice_stack_precheck(struct ksplice_stack_check *check);
+int ksplice_stack_recheck(struct ksplice_stack_check *check);
+
+/* patching.c */
+extern unsigned int ksplice_tries;
+extern unsigned int ksplice_retry_ms;
+int ksplice_apply(struct ksplice_state *state);
+int ksplice_reverse(struct ksplice_state *state);
+
+/* Records why an action stopped, with a one-line detail. */
+__printf(3, 4)
+int ksplice_abort(struct ksplice_state *state, enum ksplice_abort_cause cause,
+		  const char *fmt, ...);
+
+#endif /* KSPLICE_HELPER_H */

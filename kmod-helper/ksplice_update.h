@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The interface between an update module and kmod-helper.
+ *
+ * An update module carries the new code of one update. It holds exactly one
+ * patch table, an array of struct ksplice_patch in the ELF section
+ * KSPLICE_PATCHES_SECTION, and its init registers that table with
+ * ksplice_register_update() (KSPLICE_DEFINE_UPDATE() writes init and exit).
+ * Registering only creates /sys/kernel/ksplice/<id>/ in stage "prepared";
+ * writing "applied" to its stage file applies the update, "reversed" undoes
+ * it. While applied, the update module cannot be unloaded.
+ *
+ * Who fills in what. The module itself knows only its new functions: each
+ * entry's new_addr is a relocation against the new function, resolved by the
+ * module loader, and name is the replaced function's symbol. Everything about
+ * the running kernel is filled in by user space (ksplice-apply, from run-pre
+ * matching) in the .ko file before insmod: for every entry, found by name,
+ * it writes old_addr, old_size, jump_offset and expected and sets
+ * KSPLICE_PATCH_FILLED in flags. The layout below is fixed (little endian,
+ * KSPLICE_PATCH_SIZE bytes per entry, offsets checked at compile time), so a
+ * tool can rewrite the section in place without a compiler. new_addr carries
+ * a RELA relocation: its bytes in the file are ignored, leave them alone.
+ *
+ * What the fields mean:
+ *  - old_addr: run-time address of the function to replace, as kallsyms
+ *    names it. If an applied update already redirected that function, the
+ *    helper follows the trampoline to the newest replacement and patches that
+ *    instead (stacking); old_addr may also name the newest replacement
+ *    directly. Either way the update then depends on the update that owns
+ *    the replacement.
+ *  - old_size, jump_offset, expected: describe the code that is patched (the
+ *    newest version of the function): its size, the offset of the 5-byte jump
+ *    (KSPLICE_FENTRY_LEN right after the fentry site; 0 only for a function
+ *    without one) and the KSPLICE_JUMP_LEN bytes that must be there. The
+ *    helper re-verifies those bytes with the machine stopped.
+ *  - expected[5..7] and reserved: zero.
+ *
+ * Abort causes, as read from /sys/kernel/ksplice/<id>/abort_cause, are the
+ * names in the comments of enum ksplice_abort_cause.
+ */
+#ifndef KSPLICE_UPDATE_H
+#define KSPLICE_UPDATE_H
+
+#ifdef __KERNEL__
+#include <linux/build_bug.h>
+#include <linux/stddef.h>
+#include <linux/types.h>
+#else
+#include <stddef.h>
+#include <stdint.h>
+typedef uint8_t __u8;
+typedef uint32_t __u32;
+typedef uint64_t __u64;
+#endif
+
+#define KSPLICE_API_VERSION 1
+#define KSPLICE_PATCHES_SECTION ".ksplice_patches"
+#define KSPLICE_ID_MAX 16		/* [a-z0-9_], 1 to 16 characters */
+#define KSPLICE_NAME_LEN 128		/* NUL-terminated symbol name */
+#define KSPLICE_JUMP_LEN 5		/* e9 rel32 */
+#define KSPLICE_FENTRY_LEN 5		/* the call/nop at a function's entry */
+#define KSPLICE_EXPECTED_LEN 8
+#define KSPLICE_MAX_PATCHES 256
+
+/* flags */
+#define KSPLICE_PATCH_FILLED 0x1	/* set by ksplice-apply once filled in */
+
+struct ksplice_patch {
+	__u64 old_addr;				/* offset  0 */
+	__u64 new_addr;				/* offset  8 */
+	__u32 old_size;				/* offset 16 */
+	__u32 jump_offset;			/* offset 20 */
+	__u32 flags;				/* offset 24 */
+	__u8 expected[KSPLICE_EXPECTED_LEN];	/* offset 28 */
+	char name[KSPLICE_NAME_LEN];		/* offset 36 */
+	__u32 reserved;				/* offset 164 */
+};
+
+#define KSPLICE_PATCH_SIZE 168
+
+/* Why the last action stopped; sysfs shows the names in the comments. */
+enum ksplice_abort_cause {
+	KSPLICE_OK,			/* ok: the last action succeeded */
+	KSPLICE_CODE_BUSY,		/* code_busy: threads in the code */
+	KSPLICE_NO_MATCH,		/* no_match: bytes differ from expected */
+	KSPLICE_BAD_PLAN,		/* bad_plan: the table is not usable */
+	KSPLICE_MODULE_BUSY,		/* module_busy: a module is going away */
+	KSPLICE_ALREADY_APPLIED,	/* already_applied */
+	KSPLICE_NOT_APPLIED,		/* not_applied */
+	KSPLICE_HAS_DEPENDENTS,		/* has_dependents: a later update needs it */
+	KSPLICE_TRAMPOLINE_CHANGED,	/* trampoline_changed: overwritten since */
+	KSPLICE_OUT_OF_MEMORY,		/* out_of_memory */
+};
+
+#ifdef __KERNEL__
+static_assert(sizeof(struct ksplice_patch) == KSPLICE_PATCH_SIZE);
+static_assert(offsetof(struct ksplice_patch, expected) == 28);
+static_assert(offsetof(struct ksplice_patch, name) == 36);
+
+struct module;
+
+/* What an update module passes to ksplice_register_update(). */
+struct ksplice_update {
+	__u32 api_version;		/* KSPLICE_API_VERSION */
+	__u32 nr_patches;
+	const char *id;
+	const struct ksplice_patch *patches;
+	struct module *owner;		/* THIS_MODULE */
+};
+
+/*
+ * Registers an update: the helper copies the table (later changes to the
+ * module's copy have no effect) and creates /sys/kernel/ksplice/<id>/.
+ * Returns 0, -EINVAL (API version, id or table malformed), -EEXIST (id in
+ * use) or -ENOMEM. The table itself is checked when the update is applied.
+ */
+int ksplice_register_update(const struct ksplice_update *update);
+/* Removes the update's directory; it must not be applied. */
+void ksplice_unregister_update(const struct ksplice_update *update);
+
+/* One table entry: replace old_name by new_fn. */
+#define KSPLICE_PATCH(old_name, new_fn) \
+	{ .new_addr = (unsigned long)(new_fn), .name = #old_name }
+
+/* Declares the module's patch table, in the section ksplice-apply fills. */
+#define KSPLICE_PATCH_TABLE(table) \
+	static struct ksplice_patch table[] __used \
+		__section(KSPLICE_PATCHES_SECTION) __aligned(8)
+
+/* Writes the update module's init and exit around one patch table. */
+#define KSPLICE_DEFINE_UPDATE(update_id, table)				\
+	static const struct ksplice_update table##_update = {		\
+		.api_version = KSPLICE_API_VERSION,			\
+		.nr_patches = ARRAY_SIZE(table),			\
+		.id = update_id,					\
+		.patches = table,					\
+		.owner = THIS_MODULE,					\
+	};								\
+	static int __init table##_init(void)				\
+	{								\
+		return ksplice_register_update(&table##_update);	\
+	}								\
+	static void __exit table##_exit(void)				\
+	{								\
+		ksplice_unregister_update(&table##_update);		\
+	}								\
+	module_init(table##_init);					\
+	module_exit(table##_exit)
+#endif /* __KERNEL__ */
+
+#endif /* KSPLICE_UPDATE_H */

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Apply and undo: what happens with the machine stopped.
+ *
+ * Lock order, as the kernel's own text patching: cpus_read_lock(), then
+ * text_mutex, then stop_machine_cpuslocked(). Inside, the stopper thread
+ * does not own text_mutex, so text_poke() would complain; text_poke_kgdb()
+ * writes through the same temporary mapping without asserting it. Every CPU
+ * runs the callback and serializes (sync_core) after the write.
+ */
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/stop_machine.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <asm/sync_core.h>
+#include "helper.h"
+
+unsigned int ksplice_tries = 5;
+module_param_named(tries, ksplice_tries, uint, 0644);
+MODULE_PARM_DESC(tries, "stack check attempts before code_busy (default 5)");
+unsigned int ksplice_retry_ms = 1000;
+module_param_named(retry_ms, ksplice_retry_ms, uint, 0644);
+MODULE_PARM_DESC(retry_ms, "pause between attempts, ms (default 1000)");
+
+int ksplice_abort(struct ksplice_state *state, enum ksplice_abort_cause cause,
+		  const char *fmt, ...)
+{
+	va_list args;
+
+	state->cause = cause;
+	va_start(args, fmt);
+	vsnprintf(state->detail, sizeof(state->detail), fmt, args);
+	va_end(args);
+	return cause;
+}
+
+struct stop_ctx {
+	struct ksplice_state *state;
+	struct ksplice_stack_check *check;
+	bool undo;
+	atomic_t arrived;
+	int done;
+	int cause;
+};
+
+/* Apply: the expected bytes are there. Undo: our trampoline is intact. */
+static int verify_sites(struct ksplice_state *state, bool undo)
+{
+	u8 live[KSPLICE_JUMP_LEN];
+	unsigned int i;
+
+	for (i = 0; i < state->nr_patches; i++) {
+		const struct ksplice_site *site = &state->sites[i];
+		const u8 *want = undo ? site->trampoline : state->plan[i].expected;
+
+		if (copy_from_kernel_nofault(live, (void *)site->site,
+					     sizeof(live)))
+			return ksplice_abort(state, KSPLICE_BAD_PLAN,
+					     "%s: cannot read 0x%lx",
+					     state->plan[i].name, site->site);
+		if (!memcmp(live, want, sizeof(live)))
+			continue;
+		if (undo)
+			return ksplice_abort(state, KSPLICE_TRAMPOLINE_CHANGED,
+					     "%s: trampoline at 0x%lx was overwritten: %5phN",
+					     state->plan[i].name, site->site,
+					     live);
+		return ksplice_abort(state, KSPLICE_NO_MATCH,
+				     "%s: bytes at 0x%lx are %5phN, expected %5phN",
+				     state->plan[i].name, site->site, live, want);
+	}
+	return KSPLICE_OK;
+}
+
+static void write_sites(struct ksplice_state *state, bool undo)
+{
+	unsigned int i;
+
+	for (i = 0; i < state->nr_patches; i++) {
+		struct ksplice_site *site = &state->sites[i];
+
+		if (!undo)
+			memcpy(site->saved, state->plan[i].expected,
+			       KSPLICE_JUMP_LEN);
+		ksplice_ksyms.text_poke_kgdb((void *)site->site,
+					     undo ? site->saved : site->trampoline,
+					     KSPLICE_JUMP_LEN);
+	}
+}
+
+static int stopped_action(struct stop_ctx *ctx)
+{
+	int cause = verify_sites(ctx->state, ctx->undo);
+
+	if (!cause)
+		cause = ksplice_stack_recheck(ctx->check);
+	if (!cause)
+		write_sites(ctx->state, ctx->undo);
+	return cause;
+}
+
+/* Every online CPU runs this; the first to arrive does the work. */
+static int stop_machine_fn(void *data)
+{
+	struct stop_ctx *ctx = data;
+
+	if (atomic_inc_return(&ctx->arrived) == 1) {
+		ctx->cause = stopped_action(ctx);
+		/* Pairs with the acquire below: the writes precede done. */
+		smp_store_release(&ctx->done, 1);
+	} else {
+		/* Pairs with the release above. */
+		while (!smp_load_acquire(&ctx->done))
+			cpu_relax();
+	}
+	sync_core();
+	return 0;
+}
+
+static int stop_and_act(struct ksplice_state *state,
+			struct ksplice_stack_check *check, bool undo)
+{
+	struct stop_ctx ctx = {
+		.state = state, .check = check, .undo = undo,
+		.arrived = ATOMIC_INIT(0),
+	};
+	u64 start;
+	int cause;
+
+	cpus_read_lock();
+	mutex_lock(ksplice_ksyms.text_mutex);
+	cause = undo ? KSPLICE_OK : ksplice_check_reserved(state);
+	if (!cause) {
+		start = ktime_get_ns();
+		ksplice_ksyms.stop_machine_cpuslocked(stop_machine_fn, &ctx,
+						      cpu_online_mask);
+		state->pause_ns = ktime_get_ns() - start;
+		cause = ctx.cause;
+	}
+	mutex_unlock(ksplice_ksyms.text_mutex);
+	cpus_read_unlock();
+	return cause;
+}
+
+/* Checks fail fast before the machine is stopped, and again inside. */
+static int attempt(struct ksplice_state *state,
+		   struct ksplice_stack_check *check, bool undo)
+{
+	int cause = verify_sites(state, undo);
+
+	if (!cause)
+		cause = ksplice_stack_precheck(check);
+	if (!cause)
+		cause = stop_and_act(state, check, undo);
+	return cause;
+}
+
+static int act_with_retries(struct ksplice_state *state, bool undo)
+{
+	struct ksplice_stack_check *check;
+	unsigned int try;
+	int cause;
+
+	check = ksplice_stack_check_new(state, undo);
+	if (!check)
+		return ksplice_abort(state, KSPLICE_OUT_OF_MEMORY,
+				     "no memory for the stack check");
+	for (try = 1;; try++) {
+		cause = attempt(state, check, undo);
+		if (cause != KSPLICE_CODE_BUSY || try >= ksplice_tries)
+			break;
+		if (msleep_interruptible(ksplice_retry_ms))
+			break;	/* a signal: give up now */
+	}
+	if (cause == KSPLICE_CODE_BUSY)
+		ksplice_abort(state, cause,
+			      "%u threads in the code after %u tries (see conflicts)",
+			      state->nr_conflicts, try);
+	ksplice_stack_check_free(check);
+	return cause;
+}
+
+static void report(struct ksplice_state *state, const char *action)
+{
+	if (state->cause == KSPLICE_OK)
+		pr_info("ksplice: %s: %s, machine paused %llu ns\n", state->id,
+			action, state->pause_ns);
+	else
+		pr_warn("ksplice: %s: %s refused: %s: %s\n", state->id, action,
+			ksplice_cause_name(state->cause), state->detail);
+}
+
+static int do_apply(struct ksplice_state *state)
+{
+	int cause;
+
+	if (state->stage == KSPLICE_APPLIED)
+		return ksplice_abort(state, KSPLICE_ALREADY_APPLIED,
+				     "update %s is applied already", state->id);
+	cause = ksplice_resolve_plan(state);
+	if (cause)
+		return cause;
+	if (!try_module_get(state->owner)) {
+		ksplice_release_plan(state);
+		return ksplice_abort(state, KSPLICE_MODULE_BUSY,
+				     "update module is going away");
+	}
+	cause = act_with_retries(state, false);
+	if (cause) {
+		module_put(state->owner);
+		ksplice_release_plan(state);
+		return cause;
+	}
+	WRITE_ONCE(state->stage, KSPLICE_APPLIED);
+	return ksplice_abort(state, KSPLICE_OK, "applied %u functions",
+			     state->nr_patches);
+}
+
+static int do_reverse(struct ksplice_state *state)
+{
+	int cause;
+
+	if (state->stage != KSPLICE_APPLIED)
+		return ksplice_abort(state, KSPLICE_NOT_APPLIED,
+				     "update %s is not applied", state->id);
+	if (ksplice_has_dependents(state))
+		return ksplice_abort(state, KSPLICE_HAS_DEPENDENTS,
+				     "a later update patches this one's code (see its depends_on)");
+	cause = act_with_retries(state, true);
+	if (cause)
+		return cause;
+	WRITE_ONCE(state->stage, KSPLICE_REVERSED);
+	ksplice_release_plan(state);
+	module_put(state->owner);
+	return ksplice_abort(state, KSPLICE_OK, "reversed %u functions",
+			     state->nr_patches);
+}
+
+/* Both run under ksplice_mutex. */
+int ksplice_apply(struct ksplice_state *state)
+{
+	int cause;
+
+	state->pause_ns = 0;
+	state->nr_conflicts = 0;
+	cause = do_apply(state);
+	report(state, "apply");
+	return cause;
+}
+
+int ksplice_reverse(struct ksplice_state *state)
+{
+	int cause;
+
+	state->pause_ns = 0;
+	state->nr_conflicts = 0;
+	cause = do_reverse(state);
+	report(state, "undo");
+	return cause;
+}

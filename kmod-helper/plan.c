@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Checking a plan before anything is stopped: where each jump goes, that it
+ * fits, that nothing else rewrites those bytes, and which modules must stay
+ * loaded while the update is applied.
+ */
+#include <linux/kallsyms.h>
+#include <linux/module.h>
+#include <linux/preempt.h>
+#include <asm/unaligned.h>
+#include "helper.h"
+
+#define MAX_STACKING_DEPTH 64
+
+/* The newest version of func: follow the trampolines of applied updates. */
+static unsigned long follow_trampolines(struct ksplice_state *state,
+					unsigned long func,
+					struct ksplice_state **dep)
+{
+	struct ksplice_state *later;
+	unsigned int depth, index;
+
+	for (depth = 0; depth < MAX_STACKING_DEPTH; depth++) {
+		later = ksplice_find_follower(state, func, &index);
+		if (!later)
+			break;
+		*dep = later;
+		func = later->plan[index].new_addr;
+	}
+	return func;
+}
+
+static bool function_start(unsigned long addr, unsigned long *size)
+{
+	unsigned long offset;
+
+	return ksplice_ksyms.kallsyms_lookup_size_offset(addr, size, &offset) &&
+		offset == 0;
+}
+
+static bool jump_site_reserved(unsigned long site)
+{
+	void *start = (void *)site, *last = (void *)(site + KSPLICE_JUMP_LEN - 1);
+
+	return ksplice_ksyms.ftrace_text_reserved(start, last) ||
+		ksplice_ksyms.jump_label_text_reserved(start, last) ||
+		ksplice_ksyms.static_call_text_reserved(start, last);
+}
+
+/*
+ * Which module holds the patched code, and whether the update may patch it:
+ * code of another update only while that update is applied (it becomes a
+ * dependency), never the update's own code. Pins that module.
+ */
+static int pin_target(struct ksplice_state *state, unsigned int i)
+{
+	struct ksplice_site *site = &state->sites[i];
+	const char *name = state->plan[i].name;
+	struct ksplice_state *owner;
+	struct module *mod;
+
+	mod = ksplice_ksyms.module_text_address(site->func);
+	if (!mod) {
+		if (!ksplice_ksyms.core_kernel_text(site->func))
+			return ksplice_abort(state, KSPLICE_BAD_PLAN,
+					     "%s: 0x%lx is not kernel text",
+					     name, site->func);
+		return KSPLICE_OK;
+	}
+	if (mod == state->owner)
+		return ksplice_abort(state, KSPLICE_BAD_PLAN,
+				     "%s: 0x%lx is the update's own code",
+				     name, site->func);
+	owner = ksplice_update_owning(mod);
+	if (owner && owner->stage != KSPLICE_APPLIED)
+		return ksplice_abort(state, KSPLICE_BAD_PLAN,
+				     "%s: 0x%lx is code of update %s, which is not applied",
+				     name, site->func, owner->id);
+	if (owner)
+		site->dep = owner;
+	if (mod->state != MODULE_STATE_LIVE || !try_module_get(mod))
+		return ksplice_abort(state, KSPLICE_MODULE_BUSY,
+				     "%s: module %s is not live", name,
+				     mod->name);
+	site->pinned = mod;
+	return KSPLICE_OK;
+}
+
+static int check_new_code(struct ksplice_state *state, unsigned int i)
+{
+	const struct ksplice_patch *p = &state->plan[i];
+	struct ksplice_site *site = &state->sites[i];
+	long rel;
+
+	if (ksplice_ksyms.module_text_address(p->new_addr) != state->owner ||
+	    !function_start(p->new_addr, &site->new_size))
+		return ksplice_abort(state, KSPLICE_BAD_PLAN,
+				     "%s: new code 0x%llx is not a function of the update module",
+				     p->name, p->new_addr);
+	rel = (long)p->new_addr - (long)(site->site + KSPLICE_JUMP_LEN);
+	if (rel != (s32)rel)
+		return ksplice_abort(state, KSPLICE_BAD_PLAN,
+				     "%s: new code out of reach of a jump",
+				     p->name);
+	site->trampoline[0] = 0xe9;
+	put_unaligned_le32((u32)rel, &site->trampoline[1]);
+	return KSPLICE_OK;
+}
+
+/* Called with preemption off (module and symbol lookups) and jump_label_lock. */
+static int resolve_one(struct ksplice_state *state, unsigned int i)
+{
+	const struct ksplice_patch *p = &state->plan[i];
+	struct ksplice_site *site = &state->sites[i];
+	unsigned long size;
+	unsigned int j;
+	int cause;
+
+	if (!(p->flags & KSPLICE_PATCH_FILLED))
+		return ksplice_abort(state, KSPLICE_BAD_PLAN,
+				     "%s: patch not filled in", p->name);
+	site->func = follow_trampolines(state, p->old_addr, &site->dep);
+	site->site = site->func + p->jump_offset;
+	cause = pin_target(state, i);
+	if (cause)
+		return cause;
+	if (!function_start(site->func, &size))
+		return ksplice_abort(state, KSPLICE_BAD_PLAN,
+				     "%s: 0x%lx is not the start of a function",
+				     p->name, site->func);
+	if (p->old_size == 0 || p->old_size > size ||
+	    p->jump_offset + KSPLICE_JUMP_LEN > p->old_size)
+		return ksplice_abort(state, KSPLICE_BAD_PLAN,
+				     "%s: no room for a jump at +%u in %u bytes (symbol has %lu)",
+				     p->name, p->jump_offset, p->old_size, size);
+	for (j = 0; j < i; j++)
+		if (state->sites[j].func == site->func)
+			return ksplice_abort(state, KSPLICE_BAD_PLAN,
+					     "%s: patched twice", p->name);
+	if (jump_site_reserved(site->site))
+		return ksplice_abort(state, KSPLICE_BAD_PLAN,
+				     "%s: jump site +%u overlaps a site the kernel rewrites (ftrace, jump label or static call)",
+				     p->name, p->jump_offset);
+	return check_new_code(state, i);
+}
+
+void ksplice_release_plan(struct ksplice_state *state)
+{
+	unsigned int i;
+
+	for (i = 0; i < state->nr_patches; i++) {
+		if (state->sites[i].pinned)
+			module_put(state->sites[i].pinned);
+		memset(&state->sites[i], 0, sizeof(state->sites[i]));
+	}
+}
+
+int ksplice_resolve_plan(struct ksplice_state *state)
+{
+	unsigned int i;
+	int cause = KSPLICE_OK;
+
+	ksplice_release_plan(state);
+	ksplice_ksyms.jump_label_lock();
+	preempt_disable();
+	for (i = 0; i < state->nr_patches && !cause; i++)
+		cause = resolve_one(state, i);
+	preempt_enable();
+	ksplice_ksyms.jump_label_unlock();
+	if (cause)
+		ksplice_release_plan(state);
+	return cause;
+}
+
+/* smp_locks sites; called with text_mutex held. */
+int ksplice_check_reserved(struct ksplice_state *state)
+{
+	unsigned int i;
+
+	for (i = 0; i < state->nr_patches; i++) {
+		unsigned long site = state->sites[i].site;
+
+		if (ksplice_ksyms.alternatives_text_reserved((void *)site,
+				(void *)(site + KSPLICE_JUMP_LEN - 1)))
+			return ksplice_abort(state, KSPLICE_BAD_PLAN,
+					     "%s: jump site overlaps a lock prefix the kernel rewrites",
+					     state->plan[i].name);
+	}
+	return KSPLICE_OK;
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The registry of updates: update modules register their patch tables here
+ * (the helper's only exported interface, see ksplice_update.h).
+ */
+#include <linux/ctype.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "helper.h"
+
+DEFINE_MUTEX(ksplice_mutex);
+LIST_HEAD(ksplice_updates);
+
+static bool valid_id(const char *id)
+{
+	size_t len = strnlen(id, KSPLICE_ID_MAX + 1);
+	size_t i;
+
+	if (len == 0 || len > KSPLICE_ID_MAX || !strcmp(id, "version"))
+		return false;
+	for (i = 0; i < len; i++)
+		if (!islower(id[i]) && !isdigit(id[i]) && id[i] != '_')
+			return false;
+	return true;
+}
+
+static bool valid_update(const struct ksplice_update *update)
+{
+	unsigned int i;
+
+	if (!update || update->api_version != KSPLICE_API_VERSION ||
+	    !update->owner || !update->patches || !update->id ||
+	    update->nr_patches == 0 ||
+	    update->nr_patches > KSPLICE_MAX_PATCHES || !valid_id(update->id))
+		return false;
+	for (i = 0; i < update->nr_patches; i++)
+		if (strnlen(update->patches[i].name, KSPLICE_NAME_LEN) ==
+		    KSPLICE_NAME_LEN)
+			return false;
+	return true;
+}
+
+static struct ksplice_state *find_by_id(const char *id)
+{
+	struct ksplice_state *state;
+
+	list_for_each_entry(state, &ksplice_updates, list)
+		if (!strcmp(state->id, id))
+			return state;
+	return NULL;
+}
+
+static struct ksplice_state *new_state(const struct ksplice_update *update)
+{
+	struct ksplice_state *state = kzalloc(sizeof(*state), GFP_KERNEL);
+
+	if (!state)
+		return NULL;
+	state->plan = kmemdup(update->patches,
+			      update->nr_patches * sizeof(*state->plan),
+			      GFP_KERNEL);
+	state->sites = kcalloc(update->nr_patches, sizeof(*state->sites),
+			       GFP_KERNEL);
+	if (!state->plan || !state->sites) {
+		kfree(state->plan);
+		kfree(state->sites);
+		kfree(state);
+		return NULL;
+	}
+	strscpy(state->id, update->id, sizeof(state->id));
+	state->update = update;
+	state->owner = update->owner;
+	state->nr_patches = update->nr_patches;
+	state->stage = KSPLICE_PREPARED;
+	state->cause = KSPLICE_OK;
+	return state;
+}
+
+int ksplice_register_update(const struct ksplice_update *update)
+{
+	struct ksplice_state *state;
+	int ret;
+
+	if (!valid_update(update)) {
+		pr_warn("ksplice: refused a malformed update registration\n");
+		return -EINVAL;
+	}
+	state = new_state(update);
+	if (!state)
+		return -ENOMEM;
+	mutex_lock(&ksplice_mutex);
+	if (find_by_id(state->id)) {
+		mutex_unlock(&ksplice_mutex);
+		pr_warn("ksplice: update id %s is already registered\n",
+			state->id);
+		kfree(state->plan);
+		kfree(state->sites);
+		kfree(state);
+		return -EEXIST;
+	}
+	ret = ksplice_state_add(state);	/* frees state on failure */
+	if (!ret)
+		list_add_tail(&state->list, &ksplice_updates);
+	mutex_unlock(&ksplice_mutex);
+	if (!ret)
+		pr_info("ksplice: update %s registered (%u functions)\n",
+			update->id, update->nr_patches);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(ksplice_register_update);
+
+void ksplice_unregister_update(const struct ksplice_update *update)
+{
+	struct ksplice_state *state, *found = NULL;
+
+	mutex_lock(&ksplice_mutex);
+	list_for_each_entry(state, &ksplice_updates, list)
+		if (state->update == update)
+			found = state;
+	if (found && found->stage == KSPLICE_APPLIED) {
+		/* Only a forced unload gets here: the module was pinned. */
+		pr_crit("ksplice: update %s unloaded while applied\n",
+			found->id);
+		found = NULL;
+	} else if (found) {
+		found->unregistered = true;
+		list_del(&found->list);
+	}
+	mutex_unlock(&ksplice_mutex);
+	/* Outside the mutex: removal waits for sysfs readers, who take it. */
+	if (found)
+		ksplice_state_remove(found);
+}
+EXPORT_SYMBOL_GPL(ksplice_unregister_update);
+
+struct ksplice_state *ksplice_find_follower(const struct ksplice_state *self,
+					   unsigned long func,
+					   unsigned int *index)
+{
+	struct ksplice_state *state;
+	unsigned int i;
+
+	list_for_each_entry(state, &ksplice_updates, list) {
+		if (state == self || state->stage != KSPLICE_APPLIED)
+			continue;
+		for (i = 0; i < state->nr_patches; i++) {
+			if (state->sites[i].func == func) {
+				*index = i;
+				return state;
+			}
+		}
+	}
+	return NULL;
+}
+
+struct ksplice_state *ksplice_update_owning(struct module *mod)
+{
+	struct ksplice_state *state;
+
+	list_for_each_entry(state, &ksplice_updates, list)
+		if (state->owner == mod)
+			return state;
+	return NULL;
+}
+
+bool ksplice_has_dependents(const struct ksplice_state *state)
+{
+	struct ksplice_state *other;
+	unsigned int i;
+
+	list_for_each_entry(other, &ksplice_updates, list) {
+		if (other->stage != KSPLICE_APPLIED)
+			continue;
+		for (i = 0; i < other->nr_patches; i++)
+			if (other->sites[i].dep == state)
+				return true;
+	}
+	return false;
+}

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The stack check: no thread may be executing, or be about to return into,
+ * code that an action replaces (or, on undo, code about to be freed).
+ *
+ * Each thread's stack is walked with the kernel's reliable unwinder; where
+ * that reports the trace unreliable, every word from the saved stack pointer
+ * to the top of the stack is treated as a possible return address.
+ *
+ * Walking costs microseconds per thread, so every thread is walked BEFORE
+ * the machine stops, recording its context-switch count; inside
+ * stop_machine only threads that ran since then (their count changed), were
+ * running at the time, or are new are walked again. A thread that has not
+ * been switched in since has the same stack.
+ */
+#include <linux/bsearch.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include "helper.h"
+
+#define TRACE_DEPTH 64
+#define RECORD_SLACK 64
+
+struct task_record {
+	struct task_struct *task;
+	u64 start_time;
+	unsigned long switches;
+	bool clean;
+};
+
+struct ksplice_stack_check {
+	struct ksplice_state *state;
+	struct ksplice_range *ranges;
+	unsigned int nr_ranges;
+	struct task_record *records;
+	unsigned int nr_records, max_records;
+	unsigned long trace[TRACE_DEPTH];
+};
+
+/*
+ * Busy code. An old function is busy after its jump site only: a thread at
+ * the site, or before it in the fentry call, will take the jump as if it had
+ * just been called. New code is busy as a whole: the module may be freed.
+ */
+struct ksplice_stack_check *ksplice_stack_check_new(struct ksplice_state *s,
+						    bool undo)
+{
+	struct ksplice_stack_check *check;
+	unsigned int i, n = 0;
+
+	check = kzalloc(sizeof(*check), GFP_KERNEL);
+	if (!check)
+		return NULL;
+	check->ranges = kcalloc(2 * s->nr_patches, sizeof(*check->ranges),
+				GFP_KERNEL);
+	if (!check->ranges) {
+		kfree(check);
+		return NULL;
+	}
+	for (i = 0; i < s->nr_patches; i++) {
+		const struct ksplice_site *site = &s->sites[i];
+
+		check->ranges[n].lo = site->site + 1;
+		check->ranges[n++].hi = site->func + s->plan[i].old_size;
+		if (!undo)
+			continue;
+		check->ranges[n].lo = s->plan[i].new_addr;
+		check->ranges[n++].hi = s->plan[i].new_addr + site->new_size;
+	}
+	check->nr_ranges = n;
+	check->state = s;
+	return check;
+}
+
+void ksplice_stack_check_free(struct ksplice_stack_check *check)
+{
+	kvfree(check->records);
+	kfree(check->ranges);
+	kfree(check);
+}
+
+static bool busy_address(const struct ksplice_stack_check *check,
+			 unsigned long addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < check->nr_ranges; i++)
+		if (addr >= check->ranges[i].lo && addr < check->ranges[i].hi)
+			return true;
+	return false;
+}
+
+static void add_conflict(struct ksplice_state *state, struct task_struct *t,
+			 unsigned long addr)
+{
+	unsigned int n = state->nr_conflicts++;
+
+	if (n >= KSPLICE_MAX_CONFLICTS)
+		return;
+	state->conflicts[n].pid = t->pid;
+	memcpy(state->conflicts[n].comm, t->comm, TASK_COMM_LEN);
+	state->conflicts[n].comm[TASK_COMM_LEN - 1] = '\0';
+	state->conflicts[n].addr = addr;
+}
+
+/* Every word from the saved stack pointer up: conservative, never misses. */
+static unsigned long scan_stack(const struct ksplice_stack_check *check,
+				struct task_struct *t)
+{
+	unsigned long *stack = try_get_task_stack(t), *end, *p;
+	unsigned long found = 0;
+
+	if (!stack)
+		return 0;
+	end = stack + THREAD_SIZE / sizeof(*stack);
+	p = (unsigned long *)t->thread.sp;
+	if (p < stack || p >= end)
+		p = stack;
+	for (; p < end && !found; p++)
+		if (busy_address(check, READ_ONCE_NOCHECK(*p)))
+			found = READ_ONCE_NOCHECK(*p);
+	ksplice_ksyms.put_task_stack(t);
+	return found;
+}
+
+/* Records a conflict and returns true if t is in busy code. */
+static bool task_is_busy(struct ksplice_stack_check *check,
+			 struct task_struct *t)
+{
+	unsigned long found = 0;
+	int i, n;
+
+	n = ksplice_ksyms.save_tsk_reliable(t, check->trace, TRACE_DEPTH);
+	if (n < 0)
+		found = scan_stack(check, t);
+	for (i = 0; i < n && !found; i++)
+		if (busy_address(check, check->trace[i]))
+			found = check->trace[i];
+	if (found)
+		add_conflict(check->state, t, found);
+	return found;
+}
+
+static unsigned long switch_count(const struct task_struct *t)
+{
+	return READ_ONCE(t->nvcsw) + READ_ONCE(t->nivcsw);
+}
+
+/* Runs with t pinned (task_call_func): it cannot start running meanwhile. */
+static int precheck_task(struct task_struct *t, void *arg)
+{
+	struct ksplice_stack_check *check = arg;
+	struct task_record *rec;
+
+	if (check->nr_records >= check->max_records)
+		return 0;	/* not recorded: walked again inside */
+	rec = &check->records[check->nr_records++];
+	rec->task = t;
+	rec->start_time = t->start_time;
+	rec->clean = false;
+	if (READ_ONCE(t->on_cpu))
+		return 0;	/* running: walked again inside */
+	rec->switches = switch_count(t);
+	rec->clean = !task_is_busy(check, t);
+	return 0;
+}
+
+static int compare_records(const void *a, const void *b)
+{
+	const struct task_record *x = a, *y = b;
+
+	if (x->task == y->task)
+		return 0;
+	return x->task < y->task ? -1 : 1;
+}
+
+static unsigned int count_tasks(void)
+{
+	struct task_struct *g, *t;
+	unsigned int n = 0;
+
+	rcu_read_lock();
+	for_each_process_thread(g, t)
+		n++;
+	rcu_read_unlock();
+	return n + num_possible_cpus();
+}
+
+int ksplice_stack_precheck(struct ksplice_stack_check *check)
+{
+	struct task_struct *g, *t;
+	int cpu;
+
+	check->state->nr_conflicts = 0;
+	check->nr_records = 0;
+	kvfree(check->records);
+	check->max_records = count_tasks() + RECORD_SLACK;
+	check->records = kvmalloc_array(check->max_records,
+					sizeof(*check->records), GFP_KERNEL);
+	if (!check->records)
+		return ksplice_abort(check->state, KSPLICE_OUT_OF_MEMORY,
+				     "no memory for %u task records",
+				     check->max_records);
+	rcu_read_lock();
+	for_each_process_thread(g, t)
+		ksplice_ksyms.task_call_func(t, precheck_task, check);
+	for_each_online_cpu(cpu)
+		ksplice_ksyms.task_call_func(ksplice_ksyms.idle_task(cpu),
+					     precheck_task, check);
+	rcu_read_unlock();
+	sort(check->records, check->nr_records, sizeof(*check->records),
+	     compare_records, NULL);
+	if (check->state->nr_conflicts)
+		return ksplice_abort(check->state, KSPLICE_CODE_BUSY,
+				     "%u threads in the code (see conflicts)",
+				     check->state->nr_conflicts);
+	return KSPLICE_OK;
+}
+
+static void recheck_task(struct ksplice_stack_check *check,
+			 struct task_struct *t)
+{
+	struct task_record key = { .task = t }, *rec;
+
+	if (READ_ONCE(t->on_cpu))
+		return;		/* a stopper thread, running this */
+	rec = bsearch(&key, check->records, check->nr_records,
+		      sizeof(*check->records), compare_records);
+	if (rec && rec->clean && rec->start_time == t->start_time &&
+	    rec->switches == switch_count(t))
+		return;
+	task_is_busy(check, t);
+}
+
+/* Inside stop_machine, on one CPU: walk again what may have changed. */
+int ksplice_stack_recheck(struct ksplice_stack_check *check)
+{
+	struct task_struct *g, *t;
+	int cpu;
+
+	check->state->nr_conflicts = 0;
+	rcu_read_lock();
+	for_each_process_thread(g, t)
+		recheck_task(check, t);
+	for_each_online_cpu(cpu)
+		recheck_task(check, ksplice_ksyms.idle_task(cpu));
+	rcu_read_unlock();
+	if (check->state->nr_conflicts)
+		return ksplice_abort(check->state, KSPLICE_CODE_BUSY,
+				     "%u threads in the code (see conflicts)",
+				     check->state->nr_conflicts);
+	return KSPLICE_OK;
+}

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/ksplice/: the helper's version, and one directory per update
+ * with its stage (written to apply or undo), the outcome of the last action
+ * and what the update patches.
+ */
+#include <linux/capability.h>
+#include <linux/kobject.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include "helper.h"
+
+struct kobject *ksplice_root;
+
+static const char * const cause_names[] = {
+	[KSPLICE_OK] = "ok",
+	[KSPLICE_CODE_BUSY] = "code_busy",
+	[KSPLICE_NO_MATCH] = "no_match",
+	[KSPLICE_BAD_PLAN] = "bad_plan",
+	[KSPLICE_MODULE_BUSY] = "module_busy",
+	[KSPLICE_ALREADY_APPLIED] = "already_applied",
+	[KSPLICE_NOT_APPLIED] = "not_applied",
+	[KSPLICE_HAS_DEPENDENTS] = "has_dependents",
+	[KSPLICE_TRAMPOLINE_CHANGED] = "trampoline_changed",
+	[KSPLICE_OUT_OF_MEMORY] = "out_of_memory",
+};
+
+static const char * const stage_names[] = {
+	[KSPLICE_PREPARED] = "prepared",
+	[KSPLICE_APPLIED] = "applied",
+	[KSPLICE_REVERSED] = "reversed",
+};
+
+const char *ksplice_cause_name(enum ksplice_abort_cause cause)
+{
+	return cause < ARRAY_SIZE(cause_names) ? cause_names[cause] : "?";
+}
+
+static struct ksplice_state *to_state(struct kobject *kobj)
+{
+	return container_of(kobj, struct ksplice_state, kobj);
+}
+
+static ssize_t stage_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n", stage_names[READ_ONCE(to_state(kobj)->stage)]);
+}
+
+/* The errno a failed write of stage returns; abort_cause says more. */
+static int cause_errno(enum ksplice_abort_cause cause)
+{
+	switch (cause) {
+	case KSPLICE_OK:
+		return 0;
+	case KSPLICE_CODE_BUSY:
+	case KSPLICE_MODULE_BUSY:
+	case KSPLICE_HAS_DEPENDENTS:
+		return -EBUSY;
+	case KSPLICE_ALREADY_APPLIED:
+		return -EEXIST;
+	case KSPLICE_OUT_OF_MEMORY:
+		return -ENOMEM;
+	case KSPLICE_NO_MATCH:
+	case KSPLICE_TRAMPOLINE_CHANGED:
+		return -ENOEXEC;
+	default:
+		return -EINVAL;
+	}
+}
+
+static ssize_t stage_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct ksplice_state *state = to_state(kobj);
+	int cause;
+
+	if (!capable(CAP_SYS_MODULE))
+		return -EPERM;
+	if (!sysfs_streq(buf, "applied") && !sysfs_streq(buf, "reversed"))
+		return -EINVAL;
+	mutex_lock(&ksplice_mutex);
+	if (state->unregistered)
+		cause = ksplice_abort(state, KSPLICE_MODULE_BUSY,
+				      "update module is being removed");
+	else if (sysfs_streq(buf, "applied"))
+		cause = ksplice_apply(state);
+	else
+		cause = ksplice_reverse(state);
+	mutex_unlock(&ksplice_mutex);
+	return cause ? cause_errno(cause) : count;
+}
+
+static ssize_t abort_cause_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  ksplice_cause_name(READ_ONCE(to_state(kobj)->cause)));
+}
+
+static ssize_t abort_detail_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	struct ksplice_state *state = to_state(kobj);
+	ssize_t len;
+
+	mutex_lock(&ksplice_mutex);
+	len = sysfs_emit(buf, "%s\n", state->detail);
+	mutex_unlock(&ksplice_mutex);
+	return len;
+}
+
+static ssize_t conflicts_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	struct ksplice_state *state = to_state(kobj);
+	unsigned int i, shown;
+	ssize_t len = 0;
+
+	mutex_lock(&ksplice_mutex);
+	shown = min_t(unsigned int, state->nr_conflicts, KSPLICE_MAX_CONFLICTS);
+	for (i = 0; i < shown; i++) {
+		const struct ksplice_conflict *c = &state->conflicts[i];
+
+		len += sysfs_emit_at(buf, len, "%d %s %pS\n", c->pid, c->comm,
+				     (void *)c->addr);
+	}
+	if (state->nr_conflicts > shown)
+		len += sysfs_emit_at(buf, len, "... %u more\n",
+				     state->nr_conflicts - shown);
+	mutex_unlock(&ksplice_mutex);
+	return len;
+}
+
+static ssize_t functions_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	struct ksplice_state *state = to_state(kobj);
+	ssize_t len = 0;
+	unsigned int i;
+
+	mutex_lock(&ksplice_mutex);
+	for (i = 0; i < state->nr_patches; i++)
+		len += sysfs_emit_at(buf, len, "%s 0x%llx 0x%llx\n",
+				     state->plan[i].name,
+				     state->plan[i].old_addr,
+				     state->plan[i].new_addr);
+	mutex_unlock(&ksplice_mutex);
+	return len;
+}
+
+static ssize_t pause_ns_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_state(kobj)->pause_ns));
+}
+
+static ssize_t depends_on_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct ksplice_state *state = to_state(kobj);
+	ssize_t len = 0;
+	unsigned int i, j;
+
+	mutex_lock(&ksplice_mutex);
+	for (i = 0; state->stage == KSPLICE_APPLIED && i < state->nr_patches;
+	     i++) {
+		struct ksplice_state *dep = state->sites[i].dep;
+
+		for (j = 0; dep && j < i; j++)
+			if (state->sites[j].dep == dep)
+				dep = NULL;	/* listed already */
+		if (dep)
+			len += sysfs_emit_at(buf, len, "%s\n", dep->id);
+	}
+	mutex_unlock(&ksplice_mutex);
+	return len;
+}
+
+static struct kobj_attribute stage_attr = __ATTR(stage, 0644, stage_show,
+						 stage_store);
+static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
+static struct kobj_attribute abort_detail_attr = __ATTR_RO(abort_detail);
+/* Addresses: root only. */
+static struct kobj_attribute conflicts_attr = __ATTR(conflicts, 0400,
+						     conflicts_show, NULL);
+static struct kobj_attribute functions_attr = __ATTR(functions, 0400,
+						     functions_show, NULL);
+static struct kobj_attribute pause_ns_attr = __ATTR_RO(pause_ns);
+static struct kobj_attribute depends_on_attr = __ATTR_RO(depends_on);
+
+static struct attribute *update_attrs[] = {
+	&stage_attr.attr,
+	&abort_cause_attr.attr,
+	&abort_detail_attr.attr,
+	&conflicts_attr.attr,
+	&functions_attr.attr,
+	&pause_ns_attr.attr,
+	&depends_on_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(update);
+
+static void update_release(struct kobject *kobj)
+{
+	struct ksplice_state *state = to_state(kobj);
+
+	kfree(state->plan);
+	kfree(state->sites);
+	kfree(state);
+}
+
+static struct kobj_type update_ktype = {
+	.release = update_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = update_groups,
+};
+
+int ksplice_state_add(struct ksplice_state *state)
+{
+	int ret = kobject_init_and_add(&state->kobj, &update_ktype,
+				       ksplice_root, "%s", state->id);
+
+	if (ret)
+		kobject_put(&state->kobj);
+	return ret;
+}
+
+void ksplice_state_remove(struct ksplice_state *state)
+{
+	kobject_del(&state->kobj);
+	kobject_put(&state->kobj);
+}
+
+static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", KSPLICE_HELPER_VERSION);
+}
+
+static struct kobj_attribute version_attr = __ATTR_RO(version);
+
+int ksplice_sysfs_init(void)
+{
+	int ret;
+
+	ksplice_root = kobject_create_and_add("ksplice", kernel_kobj);
+	if (!ksplice_root)
+		return -ENOMEM;
+	ret = sysfs_create_file(ksplice_root, &version_attr.attr);
+	if (ret)
+		kobject_put(ksplice_root);
+	return ret;
+}
+
+void ksplice_sysfs_exit(void)
+{
+	sysfs_remove_file(ksplice_root, &version_attr.attr);
+	kobject_put(ksplice_root);
+}

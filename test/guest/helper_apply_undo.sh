@@ -1,0 +1,36 @@
+# helper.apply_undo: an update changes behaviour when applied, undo restores
+# it, and the code after undo equals the code before apply byte for byte
+# (read back through /proc/kcore); the update module is pinned while applied.
+. "$(dirname "$0")/helper_lib.sh"
+build_helper_modules ksplice_target ksplice_update_a
+out=$(run_helper_guest -- '
+load_helper
+before=$(target_bytes)
+expect "value before" "$(value)" 1
+load_update a
+expect "stage after insmod" "$(cat $KS/testa/stage)" prepared
+grep -q "^ksplice_target_value 0x$(sym_addr $TARGET) 0x" $KS/testa/functions || fail "functions: $(cat $KS/testa/functions)"
+set_stage testa applied || fail "apply: $(cause testa): $(cat $KS/testa/abort_detail)"
+expect "stage" "$(cat $KS/testa/stage)" applied
+expect "abort_cause" "$(cause testa)" ok
+expect "value applied" "$(value)" 2
+[ "$(cat $KS/testa/pause_ns)" -gt 0 ] || fail "pause_ns is 0"
+after=$(target_bytes)
+expect "bytes before the jump" "$(echo $after | cut -c1-10)" "$(echo $before | cut -c1-10)"
+expect "jump opcode at +5" "$(echo $after | cut -c11-12)" e9
+expect "bytes after the jump" "$(echo $after | cut -c21-)" "$(echo $before | cut -c21-)"
+rmmod ksplice_update_a 2>/dev/null && fail "update module unloaded while applied"
+set_stage testa reversed || fail "undo: $(cause testa)"
+expect "stage" "$(cat $KS/testa/stage)" reversed
+expect "value reversed" "$(value)" 1
+expect "bytes after undo" "$(target_bytes)" "$before"
+set_stage testa applied || fail "re-apply: $(cause testa)"
+expect "value re-applied" "$(value)" 2
+set_stage testa reversed || fail "second undo: $(cause testa)"
+expect "bytes after second undo" "$(target_bytes)" "$before"
+rmmod ksplice_update_a || fail "rmmod update after undo"
+[ -e $KS/testa ] && fail "$KS/testa still there"
+rmmod ksplice_target kmod_helper || fail "rmmod"
+echo PASS')
+echo "$out"
+[ "$(echo "$out" | tail -1)" = PASS ] || fail "guest script did not pass"

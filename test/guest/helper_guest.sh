@@ -1,0 +1,52 @@
+# Sourced inside the guest by the helper.* tests: loading the test modules,
+# applying updates, reading live code.
+# shellcheck shell=sh
+KS=/sys/kernel/ksplice
+TARGET=ksplice_target_value
+
+fail() {
+	echo "FAIL: $*"
+	dmesg | grep ksplice | tail -5
+	exit 1
+}
+
+expect() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+	echo "ok: $1 = '$3'"
+}
+
+sym_addr() {
+	awk -v n="$1" '$3 == n { print $1; exit }' /proc/kallsyms
+}
+
+# The first LEN (default 48) bytes of the target function, in hex.
+target_bytes() {
+	ksplice-kcore-read "$(sym_addr $TARGET)" "${1:-48}" || fail "reading $TARGET through /proc/kcore"
+}
+
+load_helper() {
+	insmod /files/kmod-helper.ko || fail "insmod kmod-helper"
+	insmod /files/ksplice_target.ko || fail "insmod ksplice_target"
+}
+
+# load_update X [ksplice-test-plan options]: fills in and inserts update X.
+load_update() {
+	x=$1
+	shift
+	ksplice-test-plan "$@" "/files/ksplice_update_$x.ko" "/tmp/update_$x.ko" >/dev/null ||
+		fail "filling in update $x"
+	insmod "/tmp/update_$x.ko" || fail "insmod update $x"
+}
+
+# set_stage ID STAGE: the write's status is the function's.
+set_stage() {
+	echo "$2" 2>/dev/null >"$KS/$1/stage"
+}
+
+value() {
+	cat /proc/ksplice_target
+}
+
+cause() {
+	cat "$KS/$1/abort_cause"
+}

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hand-made test update "testb": ksplice_target_value() returns 3.
+ * Its patch table is filled in by ksplice-test-plan before insmod.
+ */
+#include <linux/module.h>
+#include "ksplice_update.h"
+
+static int ksplice_target_value_b(void)
+{
+	return 3;
+}
+
+KSPLICE_PATCH_TABLE(patches) = {
+	KSPLICE_PATCH(ksplice_target_value, ksplice_target_value_b),
+};
+KSPLICE_DEFINE_UPDATE("testb", patches);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("test update b for kmod-helper: ksplice_target_value returns 3");
