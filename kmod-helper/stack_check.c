@@ -15,6 +15,7 @@
  */
 #include <linux/bsearch.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
@@ -23,6 +24,11 @@
 #include "helper.h"
 
 #define TRACE_DEPTH 64
+
+/* For tests: skip the unwinder and scan every stack conservatively. */
+static bool conservative_only;
+module_param(conservative_only, bool, 0644);
+MODULE_PARM_DESC(conservative_only, "scan stacks word by word only (tests)");
 #define RECORD_SLACK 64
 
 struct task_record {
@@ -134,7 +140,11 @@ static bool task_is_busy(struct ksplice_stack_check *check,
 	unsigned long found = 0;
 	int i, n;
 
-	n = ksplice_ksyms.save_tsk_reliable(t, check->trace, TRACE_DEPTH);
+	if (conservative_only)
+		n = -EINVAL;
+	else
+		n = ksplice_ksyms.save_tsk_reliable(t, check->trace,
+						    TRACE_DEPTH);
 	if (n < 0)
 		found = scan_stack(check, t);
 	for (i = 0; i < n && !found; i++)

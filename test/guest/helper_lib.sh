@@ -30,3 +30,13 @@ run_helper_guest() {
 	"$TESTBED" run-guest "${opts[@]}" --file "$SRC_DIR/test/guest/helper_guest.sh" \
 		-- sh -c ". ./helper_guest.sh; $1"
 }
+
+# guest_must_pass [RUN-GUEST OPTIONS] -- SCRIPT: the script must end with
+# PASS and the guest must exit 0 (no Oops or WARN either).
+guest_must_pass() {
+	local out rc=0
+	out=$(run_helper_guest "$@") || rc=$?
+	echo "$out"
+	[ "$rc" = 0 ] || fail "guest exited with status $rc"
+	[ "$(echo "$out" | tail -1)" = PASS ] || fail "guest script did not pass"
+}

@@ -1,0 +1,36 @@
+# helper.code_busy: a thread sleeping inside the function to replace makes
+# apply fail with code_busy after the retries, its pid in conflicts, nothing
+# written; once it has left, apply succeeds. Once with the reliable unwinder,
+# once with the conservative stack scan alone.
+. "$(dirname "$0")/helper_lib.sh"
+build_helper_modules ksplice_target ksplice_update_a
+guest_must_pass -- '
+load_helper
+echo 3 >/sys/module/kmod_helper/parameters/tries
+echo 200 >/sys/module/kmod_helper/parameters/retry_ms
+load_update a
+before=$(target_bytes)
+for scan in N Y; do
+	echo $scan >/sys/module/kmod_helper/parameters/conservative_only
+	echo 6000 >/sys/module/ksplice_target/parameters/delay_ms
+	cat /proc/ksplice_target >/tmp/slow &
+	pid=$!
+	sleep 1
+	echo 0 >/sys/module/ksplice_target/parameters/delay_ms
+	stage=$(cat $KS/testa/stage)
+	set_stage testa applied && fail "applied while pid $pid sleeps in $TARGET"
+	expect "abort_cause ($scan)" "$(cause testa)" code_busy
+	expect "stage unchanged ($scan)" "$(cat $KS/testa/stage)" $stage
+	grep -q "^$pid cat $TARGET+0x" $KS/testa/conflicts || fail "pid $pid not in conflicts: $(cat $KS/testa/conflicts)"
+	echo "ok: conflicts name pid $pid in $TARGET"
+	grep -q "after 3 tries" $KS/testa/abort_detail || fail "abort_detail: $(cat $KS/testa/abort_detail)"
+	expect "bytes after code_busy ($scan)" "$(target_bytes)" "$before"
+	expect "value while busy ($scan)" "$(value)" 1
+	wait $pid
+	expect "the sleeping call returned" "$(cat /tmp/slow)" 1
+	set_stage testa applied || fail "apply after the thread left: $(cause testa) $(cat $KS/testa/conflicts)"
+	expect "value applied ($scan)" "$(value)" 2
+	[ -z "$(cat $KS/testa/conflicts)" ] || fail "conflicts left: $(cat $KS/testa/conflicts)"
+	set_stage testa reversed || fail "undo: $(cause testa)"
+done
+echo PASS'
