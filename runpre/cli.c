@@ -1,0 +1,213 @@
+/*
+ * ksplice-runpre: run-pre matching of pre objects against kernel memory, on
+ * its own (ksplice-view --check UPDATE does the same for an update file).
+ *
+ *   ksplice-runpre [--json] [-v] [--live] PRE.o...
+ *   ksplice-runpre [--json] [-v] --vmlinux FILE --map FILE PRE.o...
+ *
+ * Exit status: 0 every function matched (or was skipped), 1 some did not,
+ * 2 usage, 3 unreadable input, 4 permission denied (live needs root).
+ */
+#include "kallsyms.h"
+#include "runpre.h"
+#include "symtab.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EXIT_MISMATCH = 1, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_PERMISSION = 4 };
+
+struct options {
+	int json, verbose, live;
+	const char *vmlinux, *map;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ksplice-runpre [--json] [-v] [--live] PRE.o...\n"
+		"       ksplice-runpre [--json] [-v] --vmlinux FILE --map FILE PRE.o...\n"
+		"Matches every function of the pre objects against kernel memory: the running\n"
+		"kernel (/proc/kcore and /proc/kallsyms, root only) or a vmlinux file with its\n"
+		"System.map or kallsyms dump. Prints where each function is, or why it does not\n"
+		"match, and the address of every symbol the code refers to.\n"
+		"  --json        machine-readable output\n"
+		"  -v            every function and symbol, not only the problems\n"
+		"Exit: 0 all matched, 1 a function did not, 2 usage, 3 bad input, 4 not root.\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+						 {"verbose", no_argument, NULL, 'v'},
+						 {"live", no_argument, NULL, 'l'},
+						 {"vmlinux", required_argument, NULL, 'k'},
+						 {"map", required_argument, NULL, 'm'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	int c;
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o->json = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'l':
+			o->live = 1;
+			break;
+		case 'k':
+			o->vmlinux = optarg;
+			break;
+		case 'm':
+			o->map = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -1;
+		}
+	}
+	if (optind >= argc || (!o->vmlinux != !o->map) || (o->live && o->vmlinux))
+		return -1;
+	if (!o->vmlinux)
+		o->live = 1;
+	return 0;
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void print_json(const struct rp_result *r, const char *memory)
+{
+	printf("{\"memory\":");
+	json_string(memory);
+	printf(",\"summary\":{\"matched\":%zu,\"no_match\":%zu,\"ambiguous\":%zu,"
+	       "\"not_found\":%zu,\"skipped\":%zu},\"functions\":[",
+	       r->matched, r->no_match, r->ambiguous, r->not_found, r->skipped);
+	for (size_t i = 0; i < r->nfunctions; i++) {
+		const struct rp_function_result *f = &r->functions[i];
+		printf("%s{\"object\":", i ? "," : "");
+		json_string(f->object->path);
+		printf(",\"function\":");
+		json_string(f->function->name);
+		printf(",\"status\":");
+		json_string(rp_status_name(f->status));
+		if (f->status == RP_MATCHED)
+			printf(",\"address\":\"0x%llx\"", (unsigned long long)f->address);
+		printf(",\"size\":%llu,\"trampoline\":%lld,\"ftrace_active\":%s,"
+		       "\"by_neighbour\":%s,\"detail\":",
+		       (unsigned long long)f->function->size, (long long)f->trampoline,
+		       f->ftrace_active ? "true" : "false",
+		       f->found_by_neighbour ? "true" : "false");
+		json_string(f->detail);
+		putchar('}');
+	}
+	printf("],\"symbols\":[");
+	for (size_t i = 0; i < r->nsymbols; i++) {
+		printf("%s{\"name\":", i ? "," : "");
+		json_string(r->symbols[i].name);
+		printf(",\"address\":\"0x%llx\"}", (unsigned long long)r->symbols[i].address);
+	}
+	printf("]}\n");
+}
+
+static void print_text(const struct rp_result *r, int verbose)
+{
+	for (size_t i = 0; i < r->nfunctions; i++) {
+		const struct rp_function_result *f = &r->functions[i];
+		if (f->status == RP_MATCHED && !verbose && !f->ftrace_active)
+			continue;
+		if (f->status == RP_SKIPPED && !verbose)
+			continue;
+		printf("%-9s %s: %s", rp_status_name(f->status), f->object->path,
+		       f->function->name);
+		if (f->status == RP_MATCHED)
+			printf(" at 0x%llx, trampoline at +%lld%s%s",
+			       (unsigned long long)f->address, (long long)f->trampoline,
+			       f->found_by_neighbour ? " (weak, placed by its neighbours)" : "",
+			       f->ftrace_active ? " (ftrace is tracing it)" : "");
+		if (f->detail[0])
+			printf(": %s", f->detail);
+		putchar('\n');
+	}
+	if (verbose)
+		for (size_t i = 0; i < r->nsymbols; i++)
+			printf("symbol    %s = 0x%llx\n", r->symbols[i].name,
+			       (unsigned long long)r->symbols[i].address);
+	printf("%zu functions: %zu matched, %zu no match, %zu ambiguous, %zu not found, "
+	       "%zu skipped; %zu symbols resolved\n",
+	       r->nfunctions, r->matched, r->no_match, r->ambiguous, r->not_found, r->skipped,
+	       r->nsymbols);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	if (parse_options(argc, argv, &o)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	struct ksp_error err = {""};
+	struct rp_memview mem;
+	int rc = o.live ? rp_memview_open_kcore(&mem, "/proc/kcore", &err)
+			: rp_memview_open_vmlinux(&mem, o.vmlinux, &err);
+	if (rc) {
+		fprintf(stderr, "ksplice-runpre: %s\n", err.msg);
+		return strstr(err.msg, "needs root") ? EXIT_PERMISSION : EXIT_INPUT;
+	}
+	struct ksp_kallsyms ks;
+	if (ksp_kallsyms_load(o.live ? "/proc/kallsyms" : o.map, &ks, &err)) {
+		fprintf(stderr, "ksplice-runpre: %s\n", err.msg);
+		rp_memview_close(&mem);
+		return EXIT_INPUT;
+	}
+	size_t n = (size_t)(argc - optind);
+	struct rp_object *objs = calloc(n, sizeof(*objs));
+	struct rp_object **ptrs = calloc(n, sizeof(*ptrs));
+	int status = EXIT_INPUT;
+	size_t opened = 0;
+	for (; objs && ptrs && opened < n; opened++) {
+		if (rp_object_open(argv[optind + (int)opened], &objs[opened], &err)) {
+			fprintf(stderr, "ksplice-runpre: %s\n", err.msg);
+			goto out;
+		}
+		ptrs[opened] = &objs[opened];
+	}
+	struct rp_symtab st;
+	rp_symtab_from_kallsyms(&st, &ks);
+	struct rp_result res;
+	if (rp_match_objects(ptrs, n, &mem, &st, &res, &err)) {
+		fprintf(stderr, "ksplice-runpre: %s\n", err.msg);
+		goto out;
+	}
+	if (o.json)
+		print_json(&res, mem.kind);
+	else
+		print_text(&res, o.verbose);
+	status = res.no_match || res.ambiguous || res.not_found ? EXIT_MISMATCH : 0;
+	rp_result_free(&res);
+out:
+	for (size_t i = 0; i < opened && objs; i++)
+		rp_object_close(&objs[i]);
+	free(objs);
+	free(ptrs);
+	ksp_kallsyms_free(&ks);
+	rp_memview_close(&mem);
+	return status;
+}

@@ -1,0 +1,281 @@
+/*
+ * The legitimate run-time variants of each kind of patched site, and
+ * nothing else. Variants follow what arch/x86/kernel/alternative.c,
+ * ftrace, jump_label.c, static_call.c and paravirt.c of 6.1 write.
+ */
+#include "match_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const unsigned char nop5[] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
+
+static int read_run(const struct rp_attempt *a, uint64_t run, unsigned char *buf, unsigned len)
+{
+	return rp_memview_read(a->mem, run, buf, len) == 0;
+}
+
+/* The symbol a rel32 branch at run goes to, by name, or NULL. */
+static const char *branch_target_name(const struct rp_attempt *a, uint64_t run,
+				      const unsigned char *live)
+{
+	int32_t disp = (int32_t)((uint32_t)live[1] | (uint32_t)live[2] << 8 |
+				 (uint32_t)live[3] << 16 | (uint32_t)live[4] << 24);
+	uint64_t target = run + 5 + (uint64_t)(int64_t)disp;
+	return a->syms->name_at ? a->syms->name_at(a->syms->ctx, target) : NULL;
+}
+
+/* fentry: a 5-byte nop at boot; a call while ftrace traces the function. */
+static int fentry_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run)
+{
+	unsigned char live[5];
+	if (!read_run(a, run, live, 5))
+		return 0;
+	if (rp_is_padding(a->mem, run, 5) && live[0] != 0xcc)
+		return 1;
+	if (live[0] == 0xe8) {
+		const char *name = branch_target_name(a, run, live);
+		if (name && strcmp(name, "__fentry__") == 0)
+			return 1;     /* as built: a vmlinux file before boot */
+		a->ftrace_active = 1; /* reported by the caller, not silently accepted */
+		return 1;
+	}
+	rp_explain(a, site->section, site->offset, run,
+		   live[0] == 0xcc ? "int3 at the fentry site: a kprobe?"
+				   : "unexpected fentry site");
+	return 0;
+}
+
+/* jmp __x86_return_thunk: kept (to this or another return thunk), or
+ * `ret; int3` padded with int3. */
+static int return_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run)
+{
+	unsigned char live[5];
+	if (!read_run(a, run, live, 5))
+		return 0;
+	if (live[0] == 0xc3 && rp_is_padding(a->mem, run + 1, 4))
+		return 1;
+	if (live[0] == 0xe9) {
+		const char *name = branch_target_name(a, run, live);
+		if (name && strstr(name, "return_thunk"))
+			return 1;
+	}
+	rp_explain(a, site->section, site->offset, run, "not a return thunk variant");
+	return 0;
+}
+
+/* The register of __x86_indirect_thunk_REG, 0-15, or -1. */
+static int thunk_register(const char *name)
+{
+	static const char *const regs[] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+					   "r8",  "r9",	 "r10", "r11", "r12", "r13", "r14", "r15"};
+	const char *reg = name ? strrchr(name, '_') : NULL;
+	if (!reg)
+		return -1;
+	for (int i = 0; i < 16; i++)
+		if (strcmp(reg + 1, regs[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* call/jmp __x86_indirect_thunk_REG: kept, or inlined as [lfence;] call/jmp
+ * *%REG padded with nops or int3. */
+static int retpoline_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run,
+			  unsigned *len)
+{
+	const unsigned char *pre = site->section->data + site->offset;
+	const struct rp_reloc *r =
+		rp_section_reloc_in(site->section, site->offset, site->offset + 6);
+	unsigned pre_len = pre[0] == 0x0f ? 6 : 5;
+	*len = pre_len;
+	unsigned char live[6];
+	if (!r || !read_run(a, run, live, pre_len))
+		return 0;
+	if (memcmp(live, pre, pre_len - 4) == 0 && pre[0] != 0x0f) {
+		const char *name = branch_target_name(a, run, live);
+		if (name && strcmp(name, r->symbol) == 0)
+			return 1;
+	}
+	int reg = thunk_register(r->symbol);
+	if (reg < 0 || pre[0] == 0x0f) {
+		rp_explain(a, site->section, site->offset, run, "unexpected retpoline site");
+		return 0;
+	}
+	unsigned char want[8];
+	for (int lfence = 0; lfence <= 1; lfence++) {
+		unsigned n = 0;
+		if (lfence) {
+			want[n++] = 0x0f;
+			want[n++] = 0xae;
+			want[n++] = 0xe8;
+		}
+		if (reg >= 8)
+			want[n++] = 0x41;
+		want[n++] = 0xff;
+		want[n++] = (unsigned char)((pre[0] == 0xe8 ? 0xd0 : 0xe0) + (reg & 7));
+		if (n <= pre_len && memcmp(live, want, n) == 0 &&
+		    rp_is_padding(a->mem, run + n, pre_len - n))
+			return 1;
+	}
+	rp_explain(a, site->section, site->offset, run, "not a retpoline variant");
+	return 0;
+}
+
+/* A jump label: a nop, or a jump to its target, of the original's length. */
+static int jump_label_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run,
+			   unsigned *len)
+{
+	struct rp_insn pi, ri;
+	unsigned char live[5];
+	const struct rp_section *s = site->section;
+	rp_insn_decode(s->data + site->offset, s->size - site->offset, site->offset, &pi);
+	*len = pi.len;
+	if ((pi.len != 2 && pi.len != 5) || !read_run(a, run, live, pi.len))
+		return 0;
+	rp_insn_decode(live, pi.len, run, &ri);
+	if (ri.len == pi.len && (ri.nop || (pi.len == 5 && !memcmp(live, nop5, 5))))
+		return 1;
+	if (ri.len == pi.len && ri.branch == RP_JMP) {
+		const struct rp_function *f = a->func;
+		uint64_t want = site->jump_target - f->offset <= f->size
+					? a->map[site->jump_target - f->offset]
+					: a->base + (site->jump_target - f->offset);
+		uint64_t got = run + ri.len + (uint64_t)ri.disp;
+		if (want == got)
+			return 1;
+		if (!want) { /* a forward target: checked once mapped */
+			struct rp_pending_jump *p =
+				realloc(a->pending, (a->npending + 1) * sizeof(*p));
+			if (!p)
+				return 0;
+			a->pending = p;
+			a->pending[a->npending++] =
+				(struct rp_pending_jump){site->jump_target, got, site->offset};
+			return 1;
+		}
+	}
+	rp_explain(a, s, site->offset, run, "jump label neither a nop nor a jump to its target");
+	return 0;
+}
+
+/* A static call site: a direct call or jump to the current target (a
+ * function), a nop for a NULL call, or `ret` for a tail call returning. */
+static int static_call_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run)
+{
+	const unsigned char *pre = site->section->data + site->offset;
+	unsigned char live[5];
+	if (!read_run(a, run, live, 5))
+		return 0;
+	if (live[0] == pre[0] && (pre[0] == 0xe8 || pre[0] == 0xe9) &&
+	    branch_target_name(a, run, live))
+		return 1;
+	if (pre[0] == 0xe8 && !memcmp(live, nop5, 5))
+		return 1;
+	if (pre[0] == 0xe9 && live[0] == 0xc3 && rp_is_padding(a->mem, run + 1, 4))
+		return 1;
+	rp_explain(a, site->section, site->offset, run, "not a static call variant");
+	return 0;
+}
+
+/* Paravirt: the original indirect call, a direct call to a function, a
+ * native instruction sequence from the kernel's table, or nops. */
+static int paravirt_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run)
+{
+	static const unsigned char natives[][3] = {
+		{1, 0xfa},	 /* cli */
+		{1, 0xfb},	 /* sti */
+		{2, 0x9c, 0x58}, /* pushf; pop %rax */
+		{2, 0x0f, 0x09}, /* wbinvd */
+	};
+	unsigned len = site->len;
+	unsigned char live[32];
+	if (len < 5 || len > sizeof(live) || !read_run(a, run, live, len))
+		return 0;
+	struct rp_checkpoint cp = rp_checkpoint(a);
+	uint64_t end;
+	if (rp_compare_stream(a, site->section, site->offset, site->offset + len, run, &end, 1) &&
+	    end == run + len)
+		return 1;
+	rp_rollback(a, cp);
+	if (live[0] == 0xe8 && branch_target_name(a, run, live) &&
+	    rp_is_padding(a->mem, run + 5, len - 5))
+		return 1;
+	if (rp_is_padding(a->mem, run, len))
+		return 1;
+	for (size_t i = 0; i < sizeof(natives) / sizeof(natives[0]); i++)
+		if (!memcmp(live, natives[i] + 1, natives[i][0]) &&
+		    rp_is_padding(a->mem, run + natives[i][0], len - natives[i][0]))
+			return 1;
+	rp_explain(a, site->section, site->offset, run, "not a paravirt variant");
+	return 0;
+}
+
+/* One variant of an alternative: pre bytes [from, from+n) of section s
+ * must match at run, and the rest of the site's len bytes be padding. */
+static int alternative_variant(struct rp_attempt *a, const struct rp_section *s, uint64_t from,
+			       unsigned n, uint64_t run, unsigned len, int is_original)
+{
+	uint64_t end;
+	if (!rp_compare_stream(a, s, from, from + n, run, &end, is_original))
+		return 0;
+	return end <= run + len && rp_is_padding(a->mem, end, (unsigned)(run + len - end));
+}
+
+/* An alternative: the original instructions or any replacement (its
+ * relocations and jumps checked like any others), padded with nops. */
+static int alternative_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run)
+{
+	struct rp_checkpoint cp = rp_checkpoint(a);
+	char first_why[sizeof(a->why)] = "";
+	if (alternative_variant(a, site->section, site->offset, site->len, run, site->len, 1))
+		return 1;
+	snprintf(first_why, sizeof(first_why), "%s", a->why);
+	for (size_t i = 0; i < site->nalts && a->sites->replacements; i++) {
+		rp_rollback(a, cp);
+		const struct rp_alt_replacement *r = &site->alts[i];
+		if (r->offset + r->len > a->sites->replacements->size || r->len > site->len + 16)
+			continue;
+		if (alternative_variant(a, a->sites->replacements, r->offset, r->len, run,
+					site->len, 0))
+			return 1;
+	}
+	rp_rollback(a, cp);
+	rp_explain(a, site->section, site->offset, run, "no variant of the alternative matches%s%s",
+		   first_why[0] ? "; original: " : "", first_why);
+	return 0;
+}
+
+int rp_compare_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run,
+		    unsigned *pre_len, unsigned *run_len)
+{
+	unsigned len = site->len;
+	int ok = 0;
+	switch (site->kind) {
+	case RP_SITE_FENTRY:
+		ok = fentry_site(a, site, run);
+		break;
+	case RP_SITE_RETURN:
+		ok = return_site(a, site, run);
+		break;
+	case RP_SITE_RETPOLINE:
+		ok = retpoline_site(a, site, run, &len);
+		break;
+	case RP_SITE_ALTERNATIVE:
+		ok = alternative_site(a, site, run);
+		break;
+	case RP_SITE_JUMP_LABEL:
+		ok = jump_label_site(a, site, run, &len);
+		break;
+	case RP_SITE_STATIC_CALL:
+		ok = static_call_site(a, site, run);
+		break;
+	case RP_SITE_PARAVIRT:
+		ok = paravirt_site(a, site, run);
+		break;
+	case RP_SITE_LOCK:
+		return 0; /* handled within the instruction */
+	}
+	*pre_len = len;
+	*run_len = len;
+	return ok;
+}

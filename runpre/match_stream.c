@@ -1,0 +1,320 @@
+/* Instruction-by-instruction comparison of pre code with kernel memory. */
+#include "match_internal.h"
+
+#include <bfd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_INSN 16
+
+void rp_explain(struct rp_attempt *a, const struct rp_section *section, uint64_t offset,
+		uint64_t run, const char *fmt, ...)
+{
+	struct rp_insn pre, live;
+	unsigned char buf[MAX_INSN];
+	uint64_t avail = section->size - offset;
+	rp_insn_decode(section->data + offset, avail < MAX_INSN ? avail : MAX_INSN, offset, &pre);
+	memset(buf, 0, sizeof(buf));
+	if (rp_memview_read(a->mem, run, buf, sizeof(buf)) == 0)
+		rp_insn_decode(buf, sizeof(buf), run, &live);
+	else
+		snprintf(live.text, sizeof(live.text), "(unreadable)");
+	char detail[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	snprintf(a->why, sizeof(a->why), "%s+0x%llx: pre `%s` vs run `%s` at 0x%llx (%s)",
+		 a->func->name, (unsigned long long)(offset - a->func->offset),
+		 pre.len ? pre.text : "(bad)", live.len ? live.text : "(bad)",
+		 (unsigned long long)run, detail);
+}
+
+int rp_is_padding(const struct rp_memview *mem, uint64_t run, unsigned len)
+{
+	unsigned char buf[64];
+	if (len > sizeof(buf) || rp_memview_read(mem, run, buf, len))
+		return 0;
+	for (unsigned i = 0; i < len;) {
+		if (buf[i] == 0xcc) {
+			i++;
+			continue;
+		}
+		struct rp_insn insn;
+		rp_insn_decode(buf + i, len - i, run + i, &insn);
+		if (!insn.len || !insn.nop)
+			return 0;
+		i += insn.len;
+	}
+	return 1;
+}
+
+/* The value stored in a relocation field of the given size, sign-extended
+ * for 32-bit fields except R_X86_64_32. */
+static int64_t field_value(const unsigned char *p, const struct rp_reloc *r)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < r->size; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	if (r->size == 4 && r->type != 10 /* R_X86_64_32 */)
+		return (int32_t)(uint32_t)v;
+	return (int64_t)v;
+}
+
+/* What a section-symbol relocation refers to: the named symbol at the
+ * target offset if there is one, else the object's section. */
+static void section_key(const struct rp_attempt *a, const struct rp_section *target,
+			uint64_t target_offset, char *key, size_t len, uint64_t *key_offset)
+{
+	int global;
+	const char *name = rp_object_symbol_at(a->obj, target->sec, target_offset, &global);
+	if (name) {
+		if (global)
+			snprintf(key, len, "%s", name);
+		else
+			snprintf(key, len, "%s:%s", a->obj->path, name);
+		*key_offset = target_offset;
+		return;
+	}
+	snprintf(key, len, "%s:%s", a->obj->path, target->name);
+	*key_offset = 0;
+}
+
+/* The key of a named symbol: scoped by object if it is a static. */
+static const char *named_key(const struct rp_attempt *a, const struct rp_reloc *r, char *buf,
+			     size_t len)
+{
+	if (!r->local)
+		return r->symbol;
+	snprintf(buf, len, "%s:%s", a->obj->path, r->symbol);
+	return buf;
+}
+
+/* Strings and constants of merged sections are compared by content. */
+static int compare_merged(struct rp_attempt *a, const struct rp_section *target, uint64_t off,
+			  uint64_t run_addr)
+{
+	if (off >= target->size)
+		return 0;
+	size_t len = target->strings
+			     ? strnlen((const char *)target->data + off, target->size - off) + 1
+			     : (target->entsize ? target->entsize : 1);
+	if (off + len > target->size || len > 4096)
+		return 0;
+	unsigned char buf[4096];
+	return rp_memview_read(a->mem, run_addr, buf, len) == 0 &&
+	       memcmp(buf, target->data + off, len) == 0;
+}
+
+/* One relocation field: learn the symbol's address from memory. insn_end
+ * locates a PC-relative target (target = S + A + insn_end - P). */
+static int check_reloc(struct rp_attempt *a, const struct rp_section *section,
+		       const struct rp_reloc *r, uint64_t run_field, uint64_t insn_end)
+{
+	unsigned char buf[8];
+	if (rp_memview_read(a->mem, run_field, buf, r->size))
+		return 0;
+	int64_t value = field_value(buf, r);
+	uint64_t s_run = r->pcrel ? (uint64_t)value + run_field - (uint64_t)r->addend
+				  : (uint64_t)value - (uint64_t)r->addend;
+	uint64_t site = r->offset;
+	char name[4096];
+	if (!r->section_symbol)
+		return rp_bind(a, named_key(a, r, name, sizeof(name)), s_run, site);
+	const struct rp_section *target = rp_object_section_of(a->obj, r->target_section);
+	if (!target)
+		return 1; /* debug or discarded section: nothing to learn */
+	uint64_t target_off = (uint64_t)r->addend + (r->pcrel ? insn_end - r->offset : 0);
+	if (target->merge)
+		return compare_merged(a, target, target_off, s_run + target_off);
+	(void)section;
+	char key[4096];
+	uint64_t key_off;
+	section_key(a, target, target_off, key, sizeof(key), &key_off);
+	return rp_bind(a, key, s_run + key_off, site);
+}
+
+/* Same instruction bytes outside relocation fields, and every field agrees
+ * with what is known; a LOCK prefix may have become a DS prefix (UP). */
+static int compare_plain(struct rp_attempt *a, const struct rp_section *s, uint64_t o, unsigned len,
+			 uint64_t run, const unsigned char *live)
+{
+	const unsigned char *pre = s->data + o;
+	const struct rp_site *lock = rp_sites_at(a->sites, s, o);
+	for (unsigned i = 0; i < len; i++) {
+		const struct rp_reloc *r = rp_section_reloc_in(s, o + i, o + i + 1);
+		if (r && r->offset == o + i) {
+			if (r->offset + r->size > o + len) {
+				rp_explain(a, s, o, run, "relocation crosses the instruction");
+				return 0;
+			}
+			if (!check_reloc(a, s, r, run + i, o + len)) {
+				if (!a->why[0])
+					rp_explain(a, s, o, run, "%s points elsewhere than before",
+						   r->symbol);
+				return 0;
+			}
+			i += r->size - 1;
+			continue;
+		}
+		if (pre[i] == live[i])
+			continue;
+		if (i == 0 && lock && lock->kind == RP_SITE_LOCK && pre[0] == 0xf0 &&
+		    live[0] == 0x3e)
+			continue;
+		rp_explain(a, s, o, run, "byte %u differs", i);
+		return 0;
+	}
+	return 1;
+}
+
+/* A branch to pre_target in the function's own section: it must land on
+ * the run-time instruction that corresponds, checked now for a backward
+ * branch and at the end for a forward one. Outside the function (sections
+ * shared by several functions keep their layout) it must keep its distance
+ * from the function's start. */
+static int note_local_jump(struct rp_attempt *a, const struct rp_section *s, uint64_t o,
+			   uint64_t pre_target, uint64_t run, uint64_t run_target)
+{
+	const struct rp_function *f = a->func;
+	if (pre_target < f->offset || pre_target > f->offset + f->size) {
+		if (run_target == a->base + (pre_target - f->offset))
+			return 1;
+		rp_explain(a, s, o, run, "jump out of the function lands elsewhere");
+		return 0;
+	}
+	uint64_t mapped = a->map[pre_target - f->offset];
+	if (mapped) {
+		if (mapped == run_target)
+			return 1;
+		rp_explain(a, s, o, run, "jump lands on a different instruction");
+		return 0;
+	}
+	struct rp_pending_jump *p = realloc(a->pending, (a->npending + 1) * sizeof(*p));
+	if (!p)
+		return 0;
+	a->pending = p;
+	a->pending[a->npending++] = (struct rp_pending_jump){pre_target, run_target, o};
+	return 1;
+}
+
+static int bind_or_explain(struct rp_attempt *a, const struct rp_section *s, uint64_t o,
+			   uint64_t run, const char *key, uint64_t addr, uint64_t site)
+{
+	if (rp_bind(a, key, addr, site))
+		return 1;
+	if (!a->why[0])
+		rp_explain(a, s, o, run, "branch to %s goes elsewhere", key);
+	return 0;
+}
+
+/* Relative branches are compared by target: a jump within the function
+ * must land on the corresponding instruction, one to a symbol teaches its
+ * address. */
+static int compare_branch(struct rp_attempt *a, const struct rp_section *s, uint64_t o,
+			  const struct rp_insn *pi, uint64_t run, const struct rp_insn *ri)
+{
+	if (pi->branch != ri->branch || (pi->branch == RP_JCC && pi->cond != ri->cond)) {
+		rp_explain(a, s, o, run, "different branch");
+		return 0;
+	}
+	uint64_t run_target = run + ri->len + (uint64_t)ri->disp;
+	const struct rp_reloc *r = rp_section_reloc_in(s, o + pi->disp_off, o + pi->len);
+	if (!r)
+		return note_local_jump(a, s, o, o + pi->len + (uint64_t)pi->disp, run, run_target);
+	if (r->offset != o + pi->disp_off) {
+		rp_explain(a, s, o, run, "relocation not on the displacement");
+		return 0;
+	}
+	/* target = S + A + (insn_end - P), so S = target - A - (insn_end - P) */
+	uint64_t to_end = o + pi->len - r->offset;
+	uint64_t s_run = run_target - (uint64_t)r->addend - to_end;
+	char buf[4096];
+	if (!r->section_symbol)
+		return bind_or_explain(a, s, o, run, named_key(a, r, buf, sizeof(buf)), s_run,
+				       r->offset);
+	const struct rp_section *target = rp_object_section_of(a->obj, r->target_section);
+	if (!target)
+		return 1;
+	uint64_t target_off = (uint64_t)r->addend + to_end;
+	if (target == a->func->section)
+		return note_local_jump(a, s, o, target_off, run, run_target);
+	char key[4096];
+	uint64_t key_off;
+	section_key(a, target, target_off, key, sizeof(key), &key_off);
+	return bind_or_explain(a, s, o, run, key, s_run + key_off, r->offset);
+}
+
+/* Reads up to MAX_INSN bytes at run, fewer at the end of a range. */
+static unsigned read_live(const struct rp_attempt *a, uint64_t run, unsigned char *buf)
+{
+	for (unsigned n = MAX_INSN; n > 0; n--)
+		if (rp_memview_read(a->mem, run, buf, n) == 0)
+			return n;
+	return 0;
+}
+
+int rp_compare_stream(struct rp_attempt *a, const struct rp_section *s, uint64_t from, uint64_t to,
+		      uint64_t run, uint64_t *run_end, int skip_alt_at_from)
+{
+	const struct rp_function *f = a->func;
+	uint64_t o = from;
+	while (o < to) {
+		if (s == f->section && o >= f->offset && o - f->offset <= f->size) {
+			a->map[o - f->offset] = run;
+			a->progress = o - f->offset;
+		}
+		const struct rp_site *site = rp_sites_at(a->sites, s, o);
+		if (site && site->kind != RP_SITE_LOCK &&
+		    !(skip_alt_at_from && o == from && site->kind == RP_SITE_ALTERNATIVE)) {
+			unsigned pre_len, run_len;
+			if (!rp_compare_site(a, site, run, &pre_len, &run_len))
+				return 0;
+			o += pre_len;
+			run += run_len;
+			continue;
+		}
+		unsigned char live[MAX_INSN];
+		unsigned avail = read_live(a, run, live);
+		struct rp_insn pi, ri;
+		rp_insn_decode(s->data + o, to - o, o, &pi);
+		rp_insn_decode(live, avail, run, &ri);
+		if (!pi.len) {
+			rp_explain(a, s, o, run, "undecodable pre instruction");
+			return 0;
+		}
+		if (avail && live[0] == 0xcc && s->data[o] != 0xcc) {
+			rp_explain(a, s, o, run,
+				   "int3 in memory: a kprobe or a text poke in progress?");
+			return 0;
+		}
+		if (pi.nop) {
+			o += pi.len;
+			continue;
+		}
+		if (ri.len && ri.nop) {
+			run += ri.len;
+			continue;
+		}
+		if (pi.branch != RP_NOT_BRANCH && ri.branch != RP_NOT_BRANCH) {
+			if (!compare_branch(a, s, o, &pi, run, &ri))
+				return 0;
+			o += pi.len;
+			run += ri.len;
+			continue;
+		}
+		if (pi.len != ri.len) {
+			rp_explain(a, s, o, run, "different instruction");
+			return 0;
+		}
+		if (!compare_plain(a, s, o, pi.len, run, live))
+			return 0;
+		o += pi.len;
+		run += pi.len;
+	}
+	if (s == f->section && o >= f->offset && o - f->offset <= f->size)
+		a->map[o - f->offset] = run;
+	*run_end = run;
+	return 1;
+}

@@ -1,0 +1,35 @@
+#include "symtab.h"
+
+static size_t lookup(void *ctx, const char *name, uint64_t *addrs, size_t max)
+{
+	const struct ksp_ksym *const *found;
+	size_t n = ksp_kallsyms_lookup(ctx, name, &found);
+	size_t out = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!found[i]->module && out < max)
+			addrs[out++] = found[i]->addr;
+	return out;
+}
+
+static const char *name_at(void *ctx, uint64_t addr)
+{
+	const struct ksp_ksym *s = ksp_kallsyms_containing(ctx, addr, NULL);
+	return s && s->addr == addr ? s->name : NULL;
+}
+
+static const char *containing(void *ctx, uint64_t addr, uint64_t *start)
+{
+	const struct ksp_ksym *s = ksp_kallsyms_containing(ctx, addr, NULL);
+	if (!s)
+		return NULL;
+	*start = s->addr;
+	return s->name;
+}
+
+void rp_symtab_from_kallsyms(struct rp_symtab *st, const struct ksp_kallsyms *ks)
+{
+	st->lookup = lookup;
+	st->name_at = name_at;
+	st->containing = containing;
+	st->ctx = (void *)ks;
+}
