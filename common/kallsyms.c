@@ -88,8 +88,7 @@ static size_t count_lines(const char *text, size_t len)
 	return n;
 }
 
-static int parse_all(struct ksp_kallsyms *ks, size_t len, const char *origin,
-		     struct ksp_error *err)
+static int parse_all(struct ksp_kallsyms *ks, size_t len, const char *origin, struct ksp_error *err)
 {
 	struct line_parser lp = {origin, 0, err};
 	char *p = ks->strings, *end = ks->strings + len;

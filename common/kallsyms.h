@@ -22,10 +22,10 @@ struct ksp_ksym {
 };
 
 struct ksp_kallsyms {
-	struct ksp_ksym *syms;		  /* by address; equal addresses in line order */
-	const struct ksp_ksym **by_name;  /* by name, then address */
+	struct ksp_ksym *syms;		 /* by address; equal addresses in line order */
+	const struct ksp_ksym **by_name; /* by name, then address */
 	size_t count;
-	char *strings;			  /* names and modules point into this */
+	char *strings; /* names and modules point into this */
 };
 
 /* Reads a kallsyms file. On error returns -1 with err naming the file and

@@ -11,16 +11,15 @@
 
 #define SZ(s) s, strlen(s)
 
-static const char sample_text[] =
-	"0000000000019040 A cpu_info\n"
-	"ffffffff81000000 T _stext\n"
-	"ffffffff81000000 T startup_64\n"
-	"ffffffff81001000 t c_start\n"
-	"ffffffff81001040 t c_next\n"
-	"ffffffff81523000 t c_start\n"
-	"ffffffff81523030 T irq_work_sync\n"
-	"ffffffffc0002000 t ext4_fill_super\t[ext4]\n"
-	"ffffffffc0001000 T init_module\t[ext4]\n";
+static const char sample_text[] = "0000000000019040 A cpu_info\n"
+				  "ffffffff81000000 T _stext\n"
+				  "ffffffff81000000 T startup_64\n"
+				  "ffffffff81001000 t c_start\n"
+				  "ffffffff81001040 t c_next\n"
+				  "ffffffff81523000 t c_start\n"
+				  "ffffffff81523030 T irq_work_sync\n"
+				  "ffffffffc0002000 t ext4_fill_super\t[ext4]\n"
+				  "ffffffffc0001000 T init_module\t[ext4]\n";
 
 static void parse_ok(const char *text, struct ksp_kallsyms *ks)
 {

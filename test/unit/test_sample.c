@@ -91,8 +91,8 @@ static int label_has(const char *label, const char *unit, const char *suffix)
 /* Where the function lives in the kernel: the one kallsyms copy inside the
  * unit's sampled code, or for an overridden weak function the overriding
  * copy. Returns 0 if there is no such copy, -1 if several. */
-static int place(const struct ksp_sample *s, const char *unit, const asymbol *sym,
-		 uint64_t *addr, int *overridden)
+static int place(const struct ksp_sample *s, const char *unit, const asymbol *sym, uint64_t *addr,
+		 int *overridden)
 {
 	const struct ksp_ksym *const *copies;
 	size_t n = ksp_kallsyms_lookup(&s->kallsyms, sym->name, &copies);
@@ -117,8 +117,8 @@ static void place_ok(const struct ksp_sample *s, const struct object *o, const a
 		     uint64_t *addr, int *overridden)
 {
 	int rc = place(s, o->unit, sym, addr, overridden);
-	ck_assert_msg(rc == 1, "%s: %s: %s in the sample's kallsyms and memory", o->unit,
-		      sym->name, rc ? "several copies" : "no copy");
+	ck_assert_msg(rc == 1, "%s: %s: %s in the sample's kallsyms and memory", o->unit, sym->name,
+		      rc ? "several copies" : "no copy");
 }
 
 START_TEST(sample_loads)
@@ -239,15 +239,18 @@ START_TEST(fentry_sites_are_calls_in_vmlinux_and_nops_live)
 			if (overridden) /* kallsyms names the other copy */
 				continue;
 			uint64_t site = addr + target->value + (uint64_t)relocs[k]->addend;
-			const unsigned char *file = ksp_sample_bytes(&s, KSP_SAMPLE_VMLINUX, site, 5, &err);
-			const unsigned char *live = ksp_sample_bytes(&s, KSP_SAMPLE_LIVE, site, 5, &err);
+			const unsigned char *file =
+				ksp_sample_bytes(&s, KSP_SAMPLE_VMLINUX, site, 5, &err);
+			const unsigned char *live =
+				ksp_sample_bytes(&s, KSP_SAMPLE_LIVE, site, 5, &err);
 			ck_assert_msg(file && live, "%s", err.msg);
-			ck_assert_msg(file[0] == 0xe8 && site + 5 + (uint64_t)(int64_t)rel32_at(file + 1) ==
-								 fentry,
+			ck_assert_msg(file[0] == 0xe8 &&
+					      site + 5 + (uint64_t)(int64_t)rel32_at(file + 1) ==
+						      fentry,
 				      "%s+%#lx: not call __fentry__ in vmlinux", fn->name,
 				      (unsigned long)(site - addr));
-			ck_assert_msg(memcmp(live, FENTRY_NOP, 5) == 0, "%s: live: not the fentry nop",
-				      fn->name);
+			ck_assert_msg(memcmp(live, FENTRY_NOP, 5) == 0,
+				      "%s: live: not the fentry nop", fn->name);
 			sites++;
 		}
 		free(relocs);
@@ -358,7 +361,8 @@ static void copy_sample(void)
 	snprintf(scratch, sizeof(scratch), "%s/ksp-sample-XXXXXX", P_tmpdir);
 	ck_assert_ptr_nonnull(mkdtemp(scratch));
 	snprintf(cmd, sizeof(cmd),
-		 "cp '%s'/meta '%s'/kallsyms '%s'/ranges '%s'/memory.* '%s' && ln -s '%s'/objects '%s'",
+		 "cp '%s'/meta '%s'/kallsyms '%s'/ranges '%s'/memory.* '%s' && ln -s '%s'/objects "
+		 "'%s'",
 		 sample_dirs[0], sample_dirs[0], sample_dirs[0], sample_dirs[0], scratch,
 		 sample_dirs[0], scratch);
 	ck_assert_int_eq(system(cmd), 0);
@@ -437,18 +441,18 @@ START_TEST(reads_outside_the_sample_fail)
 	snprintf(expect, sizeof(expect), "address %lx is outside the sample",
 		 (unsigned long)(first->addr - 1));
 	ck_assert_msg(strstr(err.msg, expect), "%s", err.msg);
-	ck_assert_int_eq(ksp_sample_read(&s, KSP_SAMPLE_VMLINUX, last->addr + last->len, &byte, 1,
-					 &err),
-			 -1);
+	ck_assert_int_eq(
+		ksp_sample_read(&s, KSP_SAMPLE_VMLINUX, last->addr + last->len, &byte, 1, &err),
+		-1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "is outside the sample"));
-	ck_assert_int_eq(ksp_sample_read(&s, KSP_SAMPLE_VMLINUX, last->addr + last->len - 1, &byte,
-					 2, &err),
-			 -1);
+	ck_assert_int_eq(
+		ksp_sample_read(&s, KSP_SAMPLE_VMLINUX, last->addr + last->len - 1, &byte, 2, &err),
+		-1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "runs past the end of the sampled range"));
 	/* The last byte itself reads, and agrees with the memory file. */
-	ck_assert_int_eq(ksp_sample_read(&s, KSP_SAMPLE_VMLINUX, last->addr + last->len - 1, &byte,
-					 1, &err),
-			 0);
+	ck_assert_int_eq(
+		ksp_sample_read(&s, KSP_SAMPLE_VMLINUX, last->addr + last->len - 1, &byte, 1, &err),
+		0);
 	ck_assert_uint_eq(byte, s.memory[KSP_SAMPLE_VMLINUX][s.memory_len - 1]);
 	ksp_sample_close(&s);
 }
