@@ -140,7 +140,8 @@ static void print_text(const struct rp_result *r, int verbose)
 		if (f->status == RP_MATCHED)
 			printf(" at 0x%llx, trampoline at +%lld%s%s",
 			       (unsigned long long)f->address, (long long)f->trampoline,
-			       f->found_by_neighbour ? " (weak, placed by its neighbours)" : "",
+			       f->found_by_neighbour ? " (placed by the layout of its neighbours)"
+						     : "",
 			       f->ftrace_active ? " (ftrace is tracing it)" : "");
 		if (f->detail[0])
 			printf(": %s", f->detail);

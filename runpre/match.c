@@ -79,16 +79,6 @@ static const char *symbol_name_of_key(const char *key)
 	return colon ? colon + 1 : key;
 }
 
-static int known_address(const struct rp_symtab *syms, const char *name, uint64_t addr, size_t *n)
-{
-	uint64_t addrs[MAX_CANDIDATES];
-	*n = syms->lookup(syms->ctx, name, addrs, MAX_CANDIDATES);
-	for (size_t i = 0; i < *n && i < MAX_CANDIDATES; i++)
-		if (addrs[i] == addr)
-			return 1;
-	return 0;
-}
-
 int rp_bind(struct rp_attempt *a, const char *key, uint64_t addr, uint64_t site_offset)
 {
 	char where[512];
@@ -108,10 +98,12 @@ int rp_bind(struct rp_attempt *a, const char *key, uint64_t addr, uint64_t site_
 	/* Section-relative keys ("obj:.data..read_mostly") have no kallsyms name. */
 	const char *name = symbol_name_of_key(key);
 	size_t n = 0;
-	if (name[0] != '.' && !known_address(a->syms, name, addr, &n) && n > 0) {
+	uint64_t any;
+	if (name[0] != '.' && !a->syms->is_at(a->syms->ctx, name, addr) &&
+	    (n = a->syms->lookup(a->syms->ctx, name, &any, 1)) > 0) {
 		snprintf(a->why, sizeof(a->why),
-			 "%s: %s resolves to 0x%llx, none of its %zu kallsyms address(es)", where,
-			 key, (unsigned long long)addr, n);
+			 "%s: %s resolves to 0x%llx, none of the kallsyms addresses of that name",
+			 where, key, (unsigned long long)addr);
 		return 0;
 	}
 	return rp_bindings_add(&a->tentative, key, addr, where) == 0;
@@ -273,30 +265,64 @@ static size_t candidates(struct session *s, size_t oi, const struct rp_function 
 	return n < MAX_CANDIDATES ? n : MAX_CANDIDATES;
 }
 
+/* Functions are laid out in the order of their object, by kind of
+ * section: .text.unlikely.* and .text.hot.* go elsewhere, and sections with
+ * an explicit name (.init.text, .sched.text, ...) too. */
+static int placement(const struct rp_function *f)
+{
+	const char *n = f->section->name;
+	if (strncmp(n, ".text.unlikely.", 15) == 0)
+		return 1;
+	if (strncmp(n, ".text.hot.", 10) == 0)
+		return 2;
+	return strncmp(n, ".text.", 6) == 0 ? 0 : -1;
+}
+
+/* The nearest function of the same placement in direction dir (-1, +1). */
+static const struct rp_function_result *layout_neighbour(const struct session *s, size_t self,
+							 size_t first, size_t count, int dir)
+{
+	const struct rp_function_result *res = s->result->functions;
+	int kind = placement(res[self].function);
+	if (kind < 0)
+		return NULL;
+	for (size_t k = self; dir < 0 ? k > first : k + 1 < first + count;) {
+		k = dir < 0 ? k - 1 : k + 1;
+		if (placement(res[k].function) == kind)
+			return res[k].status == RP_MATCHED ? &res[k] : NULL;
+	}
+	return NULL;
+}
+
 /* A weak function overridden elsewhere keeps its code in vmlinux but loses
- * its name to the overriding copy: look right after the function that
- * precedes it in the object (functions are laid out in source order,
- * 16-byte aligned), or right before the one that follows. */
+ * its name to the overriding copy, and identical static copies cannot be
+ * told apart by content: the layout decides. Functions follow each other in
+ * source order, 16-byte aligned: look right after the preceding one, or
+ * right before the following one. One place only: two weak functions with
+ * the same code would both match either place. */
 static size_t neighbour_candidates(struct session *s, size_t oi, size_t fi, uint64_t *cands)
 {
 	const struct rp_object *obj = s->objects[oi];
-	struct rp_function_result *res = s->result->functions;
-	size_t first = 0, n = 0;
+	size_t first = 0;
 	for (size_t k = 0; k < s->result->nfunctions; k++)
-		if (res[k].object == obj) {
+		if (s->result->functions[k].object == obj) {
 			first = k;
 			break;
 		}
 	size_t self = first + fi;
-	/* One place only: two weak functions with the same code would both
-	 * match either place, and the layout says which is which. */
-	if (fi > 0 && res[self - 1].status == RP_MATCHED) {
-		const struct rp_function *p = res[self - 1].function;
-		cands[n++] = ALIGN16(res[self - 1].address + p->size);
-	} else if (fi + 1 < obj->nfunctions && res[self + 1].status == RP_MATCHED) {
-		cands[n++] = res[self + 1].address - ALIGN16(obj->functions[fi].size);
+	const struct rp_function_result *prev =
+		layout_neighbour(s, self, first, obj->nfunctions, -1);
+	const struct rp_function_result *next =
+		layout_neighbour(s, self, first, obj->nfunctions, +1);
+	if (prev) {
+		cands[0] = ALIGN16(prev->address + prev->function->size);
+		return 1;
 	}
-	return n;
+	if (next) {
+		cands[0] = next->address - ALIGN16(obj->functions[fi].size);
+		return 1;
+	}
+	return 0;
 }
 
 /* Where a 5-byte jump can go: the first instruction boundary after the
@@ -385,8 +411,9 @@ static int flood_pass(struct session *s, unsigned char *final, int neighbours)
 			/* A weak function's name may belong to its overrider: after
 			 * the named candidates failed, look by its neighbours. */
 			int by_neighbour =
-				neighbours && (r->status == RP_NOT_FOUND ||
-					       (r->function->weak && r->status == RP_NO_MATCH));
+				neighbours &&
+				(r->status == RP_NOT_FOUND || r->status == RP_AMBIGUOUS ||
+				 (r->function->weak && r->status == RP_NO_MATCH));
 			if (by_neighbour)
 				n = neighbour_candidates(s, oi, fi, cands);
 			else if (r->status == RP_NOT_FOUND || r->status == RP_AMBIGUOUS ||

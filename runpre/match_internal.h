@@ -47,10 +47,10 @@ struct rp_attempt {
 
 /* Compares pre bytes [from, to) of the function's section with memory from
  * run address `run`; *run_end receives where the run side ended. Sites are
- * honoured, except an alternative at `from` when skip_alt_at_from (the
- * caller is trying its variants). 1: equal, 0: differs (a->why). */
+ * honoured, except the one at `from` when skip_site_at_from (the caller is
+ * trying its original form). 1: equal, 0: differs (a->why). */
 int rp_compare_stream(struct rp_attempt *a, const struct rp_section *section, uint64_t from,
-		      uint64_t to, uint64_t run, uint64_t *run_end, int skip_alt_at_from);
+		      uint64_t to, uint64_t run, uint64_t *run_end, int skip_site_at_from);
 
 /* Handles the site at pre offset o / run address run; 1 and *pre_len,
  * *run_len on a legitimate variant, 0 otherwise. */

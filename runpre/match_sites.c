@@ -15,14 +15,24 @@ static int read_run(const struct rp_attempt *a, uint64_t run, unsigned char *buf
 	return rp_memview_read(a->mem, run, buf, len) == 0;
 }
 
-/* The symbol a rel32 branch at run goes to, by name, or NULL. */
-static const char *branch_target_name(const struct rp_attempt *a, uint64_t run,
-				      const unsigned char *live)
+static uint64_t rel32_target(uint64_t run, const unsigned char *live)
 {
 	int32_t disp = (int32_t)((uint32_t)live[1] | (uint32_t)live[2] << 8 |
 				 (uint32_t)live[3] << 16 | (uint32_t)live[4] << 24);
-	uint64_t target = run + 5 + (uint64_t)(int64_t)disp;
-	return a->syms->name_at ? a->syms->name_at(a->syms->ctx, target) : NULL;
+	return run + 5 + (uint64_t)(int64_t)disp;
+}
+
+/* Does the rel32 branch at run go to a symbol whose name contains `part`
+ * (or to any symbol at all, for part NULL)? */
+static int branch_target_named(const struct rp_attempt *a, uint64_t run, const unsigned char *live,
+			       const char *part)
+{
+	const char *names[16];
+	size_t n = a->syms->names_at(a->syms->ctx, rel32_target(run, live), names, 16);
+	for (size_t i = 0; i < n; i++)
+		if (!part || strstr(names[i], part))
+			return 1;
+	return 0;
 }
 
 /* fentry: a 5-byte nop at boot; a call while ftrace traces the function. */
@@ -34,8 +44,7 @@ static int fentry_site(struct rp_attempt *a, const struct rp_site *site, uint64_
 	if (rp_is_padding(a->mem, run, 5) && live[0] != 0xcc)
 		return 1;
 	if (live[0] == 0xe8) {
-		const char *name = branch_target_name(a, run, live);
-		if (name && strcmp(name, "__fentry__") == 0)
+		if (branch_target_named(a, run, live, "__fentry__"))
 			return 1;     /* as built: a vmlinux file before boot */
 		a->ftrace_active = 1; /* reported by the caller, not silently accepted */
 		return 1;
@@ -55,11 +64,8 @@ static int return_site(struct rp_attempt *a, const struct rp_site *site, uint64_
 		return 0;
 	if (live[0] == 0xc3 && rp_is_padding(a->mem, run + 1, 4))
 		return 1;
-	if (live[0] == 0xe9) {
-		const char *name = branch_target_name(a, run, live);
-		if (name && strstr(name, "return_thunk"))
-			return 1;
-	}
+	if (live[0] == 0xe9 && branch_target_named(a, run, live, "return_thunk"))
+		return 1;
 	rp_explain(a, site->section, site->offset, run, "not a return thunk variant");
 	return 0;
 }
@@ -78,31 +84,34 @@ static int thunk_register(const char *name)
 	return -1;
 }
 
-/* call/jmp __x86_indirect_thunk_REG: kept, or inlined as [lfence;] call/jmp
- * *%REG padded with nops or int3. */
+/* call/jmp __x86_indirect_thunk_REG (with an optional CS prefix, which
+ * gives room for `lfence; call *%REG`): kept, or inlined as [lfence;]
+ * call/jmp *%REG padded with nops or int3. */
 static int retpoline_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run,
 			  unsigned *len)
 {
 	const unsigned char *pre = site->section->data + site->offset;
-	const struct rp_reloc *r =
-		rp_section_reloc_in(site->section, site->offset, site->offset + 6);
-	unsigned pre_len = pre[0] == 0x0f ? 6 : 5;
+	uint64_t avail = site->section->size - site->offset;
+	unsigned prefixes = 0;
+	while (prefixes < 2 && prefixes < avail && (pre[prefixes] == 0x2e || pre[prefixes] == 0x3e))
+		prefixes++;
+	unsigned op = prefixes < avail ? pre[prefixes] : 0;
+	unsigned pre_len = prefixes + 5;
 	*len = pre_len;
-	unsigned char live[6];
-	if (!r || !read_run(a, run, live, pre_len))
-		return 0;
-	if (memcmp(live, pre, pre_len - 4) == 0 && pre[0] != 0x0f) {
-		const char *name = branch_target_name(a, run, live);
-		if (name && strcmp(name, r->symbol) == 0)
-			return 1;
-	}
-	int reg = thunk_register(r->symbol);
-	if (reg < 0 || pre[0] == 0x0f) {
+	const struct rp_reloc *r =
+		rp_section_reloc_in(site->section, site->offset, site->offset + pre_len);
+	unsigned char live[8];
+	if ((op != 0xe8 && op != 0xe9) || pre_len > avail || !r ||
+	    !read_run(a, run, live, pre_len)) {
 		rp_explain(a, site->section, site->offset, run, "unexpected retpoline site");
 		return 0;
 	}
+	if (memcmp(live, pre, prefixes + 1) == 0 &&
+	    branch_target_named(a, run + prefixes, live + prefixes, r->symbol))
+		return 1;
+	int reg = thunk_register(r->symbol);
 	unsigned char want[8];
-	for (int lfence = 0; lfence <= 1; lfence++) {
+	for (int lfence = 0; reg >= 0 && lfence <= 1; lfence++) {
 		unsigned n = 0;
 		if (lfence) {
 			want[n++] = 0x0f;
@@ -112,7 +121,7 @@ static int retpoline_site(struct rp_attempt *a, const struct rp_site *site, uint
 		if (reg >= 8)
 			want[n++] = 0x41;
 		want[n++] = 0xff;
-		want[n++] = (unsigned char)((pre[0] == 0xe8 ? 0xd0 : 0xe0) + (reg & 7));
+		want[n++] = (unsigned char)((op == 0xe8 ? 0xd0 : 0xe0) + (reg & 7));
 		if (n <= pre_len && memcmp(live, want, n) == 0 &&
 		    rp_is_padding(a->mem, run + n, pre_len - n))
 			return 1;
@@ -167,7 +176,7 @@ static int static_call_site(struct rp_attempt *a, const struct rp_site *site, ui
 	if (!read_run(a, run, live, 5))
 		return 0;
 	if (live[0] == pre[0] && (pre[0] == 0xe8 || pre[0] == 0xe9) &&
-	    branch_target_name(a, run, live))
+	    branch_target_named(a, run, live, NULL))
 		return 1;
 	if (pre[0] == 0xe8 && !memcmp(live, nop5, 5))
 		return 1;
@@ -197,7 +206,7 @@ static int paravirt_site(struct rp_attempt *a, const struct rp_site *site, uint6
 	    end == run + len)
 		return 1;
 	rp_rollback(a, cp);
-	if (live[0] == 0xe8 && branch_target_name(a, run, live) &&
+	if (live[0] == 0xe8 && branch_target_named(a, run, live, NULL) &&
 	    rp_is_padding(a->mem, run + 5, len - 5))
 		return 1;
 	if (rp_is_padding(a->mem, run, len))

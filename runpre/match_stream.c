@@ -256,7 +256,7 @@ static unsigned read_live(const struct rp_attempt *a, uint64_t run, unsigned cha
 }
 
 int rp_compare_stream(struct rp_attempt *a, const struct rp_section *s, uint64_t from, uint64_t to,
-		      uint64_t run, uint64_t *run_end, int skip_alt_at_from)
+		      uint64_t run, uint64_t *run_end, int skip_site_at_from)
 {
 	const struct rp_function *f = a->func;
 	uint64_t o = from;
@@ -266,8 +266,7 @@ int rp_compare_stream(struct rp_attempt *a, const struct rp_section *s, uint64_t
 			a->progress = o - f->offset;
 		}
 		const struct rp_site *site = rp_sites_at(a->sites, s, o);
-		if (site && site->kind != RP_SITE_LOCK &&
-		    !(skip_alt_at_from && o == from && site->kind == RP_SITE_ALTERNATIVE)) {
+		if (site && site->kind != RP_SITE_LOCK && !(skip_site_at_from && o == from)) {
 			unsigned pre_len, run_len;
 			if (!rp_compare_site(a, site, run, &pre_len, &run_len))
 				return 0;

@@ -33,8 +33,12 @@
 struct rp_symtab {
 	/* Addresses of every symbol named name (up to max); their number. */
 	size_t (*lookup)(void *ctx, const char *name, uint64_t *addrs, size_t max);
-	/* The name of a symbol starting exactly at addr, or NULL. */
-	const char *(*name_at)(void *ctx, uint64_t addr);
+	/* Whether a symbol called name starts at addr (names like __func__.0
+	 * exist hundreds of times). */
+	int (*is_at)(void *ctx, const char *name, uint64_t addr);
+	/* The names of the symbols starting exactly at addr (aliases share an
+	 * address: __x86_indirect_thunk_array and _rax); their number. */
+	size_t (*names_at)(void *ctx, uint64_t addr, const char **names, size_t max);
 	/* The symbol containing addr and its start, or NULL (for reports). */
 	const char *(*containing)(void *ctx, uint64_t addr, uint64_t *start);
 	void *ctx;
