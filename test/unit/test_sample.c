@@ -350,6 +350,70 @@ START_TEST(sample_has_the_hard_cases)
 }
 END_TEST
 
+/* Whether code (with the masked bytes ignored) occurs in the vmlinux bytes of
+ * a range labelled with unit. */
+static int code_in_unit(const struct ksp_sample *s, const char *unit, const unsigned char *code,
+			const unsigned char *mask, size_t len)
+{
+	for (size_t r = 0; r < s->nranges; r++) {
+		const struct ksp_sample_range *range = &s->ranges[r];
+		const unsigned char *mem = s->memory[KSP_SAMPLE_VMLINUX] + range->offset;
+		if (!label_has(range->label, unit, "") || range->len < len)
+			continue;
+		for (size_t at = 0; at + len <= range->len; at++) {
+			size_t k = 0;
+			while (k < len && (mask[k] || mem[at + k] == code[k]))
+				k++;
+			if (k == len)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* An overridden weak function has no name in kallsyms, but its code is
+ * still in vmlinux among its unit's functions: run-pre matching can find it. */
+START_TEST(overridden_weak_code_is_in_its_unit)
+{
+	struct ksp_sample s;
+	int overrides = 0;
+	open_sample(_i, &s);
+	for (size_t i = 0; i < s.nobjects; i++) {
+		struct object o;
+		open_object(&s, i, &o);
+		for (long k = 0; k < o.nsyms; k++) {
+			const asymbol *sym = o.syms[k];
+			uint64_t addr;
+			int overridden;
+			if (!is_split_function(sym) || !(sym->flags & BSF_WEAK))
+				continue;
+			place_ok(&s, &o, sym, &addr, &overridden);
+			if (!overridden)
+				continue;
+			const char *sec = bfd_section_name(sym->section);
+			size_t len = bfd_section_size(sym->section);
+			unsigned char *code = malloc(len), *mask = calloc(len, 1);
+			long n;
+			ck_assert(bfd_get_section_contents(o.abfd, sym->section, code, 0, len));
+			arelent **relocs = section_relocs(&o, sec, &n);
+			for (long r = 0; r < n; r++)
+				for (unsigned b = 0; b < bfd_get_reloc_size(relocs[r]->howto); b++)
+					mask[relocs[r]->address + b] = 1;
+			ck_assert_msg(code_in_unit(&s, o.unit, code, mask, len),
+				      "%s: the weak %s is not among the unit's code", o.unit,
+				      sym->name);
+			free(relocs);
+			free(code);
+			free(mask);
+			overrides++;
+		}
+		close_object(&o);
+	}
+	ck_assert_int_ge(overrides, 1);
+	ksp_sample_close(&s);
+}
+END_TEST
+
 /* --- bad input ------------------------------------------------------------- */
 
 static char scratch[4096];
@@ -474,6 +538,7 @@ int main(void)
 	tcase_add_loop_test(real, fentry_sites_are_calls_in_vmlinux_and_nops_live, 0, nsamples);
 	tcase_add_loop_test(real, function_sizes_match_symbol_distances, 0, nsamples);
 	tcase_add_loop_test(real, sample_has_the_hard_cases, 0, nsamples);
+	tcase_add_loop_test(real, overridden_weak_code_is_in_its_unit, 0, nsamples);
 	suite_add_tcase(suite, real);
 	TCase *bad = tcase_create("bad_input");
 	tcase_add_loop_test(bad, corrupt_sample_is_rejected, 0,
