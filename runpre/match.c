@@ -126,11 +126,12 @@ static int check_pending(struct rp_attempt *a)
 	for (size_t i = 0; i < a->npending; i++) {
 		const struct rp_pending_jump *p = &a->pending[i];
 		uint64_t idx = p->pre_target - f->offset;
-		if (idx <= f->size && a->map[idx] == p->run_target)
+		if (idx <= f->size && rp_same_landing(a->mem, a->map[idx], p->run_target))
 			continue;
 		rp_explain(a, f->section, p->from, a->map[p->from - f->offset],
-			   "jump to +0x%llx lands on a different instruction",
-			   (unsigned long long)idx);
+			   "jump to +0x%llx lands at 0x%llx, not at 0x%llx",
+			   (unsigned long long)idx, (unsigned long long)p->run_target,
+			   (unsigned long long)(idx <= f->size ? a->map[idx] : 0));
 		return 0;
 	}
 	return 1;

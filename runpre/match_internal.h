@@ -69,6 +69,10 @@ void rp_rollback(struct rp_attempt *a, struct rp_checkpoint cp);
 /* Records that key lives at addr; 0 if that contradicts what is known. */
 int rp_bind(struct rp_attempt *a, const char *key, uint64_t addr, uint64_t site_offset);
 
+/* 1 if a branch that should land at `want` and lands at `got` lands on the
+ * same instruction: equal, or only nops lie between the two. */
+int rp_same_landing(const struct rp_memview *mem, uint64_t want, uint64_t got);
+
 /* 1 if the run-time bytes [run, run+len) are all nops or int3 padding. */
 int rp_is_padding(const struct rp_memview *mem, uint64_t run, unsigned len);
 

@@ -50,6 +50,14 @@ int rp_is_padding(const struct rp_memview *mem, uint64_t run, unsigned len)
 	return 1;
 }
 
+int rp_same_landing(const struct rp_memview *mem, uint64_t want, uint64_t got)
+{
+	if (want == got)
+		return 1;
+	uint64_t lo = want < got ? want : got, hi = want < got ? got : want;
+	return want && hi - lo <= 32 && rp_is_padding(mem, lo, (unsigned)(hi - lo));
+}
+
 /* The value stored in a relocation field of the given size, sign-extended
  * for 32-bit fields except R_X86_64_32. */
 static int64_t field_value(const unsigned char *p, const struct rp_reloc *r)
@@ -186,7 +194,7 @@ static int note_local_jump(struct rp_attempt *a, const struct rp_section *s, uin
 	}
 	uint64_t mapped = a->map[pre_target - f->offset];
 	if (mapped) {
-		if (mapped == run_target)
+		if (rp_same_landing(a->mem, mapped, run_target))
 			return 1;
 		rp_explain(a, s, o, run, "jump lands on a different instruction");
 		return 0;

@@ -23,7 +23,8 @@ static int reloc_target(const struct rp_object *obj, const struct rp_reloc *r,
 	if (!*section)
 		return -1;
 	*offset = r->symbol_offset + (uint64_t)r->addend;
-	return *offset < (*section)->size ? 0 : -1;
+	/* <=: an empty alternative replacement may sit at the very end */
+	return *offset <= (*section)->size ? 0 : -1;
 }
 
 static struct rp_site *new_site(struct rp_sites *s, const struct rp_section *section,
@@ -170,6 +171,19 @@ static int merge_alternatives(struct rp_sites *s)
 	return 0;
 }
 
+/* Static call trampolines (.static_call.text) are rewritten as a whole by
+ * static_call_update(): their jump is a static call site of its own. */
+static int load_trampolines(const struct rp_object *obj, struct rp_sites *s)
+{
+	for (size_t i = 0; i < obj->nfunctions; i++) {
+		const struct rp_function *f = &obj->functions[i];
+		if (strcmp(f->section->name, ".static_call.text") == 0 &&
+		    !new_site(s, f->section, f->offset, RP_SITE_STATIC_CALL, 5))
+			return -1;
+	}
+	return 0;
+}
+
 int rp_sites_load(const struct rp_object *obj, struct rp_sites *s, struct ksp_error *err)
 {
 	memset(s, 0, sizeof(*s));
@@ -178,7 +192,7 @@ int rp_sites_load(const struct rp_object *obj, struct rp_sites *s, struct ksp_er
 	    load_simple(obj, s, ".retpoline_sites", 4, RP_SITE_RETPOLINE, 0) ||
 	    load_simple(obj, s, ".static_call_sites", 8, RP_SITE_STATIC_CALL, 5) ||
 	    load_simple(obj, s, ".smp_locks", 4, RP_SITE_LOCK, 1) || load_alternatives(obj, s) ||
-	    load_jump_labels(obj, s) || load_paravirt(obj, s)) {
+	    load_jump_labels(obj, s) || load_paravirt(obj, s) || load_trampolines(obj, s)) {
 		rp_sites_free(s);
 		return ksp_fail(err, "%s: out of memory reading run-time patch tables", obj->path);
 	}
