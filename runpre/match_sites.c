@@ -176,7 +176,7 @@ static int static_call_site(struct rp_attempt *a, const struct rp_site *site, ui
 	if (!read_run(a, run, live, 5))
 		return 0;
 	if (live[0] == pre[0] && (pre[0] == 0xe8 || pre[0] == 0xe9) &&
-	    branch_target_named(a, run, live, NULL))
+	    (branch_target_named(a, run, live, NULL) || a->syms->partial))
 		return 1;
 	if (pre[0] == 0xe8 && !memcmp(live, nop5, 5))
 		return 1;

@@ -111,8 +111,9 @@ static int compare_merged(struct rp_attempt *a, const struct rp_section *target,
 	if (off + len > target->size || len > 4096)
 		return 0;
 	unsigned char buf[4096];
-	return rp_memview_read(a->mem, run_addr, buf, len) == 0 &&
-	       memcmp(buf, target->data + off, len) == 0;
+	if (rp_memview_read(a->mem, run_addr, buf, len) != 0)
+		return a->mem->code_only;
+	return memcmp(buf, target->data + off, len) == 0;
 }
 
 /* One relocation field: learn the symbol's address from memory. insn_end

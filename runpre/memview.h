@@ -26,7 +26,10 @@ struct rp_memview {
 	int fd;		  /* kcore, vmlinux */
 	struct rp_range *ranges;
 	size_t nranges;
-	int owns_data;
+	/* A ranges view of code only (fixtures): data it does not hold, such as
+	 * the strings code refers to, cannot be compared and is taken on
+	 * trust. Never set for live or vmlinux views. */
+	int code_only;
 };
 
 /* /proc/kcore, or another ELF core file of the same layout. */

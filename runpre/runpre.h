@@ -42,6 +42,9 @@ struct rp_symtab {
 	/* The symbol containing addr and its start, or NULL (for reports). */
 	const char *(*containing)(void *ctx, uint64_t addr, uint64_t *start);
 	void *ctx;
+	/* Only some of the kernel's symbols (a fixture's cut): a branch to an
+	 * address with no name is then not evidence of anything wrong. */
+	int partial;
 };
 
 enum rp_status {

@@ -46,6 +46,7 @@ void rp_symtab_from_kallsyms(struct rp_symtab *st, const struct ksp_kallsyms *ks
 	st->lookup = lookup;
 	st->names_at = names_at;
 	st->is_at = is_at;
+	st->partial = 0;
 	st->containing = containing;
 	st->ctx = (void *)ks;
 }

@@ -6,6 +6,7 @@
  *
  * /proc/ksplice_target         reading calls ksplice_target_value()
  * parameter delay_ms           ksplice_target_value() sleeps that long first
+ * parameter spin               ... and spins that many loops (stress tests)
  * /proc/ksplice_target_hammer  write N: N threads (spread over the CPUs)
  *                              call it in a loop; write 0: stop them;
  *                              read: "calls C old O new N other X"
@@ -22,14 +23,18 @@
 
 static unsigned int delay_ms;
 module_param(delay_ms, uint, 0644);
+static unsigned int spin;
+module_param(spin, uint, 0644);
 
 /* noipa: callers must use what the (possibly replaced) code returns. */
 __attribute__((__noipa__)) int ksplice_target_value(void)
 {
-	unsigned int ms = READ_ONCE(delay_ms);
+	unsigned int ms = READ_ONCE(delay_ms), i;
 
 	if (ms)
 		msleep_interruptible(ms);
+	for (i = READ_ONCE(spin); i; i--)
+		barrier();
 	return 1;
 }
 
