@@ -1,0 +1,54 @@
+/* Shared between the matcher's source files; not part of its API. */
+#ifndef KSPLICE_MATCHER_INTERNAL_H
+#define KSPLICE_MATCHER_INTERNAL_H
+
+#include "matcher.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mt_side {
+	const struct mt_object *obj;
+	size_t *pair;	  /* per symbol: the partner on the other side, or MT_NONE */
+	size_t *sec_pair; /* per section: the partner section, or MT_NONE */
+	size_t *primary;  /* per section: its only function or variable, or MT_NONE */
+	int *changed;	  /* per symbol: its contents differ (read-only data) */
+};
+
+struct mt_ctx {
+	struct mt_side pre, post;
+};
+
+/* A defined function or variable (something that can be paired). */
+int mt_is_entity(const struct mt_object *obj, size_t sym);
+
+/* "foo.isra" for "foo.isra.3"; the length of the name without the numeric
+ * suffix gcc adds to statics and clones. */
+size_t mt_base_len(const char *name);
+
+/* Pairs the symbols and sections of pre and post (names, then uses). */
+int mt_pair(struct mt_ctx *ctx);
+void mt_ctx_free(struct mt_ctx *ctx);
+
+/* Extent of a function or variable within its section. */
+void mt_extent(const struct mt_object *obj, size_t sym, uint64_t *start, uint64_t *end);
+
+/* The entity a relocation refers to, or MT_NONE (externals, merged
+ * constants, labels in sections holding several entities). */
+size_t mt_reloc_entity(const struct mt_side *side, const struct mt_reloc *r);
+
+/* Whether two relocations refer to the same thing; if not, and why is
+ * given, a description of both targets. */
+int mt_targets_equal(const struct mt_ctx *ctx, const struct mt_reloc *a, const struct mt_reloc *b,
+		     char *why, size_t len);
+
+/* Index of the first relocation of sec at or after offset. */
+size_t mt_first_reloc(const struct mt_section *sec, uint64_t offset);
+
+/* Length of the x86-64 instruction at p (at most avail bytes), 0 if it
+ * does not decode; text receives its disassembly. */
+unsigned mt_insn(const unsigned char *p, size_t avail, char *text, size_t len);
+
+char *mt_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,396 @@
+/* Pairing pre symbols with post symbols, and comparing what relocations
+ * refer to. */
+#include "internal.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *mt_strdup_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+int mt_is_entity(const struct mt_object *obj, size_t sym)
+{
+	const struct mt_symbol *s = &obj->symbols[sym];
+	return (s->kind == MT_SYM_FUNC || s->kind == MT_SYM_OBJECT) && s->section < obj->nsections;
+}
+
+size_t mt_base_len(const char *name)
+{
+	size_t n = strlen(name), i = n;
+	while (i > 0 && isdigit((unsigned char)name[i - 1]))
+		i--;
+	if (i < n && i > 1 && name[i - 1] == '.')
+		return i - 1;
+	return n;
+}
+
+static int numbered(const char *name)
+{
+	return mt_base_len(name) != strlen(name);
+}
+
+void mt_extent(const struct mt_object *obj, size_t sym, uint64_t *start, uint64_t *end)
+{
+	const struct mt_symbol *s = &obj->symbols[sym];
+	uint64_t size = obj->sections[s->section].size;
+	*start = s->value < size ? s->value : size;
+	*end = s->size && s->size <= size - *start ? *start + s->size : size;
+}
+
+size_t mt_first_reloc(const struct mt_section *sec, uint64_t offset)
+{
+	size_t lo = 0, hi = sec->nrelocs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sec->relocs[mid].offset < offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int alloc_side(struct mt_side *side, const struct mt_object *obj)
+{
+	side->obj = obj;
+	side->pair = malloc((obj->nsymbols + 1) * sizeof(size_t));
+	side->sec_pair = malloc((obj->nsections + 1) * sizeof(size_t));
+	side->primary = malloc((obj->nsections + 1) * sizeof(size_t));
+	side->changed = calloc(obj->nsymbols + 1, sizeof(int));
+	if (!side->pair || !side->sec_pair || !side->primary || !side->changed)
+		return -1;
+	for (size_t i = 0; i < obj->nsymbols; i++)
+		side->pair[i] = MT_NONE;
+	for (size_t i = 0; i < obj->nsections; i++)
+		side->sec_pair[i] = side->primary[i] = MT_NONE;
+	/* A section's primary entity: the only function or variable in it
+	 * (MT_NONE if it holds none or several). */
+	size_t *count = calloc(obj->nsections + 1, sizeof(size_t));
+	if (!count)
+		return -1;
+	for (size_t i = 0; i < obj->nsymbols; i++) {
+		if (!mt_is_entity(obj, i))
+			continue;
+		size_t sec = obj->symbols[i].section;
+		if (count[sec]++ == 0)
+			side->primary[sec] = i;
+		else
+			side->primary[sec] = MT_NONE;
+	}
+	free(count);
+	return 0;
+}
+
+void mt_ctx_free(struct mt_ctx *ctx)
+{
+	struct mt_side *sides[] = {&ctx->pre, &ctx->post};
+	for (int i = 0; i < 2; i++) {
+		free(sides[i]->pair);
+		free(sides[i]->sec_pair);
+		free(sides[i]->primary);
+		free(sides[i]->changed);
+	}
+}
+
+static void link_pair(struct mt_ctx *ctx, size_t a, size_t b)
+{
+	ctx->pre.pair[a] = b;
+	ctx->post.pair[b] = a;
+}
+
+static int same_kind(const struct mt_ctx *ctx, size_t a, size_t b)
+{
+	return ctx->pre.obj->symbols[a].kind == ctx->post.obj->symbols[b].kind;
+}
+
+/* The only unpaired entity of side whose name (or base name, if base) is
+ * name, or MT_NONE (none, or ambiguous). */
+static size_t unique_unpaired(const struct mt_side *side, const char *name, size_t len, int base)
+{
+	size_t found = MT_NONE;
+	for (size_t i = 0; i < side->obj->nsymbols; i++) {
+		const char *n = side->obj->symbols[i].name;
+		if (!mt_is_entity(side->obj, i) || side->pair[i] != MT_NONE)
+			continue;
+		size_t l = base ? mt_base_len(n) : strlen(n);
+		if (l != len || strncmp(n, name, len) != 0)
+			continue;
+		if (found != MT_NONE)
+			return MT_NONE;
+		found = i;
+	}
+	return found;
+}
+
+static void pair_by_name(struct mt_ctx *ctx, int base)
+{
+	const struct mt_object *pre = ctx->pre.obj;
+	for (size_t i = 0; i < pre->nsymbols; i++) {
+		const char *n = pre->symbols[i].name;
+		if (!mt_is_entity(pre, i) || ctx->pre.pair[i] != MT_NONE || numbered(n) != base)
+			continue;
+		size_t len = base ? mt_base_len(n) : strlen(n);
+		if (unique_unpaired(&ctx->pre, n, len, base) != i)
+			continue;
+		size_t j = unique_unpaired(&ctx->post, n, len, base);
+		if (j != MT_NONE && same_kind(ctx, i, j))
+			link_pair(ctx, i, j);
+	}
+}
+
+size_t mt_reloc_entity(const struct mt_side *side, const struct mt_reloc *r)
+{
+	const struct mt_object *obj = side->obj;
+	const struct mt_symbol *s = &obj->symbols[r->sym];
+	if (mt_is_entity(obj, r->sym))
+		return r->sym;
+	if (s->section < obj->nsections && !(obj->sections[s->section].flags & MT_SEC_MERGE))
+		return side->primary[s->section];
+	return MT_NONE;
+}
+
+/* Numbered entities used by unit (pre) and its partner (post): the k-th
+ * distinct unpaired use of a base name in one is paired with the k-th in
+ * the other. Returns how many pairs were made. */
+static size_t correlate_uses(struct mt_ctx *ctx, size_t a, size_t b)
+{
+	const struct mt_object *pre = ctx->pre.obj, *post = ctx->post.obj;
+	const struct mt_section *sa = &pre->sections[pre->symbols[a].section];
+	const struct mt_section *sb = &post->sections[post->symbols[b].section];
+	uint64_t a0, a1, b0, b1;
+	mt_extent(pre, a, &a0, &a1);
+	mt_extent(post, b, &b0, &b1);
+	size_t made = 0;
+	size_t j = mt_first_reloc(sb, b0);
+	for (size_t i = mt_first_reloc(sa, a0); i < sa->nrelocs && sa->relocs[i].offset < a1; i++) {
+		size_t ea = mt_reloc_entity(&ctx->pre, &sa->relocs[i]);
+		if (ea == MT_NONE || ctx->pre.pair[ea] != MT_NONE)
+			continue;
+		const char *na = pre->symbols[ea].name;
+		size_t la = mt_base_len(na);
+		for (; j < sb->nrelocs && sb->relocs[j].offset < b1; j++) {
+			size_t eb = mt_reloc_entity(&ctx->post, &sb->relocs[j]);
+			if (eb == MT_NONE || ctx->post.pair[eb] != MT_NONE)
+				continue;
+			const char *nb = post->symbols[eb].name;
+			if (mt_base_len(nb) == la && strncmp(na, nb, la) == 0 && same_kind(ctx, ea, eb)) {
+				link_pair(ctx, ea, eb);
+				made++;
+				break;
+			}
+		}
+	}
+	return made;
+}
+
+static void pair_sections(struct mt_ctx *ctx)
+{
+	const struct mt_object *pre = ctx->pre.obj, *post = ctx->post.obj;
+	for (size_t s = 0; s < pre->nsections; s++) {
+		size_t e = ctx->pre.primary[s];
+		if (e != MT_NONE && ctx->pre.pair[e] != MT_NONE) {
+			size_t t = post->symbols[ctx->pre.pair[e]].section;
+			if (ctx->post.primary[t] == ctx->pre.pair[e]) {
+				ctx->pre.sec_pair[s] = t;
+				ctx->post.sec_pair[t] = s;
+			}
+		}
+	}
+	for (size_t s = 0; s < pre->nsections; s++) {
+		if (ctx->pre.sec_pair[s] != MT_NONE || ctx->pre.primary[s] != MT_NONE)
+			continue;
+		size_t t = mt_object_section(post, pre->sections[s].name);
+		if (t != MT_NONE && ctx->post.sec_pair[t] == MT_NONE &&
+		    ctx->post.primary[t] == MT_NONE) {
+			ctx->pre.sec_pair[s] = t;
+			ctx->post.sec_pair[t] = s;
+		}
+	}
+}
+
+int mt_pair(struct mt_ctx *ctx)
+{
+	if (alloc_side(&ctx->pre, ctx->pre.obj) || alloc_side(&ctx->post, ctx->post.obj))
+		return -1;
+	pair_by_name(ctx, 0);
+	const struct mt_object *pre = ctx->pre.obj;
+	size_t made;
+	do {
+		made = 0;
+		for (size_t i = 0; i < pre->nsymbols; i++)
+			if (mt_is_entity(pre, i) && ctx->pre.pair[i] != MT_NONE)
+				made += correlate_uses(ctx, i, ctx->pre.pair[i]);
+	} while (made);
+	pair_by_name(ctx, 1);
+	pair_sections(ctx);
+	return 0;
+}
+
+/* What a relocation refers to, in a form comparable across the two sides. */
+struct target {
+	enum { T_NAME, T_ENTITY, T_CONTENT, T_SECTION } kind;
+	const char *name;
+	size_t index;			/* entity or section */
+	int64_t offset;			/* from the entity, entry or section */
+	const unsigned char *bytes;	/* T_CONTENT: the merged entry */
+	const struct mt_section *section;
+	size_t nbytes;
+};
+
+static int is_nul(const unsigned char *p, unsigned w)
+{
+	for (unsigned i = 0; i < w; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* The entry of a merged section that contains offset o. */
+static void merged_entry(const struct mt_section *s, int64_t o, struct target *t)
+{
+	if (o < 0)
+		o = 0;
+	if ((uint64_t)o >= s->size) {
+		t->bytes = s->data + s->size;
+		t->nbytes = 0;
+		t->offset = o - (int64_t)s->size;
+		return;
+	}
+	uint64_t start, end;
+	unsigned w = s->entsize ? s->entsize : 1;
+	if (s->flags & MT_SEC_STRINGS) {
+		/* Entries are NUL-terminated strings of w-byte characters. */
+		start = (uint64_t)o - (uint64_t)o % w;
+		while (start >= w && !is_nul(s->data + start - w, w))
+			start -= w;
+		end = (uint64_t)o - (uint64_t)o % w;
+		while (end + w <= s->size && !is_nul(s->data + end, w))
+			end += w;
+		end = end + w <= s->size ? end + w : s->size;
+	} else {
+		start = (uint64_t)o - (uint64_t)o % w;
+		end = start + w <= s->size ? start + w : s->size;
+	}
+	t->bytes = s->data + start;
+	t->nbytes = end - start;
+	t->offset = o - (int64_t)start;
+}
+
+static void resolve(const struct mt_side *side, const struct mt_reloc *r, struct target *t)
+{
+	const struct mt_object *obj = side->obj;
+	const struct mt_symbol *s = &obj->symbols[r->sym];
+	memset(t, 0, sizeof(*t));
+	t->name = s->name;
+	t->offset = r->addend;
+	if (s->section >= obj->nsections) {
+		t->kind = T_NAME;
+		return;
+	}
+	const struct mt_section *sec = &obj->sections[s->section];
+	if (sec->flags & MT_SEC_MERGE) {
+		t->kind = T_CONTENT;
+		t->section = sec;
+		/* A section symbol's addend locates the entry (a pc-relative
+		 * field ends 4 bytes before the instruction's end, usually);
+		 * a label's value does. */
+		int64_t bias = s->kind == MT_SYM_SECTION && r->pcrel ? 4 : 0;
+		int64_t o = s->kind == MT_SYM_SECTION ? r->addend + bias : (int64_t)s->value;
+		merged_entry(sec, o, t);
+		if (s->kind != MT_SYM_SECTION)
+			t->offset = r->addend;
+		return;
+	}
+	size_t e = mt_reloc_entity(side, r);
+	if (e != MT_NONE) {
+		t->kind = T_ENTITY;
+		t->index = e;
+		t->offset = (int64_t)(s->value + (uint64_t)r->addend - obj->symbols[e].value);
+		return;
+	}
+	t->kind = T_SECTION;
+	t->index = s->section;
+	t->offset = (int64_t)(s->value + (uint64_t)r->addend);
+}
+
+static void describe(const struct mt_side *side, const struct target *t, char *out, size_t len)
+{
+	switch (t->kind) {
+	case T_NAME:
+		snprintf(out, len, "%s%+lld", t->name, (long long)t->offset);
+		break;
+	case T_ENTITY:
+		snprintf(out, len, "%s%+lld", side->obj->symbols[t->index].name,
+			 (long long)t->offset);
+		break;
+	case T_SECTION:
+		snprintf(out, len, "%s%+lld", side->obj->sections[t->index].name,
+			 (long long)t->offset);
+		break;
+	case T_CONTENT: {
+		char buf[72];
+		size_t n = 0, max = sizeof(buf) - 5;
+		const struct mt_section *sec = t->section;
+		int text = sec && (sec->flags & MT_SEC_STRINGS);
+		for (size_t i = 0; i < t->nbytes && n < max; i++) {
+			unsigned char c = t->bytes[i];
+			if (!text)
+				n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%02x", c);
+			else if (c >= 32 && c < 127 && c != '"' && c != '\\')
+				buf[n++] = (char)c;
+			else if (c || i + 1 < t->nbytes)
+				n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\\x%02x", c);
+		}
+		buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = '\0';
+		snprintf(out, len, text ? "\"%s\"%+lld" : "constant %s%+lld", buf,
+			 (long long)t->offset);
+		break;
+	}
+	}
+}
+
+int mt_targets_equal(const struct mt_ctx *ctx, const struct mt_reloc *a, const struct mt_reloc *b,
+		     char *why, size_t len)
+{
+	struct target ta, tb;
+	resolve(&ctx->pre, a, &ta);
+	resolve(&ctx->post, b, &tb);
+	int equal = a->type == b->type && ta.kind == tb.kind && ta.offset == tb.offset;
+	if (equal) {
+		switch (ta.kind) {
+		case T_NAME:
+			equal = strcmp(ta.name, tb.name) == 0;
+			break;
+		case T_ENTITY:
+			equal = ctx->pre.pair[ta.index] == tb.index;
+			break;
+		case T_SECTION:
+			equal = ctx->pre.sec_pair[ta.index] == tb.index;
+			break;
+		case T_CONTENT:
+			equal = ta.nbytes == tb.nbytes && !memcmp(ta.bytes, tb.bytes, ta.nbytes);
+			break;
+		}
+	}
+	if (!equal && why) {
+		char da[128], db[128];
+		describe(&ctx->pre, &ta, da, sizeof(da));
+		describe(&ctx->post, &tb, db, sizeof(db));
+		if (a->type != b->type)
+			snprintf(why, len, "relocation type %u became %u", a->type, b->type);
+		else
+			snprintf(why, len, "refers to %s instead of %s", db, da);
+	}
+	return equal;
+}

@@ -1,0 +1,214 @@
+#include "rules.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct mt_func *func_named(struct mt_plan *plan, const char *pre_name)
+{
+	for (size_t i = 0; i < plan->nfuncs; i++)
+		if (plan->funcs[i].state != MT_NEW && strcmp(plan->funcs[i].pre_name, pre_name) == 0)
+			return &plan->funcs[i];
+	return NULL;
+}
+
+static size_t pre_function(const struct mt_object *obj, const char *name)
+{
+	for (size_t i = 0; i < obj->nsymbols; i++)
+		if (mt_is_function(obj, i) && strcmp(obj->symbols[i].name, name) == 0)
+			return i;
+	return MT_NONE;
+}
+
+/* The function or variable of section sec that covers off. */
+static size_t covering(const struct mt_object *obj, size_t sec, uint64_t off)
+{
+	for (size_t i = 0; i < obj->nsymbols; i++) {
+		if (!mt_is_entity(obj, i) || obj->symbols[i].section != sec)
+			continue;
+		uint64_t start, end;
+		mt_extent(obj, i, &start, &end);
+		if (off >= start && off < end)
+			return i;
+	}
+	return MT_NONE;
+}
+
+static int mark_changed(struct mt_func *f, char *why)
+{
+	if (!why)
+		return -1;
+	if (f->state != MT_UNCHANGED) {
+		free(why);
+		return 0;
+	}
+	f->state = MT_CHANGED;
+	f->line_only = 0;
+	f->difference = why;
+	return 0;
+}
+
+/* A use of changed read-only data at off of section sec. */
+static int changed_rodata_use(const struct mt_ctx *ctx, struct mt_plan *plan, size_t data,
+			      size_t sec, uint64_t off)
+{
+	const struct mt_object *pre = ctx->pre.obj;
+	const char *name = pre->symbols[data].name;
+	size_t user = covering(pre, sec, off);
+	if (user == data)
+		return 0;
+	if (user != MT_NONE && mt_is_function(pre, user)) {
+		struct mt_func *f = func_named(plan, pre->symbols[user].name);
+		return f ? mark_changed(f, mt_strdup_printf("uses changed read-only data %s", name))
+			 : 0;
+	}
+	const char *secname = pre->sections[sec].name;
+	if (strncmp(secname, ".discard", 8) == 0)
+		return 0;
+	return mt_plan_refuse(
+		plan, name,
+		mt_strdup_printf("read-only data changed but is used by %s, which the update "
+				 "cannot redirect",
+				 user != MT_NONE ? pre->symbols[user].name : secname));
+}
+
+static int changed_data(const struct mt_ctx *ctx, struct mt_plan *plan, size_t data)
+{
+	const struct mt_object *pre = ctx->pre.obj;
+	const struct mt_symbol *s = &pre->symbols[data];
+	const struct mt_symbol *t = &ctx->post.obj->symbols[ctx->pre.pair[data]];
+	int resized = s->size != t->size;
+	if (pre->sections[s->section].flags & MT_SEC_WRITE)
+		return mt_plan_refuse(
+			plan, s->name,
+			resized ? mt_strdup_printf("writable data changed size (%llu to %llu bytes): "
+						   "running data cannot be resized",
+						   (unsigned long long)s->size,
+						   (unsigned long long)t->size)
+				: strdup("changed initializer of writable data: running data "
+					 "cannot be re-initialized"));
+	if (s->global)
+		return mt_plan_refuse(plan, s->name,
+				      strdup("read-only data visible outside the object changed: "
+					     "code elsewhere keeps using the old copy"));
+	for (size_t sec = 0; sec < pre->nsections; sec++) {
+		const struct mt_section *sc = &pre->sections[sec];
+		for (size_t r = 0; r < sc->nrelocs; r++)
+			if (mt_reloc_entity(&ctx->pre, &sc->relocs[r]) == data &&
+			    changed_rodata_use(ctx, plan, data, sec, sc->relocs[r].offset))
+				return -1;
+	}
+	return 0;
+}
+
+/* A .cold part is entered only from its parent, by jumps: the parent must be
+ * replaced with it. */
+static int cold_parents(struct mt_plan *plan)
+{
+	for (size_t i = 0; i < plan->nfuncs; i++) {
+		const struct mt_func *f = &plan->funcs[i];
+		const char *cold = strstr(f->name, ".cold");
+		if (!cold || f->state == MT_UNCHANGED)
+			continue;
+		char *parent = strndup(f->name, (size_t)(cold - f->name));
+		struct mt_func *p = parent ? func_named(plan, parent) : NULL;
+		int rc = !parent ? -1
+		       : p	 ? mark_changed(p, mt_strdup_printf("its part %s changed", f->name))
+				 : 0;
+		free(parent);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+static int is_init_section(const char *name)
+{
+	return strncmp(name, ".init.", 6) == 0 || strncmp(name, ".exit.", 6) == 0;
+}
+
+static int init_rules(struct mt_plan *plan)
+{
+	for (size_t i = 0; i < plan->nfuncs; i++) {
+		const struct mt_func *f = &plan->funcs[i];
+		if (f->state != MT_UNCHANGED && is_init_section(f->section) &&
+		    mt_plan_refuse(plan, f->name,
+				   mt_strdup_printf("%s __init/__exit function: it ran at boot "
+						    "and its memory is freed",
+						    mt_state_name(f->state))))
+			return -1;
+	}
+	for (size_t i = 0; i < plan->ndata; i++) {
+		const struct mt_data *d = &plan->data[i];
+		if (d->state != MT_UNCHANGED && is_init_section(d->section) &&
+		    mt_plan_refuse(plan, d->name,
+				   mt_strdup_printf("%s __init data: it was used at boot and "
+						    "its memory is freed",
+						    mt_state_name(d->state))))
+			return -1;
+	}
+	return 0;
+}
+
+static int crc_rules(const struct mt_options *opts, struct mt_plan *plan)
+{
+	if (!opts || !opts->pre_crcs || !opts->post_crcs)
+		return 0;
+	for (size_t i = 0; i < opts->pre_crcs->n; i++) {
+		const struct mt_crc *a = &opts->pre_crcs->v[i];
+		for (size_t j = 0; j < opts->post_crcs->n; j++) {
+			const struct mt_crc *b = &opts->post_crcs->v[j];
+			if (strcmp(a->name, b->name) == 0 && a->crc != b->crc &&
+			    mt_plan_refuse(plan, a->name,
+					   mt_strdup_printf("exported symbol's CRC changed (0x%08x "
+							    "to 0x%08x): its interface changed "
+							    "for modules",
+							    a->crc, b->crc)))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Room for a 5-byte jump: after the ftrace call site (call __fentry__ at
+ * the entry) when there is one, from the entry otherwise. */
+static int trampoline_rules(const struct mt_ctx *ctx, struct mt_plan *plan)
+{
+	const struct mt_object *pre = ctx->pre.obj;
+	for (size_t i = 0; i < plan->nfuncs; i++) {
+		const struct mt_func *f = &plan->funcs[i];
+		if (f->state != MT_CHANGED || strstr(f->name, ".cold"))
+			continue;
+		size_t sym = pre_function(pre, f->pre_name);
+		if (sym == MT_NONE)
+			continue;
+		const struct mt_section *sec = &pre->sections[pre->symbols[sym].section];
+		uint64_t start, end;
+		mt_extent(pre, sym, &start, &end);
+		size_t r = mt_first_reloc(sec, start + 1);
+		int fentry = end - start >= 5 && sec->data[start] == 0xe8 && r < sec->nrelocs &&
+			     sec->relocs[r].offset == start + 1 &&
+			     strcmp(pre->symbols[sec->relocs[r].sym].name, "__fentry__") == 0;
+		uint64_t room = end - start - (fentry ? 5 : 0);
+		if (room < 5 &&
+		    mt_plan_refuse(plan, f->name,
+				   mt_strdup_printf("cannot take a trampoline: %llu bytes %s, a "
+						    "5-byte jump is needed",
+						    (unsigned long long)room,
+						    fentry ? "after its ftrace call site"
+							   : "long, without an ftrace call site")))
+			return -1;
+	}
+	return 0;
+}
+
+int mt_apply_rules(const struct mt_ctx *ctx, const struct mt_options *opts, struct mt_plan *plan)
+{
+	const struct mt_object *pre = ctx->pre.obj;
+	for (size_t i = 0; i < pre->nsymbols; i++)
+		if (ctx->pre.changed[i] && changed_data(ctx, plan, i))
+			return -1;
+	if (cold_parents(plan) || init_rules(plan) || crc_rules(opts, plan) ||
+	    trampoline_rules(ctx, plan))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,269 @@
+/* Comparing one function or variable of pre with its partner in post:
+ * instruction by instruction for code (so a difference is reported at an
+ * instruction and __LINE__ constants can be recognised), byte by byte for
+ * data; relocation fields are compared by what they refer to. */
+#include "unit.h"
+
+#include <bfd.h>
+#include <dis-asm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct sink {
+	char *buf;
+	size_t len, used;
+};
+
+static int sink_vprintf(struct sink *s, const char *fmt, va_list ap)
+{
+	if (!s->buf || s->used + 1 >= s->len)
+		return 0;
+	int n = vsnprintf(s->buf + s->used, s->len - s->used, fmt, ap);
+	if (n > 0)
+		s->used = s->used + (size_t)n < s->len ? s->used + (size_t)n : s->len - 1;
+	return n;
+}
+
+static int sink_printf(void *stream, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = sink_vprintf(stream, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static int sink_styled(void *stream, enum disassembler_style style, const char *fmt, ...)
+{
+	(void)style;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = sink_vprintf(stream, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+unsigned mt_insn(const unsigned char *p, size_t avail, char *text, size_t len)
+{
+	static disassembler_ftype disassemble;
+	if (!disassemble)
+		disassemble = disassembler(bfd_arch_i386, 0, bfd_mach_x86_64, NULL);
+	char scratch[128];
+	struct sink sink = {text ? text : scratch, text ? len : sizeof(scratch), 0};
+	sink.buf[0] = '\0';
+	if (!avail || !disassemble)
+		return 0;
+	disassemble_info info;
+	init_disassemble_info(&info, &sink, sink_printf, sink_styled);
+	info.arch = bfd_arch_i386;
+	info.mach = bfd_mach_x86_64;
+	info.buffer = (bfd_byte *)p;
+	info.buffer_length = avail;
+	disassemble_init_for_target(&info);
+	int n = disassemble(0, &info);
+	if (n <= 0 || (size_t)n > avail || strstr(sink.buf, "(bad)"))
+		return 0;
+	return (unsigned)n;
+}
+
+/* Functions whose arguments include __LINE__ (might_sleep(), WARN() with
+ * a message, lockdep's RCU checks, the printk behind pr_*). */
+static const char *const line_functions[] = {
+	"__might_sleep",     "__might_resched", "__might_fault",	 "__cant_sleep",
+	"__cant_migrate",    "warn_slowpath_fmt", "lockdep_rcu_suspicious", "_printk",
+	"printk",	     "__warn_printk",	  NULL,
+};
+
+static int is_line_function(const char *name)
+{
+	for (int i = 0; line_functions[i]; i++)
+		if (strcmp(name, line_functions[i]) == 0)
+			return 1;
+	return 0;
+}
+
+struct span {
+	const struct mt_object *obj;
+	const struct mt_section *sec;
+	uint64_t start, end;
+	size_t first; /* first relocation at or after start */
+};
+
+static void span_of(const struct mt_object *obj, size_t sym, struct span *sp)
+{
+	sp->obj = obj;
+	sp->sec = &obj->sections[obj->symbols[sym].section];
+	mt_extent(obj, sym, &sp->start, &sp->end);
+	sp->first = mt_first_reloc(sp->sec, sp->start);
+}
+
+/* Relocations of sp whose field starts in [from, to) (offsets relative to
+ * the span): index of the first, count. */
+static size_t relocs_in(const struct span *sp, uint64_t from, uint64_t to, size_t *first)
+{
+	size_t i = mt_first_reloc(sp->sec, sp->start + from), n = 0;
+	*first = i;
+	while (i + n < sp->sec->nrelocs && sp->sec->relocs[i + n].offset < sp->start + to &&
+	       sp->sec->relocs[i + n].offset < sp->end)
+		n++;
+	return n;
+}
+
+static int in_field(const struct mt_section *sec, size_t first, size_t n, uint64_t off)
+{
+	for (size_t i = first; i < first + n; i++)
+		if (off >= sec->relocs[i].offset && off < sec->relocs[i].offset + sec->relocs[i].size)
+			return 1;
+	return 0;
+}
+
+/* Compares [from, to) of both spans; 0 if equal, else 1 with why set. */
+static int compare_range(const struct mt_ctx *ctx, const struct span *a, const struct span *b,
+			 uint64_t from, uint64_t to, char *why, size_t len, uint64_t *at)
+{
+	size_t fa, fb;
+	size_t na = relocs_in(a, from, to, &fa), nb = relocs_in(b, from, to, &fb);
+	for (uint64_t o = from; o < to; o++) {
+		int ra = in_field(a->sec, fa, na, a->start + o), rb = in_field(b->sec, fb, nb, b->start + o);
+		if (ra != rb || (!ra && a->sec->data[a->start + o] != b->sec->data[b->start + o])) {
+			*at = o;
+			snprintf(why, len, "bytes differ");
+			return 1;
+		}
+	}
+	if (na != nb) {
+		*at = from;
+		snprintf(why, len, "%zu relocations became %zu", na, nb);
+		return 1;
+	}
+	for (size_t i = 0; i < na; i++) {
+		const struct mt_reloc *ra = &a->sec->relocs[fa + i], *rb = &b->sec->relocs[fb + i];
+		if (ra->offset - a->start != rb->offset - b->start) {
+			*at = ra->offset - a->start;
+			snprintf(why, len, "relocations moved");
+			return 1;
+		}
+		if (!mt_targets_equal(ctx, ra, rb, why, len)) {
+			*at = ra->offset - a->start;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A mov of a 32-bit immediate whose only differing bytes are that
+ * immediate. */
+static int immediate_only(const unsigned char *p, const unsigned char *q, unsigned len)
+{
+	unsigned i = 0;
+	while (i < len && (p[i] == 0x66 || (p[i] & 0xf0) == 0x40))
+		i++;
+	if (i >= len || !((p[i] >= 0xb8 && p[i] <= 0xbf) || p[i] == 0xc7) || len < 5)
+		return 0;
+	return memcmp(p, q, len - 4) == 0;
+}
+
+/* Whether a call to a __LINE__-taking function follows the instruction at
+ * off within a few instructions, in both spans alike. */
+static int line_call_follows(const struct span *a, const struct span *b, uint64_t off)
+{
+	uint64_t size = a->end - a->start;
+	for (int k = 0; k < 10 && off < size; k++) {
+		const unsigned char *p = a->sec->data + a->start + off;
+		unsigned n = mt_insn(p, size - off, NULL, 0);
+		if (!n)
+			return 0;
+		if (p[0] == 0xe8 && n == 5) {
+			size_t fa, fb;
+			if (relocs_in(a, off + 1, off + 2, &fa) != 1 ||
+			    relocs_in(b, off + 1, off + 2, &fb) != 1)
+				return 0;
+			const char *na = a->obj->symbols[a->sec->relocs[fa].sym].name;
+			const char *nb = b->obj->symbols[b->sec->relocs[fb].sym].name;
+			return is_line_function(na) && strcmp(na, nb) == 0;
+		}
+		off += n;
+	}
+	return 0;
+}
+
+/* Records the first difference: at is where it is, insn the start of the
+ * instruction holding it (code), or at itself (data). */
+static void set_difference(struct mt_unit_result *res, const struct span *a, const struct span *b,
+			   uint64_t at, uint64_t insn, const char *why, int code)
+{
+	res->equal = 0;
+	res->at = at;
+	char ia[96] = "", ib[96] = "";
+	if (code && insn < a->end - a->start && insn < b->end - b->start) {
+		mt_insn(a->sec->data + a->start + insn, a->end - a->start - insn, ia, sizeof(ia));
+		mt_insn(b->sec->data + b->start + insn, b->end - b->start - insn, ib, sizeof(ib));
+	}
+	if (ia[0] && ib[0] && strcmp(ia, ib) != 0 && !strstr(why, "refers to"))
+		snprintf(res->why, sizeof(res->why), "+0x%llx: \"%s\" became \"%s\"",
+			 (unsigned long long)insn, ia, ib);
+	else if (ia[0])
+		snprintf(res->why, sizeof(res->why), "+0x%llx: \"%s\" %s", (unsigned long long)insn,
+			 ia, why);
+	else
+		snprintf(res->why, sizeof(res->why), "+0x%llx: %s", (unsigned long long)at, why);
+}
+
+static void compare_code(const struct mt_ctx *ctx, const struct span *a, const struct span *b,
+			 struct mt_unit_result *res)
+{
+	uint64_t size = a->end - a->start, bsize = b->end - b->start;
+	uint64_t common = size < bsize ? size : bsize;
+	char why[256];
+	uint64_t off = 0, at;
+	while (off < common) {
+		const unsigned char *p = a->sec->data + a->start + off;
+		unsigned n = mt_insn(p, size - off, NULL, 0);
+		if (!n || off + n > common)
+			n = 1;
+		if (compare_range(ctx, a, b, off, off + n, why, sizeof(why), &at)) {
+			const unsigned char *q = b->sec->data + b->start + off;
+			size_t fa;
+			if (n > 1 && relocs_in(a, off, off + n, &fa) == 0 && immediate_only(p, q, n) &&
+			    line_call_follows(a, b, off + n)) {
+				res->line_only = 1;
+				off += n;
+				continue;
+			}
+			set_difference(res, a, b, at, off, why, 1);
+			return;
+		}
+		off += n;
+	}
+	if (size != bsize) {
+		snprintf(why, sizeof(why), "size 0x%llx became 0x%llx", (unsigned long long)size,
+			 (unsigned long long)bsize);
+		set_difference(res, a, b, common, common, why, 0);
+	}
+}
+
+void mt_compare_unit(const struct mt_ctx *ctx, size_t pre_sym, size_t post_sym,
+		     struct mt_unit_result *res)
+{
+	struct span a, b;
+	span_of(ctx->pre.obj, pre_sym, &a);
+	span_of(ctx->post.obj, post_sym, &b);
+	memset(res, 0, sizeof(*res));
+	res->equal = 1;
+	if (a.sec->flags & MT_SEC_CODE) {
+		compare_code(ctx, &a, &b, res);
+		return;
+	}
+	uint64_t size = a.end - a.start, bsize = b.end - b.start;
+	uint64_t common = size < bsize ? size : bsize;
+	char why[256];
+	uint64_t at;
+	if (compare_range(ctx, &a, &b, 0, common, why, sizeof(why), &at))
+		set_difference(res, &a, &b, at, at, why, 0);
+	else if (size != bsize) {
+		snprintf(why, sizeof(why), "size 0x%llx became 0x%llx", (unsigned long long)size,
+			 (unsigned long long)bsize);
+		set_difference(res, &a, &b, common, common, why, 0);
+	}
+}
