@@ -63,6 +63,7 @@ struct reader {
 	struct symref *refs; /* sorted by pointer */
 	struct mt_object *obj;
 	struct ksp_error *err;
+	int elf_magic; /* the file starts like an ELF file */
 };
 
 static int fail(struct reader *r, const char *what)
@@ -336,8 +337,8 @@ static int check_format(struct reader *r)
 {
 	bfd *abfd = r->abfd;
 	if (!bfd_check_format(abfd, bfd_object)) {
-		if (bfd_get_error() == bfd_error_file_truncated)
-			return fail(r, "truncated object file");
+		if (bfd_get_error() == bfd_error_file_truncated || r->elf_magic)
+			return fail(r, "truncated or corrupt ELF file");
 		return fail(r, "not an object file (ELF relocatable x86-64 expected)");
 	}
 	if (bfd_get_flavour(abfd) != bfd_target_elf_flavour)
@@ -377,6 +378,12 @@ int mt_object_open(const char *path, struct mt_object *obj, struct ksp_error *er
 	if (!obj->path)
 		return ksp_fail(err, "out of memory");
 	struct reader r = {.obj = obj, .err = err};
+	FILE *f = fopen(path, "rb");
+	char magic[4] = "";
+	if (f) {
+		r.elf_magic = fread(magic, 1, 4, f) == 4 && memcmp(magic, "\177ELF", 4) == 0;
+		fclose(f);
+	}
 	bfd_message[0] = '\0';
 	r.abfd = bfd_openr(path, NULL);
 	if (!r.abfd) {
@@ -434,6 +441,7 @@ int mt_object_open_mem(const char *name, const void *data, size_t size, struct m
 		return ksp_fail(err, "out of memory");
 	struct membuf m = {data, size};
 	struct reader r = {.obj = obj, .err = err};
+	r.elf_magic = size >= 4 && memcmp(data, "\177ELF", 4) == 0;
 	bfd_message[0] = '\0';
 	r.abfd = bfd_openr_iovec(name, NULL, mem_open, &m, mem_pread, mem_close, mem_stat);
 	if (!r.abfd) {

@@ -1,0 +1,399 @@
+/* matcher.*: small C pairs compiled now with gcc -O2 -ffunction-sections
+ * -fdata-sections, compared, and the plan's exact sets checked; bad input. */
+#include "matcher_fixture.h"
+
+#include <unistd.h>
+
+static char workdir[] = "/tmp/ksplice-matcher-test.XXXXXX";
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void compile(const char *side, const char *source, const char *flags)
+{
+	char cmd[4096], path[1024];
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/%s", workdir, side);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/%s/x.c", workdir, side);
+	write_text(path, source);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s/%s && gcc -O2 -ffunction-sections -fdata-sections %s -c x.c -o x.o",
+		 workdir, side, flags);
+	ck_assert_msg(system(cmd) == 0, "%s", cmd);
+}
+
+static void open_side(const char *side, struct mt_object *obj)
+{
+	char path[1024];
+	struct ksp_error err = {""};
+	snprintf(path, sizeof(path), "%s/%s/x.o", workdir, side);
+	ck_assert_msg(mt_object_open(path, obj, &err) == 0, "%s", err.msg);
+}
+
+/* Compiles both versions and compares them; plan must be freed. */
+static void compare_sources(const char *pre_src, const char *post_src, struct mt_plan *plan)
+{
+	struct mt_object pre, post;
+	struct ksp_error err = {""};
+	compile("pre", pre_src, "");
+	compile("post", post_src, "");
+	open_side("pre", &pre);
+	open_side("post", &post);
+	ck_assert_msg(mt_compare(&pre, &post, NULL, plan, &err) == 0, "%s", err.msg);
+	mt_object_free(&pre);
+	mt_object_free(&post);
+}
+
+static void setup(void)
+{
+	strcpy(workdir, "/tmp/ksplice-matcher-test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(workdir));
+}
+
+static void teardown(void)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", workdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+#define BASE                                                     \
+	"extern int sink(int);\n"                                \
+	"int alpha(int a) { return sink(a) + 1; }\n"             \
+	"int beta(int a) { return sink(a * 3) - 2; }\n"          \
+	"int gamma_(int a) { return sink(a ^ 5); }\n"
+
+START_TEST(one_changed_function)
+{
+	struct mt_plan plan;
+	compare_sources(BASE, "extern int sink(int);\n"
+			      "int alpha(int a) { return sink(a) + 1; }\n"
+			      "int beta(int a) { return sink(a * 7) - 2; }\n"
+			      "int gamma_(int a) { return sink(a ^ 5); }\n",
+			&plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "beta");
+	EXPECT_FUNCS(&plan, MT_UNCHANGED, "alpha gamma_");
+	EXPECT_FUNCS(&plan, MT_NEW, "");
+	EXPECT_FUNCS(&plan, MT_DELETED, "");
+	EXPECT_REFUSED(&plan, "");
+	ck_assert_ptr_nonnull(strstr(plan_func(&plan, "beta")->difference, "+0x"));
+	mt_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(static_inline_and_callers)
+{
+	struct mt_plan plan;
+	const char *pre = "extern int sink(int);\n"
+			  "static inline int sq(int x) { return x * x + 1; }\n"
+			  "int f1(int a) { return sink(sq(a) + 3); }\n"
+			  "int f2(int a) { return sink(sq(a) * 2); }\n"
+			  "int f3(int a) { return sink(a - 9); }\n";
+	const char *post = "extern int sink(int);\n"
+			   "static inline int sq(int x) { return x * x + 2; }\n"
+			   "int f1(int a) { return sink(sq(a) + 3); }\n"
+			   "int f2(int a) { return sink(sq(a) * 2); }\n"
+			   "int f3(int a) { return sink(a - 9); }\n";
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "f1 f2");
+	EXPECT_FUNCS(&plan, MT_UNCHANGED, "f3");
+	EXPECT_FUNCS(&plan, MT_NEW, "");
+	mt_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(new_function)
+{
+	struct mt_plan plan;
+	compare_sources(BASE, BASE "int delta(int a) { return sink(a + 100); }\n", &plan);
+	EXPECT_FUNCS(&plan, MT_NEW, "delta");
+	EXPECT_FUNCS(&plan, MT_CHANGED, "");
+	EXPECT_FUNCS(&plan, MT_UNCHANGED, "alpha beta gamma_");
+	EXPECT_REFUSED(&plan, "");
+	mt_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(deleted_function)
+{
+	struct mt_plan plan;
+	compare_sources(BASE, "extern int sink(int);\n"
+			      "int alpha(int a) { return sink(a) + 1; }\n"
+			      "int gamma_(int a) { return sink(a ^ 5); }\n",
+			&plan);
+	EXPECT_FUNCS(&plan, MT_DELETED, "beta");
+	EXPECT_FUNCS(&plan, MT_CHANGED, "");
+	EXPECT_FUNCS(&plan, MT_UNCHANGED, "alpha gamma_");
+	mt_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(changed_string_literal)
+{
+	struct mt_plan plan;
+	const char *pre = "extern int use(const char *);\n"
+			  "int greet(void) { return use(\"hello world\"); }\n"
+			  "int other(void) { return use(\"unchanged text\"); }\n";
+	const char *post = "extern int use(const char *);\n"
+			   "int greet(void) { return use(\"hello World\"); }\n"
+			   "int other(void) { return use(\"unchanged text\"); }\n";
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "greet");
+	EXPECT_FUNCS(&plan, MT_UNCHANGED, "other");
+	const char *why = plan_func(&plan, "greet")->difference;
+	ck_assert_msg(strstr(why, "\"hello World\"") && strstr(why, "\"hello world\""), "%s", why);
+	mt_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(changed_cst16_constant)
+{
+	struct mt_plan plan;
+	const char *fmt = "typedef float v4 __attribute__((vector_size(16)));\n"
+			  "v4 scale(v4 x) { v4 c = {1.0f, 2.0f, 3.0f, %s}; return x * c; }\n"
+			  "v4 keep(v4 x) { v4 c = {9.0f, 8.0f, 7.0f, 6.0f}; return x + c; }\n";
+	char pre[512], post[512];
+	snprintf(pre, sizeof(pre), fmt, "4.0f");
+	snprintf(post, sizeof(post), fmt, "5.0f");
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "scale");
+	EXPECT_FUNCS(&plan, MT_UNCHANGED, "keep");
+	const char *why = plan_func(&plan, "scale")->difference;
+	ck_assert_msg(strstr(why, "constant"), "%s", why);
+	mt_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(static_local_kept_and_added)
+{
+	struct mt_plan plan;
+	const char *pre = "int counter(void) { static int n; return ++n; }\n";
+	const char *post = "int counter(void) { static int n; return ++n; }\n"
+			   "int counter2(void) { static int n = 3; return n += 2; }\n";
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_UNCHANGED, "counter");
+	EXPECT_FUNCS(&plan, MT_NEW, "counter2");
+	ck_assert_uint_eq(plan.ndata, 2);
+	EXPECT_REFUSED(&plan, "");
+	/* gcc renumbers: the kept static is found by its use, whatever its
+	 * number became. */
+	int kept = 0, added = 0;
+	for (size_t i = 0; i < plan.ndata; i++) {
+		const struct mt_data *d = &plan.data[i];
+		ck_assert(strncmp(d->name, "n.", 2) == 0);
+		kept += d->state == MT_UNCHANGED && strcmp(d->pre_name, "n.0") == 0;
+		added += d->state == MT_NEW;
+	}
+	ck_assert_int_eq(kept, 1);
+	ck_assert_int_eq(added, 1);
+	mt_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(new_global)
+{
+	struct mt_plan plan;
+	compare_sources("int gvar = 5;\nint get(void) { return gvar; }\n",
+			"int gvar = 5;\nint gnew = 7;\n"
+			"int get(void) { return gvar; }\nint get2(void) { return gnew; }\n",
+			&plan);
+	EXPECT_DATA(&plan, MT_NEW, "gnew");
+	EXPECT_DATA(&plan, MT_UNCHANGED, "gvar");
+	EXPECT_FUNCS(&plan, MT_NEW, "get2");
+	EXPECT_REFUSED(&plan, "");
+	mt_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(changed_initializer_refused)
+{
+	struct mt_plan plan;
+	compare_sources("int gvar = 5;\nint get(void) { return gvar; }\n",
+			"int gvar = 6;\nint get(void) { return gvar; }\n", &plan);
+	EXPECT_DATA(&plan, MT_CHANGED, "gvar");
+	EXPECT_REFUSED(&plan, "gvar");
+	ck_assert_ptr_nonnull(strstr(plan_refusal(&plan, "gvar"), "initializer"));
+	mt_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(warn_line_moved)
+{
+	struct mt_plan plan;
+	const char *fmt = "extern void warn_slowpath_fmt(const char *file, int line, unsigned "
+			  "taint, const char *fmt, ...);\n"
+			  "int check(int x)\n{\n%s"
+			  "\tif (x > 3)\n"
+			  "\t\twarn_slowpath_fmt(__FILE__, __LINE__, 9, \"x=%%d\", x);\n"
+			  "\treturn x;\n}\n";
+	char pre[1024], post[1024];
+	snprintf(pre, sizeof(pre), fmt, "");
+	snprintf(post, sizeof(post), fmt, "\t/* one line down */\n");
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_UNCHANGED, "check");
+	EXPECT_FUNCS(&plan, MT_CHANGED, "");
+	ck_assert(plan_func(&plan, "check")->line_only);
+	mt_plan_free(&plan);
+
+	/* The same constant passed elsewhere is a real change. */
+	snprintf(post, sizeof(post),
+		 "extern int sink(const char *file, int line);\n"
+		 "int check(int x)\n{\n\tif (x > 3)\n\t\tsink(__FILE__, %d);\n\treturn x;\n}\n",
+		 99);
+	snprintf(pre, sizeof(pre),
+		 "extern int sink(const char *file, int line);\n"
+		 "int check(int x)\n{\n\tif (x > 3)\n\t\tsink(__FILE__, %d);\n\treturn x;\n}\n",
+		 98);
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "check");
+	mt_plan_free(&plan);
+}
+END_TEST
+
+#define CLONES                                                                   \
+	"struct big { int a, b, c, d; };\n"                                      \
+	"extern void report(const char *msg) __attribute__((cold));\n"          \
+	"extern int sink(int);\n"                                                \
+	"static __attribute__((noinline)) int field_sum(struct big *p, int k)\n" \
+	"{ return p->a * k " CLONE_OP " p->b; }\n"                               \
+	"int use_isra(int x)\n"                                                  \
+	"{ struct big b = { x, x + 1, 0, 0 }; return field_sum(&b, 3) + sink(x); }\n" \
+	"static __attribute__((noinline)) int scale(int v, int factor)\n"       \
+	"{ return sink(v * factor) + factor; }\n"                                \
+	"int use_constprop1(int x) { return scale(x, 7); }\n"                    \
+	"int use_constprop2(int x) { return scale(x + 1, 7); }\n"                \
+	"int check(int x)\n{\n"                                                  \
+	"\tif (__builtin_expect(x < 0, 0)) {\n"                                  \
+	"\t\treport(\"negative\");\n"                                           \
+	"\t\treturn sink(-x) * " CLONE_K ";\n\t}\n"                              \
+	"\treturn sink(x) + 1;\n}\n"
+
+START_TEST(gcc_clones)
+{
+	struct mt_plan plan;
+#define CLONE_OP "+"
+#define CLONE_K "3"
+	const char *pre = CLONES;
+#undef CLONE_OP
+#undef CLONE_K
+#define CLONE_OP "-"
+#define CLONE_K "5"
+	const char *post = CLONES;
+	compare_sources(pre, post, &plan);
+	char expected[1024] = "check check.cold";
+	const char *isra = NULL, *constprop = NULL;
+	for (size_t i = 0; i < plan.nfuncs; i++) {
+		const struct mt_func *f = &plan.funcs[i];
+		if (!strncmp(f->name, "field_sum.", 10))
+			isra = f->name;
+		if (!strncmp(f->name, "scale.", 6))
+			constprop = f->name;
+	}
+	ck_assert_msg(isra && strstr(isra, ".isra."), "no .isra clone of field_sum");
+	ck_assert_msg(constprop && strstr(constprop, ".constprop."), "no .constprop clone");
+	ck_assert_int_eq(plan_func(&plan, constprop)->state, MT_UNCHANGED);
+	strcat(expected, " ");
+	strcat(expected, isra);
+	EXPECT_FUNCS(&plan, MT_CHANGED, expected);
+	EXPECT_FUNCS(&plan, MT_NEW, "");
+	EXPECT_FUNCS(&plan, MT_UNCHANGED, "use_isra use_constprop1 use_constprop2 scale.constprop.0");
+	mt_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(init_change_refused)
+{
+	struct mt_plan plan;
+	const char *fmt = "extern int sink(int);\n"
+			  "__attribute__((section(\".init.text\"))) int setup(void) "
+			  "{ return sink(%d); }\n"
+			  "int run(void) { return sink(1); }\n";
+	char pre[512], post[512];
+	snprintf(pre, sizeof(pre), fmt, 10);
+	snprintf(post, sizeof(post), fmt, 11);
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "setup");
+	EXPECT_REFUSED(&plan, "setup");
+	ck_assert_ptr_nonnull(strstr(plan_refusal(&plan, "setup"), "__init"));
+	mt_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(no_room_for_trampoline_refused)
+{
+	struct mt_plan plan;
+	compare_sources("int tiny(void) { return 0; }\nint big(int a) { return a * 1000 + 7; }\n",
+			"int tiny(void) { return 1; }\nint big(int a) { return a * 1000 + 7; }\n",
+			&plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "tiny");
+	EXPECT_REFUSED(&plan, "tiny");
+	ck_assert_ptr_nonnull(strstr(plan_refusal(&plan, "tiny"), "trampoline"));
+	mt_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(changed_crc_refused)
+{
+	struct mt_plan plan;
+	struct mt_crcs a, b;
+	struct ksp_error err = {""};
+	char pre_cmd[1024], post_cmd[1024];
+	snprintf(pre_cmd, sizeof(pre_cmd), "%s/pre.cmd", workdir);
+	snprintf(post_cmd, sizeof(post_cmd), "%s/post.cmd", workdir);
+	write_text(pre_cmd, "cmd_x.o := gcc\n#SYMVER alpha 0x1234abcd\n#SYMVER beta 0x00000001\n");
+	write_text(post_cmd, "cmd_x.o := gcc\n#SYMVER alpha 0x1234abcd\n#SYMVER beta 0x00000002\n");
+	ck_assert_int_eq(mt_crcs_read(pre_cmd, &a, &err), 0);
+	ck_assert_int_eq(mt_crcs_read(post_cmd, &b, &err), 0);
+	ck_assert_uint_eq(a.n, 2);
+	compile("pre", BASE, "");
+	compile("post", BASE, "");
+	struct mt_object pre, post;
+	open_side("pre", &pre);
+	open_side("post", &post);
+	struct mt_options opts = {&a, &b};
+	ck_assert_int_eq(mt_compare(&pre, &post, &opts, &plan, &err), 0);
+	EXPECT_REFUSED(&plan, "beta");
+	ck_assert_ptr_nonnull(strstr(plan_refusal(&plan, "beta"), "CRC"));
+	mt_plan_free(&plan);
+	ck_assert_int_eq(mt_plan_new_object("fs/new.o", &plan, &err), 0);
+	EXPECT_REFUSED(&plan, "fs/new.o");
+	mt_plan_free(&plan);
+	mt_object_free(&pre);
+	mt_object_free(&post);
+	mt_crcs_free(&a);
+	mt_crcs_free(&b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("matcher");
+	TCase *tc = tcase_create("fixtures");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, one_changed_function);
+	tcase_add_test(tc, static_inline_and_callers);
+	tcase_add_test(tc, new_function);
+	tcase_add_test(tc, deleted_function);
+	tcase_add_test(tc, changed_string_literal);
+	tcase_add_test(tc, changed_cst16_constant);
+	tcase_add_test(tc, static_local_kept_and_added);
+	tcase_add_test(tc, new_global);
+	tcase_add_test(tc, changed_initializer_refused);
+	tcase_add_test(tc, warn_line_moved);
+	tcase_add_test(tc, gcc_clones);
+	tcase_add_test(tc, init_change_refused);
+	tcase_add_test(tc, no_room_for_trampoline_refused);
+	tcase_add_test(tc, changed_crc_refused);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
