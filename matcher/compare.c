@@ -24,8 +24,11 @@ static int is_data_section(const char *name)
 
 int mt_is_function(const struct mt_object *obj, size_t sym)
 {
-	return mt_is_entity(obj, sym) && obj->symbols[sym].kind == MT_SYM_FUNC &&
-	       (obj->sections[obj->symbols[sym].section].flags & MT_SEC_CODE);
+	const struct mt_section *sec;
+	if (!mt_is_entity(obj, sym) || obj->symbols[sym].kind != MT_SYM_FUNC)
+		return 0;
+	sec = &obj->sections[obj->symbols[sym].section];
+	return (sec->flags & MT_SEC_CODE) && sec->data;
 }
 
 int mt_is_data(const struct mt_object *obj, size_t sym)

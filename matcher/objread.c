@@ -111,15 +111,14 @@ static int load_sections(struct reader *r)
 		s->sym = MT_NONE;
 		if (!s->name)
 			return fail(r, "out of memory");
-		if (!(s->flags & MT_SEC_ALLOC))
+		if (!(s->flags & MT_SEC_ALLOC) || (s->flags & MT_SEC_NOBITS))
 			continue;
-		if (s->size > bfd_get_file_size(r->abfd) && !(s->flags & MT_SEC_NOBITS))
+		if (s->size > bfd_get_file_size(r->abfd))
 			return fail(r, "section larger than the file");
 		s->data = calloc(1, s->size ? s->size : 1);
 		if (!s->data)
 			return fail(r, "out of memory");
-		if (!(s->flags & MT_SEC_NOBITS) && s->size &&
-		    !bfd_get_section_contents(r->abfd, sec, s->data, 0, s->size))
+		if (s->size && !bfd_get_section_contents(r->abfd, sec, s->data, 0, s->size))
 			return fail(r, "unreadable section contents");
 	}
 	return 0;

@@ -35,7 +35,8 @@ struct mt_reloc {
 struct mt_section {
 	char *name;
 	uint64_t size;
-	unsigned char *data; /* size bytes; zeros for MT_SEC_NOBITS */
+	unsigned char *data; /* size bytes; NULL (all zeros) for MT_SEC_NOBITS and
+			      * sections not allocated */
 	unsigned flags;
 	unsigned entsize;
 	struct mt_reloc *relocs; /* sorted by offset */

@@ -261,8 +261,8 @@ static void merged_entry(const struct mt_section *s, int64_t o, struct target *t
 {
 	if (o < 0)
 		o = 0;
-	if ((uint64_t)o >= s->size) {
-		t->bytes = s->data + s->size;
+	if ((uint64_t)o >= s->size || !s->data) {
+		t->bytes = (const unsigned char *)"";
 		t->nbytes = 0;
 		t->offset = o - (int64_t)s->size;
 		return;

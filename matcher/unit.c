@@ -118,6 +118,11 @@ static int in_field(const struct mt_section *sec, size_t first, size_t n, uint64
 	return 0;
 }
 
+static unsigned char byte_at(const struct span *sp, uint64_t off)
+{
+	return sp->sec->data ? sp->sec->data[sp->start + off] : 0;
+}
+
 /* Compares [from, to) of both spans; 0 if equal, else 1 with why set. */
 static int compare_range(const struct mt_ctx *ctx, const struct span *a, const struct span *b,
 			 uint64_t from, uint64_t to, char *why, size_t len, uint64_t *at)
@@ -126,7 +131,7 @@ static int compare_range(const struct mt_ctx *ctx, const struct span *a, const s
 	size_t na = relocs_in(a, from, to, &fa), nb = relocs_in(b, from, to, &fb);
 	for (uint64_t o = from; o < to; o++) {
 		int ra = in_field(a->sec, fa, na, a->start + o), rb = in_field(b->sec, fb, nb, b->start + o);
-		if (ra != rb || (!ra && a->sec->data[a->start + o] != b->sec->data[b->start + o])) {
+		if (ra != rb || (!ra && byte_at(a, o) != byte_at(b, o))) {
 			*at = o;
 			snprintf(why, len, "bytes differ");
 			return 1;
@@ -251,7 +256,7 @@ void mt_compare_unit(const struct mt_ctx *ctx, size_t pre_sym, size_t post_sym,
 	span_of(ctx->post.obj, post_sym, &b);
 	memset(res, 0, sizeof(*res));
 	res->equal = 1;
-	if (a.sec->flags & MT_SEC_CODE) {
+	if ((a.sec->flags & MT_SEC_CODE) && a.sec->data && b.sec->data) {
 		compare_code(ctx, &a, &b, res);
 		return;
 	}

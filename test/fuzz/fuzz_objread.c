@@ -1,0 +1,21 @@
+/* libFuzzer target: the matcher's object reader on arbitrary bytes, and the
+ * comparison of whatever it accepts with itself. */
+#include "matcher.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mt_object obj;
+	struct ksp_error err;
+	if (mt_object_open_mem("fuzz.o", data, size, &obj, &err) != 0)
+		return 0;
+	struct mt_plan plan;
+	if (mt_compare(&obj, &obj, NULL, &plan, &err) == 0)
+		mt_plan_free(&plan);
+	mt_object_free(&obj);
+	return 0;
+}
