@@ -81,7 +81,8 @@ struct ksplice_state {
 	char detail[KSPLICE_DETAIL_LEN];
 	struct ksplice_conflict conflicts[KSPLICE_MAX_CONFLICTS];
 	unsigned int nr_conflicts;	/* may exceed KSPLICE_MAX_CONFLICTS */
-	u64 pause_ns;
+	u64 pause_ns;			/* the whole stop_machine call */
+	u64 pause_inside_ns;		/* our work with every CPU held */
 	bool unregistered;
 };
 

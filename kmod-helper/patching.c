@@ -108,7 +108,10 @@ static int stop_machine_fn(void *data)
 	struct stop_ctx *ctx = data;
 
 	if (atomic_inc_return(&ctx->arrived) == 1) {
+		u64 start = ktime_get_ns();
+
 		ctx->cause = stopped_action(ctx);
+		ctx->state->pause_inside_ns = ktime_get_ns() - start;
 		/* Pairs with the acquire below: the writes precede done. */
 		smp_store_release(&ctx->done, 1);
 	} else {
@@ -186,8 +189,9 @@ static int act_with_retries(struct ksplice_state *state, bool undo)
 static void report(struct ksplice_state *state, const char *action)
 {
 	if (state->cause == KSPLICE_OK)
-		pr_info("ksplice: %s: %s, machine paused %llu ns\n", state->id,
-			action, state->pause_ns);
+		pr_info("ksplice: %s: %s, machine paused %llu ns (%llu ns of work)\n",
+			state->id, action, state->pause_ns,
+			state->pause_inside_ns);
 	else
 		pr_warn("ksplice: %s: %s refused: %s: %s\n", state->id, action,
 			ksplice_cause_name(state->cause), state->detail);
@@ -245,6 +249,7 @@ int ksplice_apply(struct ksplice_state *state)
 	int cause;
 
 	state->pause_ns = 0;
+	state->pause_inside_ns = 0;
 	state->nr_conflicts = 0;
 	cause = do_apply(state);
 	report(state, "apply");
@@ -256,6 +261,7 @@ int ksplice_reverse(struct ksplice_state *state)
 	int cause;
 
 	state->pause_ns = 0;
+	state->pause_inside_ns = 0;
 	state->nr_conflicts = 0;
 	cause = do_reverse(state);
 	report(state, "undo");

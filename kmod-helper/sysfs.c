@@ -156,6 +156,13 @@ static ssize_t pause_ns_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_state(kobj)->pause_ns));
 }
 
+static ssize_t pause_inside_ns_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  READ_ONCE(to_state(kobj)->pause_inside_ns));
+}
+
 static ssize_t depends_on_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
@@ -188,6 +195,7 @@ static struct kobj_attribute conflicts_attr = __ATTR(conflicts, 0400,
 static struct kobj_attribute functions_attr = __ATTR(functions, 0400,
 						     functions_show, NULL);
 static struct kobj_attribute pause_ns_attr = __ATTR_RO(pause_ns);
+static struct kobj_attribute pause_inside_ns_attr = __ATTR_RO(pause_inside_ns);
 static struct kobj_attribute depends_on_attr = __ATTR_RO(depends_on);
 
 static struct attribute *update_attrs[] = {
@@ -197,6 +205,7 @@ static struct attribute *update_attrs[] = {
 	&conflicts_attr.attr,
 	&functions_attr.attr,
 	&pause_ns_attr.attr,
+	&pause_inside_ns_attr.attr,
 	&depends_on_attr.attr,
 	NULL,
 };
