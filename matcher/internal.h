@@ -13,6 +13,8 @@ struct mt_side {
 	size_t *sec_pair; /* per section: the partner section, or MT_NONE */
 	size_t *primary;  /* per section: its only function or variable, or MT_NONE */
 	int *changed;	  /* per symbol: its contents differ (read-only data) */
+	size_t *by_pos;	  /* entities sorted by section and offset */
+	size_t nby_pos;
 };
 
 struct mt_ctx {
@@ -33,14 +35,18 @@ void mt_ctx_free(struct mt_ctx *ctx);
 /* Extent of a function or variable within its section. */
 void mt_extent(const struct mt_object *obj, size_t sym, uint64_t *start, uint64_t *end);
 
-/* The entity a relocation refers to, or MT_NONE (externals, merged
- * constants, labels in sections holding several entities). */
+/* The entity a relocation refers to (the function or variable covering
+ * its target), or MT_NONE (externals, merged constants, labels outside any
+ * entity). */
 size_t mt_reloc_entity(const struct mt_side *side, const struct mt_reloc *r);
 
 /* Whether two relocations refer to the same thing; if not, and why is
  * given, a description of both targets. */
 int mt_targets_equal(const struct mt_ctx *ctx, const struct mt_reloc *a, const struct mt_reloc *b,
 		     char *why, size_t len);
+
+/* The entity of section sec covering offset off, or MT_NONE. */
+size_t mt_covering(const struct mt_side *side, size_t sec, int64_t off);
 
 /* Index of the first relocation of sec at or after offset. */
 size_t mt_first_reloc(const struct mt_section *sec, uint64_t offset);

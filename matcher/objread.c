@@ -1,4 +1,5 @@
 #include "objread.h"
+#include "internal.h"
 
 #include <bfd.h>
 #include <stdarg.h>
@@ -321,13 +322,39 @@ static int load_relocs_of(struct reader *r, asection *sec, struct mt_section *s)
 	return 0;
 }
 
+/* Sets each pc-relative code field's bias by decoding the section's
+ * instructions from its start (gcc pads between functions with
+ * instructions too); a field outside any decoded instruction gets 4. */
+static void code_biases(struct mt_section *s)
+{
+	size_t next = 0;
+	if (!(s->flags & MT_SEC_CODE) || !s->data)
+		return;
+	for (size_t i = 0; i < s->nrelocs; i++)
+		if (s->relocs[i].pcrel)
+			s->relocs[i].bias = (int64_t)s->relocs[i].size;
+	for (uint64_t off = 0; off < s->size && next < s->nrelocs;) {
+		unsigned n = mt_insn(s->data + off, s->size - off, NULL, 0);
+		if (!n)
+			n = 1;
+		while (next < s->nrelocs && s->relocs[next].offset < off)
+			next++;
+		for (size_t i = next; i < s->nrelocs && s->relocs[i].offset < off + n; i++)
+			if (s->relocs[i].pcrel)
+				s->relocs[i].bias = (int64_t)(off + n - s->relocs[i].offset);
+		off += n;
+	}
+}
+
 static int load_relocs(struct reader *r)
 {
 	for (asection *sec = r->abfd->sections; sec; sec = sec->next) {
 		struct mt_section *s = &r->obj->sections[section_index(sec)];
-		if ((s->flags & MT_SEC_ALLOC) && (sec->flags & SEC_RELOC) &&
-		    load_relocs_of(r, sec, s))
-			return -1;
+		if ((s->flags & MT_SEC_ALLOC) && (sec->flags & SEC_RELOC)) {
+			if (load_relocs_of(r, sec, s))
+				return -1;
+			code_biases(s);
+		}
 	}
 	return 0;
 }

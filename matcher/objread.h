@@ -30,6 +30,10 @@ struct mt_reloc {
 	int pcrel;
 	int64_t addend;
 	size_t sym; /* index into mt_object.symbols */
+	/* What the field refers to is symbol + addend + bias: for a
+	 * pc-relative field in code, the distance from the field to the end of
+	 * its instruction (the CPU adds it); 0 otherwise. */
+	int64_t bias;
 };
 
 struct mt_section {

@@ -61,6 +61,59 @@ size_t mt_first_reloc(const struct mt_section *sec, uint64_t offset)
 	return lo;
 }
 
+static const struct mt_object *sort_obj;
+
+static int pos_cmp(const void *a, const void *b)
+{
+	const struct mt_symbol *x = &sort_obj->symbols[*(const size_t *)a];
+	const struct mt_symbol *y = &sort_obj->symbols[*(const size_t *)b];
+	if (x->section != y->section)
+		return x->section < y->section ? -1 : 1;
+	return x->value < y->value ? -1 : x->value > y->value;
+}
+
+static int index_positions(struct mt_side *side)
+{
+	const struct mt_object *obj = side->obj;
+	side->by_pos = malloc((obj->nsymbols + 1) * sizeof(size_t));
+	if (!side->by_pos)
+		return -1;
+	side->nby_pos = 0;
+	for (size_t i = 0; i < obj->nsymbols; i++)
+		if (mt_is_entity(obj, i))
+			side->by_pos[side->nby_pos++] = i;
+	sort_obj = obj;
+	qsort(side->by_pos, side->nby_pos, sizeof(size_t), pos_cmp);
+	return 0;
+}
+
+size_t mt_covering(const struct mt_side *side, size_t sec, int64_t off)
+{
+	const struct mt_object *obj = side->obj;
+	size_t lo = 0, hi = side->nby_pos;
+	/* first entity at (sec, > off) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct mt_symbol *s = &obj->symbols[side->by_pos[mid]];
+		if (s->section < sec || (s->section == sec && (int64_t)s->value <= off))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i-- > 0;) {
+		size_t e = side->by_pos[i];
+		if (obj->symbols[e].section != sec)
+			break;
+		uint64_t start, end;
+		mt_extent(obj, e, &start, &end);
+		if (off >= (int64_t)start && off < (int64_t)end)
+			return e;
+		if (i + 4 < lo) /* overlapping entities are rare: look back a little */
+			break;
+	}
+	return MT_NONE;
+}
+
 static int alloc_side(struct mt_side *side, const struct mt_object *obj)
 {
 	side->obj = obj;
@@ -89,7 +142,7 @@ static int alloc_side(struct mt_side *side, const struct mt_object *obj)
 			side->primary[sec] = MT_NONE;
 	}
 	free(count);
-	return 0;
+	return index_positions(side);
 }
 
 void mt_ctx_free(struct mt_ctx *ctx)
@@ -100,6 +153,7 @@ void mt_ctx_free(struct mt_ctx *ctx)
 		free(sides[i]->sec_pair);
 		free(sides[i]->primary);
 		free(sides[i]->changed);
+		free(sides[i]->by_pos);
 	}
 }
 
@@ -149,15 +203,23 @@ static void pair_by_name(struct mt_ctx *ctx, int base)
 	}
 }
 
+/* Offset in its symbol's section of what r refers to. */
+static int64_t target_offset(const struct mt_object *obj, const struct mt_reloc *r)
+{
+	return (int64_t)obj->symbols[r->sym].value + r->addend + r->bias;
+}
+
 size_t mt_reloc_entity(const struct mt_side *side, const struct mt_reloc *r)
 {
 	const struct mt_object *obj = side->obj;
 	const struct mt_symbol *s = &obj->symbols[r->sym];
 	if (mt_is_entity(obj, r->sym))
 		return r->sym;
-	if (s->section < obj->nsections && !(obj->sections[s->section].flags & MT_SEC_MERGE))
+	if (s->section >= obj->nsections || (obj->sections[s->section].flags & MT_SEC_MERGE))
+		return MT_NONE;
+	if (side->primary[s->section] != MT_NONE)
 		return side->primary[s->section];
-	return MT_NONE;
+	return mt_covering(side, s->section, target_offset(obj, r));
 }
 
 /* Numbered entities used by unit (pre) and its partner (post): the k-th
@@ -302,11 +364,9 @@ static void resolve(const struct mt_side *side, const struct mt_reloc *r, struct
 	if (sec->flags & MT_SEC_MERGE) {
 		t->kind = T_CONTENT;
 		t->section = sec;
-		/* A section symbol's addend locates the entry (a pc-relative
-		 * field ends 4 bytes before the instruction's end, usually);
-		 * a label's value does. */
-		int64_t bias = s->kind == MT_SYM_SECTION && r->pcrel ? 4 : 0;
-		int64_t o = s->kind == MT_SYM_SECTION ? r->addend + bias : (int64_t)s->value;
+		/* A section symbol's addend locates the entry; a label's
+		 * value does. */
+		int64_t o = s->kind == MT_SYM_SECTION ? target_offset(obj, r) : (int64_t)s->value;
 		merged_entry(sec, o, t);
 		if (s->kind != MT_SYM_SECTION)
 			t->offset = r->addend;
@@ -316,12 +376,12 @@ static void resolve(const struct mt_side *side, const struct mt_reloc *r, struct
 	if (e != MT_NONE) {
 		t->kind = T_ENTITY;
 		t->index = e;
-		t->offset = (int64_t)(s->value + (uint64_t)r->addend - obj->symbols[e].value);
+		t->offset = target_offset(obj, r) - (int64_t)obj->symbols[e].value;
 		return;
 	}
 	t->kind = T_SECTION;
 	t->index = s->section;
-	t->offset = (int64_t)(s->value + (uint64_t)r->addend);
+	t->offset = target_offset(obj, r);
 }
 
 static void describe(const struct mt_side *side, const struct target *t, char *out, size_t len)
