@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { EXIT_MISMATCH = 1, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_PERMISSION = 4 };
 
@@ -193,7 +194,15 @@ int main(int argc, char **argv)
 	struct rp_symtab st;
 	rp_symtab_from_kallsyms(&st, &ks);
 	struct rp_result res;
-	if (rp_match_objects(ptrs, n, &mem, &st, &res, &err)) {
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int match_rc = rp_match_objects(ptrs, n, &mem, &st, &res, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (o.verbose)
+		fprintf(stderr, "ksplice-runpre: matching took %.1f ms\n",
+			(double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+				(double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	if (match_rc) {
 		fprintf(stderr, "ksplice-runpre: %s\n", err.msg);
 		goto out;
 	}

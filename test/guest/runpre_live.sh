@@ -1,0 +1,48 @@
+# shellcheck shell=bash
+# runpre.live: every function of kernel/sys, fork, sched/core, mm/slub,
+# lib/string and every built-in fs/proc object matches the running kernel
+# under -cpu qemu64 and -cpu max (different alternatives and retpolines),
+# with KASLR; and the same objects built with one changed compiler flag
+# (-mtune=skylake) do not.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pre_objects.sh"
+eval "$("$TESTBED" env)"
+mapfile -t proc < <(builtin_objects_of fs/proc)
+[ ${#proc[@]} -gt 20 ] || fail "kbuild lists only ${#proc[@]} fs/proc objects"
+objs=(kernel/sys.o kernel/fork.o kernel/sched/core.o mm/slub.o lib/string.o "${proc[@]}")
+build_pre_objects "$TEST_TMP/pre" "" "${objs[@]}"
+echo "ok: built ${#objs[@]} pre objects"
+
+summary() { grep -o '"summary":{[^}]*}' "$1"; }
+
+for cpu in qemu64 max; do
+	"$TESTBED" run-guest --cpu "$cpu" --file "$TEST_TMP/pre" -- \
+		sh -c 'ksplice-runpre --json pre/*.o' >"$TEST_TMP/$cpu.json" ||
+		fail "-cpu $cpu: not everything matched: $(summary "$TEST_TMP/$cpu.json")"
+	s=$(summary "$TEST_TMP/$cpu.json")
+	echo "$s" | grep -q '"no_match":0,"ambiguous":0,"not_found":0' || fail "-cpu $cpu: $s"
+	matched=$(echo "$s" | sed 's/.*"matched":\([0-9]*\).*/\1/')
+	[ "$matched" -gt 1000 ] || fail "-cpu $cpu: only $matched functions matched"
+	echo "ok: -cpu $cpu: $s"
+done
+
+neg=(kernel/sys.o kernel/fork.o lib/string.o fs/proc/cmdline.o)
+build_pre_objects "$TEST_TMP/skylake" "-mtune=skylake" "${neg[@]}"
+rc=0
+"$TESTBED" run-guest --file "$TEST_TMP/skylake" -- sh -c 'ksplice-runpre --json skylake/*.o' \
+	>"$TEST_TMP/skylake.json" || rc=$?
+expect_eq "ksplice-runpre status on -mtune=skylake objects" "$rc" 1
+for o in "${neg[@]}"; do
+	flat=$(echo "$o" | tr / _)
+	n=$(grep -o "\"object\":\"skylake/$flat\",[^}]*\"status\":\"no match\"" "$TEST_TMP/skylake.json" | wc -l)
+	[ "$n" -gt 0 ] || fail "$o built with -mtune=skylake matched the running kernel"
+	echo "ok: $o with -mtune=skylake: $n functions refused"
+done
+
+# Live memory is root's only: anyone else gets a clear refusal, exit 4.
+rc=0
+out=$("$TESTBED" run-guest --file "$TEST_TMP/pre/kernel_sys.o" -- \
+	su -s /bin/sh nobody -c '/ksplice/bin/ksplice-runpre /files/kernel_sys.o' 2>&1) || rc=$?
+expect_eq "ksplice-runpre status as nobody" "$rc" 4
+echo "$out" | grep -q "/proc/kcore: permission denied (reading kernel memory needs root)" ||
+	fail "no clear refusal for a non-root user: $out"
