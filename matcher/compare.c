@@ -223,7 +223,8 @@ int mt_compare(const struct mt_object *pre, const struct mt_object *post,
 	}
 	if (check_related(&ctx, err))
 		goto out;
-	if (classify_functions(&ctx, plan) || classify_data(&ctx, plan) ||
+	if (classify_functions(&ctx, plan) || mt_compare_tables(&ctx, plan) ||
+	    classify_data(&ctx, plan) ||
 	    mt_apply_rules(&ctx, opts, plan)) {
 		ksp_fail(err, "out of memory");
 		goto out;

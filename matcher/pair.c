@@ -222,6 +222,19 @@ size_t mt_reloc_entity(const struct mt_side *side, const struct mt_reloc *r)
 	return mt_covering(side, s->section, target_offset(obj, r));
 }
 
+int mt_reloc_place(const struct mt_side *side, const struct mt_reloc *r, size_t *sec,
+		   int64_t *off)
+{
+	const struct mt_object *obj = side->obj;
+	const struct mt_symbol *s = &obj->symbols[r->sym];
+	if (s->section >= obj->nsections || (obj->sections[s->section].flags & MT_SEC_MERGE) ||
+	    mt_reloc_entity(side, r) != MT_NONE)
+		return 0;
+	*sec = s->section;
+	*off = target_offset(obj, r);
+	return 1;
+}
+
 /* Numbered entities used by unit (pre) and its partner (post): the k-th
  * distinct unpaired use of a base name in one is paired with the k-th in
  * the other. Returns how many pairs were made. */

@@ -272,3 +272,19 @@ void mt_compare_unit(const struct mt_ctx *ctx, size_t pre_sym, size_t post_sym,
 		set_difference(res, &a, &b, common, common, why, 0);
 	}
 }
+
+int mt_compare_region(const struct mt_ctx *ctx, size_t pre_sec, uint64_t pre_off, size_t post_sec,
+		      uint64_t post_off, uint64_t len, char *why, size_t whylen)
+{
+	const struct mt_section *sa = &ctx->pre.obj->sections[pre_sec];
+	const struct mt_section *sb = &ctx->post.obj->sections[post_sec];
+	if (pre_off > sa->size || len > sa->size - pre_off || post_off > sb->size ||
+	    len > sb->size - post_off) {
+		snprintf(why, whylen, "out of its section");
+		return 1;
+	}
+	struct span a = {ctx->pre.obj, sa, pre_off, pre_off + len, 0};
+	struct span b = {ctx->post.obj, sb, post_off, post_off + len, 0};
+	uint64_t at;
+	return compare_range(ctx, &a, &b, 0, len, why, whylen, &at);
+}

@@ -255,6 +255,37 @@ START_TEST(warn_line_moved)
 }
 END_TEST
 
+/* A kernel-style bug table entry (bug_entry with CONFIG_DEBUG_BUGVERBOSE:
+ * address, file, line, flags) for a ud2. */
+#define BUG_FIXTURE                                                              \
+	"#define BUGLIKE(flags) asm volatile(\"1: ud2\\n\"                         \
+	\".pushsection .rodata.str1.1,\\\"aMS\\\",@progbits,1\\n3: .string \\\"x.c\\\"\\n\"   \
+	\".popsection\\n.pushsection __bug_table,\\\"aw\\\"\\n\"                     \
+	\".long 1b - .\\n.long 3b - .\\n.word %%c0\\n.word %%c1\\n.popsection\" \
+	 :: \"i\"(__LINE__), \"i\"(flags))\n"                                  \
+	"int checked(int x)\n{\n%s\tif (x > 3)\n\t\tBUGLIKE(%d);\n\treturn x;\n}\n"
+
+START_TEST(bug_table_line_only)
+{
+	struct mt_plan plan;
+	char pre[2048], post[2048];
+	snprintf(pre, sizeof(pre), BUG_FIXTURE, "", 0);
+	snprintf(post, sizeof(post), BUG_FIXTURE, "\t/* one line down */\n", 0);
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_UNCHANGED, "checked");
+	ck_assert(plan_func(&plan, "checked")->line_only);
+	mt_plan_free(&plan);
+
+	/* The same code with other bug flags (WARN_ONCE's, say) changed. */
+	snprintf(post, sizeof(post), BUG_FIXTURE, "", 1);
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "checked");
+	const char *why = plan_func(&plan, "checked")->difference;
+	ck_assert_msg(strstr(why, "__bug_table"), "%s", why);
+	mt_plan_free(&plan);
+}
+END_TEST
+
 #define CLONES                                                                   \
 	"struct big { int a, b, c, d; };\n"                                      \
 	"extern void report(const char *msg) __attribute__((cold));\n"          \
@@ -386,6 +417,7 @@ int main(void)
 	tcase_add_test(tc, new_global);
 	tcase_add_test(tc, changed_initializer_refused);
 	tcase_add_test(tc, warn_line_moved);
+	tcase_add_test(tc, bug_table_line_only);
 	tcase_add_test(tc, gcc_clones);
 	tcase_add_test(tc, init_change_refused);
 	tcase_add_test(tc, no_room_for_trampoline_refused);
