@@ -67,12 +67,13 @@ unsigned mt_insn(const unsigned char *p, size_t avail, char *text, size_t len)
 	return (unsigned)n;
 }
 
-/* Functions whose arguments include __LINE__ (might_sleep(), WARN() with
- * a message, lockdep's RCU checks, the printk behind pr_*). */
+/* Functions whose second argument is __LINE__ (might_sleep() and friends,
+ * WARN() through warn_slowpath_fmt, lockdep's RCU checks). A line number
+ * elsewhere (a printk argument, say) is indistinguishable from a real
+ * constant and is not recognised. */
 static const char *const line_functions[] = {
-	"__might_sleep",     "__might_resched", "__might_fault",	 "__cant_sleep",
-	"__cant_migrate",    "warn_slowpath_fmt", "lockdep_rcu_suspicious", "_printk",
-	"printk",	     "__warn_printk",	  NULL,
+	"__might_sleep",  "__might_resched",   "__might_fault", "__cant_sleep",
+	"__cant_migrate", "warn_slowpath_fmt", "lockdep_rcu_suspicious", NULL,
 };
 
 static int is_line_function(const char *name)
@@ -157,16 +158,16 @@ static int compare_range(const struct mt_ctx *ctx, const struct span *a, const s
 	return 0;
 }
 
-/* A mov of a 32-bit immediate whose only differing bytes are that
- * immediate. */
-static int immediate_only(const unsigned char *p, const unsigned char *q, unsigned len)
+/* A mov of a 32-bit immediate into %esi (the second argument), whose only
+ * differing bytes are that immediate. */
+static int line_argument(const unsigned char *p, const unsigned char *q, unsigned len)
 {
 	unsigned i = 0;
-	while (i < len && (p[i] == 0x66 || (p[i] & 0xf0) == 0x40))
-		i++;
-	if (i >= len || !((p[i] >= 0xb8 && p[i] <= 0xbf) || p[i] == 0xc7) || len < 5)
-		return 0;
-	return memcmp(p, q, len - 4) == 0;
+	if (len == 5 && p[0] == 0xbe) /* mov $imm32, %esi */
+		i = 1;
+	else if (len == 6 && p[0] == 0xc7 && p[1] == 0xc6) /* the same, modrm form */
+		i = 2;
+	return i && memcmp(p, q, i) == 0;
 }
 
 /* Whether a call to a __LINE__-taking function follows the instruction at
@@ -230,7 +231,7 @@ static void compare_code(const struct mt_ctx *ctx, const struct span *a, const s
 		if (compare_range(ctx, a, b, off, off + n, why, sizeof(why), &at)) {
 			const unsigned char *q = b->sec->data + b->start + off;
 			size_t fa;
-			if (n > 1 && relocs_in(a, off, off + n, &fa) == 0 && immediate_only(p, q, n) &&
+			if (n > 1 && relocs_in(a, off, off + n, &fa) == 0 && line_argument(p, q, n) &&
 			    line_call_follows(a, b, off + n)) {
 				res->line_only = 1;
 				off += n;

@@ -222,6 +222,36 @@ START_TEST(changed_initializer_refused)
 }
 END_TEST
 
+START_TEST(changed_rodata)
+{
+	struct mt_plan plan;
+	const char *fmt = "static const int table[4] = {1, 2, 3, %d};\n"
+			  "int lookup(int i) { return table[i & 3]; }\n"
+			  "int other(int i) { return i * 2; }\n"
+			  "struct ops { int (*fn)(int); const int *t; };\n"
+			  "static const int shared[4] = {5, 6, 7, %d};\n"
+			  "const struct ops ops = { other, shared };\n"
+			  "int via(int i) { return shared[i & 3]; }\n"
+			  "const int exported_limit[2] = {10, %d};\n";
+	char pre[1024], post[1024];
+	/* used only by code: allowed, its users change */
+	snprintf(pre, sizeof(pre), fmt, 4, 8, 20);
+	snprintf(post, sizeof(post), fmt, 5, 8, 20);
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "lookup");
+	EXPECT_DATA(&plan, MT_CHANGED, "table");
+	EXPECT_REFUSED(&plan, "");
+	ck_assert_ptr_nonnull(strstr(plan_func(&plan, "lookup")->difference, "table"));
+	mt_plan_free(&plan);
+	/* used by data, or visible outside the object: refused */
+	snprintf(post, sizeof(post), fmt, 4, 9, 21);
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "via");
+	EXPECT_REFUSED(&plan, "shared exported_limit");
+	mt_plan_free(&plan);
+}
+END_TEST
+
 START_TEST(warn_line_moved)
 {
 	struct mt_plan plan;
@@ -416,6 +446,7 @@ int main(void)
 	tcase_add_test(tc, static_local_kept_and_added);
 	tcase_add_test(tc, new_global);
 	tcase_add_test(tc, changed_initializer_refused);
+	tcase_add_test(tc, changed_rodata);
 	tcase_add_test(tc, warn_line_moved);
 	tcase_add_test(tc, bug_table_line_only);
 	tcase_add_test(tc, gcc_clones);
