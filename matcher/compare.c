@@ -13,9 +13,9 @@ const char *mt_state_name(enum mt_state state)
 
 static int is_data_section(const char *name)
 {
-	static const char *const prefixes[] = {".data", ".bss", ".rodata", ".init.data",
-					       ".init.rodata", ".ref.data", ".exit.data", ".tdata",
-					       ".tbss", NULL};
+	static const char *const prefixes[] = {
+		".data",     ".bss",	   ".rodata", ".init.data", ".init.rodata",
+		".ref.data", ".exit.data", ".tdata",  ".tbss",	    NULL};
 	for (int i = 0; prefixes[i]; i++)
 		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
 			return 1;
@@ -224,8 +224,7 @@ int mt_compare(const struct mt_object *pre, const struct mt_object *post,
 	if (check_related(&ctx, err))
 		goto out;
 	if (classify_functions(&ctx, plan) || mt_compare_tables(&ctx, plan) ||
-	    classify_data(&ctx, plan) ||
-	    mt_apply_rules(&ctx, opts, plan)) {
+	    classify_data(&ctx, plan) || mt_apply_rules(&ctx, opts, plan)) {
 		ksp_fail(err, "out of memory");
 		goto out;
 	}

@@ -50,8 +50,7 @@ size_t mt_covering(const struct mt_side *side, size_t sec, int64_t off);
 
 /* If r refers to a place in a section outside any entity (a label in
  * .altinstr_replacement, say), its section and offset. */
-int mt_reloc_place(const struct mt_side *side, const struct mt_reloc *r, size_t *sec,
-		   int64_t *off);
+int mt_reloc_place(const struct mt_side *side, const struct mt_reloc *r, size_t *sec, int64_t *off);
 
 /* Index of the first relocation of sec at or after offset. */
 size_t mt_first_reloc(const struct mt_section *sec, uint64_t offset);

@@ -25,14 +25,14 @@
 enum mt_state { MT_UNCHANGED, MT_CHANGED, MT_NEW, MT_DELETED };
 
 struct mt_func {
-	char *name;	    /* post name; pre name for a deleted function */
-	char *pre_name;	    /* differs from name for a renumbered clone */
-	char *section;	    /* post section (pre section for a deleted one) */
+	char *name;	/* post name; pre name for a deleted function */
+	char *pre_name; /* differs from name for a renumbered clone */
+	char *section;	/* post section (pre section for a deleted one) */
 	enum mt_state state;
 	uint64_t pre_size, post_size;
 	int global;
-	int line_only;	    /* differs only in __LINE__ constants: unchanged */
-	char *difference;   /* changed: the first difference, one line */
+	int line_only;	  /* differs only in __LINE__ constants: unchanged */
+	char *difference; /* changed: the first difference, one line */
 };
 
 struct mt_data {

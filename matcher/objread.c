@@ -174,7 +174,8 @@ static void read_sizes(struct reader *r)
 		if (sym->section >= obj->nsections)
 			continue;
 		if (trusted && i < (size_t)r->nsyms) {
-			sym->size = ((const struct elf_symbol_mirror *)(const void *)r->syms[i])->st_size;
+			sym->size = ((const struct elf_symbol_mirror *)(const void *)r->syms[i])
+					    ->st_size;
 			continue;
 		}
 		uint64_t end = obj->sections[sym->section].size;
@@ -215,8 +216,8 @@ static int load_symbols(struct reader *r)
 		sym->kind = symbol_kind(s);
 		sym->section = symbol_section(s);
 		sym->value = s->value;
-		sym->global = (s->flags & (BSF_GLOBAL | BSF_WEAK)) != 0 ||
-			      sym->section == MT_SEC_UNDEF;
+		sym->global =
+			(s->flags & (BSF_GLOBAL | BSF_WEAK)) != 0 || sym->section == MT_SEC_UNDEF;
 		sym->weak = (s->flags & BSF_WEAK) != 0;
 		if (sym->kind == MT_SYM_SECTION && sym->section < obj->nsections &&
 		    obj->sections[sym->section].sym == MT_NONE)

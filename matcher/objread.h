@@ -18,9 +18,9 @@ enum mt_sec_flags {
 	MT_SEC_ALLOC = 1,
 	MT_SEC_CODE = 2,
 	MT_SEC_WRITE = 4,
-	MT_SEC_MERGE = 8,   /* SHF_MERGE: entries are identified by content */
+	MT_SEC_MERGE = 8,    /* SHF_MERGE: entries are identified by content */
 	MT_SEC_STRINGS = 16, /* SHF_STRINGS: NUL-terminated entries */
-	MT_SEC_NOBITS = 32, /* .bss-like: no bytes in the file */
+	MT_SEC_NOBITS = 32,  /* .bss-like: no bytes in the file */
 };
 
 struct mt_reloc {
@@ -57,7 +57,7 @@ enum mt_sym_kind { MT_SYM_NOTYPE, MT_SYM_FUNC, MT_SYM_OBJECT, MT_SYM_SECTION, MT
 struct mt_symbol {
 	char *name;
 	size_t section; /* index, or MT_SEC_UNDEF / MT_SEC_ABS / MT_SEC_COMMON */
-	uint64_t value;	/* offset in its section */
+	uint64_t value; /* offset in its section */
 	uint64_t size;	/* ELF st_size (or the distance to the next symbol) */
 	enum mt_sym_kind kind;
 	int global;

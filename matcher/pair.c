@@ -222,8 +222,7 @@ size_t mt_reloc_entity(const struct mt_side *side, const struct mt_reloc *r)
 	return mt_covering(side, s->section, target_offset(obj, r));
 }
 
-int mt_reloc_place(const struct mt_side *side, const struct mt_reloc *r, size_t *sec,
-		   int64_t *off)
+int mt_reloc_place(const struct mt_side *side, const struct mt_reloc *r, size_t *sec, int64_t *off)
 {
 	const struct mt_object *obj = side->obj;
 	const struct mt_symbol *s = &obj->symbols[r->sym];
@@ -259,7 +258,8 @@ static size_t correlate_uses(struct mt_ctx *ctx, size_t a, size_t b)
 			if (eb == MT_NONE || ctx->post.pair[eb] != MT_NONE)
 				continue;
 			const char *nb = post->symbols[eb].name;
-			if (mt_base_len(nb) == la && strncmp(na, nb, la) == 0 && same_kind(ctx, ea, eb)) {
+			if (mt_base_len(nb) == la && strncmp(na, nb, la) == 0 &&
+			    same_kind(ctx, ea, eb)) {
 				link_pair(ctx, ea, eb);
 				made++;
 				break;
@@ -316,9 +316,9 @@ int mt_pair(struct mt_ctx *ctx)
 struct target {
 	enum { T_NAME, T_ENTITY, T_CONTENT, T_SECTION } kind;
 	const char *name;
-	size_t index;			/* entity or section */
-	int64_t offset;			/* from the entity, entry or section */
-	const unsigned char *bytes;	/* T_CONTENT: the merged entry */
+	size_t index;		    /* entity or section */
+	int64_t offset;		    /* from the entity, entry or section */
+	const unsigned char *bytes; /* T_CONTENT: the merged entry */
 	const struct mt_section *section;
 	size_t nbytes;
 };

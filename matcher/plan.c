@@ -67,7 +67,8 @@ void mt_plan_write_text(const struct mt_plan *plan, FILE *out, int verbose)
 		fputc('\n', out);
 	}
 	for (size_t i = 0; i < plan->nrefusals; i++)
-		fprintf(out, "refused: %s: %s\n", plan->refusals[i].symbol, plan->refusals[i].reason);
+		fprintf(out, "refused: %s: %s\n", plan->refusals[i].symbol,
+			plan->refusals[i].reason);
 	fprintf(out, "%zu changed, %zu new, %zu deleted, %zu unchanged functions; %zu refusals\n",
 		mt_plan_count(plan, MT_CHANGED), mt_plan_count(plan, MT_NEW),
 		mt_plan_count(plan, MT_DELETED), mt_plan_count(plan, MT_UNCHANGED),
@@ -107,8 +108,9 @@ static void json_func(FILE *out, const struct mt_func *f)
 	json_field(out, "pre_name", f->pre_name[0] ? f->pre_name : NULL, 1);
 	json_field(out, "section", f->section, 1);
 	json_field(out, "state", mt_state_name(f->state), 1);
-	fprintf(out, "\"global\": %s, \"pre_size\": %" PRIu64 ", \"post_size\": %" PRIu64
-		     ", \"line_only\": %s, ",
+	fprintf(out,
+		"\"global\": %s, \"pre_size\": %" PRIu64 ", \"post_size\": %" PRIu64
+		", \"line_only\": %s, ",
 		f->global ? "true" : "false", f->pre_size, f->post_size,
 		f->line_only ? "true" : "false");
 	json_field(out, "difference", f->difference, 0);

@@ -6,7 +6,8 @@
 static struct mt_func *func_named(struct mt_plan *plan, const char *pre_name)
 {
 	for (size_t i = 0; i < plan->nfuncs; i++)
-		if (plan->funcs[i].state != MT_NEW && strcmp(plan->funcs[i].pre_name, pre_name) == 0)
+		if (plan->funcs[i].state != MT_NEW &&
+		    strcmp(plan->funcs[i].pre_name, pre_name) == 0)
 			return &plan->funcs[i];
 	return NULL;
 }
@@ -80,10 +81,10 @@ static int changed_data(const struct mt_ctx *ctx, struct mt_plan *plan, size_t d
 	if (pre->sections[s->section].flags & MT_SEC_WRITE)
 		return mt_plan_refuse(
 			plan, s->name,
-			resized ? mt_strdup_printf("writable data changed size (%llu to %llu bytes): "
-						   "running data cannot be resized",
-						   (unsigned long long)s->size,
-						   (unsigned long long)t->size)
+			resized ? mt_strdup_printf(
+					  "writable data changed size (%llu to %llu bytes): "
+					  "running data cannot be resized",
+					  (unsigned long long)s->size, (unsigned long long)t->size)
 				: strdup("changed initializer of writable data: running data "
 					 "cannot be re-initialized"));
 	if (s->global)
@@ -112,7 +113,7 @@ static int cold_parents(struct mt_plan *plan)
 		char *parent = strndup(f->name, (size_t)(cold - f->name));
 		struct mt_func *p = parent ? func_named(plan, parent) : NULL;
 		int rc = !parent ? -1
-		       : p	 ? mark_changed(p, mt_strdup_printf("its part %s changed", f->name))
+			 : p	 ? mark_changed(p, mt_strdup_printf("its part %s changed", f->name))
 				 : 0;
 		free(parent);
 		if (rc)

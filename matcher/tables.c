@@ -1,8 +1,8 @@
 /* The run-time patch tables of functions whose code is unchanged: an entry
  * that differs (other than a bug entry's line) changes the function. Each
  * entry belongs to the function its first field points into. */
-#include "unit.h"
 #include "rules.h"
+#include "unit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +16,10 @@ struct table_kind {
 };
 
 static const struct table_kind kinds[] = {
-	{"__bug_table", 12, 8, -1},	/* bug_entry with CONFIG_DEBUG_BUGVERBOSE */
-	{"__ex_table", 12, -1, -1},	/* insn, fixup, data */
-	{".altinstructions", 12, -1, 11}, /* alt_instr */
-	{"__jump_table", 16, -1, -1},	/* code, target, key */
+	{"__bug_table", 12, 8, -1},	   /* bug_entry with CONFIG_DEBUG_BUGVERBOSE */
+	{"__ex_table", 12, -1, -1},	   /* insn, fixup, data */
+	{".altinstructions", 12, -1, 11},  /* alt_instr */
+	{"__jump_table", 16, -1, -1},	   /* code, target, key */
 	{".static_call_sites", 8, -1, -1}, /* addr, key */
 	{".parainstructions", 16, -1, -1}, /* instr, type, len */
 };
@@ -138,7 +138,8 @@ static int entry_equal(const struct mt_ctx *ctx, const struct entry_ref *a,
 	for (size_t i = 0; i < na; i++) {
 		const struct mt_reloc *ra = &sa->relocs[fa + i], *rb = &sb->relocs[fb + i];
 		int rl = a->t->kind->repl_len_off;
-		int eq = rl >= 0 ? place_equal(ctx, ra, rb, sa->data[a->off + (unsigned)rl], why, wlen)
+		int eq = rl >= 0 ? place_equal(ctx, ra, rb, sa->data[a->off + (unsigned)rl], why,
+					       wlen)
 				 : -1;
 		if (eq < 0)
 			eq = mt_targets_equal(ctx, ra, rb, why, wlen);
@@ -151,7 +152,8 @@ static int entry_equal(const struct mt_ctx *ctx, const struct entry_ref *a,
 static struct mt_func *unchanged_func(struct mt_plan *plan, const char *pre_name)
 {
 	for (size_t i = 0; i < plan->nfuncs; i++)
-		if (plan->funcs[i].state == MT_UNCHANGED && !strcmp(plan->funcs[i].pre_name, pre_name))
+		if (plan->funcs[i].state == MT_UNCHANGED &&
+		    !strcmp(plan->funcs[i].pre_name, pre_name))
 			return &plan->funcs[i];
 	return NULL;
 }

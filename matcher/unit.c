@@ -72,7 +72,7 @@ unsigned mt_insn(const unsigned char *p, size_t avail, char *text, size_t len)
  * elsewhere (a printk argument, say) is indistinguishable from a real
  * constant and is not recognised. */
 static const char *const line_functions[] = {
-	"__might_sleep",  "__might_resched",   "__might_fault", "__cant_sleep",
+	"__might_sleep",  "__might_resched",   "__might_fault",		 "__cant_sleep",
 	"__cant_migrate", "warn_slowpath_fmt", "lockdep_rcu_suspicious", NULL,
 };
 
@@ -114,7 +114,8 @@ static size_t relocs_in(const struct span *sp, uint64_t from, uint64_t to, size_
 static int in_field(const struct mt_section *sec, size_t first, size_t n, uint64_t off)
 {
 	for (size_t i = first; i < first + n; i++)
-		if (off >= sec->relocs[i].offset && off < sec->relocs[i].offset + sec->relocs[i].size)
+		if (off >= sec->relocs[i].offset &&
+		    off < sec->relocs[i].offset + sec->relocs[i].size)
 			return 1;
 	return 0;
 }
@@ -131,7 +132,8 @@ static int compare_range(const struct mt_ctx *ctx, const struct span *a, const s
 	size_t fa, fb;
 	size_t na = relocs_in(a, from, to, &fa), nb = relocs_in(b, from, to, &fb);
 	for (uint64_t o = from; o < to; o++) {
-		int ra = in_field(a->sec, fa, na, a->start + o), rb = in_field(b->sec, fb, nb, b->start + o);
+		int ra = in_field(a->sec, fa, na, a->start + o),
+		    rb = in_field(b->sec, fb, nb, b->start + o);
 		if (ra != rb || (!ra && byte_at(a, o) != byte_at(b, o))) {
 			*at = o;
 			snprintf(why, len, "bytes differ");
@@ -231,8 +233,8 @@ static void compare_code(const struct mt_ctx *ctx, const struct span *a, const s
 		if (compare_range(ctx, a, b, off, off + n, why, sizeof(why), &at)) {
 			const unsigned char *q = b->sec->data + b->start + off;
 			size_t fa;
-			if (n > 1 && relocs_in(a, off, off + n, &fa) == 0 && line_argument(p, q, n) &&
-			    line_call_follows(a, b, off + n)) {
+			if (n > 1 && relocs_in(a, off, off + n, &fa) == 0 &&
+			    line_argument(p, q, n) && line_call_follows(a, b, off + n)) {
 				res->line_only = 1;
 				off += n;
 				continue;

@@ -67,14 +67,14 @@ static inline void sorted_words(const char *words, char *out, size_t len)
 	free(copy);
 }
 
-#define EXPECT_SET(what, plan, state, expected)                                          \
-	do {                                                                             \
-		char got_[8192], a_[8192], b_[8192];                                     \
-		what(plan, state, got_, sizeof(got_));                                   \
-		sorted_words(got_, a_, sizeof(a_));                                      \
-		sorted_words(expected, b_, sizeof(b_));                                  \
-		ck_assert_msg(strcmp(a_, b_) == 0, "%s %s: got [%s], expected [%s]", #what, \
-			      mt_state_name(state), a_, b_);                              \
+#define EXPECT_SET(what, plan, state, expected)                                                    \
+	do {                                                                                       \
+		char got_[8192], a_[8192], b_[8192];                                               \
+		what(plan, state, got_, sizeof(got_));                                             \
+		sorted_words(got_, a_, sizeof(a_));                                                \
+		sorted_words(expected, b_, sizeof(b_));                                            \
+		ck_assert_msg(strcmp(a_, b_) == 0, "%s %s: got [%s], expected [%s]", #what,        \
+			      mt_state_name(state), a_, b_);                                       \
 	} while (0)
 
 #define EXPECT_FUNCS(plan, state, expected) EXPECT_SET(plan_func_names, plan, state, expected)

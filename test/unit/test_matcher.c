@@ -62,19 +62,20 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-#define BASE                                                     \
-	"extern int sink(int);\n"                                \
-	"int alpha(int a) { return sink(a) + 1; }\n"             \
-	"int beta(int a) { return sink(a * 3) - 2; }\n"          \
+#define BASE                                                                                       \
+	"extern int sink(int);\n"                                                                  \
+	"int alpha(int a) { return sink(a) + 1; }\n"                                               \
+	"int beta(int a) { return sink(a * 3) - 2; }\n"                                            \
 	"int gamma_(int a) { return sink(a ^ 5); }\n"
 
 START_TEST(one_changed_function)
 {
 	struct mt_plan plan;
-	compare_sources(BASE, "extern int sink(int);\n"
-			      "int alpha(int a) { return sink(a) + 1; }\n"
-			      "int beta(int a) { return sink(a * 7) - 2; }\n"
-			      "int gamma_(int a) { return sink(a ^ 5); }\n",
+	compare_sources(BASE,
+			"extern int sink(int);\n"
+			"int alpha(int a) { return sink(a) + 1; }\n"
+			"int beta(int a) { return sink(a * 7) - 2; }\n"
+			"int gamma_(int a) { return sink(a ^ 5); }\n",
 			&plan);
 	EXPECT_FUNCS(&plan, MT_CHANGED, "beta");
 	EXPECT_FUNCS(&plan, MT_UNCHANGED, "alpha gamma_");
@@ -122,9 +123,10 @@ END_TEST
 START_TEST(deleted_function)
 {
 	struct mt_plan plan;
-	compare_sources(BASE, "extern int sink(int);\n"
-			      "int alpha(int a) { return sink(a) + 1; }\n"
-			      "int gamma_(int a) { return sink(a ^ 5); }\n",
+	compare_sources(BASE,
+			"extern int sink(int);\n"
+			"int alpha(int a) { return sink(a) + 1; }\n"
+			"int gamma_(int a) { return sink(a ^ 5); }\n",
 			&plan);
 	EXPECT_FUNCS(&plan, MT_DELETED, "beta");
 	EXPECT_FUNCS(&plan, MT_CHANGED, "");
@@ -287,12 +289,13 @@ END_TEST
 
 /* A kernel-style bug table entry (bug_entry with CONFIG_DEBUG_BUGVERBOSE:
  * address, file, line, flags) for a ud2. */
-#define BUG_FIXTURE                                                              \
-	"#define BUGLIKE(flags) asm volatile(\"1: ud2\\n\"                         \
-	\".pushsection .rodata.str1.1,\\\"aMS\\\",@progbits,1\\n3: .string \\\"x.c\\\"\\n\"   \
-	\".popsection\\n.pushsection __bug_table,\\\"aw\\\"\\n\"                     \
-	\".long 1b - .\\n.long 3b - .\\n.word %%c0\\n.word %%c1\\n.popsection\" \
-	 :: \"i\"(__LINE__), \"i\"(flags))\n"                                  \
+#define BUG_FIXTURE                                                                                \
+	"#define BUGLIKE(flags) asm volatile(\"1: ud2\\n\" "                                       \
+	"\".pushsection .rodata.str1.1,\\\"aMS\\\",@progbits,1\\n\" "                              \
+	"\"3: .string \\\"x.c\\\"\\n.popsection\\n\" "                                             \
+	"\".pushsection __bug_table,\\\"aw\\\"\\n\" "                                              \
+	"\".long 1b - .\\n.long 3b - .\\n.word %%c0\\n.word %%c1\\n.popsection\" "                 \
+	":: \"i\"(__LINE__), \"i\"(flags))\n"                                                      \
 	"int checked(int x)\n{\n%s\tif (x > 3)\n\t\tBUGLIKE(%d);\n\treturn x;\n}\n"
 
 START_TEST(bug_table_line_only)
@@ -316,22 +319,22 @@ START_TEST(bug_table_line_only)
 }
 END_TEST
 
-#define CLONES                                                                   \
-	"struct big { int a, b, c, d; };\n"                                      \
-	"extern void report(const char *msg) __attribute__((cold));\n"          \
-	"extern int sink(int);\n"                                                \
-	"static __attribute__((noinline)) int field_sum(struct big *p, int k)\n" \
-	"{ return p->a * k " CLONE_OP " p->b; }\n"                               \
-	"int use_isra(int x)\n"                                                  \
-	"{ struct big b = { x, x + 1, 0, 0 }; return field_sum(&b, 3) + sink(x); }\n" \
-	"static __attribute__((noinline)) int scale(int v, int factor)\n"       \
-	"{ return sink(v * factor) + factor; }\n"                                \
-	"int use_constprop1(int x) { return scale(x, 7); }\n"                    \
-	"int use_constprop2(int x) { return scale(x + 1, 7); }\n"                \
-	"int check(int x)\n{\n"                                                  \
-	"\tif (__builtin_expect(x < 0, 0)) {\n"                                  \
-	"\t\treport(\"negative\");\n"                                           \
-	"\t\treturn sink(-x) * " CLONE_K ";\n\t}\n"                              \
+#define CLONES                                                                                     \
+	"struct big { int a, b, c, d; };\n"                                                        \
+	"extern void report(const char *msg) __attribute__((cold));\n"                             \
+	"extern int sink(int);\n"                                                                  \
+	"static __attribute__((noinline)) int field_sum(struct big *p, int k)\n"                   \
+	"{ return p->a * k " CLONE_OP " p->b; }\n"                                                 \
+	"int use_isra(int x)\n"                                                                    \
+	"{ struct big b = { x, x + 1, 0, 0 }; return field_sum(&b, 3) + sink(x); }\n"              \
+	"static __attribute__((noinline)) int scale(int v, int factor)\n"                          \
+	"{ return sink(v * factor) + factor; }\n"                                                  \
+	"int use_constprop1(int x) { return scale(x, 7); }\n"                                      \
+	"int use_constprop2(int x) { return scale(x + 1, 7); }\n"                                  \
+	"int check(int x)\n{\n"                                                                    \
+	"\tif (__builtin_expect(x < 0, 0)) {\n"                                                    \
+	"\t\treport(\"negative\");\n"                                                              \
+	"\t\treturn sink(-x) * " CLONE_K ";\n\t}\n"                                                \
 	"\treturn sink(x) + 1;\n}\n"
 
 START_TEST(gcc_clones)
@@ -362,7 +365,8 @@ START_TEST(gcc_clones)
 	strcat(expected, isra);
 	EXPECT_FUNCS(&plan, MT_CHANGED, expected);
 	EXPECT_FUNCS(&plan, MT_NEW, "");
-	EXPECT_FUNCS(&plan, MT_UNCHANGED, "use_isra use_constprop1 use_constprop2 scale.constprop.0");
+	EXPECT_FUNCS(&plan, MT_UNCHANGED,
+		     "use_isra use_constprop1 use_constprop2 scale.constprop.0");
 	mt_plan_free(&plan);
 }
 END_TEST

@@ -131,8 +131,7 @@ struct patch {
 
 /* Builds the source's copy before and after each patch, then puts the tree
  * back and checks it is as it was. */
-static void build_pairs(const char *source, const char *stem, const struct patch *patches,
-			size_t n)
+static void build_pairs(const char *source, const char *stem, const struct patch *patches, size_t n)
 {
 	char dir[512], before[512], after[512], path[4096];
 	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(source, '/') - source), source);
@@ -158,7 +157,8 @@ START_TEST(proc_cmdline)
 {
 	static const struct patch patches[] = {
 		{"show", "seq_putc(m, '\\n');", "seq_puts(m, \" ksplice\\n\");"},
-		{"init", "proc_create_single(\"cmdline\", 0,", "proc_create_single(\"cmdline\", 0444,"},
+		{"init", "proc_create_single(\"cmdline\", 0,",
+		 "proc_create_single(\"cmdline\", 0444,"},
 	};
 	build_pairs("fs/proc/cmdline.c", "ksplice_matcher_test_cmdline", patches, 2);
 	struct mt_plan plan;
