@@ -8,6 +8,17 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Matching reads a few bytes at a time, mostly forward: one aligned block
+ * read with pread() serves hundreds of them (a pread of /proc/kcore is a
+ * system call and a page table walk). */
+#define WINDOW 65536
+
+struct rp_window {
+	uint64_t addr;
+	size_t len;
+	unsigned char bytes[WINDOW];
+};
+
 static int add_range(struct rp_memview *v, uint64_t addr, uint64_t len, uint64_t off)
 {
 	struct rp_range *r = realloc(v->ranges, (v->nranges + 1) * sizeof(*r));
@@ -57,7 +68,8 @@ int rp_memview_open_kcore(struct rp_memview *v, const char *path, struct ksp_err
 	}
 	if (!v->nranges)
 		return view_fail(v, err, path, "no memory ranges");
-	return 0;
+	v->window = calloc(1, sizeof(*v->window));
+	return v->window ? 0 : view_fail(v, err, path, "out of memory");
 }
 
 int rp_memview_open_vmlinux(struct rp_memview *v, const char *path, struct ksp_error *err)
@@ -83,7 +95,8 @@ int rp_memview_open_vmlinux(struct rp_memview *v, const char *path, struct ksp_e
 	v->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (v->fd < 0)
 		return view_fail(v, err, path, strerror(errno));
-	return 0;
+	v->window = calloc(1, sizeof(*v->window));
+	return v->window ? 0 : view_fail(v, err, path, "out of memory");
 }
 
 int rp_memview_open_ranges(struct rp_memview *v, const struct rp_range *ranges, size_t n,
@@ -110,6 +123,26 @@ static const struct rp_range *range_of(const struct rp_memview *v, uint64_t addr
 	return NULL;
 }
 
+static int fill_window(const struct rp_memview *v, const struct rp_range *r, uint64_t addr)
+{
+	struct rp_window *w = v->window;
+	uint64_t start = addr & ~(uint64_t)(WINDOW - 1);
+	if (start < r->addr)
+		start = r->addr;
+	uint64_t end = start + WINDOW;
+	if (end > r->addr + r->len)
+		end = r->addr + r->len;
+	ssize_t n =
+		pread(v->fd, w->bytes, end - start, (off_t)(r->file_offset + (start - r->addr)));
+	if (n != (ssize_t)(end - start)) {
+		w->len = 0;
+		return -1;
+	}
+	w->addr = start;
+	w->len = end - start;
+	return 0;
+}
+
 int rp_memview_read(const struct rp_memview *v, uint64_t addr, void *buf, size_t len)
 {
 	const struct rp_range *r = range_of(v, addr, len);
@@ -118,6 +151,16 @@ int rp_memview_read(const struct rp_memview *v, uint64_t addr, void *buf, size_t
 	if (r->data) {
 		memcpy(buf, r->data + (addr - r->addr), len);
 		return 0;
+	}
+	struct rp_window *w = v->window;
+	if (w && len <= WINDOW / 2) {
+		if ((addr < w->addr || addr + len > w->addr + w->len) &&
+		    fill_window(v, r, addr) == 0 && addr + len > w->addr + w->len)
+			fill_window(v, r, addr + len - 1 - (WINDOW / 2));
+		if (w->len && addr >= w->addr && addr + len <= w->addr + w->len) {
+			memcpy(buf, w->bytes + (addr - w->addr), len);
+			return 0;
+		}
 	}
 	ssize_t n = pread(v->fd, buf, len, (off_t)(r->file_offset + (addr - r->addr)));
 	return n == (ssize_t)len ? 0 : -1;
@@ -128,6 +171,7 @@ void rp_memview_close(struct rp_memview *v)
 	if (v->fd >= 0 && v->kind && strcmp(v->kind, "ranges") != 0)
 		close(v->fd);
 	free(v->ranges);
+	free(v->window);
 	memset(v, 0, sizeof(*v));
 	v->fd = -1;
 }

@@ -30,6 +30,7 @@ struct rp_memview {
 	 * the strings code refers to, cannot be compared and is taken on
 	 * trust. Never set for live or vmlinux views. */
 	int code_only;
+	struct rp_window *window; /* kcore, vmlinux: the last block read */
 };
 
 /* /proc/kcore, or another ELF core file of the same layout. */
