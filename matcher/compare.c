@@ -11,7 +11,7 @@ const char *mt_state_name(enum mt_state state)
 	return names[state];
 }
 
-static int is_data_section(const char *name)
+int mt_is_variable_section(const char *name)
 {
 	static const char *const prefixes[] = {
 		".data",     ".bss",	   ".rodata", ".init.data", ".init.rodata",
@@ -31,10 +31,15 @@ int mt_is_function(const struct mt_object *obj, size_t sym)
 	return (sec->flags & MT_SEC_CODE) && sec->data;
 }
 
+/* Variables, and entries of the kernel's tables (__tracepoints, __param,
+ * .init.setup, ...): objects outside code, bar what the build discards. */
 int mt_is_data(const struct mt_object *obj, size_t sym)
 {
-	return mt_is_entity(obj, sym) && obj->symbols[sym].kind == MT_SYM_OBJECT &&
-	       is_data_section(obj->sections[obj->symbols[sym].section].name);
+	if (!mt_is_entity(obj, sym) || obj->symbols[sym].kind != MT_SYM_OBJECT)
+		return 0;
+	const struct mt_section *sec = &obj->sections[obj->symbols[sym].section];
+	return (sec->flags & MT_SEC_ALLOC) && !(sec->flags & MT_SEC_CODE) &&
+	       strncmp(sec->name, ".discard", 8) != 0;
 }
 
 static int grow(void **v, size_t n, size_t size)

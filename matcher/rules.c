@@ -76,6 +76,8 @@ static int changed_data(const struct mt_ctx *ctx, struct mt_plan *plan, size_t d
 {
 	const struct mt_object *pre = ctx->pre.obj;
 	const struct mt_symbol *s = &pre->symbols[data];
+	if (!mt_is_variable_section(pre->sections[s->section].name))
+		return 0; /* table_rules() */
 	const struct mt_symbol *t = &ctx->post.obj->symbols[ctx->pre.pair[data]];
 	int resized = s->size != t->size;
 	if (pre->sections[s->section].flags & MT_SEC_WRITE)
@@ -150,6 +152,22 @@ static int init_rules(struct mt_plan *plan)
 	return 0;
 }
 
+/* The kernel reads its tables' entries at boot or module load: an update
+ * can neither change, add nor remove one. */
+static int table_rules(struct mt_plan *plan)
+{
+	for (size_t i = 0; i < plan->ndata; i++) {
+		const struct mt_data *d = &plan->data[i];
+		if (d->state != MT_UNCHANGED && !mt_is_variable_section(d->section) &&
+		    mt_plan_refuse(plan, d->name,
+				   mt_strdup_printf("%s entry of the kernel table %s: the kernel "
+						    "reads it at boot or load only",
+						    mt_state_name(d->state), d->section)))
+			return -1;
+	}
+	return 0;
+}
+
 static int crc_rules(const struct mt_options *opts, struct mt_plan *plan)
 {
 	if (!opts || !opts->pre_crcs || !opts->post_crcs)
@@ -208,7 +226,7 @@ int mt_apply_rules(const struct mt_ctx *ctx, const struct mt_options *opts, stru
 	for (size_t i = 0; i < pre->nsymbols; i++)
 		if (ctx->pre.changed[i] && changed_data(ctx, plan, i))
 			return -1;
-	if (cold_parents(plan) || init_rules(plan) || crc_rules(opts, plan) ||
+	if (cold_parents(plan) || init_rules(plan) || table_rules(plan) || crc_rules(opts, plan) ||
 	    trampoline_rules(ctx, plan))
 		return -1;
 	return 0;

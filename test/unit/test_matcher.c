@@ -254,6 +254,25 @@ START_TEST(changed_rodata)
 }
 END_TEST
 
+START_TEST(kernel_table_entry_refused)
+{
+	struct mt_plan plan;
+	const char *fmt =
+		"struct param { const char *name; int perm; };\n"
+		"static const struct param __param_x __attribute__((section(\"__param\"), "
+		"used)) = {\"x\", %s};\n"
+		"int get(void) { return 1; }\n";
+	char pre[512], post[512];
+	snprintf(pre, sizeof(pre), fmt, "0644");
+	snprintf(post, sizeof(post), fmt, "0600");
+	compare_sources(pre, post, &plan);
+	EXPECT_DATA(&plan, MT_CHANGED, "__param_x");
+	EXPECT_REFUSED(&plan, "__param_x");
+	ck_assert_ptr_nonnull(strstr(plan_refusal(&plan, "__param_x"), "kernel table __param"));
+	mt_plan_free(&plan);
+}
+END_TEST
+
 START_TEST(warn_line_moved)
 {
 	struct mt_plan plan;
@@ -451,6 +470,7 @@ int main(void)
 	tcase_add_test(tc, new_global);
 	tcase_add_test(tc, changed_initializer_refused);
 	tcase_add_test(tc, changed_rodata);
+	tcase_add_test(tc, kernel_table_entry_refused);
 	tcase_add_test(tc, warn_line_moved);
 	tcase_add_test(tc, bug_table_line_only);
 	tcase_add_test(tc, gcc_clones);
