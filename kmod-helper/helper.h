@@ -114,6 +114,8 @@ struct ksplice_range {
 };
 
 struct ksplice_stack_check;
+int ksplice_stack_probes_init(void);
+void ksplice_stack_probes_exit(void);
 struct ksplice_stack_check *ksplice_stack_check_new(struct ksplice_state *s,
 						    bool undo);
 void ksplice_stack_check_free(struct ksplice_stack_check *check);

@@ -12,15 +12,22 @@
  * stop_machine only threads that ran since then (their count changed), were
  * running at the time, or are new are walked again. A thread that has not
  * been switched in since has the same stack.
+ *
+ * Even comparing counts costs about a microsecond per thread under TCG, so
+ * the window does not visit every thread either: while a check is armed,
+ * probes on the sched_switch and sched_process_fork tracepoints note the
+ * pid of every thread switched out or created, and only those, the threads
+ * that were running during the pre-check and the idle tasks are looked at.
+ * If more threads were noted than fit, every thread is visited instead.
  */
-#include <linux/bsearch.h>
+#include <linux/hash.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
+#include <linux/tracepoint.h>
 #include "helper.h"
 
 #define TRACE_DEPTH 64
@@ -30,6 +37,7 @@ static bool conservative_only;
 module_param(conservative_only, bool, 0644);
 MODULE_PARM_DESC(conservative_only, "scan stacks word by word only (tests)");
 #define RECORD_SLACK 64
+#define MAX_NOTED 4096
 
 struct task_record {
 	struct task_struct *task;
@@ -42,10 +50,93 @@ struct ksplice_stack_check {
 	struct ksplice_state *state;
 	struct ksplice_range *ranges;
 	unsigned int nr_ranges;
+	/* Pre-check results: open addressing on the task pointer. */
 	struct task_record *records;
-	unsigned int nr_records, max_records;
+	unsigned int nr_records, max_records, hash_bits;
+	/* Threads running during the pre-check. */
+	pid_t *unchecked;
+	unsigned int nr_unchecked;
+	/* Threads switched out or created since the check was armed. */
+	atomic_t nr_noted;
+	pid_t noted[MAX_NOTED];
 	unsigned long trace[TRACE_DEPTH];
 };
+
+static struct ksplice_stack_check __rcu *armed_check;
+
+static void note_pid(pid_t pid)
+{
+	struct ksplice_stack_check *check = rcu_dereference_sched(armed_check);
+	unsigned int i;
+
+	if (!check)
+		return;
+	i = atomic_inc_return(&check->nr_noted) - 1;
+	if (i < MAX_NOTED)
+		WRITE_ONCE(check->noted[i], pid);
+}
+
+static void probe_sched_switch(void *data, bool preempt,
+			       struct task_struct *prev,
+			       struct task_struct *next, unsigned int prev_state)
+{
+	note_pid(prev->pid);
+}
+
+static void probe_sched_fork(void *data, struct task_struct *parent,
+			     struct task_struct *child)
+{
+	note_pid(child->pid);
+}
+
+static struct {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+} probes[] = {
+	{ "sched_switch", probe_sched_switch },
+	{ "sched_process_fork", probe_sched_fork },
+};
+
+static void find_tracepoint(struct tracepoint *tp, void *unused)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(probes); i++)
+		if (!strcmp(tp->name, probes[i].name))
+			probes[i].tp = tp;
+}
+
+void ksplice_stack_probes_exit(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(probes); i++)
+		if (probes[i].tp)
+			tracepoint_probe_unregister(probes[i].tp,
+						    probes[i].probe, NULL);
+	tracepoint_synchronize_unregister();
+}
+
+int ksplice_stack_probes_init(void)
+{
+	int i, ret;
+
+	for_each_kernel_tracepoint(find_tracepoint, NULL);
+	for (i = 0; i < ARRAY_SIZE(probes); i++) {
+		ret = probes[i].tp ? tracepoint_probe_register(probes[i].tp,
+							       probes[i].probe,
+							       NULL) : -ENOENT;
+		if (ret) {
+			pr_err("ksplice: cannot probe tracepoint %s\n",
+			       probes[i].name);
+			probes[i].tp = NULL;
+			ksplice_stack_probes_exit();
+			return ret;
+		}
+	}
+	return 0;
+}
 
 /*
  * Busy code. An old function is busy after its jump site only: a thread at
@@ -58,13 +149,13 @@ struct ksplice_stack_check *ksplice_stack_check_new(struct ksplice_state *s,
 	struct ksplice_stack_check *check;
 	unsigned int i, n = 0;
 
-	check = kzalloc(sizeof(*check), GFP_KERNEL);
+	check = kvzalloc(sizeof(*check), GFP_KERNEL);
 	if (!check)
 		return NULL;
 	check->ranges = kcalloc(2 * s->nr_patches, sizeof(*check->ranges),
 				GFP_KERNEL);
 	if (!check->ranges) {
-		kfree(check);
+		kvfree(check);
 		return NULL;
 	}
 	for (i = 0; i < s->nr_patches; i++) {
@@ -84,9 +175,12 @@ struct ksplice_stack_check *ksplice_stack_check_new(struct ksplice_state *s,
 
 void ksplice_stack_check_free(struct ksplice_stack_check *check)
 {
+	RCU_INIT_POINTER(armed_check, NULL);
+	synchronize_rcu();	/* no probe still writes into check */
+	kvfree(check->unchecked);
 	kvfree(check->records);
 	kfree(check->ranges);
-	kfree(check);
+	kvfree(check);
 }
 
 static bool busy_address(const struct ksplice_stack_check *check,
@@ -160,32 +254,51 @@ static unsigned long switch_count(const struct task_struct *t)
 	return READ_ONCE(t->nvcsw) + READ_ONCE(t->nivcsw);
 }
 
+static struct task_record *find_record(struct ksplice_stack_check *check,
+					struct task_struct *t)
+{
+	unsigned int mask = (1U << check->hash_bits) - 1;
+	unsigned int i = hash_ptr(t, check->hash_bits);
+
+	for (; check->records[i].task; i = (i + 1) & mask)
+		if (check->records[i].task == t)
+			return &check->records[i];
+	return NULL;
+}
+
+/* A new record for t, or NULL when the table is full. */
+static struct task_record *add_record(struct ksplice_stack_check *check,
+				      struct task_struct *t)
+{
+	unsigned int mask = (1U << check->hash_bits) - 1;
+	unsigned int i = hash_ptr(t, check->hash_bits);
+
+	if (check->nr_records >= check->max_records)
+		return NULL;
+	while (check->records[i].task)
+		i = (i + 1) & mask;
+	check->nr_records++;
+	check->records[i].task = t;
+	return &check->records[i];
+}
+
 /* Runs with t pinned (task_call_func): it cannot start running meanwhile. */
 static int precheck_task(struct task_struct *t, void *arg)
 {
 	struct ksplice_stack_check *check = arg;
-	struct task_record *rec;
+	struct task_record *rec = add_record(check, t);
 
-	if (check->nr_records >= check->max_records)
-		return 0;	/* not recorded: walked again inside */
-	rec = &check->records[check->nr_records++];
-	rec->task = t;
+	if (!rec)
+		return 0;	/* a table overflow: every thread is visited */
 	rec->start_time = t->start_time;
 	rec->clean = false;
-	if (READ_ONCE(t->on_cpu))
-		return 0;	/* running: walked again inside */
+	if (READ_ONCE(t->on_cpu)) {
+		check->unchecked[check->nr_unchecked++] = t->pid;
+		return 0;
+	}
 	rec->switches = switch_count(t);
 	rec->clean = !task_is_busy(check, t);
 	return 0;
-}
-
-static int compare_records(const void *a, const void *b)
-{
-	const struct task_record *x = a, *y = b;
-
-	if (x->task == y->task)
-		return 0;
-	return x->task < y->task ? -1 : 1;
 }
 
 static unsigned int count_tasks(void)
@@ -200,21 +313,37 @@ static unsigned int count_tasks(void)
 	return n + num_possible_cpus();
 }
 
+static int alloc_records(struct ksplice_stack_check *check)
+{
+	unsigned int tasks = count_tasks() + RECORD_SLACK;
+
+	kvfree(check->records);
+	kvfree(check->unchecked);
+	check->nr_records = 0;
+	check->nr_unchecked = 0;
+	check->max_records = tasks;
+	check->hash_bits = ilog2(roundup_pow_of_two(2 * tasks));
+	check->records = kvcalloc(1U << check->hash_bits,
+				  sizeof(*check->records), GFP_KERNEL);
+	check->unchecked = kvcalloc(tasks, sizeof(*check->unchecked),
+				    GFP_KERNEL);
+	if (check->records && check->unchecked)
+		return KSPLICE_OK;
+	return ksplice_abort(check->state, KSPLICE_OUT_OF_MEMORY,
+			     "no memory for %u task records", tasks);
+}
+
 int ksplice_stack_precheck(struct ksplice_stack_check *check)
 {
 	struct task_struct *g, *t;
 	int cpu;
 
 	check->state->nr_conflicts = 0;
-	check->nr_records = 0;
-	kvfree(check->records);
-	check->max_records = count_tasks() + RECORD_SLACK;
-	check->records = kvmalloc_array(check->max_records,
-					sizeof(*check->records), GFP_KERNEL);
-	if (!check->records)
-		return ksplice_abort(check->state, KSPLICE_OUT_OF_MEMORY,
-				     "no memory for %u task records",
-				     check->max_records);
+	if (alloc_records(check))
+		return check->state->cause;
+	/* Armed before the walk: whatever runs after its walk gets noted. */
+	atomic_set(&check->nr_noted, 0);
+	rcu_assign_pointer(armed_check, check);
 	rcu_read_lock();
 	for_each_process_thread(g, t)
 		ksplice_ksyms.task_call_func(t, precheck_task, check);
@@ -222,8 +351,6 @@ int ksplice_stack_precheck(struct ksplice_stack_check *check)
 		ksplice_ksyms.task_call_func(ksplice_ksyms.idle_task(cpu),
 					     precheck_task, check);
 	rcu_read_unlock();
-	sort(check->records, check->nr_records, sizeof(*check->records),
-	     compare_records, NULL);
 	if (check->state->nr_conflicts)
 		return ksplice_abort(check->state, KSPLICE_CODE_BUSY,
 				     "%u threads in the code (see conflicts)",
@@ -234,28 +361,55 @@ int ksplice_stack_precheck(struct ksplice_stack_check *check)
 static void recheck_task(struct ksplice_stack_check *check,
 			 struct task_struct *t)
 {
-	struct task_record key = { .task = t }, *rec;
+	struct task_record *rec;
 
 	if (READ_ONCE(t->on_cpu))
 		return;		/* a stopper thread, running this */
-	rec = bsearch(&key, check->records, check->nr_records,
-		      sizeof(*check->records), compare_records);
+	rec = find_record(check, t);
 	if (rec && rec->clean && rec->start_time == t->start_time &&
 	    rec->switches == switch_count(t))
 		return;
-	task_is_busy(check, t);
+	if (task_is_busy(check, t) || !rec)
+		return;
+	/* Clean now: a thread noted twice is walked once. */
+	rec->clean = true;
+	rec->start_time = t->start_time;
+	rec->switches = switch_count(t);
+}
+
+static void recheck_pid(struct ksplice_stack_check *check, pid_t pid)
+{
+	struct task_struct *t = pid_task(find_pid_ns(pid, &init_pid_ns),
+					 PIDTYPE_PID);
+
+	if (t)
+		recheck_task(check, t);
+}
+
+static bool noted_everything(struct ksplice_stack_check *check)
+{
+	return atomic_read(&check->nr_noted) <= MAX_NOTED &&
+		check->nr_records < check->max_records;
 }
 
 /* Inside stop_machine, on one CPU: walk again what may have changed. */
 int ksplice_stack_recheck(struct ksplice_stack_check *check)
 {
 	struct task_struct *g, *t;
+	unsigned int i;
 	int cpu;
 
 	check->state->nr_conflicts = 0;
 	rcu_read_lock();
-	for_each_process_thread(g, t)
-		recheck_task(check, t);
+	if (noted_everything(check)) {
+		for (i = 0; i < atomic_read(&check->nr_noted); i++)
+			recheck_pid(check, READ_ONCE(check->noted[i]));
+		for (i = 0; i < check->nr_unchecked; i++)
+			recheck_pid(check, check->unchecked[i]);
+	} else {
+		for_each_process_thread(g, t)
+			recheck_task(check, t);
+	}
 	for_each_online_cpu(cpu)
 		recheck_task(check, ksplice_ksyms.idle_task(cpu));
 	rcu_read_unlock();
