@@ -102,6 +102,9 @@ static char *replace(const char *text, const char *from, const char *to)
 	return out;
 }
 
+/* Exported symbols found in the last post object's .cmd file. */
+static size_t last_crcs;
+
 /* Compares work/pre.o with work/tag.o, CRCs from their .cmd files. */
 static void compare_with(const char *tag, struct mt_plan *plan)
 {
@@ -118,6 +121,7 @@ static void compare_with(const char *tag, struct mt_plan *plan)
 	ck_assert_int_eq(mt_crcs_read(ca, &pc, &err), 0);
 	ck_assert_int_eq(mt_crcs_read(cb, &qc, &err), 0);
 	struct mt_options opts = {&pc, &qc};
+	last_crcs = qc.n;
 	ck_assert_msg(mt_compare(&pre, &post, &opts, plan, &err) == 0, "%s", err.msg);
 	mt_crcs_free(&pc);
 	mt_crcs_free(&qc);
@@ -197,6 +201,8 @@ START_TEST(kernel_sys)
 	EXPECT_DATA(&plan, MT_NEW, "");
 	EXPECT_REFUSED(&plan, "");
 	ck_assert_uint_gt(mt_plan_count(&plan, MT_UNCHANGED), 100);
+	/* overflowuid, overflowgid, fs_overflowuid, fs_overflowgid */
+	ck_assert_uint_eq(last_crcs, 4);
 	mt_plan_free(&plan);
 
 	compare_with("lines", &plan);
