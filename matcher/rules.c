@@ -124,6 +124,70 @@ static int cold_parents(struct mt_plan *plan)
 	return 0;
 }
 
+static int references(const struct mt_object *obj, const char *name)
+{
+	for (size_t i = 0; i < obj->nsymbols; i++)
+		if (obj->symbols[i].section == MT_SEC_UNDEF && !strcmp(obj->symbols[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* The changed function an unchanged function f calls directly, or NULL. */
+static const char *calls_changed(const struct mt_ctx *ctx, struct mt_plan *plan, size_t f)
+{
+	const struct mt_object *pre = ctx->pre.obj;
+	const struct mt_section *sec = &pre->sections[pre->symbols[f].section];
+	uint64_t start, end;
+	mt_extent(pre, f, &start, &end);
+	for (size_t r = mt_first_reloc(sec, start); r < sec->nrelocs; r++) {
+		const struct mt_reloc *rel = &sec->relocs[r];
+		if (rel->offset >= end)
+			break;
+		if (rel->offset == start || sec->data[rel->offset - 1] != 0xe8)
+			continue;
+		size_t callee = mt_reloc_entity(&ctx->pre, rel);
+		if (callee == MT_NONE || callee == f || !mt_is_function(pre, callee))
+			continue;
+		struct mt_func *c = func_named(plan, pre->symbols[callee].name);
+		if (c && c->state == MT_CHANGED)
+			return pre->symbols[callee].name;
+	}
+	return NULL;
+}
+
+/*
+ * gcc's -fipa-ra lets a caller keep values in call-clobbered registers that
+ * a callee of the same file is known to leave alone. A new version of the
+ * callee may not: its callers must be replaced with it, and theirs in turn.
+ * gcc turns this off for code compiled with -pg (every ftrace kernel), so
+ * only objects without __fentry__ calls need it.
+ */
+static int ipa_ra_callers(const struct mt_ctx *ctx, struct mt_plan *plan)
+{
+	const struct mt_object *pre = ctx->pre.obj;
+	if (references(pre, "__fentry__") || references(pre, "mcount"))
+		return 0;
+	for (int more = 1; more;) {
+		more = 0;
+		for (size_t f = 0; f < pre->nsymbols; f++) {
+			if (!mt_is_function(pre, f))
+				continue;
+			struct mt_func *u = func_named(plan, pre->symbols[f].name);
+			if (!u || u->state != MT_UNCHANGED)
+				continue;
+			const char *callee = calls_changed(ctx, plan, f);
+			if (!callee)
+				continue;
+			if (mark_changed(u, mt_strdup_printf("calls changed %s, whose register use "
+							     "it may rely on (-fipa-ra, no -pg)",
+							     callee)))
+				return -1;
+			more = 1;
+		}
+	}
+	return 0;
+}
+
 static int is_init_section(const char *name)
 {
 	return strncmp(name, ".init.", 6) == 0 || strncmp(name, ".exit.", 6) == 0;
@@ -226,8 +290,8 @@ int mt_apply_rules(const struct mt_ctx *ctx, const struct mt_options *opts, stru
 	for (size_t i = 0; i < pre->nsymbols; i++)
 		if (ctx->pre.changed[i] && changed_data(ctx, plan, i))
 			return -1;
-	if (cold_parents(plan) || init_rules(plan) || table_rules(plan) || crc_rules(opts, plan) ||
-	    trampoline_rules(ctx, plan))
+	if (cold_parents(plan) || ipa_ra_callers(ctx, plan) || init_rules(plan) ||
+	    table_rules(plan) || crc_rules(opts, plan) || trampoline_rules(ctx, plan))
 		return -1;
 	return 0;
 }
