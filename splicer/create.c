@@ -1,0 +1,373 @@
+#include "create.h"
+#include "patch_apply.h"
+#include "run.h"
+#include "tree_guard.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void progress(const struct ksp_create_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void progress(const struct ksp_create_opts *o, const char *fmt, ...)
+{
+	if (!o->progress)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(o->progress, fmt, ap);
+	va_end(ap);
+	fputc('\n', o->progress);
+	fflush(o->progress);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static int add_unit(struct ksp_create_result *res, const char *source, const char *object)
+{
+	struct ksp_create_unit *u = realloc(res->units, (res->nunits + 1) * sizeof(*u));
+	if (!u)
+		return -1;
+	res->units = u;
+	u = &res->units[res->nunits];
+	memset(u, 0, sizeof(*u));
+	u->source = strdup(source);
+	u->object = strdup(object);
+	if (!u->source || !u->object)
+		return -1;
+	res->nunits++;
+	return 0;
+}
+
+/* Which objects the diff changes, and what it changes that cannot be
+ * live-patched. */
+static int classify_file(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			 const struct ksp_file_diff *f, struct ksp_error *err)
+{
+	const char *path = ksp_file_diff_path(f);
+	const char *base = base_name(path);
+	int source = ends_with(path, ".c") || ends_with(path, ".S");
+	if (!f->new_path)
+		return ksp_fail(err, "%s: the patch deletes this file: refused", path);
+	if (!f->old_path && source)
+		return ksp_fail(err, "%s: the patch creates a new object file: refused", path);
+	if (source) {
+		char object[4096];
+		enum ksp_obj_kind kind;
+		if (ksp_tree_classify(&res->tree, path, object, sizeof(object), &kind, err))
+			return -1;
+		if (kind == KSP_OBJ_MODULE)
+			return ksp_fail(err,
+					"%s: built as a loadable module in this configuration; "
+					"only vmlinux can be patched: refused",
+					path);
+		if (kind == KSP_OBJ_NOT_BUILT)
+			return ksp_fail(err, "%s: not built in this configuration: refused", path);
+		return add_unit(res, path, object) ? ksp_fail(err, "out of memory") : 0;
+	}
+	if (ends_with(path, ".h"))
+		return ksp_fail(err,
+				"%s: header changes are not supported yet (the objects that "
+				"include it are not found): refused",
+				path);
+	if (strncmp(base, "Makefile", 8) == 0 || strcmp(base, "Kbuild") == 0 ||
+	    strncmp(base, "Kconfig", 7) == 0)
+		return ksp_fail(err, "%s: the patch changes the build itself: refused", path);
+	if (o->verbose)
+		progress(o, "ignoring %s (not compiled)", path);
+	return 0;
+}
+
+static int make_dirs(const char *path)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+static int copy_out(const char *from, const char *to)
+{
+	if (make_dirs(to))
+		return -1;
+	const char *argv[] = {"cp", "--", from, to, NULL};
+	char out[256];
+	return ksp_run_capture(argv, NULL, out, sizeof(out));
+}
+
+/* kbuild's record of an object (its command and, with modversions, the
+ * CRCs of what it exports): DIR/.NAME.o.cmd */
+static void cmd_file_of(const char *object, char *buf, size_t len)
+{
+	const char *base = base_name(object);
+	snprintf(buf, len, "%.*s.%s.cmd", (int)(base - object), object, base);
+}
+
+static int protect_unit(struct ksp_guard *g, const struct ksp_create_unit *u, struct ksp_error *err)
+{
+	char cmd[4096], dep[4096];
+	const char *base = base_name(u->object);
+	cmd_file_of(u->object, cmd, sizeof(cmd));
+	snprintf(dep, sizeof(dep), "%.*s.%s.d", (int)(base - u->object), u->object, base);
+	return ksp_guard_protect(g, u->source, err) || ksp_guard_protect(g, u->object, err) ||
+	       ksp_guard_protect(g, cmd, err) || ksp_guard_protect(g, dep, err);
+}
+
+/* Builds every unit's object and copies it (and its .cmd) to WORK/side/. */
+static int build_side(const struct ksp_create_opts *o, struct ksp_create_result *res,
+		      const char *side, struct ksp_error *err)
+{
+	const char **objects = calloc(res->nunits + 1, sizeof(*objects));
+	if (!objects)
+		return ksp_fail(err, "out of memory");
+	for (size_t i = 0; i < res->nunits; i++)
+		objects[i] = res->units[i].object;
+	char log[4200];
+	snprintf(log, sizeof(log), "%s/build-%s.log", res->workdir, side);
+	progress(o, "building %s objects (%zu file%s)...", side, res->nunits,
+		 res->nunits == 1 ? "" : "s");
+	int rc = ksp_tree_build(&res->tree, objects, res->nunits, o->jobs, log, err);
+	free(objects);
+	if (rc)
+		return ksp_interrupted ? KSP_CREATE_INTERRUPTED : KSP_CREATE_BUILD;
+	for (size_t i = 0; i < res->nunits; i++) {
+		struct ksp_create_unit *u = &res->units[i];
+		char from[8300], to[8300], cmd[4096];
+		snprintf(from, sizeof(from), "%s/%s", res->tree.path, u->object);
+		snprintf(to, sizeof(to), "%s/%s/%s", res->workdir, side, u->object);
+		cmd_file_of(u->object, cmd, sizeof(cmd));
+		char cmd_from[8300], cmd_to[8300];
+		snprintf(cmd_from, sizeof(cmd_from), "%s/%s", res->tree.path, cmd);
+		snprintf(cmd_to, sizeof(cmd_to), "%s/%s/%s", res->workdir, side, cmd);
+		if (copy_out(from, to) || copy_out(cmd_from, cmd_to)) {
+			ksp_fail(err, "%s: cannot copy to %s", from, to);
+			return KSP_CREATE_INTERNAL;
+		}
+		char **keep = !strcmp(side, "pre") ? &u->pre : &u->post;
+		*keep = strdup(to);
+		if (!*keep)
+			return ksp_fail(err, "out of memory"), KSP_CREATE_INTERNAL;
+	}
+	return KSP_CREATE_OK;
+}
+
+/* Pre build, patch, post build: everything that writes into the tree. */
+static int build_both(const struct ksp_create_opts *o, struct ksp_create_result *res,
+		      struct ksp_error *err)
+{
+	int rc = build_side(o, res, "pre", err);
+	if (rc)
+		return rc;
+	if (ksp_interrupted)
+		return KSP_CREATE_INTERRUPTED;
+	char log[4200];
+	snprintf(log, sizeof(log), "%s/patch.log", res->workdir);
+	if (ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 0, log, err))
+		return KSP_CREATE_NO_APPLY;
+	if (ksp_interrupted)
+		return KSP_CREATE_INTERRUPTED;
+	return build_side(o, res, "post", err);
+}
+
+static int guarded_build(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			 struct ksp_error *err)
+{
+	char backups[4200];
+	snprintf(backups, sizeof(backups), "%s/tree-backup", res->workdir);
+	if (mkdir(backups, 0700))
+		return ksp_fail(err, "%s: %s", backups, strerror(errno)), KSP_CREATE_INTERNAL;
+	struct ksp_guard g;
+	if (ksp_guard_init(&g, res->tree.path, backups, err))
+		return KSP_CREATE_INTERNAL;
+	int rc = ksp_guard_protect(&g, ".missing-syscalls.d", err) ? KSP_CREATE_INTERNAL : 0;
+	for (size_t i = 0; i < res->nunits && !rc; i++)
+		rc = protect_unit(&g, &res->units[i], err) ? KSP_CREATE_INTERNAL : 0;
+	if (!rc)
+		rc = build_both(o, res, err);
+	struct ksp_error restore_err;
+	if (ksp_guard_restore(&g, &restore_err)) {
+		snprintf(err->msg, sizeof(err->msg), "%s", restore_err.msg);
+		rc = KSP_CREATE_INTERNAL;
+	}
+	ksp_guard_free(&g);
+	if (rc == 0 && ksp_interrupted)
+		rc = KSP_CREATE_INTERRUPTED;
+	if (rc == KSP_CREATE_INTERRUPTED)
+		ksp_fail(err, "interrupted; %s is as it was", res->tree.path);
+	return rc;
+}
+
+static int compare_units(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			 struct ksp_error *err)
+{
+	progress(o, "comparing");
+	for (size_t i = 0; i < res->nunits; i++) {
+		struct ksp_create_unit *u = &res->units[i];
+		struct mt_object pre, post;
+		struct mt_crcs pre_crcs = {0}, post_crcs = {0};
+		char cmd[4096], path[8300];
+		cmd_file_of(u->object, cmd, sizeof(cmd));
+		if (mt_object_open(u->pre, &pre, err))
+			return KSP_CREATE_INTERNAL;
+		if (mt_object_open(u->post, &post, err)) {
+			mt_object_free(&pre);
+			return KSP_CREATE_INTERNAL;
+		}
+		snprintf(path, sizeof(path), "%s/pre/%s", res->workdir, cmd);
+		mt_crcs_read(path, &pre_crcs, err);
+		snprintf(path, sizeof(path), "%s/post/%s", res->workdir, cmd);
+		mt_crcs_read(path, &post_crcs, err);
+		struct mt_options mo = {&pre_crcs, &post_crcs};
+		int rc = mt_compare(&pre, &post, &mo, &u->plan, err);
+		mt_crcs_free(&pre_crcs);
+		mt_crcs_free(&post_crcs);
+		mt_object_free(&pre);
+		mt_object_free(&post);
+		if (rc)
+			return KSP_CREATE_INTERNAL;
+	}
+	return KSP_CREATE_OK;
+}
+
+static int make_workdir(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			struct ksp_error *err)
+{
+	char tmpl[4096];
+	if (o->workdir) {
+		if (mkdir(o->workdir, 0755) && errno != EEXIST)
+			return ksp_fail(err, "%s: %s", o->workdir, strerror(errno));
+		snprintf(tmpl, sizeof(tmpl), "%s/ksplice-create.XXXXXX", o->workdir);
+	} else {
+		const char *t = getenv("TMPDIR");
+		snprintf(tmpl, sizeof(tmpl), "%s/ksplice-create.XXXXXX", t && *t ? t : "/tmp");
+	}
+	if (!mkdtemp(tmpl))
+		return ksp_fail(err, "%s: %s", tmpl, strerror(errno));
+	res->workdir = strdup(tmpl);
+	res->own_workdir = !o->workdir;
+	return res->workdir ? 0 : ksp_fail(err, "out of memory");
+}
+
+static int check_inputs(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			struct ksp_error *err)
+{
+	if (ksp_diff_load(o->patch, &res->diff, err))
+		return KSP_CREATE_BAD_DIFF;
+	if (ksp_tree_open(o->tree, &res->tree, err))
+		return KSP_CREATE_TREE;
+	char found[512];
+	int same = ksp_tree_compiler_matches(&res->tree, found, sizeof(found), err);
+	if (same < 0)
+		return KSP_CREATE_TOOL;
+	if (!same && !o->force_compiler) {
+		ksp_fail(err,
+			 "this machine's compiler ('%s') is not the kernel's ('%s'); "
+			 "--force-compiler builds anyway, but run-pre matching will then "
+			 "almost surely fail",
+			 found, res->tree.cc_version_text);
+		return KSP_CREATE_COMPILER;
+	}
+	if (ksp_diff_resolve_paths(&res->diff, res->tree.path, err))
+		return KSP_CREATE_NO_APPLY;
+	for (size_t i = 0; i < res->diff.nfiles; i++)
+		if (classify_file(o, res, &res->diff.files[i], err))
+			return strstr(err->msg, "refused") ? KSP_CREATE_REFUSED : KSP_CREATE_TREE;
+	if (res->nunits == 0) {
+		ksp_fail(err, "No changes: %s touches no compiled file", o->patch);
+		return KSP_CREATE_NO_CHANGES;
+	}
+	char log[8300];
+	if (make_workdir(o, res, err))
+		return KSP_CREATE_INTERNAL;
+	snprintf(log, sizeof(log), "%s/patch.log", res->workdir);
+	if (ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 1, log, err))
+		return strstr(err->msg, "cannot run") ? KSP_CREATE_TOOL : KSP_CREATE_NO_APPLY;
+	return KSP_CREATE_OK;
+}
+
+int ksp_create_compare(const struct ksp_create_opts *o, struct ksp_create_result *res,
+		       struct ksp_error *err)
+{
+	memset(res, 0, sizeof(*res));
+	int rc = check_inputs(o, res, err);
+	if (rc)
+		return rc;
+	rc = guarded_build(o, res, err);
+	if (rc)
+		return rc;
+	rc = compare_units(o, res, err);
+	if (rc)
+		return rc;
+	if (ksp_create_refusals(res)) {
+		ksp_fail(err, "the patch makes changes that cannot be live-patched");
+		return KSP_CREATE_REFUSED;
+	}
+	if (!ksp_create_has_changes(res)) {
+		ksp_fail(err, "No changes: %s changes no compiled code", o->patch);
+		return KSP_CREATE_NO_CHANGES;
+	}
+	return KSP_CREATE_OK;
+}
+
+size_t ksp_create_refusals(const struct ksp_create_result *res)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < res->nunits; i++)
+		n += res->units[i].plan.nrefusals;
+	return n;
+}
+
+int ksp_create_has_changes(const struct ksp_create_result *res)
+{
+	for (size_t i = 0; i < res->nunits; i++) {
+		const struct mt_plan *p = &res->units[i].plan;
+		if (mt_plan_count(p, MT_CHANGED) || mt_plan_count(p, MT_NEW) ||
+		    mt_plan_count(p, MT_DELETED))
+			return 1;
+		for (size_t k = 0; k < p->ndata; k++)
+			if (p->data[k].state != MT_UNCHANGED)
+				return 1;
+	}
+	return 0;
+}
+
+void ksp_create_result_free(struct ksp_create_result *res)
+{
+	for (size_t i = 0; i < res->nunits; i++) {
+		free(res->units[i].source);
+		free(res->units[i].object);
+		free(res->units[i].pre);
+		free(res->units[i].post);
+		mt_plan_free(&res->units[i].plan);
+	}
+	free(res->units);
+	if (res->own_workdir && res->workdir) {
+		const char *argv[] = {"rm", "-rf", "--", res->workdir, NULL};
+		char out[64];
+		ksp_run_capture(argv, NULL, out, sizeof(out));
+	}
+	free(res->workdir);
+	ksp_diff_free(&res->diff);
+	ksp_tree_close(&res->tree);
+	memset(res, 0, sizeof(*res));
+}

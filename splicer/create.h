@@ -1,0 +1,72 @@
+/*
+ * ksplice-create's pipeline up to the comparison: read the diff, check the
+ * tree, find and classify the objects it changes, build them before and
+ * after the patch (in place, with the kernel's own rules plus function and
+ * data sections), put the tree back exactly, and compare each pre/post pair
+ * with the matcher.
+ */
+#ifndef KSPLICE_CREATE_H
+#define KSPLICE_CREATE_H
+
+#include "diff.h"
+#include "error.h"
+#include "kbuild.h"
+#include "matcher.h"
+
+#include <stdio.h>
+
+/* Exit statuses of ksplice-create, one per cause (documented in --help). */
+enum ksp_create_exit {
+	KSP_CREATE_OK = 0,
+	KSP_CREATE_USAGE = 2,
+	KSP_CREATE_TREE = 3,	    /* KERNEL_SOURCE missing, unconfigured, unprepared */
+	KSP_CREATE_BAD_DIFF = 4,    /* unreadable or malformed diff */
+	KSP_CREATE_NO_APPLY = 5,    /* the diff does not apply to the tree */
+	KSP_CREATE_REFUSED = 6,	    /* a change that cannot be live-patched */
+	KSP_CREATE_COMPILER = 7,    /* this compiler is not the kernel's */
+	KSP_CREATE_BUILD = 8,	    /* kbuild failed */
+	KSP_CREATE_TOOL = 9,	    /* a tool is missing */
+	KSP_CREATE_INTERNAL = 10,   /* out of memory, I/O, or not implemented */
+	KSP_CREATE_NO_CHANGES = 66, /* the diff changes no compiled code (as Ksplice) */
+	KSP_CREATE_INTERRUPTED = 130,
+};
+
+struct ksp_create_opts {
+	const char *patch;
+	const char *tree;
+	const char *workdir; /* NULL: a temporary directory, removed afterwards */
+	int jobs;
+	int verbose;
+	int force_compiler;
+	FILE *progress; /* "building pre objects (3 files)..." lines; NULL: quiet */
+};
+
+/* One object the diff changes. */
+struct ksp_create_unit {
+	char *source;	  /* fs/proc/cmdline.c */
+	char *object;	  /* fs/proc/cmdline.o */
+	char *pre, *post; /* copies of the built objects in the work directory */
+	struct mt_plan plan;
+};
+
+struct ksp_create_result {
+	struct ksp_diff diff;
+	struct ksp_tree tree;
+	struct ksp_create_unit *units;
+	size_t nunits;
+	char *workdir;
+	int own_workdir;
+};
+
+/* Runs the pipeline. Returns a ksp_create_exit status; err says why when it
+ * is not OK. The tree is as it was on return, whatever happened. */
+int ksp_create_compare(const struct ksp_create_opts *opts, struct ksp_create_result *res,
+		       struct ksp_error *err);
+
+/* Refusals of every unit, and whether any function or data changed. */
+size_t ksp_create_refusals(const struct ksp_create_result *res);
+int ksp_create_has_changes(const struct ksp_create_result *res);
+
+void ksp_create_result_free(struct ksp_create_result *res);
+
+#endif

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# create.pipeline: ksplice-create --diff-only on the test-bed's prepared tree.
+# Each case checks the plan (or the refusal and its exit status) and that
+# every file the run could touch is byte for byte, mode and mtime as before,
+# and that nothing new was left anywhere in the tree.
+set -euo pipefail
+SRC_DIR=${KSPLICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+CREATE=${KSPLICE_BUILD:-$SRC_DIR/build}/bin/ksplice-create
+eval "$("$SRC_DIR/scripts/testbed" env)"
+if [ "$KSPLICE_READY" != yes ]; then
+	echo "create.pipeline: skipped: the test-bed is not set up (scripts/testbed setup)"
+	exit 77
+fi
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# sha256, mode and mtime of the files a run may write, and the tree's file list.
+snapshot() {
+	(
+		cd "$KSPLICE_SRC"
+		for f in "$@" .missing-syscalls.d; do
+			if [ -e "$f" ]; then
+				echo "$(sha256sum <"$f" | cut -c1-64) $(stat -c '%a %Y.%y' "$f") $f"
+			else
+				echo "absent $f"
+			fi
+		done
+		find . -newer "$T/marker" -type f | sort
+	)
+}
+
+# run NAME WANT_STATUS PATCH FILES... : runs ksplice-create, checks status and tree.
+run() {
+	local name=$1 want=$2 patch=$3
+	shift 3
+	touch "$T/marker"
+	sleep 1
+	local before after rc=0
+	before=$(snapshot "$@")
+	"$CREATE" --patch="$patch" --diff-only -j2 "$KSPLICE_SRC" >"$T/$name.out" 2>"$T/$name.err" || rc=$?
+	after=$(snapshot "$@")
+	cat "$T/$name.out" "$T/$name.err"
+	[ "$rc" = "$want" ] || fail "$name: exit status $rc, want $want"
+	[ "$before" = "$after" ] || fail "$name: the tree changed:
+--- before
+$before
+--- after
+$after"
+	echo "ok: $name: exit $rc, tree unchanged"
+}
+
+expect() { grep -q -- "$2" "$T/$1.out" "$T/$1.err" || fail "$1: no '$2' in the output"; }
+
+cmdline=(fs/proc/cmdline.c fs/proc/cmdline.o fs/proc/.cmdline.o.cmd fs/proc/.cmdline.o.d)
+sys=(kernel/sys.c kernel/sys.o kernel/.sys.o.cmd kernel/.sys.o.d)
+
+cat >"$T/one.patch" <<'P'
+--- a/fs/proc/cmdline.c
++++ b/fs/proc/cmdline.c
+@@ -8,6 +8,7 @@
+ static int cmdline_proc_show(struct seq_file *m, void *v)
+ {
++	seq_puts(m, "ksplice ");
+ 	seq_puts(m, saved_command_line);
+ 	seq_putc(m, '\n');
+ 	return 0;
+ }
+P
+run one_function 0 "$T/one.patch" "${cmdline[@]}"
+expect one_function "function changed   cmdline_proc_show"
+expect one_function "1 changed, 0 new, 0 deleted"
+
+cat >"$T/init.patch" <<'P'
+--- a/fs/proc/cmdline.c
++++ b/fs/proc/cmdline.c
+@@ -14,6 +14,6 @@
+ static int __init proc_cmdline_init(void)
+ {
+-	proc_create_single("cmdline", 0, NULL, cmdline_proc_show);
++	proc_create_single("cmdline", 0444, NULL, cmdline_proc_show);
+ 	return 0;
+ }
+ fs_initcall(proc_cmdline_init);
+P
+run init_change 6 "$T/init.patch" "${cmdline[@]}"
+expect init_change "proc_cmdline_init"
+
+cat >"$T/noapply.patch" <<'P'
+--- a/fs/proc/cmdline.c
++++ b/fs/proc/cmdline.c
+@@ -8,6 +8,6 @@
+ static int cmdline_proc_show(struct seq_file *m, void *v)
+ {
+-	seq_puts(m, no_such_line);
++	seq_puts(m, other);
+ 	seq_putc(m, '\n');
+ 	return 0;
+ }
+P
+run does_not_apply 5 "$T/noapply.patch" "${cmdline[@]}"
+expect does_not_apply "hunk #1 of fs/proc/cmdline.c does not apply"
+
+# A comment line at the top shifts every __LINE__ of kernel/sys.c.
+cat >"$T/line.patch" <<'P'
+--- a/kernel/sys.c
++++ b/kernel/sys.c
+@@ -5,6 +5,7 @@
+  *  Copyright (C) 1991, 1992  Linus Torvalds
+  */
+ 
++/* ksplice test: a line that moves every __LINE__ below it */
+ #include <linux/export.h>
+ #include <linux/mm.h>
+ #include <linux/mm_inline.h>
+P
+run line_shift 66 "$T/line.patch" "${sys[@]}"
+expect line_shift "No changes"
+
+cat >"$T/module.patch" <<'P'
+--- a/fs/binfmt_misc.c
++++ b/fs/binfmt_misc.c
+@@ -1,3 +1,4 @@
++/* ksplice test */
+ // SPDX-License-Identifier: GPL-2.0-only
+ /*
+  *  binfmt_misc.c
+P
+run module_file 6 "$T/module.patch" fs/binfmt_misc.c
+expect module_file "built as a loadable module"
+
+rc=0
+"$CREATE" --patch="$T/one.patch" --diff-only /tmp >"$T/tree.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] || fail "a directory that is no kernel tree: exit $rc, want 3"
+grep -q "/tmp: not a kernel source tree" "$T/tree.out" || fail "no clear message: $(cat "$T/tree.out")"
+echo "ok: not a kernel tree: exit 3"
+
+# Interrupted while building: the tree is put back.
+touch "$T/marker"
+sleep 1
+before=$(snapshot "${sys[@]}")
+"$CREATE" --patch="$T/line.patch" --diff-only -j1 "$KSPLICE_SRC" >"$T/int.out" 2>&1 &
+pid=$!
+sleep 2.5
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+after=$(snapshot "${sys[@]}")
+cat "$T/int.out"
+[ "$rc" = 130 ] || fail "interrupted: exit $rc, want 130"
+[ "$before" = "$after" ] || fail "interrupted: the tree changed: $after"
+echo "ok: interrupted: exit 130, tree unchanged"
