@@ -11,28 +11,32 @@ struct text_sink {
 	size_t len, used;
 };
 
-static int sink_printf(void *stream, const char *fmt, ...)
+static int sink_vprintf(struct text_sink *s, const char *fmt, va_list ap)
 {
-	struct text_sink *s = stream;
-	va_list ap;
-	va_start(ap, fmt);
 	int n = vsnprintf(s->buf + s->used, s->len - s->used, fmt, ap);
-	va_end(ap);
 	if (n > 0)
 		s->used = s->used + (size_t)n < s->len ? s->used + (size_t)n : s->len - 1;
 	return n;
 }
 
+static int sink_printf(void *stream, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = sink_vprintf(stream, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* libopcodes 2.39+ prints through a styled callback too; style is for
+ * colour, which a report does not need. */
 static int sink_styled_printf(void *stream, enum disassembler_style style, const char *fmt, ...)
 {
 	(void)style;
-	struct text_sink *s = stream;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(s->buf + s->used, s->len - s->used, fmt, ap);
+	int n = sink_vprintf(stream, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		s->used = s->used + (size_t)n < s->len ? s->used + (size_t)n : s->len - 1;
 	return n;
 }
 

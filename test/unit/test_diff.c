@@ -1,6 +1,8 @@
 /* create.diff: the unified diff parser ksplice-create reads patches with. */
 #include "diff.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,9 +147,5 @@ int main(void)
 	tcase_add_test(tc, malformed_diffs_name_file_and_line);
 	tcase_add_test(tc, missing_file);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ksp_check_run(s);
 }

@@ -2,6 +2,8 @@
  * malformed input, at /proc/kallsyms scale, and on the committed sample. */
 #include "kallsyms.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -233,9 +235,5 @@ int main(void)
 	tcase_add_test(tc, large_table_lookups);
 	tcase_add_test(tc, committed_samples_parse);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ksp_check_run(s);
 }

@@ -5,6 +5,8 @@
 #include "package.h"
 #include "tree_guard.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,9 +232,5 @@ int main(void)
 	tcase_add_test(tc, build_then_restore_exactly);
 	tcase_add_test(tc, build_failure_names_the_error);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ksp_check_run(s);
 }

@@ -2,6 +2,8 @@
  * every kind of damage with the member at fault. */
 #include "package.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,9 +232,5 @@ int main(void)
 	tcase_add_test(tc, bad_member_names_refused);
 	tcase_add_test(tc, atomic_write_leaves_nothing_on_failure);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ksp_check_run(s);
 }

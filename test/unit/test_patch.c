@@ -3,6 +3,8 @@
 #include "diff.h"
 #include "patch_apply.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,9 +116,5 @@ int main(void)
 	tcase_add_test(tc, failing_hunk_is_named);
 	tcase_add_test(tc, strip_level_found_from_the_tree);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ksp_check_run(s);
 }

@@ -6,7 +6,9 @@
 #include "sample.h"
 #include "symtab.h"
 
+#include "check_run.h"
 #include <bfd.h>
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,9 +252,5 @@ int main(void)
 	tcase_add_test(tc, overridden_weak_function_found);
 	tcase_add_test(tc, flipped_byte_reported_at_its_instruction);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ksp_check_run(s);
 }

@@ -3,7 +3,9 @@
  * with its bytes in both memory variants, as run-pre matching will need. */
 #include "sample.h"
 
+#include "check_run.h"
 #include <bfd.h>
+
 #include <check.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -546,9 +548,5 @@ int main(void)
 	tcase_add_test(bad, missing_sample_is_named);
 	tcase_add_test(bad, reads_outside_the_sample_fail);
 	suite_add_tcase(suite, bad);
-	SRunner *sr = srunner_create(suite);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ksp_check_run(suite);
 }
