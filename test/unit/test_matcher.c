@@ -1,5 +1,6 @@
 /* matcher.*: small C pairs compiled now with gcc -O2 -ffunction-sections
  * -fdata-sections, compared, and the plan's exact sets checked; bad input. */
+#include "check_run.h"
 #include "matcher_fixture.h"
 
 #include <unistd.h>
@@ -519,9 +520,5 @@ int main(void)
 	tcase_add_test(tc, no_room_for_trampoline_refused);
 	tcase_add_test(tc, changed_crc_refused);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return ksp_check_run(s);
 }

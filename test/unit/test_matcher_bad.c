@@ -1,5 +1,6 @@
 /* matcher.bad_input: objects the reader must refuse with a clear message,
  * never a crash; pairs that are not pre and post of one file. */
+#include "check_run.h"
 #include "matcher_fixture.h"
 
 #include <sys/wait.h>
@@ -160,9 +161,5 @@ int main(void)
 	tcase_add_test(tc, unrelated_pair);
 	tcase_add_test(tc, command_statuses);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return ksp_check_run(s);
 }

@@ -5,6 +5,7 @@
  * file the test creates is removed; the test checks the tree is left as it
  * was. */
 #include "kbuild.h"
+#include "check_run.h"
 #include "matcher_fixture.h"
 #include "package.h"
 
@@ -258,9 +259,5 @@ int main(void)
 	tcase_add_test(tc, proc_cmdline);
 	tcase_add_test(tc, kernel_sys);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return ksp_check_run(s);
 }
