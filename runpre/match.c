@@ -173,7 +173,7 @@ static void function_key(const struct rp_object *obj, const struct rp_function *
 	if (f->global)
 		snprintf(key, len, "%s", f->name);
 	else
-		snprintf(key, len, "%s:%s", obj->path, f->name);
+		snprintf(key, len, "%s:%s", obj->unit, f->name);
 }
 
 static int is_init_section(const char *name)
@@ -199,8 +199,15 @@ static int commit(struct session *s, struct rp_attempt *a, const char *own_key, 
 		    rp_bindings_add(&s->committed, a->tentative.v[i].key, a->tentative.v[i].addr,
 				    a->tentative.v[i].where))
 			return -1;
-	if (!rp_bindings_find(&s->committed, own_key))
-		return rp_bindings_add(&s->committed, own_key, addr, a->func->name);
+	if (!rp_bindings_find(&s->committed, own_key) &&
+	    rp_bindings_add(&s->committed, own_key, addr, a->func->name))
+		return -1;
+	/* The start of the function's section, as update objects name it. */
+	char section_key[4096];
+	snprintf(section_key, sizeof(section_key), "%s:%s", a->obj->unit, a->func->section->name);
+	if (!rp_bindings_find(&s->committed, section_key) &&
+	    rp_bindings_add(&s->committed, section_key, addr - a->func->offset, a->func->name))
+		return -1;
 	return 0;
 }
 

@@ -81,12 +81,22 @@ static void section_key(const struct rp_attempt *a, const struct rp_section *tar
 		if (global)
 			snprintf(key, len, "%s", name);
 		else
-			snprintf(key, len, "%s:%s", a->obj->path, name);
+			snprintf(key, len, "%s:%s", a->obj->unit, name);
 		*key_offset = target_offset;
 		return;
 	}
-	snprintf(key, len, "%s:%s", a->obj->path, target->name);
+	snprintf(key, len, "%s:%s", a->obj->unit, target->name);
 	*key_offset = 0;
+}
+
+/* Update objects refer to anonymous places as UNIT:SECTION + addend
+ * (splicer/extract.h): learn where each section referred to starts. */
+static int bind_section_start(struct rp_attempt *a, const struct rp_section *target, uint64_t start,
+			      uint64_t site)
+{
+	char key[4096];
+	snprintf(key, sizeof(key), "%s:%s", a->obj->unit, target->name);
+	return rp_bind(a, key, start, site);
 }
 
 /* The key of a named symbol: scoped by object if it is a static. */
@@ -95,7 +105,7 @@ static const char *named_key(const struct rp_attempt *a, const struct rp_reloc *
 {
 	if (!r->local)
 		return r->symbol;
-	snprintf(buf, len, "%s:%s", a->obj->path, r->symbol);
+	snprintf(buf, len, "%s:%s", a->obj->unit, r->symbol);
 	return buf;
 }
 
@@ -141,7 +151,7 @@ static int check_reloc(struct rp_attempt *a, const struct rp_section *section,
 	char key[4096];
 	uint64_t key_off;
 	section_key(a, target, target_off, key, sizeof(key), &key_off);
-	return rp_bind(a, key, s_run + key_off, site);
+	return rp_bind(a, key, s_run + key_off, site) && bind_section_start(a, target, s_run, site);
 }
 
 /* Same instruction bytes outside relocation fields, and every field agrees
@@ -252,7 +262,8 @@ static int compare_branch(struct rp_attempt *a, const struct rp_section *s, uint
 	char key[4096];
 	uint64_t key_off;
 	section_key(a, target, target_off, key, sizeof(key), &key_off);
-	return bind_or_explain(a, s, o, run, key, s_run + key_off, r->offset);
+	return bind_or_explain(a, s, o, run, key, s_run + key_off, r->offset) &&
+	       bind_section_start(a, target, s_run, r->offset);
 }
 
 /* Reads up to MAX_INSN bytes at run, fewer at the end of a range. */

@@ -151,6 +151,7 @@ int rp_object_open(const char *path, struct rp_object *obj, struct ksp_error *er
 	obj->path = strdup(path);
 	if (!obj->path)
 		return ksp_fail(err, "out of memory");
+	obj->unit = obj->path;
 	obj->abfd = bfd_openr(path, NULL);
 	if (!obj->abfd)
 		return open_fail(obj, err, bfd_errmsg(bfd_get_error()));

@@ -56,6 +56,10 @@ struct rp_function {
 
 struct rp_object {
 	char *path;
+	/* Scopes the object's local symbols in binding keys ("UNIT:name"):
+	 * the path by default; ksplice-apply names units as ksplice-create did
+	 * ("fs/proc/cmdline.o"), so both sides speak of the same statics. */
+	const char *unit;
 	struct bfd *abfd;
 	void **symbols; /* asymbol ** */
 	long nsymbols;

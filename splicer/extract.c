@@ -1,0 +1,522 @@
+#include "extract.h"
+
+#include <bfd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Tables whose entries belong to the code their first field points at; an
+ * entry is kept when that code is carried. .orc_unwind runs parallel to
+ * .orc_unwind_ip (entry i of one describes entry i of the other). */
+struct table_spec {
+	const char *name;
+	unsigned entry;
+	const char *parallel;
+	unsigned parallel_entry;
+};
+
+static const struct table_spec tables[] = {
+	{"__mcount_loc", 8, NULL, 0},
+	{".return_sites", 4, NULL, 0},
+	{".retpoline_sites", 4, NULL, 0},
+	{".static_call_sites", 8, NULL, 0},
+	{".smp_locks", 4, NULL, 0},
+	{".altinstructions", 12, NULL, 0},
+	{"__jump_table", 16, NULL, 0},
+	{".parainstructions", 16, NULL, 0},
+	{"__bug_table", 12, NULL, 0},
+	{"__ex_table", 12, NULL, 0},
+	{".orc_unwind_ip", 4, ".orc_unwind", 6},
+};
+
+struct xsec {
+	asection *in, *out;
+	int carried;			/* copied whole */
+	const struct table_spec *table; /* or filtered entry by entry */
+	bfd_byte *data;			/* output contents */
+	bfd_size_type size;
+	arelent **in_relocs;
+	long n_in;
+	arelent *out_relocs;
+	arelent **out_ptrs;
+	size_t n_out;
+	long *kept;    /* tables: input entry -> output entry, -1 if dropped */
+	int own_table; /* table was allocated for this section (.orc_unwind) */
+};
+
+struct ctx {
+	const struct ksp_extract_req *req;
+	struct ksp_extract_result *res;
+	struct ksp_error *err;
+	bfd *ibfd, *obfd;
+	asymbol **isyms;
+	long nisyms;
+	struct xsec *secs; /* by input section index */
+	unsigned nsecs;
+	asymbol **osyms; /* output symbol table, capacity fixed up front */
+	size_t nosyms, cap;
+	char **names; /* strings the output bfd points at */
+	size_t nnames;
+};
+
+static char *keep_name(struct ctx *c, char *s)
+{
+	char **n = s ? realloc(c->names, (c->nnames + 1) * sizeof(*n)) : NULL;
+	if (!n) {
+		free(s);
+		return NULL;
+	}
+	c->names = n;
+	c->names[c->nnames++] = s;
+	return s;
+}
+
+static struct xsec *xsec_of(struct ctx *c, const asection *s)
+{
+	return s && !bfd_is_und_section(s) && !bfd_is_abs_section(s) && !bfd_is_com_section(s) &&
+			       s->index < c->nsecs
+		       ? &c->secs[s->index]
+		       : NULL;
+}
+
+static int load_relocs(struct ctx *c, struct xsec *x)
+{
+	if (x->in_relocs || !(x->in->flags & SEC_RELOC))
+		return 0;
+	long bound = bfd_get_reloc_upper_bound(c->ibfd, x->in);
+	if (bound < 0)
+		return -1;
+	x->in_relocs = malloc((size_t)bound + sizeof(arelent *));
+	if (!x->in_relocs)
+		return -1;
+	x->n_in = bfd_canonicalize_reloc(c->ibfd, x->in, x->in_relocs, c->isyms);
+	return x->n_in < 0 ? -1 : 0;
+}
+
+static int mark_carried(struct ctx *c, const char *name, int code)
+{
+	for (long i = 0; i < c->nisyms; i++) {
+		asymbol *s = c->isyms[i];
+		if (strcmp(bfd_asymbol_name(s), name) != 0 || bfd_is_und_section(s->section) ||
+		    !(s->flags & (code ? BSF_FUNCTION : BSF_OBJECT)))
+			continue;
+		const char *sec = bfd_section_name(s->section);
+		int own = code ? strncmp(sec, ".text.", 6) == 0
+			       : (strncmp(sec, ".data.", 6) == 0 || strncmp(sec, ".bss.", 5) == 0 ||
+				  strncmp(sec, ".rodata.", 8) == 0);
+		if (!own || s->value != 0)
+			return ksp_fail(c->err,
+					"%s: %s shares section %s with other code or data; "
+					"it cannot be carried alone",
+					c->req->post, name, sec);
+		xsec_of(c, s->section)->carried = 1;
+		return 0;
+	}
+	return ksp_fail(c->err, "%s: no %s called %s", c->req->post, code ? "function" : "variable",
+			name);
+}
+
+/* Merged strings and constants, and static_cpu_has() slow paths, go with
+ * the code that uses them. Repeats until nothing more is pulled in. */
+static int pull_in_dependencies(struct ctx *c)
+{
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (unsigned i = 0; i < c->nsecs; i++) {
+			struct xsec *x = &c->secs[i];
+			if (!x->carried || load_relocs(c, x))
+				continue;
+			for (long r = 0; r < x->n_in; r++) {
+				asymbol *s = *x->in_relocs[r]->sym_ptr_ptr;
+				struct xsec *t = xsec_of(c, s->section);
+				if (!t || t->carried)
+					continue;
+				const char *n = bfd_section_name(t->in);
+				if ((t->in->flags & SEC_MERGE) || strcmp(n, ".altinstr_aux") == 0) {
+					t->carried = 1;
+					changed = 1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* Which entries of a table to keep: those whose first field points into
+ * carried code. */
+static int filter_table(struct ctx *c, struct xsec *x, const struct table_spec *t)
+{
+	if (load_relocs(c, x))
+		return -1;
+	size_t n = (size_t)(bfd_section_size(x->in) / t->entry);
+	x->kept = malloc((n + 1) * sizeof(*x->kept));
+	if (!x->kept)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		x->kept[i] = -1;
+	long out = 0;
+	for (long r = 0; r < x->n_in; r++) {
+		arelent *rel = x->in_relocs[r];
+		struct xsec *target = xsec_of(c, (*rel->sym_ptr_ptr)->section);
+		size_t e = (size_t)(rel->address / t->entry);
+		if (rel->address % t->entry == 0 && e < n && target && target->carried &&
+		    target->in->flags & SEC_CODE && x->kept[e] < 0)
+			x->kept[e] = out++;
+	}
+	x->table = t;
+	x->size = (bfd_size_type)out * t->entry;
+	return 0;
+}
+
+static struct xsec *section_named(struct ctx *c, const char *name)
+{
+	asection *s = bfd_get_section_by_name(c->ibfd, name);
+	return s ? xsec_of(c, s) : NULL;
+}
+
+static int filter_tables(struct ctx *c)
+{
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		struct xsec *x = section_named(c, tables[i].name);
+		if (!x)
+			continue;
+		if (filter_table(c, x, &tables[i]))
+			return -1;
+		if (x->size && strcmp(tables[i].name, ".altinstructions") == 0) {
+			struct xsec *repl = section_named(c, ".altinstr_replacement");
+			if (repl)
+				repl->carried = 1;
+		}
+	}
+	return 0;
+}
+
+/* Output contents: whole sections as they are, tables entry by entry. */
+static int build_contents(struct ctx *c, struct xsec *x)
+{
+	bfd_size_type in_size = bfd_section_size(x->in);
+	bfd_byte *in = malloc(in_size ? in_size : 1);
+	if (!in)
+		return -1;
+	if ((x->in->flags & SEC_HAS_CONTENTS) && in_size &&
+	    !bfd_get_section_contents(c->ibfd, x->in, in, 0, in_size)) {
+		free(in);
+		return -1;
+	}
+	if (!x->table) {
+		x->size = in_size;
+		x->data = in;
+		return 0;
+	}
+	x->data = calloc(1, x->size ? x->size : 1);
+	for (size_t e = 0; x->data && e < in_size / x->table->entry; e++)
+		if (x->kept[e] >= 0)
+			memcpy(x->data + (size_t)x->kept[e] * x->table->entry,
+			       in + e * x->table->entry, x->table->entry);
+	free(in);
+	return x->data ? 0 : -1;
+}
+
+/* The parallel table (.orc_unwind) keeps the same entries as its leader. */
+static int build_parallel(struct ctx *c)
+{
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		if (!tables[i].parallel)
+			continue;
+		struct xsec *lead = section_named(c, tables[i].name);
+		struct xsec *x = section_named(c, tables[i].parallel);
+		if (!lead || !x || !lead->kept)
+			continue;
+		struct table_spec *spec = malloc(sizeof(*spec));
+		if (!spec)
+			return -1;
+		*spec = (struct table_spec){tables[i].parallel, tables[i].parallel_entry, NULL, 0};
+		size_t n = (size_t)(bfd_section_size(lead->in) / tables[i].entry);
+		x->kept = malloc((n + 1) * sizeof(*x->kept));
+		if (!x->kept) {
+			free(spec);
+			return -1;
+		}
+		memcpy(x->kept, lead->kept, n * sizeof(*x->kept));
+		x->table = spec;
+		x->own_table = 1;
+		x->size = lead->size / tables[i].entry * spec->entry;
+	}
+	return 0;
+}
+
+static int wanted(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The output symbol table holds the input's own symbols (as objcopy does:
+ * bfd writes them through their section's output_section) for what is
+ * carried, and new undefined symbols for the rest. Carried functions become
+ * global __ksplice_new_NAME. */
+static int copy_symbols(struct ctx *c)
+{
+	for (long i = 0; i < c->nisyms; i++) {
+		asymbol *in = c->isyms[i];
+		struct xsec *x = xsec_of(c, in->section);
+		if (!x || !x->out || x->table || (in->flags & BSF_FILE))
+			continue;
+		if (c->nosyms == c->cap)
+			return -1;
+		const char *name = bfd_asymbol_name(in);
+		if ((in->flags & BSF_FUNCTION) &&
+		    wanted(c->req->functions, c->req->nfunctions, name)) {
+			char *renamed = NULL;
+			if (asprintf(&renamed, "%s%s", KSP_NEW_PREFIX, name) < 0 ||
+			    !keep_name(c, renamed))
+				return -1;
+			in->name = renamed;
+			in->flags = (in->flags & ~(flagword)(BSF_LOCAL | BSF_WEAK)) | BSF_GLOBAL;
+		}
+		c->osyms[c->nosyms++] = in;
+	}
+	/* Section symbols the relocations name but the table lacks. */
+	for (unsigned i = 0; i < c->nsecs; i++) {
+		struct xsec *x = &c->secs[i];
+		int present = 0;
+		if (!x->out || x->table)
+			continue;
+		for (size_t k = 0; k < c->nosyms && !present; k++)
+			present = c->osyms[k] == x->in->symbol;
+		if (!present) {
+			if (c->nosyms == c->cap)
+				return -1;
+			c->osyms[c->nosyms++] = x->in->symbol;
+		}
+	}
+	return 0;
+}
+
+/* An undefined symbol named by the binding key of what in refers to. */
+static asymbol **external(struct ctx *c, const asymbol *in, const char *section_name)
+{
+	char *key = NULL;
+	int local = (in->flags & BSF_LOCAL) && !bfd_is_und_section(in->section);
+	int n;
+	if (section_name)
+		n = asprintf(&key, "%s:%s", c->req->unit, section_name);
+	else if (local)
+		n = asprintf(&key, "%s:%s", c->req->unit, bfd_asymbol_name(in));
+	else
+		n = asprintf(&key, "%s", bfd_asymbol_name(in));
+	if (n < 0)
+		return NULL;
+	for (size_t k = 0; k < c->nosyms; k++)
+		if (bfd_is_und_section(c->osyms[k]->section) &&
+		    strcmp(bfd_asymbol_name(c->osyms[k]), key) == 0) {
+			free(key);
+			return &c->osyms[k];
+		}
+	char **names = realloc(c->res->externals, (c->res->nexternals + 1) * sizeof(*names));
+	if (!names || c->nosyms == c->cap) {
+		free(key);
+		return NULL;
+	}
+	c->res->externals = names;
+	asymbol *s = bfd_make_empty_symbol(c->obfd);
+	if (!s) {
+		free(key);
+		return NULL;
+	}
+	c->res->externals[c->res->nexternals++] = key;
+	s->name = key;
+	s->section = bfd_und_section_ptr;
+	s->flags = 0;
+	s->value = 0;
+	c->osyms[c->nosyms] = s;
+	return &c->osyms[c->nosyms++];
+}
+
+/* Where the output relocation's symbol pointer must point for in's target:
+ * the symbol itself if it is carried, else an external. */
+static asymbol **target_slot(struct ctx *c, asymbol **in_slot)
+{
+	asymbol *in = *in_slot;
+	struct xsec *t = xsec_of(c, in->section);
+	if (t && t->out && !t->table)
+		return in_slot;
+	return external(c, in, (in->flags & BSF_SECTION_SYM) && t ? bfd_section_name(t->in) : NULL);
+}
+
+static int build_relocs(struct ctx *c, struct xsec *x)
+{
+	if (load_relocs(c, x))
+		return -1;
+	x->out_relocs = calloc((size_t)x->n_in + 1, sizeof(*x->out_relocs));
+	x->out_ptrs = calloc((size_t)x->n_in + 1, sizeof(*x->out_ptrs));
+	if (!x->out_relocs || !x->out_ptrs)
+		return -1;
+	for (long r = 0; r < x->n_in; r++) {
+		arelent *in = x->in_relocs[r];
+		bfd_vma address = in->address;
+		if (x->table) {
+			size_t e = (size_t)(in->address / x->table->entry);
+			if (x->kept[e] < 0)
+				continue;
+			address = (bfd_vma)x->kept[e] * x->table->entry +
+				  in->address % x->table->entry;
+		}
+		arelent *out = &x->out_relocs[x->n_out];
+		out->address = address;
+		out->addend = in->addend;
+		out->howto = in->howto;
+		out->sym_ptr_ptr = target_slot(c, in->sym_ptr_ptr);
+		if (!out->sym_ptr_ptr)
+			return -1;
+		x->out_ptrs[x->n_out++] = out;
+	}
+	return 0;
+}
+
+static int create_sections(struct ctx *c)
+{
+	for (unsigned i = 0; i < c->nsecs; i++) {
+		struct xsec *x = &c->secs[i];
+		if (!(x->carried || (x->table && x->size)))
+			continue;
+		if (build_contents(c, x))
+			return -1;
+		flagword flags = bfd_section_flags(x->in) & ~(flagword)SEC_RELOC;
+		x->out =
+			bfd_make_section_anyway_with_flags(c->obfd, bfd_section_name(x->in), flags);
+		if (!x->out || !bfd_set_section_size(x->out, x->size) ||
+		    !bfd_set_section_alignment(x->out, bfd_section_alignment(x->in)) ||
+		    !bfd_copy_private_section_data(c->ibfd, x->in, c->obfd, x->out))
+			return -1;
+		x->out->entsize = x->in->entsize;
+		x->in->output_section = x->out;
+		x->in->output_offset = 0;
+		c->res->nsections++;
+	}
+	/* An object without it makes ld assume an executable stack. */
+	return bfd_make_section_anyway_with_flags(c->obfd, ".note.GNU-stack", SEC_READONLY) ? 0
+											    : -1;
+}
+
+static int write_output(struct ctx *c)
+{
+	for (unsigned i = 0; i < c->nsecs; i++)
+		if (c->secs[i].out && build_relocs(c, &c->secs[i]))
+			return -1;
+	if (!bfd_set_symtab(c->obfd, c->osyms, (unsigned)c->nosyms))
+		return -1;
+	for (unsigned i = 0; i < c->nsecs; i++) {
+		struct xsec *x = &c->secs[i];
+		if (!x->out)
+			continue;
+		if (x->n_out &&
+		    !bfd_set_section_flags(x->out, bfd_section_flags(x->out) | SEC_RELOC))
+			return -1;
+		bfd_set_reloc(c->obfd, x->out, x->n_out ? x->out_ptrs : NULL, (unsigned)x->n_out);
+	}
+	/* Contents last: the first write lays the file out, relocation
+	 * sections included. */
+	for (unsigned i = 0; i < c->nsecs; i++) {
+		struct xsec *x = &c->secs[i];
+		if (x->out && (x->out->flags & SEC_HAS_CONTENTS) && x->size &&
+		    !bfd_set_section_contents(c->obfd, x->out, x->data, 0, x->size))
+			return -1;
+	}
+	return 0;
+}
+
+static int open_input(struct ctx *c)
+{
+	bfd_init();
+	c->ibfd = bfd_openr(c->req->post, NULL);
+	if (!c->ibfd || !bfd_check_format(c->ibfd, bfd_object))
+		return ksp_fail(c->err, "%s: not an object file", c->req->post);
+	long bound = bfd_get_symtab_upper_bound(c->ibfd);
+	c->isyms = bound > 0 ? malloc((size_t)bound) : NULL;
+	c->nisyms = c->isyms ? bfd_canonicalize_symtab(c->ibfd, c->isyms) : -1;
+	c->nsecs = bfd_count_sections(c->ibfd);
+	c->secs = calloc(c->nsecs + 1, sizeof(*c->secs));
+	if (c->nisyms < 0 || !c->secs)
+		return ksp_fail(c->err, "%s: unreadable symbol table", c->req->post);
+	for (asection *s = c->ibfd->sections; s; s = s->next)
+		c->secs[s->index].in = s;
+	return 0;
+}
+
+static int open_output(struct ctx *c, const char *out_path)
+{
+	c->obfd = bfd_openw(out_path, bfd_get_target(c->ibfd));
+	if (!c->obfd || !bfd_set_format(c->obfd, bfd_object) ||
+	    !bfd_set_arch_mach(c->obfd, bfd_get_arch(c->ibfd), bfd_get_mach(c->ibfd)))
+		return ksp_fail(c->err, "%s: cannot create: %s", out_path,
+				bfd_errmsg(bfd_get_error()));
+	size_t relocs = 0;
+	for (unsigned i = 0; i < c->nsecs; i++)
+		if (c->secs[i].in->flags & SEC_RELOC) {
+			long b = bfd_get_reloc_upper_bound(c->ibfd, c->secs[i].in);
+			relocs += b > 0 ? (size_t)b / sizeof(arelent *) : 0;
+		}
+	c->cap = (size_t)c->nisyms + relocs + c->nsecs + 1;
+	c->osyms = calloc(c->cap + 1, sizeof(*c->osyms));
+	return c->osyms ? 0 : ksp_fail(c->err, "out of memory");
+}
+
+static void free_ctx(struct ctx *c)
+{
+	for (unsigned i = 0; i < c->nsecs; i++) {
+		struct xsec *x = &c->secs[i];
+		free(x->data);
+		free(x->in_relocs);
+		free(x->out_relocs);
+		free(x->out_ptrs);
+		free(x->kept);
+		if (x->own_table)
+			free((void *)x->table);
+	}
+	free(c->secs);
+	free(c->isyms);
+	free(c->osyms);
+	if (c->ibfd)
+		bfd_close(c->ibfd);
+	for (size_t i = 0; i < c->nnames; i++)
+		free(c->names[i]);
+	free(c->names);
+}
+
+int ksp_extract(const struct ksp_extract_req *req, const char *out_path,
+		struct ksp_extract_result *res, struct ksp_error *err)
+{
+	struct ctx c = {.req = req, .res = res, .err = err};
+	memset(res, 0, sizeof(*res));
+	int rc = open_input(&c);
+	for (size_t i = 0; !rc && i < req->nfunctions; i++)
+		rc = mark_carried(&c, req->functions[i], 1);
+	for (size_t i = 0; !rc && i < req->ndata; i++)
+		rc = mark_carried(&c, req->data[i], 0);
+	if (!rc && (pull_in_dependencies(&c) || filter_tables(&c) || pull_in_dependencies(&c) ||
+		    build_parallel(&c)))
+		rc = ksp_fail(err, "%s: unreadable relocations", req->post);
+	if (!rc)
+		rc = open_output(&c, out_path);
+	if (!rc && (create_sections(&c) || copy_symbols(&c) || write_output(&c)))
+		rc = ksp_fail(err, "%s: cannot write: %s", out_path, bfd_errmsg(bfd_get_error()));
+	if (c.obfd && !bfd_close(c.obfd) && !rc)
+		rc = ksp_fail(err, "%s: cannot write: %s", out_path, bfd_errmsg(bfd_get_error()));
+	free_ctx(&c);
+	if (rc) {
+		remove(out_path);
+		ksp_extract_result_free(res);
+	}
+	return rc;
+}
+
+void ksp_extract_result_free(struct ksp_extract_result *res)
+{
+	for (size_t i = 0; i < res->nexternals; i++)
+		free(res->externals[i]);
+	free(res->externals);
+	memset(res, 0, sizeof(*res));
+}

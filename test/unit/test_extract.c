@@ -1,0 +1,163 @@
+/* create.extract: cutting an update's new code out of an object, on the
+ * sample's real kernel objects: the function is renamed and global, its
+ * table entries come along and no others, and every reference to the rest
+ * of the kernel is left as an undefined symbol named by its binding key. */
+#include "check_run.h"
+#include "extract.h"
+
+#include <bfd.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char objects[4096], out[64];
+
+static void setup(void)
+{
+	const char *root = getenv("KSPLICE_SAMPLES");
+	ck_assert_ptr_nonnull(root);
+	snprintf(objects, sizeof(objects), "%s/6.1.0-56-cloud-amd64/objects", root);
+	strcpy(out, "/tmp/ksplice-extract.XXXXXX");
+	int fd = mkstemp(out);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+}
+
+static void teardown(void)
+{
+	unlink(out);
+}
+
+static void extract(const char *unit, const char *function, struct ksp_extract_result *res)
+{
+	char post[8200];
+	snprintf(post, sizeof(post), "%s/%s", objects, unit);
+	const char *funcs[] = {function};
+	struct ksp_extract_req req = {post, unit, funcs, 1, NULL, 0};
+	struct ksp_error err = {""};
+	ck_assert_msg(ksp_extract(&req, out, res, &err) == 0, "%s", err.msg);
+}
+
+static int has_external(const struct ksp_extract_result *res, const char *key)
+{
+	for (size_t i = 0; i < res->nexternals; i++)
+		if (strcmp(res->externals[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Entries of table (entry bytes each) in the written object, and whether
+ * every one of its relocations at entry starts names section. */
+static size_t table_entries(bfd *abfd, const char *table, unsigned entry, const char *section)
+{
+	asection *t = bfd_get_section_by_name(abfd, table);
+	if (!t)
+		return 0;
+	long bound = bfd_get_symtab_upper_bound(abfd);
+	asymbol **syms = malloc((size_t)bound);
+	bfd_canonicalize_symtab(abfd, syms);
+	arelent **rels = malloc((size_t)bfd_get_reloc_upper_bound(abfd, t));
+	long n = bfd_canonicalize_reloc(abfd, t, rels, syms);
+	for (long i = 0; i < n; i++)
+		if (rels[i]->address % entry == 0)
+			ck_assert_str_eq(bfd_section_name((*rels[i]->sym_ptr_ptr)->section),
+					 section);
+	free(rels);
+	free(syms);
+	return (size_t)(bfd_section_size(t) / entry);
+}
+
+static bfd *open_out(void)
+{
+	bfd *abfd = bfd_openr(out, NULL);
+	ck_assert_ptr_nonnull(abfd);
+	ck_assert(bfd_check_format(abfd, bfd_object));
+	return abfd;
+}
+
+static int global_function(bfd *abfd, const char *name)
+{
+	long bound = bfd_get_symtab_upper_bound(abfd);
+	asymbol **syms = malloc((size_t)bound);
+	long n = bfd_canonicalize_symtab(abfd, syms);
+	int found = 0;
+	for (long i = 0; i < n; i++)
+		if (!strcmp(bfd_asymbol_name(syms[i]), name))
+			found = (syms[i]->flags & BSF_GLOBAL) && (syms[i]->flags & BSF_FUNCTION);
+	free(syms);
+	return found;
+}
+
+START_TEST(cmdline_proc_show_alone)
+{
+	struct ksp_extract_result res;
+	extract("fs/proc/cmdline.o", "cmdline_proc_show", &res);
+	const char *want[] = {"__fentry__", "saved_command_line", "seq_puts", "seq_putc",
+			      "__x86_return_thunk"};
+	ck_assert_uint_eq(res.nexternals, 5);
+	for (size_t i = 0; i < 5; i++)
+		ck_assert_msg(has_external(&res, want[i]), "no external %s", want[i]);
+	bfd *abfd = open_out();
+	ck_assert(global_function(abfd, "__ksplice_new_cmdline_proc_show"));
+	ck_assert_ptr_null(bfd_get_section_by_name(abfd, ".init.text"));
+	ck_assert_uint_eq(table_entries(abfd, "__mcount_loc", 8, ".text.cmdline_proc_show"), 1);
+	ck_assert_uint_eq(table_entries(abfd, ".return_sites", 4, ".text.cmdline_proc_show"), 1);
+	size_t orc = table_entries(abfd, ".orc_unwind_ip", 4, ".text.cmdline_proc_show");
+	ck_assert_uint_gt(orc, 0);
+	ck_assert_uint_eq(bfd_section_size(bfd_get_section_by_name(abfd, ".orc_unwind")), orc * 6);
+	bfd_close(abfd);
+	ksp_extract_result_free(&res);
+}
+END_TEST
+
+/* prctl_set_mm has jump labels and calls statics of its file through their
+ * sections: those become UNIT:SECTION keys; the tracepoint keys stay named. */
+START_TEST(static_references_and_jump_labels)
+{
+	struct ksp_extract_result res;
+	extract("kernel/sys.o", "prctl_set_mm", &res);
+	ck_assert(has_external(&res, "kernel/sys.o:.text.validate_prctl_map_addr"));
+	ck_assert(has_external(&res, "__tracepoint_mmap_lock_start_locking"));
+	ck_assert(!has_external(&res, "prctl_set_mm"));
+	bfd *abfd = open_out();
+	ck_assert(global_function(abfd, "__ksplice_new_prctl_set_mm"));
+	size_t jumps = table_entries(abfd, "__jump_table", 16, ".text.prctl_set_mm");
+	ck_assert_uint_gt(jumps, 0);
+	ck_assert_uint_lt(jumps, 9); /* kernel/sys.o has 9; prctl_set_mm_map's stay behind */
+	bfd_close(abfd);
+	ksp_extract_result_free(&res);
+}
+END_TEST
+
+START_TEST(unknown_or_shared_functions_refused)
+{
+	char post[8200];
+	snprintf(post, sizeof(post), "%s/fs/proc/cmdline.o", objects);
+	const char *missing[] = {"no_such_function"};
+	struct ksp_extract_req req = {post, "fs/proc/cmdline.o", missing, 1, NULL, 0};
+	struct ksp_extract_result res;
+	struct ksp_error err = {""};
+	ck_assert_int_eq(ksp_extract(&req, out, &res, &err), -1);
+	ck_assert_msg(strstr(err.msg, "no function called no_such_function"), "%s", err.msg);
+	const char *init[] = {"proc_cmdline_init"}; /* in .init.text with others */
+	req.functions = init;
+	ck_assert_int_eq(ksp_extract(&req, out, &res, &err), -1);
+	ck_assert_msg(strstr(err.msg, "shares section .init.text"), "%s", err.msg);
+	ck_assert_int_ne(access(out, F_OK), 0); /* nothing left behind */
+}
+END_TEST
+
+int main(void)
+{
+	bfd_init();
+	Suite *s = suite_create("create.extract");
+	TCase *tc = tcase_create("extract");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, cmdline_proc_show_alone);
+	tcase_add_test(tc, static_references_and_jump_labels);
+	tcase_add_test(tc, unknown_or_shared_functions_refused);
+	suite_add_tcase(s, tc);
+	return ksp_check_run(s);
+}
