@@ -44,6 +44,7 @@ struct task_record {
 	u64 start_time;
 	unsigned long switches;
 	bool clean;
+	bool reported;		/* in the conflicts of this re-check */
 };
 
 struct ksplice_stack_check {
@@ -366,10 +367,18 @@ static void recheck_task(struct ksplice_stack_check *check,
 	if (READ_ONCE(t->on_cpu))
 		return;		/* a stopper thread, running this */
 	rec = find_record(check, t);
-	if (rec && rec->clean && rec->start_time == t->start_time &&
-	    rec->switches == switch_count(t))
+	if (rec && (rec->reported ||
+		    (rec->clean && rec->start_time == t->start_time &&
+		     rec->switches == switch_count(t))))
 		return;
-	if (task_is_busy(check, t) || !rec)
+	if (!rec)
+		rec = add_record(check, t);	/* new: walked once */
+	if (task_is_busy(check, t)) {
+		if (rec)
+			rec->reported = true;
+		return;
+	}
+	if (!rec)
 		return;
 	/* Clean now: a thread noted twice is walked once. */
 	rec->clean = true;

@@ -7,7 +7,7 @@
  * /proc/ksplice_target         reading calls ksplice_target_value()
  * parameter delay_ms           ksplice_target_value() sleeps that long first
  * parameter spin               ... and spins that many loops (stress tests)
- * /proc/ksplice_target_hammer  write N: N threads (spread over the CPUs)
+ * /proc/ksplice_target_hammer  write N: N threads (CPU 1, 0, 1, ...)
  *                              call it in a loop; write 0: stop them;
  *                              read: "calls C old O new N other X"
  */
@@ -77,10 +77,10 @@ static int start_hammers(unsigned int n)
 	struct task_struct *t;
 
 	while (nr_hammers < n) {
-		t = kthread_create(hammer, NULL, "ksplice_hammer/%u", nr_hammers);
+		t = kthread_create(hammer, NULL, "ksp_hammer/%u", nr_hammers);
 		if (IS_ERR(t))
 			return PTR_ERR(t);
-		kthread_bind(t, nr_hammers % num_online_cpus());
+		kthread_bind(t, (nr_hammers + 1) % num_online_cpus());
 		hammers[nr_hammers++] = t;
 		wake_up_process(t);
 	}
