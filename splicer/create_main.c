@@ -1,15 +1,13 @@
 /*
  * ksplice-create: turns a unified diff into a live update for the kernel
- * built from KERNEL_SOURCE.
- *
- * Today it runs the whole pipeline up to the update plan (--diff-only):
- * builds the changed objects before and after the patch in the tree (which
- * is left exactly as it was, also on failure and Ctrl-C), compares them, and
- * prints what changed and what cannot be live-patched. Building the update
- * module and packaging come next; without --diff-only the tool says so.
+ * built from KERNEL_SOURCE: builds the changed objects before and after the
+ * patch in the tree (left exactly as it was, also on failure and Ctrl-C),
+ * compares them, cuts the new code out, builds the update module and writes
+ * ksplice-ID.tar.gz. --diff-only stops at the plan.
  */
 #include "create.h"
 #include "run.h"
+#include "update_package.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -20,28 +18,35 @@
 struct cli {
 	struct ksp_create_opts opts;
 	int diff_only, json;
+	const char *id, *description, *headers, *outdir;
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: ksplice-create --patch=FILE [--diff-only] [--json] [-j N] [-v] [-o DIR]\n"
-	      "                      [--force-compiler] KERNEL_SOURCE\n"
-	      "Builds the objects the patch changes, before and after it, in KERNEL_SOURCE (the\n"
-	      "exact, configured and prepared source of the target kernel; the tree is left as\n"
-	      "it was), compares them and prints the update plan: changed, new and deleted\n"
-	      "functions and data, and what cannot be live-patched.\n"
+	fputs("usage: ksplice-create --patch=FILE [--id ID] [--description TEXT] [-j N] [-v]\n"
+	      "                      [-o DIR] [--headers DIR] [--diff-only] [--json]\n"
+	      "                      [--force-compiler] [--keep-work DIR] KERNEL_SOURCE\n"
+	      "Turns a unified diff into a live update (ksplice-ID.tar.gz) for the kernel built\n"
+	      "from KERNEL_SOURCE: the exact, configured and prepared source of the target\n"
+	      "kernel, left exactly as it was. Builds the objects the patch changes before and\n"
+	      "after it, compares them, cuts out the changed code, builds the update module and\n"
+	      "packages it with the pre objects for run-pre matching.\n"
 	      "  --patch=FILE      the unified diff (diff -u, git diff, git format-patch)\n"
-	      "  --diff-only       stop after the plan (packaging an update is not implemented "
-	      "yet)\n"
+	      "  --id ID           the update's id (1-16 of [a-z0-9]; default: 8 random)\n"
+	      "  --description T   default: the diff's first line (or mail subject)\n"
+	      "  -o DIR            where to write the update file (default: .)\n"
+	      "  --headers DIR     the target kernel's kbuild headers\n"
+	      "                    (default: /lib/modules/RELEASE/build)\n"
+	      "  --diff-only       stop after the plan: changed, new and deleted functions and\n"
+	      "                    data, and what cannot be live-patched\n"
 	      "  --json            the plan as JSON on standard output\n"
 	      "  -j N              parallel kbuild jobs (default: the number of CPUs)\n"
 	      "  -v                more detail (unchanged functions, ignored files)\n"
-	      "  -o DIR            keep the work directory (objects, logs) under DIR\n"
 	      "  --force-compiler  build even if this compiler is not the kernel's\n"
-	      "Exit status: 0 ok, 2 usage, 3 KERNEL_SOURCE not a prepared tree, 4 bad diff,\n"
+	      "  --keep-work DIR   keep the work directory (objects, logs) under DIR\n"
+	      "Exit status: 0 ok, 2 usage, 3 KERNEL_SOURCE or headers unusable, 4 bad diff,\n"
 	      "5 the diff does not apply, 6 refused change, 7 wrong compiler, 8 build failed,\n"
-	      "9 missing tool, 10 internal error or not implemented, 66 no changes,\n"
-	      "130 interrupted.\n",
+	      "9 missing tool, 10 internal error, 66 no changes, 130 interrupted.\n",
 	      f);
 }
 
@@ -53,9 +58,14 @@ static int parse(int argc, char **argv, struct cli *c)
 						 {"verbose", no_argument, NULL, 'v'},
 						 {"force-compiler", no_argument, NULL, 'f'},
 						 {"help", no_argument, NULL, 'h'},
+						 {"id", required_argument, NULL, 'i'},
+						 {"description", required_argument, NULL, 'D'},
+						 {"headers", required_argument, NULL, 'H'},
+						 {"keep-work", required_argument, NULL, 'k'},
 						 {NULL, 0, NULL, 0}};
 	int ch;
 	c->opts.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	c->outdir = ".";
 	while ((ch = getopt_long(argc, argv, "j:vo:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
@@ -73,8 +83,20 @@ static int parse(int argc, char **argv, struct cli *c)
 		case 'f':
 			c->opts.force_compiler = 1;
 			break;
-		case 'o':
+		case 'k':
 			c->opts.workdir = optarg;
+			break;
+		case 'o':
+			c->outdir = optarg;
+			break;
+		case 'i':
+			c->id = optarg;
+			break;
+		case 'D':
+			c->description = optarg;
+			break;
+		case 'H':
+			c->headers = optarg;
 			break;
 		case 'j':
 			c->opts.jobs = atoi(optarg);
@@ -88,10 +110,70 @@ static int parse(int argc, char **argv, struct cli *c)
 			return -1;
 		}
 	}
-	if (!c->opts.patch || optind != argc - 1)
+	if (!c->opts.patch || optind != argc - 1 || (c->id && !ksp_update_id_valid(c->id)))
 		return -1;
 	c->opts.tree = argv[optind];
 	return 0;
+}
+
+/* The target kernel's build id, if the tree records it (scripts/testbed
+ * setup writes .ksplice-build-id from the shipped image). */
+static char *tree_build_id(const char *tree)
+{
+	char path[4200], *line = NULL;
+	size_t cap = 0;
+	snprintf(path, sizeof(path), "%s/.ksplice-build-id", tree);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	if (getline(&line, &cap, f) > 0)
+		line[strcspn(line, "\n")] = '\0';
+	fclose(f);
+	return line;
+}
+
+/* Extract, build the module, package; returns an exit status. */
+static int make_update(struct cli *c, const struct ksp_create_result *res)
+{
+	char id[17], headers[4200], out[4200];
+	struct ksp_error err = {""};
+	if (c->id)
+		snprintf(id, sizeof(id), "%s", c->id);
+	else if (ksp_update_id_make(id)) {
+		fprintf(stderr, "ksplice-create: /dev/urandom: cannot read an id\n");
+		return KSP_CREATE_INTERNAL;
+	}
+	if (c->headers)
+		snprintf(headers, sizeof(headers), "%s", c->headers);
+	else
+		snprintf(headers, sizeof(headers), "/lib/modules/%s/build", res->tree.release);
+	if (access(headers, R_OK) != 0) {
+		fprintf(stderr,
+			"ksplice-create: %s: no kbuild headers for %s (install them or give "
+			"--headers DIR)\n",
+			headers, res->tree.release);
+		return KSP_CREATE_TREE;
+	}
+	char *build_id = tree_build_id(res->tree.path);
+	struct ksp_update_info info = {id, c->description ? c->description : res->diff.description,
+				       build_id, headers, c->outdir};
+	int rc = ksp_create_package(&c->opts, res, &info, out, sizeof(out), &err);
+	free(build_id);
+	if (rc) {
+		fprintf(stderr, "ksplice-create: %s\n", err.msg);
+		return strstr(err.msg, "building the update module") ? KSP_CREATE_BUILD
+								     : KSP_CREATE_INTERNAL;
+	}
+	size_t changed = 0, added = 0;
+	for (size_t i = 0; i < res->nunits; i++) {
+		changed += mt_plan_count(&res->units[i].plan, MT_CHANGED);
+		added += mt_plan_count(&res->units[i].plan, MT_NEW);
+	}
+	printf("Ksplice update %s written to %s: %zu function%s changed, %zu new, in %zu "
+	       "object%s\n",
+	       id, out, changed, changed == 1 ? "" : "s", added, res->nunits,
+	       res->nunits == 1 ? "" : "s");
+	return KSP_CREATE_OK;
 }
 
 static void print_plans(const struct ksp_create_result *res, int json, int verbose)
@@ -127,17 +209,15 @@ int main(int argc, char **argv)
 	struct ksp_create_result res;
 	struct ksp_error err = {""};
 	int rc = ksp_create_compare(&c.opts, &res, &err);
-	if (res.nunits && res.units[0].plan.pre_path)
+	if (res.nunits && res.units[0].plan.pre_path &&
+	    (c.diff_only || c.json || c.opts.verbose || rc != KSP_CREATE_OK))
 		print_plans(&res, c.json, c.opts.verbose);
 	if (rc == KSP_CREATE_NO_CHANGES)
 		printf("No changes.\n");
 	if (rc && rc != KSP_CREATE_NO_CHANGES)
 		fprintf(stderr, "ksplice-create: %s\n", err.msg);
-	if (rc == KSP_CREATE_OK && !c.diff_only) {
-		fprintf(stderr, "ksplice-create: building the update module is not implemented "
-				"yet: rerun with --diff-only\n");
-		rc = KSP_CREATE_INTERNAL;
-	}
+	if (rc == KSP_CREATE_OK && !c.diff_only)
+		rc = make_update(&c, &res);
 	ksp_create_result_free(&res);
 	return rc;
 }

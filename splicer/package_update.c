@@ -1,0 +1,204 @@
+/* From an update plan to ksplice-<id>.tar.gz: extract the new code of every
+ * unit, build the update module, and package it with the pre objects, the
+ * diff and the metadata (package.h, update_package.h). */
+#include "create.h"
+#include "extract.h"
+#include "package.h"
+#include "update_module.h"
+#include "update_package.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int ksp_update_id_make(char id[9])
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char raw[8];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, raw, sizeof(raw)) != (ssize_t)sizeof(raw)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	for (int i = 0; i < 8; i++)
+		id[i] = alphabet[raw[i] % 36];
+	id[8] = '\0';
+	return 0;
+}
+
+int ksp_update_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+	if (n < 1 || n > 16)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+/* Names of the unit's functions (or data) in a state, as a vector. */
+static size_t names_in_state(const struct mt_plan *p, enum mt_state state, int data,
+			     const char **out)
+{
+	size_t n = 0;
+	if (data) {
+		for (size_t i = 0; i < p->ndata; i++)
+			if (p->data[i].state == state)
+				out[n++] = p->data[i].name;
+	} else {
+		for (size_t i = 0; i < p->nfuncs; i++)
+			if (p->funcs[i].state == state)
+				out[n++] = p->funcs[i].name;
+	}
+	return n;
+}
+
+struct unit_code {
+	char path[4200];
+	const char **carry, **replaced, **data;
+	size_t ncarry, nreplaced, ndata;
+	struct ksp_extract_result ext;
+};
+
+static int extract_unit(const struct ksp_create_result *res, size_t i, struct unit_code *uc,
+			struct ksp_error *err)
+{
+	const struct ksp_create_unit *u = &res->units[i];
+	const struct mt_plan *p = &u->plan;
+	uc->carry = calloc(p->nfuncs + 1, sizeof(*uc->carry));
+	uc->replaced = calloc(p->nfuncs + 1, sizeof(*uc->replaced));
+	uc->data = calloc(p->ndata + 1, sizeof(*uc->data));
+	if (!uc->carry || !uc->replaced || !uc->data)
+		return ksp_fail(err, "out of memory");
+	uc->nreplaced = names_in_state(p, MT_CHANGED, 0, uc->replaced);
+	uc->ncarry = names_in_state(p, MT_CHANGED, 0, uc->carry);
+	uc->ncarry += names_in_state(p, MT_NEW, 0, uc->carry + uc->ncarry);
+	uc->ndata = names_in_state(p, MT_NEW, 1, uc->data);
+	snprintf(uc->path, sizeof(uc->path), "%s/update/new%zu.o", res->workdir, i);
+	struct ksp_extract_req req = {u->post,	  u->object, uc->carry,
+				      uc->ncarry, uc->data,  uc->ndata};
+	return ksp_extract(&req, uc->path, &uc->ext, err);
+}
+
+static void free_units(struct unit_code *uc, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(uc[i].carry);
+		free(uc[i].replaced);
+		free(uc[i].data);
+		ksp_extract_result_free(&uc[i].ext);
+	}
+	free(uc);
+}
+
+static int add_text(struct ksp_package *pkg, const char *name, const char *text,
+		    struct ksp_error *err)
+{
+	return ksp_pkg_add(pkg, name, text, strlen(text), err);
+}
+
+/* KEY=VALUE lines (update_package.h lists the keys). */
+static char *metadata(const struct ksp_create_result *res, const struct ksp_update_info *info,
+		      const struct unit_code *uc)
+{
+	char *text = NULL, stamp[64];
+	size_t len = 0;
+	time_t now = time(NULL);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	fprintf(f,
+		"API_VERSION=1\nID=%s\nDESCRIPTION=%s\nKERNEL_RELEASE=%s\nBUILD_ID=%s\n"
+		"COMPILER=%s\nTOOL_VERSION=%s\nCREATED=%s\n",
+		info->id, info->description, res->tree.release,
+		info->build_id ? info->build_id : "", res->tree.cc_version_text, KSPLICE_VERSION,
+		stamp);
+	for (size_t i = 0; i < res->nunits; i++) {
+		fprintf(f, "UNIT=%s\n", res->units[i].object);
+		for (size_t k = 0; k < uc[i].nreplaced; k++)
+			fprintf(f, "CHANGED=%s:%s\n", res->units[i].object, uc[i].replaced[k]);
+		for (size_t k = uc[i].nreplaced; k < uc[i].ncarry; k++)
+			fprintf(f, "NEW=%s:%s\n", res->units[i].object, uc[i].carry[k]);
+		for (size_t k = 0; k < uc[i].ndata; k++)
+			fprintf(f, "NEW_DATA=%s:%s\n", res->units[i].object, uc[i].data[k]);
+		for (size_t k = 0; k < uc[i].ext.nexternals; k++)
+			fprintf(f, "EXTERNAL=%s\n", uc[i].ext.externals[k]);
+	}
+	return fclose(f) == 0 ? text : NULL;
+}
+
+static int package(const struct ksp_create_opts *o, const struct ksp_create_result *res,
+		   const struct ksp_update_info *info, const struct unit_code *uc, const char *ko,
+		   char *out_path, size_t out_len, struct ksp_error *err)
+{
+	struct ksp_package pkg = {.mtime = time(NULL)};
+	char *meta = metadata(res, info, uc);
+	int rc = !meta ? ksp_fail(err, "out of memory")
+		       : add_text(&pkg, KSP_UPDATE_METADATA, meta, err);
+	free(meta);
+	if (!rc)
+		rc = ksp_pkg_add_file(&pkg, KSP_UPDATE_MODULE, ko, err);
+	if (!rc)
+		rc = ksp_pkg_add_file(&pkg, KSP_UPDATE_PATCH, o->patch, err);
+	for (size_t i = 0; i < res->nunits && !rc; i++) {
+		char name[4200];
+		snprintf(name, sizeof(name), "%s%s", KSP_UPDATE_PRE_DIR, res->units[i].object);
+		rc = ksp_pkg_add_file(&pkg, name, res->units[i].pre, err);
+	}
+	snprintf(out_path, out_len, "%s/ksplice-%s.tar.gz", info->outdir, info->id);
+	if (!rc)
+		rc = ksp_pkg_write(&pkg, out_path, err);
+	ksp_pkg_free(&pkg);
+	return rc;
+}
+
+int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_result *res,
+		       const struct ksp_update_info *info, char *out_path, size_t out_len,
+		       struct ksp_error *err)
+{
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/update", res->workdir);
+	struct unit_code *uc = calloc(res->nunits + 1, sizeof(*uc));
+	struct ksp_module_object *mo = calloc(res->nunits + 1, sizeof(*mo));
+	int rc = (!uc || !mo) ? ksp_fail(err, "out of memory") : 0;
+	if (!rc && mkdir(dir, 0755) != 0)
+		rc = ksp_fail(err, "%s: cannot create", dir);
+	for (size_t i = 0; i < res->nunits && !rc; i++) {
+		rc = extract_unit(res, i, &uc[i], err);
+		mo[i] = (struct ksp_module_object){uc[i].path, uc[i].replaced, uc[i].nreplaced};
+	}
+	char symvers[4200], *ko = NULL;
+	snprintf(symvers, sizeof(symvers), "%s/%s/kmod-helper/Module.symvers", KSPLICE_KMOD_DIR,
+		 res->tree.release);
+	struct ksp_module_spec spec = {info->id,
+				       info->headers,
+				       res->tree.compiler,
+				       KSPLICE_HELPER_INCLUDE,
+				       access(symvers, R_OK) == 0 ? symvers : NULL,
+				       mo,
+				       res->nunits};
+	if (!rc) {
+		if (o->progress)
+			fprintf(o->progress, "building update module\n");
+		char mdir[4300];
+		snprintf(mdir, sizeof(mdir), "%s/module", dir);
+		rc = ksp_update_module_build(&spec, mdir, &ko, err);
+	}
+	if (!rc && o->progress)
+		fprintf(o->progress, "packaging\n");
+	if (!rc)
+		rc = package(o, res, info, uc, ko, out_path, out_len, err);
+	free(ko);
+	free(mo);
+	if (uc)
+		free_units(uc, res->nunits);
+	return rc;
+}

@@ -1,0 +1,38 @@
+/*
+ * The update module: a kernel module built with kbuild against the target
+ * kernel's headers from the objects extract.h cut out (as prebuilt
+ * "_shipped" objects) and a generated stub holding the patch table that
+ * kmod-helper's ksplice_update.h describes (one entry per replaced
+ * function; ksplice-apply fills in the addresses). The new code's references
+ * to the running kernel stay undefined (modpost only warns, by
+ * KBUILD_MODPOST_WARN=1) until ksplice-apply resolves them.
+ */
+#ifndef KSPLICE_UPDATE_MODULE_H
+#define KSPLICE_UPDATE_MODULE_H
+
+#include "error.h"
+
+#include <stddef.h>
+
+struct ksp_module_object {
+	const char *path;	     /* an extracted object */
+	const char *const *replaced; /* functions it replaces (renamed inside) */
+	size_t nreplaced;
+};
+
+struct ksp_module_spec {
+	const char *id;		    /* 8 characters [a-z0-9] */
+	const char *headers;	    /* kbuild headers of the target kernel */
+	const char *compiler;	    /* CC for kbuild, e.g. gcc-12 */
+	const char *helper_include; /* directory with ksplice_update.h */
+	const char *helper_symvers; /* kmod-helper's Module.symvers, or NULL */
+	const struct ksp_module_object *objects;
+	size_t nobjects;
+};
+
+/* Generates the module's sources in dir (created) and builds it; *ko
+ * receives the module's path (malloc'ed). */
+int ksp_update_module_build(const struct ksp_module_spec *spec, const char *dir, char **ko,
+			    struct ksp_error *err);
+
+#endif

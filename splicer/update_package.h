@@ -1,0 +1,45 @@
+/*
+ * What an update file (ksplice-<id>.tar.gz, container format in package.h)
+ * holds:
+ *   metadata        KEY=VALUE lines: API_VERSION, ID, DESCRIPTION,
+ *                   KERNEL_RELEASE, BUILD_ID (of the target vmlinux, when the
+ *                   tree knows it), COMPILER, TOOL_VERSION, CREATED (UTC), and
+ *                   per unit UNIT=obj, CHANGED=obj:function, NEW=obj:function,
+ *                   NEW_DATA=obj:variable, EXTERNAL=binding key the update
+ *                   module leaves for ksplice-apply to resolve;
+ *   update.ko       the update module (update_module.h);
+ *   patch           the diff it was made from;
+ *   pre/UNIT        the pre object of each unit, for run-pre matching;
+ *   SHA256SUMS      the checksum of every other member.
+ */
+#ifndef KSPLICE_UPDATE_PACKAGE_H
+#define KSPLICE_UPDATE_PACKAGE_H
+
+#include "create.h"
+
+#include <stddef.h>
+
+#define KSP_UPDATE_METADATA "metadata"
+#define KSP_UPDATE_MODULE "update.ko"
+#define KSP_UPDATE_PATCH "patch"
+#define KSP_UPDATE_PRE_DIR "pre/"
+
+struct ksp_update_info {
+	const char *id;
+	const char *description;
+	const char *build_id; /* may be NULL */
+	const char *headers;  /* kbuild headers of the target kernel */
+	const char *outdir;
+};
+
+/* A fresh 8-character id of [a-z0-9], as Ksplice's. */
+int ksp_update_id_make(char id[9]);
+int ksp_update_id_valid(const char *id);
+
+/* Extracts, builds the update module and writes the update file into
+ * info->outdir; out_path receives its path. */
+int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_result *res,
+		       const struct ksp_update_info *info, char *out_path, size_t out_len,
+		       struct ksp_error *err);
+
+#endif
