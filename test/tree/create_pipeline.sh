@@ -71,6 +71,30 @@ run one_function 0 "$T/one.patch" "${cmdline[@]}"
 expect one_function "function changed   cmdline_proc_show"
 expect one_function "1 changed, 0 new, 0 deleted"
 
+# Without --diff-only: the update file, with its module and metadata.
+mkdir -p "$T/out"
+touch "$T/marker"
+sleep 1
+before=$(snapshot "${cmdline[@]}")
+"$CREATE" --patch="$T/one.patch" --id testupd1 --headers "$KSPLICE_HEADERS" -o "$T/out" -j2 \
+	"$KSPLICE_SRC" >"$T/pkg.out" 2>&1 || fail "ksplice-create failed: $(cat "$T/pkg.out")"
+after=$(snapshot "${cmdline[@]}")
+[ "$before" = "$after" ] || fail "packaging changed the tree: $after"
+grep -q "Ksplice update testupd1 written to $T/out/ksplice-testupd1.tar.gz: 1 function changed" \
+	"$T/pkg.out" || fail "no summary line: $(cat "$T/pkg.out")"
+members=$(tar tzf "$T/out/ksplice-testupd1.tar.gz" | sort | tr '\n' ' ')
+[ "$members" = "SHA256SUMS metadata patch pre/fs/proc/cmdline.o update.ko " ] ||
+	fail "members: $members"
+(cd "$T/out" && mkdir x && tar xzf ksplice-testupd1.tar.gz -C x && cd x && sha256sum --quiet -c SHA256SUMS) ||
+	fail "checksums"
+grep -qx "CHANGED=fs/proc/cmdline.o:cmdline_proc_show" "$T/out/x/metadata" || fail "metadata"
+grep -qx "KERNEL_RELEASE=$KSPLICE_KERNEL_RELEASE" "$T/out/x/metadata" || fail "release"
+grep -qx "EXTERNAL=saved_command_line" "$T/out/x/metadata" || fail "externals"
+modinfo -F vermagic "$T/out/x/update.ko" | grep -q "^$KSPLICE_KERNEL_RELEASE " || fail "vermagic"
+nm "$T/out/x/update.ko" | grep -q " T __ksplice_new_cmdline_proc_show$" || fail "no new code"
+nm "$T/out/x/update.ko" | grep -q " U saved_command_line$" || fail "reference not left undefined"
+echo "ok: update file ksplice-testupd1.tar.gz: module, pre object, diff, metadata"
+
 cat >"$T/init.patch" <<'P'
 --- a/fs/proc/cmdline.c
 +++ b/fs/proc/cmdline.c
