@@ -1,9 +1,10 @@
 # helper.apply_undo: an update changes behaviour when applied, undo restores
 # it, and the code after undo equals the code before apply byte for byte
 # (read back through /proc/kcore); the update module is pinned while applied.
+# Under -cpu qemu64 and -cpu max.
 . "$(dirname "$0")/helper_lib.sh"
 build_helper_modules ksplice_target ksplice_update_a
-guest_must_pass -- '
+script='
 load_helper
 before=$(target_bytes)
 expect "value before" "$(value)" 1
@@ -32,3 +33,6 @@ rmmod ksplice_update_a || fail "rmmod update after undo"
 [ -e $KS/testa ] && fail "$KS/testa still there"
 rmmod ksplice_target kmod_helper || fail "rmmod"
 echo PASS'
+guest_must_pass -- "$script"
+# Another CPU model: other alternatives and no retpolines in the live code.
+guest_must_pass --cpu max -- "$script"

@@ -31,6 +31,22 @@ for scan in N Y; do
 	set_stage testa applied || fail "apply after the thread left: $(cause testa) $(cat $KS/testa/conflicts)"
 	expect "value applied ($scan)" "$(value)" 2
 	[ -z "$(cat $KS/testa/conflicts)" ] || fail "conflicts left: $(cat $KS/testa/conflicts)"
-	set_stage testa reversed || fail "undo: $(cause testa)"
+
+	applied=$(target_bytes)
+	echo 6000 >/sys/module/ksplice_update_a/parameters/delay_ms
+	cat /proc/ksplice_target >/tmp/slow &
+	pid=$!
+	sleep 1
+	echo 0 >/sys/module/ksplice_update_a/parameters/delay_ms
+	set_stage testa reversed && fail "undone while pid $pid sleeps in the new code"
+	expect "undo: abort_cause ($scan)" "$(cause testa)" code_busy
+	expect "undo: stage ($scan)" "$(cat $KS/testa/stage)" applied
+	grep -q "^$pid cat ksplice_target_value_a+0x" $KS/testa/conflicts || fail "pid $pid not in conflicts: $(cat $KS/testa/conflicts)"
+	echo "ok: conflicts name pid $pid in the new code"
+	expect "undo: bytes ($scan)" "$(target_bytes)" "$applied"
+	wait $pid
+	expect "the call in the new code returned" "$(cat /tmp/slow)" 2
+	set_stage testa reversed || fail "undo after the thread left: $(cause testa)"
+	expect "value reversed ($scan)" "$(value)" 1
 done
 echo PASS'

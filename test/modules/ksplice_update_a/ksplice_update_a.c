@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Hand-made test update "testa": ksplice_target_value() returns 2.
- * Its patch table is filled in by ksplice-test-plan before insmod.
+ * Hand-made test update "testa": ksplice_target_value() returns 2. Like the
+ * original it sleeps delay_ms first, so that a thread can be caught inside
+ * the new code. Its patch table is filled in by ksplice-test-plan.
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include "ksplice_update.h"
 
+static unsigned int delay_ms;
+module_param(delay_ms, uint, 0644);
+
 static int ksplice_target_value_a(void)
 {
+	unsigned int ms = READ_ONCE(delay_ms);
+
+	if (ms)
+		msleep_interruptible(ms);
 	return 2;
 }
 
@@ -17,4 +26,4 @@ KSPLICE_PATCH_TABLE(patches) = {
 KSPLICE_DEFINE_UPDATE("testa", patches);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("test update a for kmod-helper: ksplice_target_value returns 2");
+MODULE_DESCRIPTION("test update A for kmod-helper: ksplice_target_value returns 2");
