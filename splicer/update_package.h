@@ -15,9 +15,12 @@
 #ifndef KSPLICE_UPDATE_PACKAGE_H
 #define KSPLICE_UPDATE_PACKAGE_H
 
-#include "create.h"
+#include "error.h"
 
 #include <stddef.h>
+
+struct ksp_create_opts;
+struct ksp_create_result;
 
 #define KSP_UPDATE_METADATA "metadata"
 #define KSP_UPDATE_MODULE "update.ko"

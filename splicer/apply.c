@@ -1,0 +1,403 @@
+/* ksplice-apply: from an update file to an applied update (apply.h). */
+#include "apply.h"
+#include "kallsyms.h"
+#include "ko_image.h"
+#include "ksplice_update.h"
+#include "package.h"
+#include "runpre.h"
+#include "symtab.h"
+#include "update_package.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+struct session {
+	const struct ksp_apply_opts *o;
+	struct ksp_package pkg;
+	char *meta; /* NUL-terminated metadata text */
+	char id[KSPLICE_ID_MAX + 1];
+	char workdir[256];
+	struct rp_object *objs;
+	struct rp_object **ptrs;
+	char **units;
+	size_t nobjs;
+	struct ksp_kallsyms ks;
+	struct rp_memview mem;
+	struct rp_result result;
+	int matched, mem_open;
+};
+
+/* The value of the first KEY= line of the metadata from `from` on, or NULL;
+ * *next is where to look for the next one. */
+static char *meta_next(const char *text, const char *key, const char **next, char *buf, size_t len)
+{
+	size_t n = strlen(key);
+	for (const char *line = *next ? *next : text; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t l = end ? (size_t)(end - line) : strlen(line);
+		const char *after = end ? end + 1 : line + l;
+		if (l > n && strncmp(line, key, n) == 0 && line[n] == '=') {
+			snprintf(buf, len, "%.*s", (int)(l - n - 1), line + n + 1);
+			*next = after;
+			return buf;
+		}
+		line = after;
+	}
+	return NULL;
+}
+
+static char *meta_get(const char *text, const char *key, char *buf, size_t len)
+{
+	const char *next = NULL;
+	return meta_next(text, key, &next, buf, len);
+}
+
+/* The running kernel's GNU build id, from /sys/kernel/notes. */
+static int running_build_id(char *hex, size_t len)
+{
+	unsigned char notes[4096];
+	int fd = open("/sys/kernel/notes", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, notes, sizeof(notes)) : -1;
+	if (fd >= 0)
+		close(fd);
+	for (ssize_t at = 0; n > 0 && at + 12 <= n;) {
+		uint32_t namesz, descsz, type;
+		memcpy(&namesz, notes + at, 4);
+		memcpy(&descsz, notes + at + 4, 4);
+		memcpy(&type, notes + at + 8, 4);
+		ssize_t name_at = at + 12, desc_at = name_at + ((namesz + 3) & ~3u);
+		if (desc_at + (ssize_t)descsz > n)
+			break;
+		if (type == 3 && namesz == 4 && memcmp(notes + name_at, "GNU", 4) == 0 &&
+		    descsz * 2 < len) {
+			for (uint32_t i = 0; i < descsz; i++)
+				sprintf(hex + 2 * i, "%02x", notes[desc_at + i]);
+			return 0;
+		}
+		at = desc_at + ((descsz + 3) & ~3u);
+	}
+	return -1;
+}
+
+static int check_file(struct session *s, struct ksp_error *err)
+{
+	if (ksp_pkg_read(s->o->update, &s->pkg, err))
+		return KSP_APPLY_BAD_FILE;
+	const struct ksp_pkg_member *m = ksp_pkg_find(&s->pkg, KSP_UPDATE_METADATA);
+	if (!m || !ksp_pkg_find(&s->pkg, KSP_UPDATE_MODULE))
+		return ksp_fail(err, "%s: not a ksplice update (no metadata or module)",
+				s->o->update),
+		       KSP_APPLY_BAD_FILE;
+	s->meta = strndup((const char *)m->data, m->size);
+	char buf[512], build[256];
+	if (!s->meta || !meta_get(s->meta, "ID", s->id, sizeof(s->id)))
+		return ksp_fail(err, "%s: metadata lacks an ID", s->o->update), KSP_APPLY_BAD_FILE;
+	struct utsname u;
+	uname(&u);
+	if (!meta_get(s->meta, "KERNEL_RELEASE", buf, sizeof(buf)) || strcmp(buf, u.release) != 0)
+		return ksp_fail(err, "update %s is for kernel %s, this is %s: refused", s->id, buf,
+				u.release),
+		       KSP_APPLY_WRONG_KERNEL;
+	if (meta_get(s->meta, "BUILD_ID", buf, sizeof(buf)) && buf[0] &&
+	    running_build_id(build, sizeof(build)) == 0 && strcmp(buf, build) != 0)
+		return ksp_fail(err,
+				"update %s is for build %s of %s, this kernel is build %s: "
+				"refused",
+				s->id, buf, u.release, build),
+		       KSP_APPLY_WRONG_KERNEL;
+	return 0;
+}
+
+/* Writes the pre objects out and opens them, each named by its unit. */
+static int open_pre_objects(struct session *s, struct ksp_error *err)
+{
+	snprintf(s->workdir, sizeof(s->workdir), "%s/ksplice-apply.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(s->workdir))
+		return ksp_fail(err, "%s: %s", s->workdir, strerror(errno));
+	s->objs = calloc(s->pkg.count + 1, sizeof(*s->objs));
+	s->ptrs = calloc(s->pkg.count + 1, sizeof(*s->ptrs));
+	s->units = calloc(s->pkg.count + 1, sizeof(*s->units));
+	if (!s->objs || !s->ptrs || !s->units)
+		return ksp_fail(err, "out of memory");
+	size_t pre_len = strlen(KSP_UPDATE_PRE_DIR);
+	for (size_t i = 0; i < s->pkg.count; i++) {
+		const struct ksp_pkg_member *m = &s->pkg.members[i];
+		if (strncmp(m->name, KSP_UPDATE_PRE_DIR, pre_len) != 0)
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%zu.o", s->workdir, s->nobjs);
+		FILE *f = fopen(path, "wb");
+		if (!f || fwrite(m->data, 1, m->size, f) != m->size || fclose(f) != 0)
+			return ksp_fail(err, "%s: cannot write", path);
+		if (rp_object_open(path, &s->objs[s->nobjs], err))
+			return -1;
+		s->units[s->nobjs] = strdup(m->name + pre_len);
+		s->objs[s->nobjs].unit = s->units[s->nobjs];
+		s->ptrs[s->nobjs] = &s->objs[s->nobjs];
+		s->nobjs++;
+	}
+	return s->nobjs ? 0 : ksp_fail(err, "%s: no pre objects", s->o->update);
+}
+
+static int run_pre(struct session *s, struct ksp_error *err)
+{
+	if (open_pre_objects(s, err))
+		return KSP_APPLY_BAD_FILE;
+	if (rp_memview_open_kcore(&s->mem, "/proc/kcore", err))
+		return KSP_APPLY_NOT_ROOT;
+	s->mem_open = 1;
+	if (ksp_kallsyms_load("/proc/kallsyms", &s->ks, err))
+		return KSP_APPLY_INTERNAL;
+	struct rp_symtab st;
+	rp_symtab_from_kallsyms(&st, &s->ks);
+	if (rp_match_objects(s->ptrs, s->nobjs, &s->mem, &st, &s->result, err))
+		return KSP_APPLY_INTERNAL;
+	s->matched = 1;
+	for (size_t i = 0; i < s->result.nfunctions; i++) {
+		const struct rp_function_result *f = &s->result.functions[i];
+		if (s->o->verbose)
+			printf("  %-9s %s:%s%s%s\n", rp_status_name(f->status), f->object->unit,
+			       f->function->name, f->detail[0] ? ": " : "", f->detail);
+		if (f->status == RP_NO_MATCH)
+			return ksp_fail(err,
+					"no_match: %s:%s does not match the running kernel: %s "
+					"(was the kernel built from this source, with this "
+					"compiler?)",
+					f->object->unit, f->function->name, f->detail),
+			       KSP_APPLY_NO_MATCH;
+	}
+	return 0;
+}
+
+static const struct rp_function_result *replaced_function(const struct session *s,
+							  const char *unit_func)
+{
+	const char *colon = strrchr(unit_func, ':');
+	for (size_t i = 0; colon && i < s->result.nfunctions; i++) {
+		const struct rp_function_result *f = &s->result.functions[i];
+		if (strlen(f->object->unit) == (size_t)(colon - unit_func) &&
+		    !strncmp(f->object->unit, unit_func, (size_t)(colon - unit_func)) &&
+		    !strcmp(f->function->name, colon + 1))
+			return f;
+	}
+	return NULL;
+}
+
+struct resolver {
+	const struct session *s;
+	size_t unresolved;
+	char first[512];
+};
+
+/* A binding key's address: run-pre's, else a name kallsyms has once. */
+static int resolve_key(const char *key, uint64_t *addr, void *ctx)
+{
+	struct resolver *r = ctx;
+	const struct rp_result *res = &r->s->result;
+	for (size_t i = 0; i < res->nsymbols; i++)
+		if (!strcmp(res->symbols[i].name, key)) {
+			*addr = res->symbols[i].address;
+			return 1;
+		}
+	const struct ksp_ksym *const *found;
+	size_t n = strchr(key, ':') ? 0 : ksp_kallsyms_lookup(&r->s->ks, key, &found);
+	size_t core = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!found[i]->module) {
+			*addr = found[i]->addr;
+			core++;
+		}
+	return core == 1;
+}
+
+static int is_external(const char *meta, const char *name)
+{
+	const char *next = NULL;
+	char buf[4200];
+	while (meta_next(meta, "EXTERNAL", &next, buf, sizeof(buf)))
+		if (!strcmp(buf, name))
+			return 1;
+	return 0;
+}
+
+static int resolve_external(const char *name, uint64_t *addr, void *ctx)
+{
+	struct resolver *r = ctx;
+	if (!is_external(r->s->meta, name))
+		return 0; /* the stub's own imports (the helper's API): the loader's job */
+	if (resolve_key(name, addr, ctx))
+		return 1;
+	if (!r->unresolved++)
+		snprintf(r->first, sizeof(r->first), "%s", name);
+	return 0;
+}
+
+/* One patch table entry, from its function's match. */
+static int fill_entry(struct session *s, unsigned char *e, struct ksp_error *err)
+{
+	char name[KSPLICE_NAME_LEN + 1], key[4200];
+	memcpy(name, e + 36, KSPLICE_NAME_LEN);
+	name[KSPLICE_NAME_LEN] = '\0';
+	const char *next = NULL;
+	const struct rp_function_result *f = NULL;
+	while (!f && meta_next(s->meta, "CHANGED", &next, key, sizeof(key))) {
+		const char *colon = strrchr(key, ':');
+		if (colon && !strcmp(colon + 1, name))
+			f = replaced_function(s, key);
+	}
+	if (!f || f->status != RP_MATCHED)
+		return ksp_fail(err,
+				"no_match: %s was not found exactly once in the running kernel%s%s",
+				name, f && f->detail[0] ? ": " : "", f ? f->detail : ""),
+		       KSP_APPLY_NO_MATCH;
+	if (f->trampoline != 0 && f->trampoline != KSPLICE_FENTRY_LEN)
+		return ksp_fail(err, "%s: no room for the 5-byte jump after its entry", name),
+		       KSP_APPLY_NO_MATCH;
+	uint64_t old = f->address;
+	uint32_t size = (uint32_t)f->function->size, off = (uint32_t)f->trampoline, flags = 1;
+	unsigned char expected[KSPLICE_EXPECTED_LEN] = {0};
+	if (rp_memview_read(&s->mem, old + off, expected, KSPLICE_JUMP_LEN))
+		return ksp_fail(err, "%s: cannot read the running code", name), KSP_APPLY_INTERNAL;
+	memcpy(e + 0, &old, 8);
+	memcpy(e + 16, &size, 4);
+	memcpy(e + 20, &off, 4);
+	memcpy(e + 24, &flags, 4);
+	memcpy(e + 28, expected, sizeof(expected));
+	return 0;
+}
+
+static int prepare_module(struct session *s, struct ksp_ko *ko, struct ksp_error *err)
+{
+	const struct ksp_pkg_member *m = ksp_pkg_find(&s->pkg, KSP_UPDATE_MODULE);
+	ko->data = m->data; /* edited in place: the package is ours */
+	ko->len = m->size;
+	if (ksp_ko_check(ko, err))
+		return KSP_APPLY_BAD_FILE;
+	struct resolver r = {.s = s};
+	if (ksp_ko_resolve_undefined(ko, resolve_external, &r) < 0)
+		return ksp_fail(err, "update module: malformed symbol table"), KSP_APPLY_BAD_FILE;
+	if (r.unresolved)
+		return ksp_fail(err,
+				"no_match: %zu reference(s) of the new code are not found in "
+				"the running kernel, the first %s",
+				r.unresolved, r.first),
+		       KSP_APPLY_NO_MATCH;
+	size_t size;
+	unsigned char *table = ksp_ko_section(ko, KSPLICE_PATCHES_SECTION, &size);
+	if (!table || size % KSPLICE_PATCH_SIZE)
+		return ksp_fail(err, "update module: no patch table"), KSP_APPLY_BAD_FILE;
+	for (size_t i = 0; i < size / KSPLICE_PATCH_SIZE; i++) {
+		int rc = fill_entry(s, table + i * KSPLICE_PATCH_SIZE, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int count_lines(const char *text)
+{
+	int n = 0;
+	for (; text && *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/* Inserts the update module and has the helper apply it; on any failure
+ * the module is removed again. */
+static int insert_and_apply(struct session *s, const struct ksp_ko *ko, struct ksp_error *err)
+{
+	char what[64], module[64], cause[64] = "", detail[1024] = "";
+	snprintf(what, sizeof(what), "update module of %s", s->id);
+	snprintf(module, sizeof(module), "ksplice_%s", s->id);
+	if (ksp_sysfs_read(s->id, "stage", cause, sizeof(cause)) == 0)
+		return ksp_fail(err, "update %s is already loaded (stage %s)", s->id, cause),
+		       KSP_APPLY_REFUSED;
+	if (ksp_module_insert(ko->data, ko->len, what, err))
+		return KSP_APPLY_LOAD;
+	if (ksp_sysfs_write(s->id, "stage", "applied") == 0) {
+		char pause[64] = "0", functions[8192] = "";
+		ksp_sysfs_read(s->id, "pause_ns", pause, sizeof(pause));
+		ksp_sysfs_read(s->id, "functions", functions, sizeof(functions));
+		int n = count_lines(functions) + (functions[0] != '\0');
+		printf("Done: update %s applied (%d function%s, machine paused %llu us)\n", s->id,
+		       n, n == 1 ? "" : "s", strtoull(pause, NULL, 10) / 1000);
+		return KSP_APPLY_OK;
+	}
+	ksp_sysfs_read(s->id, "abort_cause", cause, sizeof(cause));
+	ksp_sysfs_read(s->id, "abort_detail", detail, sizeof(detail));
+	int rc = KSP_APPLY_REFUSED;
+	if (!strcmp(cause, "code_busy")) {
+		char conflicts[4096] = "";
+		ksp_sysfs_read(s->id, "conflicts", conflicts, sizeof(conflicts));
+		for (char *p = conflicts; *p; p++)
+			if (*p == '\n')
+				*p = ';';
+		ksp_fail(err,
+			 "code_busy: threads are running the code to replace (pid comm "
+			 "function: %s); retry when they are idle",
+			 conflicts);
+		rc = KSP_APPLY_CODE_BUSY;
+	} else if (!strcmp(cause, "no_match")) {
+		ksp_fail(err, "no_match: the code changed since it was matched: %s", detail);
+		rc = KSP_APPLY_NO_MATCH;
+	} else {
+		ksp_fail(err, "the helper refused the update: %s%s%s", cause, detail[0] ? ": " : "",
+			 detail);
+	}
+	if (ksp_module_remove(module) != 0)
+		fprintf(stderr, "ksplice-apply: warning: could not remove %s: %s\n", module,
+			strerror(errno));
+	return rc;
+}
+
+static void cleanup(struct session *s)
+{
+	if (s->matched)
+		rp_result_free(&s->result);
+	for (size_t i = 0; i < s->nobjs; i++) {
+		char path[600];
+		snprintf(path, sizeof(path), "%s/%zu.o", s->workdir, i);
+		unlink(path);
+		rp_object_close(&s->objs[i]);
+		free(s->units[i]);
+	}
+	if (s->workdir[0])
+		rmdir(s->workdir);
+	free(s->objs);
+	free(s->ptrs);
+	free(s->units);
+	if (s->mem_open)
+		rp_memview_close(&s->mem);
+	ksp_kallsyms_free(&s->ks);
+	free(s->meta);
+	ksp_pkg_free(&s->pkg);
+}
+
+int ksp_apply(const struct ksp_apply_opts *o, struct ksp_error *err)
+{
+	struct session s;
+	memset(&s, 0, sizeof(s));
+	s.o = o;
+	int rc = check_file(&s, err);
+	if (!rc && geteuid() != 0) {
+		ksp_fail(err, "applying an update needs root");
+		rc = KSP_APPLY_NOT_ROOT;
+	}
+	if (!rc && ksp_helper_ensure(o->helper, err))
+		rc = KSP_APPLY_LOAD;
+	if (!rc)
+		rc = run_pre(&s, err);
+	struct ksp_ko ko;
+	if (!rc)
+		rc = prepare_module(&s, &ko, err);
+	if (!rc)
+		rc = insert_and_apply(&s, &ko, err);
+	cleanup(&s);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/* ksplice-apply's work, and what ksplice-undo and ksplice-view share with
+ * it: the helper's sysfs files and module loading. */
+#ifndef KSPLICE_APPLY_H
+#define KSPLICE_APPLY_H
+
+#include "error.h"
+
+#include <stddef.h>
+
+enum ksp_apply_exit {
+	KSP_APPLY_OK = 0,
+	KSP_APPLY_USAGE = 2,
+	KSP_APPLY_BAD_FILE = 3,
+	KSP_APPLY_NOT_ROOT = 4,
+	KSP_APPLY_WRONG_KERNEL = 5,
+	KSP_APPLY_NO_MATCH = 6,
+	KSP_APPLY_CODE_BUSY = 7,
+	KSP_APPLY_REFUSED = 8,
+	KSP_APPLY_LOAD = 9,
+	KSP_APPLY_INTERNAL = 10,
+};
+
+struct ksp_apply_opts {
+	const char *update; /* the update file */
+	const char *helper; /* kmod-helper.ko, or NULL for the default */
+	int verbose;
+};
+
+int ksp_apply(const struct ksp_apply_opts *o, struct ksp_error *err);
+
+#define KSP_SYSFS "/sys/kernel/ksplice"
+
+/* Reads /sys/kernel/ksplice/ID/FILE (trailing newline removed). */
+int ksp_sysfs_read(const char *id, const char *file, char *buf, size_t len);
+/* Writes value to /sys/kernel/ksplice/ID/FILE; -1 with errno set. */
+int ksp_sysfs_write(const char *id, const char *file, const char *value);
+
+/* Loads a module image (init_module); -1 with err. */
+int ksp_module_insert(const void *image, size_t len, const char *what, struct ksp_error *err);
+/* Removes module name; -1 with errno set. */
+int ksp_module_remove(const char *name);
+
+/* Loads kmod-helper unless /sys/kernel/ksplice exists. */
+int ksp_helper_ensure(const char *helper, struct ksp_error *err);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * In-place edits of a kernel module image (ELF64 relocatable) before it is
+ * inserted: finding a section's bytes and turning undefined symbols into
+ * absolute ones. Done on the raw ELF with <elf.h>: these are edits of a few
+ * fields in place, which libbfd cannot do short of rewriting the file.
+ */
+#ifndef KSPLICE_KO_IMAGE_H
+#define KSPLICE_KO_IMAGE_H
+
+#include "error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ksp_ko {
+	unsigned char *data;
+	size_t len;
+};
+
+/* Checks the ELF header and section table. */
+int ksp_ko_check(const struct ksp_ko *ko, struct ksp_error *err);
+
+/* The bytes of section name and their size, or NULL. */
+unsigned char *ksp_ko_section(const struct ksp_ko *ko, const char *name, size_t *size);
+
+/* Calls resolve(name, &addr, ctx) for every undefined symbol; where it
+ * returns 1 the symbol becomes absolute at addr. Returns how many were
+ * resolved, or -1 on a malformed symbol table. */
+long ksp_ko_resolve_undefined(struct ksp_ko *ko, int (*resolve)(const char *, uint64_t *, void *),
+			      void *ctx);
+
+#endif
