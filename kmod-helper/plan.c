@@ -67,10 +67,10 @@ static int pin_target(struct ksplice_state *state, unsigned int i)
 					     name, site->func);
 		return KSPLICE_OK;
 	}
-	if (mod == state->owner)
+	if (mod == state->owner || mod == THIS_MODULE)
 		return ksplice_abort(state, KSPLICE_BAD_PLAN,
-				     "%s: 0x%lx is the update's own code",
-				     name, site->func);
+				     "%s: 0x%lx is code of %s itself",
+				     name, site->func, mod->name);
 	owner = ksplice_update_owning(mod);
 	if (owner && owner->stage != KSPLICE_APPLIED)
 		return ksplice_abort(state, KSPLICE_BAD_PLAN,

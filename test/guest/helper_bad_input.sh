@@ -1,8 +1,8 @@
 # helper.bad_input: plans and requests the helper must refuse, each with its
 # abort cause, without writing anything: wrong expected bytes, an address
-# outside kernel text, a jump that does not fit or overlaps the fentry site,
-# writes by a non-root user and by root without CAP_SYS_MODULE, a double
-# apply, an undo of an update that is not applied.
+# outside kernel text or in the helper, a jump that does not fit or overlaps
+# the fentry site, writes by a non-root user and by root without
+# CAP_SYS_MODULE, a double apply, an undo of an update that is not applied.
 . "$(dirname "$0")/helper_lib.sh"
 build_helper_modules ksplice_target ksplice_update_a
 guest_must_pass -- '
@@ -28,6 +28,7 @@ refused "not a function start" bad_plan --old-addr "$(printf %x $((0x$(sym_addr 
 refused "jump past the end" bad_plan --jump-offset 44
 refused "jump over the fentry site" bad_plan --jump-offset 0
 refused "size beyond the symbol" bad_plan --old-size 4096
+refused "the helper itself" bad_plan --old-addr "$(sym_addr ksplice_register_update)"
 
 load_update a
 su -s /bin/sh nobody -c "echo applied >$KS/testa/stage" 2>/dev/null && fail "nobody applied"
