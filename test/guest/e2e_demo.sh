@@ -1,0 +1,58 @@
+# shellcheck shell=bash
+# e2e.demo: the demo patch through the real tools: ksplice-create on the
+# prepared tree, then in the guest ksplice-apply changes what /proc/cmdline
+# prints, ksplice-view lists the update, ksplice-undo restores the output,
+# and the bytes of cmdline_proc_show read back through /proc/kcore equal
+# those before the apply. A corrupted update file and one for another
+# kernel release are refused before anything is loaded.
+. "$(dirname "$0")/lib.sh"
+eval "$("$TESTBED" env)"
+BIN=${KSPLICE_BUILD:-$SRC_DIR/build}/bin
+"$BIN/ksplice-create" --patch="$SRC_DIR/test/patches/demo-cmdline.patch" --id e2edemo1 \
+	--headers "$KSPLICE_HEADERS" -o "$TEST_TMP" "$KSPLICE_SRC" >/dev/null
+u="$TEST_TMP/ksplice-e2edemo1.tar.gz"
+
+# A corrupted copy (one flipped byte in the metadata member) and a copy made
+# for another release (metadata rewritten, checksums made consistent).
+mkdir -p "$TEST_TMP/x" && tar xzf "$u" -C "$TEST_TMP/x"
+(cd "$TEST_TMP/x" && sed -i 's/^KERNEL_RELEASE=.*/KERNEL_RELEASE=6.1.0-99-cloud-amd64/' metadata &&
+	grep -v ' metadata$' SHA256SUMS >S && sha256sum metadata >>S && mv S SHA256SUMS &&
+	tar czf "$TEST_TMP/other.tar.gz" metadata update.ko patch pre/fs/proc/cmdline.o SHA256SUMS)
+python3 - "$u" "$TEST_TMP/corrupt.tar.gz" <<'PY'
+import gzip, sys
+data = bytearray(gzip.open(sys.argv[1]).read())
+at = data.find(b"CHANGED=fs/proc/cmdline.o")
+data[at] ^= 1
+gzip.open(sys.argv[2], "wb").write(bytes(data))
+PY
+
+out=$("$TESTBED" run-guest --file "$u" --file "$TEST_TMP/corrupt.tar.gz" --file "$TEST_TMP/other.tar.gz" -- sh -c '
+	addr=$(grep " cmdline_proc_show$" /proc/kallsyms | cut -d" " -f1)
+	echo "before $(ksplice-kcore-read $addr 64)"
+	echo "cmdline $(cat /proc/cmdline)"
+	ksplice-apply --helper /ksplice/kmod-helper.ko corrupt.tar.gz; echo "corrupt $?"
+	ksplice-apply --helper /ksplice/kmod-helper.ko other.tar.gz; echo "other $?"
+	echo "modules $(lsmod | grep -c ksplice_)"
+	ksplice-apply --helper /ksplice/kmod-helper.ko ksplice-e2edemo1.tar.gz; echo "apply $?"
+	echo "patched $(cat /proc/cmdline)"
+	ksplice-view
+	ksplice-undo e2edemo1; echo "undo $?"
+	echo "restored $(cat /proc/cmdline)"
+	echo "after $(ksplice-kcore-read $addr 64)"
+	ksplice-view --id e2edemo1; echo "view-gone $?"' 2>&1)
+echo "$out"
+line() { echo "$out" | sed -n "s/^$1 //p"; }
+expect_eq "corrupted file refused" "$(line corrupt)" 3
+echo "$out" | grep -q "is corrupted (sha256 mismatch)" || fail "corruption not named"
+expect_eq "other release refused" "$(line other)" 5
+echo "$out" | grep -q "is for kernel 6.1.0-99-cloud-amd64, this is $KSPLICE_KERNEL_RELEASE" ||
+	fail "release mismatch not explained"
+expect_eq "update modules loaded after the refusals" "$(line modules)" 0
+expect_eq "ksplice-apply" "$(line apply)" 0
+echo "$out" | grep -q "^Done: update e2edemo1 applied (1 function, machine paused" || fail "no Done line"
+expect_eq "patched /proc/cmdline" "$(line patched)" "[patched live by ksplice] $(line cmdline)"
+echo "$out" | grep -q "^e2edemo1: applied, 1 function" || fail "ksplice-view does not list it"
+expect_eq "ksplice-undo" "$(line undo)" 0
+expect_eq "restored /proc/cmdline" "$(line restored)" "$(line cmdline)"
+expect_eq "bytes after undo" "$(line after)" "$(line before)"
+expect_eq "view of the removed update" "$(line view-gone)" 11
