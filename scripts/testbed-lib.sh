@@ -163,6 +163,18 @@ prepare_source() {
 	printf '%s\n' "${MAKE_VARS[@]}" >"$stamp"
 }
 
+# The shipped kernel's GNU build id, recorded in the prepared tree
+# (.ksplice-build-id) so that updates made from it name the exact build.
+record_build_id() {
+	[ -s "$SRC_TREE/.ksplice-build-id" ] && return 0
+	local id tmp="$KDIR/vmlinux.tmp"
+	bash "$SRC_TREE/scripts/extract-vmlinux" "$VMLINUZ" >"$tmp"
+	id=$(readelf -n "$tmp" | sed -n 's/^ *Build ID: *//p' | head -1)
+	rm -f "$tmp"
+	[ -n "$id" ] || die "could not read the build id of $VMLINUZ"
+	echo "$id" >"$SRC_TREE/.ksplice-build-id"
+}
+
 cmd_setup() {
 	local t0=$SECONDS
 	[ $# -eq 0 ] || usage_error "setup takes no arguments"
@@ -172,6 +184,7 @@ cmd_setup() {
 	unpack_packages
 	unpack_source
 	prepare_source
+	record_build_id
 	note "setup of $PROFILE_KERNEL_RELEASE done in $((SECONDS - t0)) s (cache: $KDIR)"
 }
 

@@ -18,6 +18,11 @@ mkdir -p "$TEST_TMP/x" && tar xzf "$u" -C "$TEST_TMP/x"
 (cd "$TEST_TMP/x" && sed -i 's/^KERNEL_RELEASE=.*/KERNEL_RELEASE=6.1.0-99-cloud-amd64/' metadata &&
 	grep -v ' metadata$' SHA256SUMS >S && sha256sum metadata >>S && mv S SHA256SUMS &&
 	tar czf "$TEST_TMP/other.tar.gz" metadata update.ko patch pre/fs/proc/cmdline.o SHA256SUMS)
+grep -q "^BUILD_ID=$(cat "$KSPLICE_SRC/.ksplice-build-id")$" "$TEST_TMP/x/metadata" ||
+	fail "the update does not record the kernel's build id"
+(cd "$TEST_TMP/x" && sed -i 's/^KERNEL_RELEASE=.*/KERNEL_RELEASE='"$KSPLICE_KERNEL_RELEASE"'/; s/^BUILD_ID=.*/BUILD_ID=0123456789abcdef0123456789abcdef01234567/' metadata &&
+	grep -v ' metadata$' SHA256SUMS >S && sha256sum metadata >>S && mv S SHA256SUMS &&
+	tar czf "$TEST_TMP/build.tar.gz" metadata update.ko patch pre/fs/proc/cmdline.o SHA256SUMS)
 python3 - "$u" "$TEST_TMP/corrupt.tar.gz" <<'PY'
 import gzip, sys
 data = bytearray(gzip.open(sys.argv[1]).read())
@@ -26,12 +31,14 @@ data[at] ^= 1
 gzip.open(sys.argv[2], "wb").write(bytes(data))
 PY
 
-out=$("$TESTBED" run-guest --file "$u" --file "$TEST_TMP/corrupt.tar.gz" --file "$TEST_TMP/other.tar.gz" -- sh -c '
+out=$("$TESTBED" run-guest --file "$u" --file "$TEST_TMP/corrupt.tar.gz" --file "$TEST_TMP/other.tar.gz" \
+	--file "$TEST_TMP/build.tar.gz" -- sh -c '
 	addr=$(grep " cmdline_proc_show$" /proc/kallsyms | cut -d" " -f1)
 	echo "before $(ksplice-kcore-read $addr 64)"
 	echo "cmdline $(cat /proc/cmdline)"
 	ksplice-apply --helper /ksplice/kmod-helper.ko corrupt.tar.gz; echo "corrupt $?"
 	ksplice-apply --helper /ksplice/kmod-helper.ko other.tar.gz; echo "other $?"
+	ksplice-apply --helper /ksplice/kmod-helper.ko build.tar.gz; echo "build $?"
 	echo "modules $(lsmod | grep -c ksplice_)"
 	ksplice-apply --helper /ksplice/kmod-helper.ko ksplice-e2edemo1.tar.gz; echo "apply $?"
 	echo "patched $(cat /proc/cmdline)"
@@ -47,6 +54,8 @@ echo "$out" | grep -q "is corrupted (sha256 mismatch)" || fail "corruption not n
 expect_eq "other release refused" "$(line other)" 5
 echo "$out" | grep -q "is for kernel 6.1.0-99-cloud-amd64, this is $KSPLICE_KERNEL_RELEASE" ||
 	fail "release mismatch not explained"
+expect_eq "other build refused" "$(line build)" 5
+echo "$out" | grep -q "is for build 0123456789abcdef" || fail "build id mismatch not explained"
 expect_eq "update modules loaded after the refusals" "$(line modules)" 0
 expect_eq "ksplice-apply" "$(line apply)" 0
 echo "$out" | grep -q "^Done: update e2edemo1 applied (1 function, machine paused" || fail "no Done line"
