@@ -131,7 +131,9 @@ static int compare_range(const struct mt_ctx *ctx, const struct span *a, const s
 {
 	size_t fa, fb;
 	size_t na = relocs_in(a, from, to, &fa), nb = relocs_in(b, from, to, &fb);
-	for (uint64_t o = from; o < to; o++) {
+	/* Two .bss-like spans hold zeros, however long they claim to be. */
+	int bytes = a->sec->data || b->sec->data;
+	for (uint64_t o = from; bytes && o < to; o++) {
 		int ra = in_field(a->sec, fa, na, a->start + o),
 		    rb = in_field(b->sec, fb, nb, b->start + o);
 		if (ra != rb || (!ra && byte_at(a, o) != byte_at(b, o))) {

@@ -32,5 +32,5 @@ C
 	find "$root/fixtures" -name '*.o' -size -64k 2>/dev/null | head -n 8 |
 		while read -r o; do cp "$o" "$corpus/"; done
 fi
-"$build/fuzz/fuzz_objread" -max_total_time="$budget" -max_len=65536 -rss_limit_mb=1024 \
+"$build/fuzz/fuzz_objread" -max_total_time="$budget" -max_len=65536 -rss_limit_mb=1024 -timeout=10 \
 	-artifact_prefix="$build/fuzz/crashes/" -print_final_stats=1 "$corpus"
