@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_PATCHABLE;
 		default:
-			usage(stderr);
+			fprintf(stderr, "ksplice-objdiff: see --help\n");
 			return EXIT_USAGE;
 		}
 	}

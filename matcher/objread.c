@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* libbfd reports problems with corrupt files through a global handler; keep
  * the first message of the current open for our own one-line error. */
@@ -405,6 +406,12 @@ int mt_object_open(const char *path, struct mt_object *obj, struct ksp_error *er
 	if (!obj->path)
 		return ksp_fail(err, "out of memory");
 	struct reader r = {.obj = obj, .err = err};
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		ksp_fail(err, "%s: is a directory, not an object file", path);
+		mt_object_free(obj);
+		return -1;
+	}
 	FILE *f = fopen(path, "rb");
 	char magic[4] = "";
 	if (f) {

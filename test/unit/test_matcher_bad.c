@@ -46,6 +46,7 @@ START_TEST(truncated_file)
 	expect_open_error("t300.o", "truncated or corrupt");
 	expect_open_error("t0.o", "not an object file");
 	expect_open_error("missing.o", "No such file");
+	expect_open_error("a", "is a directory");
 }
 END_TEST
 
