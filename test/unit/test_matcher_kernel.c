@@ -4,8 +4,8 @@
  * the tree's own objects are never rebuilt with foreign flags), and every
  * file the test creates is removed; the test checks the tree is left as it
  * was. */
-#include "kbuild.h"
 #include "check_run.h"
+#include "kbuild.h"
 #include "matcher_fixture.h"
 #include "package.h"
 
