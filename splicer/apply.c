@@ -379,6 +379,36 @@ static void cleanup(struct session *s)
 	ksp_pkg_free(&s->pkg);
 }
 
+int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
+{
+	struct session s;
+	memset(&s, 0, sizeof(s));
+	s.o = o;
+	int rc = check_file(&s, err);
+	if (!rc && geteuid() != 0) {
+		ksp_fail(err, "reading the running kernel's memory needs root");
+		rc = KSP_APPLY_NOT_ROOT;
+	}
+	if (!rc)
+		rc = run_pre(&s, err);
+	struct ksp_ko ko;
+	if (!rc)
+		rc = prepare_module(&s, &ko, err);
+	if (!rc) {
+		const char *next = NULL;
+		char key[4200];
+		while (meta_next(s.meta, "CHANGED", &next, key, sizeof(key))) {
+			const struct rp_function_result *f = replaced_function(&s, key);
+			printf("%s: at 0x%llx, jump at +%lld\n", key,
+			       (unsigned long long)f->address, (long long)f->trampoline);
+		}
+		printf("update %s would apply: %zu functions matched, %zu symbols resolved\n", s.id,
+		       s.result.matched, s.result.nsymbols);
+	}
+	cleanup(&s);
+	return rc;
+}
+
 int ksp_apply(const struct ksp_apply_opts *o, struct ksp_error *err)
 {
 	struct session s;

@@ -28,6 +28,12 @@ struct ksp_apply_opts {
 
 int ksp_apply(const struct ksp_apply_opts *o, struct ksp_error *err);
 
+/* Would the update apply here? Everything ksplice-apply does before it
+ * inserts anything: file, kernel, run-pre matching of every function,
+ * every reference of the new code resolved, the patch table filled. Prints
+ * where each replaced function is; returns a ksp_apply_exit status. */
+int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err);
+
 #define KSP_SYSFS "/sys/kernel/ksplice"
 
 /* Reads /sys/kernel/ksplice/ID/FILE (trailing newline removed). */

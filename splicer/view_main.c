@@ -15,10 +15,13 @@
 static void usage(FILE *f)
 {
 	fputs("usage: ksplice-view [--json] [--id ID]\n"
+	      "       ksplice-view --check UPDATE_FILE\n"
 	      "Lists the updates loaded into the running kernel (id, stage, number of\n"
 	      "functions, last pause); --id ID shows one update's functions (name, old and new\n"
-	      "address), what it depends on and its last pause.\n"
-	      "Exit status: 0, 2 usage, 11 no such update.\n",
+	      "address), what it depends on and its last pause. --check UPDATE_FILE says\n"
+	      "whether the update would apply to this kernel, without applying it (run-pre\n"
+	      "matching, every reference resolved), with ksplice-apply's exit statuses.\n"
+	      "Exit status: 0, 2 usage, 11 no such update; --check: as ksplice-apply.\n",
 	      f);
 }
 
@@ -91,9 +94,11 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
 						 {"id", required_argument, NULL, 'i'},
+						 {"check", required_argument, NULL, 'c'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	int json = 0, ch;
+	const char *check = NULL;
 	const char *only = NULL;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -102,6 +107,9 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			only = optarg;
+			break;
+		case 'c':
+			check = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -114,6 +122,14 @@ int main(int argc, char **argv)
 	if (optind != argc) {
 		usage(stderr);
 		return 2;
+	}
+	if (check) {
+		struct ksp_apply_opts o = {.update = check};
+		struct ksp_error err = {""};
+		int rc = ksp_apply_check(&o, &err);
+		if (rc)
+			fprintf(stderr, "ksplice-view: update would not apply: %s\n", err.msg);
+		return rc;
 	}
 	struct update_view u;
 	if (only) {

@@ -6,6 +6,7 @@
 # those before the apply. A corrupted update file and one for another
 # kernel release are refused before anything is loaded.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pre_objects.sh"
 eval "$("$TESTBED" env)"
 BIN=${KSPLICE_BUILD:-$SRC_DIR/build}/bin
 "$BIN/ksplice-create" --patch="$SRC_DIR/test/patches/demo-cmdline.patch" --id e2edemo1 \
@@ -23,6 +24,13 @@ grep -q "^BUILD_ID=$(cat "$KSPLICE_SRC/.ksplice-build-id")$" "$TEST_TMP/x/metada
 (cd "$TEST_TMP/x" && sed -i 's/^KERNEL_RELEASE=.*/KERNEL_RELEASE='"$KSPLICE_KERNEL_RELEASE"'/; s/^BUILD_ID=.*/BUILD_ID=0123456789abcdef0123456789abcdef01234567/' metadata &&
 	grep -v ' metadata$' SHA256SUMS >S && sha256sum metadata >>S && mv S SHA256SUMS &&
 	tar czf "$TEST_TMP/build.tar.gz" metadata update.ko patch pre/fs/proc/cmdline.o SHA256SUMS)
+# The same update, but its pre object built with one more compiler flag: the
+# running kernel is not what that compiles to.
+build_pre_objects "$TEST_TMP/skylake" "-mtune=skylake" fs/proc/cmdline.o
+(cd "$TEST_TMP/x" && sed -i 's/^BUILD_ID=.*/BUILD_ID='"$(cat "$KSPLICE_SRC/.ksplice-build-id")"'/' metadata &&
+	cp "$TEST_TMP/skylake/fs_proc_cmdline.o" pre/fs/proc/cmdline.o &&
+	sha256sum metadata update.ko patch pre/fs/proc/cmdline.o >SHA256SUMS &&
+	tar czf "$TEST_TMP/skylake.tar.gz" metadata update.ko patch pre/fs/proc/cmdline.o SHA256SUMS)
 python3 - "$u" "$TEST_TMP/corrupt.tar.gz" <<'PY'
 import gzip, sys
 data = bytearray(gzip.open(sys.argv[1]).read())
@@ -32,13 +40,15 @@ gzip.open(sys.argv[2], "wb").write(bytes(data))
 PY
 
 out=$("$TESTBED" run-guest --file "$u" --file "$TEST_TMP/corrupt.tar.gz" --file "$TEST_TMP/other.tar.gz" \
-	--file "$TEST_TMP/build.tar.gz" -- sh -c '
+	--file "$TEST_TMP/build.tar.gz" --file "$TEST_TMP/skylake.tar.gz" -- sh -c '
 	addr=$(grep " cmdline_proc_show$" /proc/kallsyms | cut -d" " -f1)
 	echo "before $(ksplice-kcore-read $addr 64)"
 	echo "cmdline $(cat /proc/cmdline)"
 	ksplice-apply --helper /ksplice/kmod-helper.ko corrupt.tar.gz; echo "corrupt $?"
 	ksplice-apply --helper /ksplice/kmod-helper.ko other.tar.gz; echo "other $?"
 	ksplice-apply --helper /ksplice/kmod-helper.ko build.tar.gz; echo "build $?"
+	ksplice-apply --helper /ksplice/kmod-helper.ko skylake.tar.gz; echo "skylake $?"
+	ksplice-view --check ksplice-e2edemo1.tar.gz; echo "check $?"
 	echo "modules $(lsmod | grep -c ksplice_)"
 	ksplice-apply --helper /ksplice/kmod-helper.ko ksplice-e2edemo1.tar.gz; echo "apply $?"
 	echo "patched $(cat /proc/cmdline)"
@@ -56,7 +66,13 @@ echo "$out" | grep -q "is for kernel 6.1.0-99-cloud-amd64, this is $KSPLICE_KERN
 	fail "release mismatch not explained"
 expect_eq "other build refused" "$(line build)" 5
 echo "$out" | grep -q "is for build 0123456789abcdef" || fail "build id mismatch not explained"
-expect_eq "update modules loaded after the refusals" "$(line modules)" 0
+expect_eq "pre object from other compiler flags refused" "$(line skylake)" 6
+echo "$out" | grep -q "no_match: fs/proc/cmdline.o:cmdline_proc_show does not match the running kernel: cmdline_proc_show+0x" ||
+	fail "no_match not explained with the first differing instruction"
+expect_eq "ksplice-view --check" "$(line check)" 0
+echo "$out" | grep -q "^fs/proc/cmdline.o:cmdline_proc_show: at 0xffffffff[0-9a-f]*, jump at +5$" ||
+	fail "--check does not say where the function is"
+expect_eq "update modules loaded after the refusals and the check" "$(line modules)" 0
 expect_eq "ksplice-apply" "$(line apply)" 0
 echo "$out" | grep -q "^Done: update e2edemo1 applied (1 function, machine paused" || fail "no Done line"
 expect_eq "patched /proc/cmdline" "$(line patched)" "[patched live by ksplice] $(line cmdline)"
