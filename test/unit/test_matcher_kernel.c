@@ -186,13 +186,16 @@ END_TEST
 START_TEST(kernel_sys)
 {
 	/* umask() masks one more bit; a blank line near the top shifts every
-	 * __LINE__ below it (bug table entries, might_sleep sites). */
+	 * __LINE__ below it (bug table entries, might_sleep sites); sysinfo()
+	 * rounds its load averages. */
 	static const struct patch patches[] = {
 		{"umask", "mask = xchg(&current->fs->umask, mask & S_IRWXUGO);",
 		 "mask = xchg(&current->fs->umask, mask & S_IRWXUGO & ~S_IWOTH);"},
 		{"lines", "#include <linux/export.h>\n", "#include <linux/export.h>\n\n"},
+		{"sysinfo", "get_avenrun(info->loads, 0, SI_LOAD_SHIFT - FSHIFT);",
+		 "get_avenrun(info->loads, FIXED_1/200, SI_LOAD_SHIFT - FSHIFT);"},
 	};
-	build_pairs("kernel/sys.c", "ksplice_matcher_test_sys", patches, 2);
+	build_pairs("kernel/sys.c", "ksplice_matcher_test_sys", patches, 3);
 	struct mt_plan plan;
 	compare_with("umask", &plan);
 	EXPECT_FUNCS(&plan, MT_CHANGED, "__x64_sys_umask __ia32_sys_umask");
@@ -214,6 +217,14 @@ START_TEST(kernel_sys)
 	EXPECT_REFUSED(&plan, "");
 	/* getrusage() has a WARN_ON: only its bug table line moved */
 	ck_assert(plan_func(&plan, "getrusage")->line_only);
+	mt_plan_free(&plan);
+
+	/* do_sysinfo() exists only as gcc's clone do_sysinfo.isra.0 */
+	compare_with("sysinfo", &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "do_sysinfo.isra.0");
+	EXPECT_FUNCS(&plan, MT_NEW, "");
+	EXPECT_FUNCS(&plan, MT_DELETED, "");
+	EXPECT_REFUSED(&plan, "");
 	mt_plan_free(&plan);
 }
 END_TEST
