@@ -111,13 +111,13 @@ static size_t relocs_in(const struct span *sp, uint64_t from, uint64_t to, size_
 	return n;
 }
 
-static int in_field(const struct mt_section *sec, size_t first, size_t n, uint64_t off)
+/* Whether off lies in a relocation field; *cur moves through the sorted
+ * relocations [*cur, end) as off grows. */
+static int in_field(const struct mt_section *sec, size_t *cur, size_t end, uint64_t off)
 {
-	for (size_t i = first; i < first + n; i++)
-		if (off >= sec->relocs[i].offset &&
-		    off < sec->relocs[i].offset + sec->relocs[i].size)
-			return 1;
-	return 0;
+	while (*cur < end && sec->relocs[*cur].offset + sec->relocs[*cur].size <= off)
+		(*cur)++;
+	return *cur < end && off >= sec->relocs[*cur].offset;
 }
 
 static unsigned char byte_at(const struct span *sp, uint64_t off)
@@ -133,9 +133,10 @@ static int compare_range(const struct mt_ctx *ctx, const struct span *a, const s
 	size_t na = relocs_in(a, from, to, &fa), nb = relocs_in(b, from, to, &fb);
 	/* Two .bss-like spans hold zeros, however long they claim to be. */
 	int bytes = a->sec->data || b->sec->data;
+	size_t ca = fa, cb = fb;
 	for (uint64_t o = from; bytes && o < to; o++) {
-		int ra = in_field(a->sec, fa, na, a->start + o),
-		    rb = in_field(b->sec, fb, nb, b->start + o);
+		int ra = in_field(a->sec, &ca, fa + na, a->start + o),
+		    rb = in_field(b->sec, &cb, fb + nb, b->start + o);
 		if (ra != rb || (!ra && byte_at(a, o) != byte_at(b, o))) {
 			*at = o;
 			snprintf(why, len, "bytes differ");
