@@ -108,14 +108,24 @@ int ksplice_resolve_plan(struct ksplice_state *state);
 void ksplice_release_plan(struct ksplice_state *state);
 int ksplice_check_reserved(struct ksplice_state *state);
 
+/* sched_notes.c: threads switched out or created while armed. */
+#define KSPLICE_MAX_NOTED 4096
+struct ksplice_notes {
+	atomic_t nr;			/* may exceed KSPLICE_MAX_NOTED */
+	pid_t pids[KSPLICE_MAX_NOTED];
+};
+
+int ksplice_sched_notes_init(void);
+void ksplice_sched_notes_exit(void);
+void ksplice_notes_arm(struct ksplice_notes *notes);
+void ksplice_notes_disarm(void);
+
 /* stack_check.c */
 struct ksplice_range {
 	unsigned long lo, hi;	/* addresses in [lo, hi) are busy */
 };
 
 struct ksplice_stack_check;
-int ksplice_stack_probes_init(void);
-void ksplice_stack_probes_exit(void);
 struct ksplice_stack_check *ksplice_stack_check_new(struct ksplice_state *s,
 						    bool undo);
 void ksplice_stack_check_free(struct ksplice_stack_check *check);

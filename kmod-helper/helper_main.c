@@ -16,12 +16,12 @@ static int __init ksplice_helper_init(void)
 
 	if (ret)
 		return ret;
-	ret = ksplice_stack_probes_init();
+	ret = ksplice_sched_notes_init();
 	if (ret)
 		return ret;
 	ret = ksplice_sysfs_init();
 	if (ret) {
-		ksplice_stack_probes_exit();
+		ksplice_sched_notes_exit();
 		return ret;
 	}
 	pr_info("ksplice: helper %s loaded\n", KSPLICE_HELPER_VERSION);
@@ -32,7 +32,7 @@ static void __exit ksplice_helper_exit(void)
 {
 	/* Update modules use our symbols: none can be loaded now. */
 	ksplice_sysfs_exit();
-	ksplice_stack_probes_exit();
+	ksplice_sched_notes_exit();
 	pr_info("ksplice: helper unloaded\n");
 }
 

@@ -14,10 +14,9 @@
  * been switched in since has the same stack.
  *
  * Even comparing counts costs about a microsecond per thread under TCG, so
- * the window does not visit every thread either: while a check is armed,
- * probes on the sched_switch and sched_process_fork tracepoints note the
- * pid of every thread switched out or created, and only those, the threads
- * that were running during the pre-check and the idle tasks are looked at.
+ * the window does not visit every thread either: only those noted by the
+ * scheduler probes (sched_notes.c) as switched out or created since the
+ * pre-check began, those that were running during it, and the idle tasks.
  * If more threads were noted than fit, every thread is visited instead.
  */
 #include <linux/hash.h>
@@ -27,17 +26,15 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
-#include <linux/tracepoint.h>
 #include "helper.h"
 
 #define TRACE_DEPTH 64
+#define RECORD_SLACK 64
 
 /* For tests: skip the unwinder and scan every stack conservatively. */
 static bool conservative_only;
 module_param(conservative_only, bool, 0644);
 MODULE_PARM_DESC(conservative_only, "scan stacks word by word only (tests)");
-#define RECORD_SLACK 64
-#define MAX_NOTED 4096
 
 struct task_record {
 	struct task_struct *task;
@@ -57,87 +54,10 @@ struct ksplice_stack_check {
 	/* Threads running during the pre-check. */
 	pid_t *unchecked;
 	unsigned int nr_unchecked;
-	/* Threads switched out or created since the check was armed. */
-	atomic_t nr_noted;
-	pid_t noted[MAX_NOTED];
+	/* Threads switched out or created since the pre-check began. */
+	struct ksplice_notes notes;
 	unsigned long trace[TRACE_DEPTH];
 };
-
-static struct ksplice_stack_check __rcu *armed_check;
-
-static void note_pid(pid_t pid)
-{
-	struct ksplice_stack_check *check = rcu_dereference_sched(armed_check);
-	unsigned int i;
-
-	if (!check)
-		return;
-	i = atomic_inc_return(&check->nr_noted) - 1;
-	if (i < MAX_NOTED)
-		WRITE_ONCE(check->noted[i], pid);
-}
-
-static void probe_sched_switch(void *data, bool preempt,
-			       struct task_struct *prev,
-			       struct task_struct *next, unsigned int prev_state)
-{
-	note_pid(prev->pid);
-}
-
-static void probe_sched_fork(void *data, struct task_struct *parent,
-			     struct task_struct *child)
-{
-	note_pid(child->pid);
-}
-
-static struct {
-	const char *name;
-	void *probe;
-	struct tracepoint *tp;
-} probes[] = {
-	{ "sched_switch", probe_sched_switch },
-	{ "sched_process_fork", probe_sched_fork },
-};
-
-static void find_tracepoint(struct tracepoint *tp, void *unused)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(probes); i++)
-		if (!strcmp(tp->name, probes[i].name))
-			probes[i].tp = tp;
-}
-
-void ksplice_stack_probes_exit(void)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(probes); i++)
-		if (probes[i].tp)
-			tracepoint_probe_unregister(probes[i].tp,
-						    probes[i].probe, NULL);
-	tracepoint_synchronize_unregister();
-}
-
-int ksplice_stack_probes_init(void)
-{
-	int i, ret;
-
-	for_each_kernel_tracepoint(find_tracepoint, NULL);
-	for (i = 0; i < ARRAY_SIZE(probes); i++) {
-		ret = probes[i].tp ? tracepoint_probe_register(probes[i].tp,
-							       probes[i].probe,
-							       NULL) : -ENOENT;
-		if (ret) {
-			pr_err("ksplice: cannot probe tracepoint %s\n",
-			       probes[i].name);
-			probes[i].tp = NULL;
-			ksplice_stack_probes_exit();
-			return ret;
-		}
-	}
-	return 0;
-}
 
 /*
  * Busy code. An old function is busy after its jump site only: a thread at
@@ -176,8 +96,7 @@ struct ksplice_stack_check *ksplice_stack_check_new(struct ksplice_state *s,
 
 void ksplice_stack_check_free(struct ksplice_stack_check *check)
 {
-	RCU_INIT_POINTER(armed_check, NULL);
-	synchronize_rcu();	/* no probe still writes into check */
+	ksplice_notes_disarm();
 	kvfree(check->unchecked);
 	kvfree(check->records);
 	kfree(check->ranges);
@@ -343,8 +262,7 @@ int ksplice_stack_precheck(struct ksplice_stack_check *check)
 	if (alloc_records(check))
 		return check->state->cause;
 	/* Armed before the walk: whatever runs after its walk gets noted. */
-	atomic_set(&check->nr_noted, 0);
-	rcu_assign_pointer(armed_check, check);
+	ksplice_notes_arm(&check->notes);
 	rcu_read_lock();
 	for_each_process_thread(g, t)
 		ksplice_ksyms.task_call_func(t, precheck_task, check);
@@ -397,7 +315,7 @@ static void recheck_pid(struct ksplice_stack_check *check, pid_t pid)
 
 static bool noted_everything(struct ksplice_stack_check *check)
 {
-	return atomic_read(&check->nr_noted) <= MAX_NOTED &&
+	return atomic_read(&check->notes.nr) <= KSPLICE_MAX_NOTED &&
 		check->nr_records < check->max_records;
 }
 
@@ -411,8 +329,8 @@ int ksplice_stack_recheck(struct ksplice_stack_check *check)
 	check->state->nr_conflicts = 0;
 	rcu_read_lock();
 	if (noted_everything(check)) {
-		for (i = 0; i < atomic_read(&check->nr_noted); i++)
-			recheck_pid(check, READ_ONCE(check->noted[i]));
+		for (i = 0; i < atomic_read(&check->notes.nr); i++)
+			recheck_pid(check, READ_ONCE(check->notes.pids[i]));
 		for (i = 0; i < check->nr_unchecked; i++)
 			recheck_pid(check, check->unchecked[i]);
 	} else {
