@@ -246,14 +246,16 @@ static size_t correlate_uses(struct mt_ctx *ctx, size_t a, size_t b)
 	mt_extent(pre, a, &a0, &a1);
 	mt_extent(post, b, &b0, &b1);
 	size_t made = 0;
-	size_t j = mt_first_reloc(sb, b0);
+	size_t first_b = mt_first_reloc(sb, b0);
 	for (size_t i = mt_first_reloc(sa, a0); i < sa->nrelocs && sa->relocs[i].offset < a1; i++) {
 		size_t ea = mt_reloc_entity(&ctx->pre, &sa->relocs[i]);
 		if (ea == MT_NONE || ctx->pre.pair[ea] != MT_NONE)
 			continue;
 		const char *na = pre->symbols[ea].name;
 		size_t la = mt_base_len(na);
-		for (; j < sb->nrelocs && sb->relocs[j].offset < b1; j++) {
+		/* the first use of an unpaired namesake in post: uses already
+		 * paired are skipped, so the k-th meets the k-th */
+		for (size_t j = first_b; j < sb->nrelocs && sb->relocs[j].offset < b1; j++) {
 			size_t eb = mt_reloc_entity(&ctx->post, &sb->relocs[j]);
 			if (eb == MT_NONE || ctx->post.pair[eb] != MT_NONE)
 				continue;

@@ -205,6 +205,25 @@ START_TEST(static_local_kept_and_added)
 	ck_assert_int_eq(kept, 1);
 	ck_assert_int_eq(added, 1);
 	mt_plan_free(&plan);
+
+	/* Uses in another order in a changed function still correlate, with
+	 * namesakes elsewhere (so base names alone cannot pair them). */
+	compare_sources("int f(int a) { static int x, y; x += a; y -= a; return x + y; }\n",
+			"int g(void) { static int x = 1, y = 2; return x++ + y--; }\n"
+			"int f(int a) { static int x, y; y -= a; x += 2 * a; return x * y; }\n",
+			&plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "f");
+	EXPECT_FUNCS(&plan, MT_NEW, "g");
+	kept = added = 0;
+	for (size_t i = 0; i < plan.ndata; i++) {
+		kept += plan.data[i].state == MT_UNCHANGED;
+		added += plan.data[i].state == MT_NEW;
+		ck_assert_int_ne(plan.data[i].state, MT_DELETED);
+	}
+	ck_assert_int_eq(kept, 2);
+	ck_assert_int_eq(added, 2);
+	EXPECT_REFUSED(&plan, "");
+	mt_plan_free(&plan);
 }
 END_TEST
 
