@@ -86,6 +86,12 @@ struct ksplice_state {
 	bool unregistered;
 };
 
+static inline bool ksplice_check_only(const struct ksplice_state *state,
+				      unsigned int i)
+{
+	return state->plan[i].flags & KSPLICE_PATCH_CHECK_ONLY;
+}
+
 /* registry.c: every registered update, under ksplice_mutex. */
 extern struct mutex ksplice_mutex;
 extern struct list_head ksplice_updates;

@@ -64,6 +64,12 @@ typedef uint64_t __u64;
 
 /* flags */
 #define KSPLICE_PATCH_FILLED 0x1	/* set by ksplice-apply once filled in */
+/*
+ * No jump: [old_addr, old_addr + old_size) only joins the stack check, for
+ * code of a replaced function under another symbol (gcc's foo.cold). Only
+ * old_addr and old_size are used.
+ */
+#define KSPLICE_PATCH_CHECK_ONLY 0x2
 
 struct ksplice_patch {
 	__u64 old_addr;				/* offset  0 */
@@ -121,6 +127,10 @@ void ksplice_unregister_update(const struct ksplice_update *update);
 /* One table entry: replace old_name by new_fn. */
 #define KSPLICE_PATCH(old_name, new_fn) \
 	{ .new_addr = (unsigned long)(new_fn), .name = #old_name }
+
+/* One entry that only makes the stack check cover old_name. */
+#define KSPLICE_CHECK_ONLY(old_name) \
+	{ .flags = KSPLICE_PATCH_CHECK_ONLY, .name = #old_name }
 
 /* Declares the module's patch table, in the section ksplice-apply fills. */
 #define KSPLICE_PATCH_TABLE(table) \

@@ -56,6 +56,8 @@ static int verify_sites(struct ksplice_state *state, bool undo)
 		const struct ksplice_site *site = &state->sites[i];
 		const u8 *want = undo ? site->trampoline : state->plan[i].expected;
 
+		if (ksplice_check_only(state, i))
+			continue;
 		if (copy_from_kernel_nofault(live, (void *)site->site,
 					     sizeof(live)))
 			return ksplice_abort(state, KSPLICE_BAD_PLAN,
@@ -82,6 +84,8 @@ static void write_sites(struct ksplice_state *state, bool undo)
 	for (i = 0; i < state->nr_patches; i++) {
 		struct ksplice_site *site = &state->sites[i];
 
+		if (ksplice_check_only(state, i))
+			continue;
 		if (!undo)
 			memcpy(site->saved, state->plan[i].expected,
 			       KSPLICE_JUMP_LEN);

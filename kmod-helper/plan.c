@@ -107,36 +107,55 @@ static int check_new_code(struct ksplice_state *state, unsigned int i)
 	return KSPLICE_OK;
 }
 
-/* Called with preemption off (module and symbol lookups) and jump_label_lock. */
-static int resolve_one(struct ksplice_state *state, unsigned int i)
+/* Text at a function start, old_size within the symbol, not listed twice. */
+static int check_old_code(struct ksplice_state *state, unsigned int i)
 {
 	const struct ksplice_patch *p = &state->plan[i];
 	struct ksplice_site *site = &state->sites[i];
 	unsigned long size;
 	unsigned int j;
-	int cause;
+	int cause = pin_target(state, i);
 
-	if (!(p->flags & KSPLICE_PATCH_FILLED))
-		return ksplice_abort(state, KSPLICE_BAD_PLAN,
-				     "%s: patch not filled in", p->name);
-	site->func = follow_trampolines(state, p->old_addr, &site->dep);
-	site->site = site->func + p->jump_offset;
-	cause = pin_target(state, i);
 	if (cause)
 		return cause;
 	if (!function_start(site->func, &size))
 		return ksplice_abort(state, KSPLICE_BAD_PLAN,
 				     "%s: 0x%lx is not the start of a function",
 				     p->name, site->func);
-	if (p->old_size == 0 || p->old_size > size ||
-	    p->jump_offset + KSPLICE_JUMP_LEN > p->old_size)
+	if (p->old_size == 0 || p->old_size > size)
 		return ksplice_abort(state, KSPLICE_BAD_PLAN,
-				     "%s: no room for a jump at +%u in %u bytes (symbol has %lu)",
-				     p->name, p->jump_offset, p->old_size, size);
+				     "%s: size %u does not fit the symbol (%lu bytes)",
+				     p->name, p->old_size, size);
 	for (j = 0; j < i; j++)
 		if (state->sites[j].func == site->func)
 			return ksplice_abort(state, KSPLICE_BAD_PLAN,
-					     "%s: patched twice", p->name);
+					     "%s: listed twice", p->name);
+	return KSPLICE_OK;
+}
+
+/* Called with preemption off (module and symbol lookups) and jump_label_lock. */
+static int resolve_one(struct ksplice_state *state, unsigned int i)
+{
+	const struct ksplice_patch *p = &state->plan[i];
+	struct ksplice_site *site = &state->sites[i];
+	int cause;
+
+	if (!(p->flags & KSPLICE_PATCH_FILLED))
+		return ksplice_abort(state, KSPLICE_BAD_PLAN,
+				     "%s: patch not filled in", p->name);
+	if (p->flags & KSPLICE_PATCH_CHECK_ONLY) {
+		site->func = p->old_addr;
+		return check_old_code(state, i);
+	}
+	site->func = follow_trampolines(state, p->old_addr, &site->dep);
+	site->site = site->func + p->jump_offset;
+	cause = check_old_code(state, i);
+	if (cause)
+		return cause;
+	if (p->jump_offset + KSPLICE_JUMP_LEN > p->old_size)
+		return ksplice_abort(state, KSPLICE_BAD_PLAN,
+				     "%s: no room for a jump at +%u in %u bytes",
+				     p->name, p->jump_offset, p->old_size);
 	if (jump_site_reserved(site->site))
 		return ksplice_abort(state, KSPLICE_BAD_PLAN,
 				     "%s: jump site +%u overlaps a site the kernel rewrites (ftrace, jump label or static call)",
@@ -180,6 +199,8 @@ int ksplice_check_reserved(struct ksplice_state *state)
 	for (i = 0; i < state->nr_patches; i++) {
 		unsigned long site = state->sites[i].site;
 
+		if (ksplice_check_only(state, i))
+			continue;
 		if (ksplice_ksyms.alternatives_text_reserved((void *)site,
 				(void *)(site + KSPLICE_JUMP_LEN - 1)))
 			return ksplice_abort(state, KSPLICE_BAD_PLAN,

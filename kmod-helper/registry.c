@@ -145,7 +145,8 @@ struct ksplice_state *ksplice_find_follower(const struct ksplice_state *self,
 		if (state == self || state->stage != KSPLICE_APPLIED)
 			continue;
 		for (i = 0; i < state->nr_patches; i++) {
-			if (state->sites[i].func == func) {
+			if (state->sites[i].func == func &&
+			    !ksplice_check_only(state, i)) {
 				*index = i;
 				return state;
 			}

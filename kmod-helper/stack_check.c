@@ -62,7 +62,8 @@ struct ksplice_stack_check {
 /*
  * Busy code. An old function is busy after its jump site only: a thread at
  * the site, or before it in the fentry call, will take the jump as if it had
- * just been called. New code is busy as a whole: the module may be freed.
+ * just been called. New code, and code listed for the check only, is busy
+ * as a whole: the module may be freed.
  */
 struct ksplice_stack_check *ksplice_stack_check_new(struct ksplice_state *s,
 						    bool undo)
@@ -82,9 +83,10 @@ struct ksplice_stack_check *ksplice_stack_check_new(struct ksplice_state *s,
 	for (i = 0; i < s->nr_patches; i++) {
 		const struct ksplice_site *site = &s->sites[i];
 
-		check->ranges[n].lo = site->site + 1;
+		check->ranges[n].lo = ksplice_check_only(s, i) ? site->func :
+			site->site + 1;
 		check->ranges[n++].hi = site->func + s->plan[i].old_size;
-		if (!undo)
+		if (!undo || ksplice_check_only(s, i))
 			continue;
 		check->ranges[n].lo = s->plan[i].new_addr;
 		check->ranges[n++].hi = s->plan[i].new_addr + site->new_size;

@@ -5,6 +5,7 @@
  * (update B).
  *
  * /proc/ksplice_target         reading calls ksplice_target_value()
+ * /proc/ksplice_target_other   reading calls ksplice_target_other() (7)
  * parameter delay_ms           ksplice_target_value() sleeps that long first
  * parameter spin               ... and spins that many loops (stress tests)
  * /proc/ksplice_target_hammer  write N: N threads (CPU 1, 0, 1, ...)
@@ -36,6 +37,22 @@ __attribute__((__noipa__)) int ksplice_target_value(void)
 	for (i = READ_ONCE(spin); i; i--)
 		barrier();
 	return 1;
+}
+
+/* Stands for code of a replaced function under another symbol (foo.cold). */
+__attribute__((__noipa__)) int ksplice_target_other(void)
+{
+	unsigned int ms = READ_ONCE(delay_ms);
+
+	if (ms)
+		msleep_interruptible(ms);
+	return 7;
+}
+
+static int other_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%d\n", ksplice_target_other());
+	return 0;
 }
 
 static int value_show(struct seq_file *m, void *v)
@@ -130,11 +147,16 @@ static int __init ksplice_target_init(void)
 {
 	if (!proc_create_single("ksplice_target", 0444, NULL, value_show))
 		return -ENOMEM;
-	if (!proc_create("ksplice_target_hammer", 0644, NULL, &hammer_ops)) {
-		remove_proc_entry("ksplice_target", NULL);
-		return -ENOMEM;
-	}
+	if (!proc_create_single("ksplice_target_other", 0444, NULL, other_show))
+		goto no_other;
+	if (!proc_create("ksplice_target_hammer", 0644, NULL, &hammer_ops))
+		goto no_hammer;
 	return 0;
+no_hammer:
+	remove_proc_entry("ksplice_target_other", NULL);
+no_other:
+	remove_proc_entry("ksplice_target", NULL);
+	return -ENOMEM;
 }
 
 static void __exit ksplice_target_exit(void)
@@ -143,6 +165,7 @@ static void __exit ksplice_target_exit(void)
 	stop_hammers();
 	mutex_unlock(&hammer_lock);
 	remove_proc_entry("ksplice_target_hammer", NULL);
+	remove_proc_entry("ksplice_target_other", NULL);
 	remove_proc_entry("ksplice_target", NULL);
 }
 
