@@ -1,4 +1,5 @@
 #include "create.h"
+#include "header_users.h"
 #include "patch_apply.h"
 #include "run.h"
 #include "tree_guard.h"
@@ -38,6 +39,9 @@ static const char *base_name(const char *path)
 
 static int add_unit(struct ksp_create_result *res, const char *source, const char *object)
 {
+	for (size_t i = 0; i < res->nunits; i++)
+		if (strcmp(res->units[i].object, object) == 0)
+			return 0;
 	struct ksp_create_unit *u = realloc(res->units, (res->nunits + 1) * sizeof(*u));
 	if (!u)
 		return -1;
@@ -50,6 +54,37 @@ static int add_unit(struct ksp_create_result *res, const char *source, const cha
 		return -1;
 	res->nunits++;
 	return 0;
+}
+
+/* A changed header: every built-in object whose source includes it is
+ * rebuilt and compared (the matcher then finds which functions changed). */
+static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			    const char *header, struct ksp_error *err)
+{
+	char **users;
+	size_t n, built_in = 0;
+	if (ksp_header_users(res->tree.path, header, &users, &n, err))
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		char object[4096];
+		enum ksp_obj_kind kind;
+		rc = ksp_tree_classify(&res->tree, users[i], object, sizeof(object), &kind, err);
+		if (!rc && kind == KSP_OBJ_MODULE)
+			rc = ksp_fail(err,
+				      "%s: included by %s, built as a loadable module; only "
+				      "vmlinux can be patched: refused",
+				      header, users[i]);
+		if (!rc && kind == KSP_OBJ_BUILTIN) {
+			rc = add_unit(res, users[i], object) ? ksp_fail(err, "out of memory") : 0;
+			built_in++;
+		}
+	}
+	ksp_header_users_free(users, n);
+	if (!rc)
+		progress(o, "%s: included by %zu built-in object%s", header, built_in,
+			 built_in == 1 ? "" : "s");
+	return rc;
 }
 
 /* Which objects the diff changes, and what it changes that cannot be
@@ -79,10 +114,7 @@ static int classify_file(const struct ksp_create_opts *o, struct ksp_create_resu
 		return add_unit(res, path, object) ? ksp_fail(err, "out of memory") : 0;
 	}
 	if (ends_with(path, ".h"))
-		return ksp_fail(err,
-				"%s: header changes are not supported yet (the objects that "
-				"include it are not found): refused",
-				path);
+		return add_header_users(o, res, path, err);
 	if (strncmp(base, "Makefile", 8) == 0 || strcmp(base, "Kbuild") == 0 ||
 	    strncmp(base, "Kconfig", 7) == 0)
 		return ksp_fail(err, "%s: the patch changes the build itself: refused", path);
@@ -200,6 +232,10 @@ static int guarded_build(const struct ksp_create_opts *o, struct ksp_create_resu
 	if (ksp_guard_init(&g, res->tree.path, backups, err))
 		return KSP_CREATE_INTERNAL;
 	int rc = ksp_guard_protect(&g, ".missing-syscalls.d", err) ? KSP_CREATE_INTERNAL : 0;
+	for (size_t i = 0; i < res->diff.nfiles && !rc; i++)
+		rc = ksp_guard_protect(&g, ksp_file_diff_path(&res->diff.files[i]), err)
+			     ? KSP_CREATE_INTERNAL
+			     : 0;
 	for (size_t i = 0; i < res->nunits && !rc; i++)
 		rc = protect_unit(&g, &res->units[i], err) ? KSP_CREATE_INTERNAL : 0;
 	if (!rc)

@@ -95,6 +95,39 @@ nm "$T/out/x/update.ko" | grep -q " T __ksplice_new_cmdline_proc_show$" || fail 
 nm "$T/out/x/update.ko" | grep -q " U saved_command_line$" || fail "reference not left undefined"
 echo "ok: update file ksplice-testupd1.tar.gz: module, pre object, diff, metadata"
 
+# A header of fs/proc: the objects that include it are rebuilt, and the
+# functions that inline the changed one are found changed.
+cat >"$T/header.patch" <<'P'
+--- a/fs/proc/fd.h
++++ b/fs/proc/fd.h
+@@ -15,6 +15,8 @@ extern int proc_fd_permission(struct user_namespace *mnt_userns,
+ 
+ static inline unsigned int proc_fd(struct inode *inode)
+ {
++	if (unlikely(!inode))
++		return 0;
+ 	return PROC_I(inode)->fd;
+ }
+ 
+P
+run header 0 "$T/header.patch" fs/proc/fd.h fs/proc/fd.c fs/proc/base.c fs/proc/fd.o fs/proc/base.o \
+	fs/proc/.fd.o.cmd fs/proc/.base.o.cmd
+expect header "fs/proc/fd.h: included by 2 built-in objects"
+expect header "== fs/proc/base.o"
+expect header "function changed   seq_show"
+
+cat >"$T/shared.patch" <<'P'
+--- a/include/linux/seq_file.h
++++ b/include/linux/seq_file.h
+@@ -1,3 +1,4 @@
++/* ksplice test */
+ /* SPDX-License-Identifier: GPL-2.0 */
+ #ifndef _LINUX_SEQ_FILE_H
+ #define _LINUX_SEQ_FILE_H
+P
+run shared_header 6 "$T/shared.patch" include/linux/seq_file.h
+expect shared_header "a shared header"
+
 cat >"$T/init.patch" <<'P'
 --- a/fs/proc/cmdline.c
 +++ b/fs/proc/cmdline.c
