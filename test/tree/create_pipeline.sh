@@ -50,6 +50,21 @@ $after"
 	echo "ok: $name: exit $rc, tree unchanged"
 }
 
+# run_full NAME ID PATCH FILES...: the default mode (an update file), tree checked.
+run_full() {
+	local name=$1 id=$2 patch=$3
+	shift 3
+	touch "$T/marker"
+	sleep 1
+	local before after
+	before=$(snapshot "$@")
+	"$CREATE" --patch="$patch" --id "$id" --headers "$KSPLICE_HEADERS" -o "$T/out" -j2 \
+		"$KSPLICE_SRC" >"$T/$name.out" 2>&1 || fail "$name: $(cat "$T/$name.out")"
+	after=$(snapshot "$@")
+	[ "$before" = "$after" ] || fail "$name: the tree changed: $after"
+	tar xzf "$T/out/ksplice-$id.tar.gz" -O metadata >"$T/$name.meta"
+}
+
 expect() { grep -q -- "$2" "$T/$1.out" "$T/$1.err" || fail "$1: no '$2' in the output"; }
 
 cmdline=(fs/proc/cmdline.c fs/proc/cmdline.o fs/proc/.cmdline.o.cmd fs/proc/.cmdline.o.d)
@@ -127,6 +142,59 @@ cat >"$T/shared.patch" <<'P'
 P
 run shared_header 6 "$T/shared.patch" include/linux/seq_file.h
 expect shared_header "a shared header"
+
+# A static function of kernel/sys.c: packaged, with its statics' keys scoped
+# by the object and the rest of the kernel left to ksplice-apply.
+cat >"$T/static.patch" <<'P'
+--- a/kernel/sys.c
++++ b/kernel/sys.c
+@@ -193,7 +193,7 @@ static int set_one_prio(struct task_struct *p, int niceval, int error)
+ 		goto out;
+ 	}
+ 	if (niceval < task_nice(p) && !can_nice(p, niceval)) {
+-		error = -EACCES;
++		error = -EPERM;
+ 		goto out;
+ 	}
+ 	no_nice = security_task_setnice(p, niceval);
+P
+mkdir -p "$T/out"
+run_full static teststat "$T/static.patch" "${sys[@]}"
+grep -qx "CHANGED=kernel/sys.o:set_one_prio" "$T/static.meta" || fail "static: $(cat "$T/static.meta")"
+grep -qx "EXTERNAL=kernel/sys.o:.text.set_one_prio_perm" "$T/static.meta" ||
+	grep -qx "EXTERNAL=kernel/sys.o:set_one_prio_perm" "$T/static.meta" ||
+	grep -qx "EXTERNAL=security_task_setnice" "$T/static.meta" || fail "static: externals"
+echo "ok: static function set_one_prio packaged"
+
+# A new function and a new static variable travel with the update.
+cat >"$T/new.patch" <<'P'
+--- a/fs/proc/cmdline.c
++++ b/fs/proc/cmdline.c
+@@ -5,7 +5,15 @@
+ #include <linux/seq_file.h>
+ 
++static unsigned long ksplice_reads;
++
++static noinline void count_read(void)
++{
++	ksplice_reads++;
++}
++
+ static int cmdline_proc_show(struct seq_file *m, void *v)
+ {
++	count_read();
+ 	seq_puts(m, saved_command_line);
+ 	seq_putc(m, '\n');
+ 	return 0;
+P
+run_full new testnew1 "$T/new.patch" "${cmdline[@]}"
+for line in CHANGED=fs/proc/cmdline.o:cmdline_proc_show NEW=fs/proc/cmdline.o:count_read \
+	NEW_DATA=fs/proc/cmdline.o:ksplice_reads; do
+	grep -qx "$line" "$T/new.meta" || fail "new: no $line in $(cat "$T/new.meta")"
+done
+tar xzf "$T/out/ksplice-testnew1.tar.gz" -O update.ko >"$T/new.ko"
+nm "$T/new.ko" | grep -q " [bd] ksplice_reads$" || fail "the new variable is not in the module"
+echo "ok: new function count_read and new variable ksplice_reads packaged"
 
 cat >"$T/init.patch" <<'P'
 --- a/fs/proc/cmdline.c
