@@ -238,32 +238,52 @@ static int resolve_external(const char *name, uint64_t *addr, void *ctx)
 	return 0;
 }
 
-/* One patch table entry, from its function's match. */
+/* The matched function the metadata lists under key (CHANGED or CHECK)
+ * with this name. */
+static const struct rp_function_result *listed_function(const struct session *s, const char *key,
+							const char *name)
+{
+	const char *next = NULL;
+	char line[4200];
+	while (meta_next(s->meta, key, &next, line, sizeof(line))) {
+		const char *colon = strrchr(line, ':');
+		if (colon && !strcmp(colon + 1, name))
+			return replaced_function(s, line);
+	}
+	return NULL;
+}
+
+/* One patch table entry, from its function's match. A check-only entry
+ * (the old cold part of a replaced function) needs only where the code is. */
 static int fill_entry(struct session *s, unsigned char *e, struct ksp_error *err)
 {
-	char name[KSPLICE_NAME_LEN + 1], key[4200];
+	char name[KSPLICE_NAME_LEN + 1];
+	uint32_t flags;
 	memcpy(name, e + 36, KSPLICE_NAME_LEN);
 	name[KSPLICE_NAME_LEN] = '\0';
-	const char *next = NULL;
-	const struct rp_function_result *f = NULL;
-	while (!f && meta_next(s->meta, "CHANGED", &next, key, sizeof(key))) {
-		const char *colon = strrchr(key, ':');
-		if (colon && !strcmp(colon + 1, name))
-			f = replaced_function(s, key);
-	}
+	memcpy(&flags, e + 24, 4);
+	int check_only = (flags & KSPLICE_PATCH_CHECK_ONLY) != 0;
+	const struct rp_function_result *f =
+		listed_function(s, check_only ? "CHECK" : "CHANGED", name);
 	if (!f || f->status != RP_MATCHED)
 		return ksp_fail(err,
 				"no_match: %s was not found exactly once in the running kernel%s%s",
 				name, f && f->detail[0] ? ": " : "", f ? f->detail : ""),
 		       KSP_APPLY_NO_MATCH;
-	if (f->trampoline != 0 && f->trampoline != KSPLICE_FENTRY_LEN)
-		return ksp_fail(err, "%s: no room for the 5-byte jump after its entry", name),
-		       KSP_APPLY_NO_MATCH;
 	uint64_t old = f->address;
-	uint32_t size = (uint32_t)f->function->size, off = (uint32_t)f->trampoline, flags = 1;
+	uint32_t size = (uint32_t)f->function->size, off = 0;
 	unsigned char expected[KSPLICE_EXPECTED_LEN] = {0};
-	if (rp_memview_read(&s->mem, old + off, expected, KSPLICE_JUMP_LEN))
-		return ksp_fail(err, "%s: cannot read the running code", name), KSP_APPLY_INTERNAL;
+	if (!check_only) {
+		if (f->trampoline != 0 && f->trampoline != KSPLICE_FENTRY_LEN)
+			return ksp_fail(err, "%s: no room for the 5-byte jump after its entry",
+					name),
+			       KSP_APPLY_NO_MATCH;
+		off = (uint32_t)f->trampoline;
+		if (rp_memview_read(&s->mem, old + off, expected, KSPLICE_JUMP_LEN))
+			return ksp_fail(err, "%s: cannot read the running code", name),
+			       KSP_APPLY_INTERNAL;
+	}
+	flags |= KSPLICE_PATCH_FILLED;
 	memcpy(e + 0, &old, 8);
 	memcpy(e + 16, &size, 4);
 	memcpy(e + 20, &off, 4);

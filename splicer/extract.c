@@ -245,6 +245,20 @@ static int build_parallel(struct ctx *c)
 	return 0;
 }
 
+void ksp_new_symbol_name(const char *name, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "%s", KSP_NEW_PREFIX);
+	for (; *name && n + 3 < len; name++) {
+		if (*name == '.') {
+			buf[n++] = '_';
+			buf[n++] = '_';
+		} else {
+			buf[n++] = *name;
+		}
+	}
+	buf[n < len ? n : len - 1] = '\0';
+}
+
 static int wanted(const char *const *names, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -269,9 +283,10 @@ static int copy_symbols(struct ctx *c)
 		const char *name = bfd_asymbol_name(in);
 		if ((in->flags & BSF_FUNCTION) &&
 		    wanted(c->req->functions, c->req->nfunctions, name)) {
-			char *renamed = NULL;
-			if (asprintf(&renamed, "%s%s", KSP_NEW_PREFIX, name) < 0 ||
-			    !keep_name(c, renamed))
+			char buf[1024];
+			ksp_new_symbol_name(name, buf, sizeof(buf));
+			char *renamed = keep_name(c, strdup(buf));
+			if (!renamed)
 				return -1;
 			in->name = renamed;
 			in->flags = (in->flags & ~(flagword)(BSF_LOCAL | BSF_WEAK)) | BSF_GLOBAL;

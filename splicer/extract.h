@@ -17,8 +17,10 @@
  *    object's path in the tree, e.g. fs/proc/cmdline.o), `UNIT:SECTION` for
  *    an anonymous place in one of its sections (the relocation keeps its
  *    addend, so the section's start is what must be known).
- * Each copied function F is renamed __ksplice_new_F and made global, so
- * that the update module's generated patch table can name it.
+ * Each copied function F is renamed __ksplice_new_F (dots of compiler
+ * clones such as foo.isra.0 spelt "__", so the name is a C identifier) and
+ * made global, so that the update module's generated patch table can name
+ * it.
  *
  * At apply time, run-pre matching of the pre objects learns the run-time
  * address of every such key (a name it does not meet in the pre code but
@@ -37,6 +39,10 @@
 #include <stddef.h>
 
 #define KSP_NEW_PREFIX "__ksplice_new_"
+
+/* The global name a carried function gets: __ksplice_new_ + name, with
+ * every '.' spelt "__". */
+void ksp_new_symbol_name(const char *name, char *buf, size_t len);
 
 struct ksp_extract_req {
 	const char *post;	      /* the post object */

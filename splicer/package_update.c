@@ -43,44 +43,78 @@ int ksp_update_id_valid(const char *id)
 	return 1;
 }
 
-/* Names of the unit's functions (or data) in a state, as a vector. */
-static size_t names_in_state(const struct mt_plan *p, enum mt_state state, int data,
-			     const char **out)
-{
-	size_t n = 0;
-	if (data) {
-		for (size_t i = 0; i < p->ndata; i++)
-			if (p->data[i].state == state)
-				out[n++] = p->data[i].name;
-	} else {
-		for (size_t i = 0; i < p->nfuncs; i++)
-			if (p->funcs[i].state == state)
-				out[n++] = p->funcs[i].name;
-	}
-	return n;
-}
-
 struct unit_code {
 	char path[4200];
-	const char **carry, **replaced, **data;
-	size_t ncarry, nreplaced, ndata;
+	const char **carry, **replaced, **check_only, **data;
+	size_t ncarry, nreplaced, ncheck_only, ndata;
 	struct ksp_extract_result ext;
 };
+
+static const struct mt_func *plan_func(const struct mt_plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->nfuncs; i++)
+		if (!strcmp(p->funcs[i].name, name))
+			return &p->funcs[i];
+	return NULL;
+}
+
+static int is_cold(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 5 && !strcmp(name + n - 5, ".cold");
+}
+
+static int listed(const char **v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return 1;
+	return 0;
+}
+
+/* What goes into the update: changed functions are replaced (jumps), new
+ * ones added; gcc's cold part of a replaced function jumps back into it,
+ * so it is carried along and its old copy joins the stack check. */
+static int choose_code(const struct mt_plan *p, struct unit_code *uc)
+{
+	size_t max = p->nfuncs * 2 + 1;
+	uc->carry = calloc(max, sizeof(*uc->carry));
+	uc->replaced = calloc(max, sizeof(*uc->replaced));
+	uc->check_only = calloc(max, sizeof(*uc->check_only));
+	uc->data = calloc(p->ndata + 1, sizeof(*uc->data));
+	if (!uc->carry || !uc->replaced || !uc->check_only || !uc->data)
+		return -1;
+	for (size_t i = 0; i < p->nfuncs; i++) {
+		const struct mt_func *f = &p->funcs[i];
+		if (f->state != MT_CHANGED && f->state != MT_NEW)
+			continue;
+		uc->carry[uc->ncarry++] = f->name;
+		if (f->state == MT_CHANGED && !is_cold(f->name))
+			uc->replaced[uc->nreplaced++] = f->name;
+	}
+	for (size_t i = 0; i < uc->nreplaced; i++) {
+		char cold[1024];
+		snprintf(cold, sizeof(cold), "%s.cold", uc->replaced[i]);
+		const struct mt_func *c = plan_func(p, cold);
+		if (!c || c->state == MT_DELETED)
+			continue;
+		if (!listed(uc->carry, uc->ncarry, c->name))
+			uc->carry[uc->ncarry++] = c->name;
+		if (c->state != MT_NEW)
+			uc->check_only[uc->ncheck_only++] = c->name;
+	}
+	for (size_t i = 0; i < p->ndata; i++)
+		if (p->data[i].state == MT_NEW)
+			uc->data[uc->ndata++] = p->data[i].name;
+	return 0;
+}
 
 static int extract_unit(const struct ksp_create_result *res, size_t i, struct unit_code *uc,
 			struct ksp_error *err)
 {
 	const struct ksp_create_unit *u = &res->units[i];
-	const struct mt_plan *p = &u->plan;
-	uc->carry = calloc(p->nfuncs + 1, sizeof(*uc->carry));
-	uc->replaced = calloc(p->nfuncs + 1, sizeof(*uc->replaced));
-	uc->data = calloc(p->ndata + 1, sizeof(*uc->data));
-	if (!uc->carry || !uc->replaced || !uc->data)
+	if (choose_code(&u->plan, uc))
 		return ksp_fail(err, "out of memory");
-	uc->nreplaced = names_in_state(p, MT_CHANGED, 0, uc->replaced);
-	uc->ncarry = names_in_state(p, MT_CHANGED, 0, uc->carry);
-	uc->ncarry += names_in_state(p, MT_NEW, 0, uc->carry + uc->ncarry);
-	uc->ndata = names_in_state(p, MT_NEW, 1, uc->data);
 	snprintf(uc->path, sizeof(uc->path), "%s/update/new%zu.o", res->workdir, i);
 	struct ksp_extract_req req = {u->post,	  u->object, uc->carry,
 				      uc->ncarry, uc->data,  uc->ndata};
@@ -92,6 +126,7 @@ static void free_units(struct unit_code *uc, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(uc[i].carry);
 		free(uc[i].replaced);
+		free(uc[i].check_only);
 		free(uc[i].data);
 		ksp_extract_result_free(&uc[i].ext);
 	}
@@ -125,8 +160,12 @@ static char *metadata(const struct ksp_create_result *res, const struct ksp_upda
 		fprintf(f, "UNIT=%s\n", res->units[i].object);
 		for (size_t k = 0; k < uc[i].nreplaced; k++)
 			fprintf(f, "CHANGED=%s:%s\n", res->units[i].object, uc[i].replaced[k]);
-		for (size_t k = uc[i].nreplaced; k < uc[i].ncarry; k++)
-			fprintf(f, "NEW=%s:%s\n", res->units[i].object, uc[i].carry[k]);
+		for (size_t k = 0; k < uc[i].ncheck_only; k++)
+			fprintf(f, "CHECK=%s:%s\n", res->units[i].object, uc[i].check_only[k]);
+		for (size_t k = 0; k < uc[i].ncarry; k++)
+			if (!listed(uc[i].replaced, uc[i].nreplaced, uc[i].carry[k]) &&
+			    !listed(uc[i].check_only, uc[i].ncheck_only, uc[i].carry[k]))
+				fprintf(f, "NEW=%s:%s\n", res->units[i].object, uc[i].carry[k]);
 		for (size_t k = 0; k < uc[i].ndata; k++)
 			fprintf(f, "NEW_DATA=%s:%s\n", res->units[i].object, uc[i].data[k]);
 		for (size_t k = 0; k < uc[i].ext.nexternals; k++)
@@ -173,7 +212,8 @@ int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_
 		rc = ksp_fail(err, "%s: cannot create", dir);
 	for (size_t i = 0; i < res->nunits && !rc; i++) {
 		rc = extract_unit(res, i, &uc[i], err);
-		mo[i] = (struct ksp_module_object){uc[i].path, uc[i].replaced, uc[i].nreplaced};
+		mo[i] = (struct ksp_module_object){uc[i].path, uc[i].replaced, uc[i].nreplaced,
+						   uc[i].check_only, uc[i].ncheck_only};
 	}
 	char symvers[4200], *ko = NULL;
 	snprintf(symvers, sizeof(symvers), "%s/%s/kmod-helper/Module.symvers", KSPLICE_KMOD_DIR,

@@ -27,10 +27,12 @@ static int copy_file(const char *from, const char *to, struct ksp_error *err)
 	return 0;
 }
 
-/* The patch table: one KSPLICE_PATCH per replaced function. */
+/* The patch table: an entry per replaced function (the name as the kernel
+ * spells it, the new code by its C-safe name), and a check-only entry per
+ * cold part of one. */
 static char *stub_source(const struct ksp_module_spec *spec)
 {
-	char *text = NULL;
+	char *text = NULL, sym[1024];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
@@ -41,14 +43,22 @@ static char *stub_source(const struct ksp_module_spec *spec)
 		"#include <linux/module.h>\n#include \"ksplice_update.h\"\n\n",
 		spec->id);
 	for (size_t i = 0; i < spec->nobjects; i++)
-		for (size_t k = 0; k < spec->objects[i].nreplaced; k++)
-			fprintf(f, "extern char %s%s[];\n", KSP_NEW_PREFIX,
-				spec->objects[i].replaced[k]);
+		for (size_t k = 0; k < spec->objects[i].nreplaced; k++) {
+			ksp_new_symbol_name(spec->objects[i].replaced[k], sym, sizeof(sym));
+			fprintf(f, "extern char %s[];\n", sym);
+		}
 	fprintf(f, "\nKSPLICE_PATCH_TABLE(ksplice_patches) = {\n");
-	for (size_t i = 0; i < spec->nobjects; i++)
-		for (size_t k = 0; k < spec->objects[i].nreplaced; k++)
-			fprintf(f, "\tKSPLICE_PATCH(%s, %s%s),\n", spec->objects[i].replaced[k],
-				KSP_NEW_PREFIX, spec->objects[i].replaced[k]);
+	for (size_t i = 0; i < spec->nobjects; i++) {
+		const struct ksp_module_object *o = &spec->objects[i];
+		for (size_t k = 0; k < o->nreplaced; k++) {
+			ksp_new_symbol_name(o->replaced[k], sym, sizeof(sym));
+			fprintf(f, "\t{ .new_addr = (unsigned long)%s, .name = \"%s\" },\n", sym,
+				o->replaced[k]);
+		}
+		for (size_t k = 0; k < o->ncheck_only; k++)
+			fprintf(f, "\t{ .flags = KSPLICE_PATCH_CHECK_ONLY, .name = \"%s\" },\n",
+				o->check_only[k]);
+	}
 	fprintf(f,
 		"};\n\nKSPLICE_DEFINE_UPDATE(\"%s\", ksplice_patches);\n"
 		"MODULE_LICENSE(\"GPL\");\n"

@@ -18,6 +18,8 @@ struct ksp_module_object {
 	const char *path;	     /* an extracted object */
 	const char *const *replaced; /* functions it replaces (renamed inside) */
 	size_t nreplaced;
+	const char *const *check_only; /* old code that only joins the stack check */
+	size_t ncheck_only;	       /* (gcc's foo.cold of a replaced foo) */
 };
 
 struct ksp_module_spec {
