@@ -4,67 +4,22 @@
  * data; relocation fields are compared by what they refer to. */
 #include "unit.h"
 
-#include <bfd.h>
-#include <dis-asm.h>
-#include <stdarg.h>
+#include "disasm.h"
+
 #include <stdio.h>
 #include <string.h>
 
-struct sink {
-	char *buf;
-	size_t len, used;
-};
-
-static int sink_vprintf(struct sink *s, const char *fmt, va_list ap)
-{
-	if (!s->buf || s->used + 1 >= s->len)
-		return 0;
-	int n = vsnprintf(s->buf + s->used, s->len - s->used, fmt, ap);
-	if (n > 0)
-		s->used = s->used + (size_t)n < s->len ? s->used + (size_t)n : s->len - 1;
-	return n;
-}
-
-static int sink_printf(void *stream, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = sink_vprintf(stream, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
-static int sink_styled(void *stream, enum disassembler_style style, const char *fmt, ...)
-{
-	(void)style;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = sink_vprintf(stream, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
 unsigned mt_insn(const unsigned char *p, size_t avail, char *text, size_t len)
 {
-	static disassembler_ftype disassemble;
-	if (!disassemble)
-		disassemble = disassembler(bfd_arch_i386, 0, bfd_mach_x86_64, NULL);
-	char scratch[128];
-	struct sink sink = {text ? text : scratch, text ? len : sizeof(scratch), 0};
-	sink.buf[0] = '\0';
-	if (!avail || !disassemble)
-		return 0;
-	disassemble_info info;
-	init_disassemble_info(&info, &sink, sink_printf, sink_styled);
-	info.arch = bfd_arch_i386;
-	info.mach = bfd_mach_x86_64;
-	info.buffer = (bfd_byte *)p;
-	info.buffer_length = avail;
-	disassemble_init_for_target(&info);
-	int n = disassemble(0, &info);
-	if (n <= 0 || (size_t)n > avail || strstr(sink.buf, "(bad)"))
-		return 0;
-	return (unsigned)n;
+	struct ksp_insn insn;
+	ksp_insn_decode(p, avail, 0, &insn);
+	if (text && len) { /* the caller's buffer may be shorter: truncate */
+		const char *src = insn.len ? insn.text : "";
+		size_t n = strlen(src) < len ? strlen(src) : len - 1;
+		memcpy(text, src, n);
+		text[n] = '\0';
+	}
+	return insn.len;
 }
 
 /* Functions whose second argument is __LINE__ (might_sleep() and friends,

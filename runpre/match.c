@@ -347,14 +347,14 @@ static int64_t trampoline_offset(const struct rp_sites *sites, const struct rp_f
 	if (!target || !boundary)
 		goto out;
 	for (uint64_t o = 0; o < f->size;) {
-		struct rp_insn insn;
-		rp_insn_decode(s->data + f->offset + o, f->size - o, o, &insn);
+		struct ksp_insn insn;
+		ksp_insn_decode(s->data + f->offset + o, f->size - o, o, &insn);
 		if (!insn.len)
 			break;
 		boundary[o] = 1;
 		const struct rp_reloc *r =
 			rp_section_reloc_in(s, f->offset + o, f->offset + o + insn.len);
-		if (insn.branch != RP_NOT_BRANCH && !r) {
+		if (insn.branch != KSP_NOT_BRANCH && !r) {
 			uint64_t t = o + insn.len + (uint64_t)insn.disp;
 			if (t <= f->size)
 				target[t] = 1;

@@ -134,17 +134,17 @@ static int retpoline_site(struct rp_attempt *a, const struct rp_site *site, uint
 static int jump_label_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run,
 			   unsigned *len)
 {
-	struct rp_insn pi, ri;
+	struct ksp_insn pi, ri;
 	unsigned char live[5];
 	const struct rp_section *s = site->section;
-	rp_insn_decode(s->data + site->offset, s->size - site->offset, site->offset, &pi);
+	ksp_insn_decode(s->data + site->offset, s->size - site->offset, site->offset, &pi);
 	*len = pi.len;
 	if ((pi.len != 2 && pi.len != 5) || !read_run(a, run, live, pi.len))
 		return 0;
-	rp_insn_decode(live, pi.len, run, &ri);
+	ksp_insn_decode(live, pi.len, run, &ri);
 	if (ri.len == pi.len && (ri.nop || (pi.len == 5 && !memcmp(live, nop5, 5))))
 		return 1;
-	if (ri.len == pi.len && ri.branch == RP_JMP) {
+	if (ri.len == pi.len && ri.branch == KSP_JMP) {
 		const struct rp_function *f = a->func;
 		uint64_t want = site->jump_target - f->offset <= f->size
 					? a->map[site->jump_target - f->offset]

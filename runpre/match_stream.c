@@ -11,13 +11,13 @@
 void rp_explain(struct rp_attempt *a, const struct rp_section *section, uint64_t offset,
 		uint64_t run, const char *fmt, ...)
 {
-	struct rp_insn pre, live;
+	struct ksp_insn pre, live;
 	unsigned char buf[MAX_INSN];
 	uint64_t avail = section->size - offset;
-	rp_insn_decode(section->data + offset, avail < MAX_INSN ? avail : MAX_INSN, offset, &pre);
+	ksp_insn_decode(section->data + offset, avail < MAX_INSN ? avail : MAX_INSN, offset, &pre);
 	memset(buf, 0, sizeof(buf));
 	if (rp_memview_read(a->mem, run, buf, sizeof(buf)) == 0)
-		rp_insn_decode(buf, sizeof(buf), run, &live);
+		ksp_insn_decode(buf, sizeof(buf), run, &live);
 	else
 		snprintf(live.text, sizeof(live.text), "(unreadable)");
 	char detail[256];
@@ -41,8 +41,8 @@ int rp_is_padding(const struct rp_memview *mem, uint64_t run, unsigned len)
 			i++;
 			continue;
 		}
-		struct rp_insn insn;
-		rp_insn_decode(buf + i, len - i, run + i, &insn);
+		struct ksp_insn insn;
+		ksp_insn_decode(buf + i, len - i, run + i, &insn);
 		if (!insn.len || !insn.nop)
 			return 0;
 		i += insn.len;
@@ -232,9 +232,9 @@ static int bind_or_explain(struct rp_attempt *a, const struct rp_section *s, uin
  * must land on the corresponding instruction, one to a symbol teaches its
  * address. */
 static int compare_branch(struct rp_attempt *a, const struct rp_section *s, uint64_t o,
-			  const struct rp_insn *pi, uint64_t run, const struct rp_insn *ri)
+			  const struct ksp_insn *pi, uint64_t run, const struct ksp_insn *ri)
 {
-	if (pi->branch != ri->branch || (pi->branch == RP_JCC && pi->cond != ri->cond)) {
+	if (pi->branch != ri->branch || (pi->branch == KSP_JCC && pi->cond != ri->cond)) {
 		rp_explain(a, s, o, run, "different branch");
 		return 0;
 	}
@@ -296,9 +296,9 @@ int rp_compare_stream(struct rp_attempt *a, const struct rp_section *s, uint64_t
 		}
 		unsigned char live[MAX_INSN];
 		unsigned avail = read_live(a, run, live);
-		struct rp_insn pi, ri;
-		rp_insn_decode(s->data + o, to - o, o, &pi);
-		rp_insn_decode(live, avail, run, &ri);
+		struct ksp_insn pi, ri;
+		ksp_insn_decode(s->data + o, to - o, o, &pi);
+		ksp_insn_decode(live, avail, run, &ri);
 		if (!pi.len) {
 			rp_explain(a, s, o, run, "undecodable pre instruction");
 			return 0;
@@ -316,7 +316,7 @@ int rp_compare_stream(struct rp_attempt *a, const struct rp_section *s, uint64_t
 			run += ri.len;
 			continue;
 		}
-		if (pi.branch != RP_NOT_BRANCH && ri.branch != RP_NOT_BRANCH) {
+		if (pi.branch != KSP_NOT_BRANCH && ri.branch != KSP_NOT_BRANCH) {
 			if (!compare_branch(a, s, o, &pi, run, &ri))
 				return 0;
 			o += pi.len;

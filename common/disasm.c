@@ -42,7 +42,7 @@ static int sink_styled_printf(void *stream, enum disassembler_style style, const
 
 /* Relative branches are recognised from their opcodes: libopcodes' x86
  * backend does not fill disassemble_info's insn_type and target. */
-static void decode_branch(const unsigned char *p, unsigned len, struct rp_insn *insn)
+static void decode_branch(const unsigned char *p, unsigned len, struct ksp_insn *insn)
 {
 	unsigned i = 0;
 	while (i < len && (p[i] == 0x2e || p[i] == 0x3e)) /* branch hint prefixes */
@@ -51,21 +51,21 @@ static void decode_branch(const unsigned char *p, unsigned len, struct rp_insn *
 		return;
 	unsigned op = p[i], rest = len - i;
 	if ((op == 0xe8 || op == 0xe9) && rest == 5) {
-		insn->branch = op == 0xe8 ? RP_CALL : RP_JMP;
+		insn->branch = op == 0xe8 ? KSP_CALL : KSP_JMP;
 		insn->disp_size = 4;
 	} else if (op == 0xeb && rest == 2) {
-		insn->branch = RP_JMP;
+		insn->branch = KSP_JMP;
 		insn->disp_size = 1;
 	} else if (op >= 0x70 && op <= 0x7f && rest == 2) {
-		insn->branch = RP_JCC;
+		insn->branch = KSP_JCC;
 		insn->cond = op & 0xf;
 		insn->disp_size = 1;
 	} else if (op == 0x0f && rest == 6 && p[i + 1] >= 0x80 && p[i + 1] <= 0x8f) {
-		insn->branch = RP_JCC;
+		insn->branch = KSP_JCC;
 		insn->cond = p[i + 1] & 0xf;
 		insn->disp_size = 4;
 	} else if (op >= 0xe0 && op <= 0xe3 && rest == 2) {
-		insn->branch = RP_JCC;
+		insn->branch = KSP_JCC;
 		insn->cond = 16 + (op - 0xe0);
 		insn->disp_size = 1;
 	} else {
@@ -78,7 +78,7 @@ static void decode_branch(const unsigned char *p, unsigned len, struct rp_insn *
 						      (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24);
 }
 
-void rp_insn_decode(const unsigned char *bytes, size_t avail, uint64_t vma, struct rp_insn *insn)
+void ksp_insn_decode(const unsigned char *bytes, size_t avail, uint64_t vma, struct ksp_insn *insn)
 {
 	static disassembler_ftype disassemble;
 	memset(insn, 0, sizeof(*insn));

@@ -3,19 +3,19 @@
  * (for reports), whether it is a nop, and, for relative branches, their kind
  * and displacement.
  */
-#ifndef KSPLICE_RUNPRE_DISASM_H
-#define KSPLICE_RUNPRE_DISASM_H
+#ifndef KSPLICE_DISASM_H
+#define KSPLICE_DISASM_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-enum rp_branch_kind { RP_NOT_BRANCH, RP_CALL, RP_JMP, RP_JCC };
+enum ksp_branch_kind { KSP_NOT_BRANCH, KSP_CALL, KSP_JMP, KSP_JCC };
 
-struct rp_insn {
+struct ksp_insn {
 	unsigned len; /* 0: undecodable */
 	char text[128];
 	int nop;
-	enum rp_branch_kind branch;
+	enum ksp_branch_kind branch;
 	unsigned cond;	   /* condition code of a jcc (0-15), 16+ for jrcxz/loop */
 	int64_t disp;	   /* of a relative branch */
 	unsigned disp_off; /* where the displacement starts in the instruction */
@@ -23,6 +23,6 @@ struct rp_insn {
 };
 
 /* Decodes the instruction at bytes (avail readable), shown as if at vma. */
-void rp_insn_decode(const unsigned char *bytes, size_t avail, uint64_t vma, struct rp_insn *insn);
+void ksp_insn_decode(const unsigned char *bytes, size_t avail, uint64_t vma, struct ksp_insn *insn);
 
 #endif
