@@ -5,9 +5,7 @@
 # update applies (and is undone).
 . "$(dirname "$0")/lib.sh"
 eval "$("$TESTBED" env)"
-BIN=${KSPLICE_BUILD:-$SRC_DIR/build}/bin
-"$BIN/ksplice-create" --patch="$SRC_DIR/test/patches/pipe-read.patch" --id e2ebusy1 \
-	--headers "$KSPLICE_HEADERS" -o "$TEST_TMP" "$KSPLICE_SRC" >/dev/null
+create_update pipe-read.patch e2ebusy1 >/dev/null
 out=$("$TESTBED" run-guest --file "$TEST_TMP/ksplice-e2ebusy1.tar.gz" -- sh -c '
 	insmod /ksplice/kmod-helper.ko
 	echo 2 >/sys/module/kmod_helper/parameters/tries
@@ -29,7 +27,6 @@ out=$("$TESTBED" run-guest --file "$TEST_TMP/ksplice-e2ebusy1.tar.gz" -- sh -c '
 	echo x | cat >/dev/null
 	ksplice-undo e2ebusy1; echo "undo $?"' 2>&1)
 echo "$out"
-line() { echo "$out" | sed -n "s/^$1 //p"; }
 expect_eq "ksplice-apply while cat sleeps in pipe_read" "$(line busy)" 7
 echo "$out" | grep -q "code_busy: .*$(line reader) cat .*pipe_read" ||
 	fail "the sleeping cat (pid $(line reader)) is not named"

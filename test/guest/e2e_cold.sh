@@ -5,9 +5,7 @@
 # change until ksplice-undo.
 . "$(dirname "$0")/lib.sh"
 eval "$("$TESTBED" env)"
-BIN=${KSPLICE_BUILD:-$SRC_DIR/build}/bin
-"$BIN/ksplice-create" --patch="$SRC_DIR/test/patches/cold-part.patch" --id e2ecold1 \
-	--headers "$KSPLICE_HEADERS" -o "$TEST_TMP" "$KSPLICE_SRC" >/dev/null
+create_update cold-part.patch e2ecold1 >/dev/null
 meta=$(tar xzf "$TEST_TMP/ksplice-e2ecold1.tar.gz" -O metadata)
 echo "$meta" | grep -qx "CHANGED=fs/proc/array.o:proc_task_name" || fail "not changed: $meta"
 echo "$meta" | grep -qx "CHECK=fs/proc/array.o:proc_task_name.cold" || fail "no cold part: $meta"
@@ -19,7 +17,6 @@ out=$("$TESTBED" run-guest --file "$TEST_TMP/ksplice-e2ecold1.tar.gz" -- sh -c '
 	ksplice-undo e2ecold1; echo "undo $?"
 	echo "after $(sed -n "s/^Name:\t//p" /proc/self/status)"' 2>&1)
 echo "$out"
-line() { echo "$out" | sed -n "s/^$1 //p"; }
 expect_eq "ksplice-apply" "$(line apply)" 0
 expect_eq "task name before" "$(line before)" sed
 expect_eq "task name patched" "$(line patched)" "ks:sed"

@@ -5,10 +5,8 @@
 # kernel logs no Oops or WARN (run-guest fails on those).
 . "$(dirname "$0")/lib.sh"
 eval "$("$TESTBED" env)"
-BIN=${KSPLICE_BUILD:-$SRC_DIR/build}/bin
 CYCLES=${KSPLICE_CYCLES:-50}
-"$BIN/ksplice-create" --patch="$SRC_DIR/test/patches/demo-cmdline.patch" --id e2ecycle \
-	--headers "$KSPLICE_HEADERS" -o "$TEST_TMP" "$KSPLICE_SRC" >/dev/null
+create_update demo-cmdline.patch e2ecycle >/dev/null
 out=$("$TESTBED" run-guest --smp 2 --timeout 900 --file "$TEST_TMP/ksplice-e2ecycle.tar.gz" -- sh -c '
 	insmod /ksplice/kmod-helper.ko
 	old=$(cat /proc/cmdline)
@@ -29,7 +27,6 @@ out=$("$TESTBED" run-guest --smp 2 --timeout 900 --file "$TEST_TMP/ksplice-e2ecy
 	echo "new $(grep -c "^\[patched live by ksplice\] $old$" /tmp/reads)"
 	echo "other $(grep -vc -e "^$old$" -e "^\[patched live by ksplice\] $old$" /tmp/reads)"' 2>&1)
 echo "$out" | tail -5
-line() { echo "$out" | sed -n "s/^$1 //p"; }
 expect_eq "apply/undo cycles that succeeded" "$(line cycles)" "$CYCLES"
 [ "$(line reads)" -gt 100 ] || fail "the readers hardly ran: $(line reads) reads"
 [ "$(line new)" -gt 0 ] || fail "no read saw the new code"

@@ -8,10 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pre_objects.sh"
 eval "$("$TESTBED" env)"
-BIN=${KSPLICE_BUILD:-$SRC_DIR/build}/bin
-"$BIN/ksplice-create" --patch="$SRC_DIR/test/patches/demo-cmdline.patch" --id e2edemo1 \
-	--headers "$KSPLICE_HEADERS" -o "$TEST_TMP" "$KSPLICE_SRC" >/dev/null
-u="$TEST_TMP/ksplice-e2edemo1.tar.gz"
+u=$(create_update demo-cmdline.patch e2edemo1)
 
 # A corrupted copy (one flipped byte in the metadata member) and a copy made
 # for another release (metadata rewritten, checksums made consistent).
@@ -58,7 +55,6 @@ out=$("$TESTBED" run-guest --file "$u" --file "$TEST_TMP/corrupt.tar.gz" --file 
 	echo "after $(ksplice-kcore-read $addr 64)"
 	ksplice-view --id e2edemo1; echo "view-gone $?"' 2>&1)
 echo "$out"
-line() { echo "$out" | sed -n "s/^$1 //p"; }
 expect_eq "corrupted file refused" "$(line corrupt)" 3
 echo "$out" | grep -q "is corrupted (sha256 mismatch)" || fail "corruption not named"
 expect_eq "other release refused" "$(line other)" 5

@@ -5,9 +5,7 @@
 # as they were; undo restores /proc/crypto.
 . "$(dirname "$0")/lib.sh"
 eval "$("$TESTBED" env)"
-BIN=${KSPLICE_BUILD:-$SRC_DIR/build}/bin
-"$BIN/ksplice-create" --patch="$SRC_DIR/test/patches/duplicate-static.patch" --id e2edup01 \
-	--headers "$KSPLICE_HEADERS" -o "$TEST_TMP" "$KSPLICE_SRC" >/dev/null
+create_update duplicate-static.patch e2edup01 >/dev/null
 out=$("$TESTBED" run-guest --file "$TEST_TMP/ksplice-e2edup01.tar.gz" -- sh -c '
 	n() { grep -c "^name" /proc/crypto; }
 	echo "copies $(grep -c " c_start$" /proc/kallsyms)"
@@ -20,7 +18,6 @@ out=$("$TESTBED" run-guest --file "$TEST_TMP/ksplice-e2edup01.tar.gz" -- sh -c '
 	ksplice-undo e2edup01; echo "undo $?"
 	echo "crypto-after $(n)"' 2>&1)
 echo "$out"
-line() { echo "$out" | sed -n "s/^$1 //p"; }
 expect_eq "copies of c_start in kallsyms" "$(line copies)" 3
 expect_eq "ksplice-apply" "$(line apply)" 0
 before=$(line crypto-before)

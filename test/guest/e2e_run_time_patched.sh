@@ -7,9 +7,7 @@
 # apply code_busy: e2e.code_busy.)
 . "$(dirname "$0")/lib.sh"
 eval "$("$TESTBED" env)"
-BIN=${KSPLICE_BUILD:-$SRC_DIR/build}/bin
-"$BIN/ksplice-create" --patch="$SRC_DIR/test/patches/pipe-read.patch" --id e2esite1 \
-	--headers "$KSPLICE_HEADERS" -o "$TEST_TMP" "$KSPLICE_SRC" >/dev/null
+create_update pipe-read.patch e2esite1 >/dev/null
 for cpu in qemu64 max; do
 	out=$("$TESTBED" run-guest --cpu "$cpu" --file "$TEST_TMP/ksplice-e2esite1.tar.gz" -- sh -c '
 		addr=$(grep " pipe_read$" /proc/kallsyms | cut -d" " -f1)
@@ -22,7 +20,6 @@ for cpu in qemu64 max; do
 		echo "wrong $(grep -vc "$want" /tmp/sums)"
 		[ "$before" = "$(ksplice-kcore-read $addr 64)" ] && echo "bytes same" || echo "bytes changed"' 2>&1)
 	echo "$out"
-	line() { echo "$out" | sed -n "s/^$1 //p"; }
 	expect_eq "-cpu $cpu: ksplice-apply" "$(line apply)" 0
 	expect_eq "-cpu $cpu: ksplice-undo" "$(line undo)" 0
 	expect_eq "-cpu $cpu: pipe runs through the new code" "$(line runs)" 10

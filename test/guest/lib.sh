@@ -22,3 +22,19 @@ build_test_module() {
 	"$TESTBED" kmod --out "$TEST_TMP/modules" "$SRC_DIR/test/modules/$1" >/dev/null
 	echo "$TEST_TMP/modules/$1.ko"
 }
+
+# The value of the guest output's line "KEY value" ($out holds the output).
+# shellcheck disable=SC2154
+line() {
+	echo "$out" | sed -n "s/^$1 //p"
+}
+
+# Builds an update from test/patches/PATCH with ksplice-create on the
+# prepared tree; prints the update file's path. Needs `scripts/testbed env`.
+create_update() {
+	local patch=$1 id=$2
+	"${KSPLICE_BUILD:-$SRC_DIR/build}/bin/ksplice-create" --patch="$SRC_DIR/test/patches/$patch" \
+		--id "$id" --headers "$KSPLICE_HEADERS" -o "$TEST_TMP" "$KSPLICE_SRC" >/dev/null ||
+		fail "ksplice-create $patch failed"
+	echo "$TEST_TMP/ksplice-$id.tar.gz"
+}
