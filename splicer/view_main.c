@@ -5,23 +5,30 @@
  * Exit status: 0, 2 usage, 11 no such update (--id).
  */
 #include "apply.h"
+#include "memview.h"
 
 #include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void usage(FILE *f)
 {
 	fputs("usage: ksplice-view [--json] [--id ID]\n"
 	      "       ksplice-view --check UPDATE_FILE\n"
+	      "       ksplice-view --audit\n"
 	      "Lists the updates loaded into the running kernel (id, stage, number of\n"
 	      "functions, last pause); --id ID shows one update's functions (name, old and new\n"
 	      "address), what it depends on and its last pause. --check UPDATE_FILE says\n"
 	      "whether the update would apply to this kernel, without applying it (run-pre\n"
 	      "matching, every reference resolved), with ksplice-apply's exit statuses.\n"
-	      "Exit status: 0, 2 usage, 11 no such update; --check: as ksplice-apply.\n",
+	      "--audit re-reads live memory: every applied update's functions must still jump\n"
+	      "to its new code and its module be loaded; a helper that is gone while update\n"
+	      "modules remain is reported.\n"
+	      "Exit status: 0, 2 usage, 4 not root (--audit), 11 no such update, 12 --audit\n"
+	      "found a problem; --check: as ksplice-apply.\n",
 	      f);
 }
 
@@ -90,15 +97,107 @@ static void print_one(const struct update_view *u, int json, int detail)
 	printf("  depends on: %s\n", u->depends[0] ? u->depends : "nothing");
 }
 
+/* Is there a 5-byte jump to target at addr? */
+static int jumps_to(const struct rp_memview *mem, uint64_t addr, uint64_t target)
+{
+	unsigned char b[5];
+	if (rp_memview_read(mem, addr, b, 5) || b[0] != 0xe9)
+		return 0;
+	int32_t disp = (int32_t)((uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16 |
+				 (uint32_t)b[4] << 24);
+	return addr + 5 + (uint64_t)(int64_t)disp == target;
+}
+
+/* One applied update: each replaced function must still jump (right after
+ * its fentry site, or at its entry) to its new code, and the update's
+ * module must be loaded. Returns the number of problems. */
+static int audit_update(const struct rp_memview *mem, const struct update_view *u)
+{
+	int problems = 0;
+	char path[512];
+	struct stat st;
+	snprintf(path, sizeof(path), "/sys/module/ksplice_%s", u->id);
+	if (stat(path, &st) != 0) {
+		printf("PROBLEM %s: applied, but its module ksplice_%s is not loaded\n", u->id,
+		       u->id);
+		problems++;
+	}
+	for (const char *p = u->functions; *p;) {
+		const char *nl = strchr(p, '\n');
+		char line[512], name[256];
+		unsigned long long old, target;
+		snprintf(line, sizeof(line), "%.*s", (int)(nl ? nl - p : (long)strlen(p)), p);
+		p += strlen(line) + (nl ? 1 : 0);
+		if (sscanf(line, "%255s %llx %llx", name, &old, &target) != 3 || !target)
+			continue; /* check-only entries have no new code */
+		if (jumps_to(mem, old + 5, target) || jumps_to(mem, old, target)) {
+			printf("ok      %s: %s at 0x%llx jumps to 0x%llx\n", u->id, name, old,
+			       target);
+			continue;
+		}
+		unsigned char b[10] = {0};
+		rp_memview_read(mem, old, b, sizeof(b));
+		printf("PROBLEM %s: %s at 0x%llx no longer jumps to its new code at 0x%llx "
+		       "(bytes %02x %02x %02x %02x %02x | %02x %02x %02x %02x %02x): "
+		       "overwritten behind kmod-helper's back\n",
+		       u->id, name, old, target, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+		       b[8], b[9]);
+		problems++;
+	}
+	return problems;
+}
+
+/* Re-reads live memory for every applied update. Exit 0 when everything
+ * is in place, 12 when something is not. */
+static int audit(void)
+{
+	struct rp_memview mem;
+	struct ksp_error err = {""};
+	if (rp_memview_open_kcore(&mem, "/proc/kcore", &err)) {
+		fprintf(stderr, "ksplice-view: %s\n", err.msg);
+		return 4;
+	}
+	int problems = 0, n = 0;
+	DIR *d = opendir(KSP_SYSFS);
+	if (!d) {
+		FILE *f = fopen("/proc/modules", "r");
+		char line[512];
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "ksplice_", 8)) {
+				printf("PROBLEM kmod-helper is not loaded, but update module %.*s "
+				       "is\n",
+				       (int)strcspn(line, " "), line);
+				problems++;
+			}
+		if (f)
+			fclose(f);
+		if (!problems)
+			printf("kmod-helper is not loaded: no updates\n");
+	}
+	struct update_view u;
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (e->d_name[0] == '.' || load(e->d_name, &u) || strcmp(u.stage, "applied") != 0)
+			continue;
+		problems += audit_update(&mem, &u);
+		n++;
+	}
+	if (d)
+		closedir(d);
+	rp_memview_close(&mem);
+	printf("audit: %d applied update%s, %d problem%s\n", n, n == 1 ? "" : "s", problems,
+	       problems == 1 ? "" : "s");
+	return problems ? 12 : 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
-						 {"id", required_argument, NULL, 'i'},
-						 {"check", required_argument, NULL, 'c'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},	 {"id", required_argument, NULL, 'i'},
+		{"check", required_argument, NULL, 'c'}, {"audit", no_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0}};
 	int json = 0, ch;
 	const char *check = NULL;
+	int do_audit = 0;
 	const char *only = NULL;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -110,6 +209,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			check = optarg;
+			break;
+		case 'a':
+			do_audit = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -123,6 +225,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (do_audit)
+		return audit();
 	if (check) {
 		struct ksp_apply_opts o = {.update = check};
 		struct ksp_error err = {""};
