@@ -1,4 +1,5 @@
 #include "sample.h"
+#include "fileio.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -19,30 +20,6 @@ static const char *const required_meta[] = {"KERNEL_RELEASE", "BUILD_ID"};
 const char *ksp_sample_variant_name(enum ksp_sample_variant variant)
 {
 	return variant == KSP_SAMPLE_LIVE ? "live" : "vmlinux";
-}
-
-static int read_whole_file(const char *path, unsigned char **data, size_t *len,
-			   struct ksp_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-	if (!f)
-		return ksp_fail(err, "%s: %s", path, strerror(errno));
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-		fclose(f);
-		return ksp_fail(err, "%s: not a regular file", path);
-	}
-	*len = (size_t)st.st_size;
-	*data = malloc(*len + 1);
-	if (!*data || fread(*data, 1, *len, f) != *len) {
-		free(*data);
-		*data = NULL;
-		fclose(f);
-		return ksp_fail(err, "%s: could not read %zu bytes", path, *len);
-	}
-	(*data)[*len] = '\0';
-	fclose(f);
-	return 0;
 }
 
 /* Calls fn on each line (without its newline); stops at the first error. */
@@ -135,7 +112,7 @@ static int load_text(struct ksp_sample *s, const char *name,
 	unsigned char *text;
 	size_t len;
 	snprintf(path, sizeof(path), "%s/%s", s->dir, name);
-	if (read_whole_file(path, &text, &len, err))
+	if (ksp_read_file(path, 0, &text, &len, err))
 		return -1;
 	int rc = for_each_line((char *)text, path, fn, s, err);
 	free(text);
@@ -164,7 +141,7 @@ static int load_memory(struct ksp_sample *s, struct ksp_error *err)
 		char path[4096];
 		size_t len;
 		snprintf(path, sizeof(path), "%s/%s", s->dir, variant_files[v]);
-		if (read_whole_file(path, &s->memory[v], &len, err))
+		if (ksp_read_file(path, 0, &s->memory[v], &len, err))
 			return -1;
 		if (len != s->memory_len)
 			return ksp_fail(err, "%s: %zu bytes, but the ranges add up to %zu", path,

@@ -1,10 +1,11 @@
 /* The helper's sysfs files and module loading, for apply, undo and view. */
 #include "apply.h"
-#include "package.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -66,15 +67,14 @@ int ksp_helper_ensure(const char *helper, struct ksp_error *err)
 		snprintf(path, sizeof(path), "/lib/modules/%s/extra/kmod-helper.ko", u.release);
 		helper = path;
 	}
-	struct ksp_package one = {0};
-	if (ksp_pkg_add_file(&one, "helper", helper, err)) {
-		ksp_pkg_free(&one);
+	unsigned char *image;
+	size_t len;
+	if (ksp_read_file(helper, 0, &image, &len, err))
 		return ksp_fail(err,
 				"kmod-helper is not loaded and %s cannot be read "
 				"(give --helper KO)",
 				helper);
-	}
-	int rc = ksp_module_insert(one.members[0].data, one.members[0].size, helper, err);
-	ksp_pkg_free(&one);
+	int rc = ksp_module_insert(image, len, helper, err);
+	free(image);
 	return rc;
 }

@@ -1,4 +1,5 @@
 #include "package.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -69,44 +70,12 @@ int ksp_pkg_add(struct ksp_package *pkg, const char *name, const void *data, siz
 	return 0;
 }
 
-static int read_whole_file(const char *path, unsigned char **data, size_t *size,
-			   struct ksp_error *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return ksp_fail(err, "%s: %s", path, strerror(e));
-	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > KSP_PKG_MAX_MEMBER) {
-		close(fd);
-		return ksp_fail(err, "%s: not a regular file of sane size", path);
-	}
-	*size = (size_t)st.st_size;
-	*data = malloc(*size ? *size : 1);
-	size_t done = 0;
-	while (*data && done < *size) {
-		ssize_t n = read(fd, *data + done, *size - done);
-		if (n <= 0)
-			break;
-		done += (size_t)n;
-	}
-	close(fd);
-	if (!*data || done != *size) {
-		free(*data);
-		return ksp_fail(err, "%s: read error", path);
-	}
-	return 0;
-}
-
 int ksp_pkg_add_file(struct ksp_package *pkg, const char *name, const char *path,
 		     struct ksp_error *err)
 {
 	unsigned char *data = NULL;
 	size_t size = 0;
-	if (read_whole_file(path, &data, &size, err))
+	if (ksp_read_file(path, KSP_PKG_MAX_MEMBER, &data, &size, err))
 		return -1;
 	int rc = ksp_pkg_add(pkg, name, data, size, err);
 	free(data);
