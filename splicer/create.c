@@ -4,6 +4,7 @@
 #include "run.h"
 #include "tree_guard.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -221,6 +222,48 @@ static int build_both(const struct ksp_create_opts *o, struct ksp_create_result 
 	return build_side(o, res, "post", err);
 }
 
+/* kbuild's try-run (cc-option and friends) works in TREE/.tmp_PID and
+ * removes it on exit; a build interrupted at that moment leaves it. The
+ * names present before the build are kept, any new one is removed. */
+static char **kbuild_tmp_dirs(const char *root, size_t *n)
+{
+	char **names = NULL;
+	*n = 0;
+	DIR *d = opendir(root);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (strncmp(e->d_name, ".tmp_", 5) != 0)
+			continue;
+		char **grown = realloc(names, (*n + 1) * sizeof(*names));
+		if (!grown)
+			break;
+		names = grown;
+		names[(*n)++] = strdup(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return names;
+}
+
+static void remove_new_tmp_dirs(const char *root, char **before, size_t nbefore)
+{
+	size_t n;
+	char **after = kbuild_tmp_dirs(root, &n);
+	for (size_t i = 0; i < n; i++) {
+		int old = 0;
+		for (size_t k = 0; k < nbefore && !old; k++)
+			old = before[k] && after[i] && !strcmp(before[k], after[i]);
+		if (!old && after[i]) {
+			char path[8300];
+			snprintf(path, sizeof(path), "%s/%s", root, after[i]);
+			const char *argv[] = {"rm", "-rf", "--", path, NULL};
+			char out[64];
+			ksp_run_capture(argv, NULL, out, sizeof(out));
+		}
+		free(after[i]);
+	}
+	free(after);
+}
+
 static int guarded_build(const struct ksp_create_opts *o, struct ksp_create_result *res,
 			 struct ksp_error *err)
 {
@@ -238,8 +281,14 @@ static int guarded_build(const struct ksp_create_opts *o, struct ksp_create_resu
 			     : 0;
 	for (size_t i = 0; i < res->nunits && !rc; i++)
 		rc = protect_unit(&g, &res->units[i], err) ? KSP_CREATE_INTERNAL : 0;
+	size_t ntmp;
+	char **tmp_before = kbuild_tmp_dirs(res->tree.path, &ntmp);
 	if (!rc)
 		rc = build_both(o, res, err);
+	remove_new_tmp_dirs(res->tree.path, tmp_before, ntmp);
+	for (size_t i = 0; i < ntmp; i++)
+		free(tmp_before[i]);
+	free(tmp_before);
 	struct ksp_error restore_err;
 	if (ksp_guard_restore(&g, &restore_err)) {
 		snprintf(err->msg, sizeof(err->msg), "%s", restore_err.msg);
