@@ -6,9 +6,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -264,8 +266,8 @@ static void remove_new_tmp_dirs(const char *root, char **before, size_t nbefore)
 	free(after);
 }
 
-static int guarded_build(const struct ksp_create_opts *o, struct ksp_create_result *res,
-			 struct ksp_error *err)
+static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_create_result *res,
+				struct ksp_error *err)
 {
 	char backups[4200];
 	snprintf(backups, sizeof(backups), "%s/tree-backup", res->workdir);
@@ -299,6 +301,39 @@ static int guarded_build(const struct ksp_create_opts *o, struct ksp_create_resu
 		rc = KSP_CREATE_INTERRUPTED;
 	if (rc == KSP_CREATE_INTERRUPTED)
 		ksp_fail(err, "interrupted; %s is as it was", res->tree.path);
+	return rc;
+}
+
+/*
+ * Two ksplice-create runs on one tree would each take the other's patched
+ * files for the tree's original state. flock() on the tree's directory keeps
+ * them apart without writing anything into the tree.
+ */
+static int lock_tree(const struct ksp_create_opts *o, const char *tree, struct ksp_error *err)
+{
+	int fd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ksp_fail(err, "%s: %s", tree, strerror(errno)), -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	progress(o, "waiting for another ksplice-create working in %s...", tree);
+	while (flock(fd, LOCK_EX)) {
+		if (errno != EINTR || ksp_interrupted) {
+			close(fd);
+			return ksp_fail(err, "%s: cannot lock: %s", tree, strerror(errno)), -1;
+		}
+	}
+	return fd;
+}
+
+static int guarded_build(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			 struct ksp_error *err)
+{
+	int lock = lock_tree(o, res->tree.path, err);
+	if (lock < 0)
+		return ksp_interrupted ? KSP_CREATE_INTERRUPTED : KSP_CREATE_INTERNAL;
+	int rc = guarded_build_locked(o, res, err);
+	close(lock);
 	return rc;
 }
 
