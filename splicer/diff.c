@@ -10,20 +10,22 @@ struct line_reader {
 	const char *text, *end;
 	const char *line; /* current line, not NUL-terminated */
 	size_t len;
+	const char *next; /* where the line after it starts */
 	unsigned lineno;
 	const char *origin;
 };
 
 static int next_line(struct line_reader *r)
 {
-	const char *start = r->line ? r->line + r->len : r->text;
-	if (r->line && start < r->end)
-		start++; /* the '\n' that ended the previous line */
+	/* Not line + len: a '\r' removed from the end of a line is not part of
+	 * len, and the next line starts after the '\n'. */
+	const char *start = r->line ? r->next : r->text;
 	if (start >= r->end)
 		return 0;
 	const char *nl = memchr(start, '\n', (size_t)(r->end - start));
 	r->line = start;
 	r->len = nl ? (size_t)(nl - start) : (size_t)(r->end - start);
+	r->next = nl ? nl + 1 : r->end;
 	if (r->len > 0 && start[r->len - 1] == '\r')
 		r->len--;
 	r->lineno++;
@@ -33,12 +35,8 @@ static int next_line(struct line_reader *r)
 /* Peeks at the line after the current one without consuming it. */
 static int peek_starts_with(const struct line_reader *r, const char *prefix)
 {
-	const char *next = r->line + r->len;
-	while (next < r->end && *next != '\n')
-		next++;
-	next++;
 	size_t n = strlen(prefix);
-	return next < r->end && (size_t)(r->end - next) >= n && memcmp(next, prefix, n) == 0;
+	return (size_t)(r->end - r->next) >= n && memcmp(r->next, prefix, n) == 0;
 }
 
 static int starts_with(const struct line_reader *r, const char *prefix)

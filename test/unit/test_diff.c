@@ -62,6 +62,34 @@ START_TEST(git_format_patch)
 }
 END_TEST
 
+/* CRLF line ends (a patch saved on Windows) parse as LF ones do: the '\r'
+ * once made the line after each line a phantom empty one, and a "--- "
+ * header then read before its line (found by fuzz_diff). */
+START_TEST(crlf_line_ends)
+{
+	size_t len = strlen(git_patch), at = 0;
+	char *crlf = malloc(2 * len + 1);
+	ck_assert_ptr_nonnull(crlf);
+	for (size_t i = 0; i < len; i++) {
+		if (git_patch[i] == '\n')
+			crlf[at++] = '\r';
+		crlf[at++] = git_patch[i];
+	}
+	struct ksp_diff d;
+	struct ksp_error err = {""};
+	ck_assert_msg(ksp_diff_parse(crlf, at, "crlf.patch", &d, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(d.nfiles, 1);
+	ck_assert_str_eq(d.files[0].new_path, "fs/proc/cmdline.c");
+	ck_assert_uint_eq(d.files[0].nhunks, 2);
+	ck_assert_uint_eq(d.files[0].hunks[0].added, 2);
+	ck_assert_uint_eq(d.files[0].hunks[0].removed, 1);
+	ck_assert_uint_eq(d.files[0].hunks[0].diff_line, 14);
+	ck_assert_uint_eq(ksp_diff_lines_changed(&d), 5);
+	ksp_diff_free(&d);
+	free(crlf);
+}
+END_TEST
+
 START_TEST(plain_diff_u_with_timestamps_and_new_file)
 {
 	const char *text = "Fix the frobnicator\n"
@@ -143,6 +171,7 @@ int main(void)
 	Suite *s = suite_create("create.diff");
 	TCase *tc = tcase_create("diff");
 	tcase_add_test(tc, git_format_patch);
+	tcase_add_test(tc, crlf_line_ends);
 	tcase_add_test(tc, plain_diff_u_with_timestamps_and_new_file);
 	tcase_add_test(tc, malformed_diffs_name_file_and_line);
 	tcase_add_test(tc, missing_file);
