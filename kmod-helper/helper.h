@@ -11,7 +11,7 @@
 #include <linux/stop_machine.h>
 #include "ksplice_update.h"
 
-#define KSPLICE_HELPER_VERSION "0.2.0"
+#define KSPLICE_HELPER_VERSION "0.3.0"
 #define KSPLICE_DETAIL_LEN 200
 #define KSPLICE_MAX_CONFLICTS 32
 
@@ -71,6 +71,7 @@ struct ksplice_state {
 	struct kobject kobj;
 	struct list_head list;
 	char id[KSPLICE_ID_MAX + 1];
+	char description[KSPLICE_DESCRIPTION_MAX + 1];	/* one line */
 	const struct ksplice_update *update;
 	struct module *owner;
 	unsigned int nr_patches;
@@ -83,6 +84,7 @@ struct ksplice_state {
 	unsigned int nr_conflicts;	/* may exceed KSPLICE_MAX_CONFLICTS */
 	u64 pause_ns;			/* the whole stop_machine call */
 	u64 pause_inside_ns;		/* our work with every CPU held */
+	time64_t applied_at;		/* last successful apply, 0: never */
 	bool unregistered;
 };
 
@@ -99,7 +101,7 @@ struct ksplice_state *ksplice_find_follower(const struct ksplice_state *self,
 					   unsigned long func,
 					   unsigned int *index);
 struct ksplice_state *ksplice_update_owning(struct module *mod);
-bool ksplice_has_dependents(const struct ksplice_state *state);
+struct ksplice_state *ksplice_first_dependent(const struct ksplice_state *state);
 
 /* sysfs.c */
 extern struct kobject *ksplice_root;

@@ -53,7 +53,7 @@ typedef uint32_t __u32;
 typedef uint64_t __u64;
 #endif
 
-#define KSPLICE_API_VERSION 1
+#define KSPLICE_API_VERSION 2
 #define KSPLICE_PATCHES_SECTION ".ksplice_patches"
 #define KSPLICE_ID_MAX 16		/* [a-z0-9_], 1 to 16 characters */
 #define KSPLICE_NAME_LEN 128		/* NUL-terminated symbol name */
@@ -61,6 +61,7 @@ typedef uint64_t __u64;
 #define KSPLICE_FENTRY_LEN 5		/* the call/nop at a function's entry */
 #define KSPLICE_EXPECTED_LEN 8
 #define KSPLICE_MAX_PATCHES 256
+#define KSPLICE_DESCRIPTION_MAX 255	/* bytes kept of a description */
 
 /* flags */
 #define KSPLICE_PATCH_FILLED 0x1	/* set by ksplice-apply once filled in */
@@ -110,13 +111,20 @@ struct ksplice_update {
 	__u32 api_version;		/* KSPLICE_API_VERSION */
 	__u32 nr_patches;
 	const char *id;
+	/*
+	 * What the update does, for people (ksplice-view): one line; the
+	 * helper keeps the first KSPLICE_DESCRIPTION_MAX bytes and turns
+	 * control characters into spaces. Since API version 2.
+	 */
+	const char *description;
 	const struct ksplice_patch *patches;
 	struct module *owner;		/* THIS_MODULE */
 };
 
 /*
- * Registers an update: the helper copies the table (later changes to the
- * module's copy have no effect) and creates /sys/kernel/ksplice/<id>/.
+ * Registers an update: the helper copies the table and the description
+ * (later changes to the module's copies have no effect) and creates
+ * /sys/kernel/ksplice/<id>/.
  * Returns 0, -EINVAL (API version, id or table malformed), -EEXIST (id in
  * use) or -ENOMEM. The table itself is checked when the update is applied.
  */
@@ -138,11 +146,12 @@ void ksplice_unregister_update(const struct ksplice_update *update);
 		__section(KSPLICE_PATCHES_SECTION) __aligned(8)
 
 /* Writes the update module's init and exit around one patch table. */
-#define KSPLICE_DEFINE_UPDATE(update_id, table)				\
+#define KSPLICE_DEFINE_UPDATE(update_id, update_description, table)	\
 	static const struct ksplice_update table##_update = {		\
 		.api_version = KSPLICE_API_VERSION,			\
 		.nr_patches = ARRAY_SIZE(table),			\
 		.id = update_id,					\
+		.description = update_description,			\
 		.patches = table,					\
 		.owner = THIS_MODULE,					\
 	};								\

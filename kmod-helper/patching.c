@@ -223,20 +223,24 @@ static int do_apply(struct ksplice_state *state)
 		return cause;
 	}
 	WRITE_ONCE(state->stage, KSPLICE_APPLIED);
+	WRITE_ONCE(state->applied_at, ktime_get_real_seconds());
 	return ksplice_abort(state, KSPLICE_OK, "applied %u functions",
 			     state->nr_patches);
 }
 
 static int do_reverse(struct ksplice_state *state)
 {
+	struct ksplice_state *dependent;
 	int cause;
 
 	if (state->stage != KSPLICE_APPLIED)
 		return ksplice_abort(state, KSPLICE_NOT_APPLIED,
 				     "update %s is not applied", state->id);
-	if (ksplice_has_dependents(state))
+	dependent = ksplice_first_dependent(state);
+	if (dependent)
 		return ksplice_abort(state, KSPLICE_HAS_DEPENDENTS,
-				     "a later update patches this one's code (see its depends_on)");
+				     "update %s patches this one's code: undo %s first",
+				     dependent->id, dependent->id);
 	cause = act_with_retries(state, true);
 	if (cause)
 		return cause;

@@ -41,6 +41,17 @@ static bool valid_update(const struct ksplice_update *update)
 	return true;
 }
 
+/* The description, cut to KSPLICE_DESCRIPTION_MAX bytes, on one line. */
+static void copy_description(char *to, const char *from)
+{
+	size_t i;
+
+	strscpy(to, from ? from : "", KSPLICE_DESCRIPTION_MAX + 1);
+	for (i = 0; to[i]; i++)
+		if ((unsigned char)to[i] < 0x20 || to[i] == 0x7f)
+			to[i] = ' ';
+}
+
 static struct ksplice_state *find_by_id(const char *id)
 {
 	struct ksplice_state *state;
@@ -69,6 +80,7 @@ static struct ksplice_state *new_state(const struct ksplice_update *update)
 		return NULL;
 	}
 	strscpy(state->id, update->id, sizeof(state->id));
+	copy_description(state->description, update->description);
 	state->update = update;
 	state->owner = update->owner;
 	state->nr_patches = update->nr_patches;
@@ -165,7 +177,8 @@ struct ksplice_state *ksplice_update_owning(struct module *mod)
 	return NULL;
 }
 
-bool ksplice_has_dependents(const struct ksplice_state *state)
+/* An applied update that patches code of state, or NULL. */
+struct ksplice_state *ksplice_first_dependent(const struct ksplice_state *state)
 {
 	struct ksplice_state *other;
 	unsigned int i;
@@ -175,7 +188,7 @@ bool ksplice_has_dependents(const struct ksplice_state *state)
 			continue;
 		for (i = 0; i < other->nr_patches; i++)
 			if (other->sites[i].dep == state)
-				return true;
+				return other;
 	}
-	return false;
+	return NULL;
 }

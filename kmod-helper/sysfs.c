@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/kernel/ksplice/: the helper's version, and one directory per update
- * with its stage (written to apply or undo), the outcome of the last action
- * and what the update patches.
+ * with its stage (written to apply or undo), the outcome of the last action,
+ * what the update patches, its description and when it was last applied.
  */
 #include <linux/capability.h>
 #include <linux/kobject.h>
@@ -185,6 +185,19 @@ static ssize_t depends_on_show(struct kobject *kobj,
 	return len;
 }
 
+static ssize_t description_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_state(kobj)->description);
+}
+
+static ssize_t applied_at_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)READ_ONCE(to_state(kobj)->applied_at));
+}
+
 static struct kobj_attribute stage_attr = __ATTR(stage, 0644, stage_show,
 						 stage_store);
 static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
@@ -197,6 +210,8 @@ static struct kobj_attribute functions_attr = __ATTR(functions, 0400,
 static struct kobj_attribute pause_ns_attr = __ATTR_RO(pause_ns);
 static struct kobj_attribute pause_inside_ns_attr = __ATTR_RO(pause_inside_ns);
 static struct kobj_attribute depends_on_attr = __ATTR_RO(depends_on);
+static struct kobj_attribute description_attr = __ATTR_RO(description);
+static struct kobj_attribute applied_at_attr = __ATTR_RO(applied_at);
 
 static struct attribute *update_attrs[] = {
 	&stage_attr.attr,
@@ -207,6 +222,8 @@ static struct attribute *update_attrs[] = {
 	&pause_ns_attr.attr,
 	&pause_inside_ns_attr.attr,
 	&depends_on_attr.attr,
+	&description_attr.attr,
+	&applied_at_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(update);

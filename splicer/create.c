@@ -206,17 +206,37 @@ static int build_side(const struct ksp_create_opts *o, struct ksp_create_result 
 	return KSP_CREATE_OK;
 }
 
-/* Pre build, patch, post build: everything that writes into the tree. */
+/* The earlier updates' patches (--after), in order, then a dry run of the
+ * patch on top of them. */
+static int apply_earlier(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			 const char *log, struct ksp_error *err)
+{
+	for (size_t i = 0; i < res->nafter; i++) {
+		progress(o, "applying the patch of earlier update %s", res->after[i].id);
+		if (ksp_after_apply(&res->after[i], res->tree.path, log, err))
+			return KSP_CREATE_NO_APPLY;
+		if (ksp_interrupted)
+			return KSP_CREATE_INTERRUPTED;
+	}
+	if (res->nafter && ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 1, log, err))
+		return KSP_CREATE_NO_APPLY;
+	return KSP_CREATE_OK;
+}
+
+/* Earlier patches, pre build, patch, post build: everything that writes
+ * into the tree. */
 static int build_both(const struct ksp_create_opts *o, struct ksp_create_result *res,
 		      struct ksp_error *err)
 {
-	int rc = build_side(o, res, "pre", err);
+	char log[4200];
+	snprintf(log, sizeof(log), "%s/patch.log", res->workdir);
+	int rc = apply_earlier(o, res, log, err);
+	if (!rc)
+		rc = build_side(o, res, "pre", err);
 	if (rc)
 		return rc;
 	if (ksp_interrupted)
 		return KSP_CREATE_INTERRUPTED;
-	char log[4200];
-	snprintf(log, sizeof(log), "%s/patch.log", res->workdir);
 	if (ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 0, log, err))
 		return KSP_CREATE_NO_APPLY;
 	if (ksp_interrupted)
@@ -283,6 +303,8 @@ static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_crea
 			     : 0;
 	for (size_t i = 0; i < res->nunits && !rc; i++)
 		rc = protect_unit(&g, &res->units[i], err) ? KSP_CREATE_INTERNAL : 0;
+	for (size_t i = 0; i < res->nafter && !rc; i++)
+		rc = ksp_after_protect(&g, &res->after[i], err) ? KSP_CREATE_INTERNAL : 0;
 	size_t ntmp;
 	char **tmp_before = kbuild_tmp_dirs(res->tree.path, &ntmp);
 	if (!rc)
@@ -388,6 +410,22 @@ static int make_workdir(const struct ksp_create_opts *o, struct ksp_create_resul
 	return res->workdir ? 0 : ksp_fail(err, "out of memory");
 }
 
+/* Reads the --after update files. */
+static int load_earlier(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			struct ksp_error *err)
+{
+	res->after = calloc(o->nafter, sizeof(*res->after));
+	if (!res->after)
+		return ksp_fail(err, "out of memory"), KSP_CREATE_INTERNAL;
+	for (size_t i = 0; i < o->nafter; i++) {
+		res->nafter++;
+		if (ksp_after_load(o->after[i], res->tree.release, res->tree.path, res->workdir, i,
+				   &res->after[i], err))
+			return KSP_CREATE_BAD_AFTER;
+	}
+	return KSP_CREATE_OK;
+}
+
 static int check_inputs(const struct ksp_create_opts *o, struct ksp_create_result *res,
 			struct ksp_error *err)
 {
@@ -419,6 +457,8 @@ static int check_inputs(const struct ksp_create_opts *o, struct ksp_create_resul
 	char log[8300];
 	if (make_workdir(o, res, err))
 		return KSP_CREATE_INTERNAL;
+	if (o->nafter)
+		return load_earlier(o, res, err); /* the patch applies on top of them */
 	snprintf(log, sizeof(log), "%s/patch.log", res->workdir);
 	if (ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 1, log, err))
 		return strstr(err->msg, "cannot run") ? KSP_CREATE_TOOL : KSP_CREATE_NO_APPLY;
@@ -481,6 +521,9 @@ void ksp_create_result_free(struct ksp_create_result *res)
 		mt_plan_free(&res->units[i].plan);
 	}
 	free(res->units);
+	for (size_t i = 0; i < res->nafter; i++)
+		ksp_after_free(&res->after[i]);
+	free(res->after);
 	if (res->own_workdir && res->workdir) {
 		const char *argv[] = {"rm", "-rf", "--", res->workdir, NULL};
 		char out[64];

@@ -8,6 +8,7 @@
 #ifndef KSPLICE_CREATE_H
 #define KSPLICE_CREATE_H
 
+#include "create_after.h"
 #include "diff.h"
 #include "error.h"
 #include "kbuild.h"
@@ -27,6 +28,7 @@ enum ksp_create_exit {
 	KSP_CREATE_BUILD = 8,	    /* kbuild failed */
 	KSP_CREATE_TOOL = 9,	    /* a tool is missing */
 	KSP_CREATE_INTERNAL = 10,   /* out of memory, I/O, or not implemented */
+	KSP_CREATE_BAD_AFTER = 11,  /* an --after update file is unusable */
 	KSP_CREATE_NO_CHANGES = 66, /* the diff changes no compiled code (as Ksplice) */
 	KSP_CREATE_INTERRUPTED = 130,
 };
@@ -38,6 +40,8 @@ struct ksp_create_opts {
 	int jobs;
 	int verbose;
 	int force_compiler;
+	const char *const *after; /* earlier update files, applied first, in order */
+	size_t nafter;
 	FILE *progress; /* "building pre objects (3 files)..." lines; NULL: quiet */
 };
 
@@ -54,6 +58,8 @@ struct ksp_create_result {
 	struct ksp_tree tree;
 	struct ksp_create_unit *units;
 	size_t nunits;
+	struct ksp_after *after; /* opts->after, read */
+	size_t nafter;
 	char *workdir;
 	int own_workdir;
 };

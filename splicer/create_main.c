@@ -15,17 +15,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#define MAX_AFTER 16
+
 struct cli {
 	struct ksp_create_opts opts;
 	int diff_only, json;
 	const char *id, *description, *headers, *outdir;
+	const char *after[MAX_AFTER];
 };
 
 static void usage(FILE *f)
 {
 	fputs("usage: ksplice-create --patch=FILE [--id ID] [--description TEXT] [-j N] [-v]\n"
 	      "                      [-o DIR] [--headers DIR] [--diff-only] [--json]\n"
-	      "                      [--force-compiler] [--keep-work DIR] KERNEL_SOURCE\n"
+	      "                      [--force-compiler] [--keep-work DIR]\n"
+	      "                      [--after EARLIER_UPDATE]... KERNEL_SOURCE\n"
 	      "Turns a unified diff into a live update (ksplice-ID.tar.gz) for the kernel built\n"
 	      "from KERNEL_SOURCE: the exact, configured and prepared source of the target\n"
 	      "kernel, left exactly as it was. Builds the objects the patch changes before and\n"
@@ -33,7 +37,11 @@ static void usage(FILE *f)
 	      "packages it with the pre objects for run-pre matching.\n"
 	      "  --patch=FILE      the unified diff (diff -u, git diff, git format-patch)\n"
 	      "  --id ID           the update's id (1-16 of [a-z0-9]; default: 8 random)\n"
-	      "  --description T   default: the diff's first line (or mail subject)\n"
+	      "  --description T   one line, at most 255 bytes (default: the diff's first\n"
+	      "                    line, or mail subject)\n"
+	      "  --after UPDATE    the patch applies on top of this earlier update's\n"
+	      "                    (ksplice-ID.tar.gz), which the kernel will be running:\n"
+	      "                    its patch is applied first; repeat for more, oldest first\n"
 	      "  -o DIR            where to write the update file (default: .)\n"
 	      "  --headers DIR     the target kernel's kbuild headers\n"
 	      "                    (default: /lib/modules/RELEASE/build)\n"
@@ -46,7 +54,8 @@ static void usage(FILE *f)
 	      "  --keep-work DIR   keep the work directory (objects, logs) under DIR\n"
 	      "Exit status: 0 ok, 2 usage, 3 KERNEL_SOURCE or headers unusable, 4 bad diff,\n"
 	      "5 the diff does not apply, 6 refused change, 7 wrong compiler, 8 build failed,\n"
-	      "9 missing tool, 10 internal error, 66 no changes, 130 interrupted.\n",
+	      "9 missing tool, 10 internal error, 11 an --after update unusable, 66 no changes,\n"
+	      "130 interrupted.\n",
 	      f);
 }
 
@@ -62,6 +71,7 @@ static int parse(int argc, char **argv, struct cli *c)
 						 {"description", required_argument, NULL, 'D'},
 						 {"headers", required_argument, NULL, 'H'},
 						 {"keep-work", required_argument, NULL, 'k'},
+						 {"after", required_argument, NULL, 'A'},
 						 {NULL, 0, NULL, 0}};
 	int ch;
 	c->opts.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -98,6 +108,11 @@ static int parse(int argc, char **argv, struct cli *c)
 		case 'H':
 			c->headers = optarg;
 			break;
+		case 'A':
+			if (c->opts.nafter == MAX_AFTER)
+				return -1;
+			c->after[c->opts.nafter++] = optarg;
+			break;
 		case 'j':
 			c->opts.jobs = atoi(optarg);
 			if (c->opts.jobs < 1)
@@ -113,6 +128,7 @@ static int parse(int argc, char **argv, struct cli *c)
 	if (!c->opts.patch || optind != argc - 1 || (c->id && !ksp_update_id_valid(c->id)))
 		return -1;
 	c->opts.tree = argv[optind];
+	c->opts.after = c->after;
 	return 0;
 }
 
@@ -155,8 +171,9 @@ static int make_update(struct cli *c, const struct ksp_create_result *res)
 		return KSP_CREATE_TREE;
 	}
 	char *build_id = tree_build_id(res->tree.path);
-	struct ksp_update_info info = {id, c->description ? c->description : res->diff.description,
-				       build_id, headers, c->outdir};
+	char description[KSP_DESCRIPTION_MAX + 1];
+	ksp_description_clean(c->description ? c->description : res->diff.description, description);
+	struct ksp_update_info info = {id, description, build_id, headers, c->outdir};
 	int rc = ksp_create_package(&c->opts, res, &info, out, sizeof(out), &err);
 	free(build_id);
 	if (rc) {

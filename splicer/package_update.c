@@ -43,6 +43,23 @@ int ksp_update_id_valid(const char *id)
 	return 1;
 }
 
+void ksp_description_clean(const char *in, char *out)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)(in ? in : "");
+	     *p && n < KSP_DESCRIPTION_MAX; p++)
+		out[n++] = *p < 0x20 || *p == 0x7f ? ' ' : (char)*p;
+	if (in && ((unsigned char)in[n] & 0xc0) == 0x80) { /* cut inside a UTF-8 sequence */
+		while (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0x80)
+			n--;
+		if (n > 0 && (unsigned char)out[n - 1] >= 0xc0)
+			n--;
+	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+}
+
 struct unit_code {
 	char path[4200];
 	const char **carry, **replaced, **check_only, **data;
@@ -156,6 +173,8 @@ static char *metadata(const struct ksp_create_result *res, const struct ksp_upda
 		info->id, info->description, res->tree.release,
 		info->build_id ? info->build_id : "", res->tree.cc_version_text, KSPLICE_VERSION,
 		stamp);
+	for (size_t i = 0; i < res->nafter; i++)
+		fprintf(f, "AFTER=%s\n", res->after[i].id);
 	for (size_t i = 0; i < res->nunits; i++) {
 		fprintf(f, "UNIT=%s\n", res->units[i].object);
 		for (size_t k = 0; k < uc[i].nreplaced; k++)
@@ -219,6 +238,7 @@ int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_
 	snprintf(symvers, sizeof(symvers), "%s/%s/kmod-helper/Module.symvers", KSPLICE_KMOD_DIR,
 		 res->tree.release);
 	struct ksp_module_spec spec = {info->id,
+				       info->description,
 				       info->headers,
 				       res->tree.compiler,
 				       KSPLICE_HELPER_INCLUDE,

@@ -27,6 +27,20 @@ static int copy_file(const char *from, const char *to, struct ksp_error *err)
 	return 0;
 }
 
+/* text as the contents of a C string literal: quotes and backslashes
+ * escaped, anything but printable ASCII as a three-digit octal escape. */
+static void c_string(FILE *f, const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p >= 0x20 && *p < 0x7f)
+			fputc(*p, f);
+		else
+			fprintf(f, "\\%03o", *p);
+	}
+}
+
 /* The patch table: an entry per replaced function (the name as the kernel
  * spells it, the new code by its C-safe name), and a check-only entry per
  * cold part of one. */
@@ -59,11 +73,13 @@ static char *stub_source(const struct ksp_module_spec *spec)
 			fprintf(f, "\t{ .flags = KSPLICE_PATCH_CHECK_ONLY, .name = \"%s\" },\n",
 				o->check_only[k]);
 	}
+	fprintf(f, "};\n\nKSPLICE_DEFINE_UPDATE(\"%s\", \"", spec->id);
+	c_string(f, spec->description ? spec->description : "");
 	fprintf(f,
-		"};\n\nKSPLICE_DEFINE_UPDATE(\"%s\", ksplice_patches);\n"
+		"\", ksplice_patches);\n"
 		"MODULE_LICENSE(\"GPL\");\n"
 		"MODULE_DESCRIPTION(\"ksplice update %s\");\n",
-		spec->id, spec->id);
+		spec->id);
 	return fclose(f) == 0 ? text : NULL;
 }
 

@@ -6,7 +6,9 @@
  *                   tree knows it), COMPILER, TOOL_VERSION, CREATED (UTC), and
  *                   per unit UNIT=obj, CHANGED=obj:function, NEW=obj:function,
  *                   NEW_DATA=obj:variable, EXTERNAL=binding key the update
- *                   module leaves for ksplice-apply to resolve;
+ *                   module leaves for ksplice-apply to resolve; AFTER=ID per
+ *                   earlier update it was made on top of (ksplice-create
+ *                   --after), which must be applied first;
  *   update.ko       the update module (update_module.h);
  *   patch           the diff it was made from;
  *   pre/UNIT        the pre object of each unit, for run-pre matching;
@@ -38,6 +40,15 @@ struct ksp_update_info {
 /* A fresh 8-character id of [a-z0-9], as Ksplice's. */
 int ksp_update_id_make(char id[9]);
 int ksp_update_id_valid(const char *id);
+
+/* kmod-helper's KSPLICE_DESCRIPTION_MAX (apply.c checks they agree). */
+#define KSP_DESCRIPTION_MAX 255
+
+/* A description as the update carries it (metadata, update module, the
+ * helper's sysfs): one line, control characters turned into spaces, cut to
+ * KSP_DESCRIPTION_MAX bytes (not inside a UTF-8 sequence), trailing
+ * spaces removed. out needs KSP_DESCRIPTION_MAX + 1 bytes. */
+void ksp_description_clean(const char *in, char *out);
 
 /* Extracts, builds the update module and writes the update file into
  * info->outdir; out_path receives its path. */

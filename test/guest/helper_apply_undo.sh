@@ -11,8 +11,14 @@ expect "value before" "$(value)" 1
 load_update a
 expect "stage after insmod" "$(cat $KS/testa/stage)" prepared
 grep -q "^ksplice_target_value 0x$(sym_addr $TARGET) 0x" $KS/testa/functions || fail "functions: $(cat $KS/testa/functions)"
+expect "description, on one line" "$(cat $KS/testa/description)" "ksplice_target_value returns 2, then sleeps"
+expect "applied_at before apply" "$(cat $KS/testa/applied_at)" 0
+t0=$(date +%s)
 set_stage testa applied || fail "apply: $(cause testa): $(cat $KS/testa/abort_detail)"
+t1=$(date +%s)
 expect "stage" "$(cat $KS/testa/stage)" applied
+at=$(cat $KS/testa/applied_at)
+[ "$at" -ge "$t0" ] && [ "$at" -le "$t1" ] || fail "applied_at $at not in [$t0, $t1]"
 expect "abort_cause" "$(cause testa)" ok
 expect "value applied" "$(value)" 2
 [ "$(cat $KS/testa/pause_ns)" -gt 0 ] || fail "pause_ns is 0"

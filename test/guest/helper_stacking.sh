@@ -16,6 +16,8 @@ new_a=$(sym_addr ksplice_target_value_a)
 a_before=$(ksplice-kcore-read $new_a 16)
 
 load_update b
+expect "long description cut to 255 bytes" "$(wc -c <$KS/testb/description)" 256
+expect "cut description" "$(cut -c1-12 $KS/testb/description)" 012345678901
 set_stage testb applied || fail "apply B: $(cause testb): $(cat $KS/testb/abort_detail)"
 expect "value with A and B" "$(value)" 3
 expect "B depends on" "$(cat $KS/testb/depends_on)" testa
@@ -24,6 +26,8 @@ expect "original function untouched by B" "$(target_bytes)" "$with_a"
 expect "B jumps from A code" "$(ksplice-kcore-read $new_a 16 | cut -c11-12)" e9
 set_stage testa reversed && fail "A undone under B"
 expect "undo A under B" "$(cause testa)" has_dependents
+grep -q "^update testb patches this one.s code: undo testb first$" $KS/testa/abort_detail ||
+	fail "has_dependents detail does not name B: $(cat $KS/testa/abort_detail)"
 expect "value" "$(value)" 3
 rmmod ksplice_update_a 2>/dev/null && fail "A unloaded under B"
 set_stage testb reversed || fail "undo B: $(cause testb)"

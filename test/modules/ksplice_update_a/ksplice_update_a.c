@@ -23,7 +23,9 @@ static int ksplice_target_value_a(void)
 KSPLICE_PATCH_TABLE(patches) = {
 	KSPLICE_PATCH(ksplice_target_value, ksplice_target_value_a),
 };
-KSPLICE_DEFINE_UPDATE("testa", patches);
+/* Tab and newline: the helper shows the description on one line. */
+KSPLICE_DEFINE_UPDATE("testa", "ksplice_target_value returns 2,\tthen\nsleeps",
+		      patches);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("test update A for kmod-helper: ksplice_target_value returns 2");

@@ -16,7 +16,7 @@ KSPLICE_PATCH_TABLE(patches) = {
 	KSPLICE_PATCH(ksplice_target_value, ksplice_target_value_c),
 	KSPLICE_CHECK_ONLY(ksplice_target_other),
 };
-KSPLICE_DEFINE_UPDATE("testc", patches);
+KSPLICE_DEFINE_UPDATE("testc", "a check-only entry", patches);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("test update C for kmod-helper: a check-only entry");

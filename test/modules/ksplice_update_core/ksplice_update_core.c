@@ -17,7 +17,7 @@ static int version_proc_show_patched(struct seq_file *m, void *v)
 KSPLICE_PATCH_TABLE(patches) = {
 	KSPLICE_PATCH(version_proc_show, version_proc_show_patched),
 };
-KSPLICE_DEFINE_UPDATE("testcore", patches);
+KSPLICE_DEFINE_UPDATE("testcore", "a core kernel function", patches);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("test update for kmod-helper: a core kernel function");

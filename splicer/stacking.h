@@ -1,0 +1,43 @@
+/*
+ * Stacked updates, seen from user space: which applied update's new code a
+ * function of the running kernel jumps to. kmod-helper writes its jump
+ * (e9 rel32) right after the fentry site (or at the entry of a function
+ * without one) and lists every replacement in /sys/kernel/ksplice/ID/
+ * functions ("NAME OLD NEW"); a jump counts only if it lands on a NEW of
+ * an applied update. Run-pre matching of an update made on top of another
+ * (ksplice-create --after) follows these jumps (rp_symtab.newest_code).
+ */
+#ifndef KSPLICE_STACKING_H
+#define KSPLICE_STACKING_H
+
+#include "memview.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ksp_replacement {
+	char id[256];	   /* the applied update */
+	uint64_t old_addr; /* the code it patched */
+	uint64_t new_addr; /* its new code */
+};
+
+struct ksp_stacked {
+	const struct rp_memview *mem;
+	struct ksp_replacement *v;
+	size_t n;
+};
+
+/* Every replacement of every applied update (none without the helper);
+ * -1 when out of memory. */
+int ksp_stacked_load(struct ksp_stacked *st, const struct rp_memview *mem);
+
+/* The newest code of the function at addr: follows jumps to new code of
+ * applied updates (rp_symtab.newest_code; ctx is a struct ksp_stacked). */
+uint64_t ksp_stacked_newest(void *ctx, uint64_t addr);
+
+/* The applied update whose new code starts at addr, or NULL. */
+const char *ksp_stacked_owner(const struct ksp_stacked *st, uint64_t addr);
+
+void ksp_stacked_free(struct ksp_stacked *st);
+
+#endif
