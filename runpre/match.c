@@ -211,6 +211,11 @@ static int commit(struct session *s, struct rp_attempt *a, const char *own_key, 
 	return 0;
 }
 
+static uint64_t newest_code(const struct rp_symtab *syms, uint64_t addr)
+{
+	return syms->newest_code ? syms->newest_code(syms->newest_ctx, addr) : addr;
+}
+
 /* Tries every candidate; returns 1 if the result is final (matched, or no
  * candidate can match), 0 if it stays open (ambiguous, or nothing to try). */
 static int match_function(struct session *s, size_t oi, struct rp_function_result *r,
@@ -220,16 +225,18 @@ static int match_function(struct session *s, size_t oi, struct rp_function_resul
 	char key[4096];
 	function_key(s->objects[oi], f, key, sizeof(key));
 	size_t survivors = 0;
-	uint64_t survivor = 0;
+	uint64_t survivor = 0, survivor_code = 0;
 	uint64_t best_progress = 0;
 	struct rp_attempt keep = {0};
 	r->ncandidates = n;
 	for (size_t i = 0; i < n; i++) {
 		struct rp_attempt a;
-		int ok = try_candidate(s, oi, f, cands[i], &a);
+		uint64_t code = newest_code(s->syms, cands[i]);
+		int ok = try_candidate(s, oi, f, code, &a);
 		if (ok) {
 			survivors++;
 			survivor = cands[i];
+			survivor_code = code;
 			attempt_free(&keep);
 			keep = a;
 			continue;
@@ -244,6 +251,7 @@ static int match_function(struct session *s, size_t oi, struct rp_function_resul
 		int rc = commit(s, &keep, key, survivor);
 		r->status = RP_MATCHED;
 		r->address = survivor;
+		r->code_address = survivor_code;
 		r->ftrace_active = keep.ftrace_active;
 		r->detail[0] = '\0';
 		attempt_free(&keep);

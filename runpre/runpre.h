@@ -14,9 +14,10 @@
  * legitimate variant and nothing else.
  *
  * Candidates come from the symbol table by name (several for duplicated
- * static names). A candidate that survives alone is committed with what it
- * learned; the rest are retried with the new knowledge until nothing
- * changes ("flood fill", as Ksplice did).
+ * static names); a candidate an applied update replaced is matched at its
+ * newest replacement (rp_symtab.newest_code). A candidate that survives
+ * alone is committed with what it learned; the rest are retried with the
+ * new knowledge until nothing changes ("flood fill", as Ksplice did).
  */
 #ifndef KSPLICE_RUNPRE_H
 #define KSPLICE_RUNPRE_H
@@ -45,6 +46,12 @@ struct rp_symtab {
 	/* Only some of the kernel's symbols (a fixture's cut): a branch to an
 	 * address with no name is then not evidence of anything wrong. */
 	int partial;
+	/* Stacking: where the code of the function at addr runs now, addr
+	 * itself or the newest replacement an applied update jumps to; that
+	 * code is matched instead (the pre objects of an update made on top
+	 * of another compile to the other's new code). NULL: always addr. */
+	uint64_t (*newest_code)(void *newest_ctx, uint64_t addr);
+	void *newest_ctx;
 };
 
 enum rp_status {
@@ -59,7 +66,9 @@ struct rp_function_result {
 	const struct rp_object *object;
 	const struct rp_function *function;
 	enum rp_status status;
-	uint64_t address;	/* RP_MATCHED */
+	uint64_t address;	/* RP_MATCHED: the function's symbol */
+	uint64_t code_address;	/* RP_MATCHED: the code matched (address, or
+				 * its newest replacement, see newest_code) */
 	size_t ncandidates;	/* tried */
 	char detail[768];	/* first difference, ambiguity, or note */
 	int64_t trampoline;	/* offset where a 5-byte jump can go; -1: nowhere */

@@ -49,4 +49,6 @@ void rp_symtab_from_kallsyms(struct rp_symtab *st, const struct ksp_kallsyms *ks
 	st->partial = 0;
 	st->containing = containing;
 	st->ctx = (void *)ks;
+	st->newest_code = NULL;
+	st->newest_ctx = NULL;
 }

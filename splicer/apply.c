@@ -5,6 +5,7 @@
 #include "ksplice_update.h"
 #include "package.h"
 #include "runpre.h"
+#include "stacking.h"
 #include "symtab.h"
 #include "update_package.h"
 
@@ -15,6 +16,9 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+_Static_assert(KSP_DESCRIPTION_MAX == KSPLICE_DESCRIPTION_MAX,
+	       "update_package.h and ksplice_update.h disagree on descriptions");
 
 struct session {
 	const struct ksp_apply_opts *o;
@@ -29,8 +33,38 @@ struct session {
 	struct ksp_kallsyms ks;
 	struct rp_memview mem;
 	struct rp_result result;
+	struct ksp_stacked stacked;
+	struct ksp_apply_outcome *out;
 	int matched, mem_open;
 };
+
+const char *ksp_apply_status_name(int status)
+{
+	switch (status) {
+	case KSP_APPLY_OK:
+		return "ok";
+	case KSP_APPLY_USAGE:
+		return "usage";
+	case KSP_APPLY_BAD_FILE:
+		return "bad_file";
+	case KSP_APPLY_NOT_ROOT:
+		return "not_root";
+	case KSP_APPLY_WRONG_KERNEL:
+		return "wrong_kernel";
+	case KSP_APPLY_NO_MATCH:
+		return "no_match";
+	case KSP_APPLY_CODE_BUSY:
+		return "code_busy";
+	case KSP_APPLY_REFUSED:
+		return "refused";
+	case KSP_APPLY_LOAD:
+		return "load_failed";
+	case KSP_APPLY_NEEDS_EARLIER:
+		return "needs_earlier";
+	default:
+		return "internal";
+	}
+}
 
 /* The value of the first KEY= line of the metadata from `from` on, or NULL;
  * *next is where to look for the next one. */
@@ -97,6 +131,7 @@ static int check_file(struct session *s, struct ksp_error *err)
 	char buf[512], build[256];
 	if (!s->meta || !meta_get(s->meta, "ID", s->id, sizeof(s->id)))
 		return ksp_fail(err, "%s: metadata lacks an ID", s->o->update), KSP_APPLY_BAD_FILE;
+	snprintf(s->out->id, sizeof(s->out->id), "%s", s->id);
 	struct utsname u;
 	uname(&u);
 	if (!meta_get(s->meta, "KERNEL_RELEASE", buf, sizeof(buf)) || strcmp(buf, u.release) != 0)
@@ -110,6 +145,25 @@ static int check_file(struct session *s, struct ksp_error *err)
 				"refused",
 				s->id, buf, u.release, build),
 		       KSP_APPLY_WRONG_KERNEL;
+	return 0;
+}
+
+/* An update made on top of others (ksplice-create --after) matches only
+ * while they are applied: say so rather than fail to match. */
+static int check_earlier(struct session *s, struct ksp_error *err)
+{
+	const char *next = NULL;
+	char id[64], stage[64];
+	while (meta_next(s->meta, "AFTER", &next, id, sizeof(id))) {
+		if (ksp_sysfs_read(id, "stage", stage, sizeof(stage)))
+			snprintf(stage, sizeof(stage), "not loaded");
+		if (strcmp(stage, "applied") != 0)
+			return ksp_fail(err,
+					"update %s was made on top of update %s, which is %s "
+					"here: apply %s first",
+					s->id, id, stage, id),
+			       KSP_APPLY_NEEDS_EARLIER;
+	}
 	return 0;
 }
 
@@ -154,16 +208,21 @@ static int run_pre(struct session *s, struct ksp_error *err)
 	s->mem_open = 1;
 	if (ksp_kallsyms_load("/proc/kallsyms", &s->ks, err))
 		return KSP_APPLY_INTERNAL;
+	if (ksp_stacked_load(&s->stacked, &s->mem))
+		return ksp_fail(err, "out of memory"), KSP_APPLY_INTERNAL;
 	struct rp_symtab st;
 	rp_symtab_from_kallsyms(&st, &s->ks);
+	st.newest_code = ksp_stacked_newest; /* functions applied updates replaced */
+	st.newest_ctx = &s->stacked;
 	if (rp_match_objects(s->ptrs, s->nobjs, &s->mem, &st, &s->result, err))
 		return KSP_APPLY_INTERNAL;
 	s->matched = 1;
 	for (size_t i = 0; i < s->result.nfunctions; i++) {
 		const struct rp_function_result *f = &s->result.functions[i];
 		if (s->o->verbose)
-			printf("  %-9s %s:%s%s%s\n", rp_status_name(f->status), f->object->unit,
-			       f->function->name, f->detail[0] ? ": " : "", f->detail);
+			fprintf(s->o->detail ? s->o->detail : stdout, "  %-9s %s:%s%s%s\n",
+				rp_status_name(f->status), f->object->unit, f->function->name,
+				f->detail[0] ? ": " : "", f->detail);
 		if (f->status == RP_NO_MATCH)
 			return ksp_fail(err,
 					"no_match: %s:%s does not match the running kernel: %s "
@@ -270,7 +329,7 @@ static int fill_entry(struct session *s, unsigned char *e, struct ksp_error *err
 				"no_match: %s was not found exactly once in the running kernel%s%s",
 				name, f && f->detail[0] ? ": " : "", f ? f->detail : ""),
 		       KSP_APPLY_NO_MATCH;
-	uint64_t old = f->address;
+	uint64_t old = f->code_address; /* stacked: the newest replacement */
 	uint32_t size = (uint32_t)f->function->size, off = 0;
 	unsigned char expected[KSPLICE_EXPECTED_LEN] = {0};
 	if (!check_only) {
@@ -340,17 +399,19 @@ static int insert_and_apply(struct session *s, const struct ksp_ko *ko, struct k
 		       KSP_APPLY_REFUSED;
 	if (ksp_module_insert(ko->data, ko->len, what, err))
 		return KSP_APPLY_LOAD;
-	if (ksp_sysfs_write(s->id, "stage", "applied") == 0) {
-		char pause[64] = "0", functions[8192] = "";
-		ksp_sysfs_read(s->id, "pause_ns", pause, sizeof(pause));
+	int applied = ksp_sysfs_write(s->id, "stage", "applied") == 0;
+	char pause[64] = "0";
+	ksp_sysfs_read(s->id, "pause_ns", pause, sizeof(pause));
+	s->out->pause_ns = strtoull(pause, NULL, 10);
+	if (applied) {
+		char functions[8192] = "";
 		ksp_sysfs_read(s->id, "functions", functions, sizeof(functions));
-		int n = count_lines(functions) + (functions[0] != '\0');
-		printf("Done: update %s applied (%d function%s, machine paused %llu us)\n", s->id,
-		       n, n == 1 ? "" : "s", strtoull(pause, NULL, 10) / 1000);
+		s->out->functions = count_lines(functions) + (functions[0] != '\0');
 		return KSP_APPLY_OK;
 	}
 	ksp_sysfs_read(s->id, "abort_cause", cause, sizeof(cause));
 	ksp_sysfs_read(s->id, "abort_detail", detail, sizeof(detail));
+	snprintf(s->out->cause, sizeof(s->out->cause), "%s", cause);
 	int rc = KSP_APPLY_REFUSED;
 	if (!strcmp(cause, "code_busy")) {
 		char conflicts[4096] = "";
@@ -392,6 +453,7 @@ static void cleanup(struct session *s)
 	free(s->objs);
 	free(s->ptrs);
 	free(s->units);
+	ksp_stacked_free(&s->stacked);
 	if (s->mem_open)
 		rp_memview_close(&s->mem);
 	ksp_kallsyms_free(&s->ks);
@@ -399,16 +461,33 @@ static void cleanup(struct session *s)
 	ksp_pkg_free(&s->pkg);
 }
 
+/* Where --check says a replaced function is. */
+static void print_place(const struct session *s, const char *key,
+			const struct rp_function_result *f)
+{
+	const char *owner = ksp_stacked_owner(&s->stacked, f->code_address);
+	printf("%s: at 0x%llx, jump at +%lld", key, (unsigned long long)f->code_address,
+	       (long long)f->trampoline);
+	if (owner)
+		printf(" (new code of update %s; the function is at 0x%llx)", owner,
+		       (unsigned long long)f->address);
+	printf("\n");
+}
+
 int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
 {
 	struct session s;
+	struct ksp_apply_outcome out = {0};
 	memset(&s, 0, sizeof(s));
 	s.o = o;
+	s.out = &out;
 	int rc = check_file(&s, err);
 	if (!rc && geteuid() != 0) {
 		ksp_fail(err, "reading the running kernel's memory needs root");
 		rc = KSP_APPLY_NOT_ROOT;
 	}
+	if (!rc)
+		rc = check_earlier(&s, err);
 	if (!rc)
 		rc = run_pre(&s, err);
 	struct ksp_ko ko;
@@ -417,11 +496,8 @@ int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
 	if (!rc) {
 		const char *next = NULL;
 		char key[4200];
-		while (meta_next(s.meta, "CHANGED", &next, key, sizeof(key))) {
-			const struct rp_function_result *f = replaced_function(&s, key);
-			printf("%s: at 0x%llx, jump at +%lld\n", key,
-			       (unsigned long long)f->address, (long long)f->trampoline);
-		}
+		while (meta_next(s.meta, "CHANGED", &next, key, sizeof(key)))
+			print_place(&s, key, replaced_function(&s, key));
 		printf("update %s would apply: %zu functions matched, %zu symbols resolved\n", s.id,
 		       s.result.matched, s.result.nsymbols);
 	}
@@ -429,11 +505,13 @@ int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
 	return rc;
 }
 
-int ksp_apply(const struct ksp_apply_opts *o, struct ksp_error *err)
+int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, struct ksp_error *err)
 {
 	struct session s;
 	memset(&s, 0, sizeof(s));
+	memset(out, 0, sizeof(*out));
 	s.o = o;
+	s.out = out;
 	int rc = check_file(&s, err);
 	if (!rc && geteuid() != 0) {
 		ksp_fail(err, "applying an update needs root");
@@ -442,12 +520,16 @@ int ksp_apply(const struct ksp_apply_opts *o, struct ksp_error *err)
 	if (!rc && ksp_helper_ensure(o->helper, err))
 		rc = KSP_APPLY_LOAD;
 	if (!rc)
+		rc = check_earlier(&s, err);
+	if (!rc)
 		rc = run_pre(&s, err);
 	struct ksp_ko ko;
 	if (!rc)
 		rc = prepare_module(&s, &ko, err);
 	if (!rc)
 		rc = insert_and_apply(&s, &ko, err);
+	if (rc && !out->cause[0])
+		snprintf(out->cause, sizeof(out->cause), "%s", ksp_apply_status_name(rc));
 	cleanup(&s);
 	return rc;
 }

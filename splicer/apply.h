@@ -6,6 +6,7 @@
 #include "error.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum ksp_apply_exit {
 	KSP_APPLY_OK = 0,
@@ -18,15 +19,29 @@ enum ksp_apply_exit {
 	KSP_APPLY_REFUSED = 8,
 	KSP_APPLY_LOAD = 9,
 	KSP_APPLY_INTERNAL = 10,
+	/* 11 and 12 are ksplice-view's (--check returns these statuses) */
+	KSP_APPLY_NEEDS_EARLIER = 13, /* made on top of an update not applied */
 };
+
+/* One word per status ("bad_file", "no_match", ...), for --json. */
+const char *ksp_apply_status_name(int status);
 
 struct ksp_apply_opts {
 	const char *update; /* the update file */
 	const char *helper; /* kmod-helper.ko, or NULL for the default */
 	int verbose;
+	FILE *detail; /* where -v writes (NULL: stdout) */
 };
 
-int ksp_apply(const struct ksp_apply_opts *o, struct ksp_error *err);
+/* What happened, as ksplice-apply --json reports it. */
+struct ksp_apply_outcome {
+	char id[32];		     /* the update's, once the file is read */
+	int functions;		     /* applied: the helper's count */
+	unsigned long long pause_ns; /* the helper's, when it acted */
+	char cause[64];		     /* failed: the helper's abort cause, else the status's name */
+};
+
+int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, struct ksp_error *err);
 
 /* Would the update apply here? Everything ksplice-apply does before it
  * inserts anything: file, kernel, run-pre matching of every function,

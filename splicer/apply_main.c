@@ -1,6 +1,6 @@
 /*
- * ksplice-apply [-v] [--helper KO] UPDATE_FILE: applies an update to the
- * running kernel.
+ * ksplice-apply [-v] [--json] [--helper KO] UPDATE_FILE: applies an update
+ * to the running kernel.
  *
  * Verifies the file (every member's sha256, the kernel release and build
  * id), loads kmod-helper if needed, run-pre matches the update's pre
@@ -8,9 +8,11 @@
  * (run-pre's bindings, else a name kallsyms has exactly once), writes the
  * addresses into the update module (absolute symbols, patch table), inserts
  * it and has the helper apply it. A failure leaves the kernel as it was: the
- * update module is removed and nothing was written.
+ * update module is removed and nothing was written. --json: the outcome as
+ * one JSON object on stdout, everything else on stderr.
  */
 #include "apply.h"
+#include "json.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -20,33 +22,53 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: ksplice-apply [-v] [--helper KO] UPDATE_FILE\n"
+	fputs("usage: ksplice-apply [-v] [--json] [--helper KO] UPDATE_FILE\n"
 	      "Applies a ksplice update (ksplice-ID.tar.gz) to the running kernel, after\n"
 	      "proving with run-pre matching that the kernel runs the code the update was\n"
 	      "made from.\n"
 	      "  -v            detail: every function matched, every symbol resolved\n"
+	      "  --json        the outcome as one JSON object on stdout (id, result,\n"
+	      "                exit_status, functions, pause_ns, cause, message); the\n"
+	      "                rest goes to stderr\n"
 	      "  --helper KO   kmod-helper.ko to load if it is not loaded (default:\n"
 	      "                $KSPLICE_HELPER, else /lib/modules/RELEASE/extra/kmod-helper.ko)\n"
 	      "Exit status: 0 applied, 2 usage, 3 unreadable or corrupted update file,\n"
 	      "4 not root, 5 update made for another kernel, 6 the running code does not\n"
 	      "match (no_match), 7 code busy, 8 the helper refused, 9 loading a module failed,\n"
-	      "10 internal error.\n",
+	      "10 internal error, 13 made on top of an update (--after) that is not applied.\n",
 	      f);
+}
+
+static void print_json(const struct ksp_apply_outcome *out, int rc, const char *message)
+{
+	printf("{\"id\":");
+	ksp_json_string(stdout, out->id[0] ? out->id : NULL);
+	printf(",\"result\":\"%s\",\"exit_status\":%d,\"functions\":%d,\"pause_ns\":%llu,"
+	       "\"cause\":",
+	       rc ? "failed" : "applied", rc, out->functions, out->pause_ns);
+	ksp_json_string(stdout, rc ? out->cause : "ok");
+	printf(",\"message\":");
+	ksp_json_string(stdout, message);
+	printf("}\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"verbose", no_argument, NULL, 'v'},
+						 {"json", no_argument, NULL, 'j'},
 						 {"helper", required_argument, NULL, 'H'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	struct ksp_apply_opts o = {0};
 	o.helper = getenv("KSPLICE_HELPER");
-	int ch;
+	int ch, json = 0;
 	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'v':
 			o.verbose = 1;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		case 'H':
 			o.helper = optarg;
@@ -64,9 +86,19 @@ int main(int argc, char **argv)
 		return KSP_APPLY_USAGE;
 	}
 	o.update = argv[optind];
+	o.detail = json ? stderr : stdout;
 	struct ksp_error err = {""};
-	int rc = ksp_apply(&o, &err);
+	struct ksp_apply_outcome out;
+	int rc = ksp_apply(&o, &out, &err);
+	char done[256];
+	snprintf(done, sizeof(done),
+		 "Done: update %s applied (%d function%s, machine paused %llu us)", out.id,
+		 out.functions, out.functions == 1 ? "" : "s", out.pause_ns / 1000);
 	if (rc)
 		fprintf(stderr, "ksplice-apply: %s\n", err.msg);
+	else
+		fprintf(json ? stderr : stdout, "%s\n", done);
+	if (json)
+		print_json(&out, rc, rc ? err.msg : done);
 	return rc;
 }

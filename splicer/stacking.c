@@ -73,17 +73,21 @@ static int jump_target(const struct rp_memview *mem, uint64_t addr, uint64_t *ta
 	return 1;
 }
 
+uint64_t ksp_stacked_next(const struct ksp_stacked *st, uint64_t addr)
+{
+	uint64_t t;
+	if ((jump_target(st->mem, addr + 5, &t) && ksp_stacked_owner(st, t)) ||
+	    (jump_target(st->mem, addr, &t) && ksp_stacked_owner(st, t)))
+		return t;
+	return 0;
+}
+
 uint64_t ksp_stacked_newest(void *ctx, uint64_t addr)
 {
 	const struct ksp_stacked *st = ctx;
-	for (int depth = 0; depth < MAX_DEPTH; depth++) {
-		uint64_t t;
-		if ((jump_target(st->mem, addr + 5, &t) && ksp_stacked_owner(st, t)) ||
-		    (jump_target(st->mem, addr, &t) && ksp_stacked_owner(st, t)))
-			addr = t;
-		else
-			break;
-	}
+	uint64_t next;
+	for (int depth = 0; depth < MAX_DEPTH && (next = ksp_stacked_next(st, addr)); depth++)
+		addr = next;
 	return addr;
 }
 

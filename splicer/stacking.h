@@ -31,6 +31,10 @@ struct ksp_stacked {
  * -1 when out of memory. */
 int ksp_stacked_load(struct ksp_stacked *st, const struct rp_memview *mem);
 
+/* The new code of an applied update that the code at addr jumps to (after
+ * its fentry site, or at its entry), or 0: one step of ksp_stacked_newest. */
+uint64_t ksp_stacked_next(const struct ksp_stacked *st, uint64_t addr);
+
 /* The newest code of the function at addr: follows jumps to new code of
  * applied updates (rp_symtab.newest_code; ctx is a struct ksp_stacked). */
 uint64_t ksp_stacked_newest(void *ctx, uint64_t addr);
