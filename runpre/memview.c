@@ -62,6 +62,8 @@ int rp_memview_open_kcore(struct rp_memview *v, const char *path, struct ksp_err
 		off_t at = (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph));
 		if (pread(v->fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
 			return view_fail(v, err, path, "truncated program headers");
+		if (ph.p_type == PT_LOAD && ph.p_filesz > UINT64_MAX - ph.p_vaddr)
+			return view_fail(v, err, path, "a program header maps past 2^64");
 		if (ph.p_type == PT_LOAD && ph.p_filesz &&
 		    add_range(v, ph.p_vaddr, ph.p_filesz, ph.p_offset))
 			return view_fail(v, err, path, "out of memory");
@@ -129,17 +131,19 @@ static int fill_window(const struct rp_memview *v, const struct rp_range *r, uin
 	uint64_t start = addr & ~(uint64_t)(WINDOW - 1);
 	if (start < r->addr)
 		start = r->addr;
-	uint64_t end = start + WINDOW;
-	if (end > r->addr + r->len)
-		end = r->addr + r->len;
-	ssize_t n =
-		pread(v->fd, w->bytes, end - start, (off_t)(r->file_offset + (start - r->addr)));
-	if (n != (ssize_t)(end - start)) {
-		w->len = 0;
+	w->len = 0;
+	if (start - r->addr >= r->len)
 		return -1;
-	}
+	/* A length, not an end address that could wrap: never more than the
+	 * window holds. */
+	uint64_t len = r->len - (start - r->addr);
+	if (len > WINDOW)
+		len = WINDOW;
+	ssize_t n = pread(v->fd, w->bytes, len, (off_t)(r->file_offset + (start - r->addr)));
+	if (n != (ssize_t)len)
+		return -1;
 	w->addr = start;
-	w->len = end - start;
+	w->len = len;
 	return 0;
 }
 

@@ -63,11 +63,26 @@ static int load_relocs(struct rp_object *obj, struct rp_section *s)
 		}
 		if (r->offset + r->size > s->size)
 			continue; /* a corrupt object; never index past the section */
+		if (r->size == 0)
+			continue; /* R_X86_64_NONE: patches nothing (and would stall a
+				     byte-by-byte walk that steps over fields) */
 		s->nrelocs++;
 	}
 	free(rels);
 	qsort(s->relocs, s->nrelocs, sizeof(*s->relocs), reloc_cmp);
 	return 0;
+}
+
+/* No kernel object's zero-filled section (.bss) comes near this. */
+#define MAX_NOBITS (256ull << 20)
+
+/* The largest size section may claim: a corrupt object's can be anything,
+ * and it is allocated. Bytes from the file cannot outnumber the file's. */
+static uint64_t section_size_limit(const struct rp_object *obj, const asection *sec)
+{
+	if (!(sec->flags & SEC_HAS_CONTENTS))
+		return MAX_NOBITS;
+	return bfd_get_file_size(obj->abfd);
 }
 
 static int load_sections(struct rp_object *obj)
@@ -90,6 +105,8 @@ static int load_sections(struct rp_object *obj)
 		s->merge = (sec->flags & SEC_MERGE) != 0;
 		s->strings = (sec->flags & SEC_STRINGS) != 0;
 		s->entsize = sec->entsize;
+		if (s->size > section_size_limit(obj, sec))
+			return -1;
 		s->data = calloc(1, s->size ? s->size : 1);
 		if (!s->data)
 			return -1;

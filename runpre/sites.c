@@ -196,7 +196,8 @@ int rp_sites_load(const struct rp_object *obj, struct rp_sites *s, struct ksp_er
 		rp_sites_free(s);
 		return ksp_fail(err, "%s: out of memory reading run-time patch tables", obj->path);
 	}
-	qsort(s->sites, s->count, sizeof(*s->sites), site_cmp);
+	if (s->count) /* sites is NULL for an object without tables: qsort's UB */
+		qsort(s->sites, s->count, sizeof(*s->sites), site_cmp);
 	if (merge_alternatives(s)) {
 		rp_sites_free(s);
 		return ksp_fail(err, "out of memory");
