@@ -16,12 +16,14 @@ int ksp_ko_check(const struct ksp_ko *ko, struct ksp_error *err)
 	if (ko->len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_type != ET_REL ||
 	    eh->e_machine != EM_X86_64 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
-	    eh->e_shoff > ko->len ||
+	    eh->e_shoff > ko->len || eh->e_shoff % sizeof(Elf64_Xword) != 0 ||
 	    (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > ko->len - eh->e_shoff ||
 	    eh->e_shstrndx >= eh->e_shnum)
 		return ksp_fail(err, "update module: not an x86-64 kernel module");
 	unsigned n;
 	const Elf64_Shdr *sh = sections(ko, &n);
+	if (sh[eh->e_shstrndx].sh_type == SHT_NOBITS)
+		return ksp_fail(err, "update module: its section names are not in the file");
 	for (unsigned i = 0; i < n; i++)
 		if (sh[i].sh_type != SHT_NOBITS &&
 		    (sh[i].sh_offset > ko->len || sh[i].sh_size > ko->len - sh[i].sh_offset))
@@ -58,7 +60,10 @@ long ksp_ko_resolve_undefined(struct ksp_ko *ko, int (*resolve)(const char *, ui
 	for (unsigned i = 0; i < n; i++) {
 		if (sh[i].sh_type != SHT_SYMTAB)
 			continue;
-		if (sh[i].sh_link >= n || sh[i].sh_entsize != sizeof(Elf64_Sym))
+		/* Symbols are written in place: aligned, names in the file. */
+		if (sh[i].sh_link >= n || sh[i].sh_entsize != sizeof(Elf64_Sym) ||
+		    sh[i].sh_offset % sizeof(Elf64_Xword) != 0 ||
+		    sh[sh[i].sh_link].sh_type == SHT_NOBITS)
 			return -1;
 		const Elf64_Shdr *strs = &sh[sh[i].sh_link];
 		Elf64_Sym *syms = (Elf64_Sym *)(ko->data + sh[i].sh_offset);
