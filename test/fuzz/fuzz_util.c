@@ -78,14 +78,21 @@ void fuzz_check(int ok, const char *what)
  * (GNU Binutils for Debian) 2.40 internal error, aborting at bfd.c:1326 in
  * _bfd_doprnt_scan", then exit(1), a libbfd bug the fuzzers hit within
  * seconds. The targets swallow libbfd's messages instead (they are only
- * warnings about the corrupt input), so fuzzing reaches our own code. */
+ * warnings about the corrupt input), so fuzzing reaches our own code.
+ * bfd_init() puts the default handler back, so the targets are linked with
+ * --wrap=bfd_init and set theirs after every call. */
 static void quiet_bfd_errors(const char *fmt, va_list ap)
 {
 	(void)fmt;
 	(void)ap;
 }
 
-__attribute__((constructor)) static void fuzz_init(void)
+unsigned int __real_bfd_init(void);
+unsigned int __wrap_bfd_init(void);
+
+unsigned int __wrap_bfd_init(void)
 {
+	unsigned int magic = __real_bfd_init();
 	bfd_set_error_handler(quiet_bfd_errors);
+	return magic;
 }
