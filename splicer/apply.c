@@ -19,6 +19,8 @@
 
 _Static_assert(KSP_DESCRIPTION_MAX == KSPLICE_DESCRIPTION_MAX,
 	       "update_package.h and ksplice_update.h disagree on descriptions");
+_Static_assert(KSP_UPDATE_API_VERSION == KSPLICE_API_VERSION,
+	       "update_package.h and ksplice_update.h disagree on the helper's API");
 
 struct session {
 	const struct ksp_apply_opts *o;
@@ -61,6 +63,8 @@ const char *ksp_apply_status_name(int status)
 		return "load_failed";
 	case KSP_APPLY_NEEDS_EARLIER:
 		return "needs_earlier";
+	case KSP_APPLY_OTHER_API:
+		return "other_api";
 	default:
 		return "internal";
 	}
@@ -128,10 +132,16 @@ static int check_file(struct session *s, struct ksp_error *err)
 				s->o->update),
 		       KSP_APPLY_BAD_FILE;
 	s->meta = strndup((const char *)m->data, m->size);
-	char buf[512], build[256];
+	char buf[512] = "", build[256];
 	if (!s->meta || !meta_get(s->meta, "ID", s->id, sizeof(s->id)))
 		return ksp_fail(err, "%s: metadata lacks an ID", s->o->update), KSP_APPLY_BAD_FILE;
 	snprintf(s->out->id, sizeof(s->out->id), "%s", s->id);
+	if (!meta_get(s->meta, "API_VERSION", buf, sizeof(buf)) || atoi(buf) != KSPLICE_API_VERSION)
+		return ksp_fail(err,
+				"%s: update %s was made for kmod-helper API version %s, this "
+				"ksplice uses %d: create it again",
+				s->o->update, s->id, buf, KSPLICE_API_VERSION),
+		       KSP_APPLY_OTHER_API;
 	struct utsname u;
 	uname(&u);
 	if (!meta_get(s->meta, "KERNEL_RELEASE", buf, sizeof(buf)) || strcmp(buf, u.release) != 0)
@@ -199,6 +209,40 @@ static int open_pre_objects(struct session *s, struct ksp_error *err)
 	return s->nobjs ? 0 : ksp_fail(err, "%s: no pre objects", s->o->update);
 }
 
+/* The applied update whose new code runs in place of the function name,
+ * or NULL. */
+static const char *replaced_by(const struct session *s, const char *name)
+{
+	const struct ksp_ksym *const *found;
+	size_t n = ksp_kallsyms_lookup(&s->ks, name, &found);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t code = found[i]->module
+					? found[i]->addr
+					: ksp_stacked_newest((void *)&s->stacked, found[i]->addr);
+		if (code != found[i]->addr)
+			return ksp_stacked_owner(&s->stacked, code);
+	}
+	return NULL;
+}
+
+static int no_match(const struct session *s, const struct rp_function_result *f,
+		    struct ksp_error *err)
+{
+	const char *owner = replaced_by(s, f->function->name);
+	if (owner)
+		return ksp_fail(err,
+				"no_match: %s:%s does not match the running kernel: %s (it runs "
+				"the new code of update %s: was this update made on top of it, "
+				"with ksplice-create --after?)",
+				f->object->unit, f->function->name, f->detail, owner),
+		       KSP_APPLY_NO_MATCH;
+	return ksp_fail(err,
+			"no_match: %s:%s does not match the running kernel: %s (was the kernel "
+			"built from this source, with this compiler?)",
+			f->object->unit, f->function->name, f->detail),
+	       KSP_APPLY_NO_MATCH;
+}
+
 static int run_pre(struct session *s, struct ksp_error *err)
 {
 	if (open_pre_objects(s, err))
@@ -224,12 +268,7 @@ static int run_pre(struct session *s, struct ksp_error *err)
 				rp_status_name(f->status), f->object->unit, f->function->name,
 				f->detail[0] ? ": " : "", f->detail);
 		if (f->status == RP_NO_MATCH)
-			return ksp_fail(err,
-					"no_match: %s:%s does not match the running kernel: %s "
-					"(was the kernel built from this source, with this "
-					"compiler?)",
-					f->object->unit, f->function->name, f->detail),
-			       KSP_APPLY_NO_MATCH;
+			return no_match(s, f, err);
 	}
 	return 0;
 }

@@ -21,6 +21,7 @@ enum ksp_apply_exit {
 	KSP_APPLY_INTERNAL = 10,
 	/* 11 and 12 are ksplice-view's (--check returns these statuses) */
 	KSP_APPLY_NEEDS_EARLIER = 13, /* made on top of an update not applied */
+	KSP_APPLY_OTHER_API = 14,     /* made for another kmod-helper API version */
 };
 
 /* One word per status ("bad_file", "no_match", ...), for --json. */

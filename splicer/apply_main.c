@@ -35,7 +35,8 @@ static void usage(FILE *f)
 	      "Exit status: 0 applied, 2 usage, 3 unreadable or corrupted update file,\n"
 	      "4 not root, 5 update made for another kernel, 6 the running code does not\n"
 	      "match (no_match), 7 code busy, 8 the helper refused, 9 loading a module failed,\n"
-	      "10 internal error, 13 made on top of an update (--after) that is not applied.\n",
+	      "10 internal error, 13 made on top of an update (--after) that is not applied,\n"
+	      "14 made for another kmod-helper API version (create it again).\n",
 	      f);
 }
 

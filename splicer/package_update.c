@@ -168,9 +168,9 @@ static char *metadata(const struct ksp_create_result *res, const struct ksp_upda
 	if (!f)
 		return NULL;
 	fprintf(f,
-		"API_VERSION=1\nID=%s\nDESCRIPTION=%s\nKERNEL_RELEASE=%s\nBUILD_ID=%s\n"
+		"API_VERSION=%d\nID=%s\nDESCRIPTION=%s\nKERNEL_RELEASE=%s\nBUILD_ID=%s\n"
 		"COMPILER=%s\nTOOL_VERSION=%s\nCREATED=%s\n",
-		info->id, info->description, res->tree.release,
+		KSP_UPDATE_API_VERSION, info->id, info->description, res->tree.release,
 		info->build_id ? info->build_id : "", res->tree.cc_version_text, KSPLICE_VERSION,
 		stamp);
 	for (size_t i = 0; i < res->nafter; i++)

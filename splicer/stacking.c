@@ -76,6 +76,8 @@ static int jump_target(const struct rp_memview *mem, uint64_t addr, uint64_t *ta
 uint64_t ksp_stacked_next(const struct ksp_stacked *st, uint64_t addr)
 {
 	uint64_t t;
+	if (!st->n) /* nothing applied: no need to read memory */
+		return 0;
 	if ((jump_target(st->mem, addr + 5, &t) && ksp_stacked_owner(st, t)) ||
 	    (jump_target(st->mem, addr, &t) && ksp_stacked_owner(st, t)))
 		return t;

@@ -21,6 +21,13 @@ grep -q "^BUILD_ID=$(cat "$KSPLICE_SRC/.ksplice-build-id")$" "$TEST_TMP/x/metada
 (cd "$TEST_TMP/x" && sed -i 's/^KERNEL_RELEASE=.*/KERNEL_RELEASE='"$KSPLICE_KERNEL_RELEASE"'/; s/^BUILD_ID=.*/BUILD_ID=0123456789abcdef0123456789abcdef01234567/' metadata &&
 	grep -v ' metadata$' SHA256SUMS >S && sha256sum metadata >>S && mv S SHA256SUMS &&
 	tar czf "$TEST_TMP/build.tar.gz" metadata update.ko patch pre/fs/proc/cmdline.o SHA256SUMS)
+# A file made for the helper API before descriptions (API_VERSION=1).
+(cd "$TEST_TMP/x" && sed 's/^API_VERSION=.*/API_VERSION=1/; s/^BUILD_ID=.*/BUILD_ID='"$(cat "$KSPLICE_SRC/.ksplice-build-id")"'/' \
+	metadata >"$TEST_TMP/m1" &&
+	mkdir -p "$TEST_TMP/api1/pre/fs/proc" && cp update.ko patch "$TEST_TMP/api1/" &&
+	cp "$TEST_TMP/m1" "$TEST_TMP/api1/metadata" && cp pre/fs/proc/cmdline.o "$TEST_TMP/api1/pre/fs/proc/" &&
+	cd "$TEST_TMP/api1" && sha256sum metadata update.ko patch pre/fs/proc/cmdline.o >SHA256SUMS &&
+	tar czf "$TEST_TMP/api1.tar.gz" metadata update.ko patch pre/fs/proc/cmdline.o SHA256SUMS)
 # The same update, but its pre object built with one more compiler flag: the
 # running kernel is not what that compiles to.
 build_pre_objects "$TEST_TMP/skylake" "-mtune=skylake" fs/proc/cmdline.o
@@ -37,7 +44,7 @@ gzip.open(sys.argv[2], "wb").write(bytes(data))
 PY
 
 out=$("$TESTBED" run-guest --file "$u" --file "$TEST_TMP/corrupt.tar.gz" --file "$TEST_TMP/other.tar.gz" \
-	--file "$TEST_TMP/build.tar.gz" --file "$TEST_TMP/skylake.tar.gz" -- sh -c '
+	--file "$TEST_TMP/build.tar.gz" --file "$TEST_TMP/skylake.tar.gz" --file "$TEST_TMP/api1.tar.gz" -- sh -c '
 	addr=$(grep " cmdline_proc_show$" /proc/kallsyms | cut -d" " -f1)
 	echo "before $(ksplice-kcore-read $addr 64)"
 	echo "cmdline $(cat /proc/cmdline)"
@@ -45,6 +52,7 @@ out=$("$TESTBED" run-guest --file "$u" --file "$TEST_TMP/corrupt.tar.gz" --file 
 	ksplice-apply --helper /ksplice/kmod-helper.ko other.tar.gz; echo "other $?"
 	ksplice-apply --helper /ksplice/kmod-helper.ko build.tar.gz; echo "build $?"
 	ksplice-apply --helper /ksplice/kmod-helper.ko skylake.tar.gz; echo "skylake $?"
+	ksplice-apply --helper /ksplice/kmod-helper.ko api1.tar.gz; echo "api1 $?"
 	ksplice-view --check ksplice-e2edemo1.tar.gz; echo "check $?"
 	echo "modules $(lsmod | grep -c ksplice_)"
 	ksplice-apply --helper /ksplice/kmod-helper.ko ksplice-e2edemo1.tar.gz; echo "apply $?"
@@ -65,6 +73,9 @@ echo "$out" | grep -q "is for build 0123456789abcdef" || fail "build id mismatch
 expect_eq "pre object from other compiler flags refused" "$(line skylake)" 6
 echo "$out" | grep -q "no_match: fs/proc/cmdline.o:cmdline_proc_show does not match the running kernel: cmdline_proc_show+0x" ||
 	fail "no_match not explained with the first differing instruction"
+expect_eq "update file for helper API 1 refused" "$(line api1)" 14
+echo "$out" | grep -q "update e2edemo1 was made for kmod-helper API version 1, this ksplice uses 2: create it again" ||
+	fail "API version mismatch not explained"
 expect_eq "ksplice-view --check" "$(line check)" 0
 echo "$out" | grep -q "^fs/proc/cmdline.o:cmdline_proc_show: at 0xffffffff[0-9a-f]*, jump at +5$" ||
 	fail "--check does not say where the function is"
@@ -72,7 +83,8 @@ expect_eq "update modules loaded after the refusals and the check" "$(line modul
 expect_eq "ksplice-apply" "$(line apply)" 0
 echo "$out" | grep -q "^Done: update e2edemo1 applied (1 function, machine paused" || fail "no Done line"
 expect_eq "patched /proc/cmdline" "$(line patched)" "[patched live by ksplice] $(line cmdline)"
-echo "$out" | grep -q "^e2edemo1: applied, 1 function" || fail "ksplice-view does not list it"
+echo "$out" | grep -q '^e2edemo1: "Show that /proc/cmdline was patched live", applied at 20[0-9-]* [0-9:]* UTC, 1 function, last pause [0-9]* us$' ||
+	fail "ksplice-view does not list it with its description and time"
 expect_eq "ksplice-undo" "$(line undo)" 0
 expect_eq "restored /proc/cmdline" "$(line restored)" "$(line cmdline)"
 expect_eq "bytes after undo" "$(line after)" "$(line before)"

@@ -29,12 +29,15 @@ line() {
 	echo "$out" | sed -n "s/^$1 //p"
 }
 
-# Builds an update from test/patches/PATCH with ksplice-create on the
-# prepared tree; prints the update file's path. Needs `scripts/testbed env`.
+# create_update PATCH ID [OPTION...]: builds an update from
+# test/patches/PATCH with ksplice-create on the prepared tree (with the
+# options, e.g. --after FILE); prints the update file's path. Needs
+# `scripts/testbed env`.
 create_update() {
 	local patch=$1 id=$2
+	shift 2
 	"${KSPLICE_BUILD:-$SRC_DIR/build}/bin/ksplice-create" --patch="$SRC_DIR/test/patches/$patch" \
-		--id "$id" --headers "$KSPLICE_HEADERS" -o "$TEST_TMP" "$KSPLICE_SRC" >/dev/null ||
+		--id "$id" --headers "$KSPLICE_HEADERS" -o "$TEST_TMP" "$@" "$KSPLICE_SRC" >/dev/null ||
 		fail "ksplice-create $patch failed"
 	echo "$TEST_TMP/ksplice-$id.tar.gz"
 }

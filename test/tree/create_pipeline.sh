@@ -16,8 +16,12 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # sha256, mode and mtime of the files a run may write, and the tree's file list.
+# Taken under ksplice-create's lock of the tree (flock on its directory), so
+# that another ksplice-create working in the same tree is never caught
+# half-way.
 snapshot() {
 	(
+		flock 9
 		cd "$KSPLICE_SRC"
 		for f in "$@" .missing-syscalls.d; do
 			if [ -e "$f" ]; then
@@ -27,10 +31,12 @@ snapshot() {
 			fi
 		done
 		find . -newer "$T/marker" -type f | sort
-	)
+	) 9<"$KSPLICE_SRC"
 }
 
-# run NAME WANT_STATUS PATCH FILES... : runs ksplice-create, checks status and tree.
+# run NAME WANT_STATUS PATCH FILES... : runs ksplice-create (with the
+# options in RUN_OPTS), checks status and tree.
+RUN_OPTS=()
 run() {
 	local name=$1 want=$2 patch=$3
 	shift 3
@@ -38,7 +44,8 @@ run() {
 	sleep 1
 	local before after rc=0
 	before=$(snapshot "$@")
-	"$CREATE" --patch="$patch" --diff-only -j2 "$KSPLICE_SRC" >"$T/$name.out" 2>"$T/$name.err" || rc=$?
+	"$CREATE" --patch="$patch" --diff-only -j2 "${RUN_OPTS[@]}" "$KSPLICE_SRC" >"$T/$name.out" \
+		2>"$T/$name.err" || rc=$?
 	after=$(snapshot "$@")
 	cat "$T/$name.out" "$T/$name.err"
 	[ "$rc" = "$want" ] || fail "$name: exit status $rc, want $want"
@@ -109,6 +116,62 @@ modinfo -F vermagic "$T/out/x/update.ko" | grep -q "^$KSPLICE_KERNEL_RELEASE " |
 nm "$T/out/x/update.ko" | grep -q " T __ksplice_new_cmdline_proc_show$" || fail "no new code"
 nm "$T/out/x/update.ko" | grep -q " U saved_command_line$" || fail "reference not left undefined"
 echo "ok: update file ksplice-testupd1.tar.gz: module, pre object, diff, metadata"
+
+# --after: a patch on top of testupd1's. Its pre object is built with
+# testupd1's patch applied (the plan compares against that), and the tree is
+# put back also when a patch does not apply on top of the earlier one.
+cat >"$T/on_top.patch" <<'P'
+--- a/fs/proc/cmdline.c
++++ b/fs/proc/cmdline.c
+@@ -8,6 +8,6 @@
+ static int cmdline_proc_show(struct seq_file *m, void *v)
+ {
+-	seq_puts(m, "ksplice ");
++	seq_puts(m, "ksplice twice ");
+ 	seq_puts(m, saved_command_line);
+ 	seq_putc(m, '\n');
+ 	return 0;
+P
+RUN_OPTS=(--after "$T/out/ksplice-testupd1.tar.gz")
+run after 0 "$T/on_top.patch" "${cmdline[@]}"
+expect after "applying the patch of earlier update testupd1"
+expect after "function changed   cmdline_proc_show"
+run after_not_on_top 5 "$T/one.patch" "${cmdline[@]}"
+expect after_not_on_top "is already patched"
+cp "$T/out/ksplice-testupd1.tar.gz" "$T/corrupt.tar.gz"
+printf 'x' | dd of="$T/corrupt.tar.gz" bs=1 seek=100 conv=notrunc status=none
+RUN_OPTS=(--after "$T/corrupt.tar.gz")
+run after_corrupt 11 "$T/on_top.patch" "${cmdline[@]}"
+expect after_corrupt "corrupt.tar.gz"
+(cd "$T/out/x" && sed 's/^KERNEL_RELEASE=.*/KERNEL_RELEASE=6.1.0-99-cloud-amd64/' metadata >"$T/m" &&
+	mkdir -p "$T/other" && cp update.ko patch "$T/other/" && mkdir -p "$T/other/pre/fs/proc" &&
+	cp pre/fs/proc/cmdline.o "$T/other/pre/fs/proc/" && cp "$T/m" "$T/other/metadata" &&
+	cd "$T/other" && sha256sum metadata update.ko patch pre/fs/proc/cmdline.o >SHA256SUMS &&
+	tar czf "$T/other.tar.gz" metadata update.ko patch pre/fs/proc/cmdline.o SHA256SUMS)
+RUN_OPTS=(--after "$T/other.tar.gz")
+run after_other_kernel 11 "$T/on_top.patch" "${cmdline[@]}"
+expect after_other_kernel "update testupd1 is for kernel 6.1.0-99-cloud-amd64"
+RUN_OPTS=()
+# Interrupted while building on top of the earlier patch: both patches undone.
+touch "$T/marker"
+sleep 1
+before=$(snapshot "${cmdline[@]}")
+"$CREATE" --patch="$T/on_top.patch" --after "$T/out/ksplice-testupd1.tar.gz" --diff-only -j1 \
+	"$KSPLICE_SRC" >"$T/int_after.out" 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+	grep -q "building pre objects" "$T/int_after.out" && break
+	sleep 0.1
+done
+grep -q "applying the patch of earlier update testupd1" "$T/int_after.out" ||
+	fail "interrupted --after: the earlier patch was not applied first: $(cat "$T/int_after.out")"
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+after=$(snapshot "${cmdline[@]}")
+[ "$rc" = 130 ] || fail "interrupted --after: exit $rc, want 130: $(cat "$T/int_after.out")"
+[ "$before" = "$after" ] || fail "interrupted --after: the tree changed: $after"
+echo "ok: interrupted on top of an earlier patch: exit 130, tree unchanged"
 
 # A header of fs/proc: the objects that include it are rebuilt, and the
 # functions that inline the changed one are found changed.
