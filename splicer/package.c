@@ -335,13 +335,11 @@ static int read_member(struct reader *r, const struct ustar_header *h)
 	return rc;
 }
 
-/* Every member listed once with its hash, and nothing else listed. */
-static int verify_sums(struct reader *r)
+/* The lines of SHA256SUMS: each names a member not named before, with its
+ * hash; seen[i] marks member i. Returns how many, or -1. */
+static long check_sums_lines(struct reader *r, unsigned char *seen)
 {
-	if (!r->sums)
-		return ksp_fail(r->err, "%s: no %s member (not a ksplice update?)", r->path,
-				KSP_PKG_SUMS);
-	size_t listed = 0;
+	long listed = 0;
 	const char *p = r->sums, *end = r->sums + r->sums_len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -356,6 +354,9 @@ static int verify_sums(struct reader *r)
 		if (!m)
 			return ksp_fail(r->err, "%s: member '%s' listed in %s is missing", r->path,
 					name, KSP_PKG_SUMS);
+		if (seen[m - r->pkg->members]++)
+			return ksp_fail(r->err, "%s: member '%s' listed twice in %s", r->path, name,
+					KSP_PKG_SUMS);
 		char hex[65];
 		ksp_sha256_hex(m->data, m->size, hex);
 		if (memcmp(hex, p, 64) != 0)
@@ -364,8 +365,24 @@ static int verify_sums(struct reader *r)
 		listed++;
 		p += len + 1;
 	}
-	if (listed != r->pkg->count)
-		return ksp_fail(r->err, "%s: %zu members but %zu checksums", r->path, r->pkg->count,
+	return listed;
+}
+
+/* Every member listed once with its hash, and nothing else listed. */
+static int verify_sums(struct reader *r)
+{
+	if (!r->sums)
+		return ksp_fail(r->err, "%s: no %s member (not a ksplice update?)", r->path,
+				KSP_PKG_SUMS);
+	unsigned char *seen = calloc(r->pkg->count + 1, 1);
+	if (!seen)
+		return ksp_fail(r->err, "%s: out of memory", r->path);
+	long listed = check_sums_lines(r, seen);
+	free(seen);
+	if (listed < 0)
+		return -1;
+	if ((size_t)listed != r->pkg->count)
+		return ksp_fail(r->err, "%s: %zu members but %ld checksums", r->path, r->pkg->count,
 				listed);
 	return 0;
 }

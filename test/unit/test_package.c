@@ -135,6 +135,21 @@ static void drop_sums(unsigned char *tar, size_t len)
 	memset(p, 0, (size_t)(tar + len - p)); /* the SUMS header starts the end */
 }
 
+/* SHA256SUMS listing one member twice and another not at all: the counts
+ * agree, but update.ko would go unchecked. Made with tar and sha256sum. */
+START_TEST(member_listed_twice_refused)
+{
+	char cmd[8400];
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && mkdir t && cd t && echo ID=abcd1234 >metadata && "
+		 "echo corrupted >update.ko && sha256sum metadata metadata >SHA256SUMS && "
+		 "tar --format=ustar -cf - metadata update.ko SHA256SUMS | gzip >'%s'",
+		 dir, path);
+	ck_assert_int_eq(system(cmd), 0);
+	expect_read_error("listed twice");
+}
+END_TEST
+
 START_TEST(missing_checksums)
 {
 	write_sample();
@@ -226,6 +241,7 @@ int main(void)
 	tcase_add_test(tc, standard_tools_read_it);
 	tcase_add_test(tc, corrupted_member_is_named);
 	tcase_add_test(tc, missing_checksums);
+	tcase_add_test(tc, member_listed_twice_refused);
 	tcase_add_test(tc, flipped_compressed_byte);
 	tcase_add_test(tc, truncated_file);
 	tcase_add_test(tc, not_gzip_and_not_a_file);
