@@ -207,7 +207,8 @@ static int build_side(const struct ksp_create_opts *o, struct ksp_create_result 
 }
 
 /* The earlier updates' patches (--after), in order, then a dry run of the
- * patch on top of them. */
+ * patch on top of them. Under the tree's lock: before it, another
+ * ksplice-create's patched files could be taken for the tree's own. */
 static int apply_earlier(const struct ksp_create_opts *o, struct ksp_create_result *res,
 			 const char *log, struct ksp_error *err)
 {
@@ -218,8 +219,8 @@ static int apply_earlier(const struct ksp_create_opts *o, struct ksp_create_resu
 		if (ksp_interrupted)
 			return KSP_CREATE_INTERRUPTED;
 	}
-	if (res->nafter && ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 1, log, err))
-		return KSP_CREATE_NO_APPLY;
+	if (ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 1, log, err))
+		return strstr(err->msg, "cannot run") ? KSP_CREATE_TOOL : KSP_CREATE_NO_APPLY;
 	return KSP_CREATE_OK;
 }
 
@@ -414,7 +415,7 @@ static int make_workdir(const struct ksp_create_opts *o, struct ksp_create_resul
 static int load_earlier(const struct ksp_create_opts *o, struct ksp_create_result *res,
 			struct ksp_error *err)
 {
-	res->after = calloc(o->nafter, sizeof(*res->after));
+	res->after = calloc(o->nafter + 1, sizeof(*res->after));
 	if (!res->after)
 		return ksp_fail(err, "out of memory"), KSP_CREATE_INTERNAL;
 	for (size_t i = 0; i < o->nafter; i++) {
@@ -454,15 +455,10 @@ static int check_inputs(const struct ksp_create_opts *o, struct ksp_create_resul
 		ksp_fail(err, "No changes: %s touches no compiled file", o->patch);
 		return KSP_CREATE_NO_CHANGES;
 	}
-	char log[8300];
 	if (make_workdir(o, res, err))
 		return KSP_CREATE_INTERNAL;
-	if (o->nafter)
-		return load_earlier(o, res, err); /* the patch applies on top of them */
-	snprintf(log, sizeof(log), "%s/patch.log", res->workdir);
-	if (ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 1, log, err))
-		return strstr(err->msg, "cannot run") ? KSP_CREATE_TOOL : KSP_CREATE_NO_APPLY;
-	return KSP_CREATE_OK;
+	/* Whether the patch applies is checked under the tree's lock. */
+	return load_earlier(o, res, err);
 }
 
 int ksp_create_compare(const struct ksp_create_opts *o, struct ksp_create_result *res,

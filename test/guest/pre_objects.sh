@@ -1,7 +1,8 @@
 # Sourced by guest tests that need pre objects: builds kernel objects in the
 # test-bed's prepared tree as ksplice-create does (its own flags plus
 # -ffunction-sections -fdata-sections, KBUILD_NOCMDDEP=1), copies them out
-# under flattened names, and leaves the tree exactly as it was.
+# under flattened names, and leaves the tree exactly as it was. Holds the
+# tree's flock meanwhile, as ksplice-create does.
 # shellcheck shell=bash
 
 # The built-in objects of a directory, as kbuild itself lists them.
@@ -17,6 +18,10 @@ build_pre_objects() {
 	local out=$1 extra=$2 o
 	shift 2
 	mkdir -p "$out"
+	# ksplice-create's lock of the tree: a ksplice-create working at the
+	# same time would back up these objects and put them back afterwards.
+	exec 9<"$KSPLICE_SRC"
+	flock 9
 	for o in "$@"; do
 		[ ! -e "$KSPLICE_SRC/$o" ] || fail "$o already exists in the prepared tree; refusing to touch it"
 	done
@@ -33,5 +38,6 @@ build_pre_objects() {
 			"$KSPLICE_SRC/$(dirname "$o")/.$(basename "$o" .o).o.d"
 	done
 	cp -p "$TEST_TMP/missing-syscalls.d" "$KSPLICE_SRC/.missing-syscalls.d"
+	exec 9<&-
 	[ $rc -eq 0 ] || fail "building pre objects failed: $(grep -m1 -E 'error|\*\*\*' "$TEST_TMP/build.log")"
 }
