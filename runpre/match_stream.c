@@ -290,6 +290,11 @@ int rp_compare_stream(struct rp_attempt *a, const struct rp_section *s, uint64_t
 			unsigned pre_len, run_len;
 			if (!rp_compare_site(a, site, run, &pre_len, &run_len))
 				return 0;
+			if (!pre_len) { /* a corrupt table's empty site: no progress */
+				rp_explain(a, s, o, run, "empty %s site",
+					   rp_site_kind_name(site->kind));
+				return 0;
+			}
 			o += pre_len;
 			run += run_len;
 			continue;
