@@ -68,12 +68,16 @@ static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_r
 	size_t n, built_in = 0;
 	if (ksp_header_users(res->tree.path, header, &users, &n, err))
 		return -1;
-	int rc = 0;
+	int rc = 0, shared = ksp_header_is_shared(header);
+	size_t modules = 0;
+	if (shared)
+		progress(o, "%s: %zu source files include it; classifying...", header, n);
 	for (size_t i = 0; i < n && !rc; i++) {
 		char object[4096];
 		enum ksp_obj_kind kind;
 		rc = ksp_tree_classify(&res->tree, users[i], object, sizeof(object), &kind, err);
-		if (!rc && kind == KSP_OBJ_MODULE)
+		modules += !rc && kind == KSP_OBJ_MODULE;
+		if (!rc && kind == KSP_OBJ_MODULE && !shared)
 			rc = ksp_fail(err,
 				      "%s: included by %s, built as a loadable module; only "
 				      "vmlinux can be patched: refused",
@@ -84,9 +88,21 @@ static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_r
 		}
 	}
 	ksp_header_users_free(users, n);
+	if (!rc && o->max_objects && built_in > o->max_objects)
+		return ksp_fail(err,
+				"%s: included by %zu built-in objects, more than --max-objects "
+				"(%zu): refused",
+				header, built_in, o->max_objects);
 	if (!rc)
 		progress(o, "%s: included by %zu built-in object%s", header, built_in,
 			 built_in == 1 ? "" : "s");
+	/* The include graph over-approximates: a module's object named here
+	 * may not use what changed. Only vmlinux is patched either way. */
+	if (!rc && modules)
+		progress(o,
+			 "warning: %s: also reaches %zu object%s built as modules; loaded "
+			 "modules are not patched",
+			 header, modules, modules == 1 ? "" : "s");
 	return rc;
 }
 

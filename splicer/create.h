@@ -38,7 +38,8 @@ struct ksp_create_opts {
 	int jobs;
 	int verbose;
 	int force_compiler;
-	FILE *progress; /* "building pre objects (3 files)..." lines; NULL: quiet */
+	size_t max_objects; /* a header reaching more built-in objects is refused */
+	FILE *progress;	    /* "building pre objects (3 files)..." lines; NULL: quiet */
 };
 
 /* One object the diff changes. */
