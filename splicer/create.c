@@ -1,5 +1,6 @@
 #include "create.h"
 #include "header_users.h"
+#include "layout.h"
 #include "patch_apply.h"
 #include "run.h"
 #include "tree_guard.h"
@@ -425,6 +426,16 @@ static int check_inputs(const struct ksp_create_opts *o, struct ksp_create_resul
 	}
 	if (ksp_diff_resolve_paths(&res->diff, res->tree.path, err))
 		return KSP_CREATE_NO_APPLY;
+	char log[8300];
+	if (make_workdir(o, res, err))
+		return KSP_CREATE_INTERNAL;
+	snprintf(log, sizeof(log), "%s/patch.log", res->workdir);
+	if (ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 1, log, err))
+		return strstr(err->msg, "cannot run") ? KSP_CREATE_TOOL : KSP_CREATE_NO_APPLY;
+	int layout =
+		ksp_patch_layout_check(res->tree.path, o->patch, &res->diff, res->workdir, err);
+	if (layout)
+		return layout > 0 ? KSP_CREATE_REFUSED : KSP_CREATE_INTERNAL;
 	for (size_t i = 0; i < res->diff.nfiles; i++)
 		if (classify_file(o, res, &res->diff.files[i], err))
 			return strstr(err->msg, "refused") ? KSP_CREATE_REFUSED : KSP_CREATE_TREE;
@@ -432,12 +443,6 @@ static int check_inputs(const struct ksp_create_opts *o, struct ksp_create_resul
 		ksp_fail(err, "No changes: %s touches no compiled file", o->patch);
 		return KSP_CREATE_NO_CHANGES;
 	}
-	char log[8300];
-	if (make_workdir(o, res, err))
-		return KSP_CREATE_INTERNAL;
-	snprintf(log, sizeof(log), "%s/patch.log", res->workdir);
-	if (ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 1, log, err))
-		return strstr(err->msg, "cannot run") ? KSP_CREATE_TOOL : KSP_CREATE_NO_APPLY;
 	return KSP_CREATE_OK;
 }
 

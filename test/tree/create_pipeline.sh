@@ -172,6 +172,22 @@ P
 run wide_header 6 "$T/wide.patch" include/linux/seq_file.h
 expect wide_header "included by more than 2000 source files"
 
+# A new member in a struct: live objects keep the old layout.
+cat >"$T/layout.patch" <<'P'
+--- a/fs/proc/internal.h
++++ b/fs/proc/internal.h
+@@ -230,6 +230,7 @@
+ 	struct list_head lh;
+ 	struct file *file;
+ 	bool closing;
++	bool reopened;
+ 	struct completion *c;
+ } __randomize_layout;
+ extern const struct inode_operations proc_link_inode_operations;
+P
+run layout 6 "$T/layout.patch" fs/proc/internal.h
+expect layout "fs/proc/internal.h: the patch changes the definition of struct pde_opener (the data layout of existing objects): refused"
+
 # A static function of kernel/sys.c: packaged, with its statics' keys scoped
 # by the object and the rest of the kernel left to ksplice-apply.
 cat >"$T/static.patch" <<'P'
@@ -278,7 +294,7 @@ cat >"$T/module.patch" <<'P'
 +/* ksplice test */
  // SPDX-License-Identifier: GPL-2.0-only
  /*
-  *  binfmt_misc.c
+  * binfmt_misc.c
 P
 run module_file 6 "$T/module.patch" fs/binfmt_misc.c
 expect module_file "built as a loadable module"
