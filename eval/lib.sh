@@ -94,3 +94,23 @@ diff_lines() {
 get() {
 	sed -n "s/^$2=//p" "$1" | tail -n 1
 }
+
+# The headers changed between FROM and TO that PATH.c includes, directly or
+# not, as the preprocessor of the prepared tree finds them (gcc -M with the
+# kernel's include list; generated headers missing in the tree are ignored).
+changed_headers_of() {
+	local path=$1
+	[ -f "$WORK/changed-headers" ] ||
+		(cd "$SOURCES/$FROM" && diff -rq . "$SOURCES/$TO" 2>/dev/null || true) |
+		awk '/^Files .* differ$/ && $2 ~ /\.h$/ { sub("^\\./", "", $2); print $2 }' |
+			sort >"$WORK/changed-headers"
+	local cc
+	cc=$(sed -n 's/^CC=//p' "$KSPLICE_SRC/.ksplice-make-vars")
+	(cd "$KSPLICE_SRC" && "${cc:-gcc}" -M -MG -nostdinc -isystem "$("${cc:-gcc}" -print-file-name=include)" \
+		-I./arch/x86/include -I./arch/x86/include/generated -I./include \
+		-I./arch/x86/include/uapi -I./arch/x86/include/generated/uapi -I./include/uapi \
+		-I./include/generated/uapi -include ./include/linux/compiler-version.h \
+		-include ./include/linux/kconfig.h -include ./include/linux/compiler_types.h \
+		-D__KERNEL__ -I"$(dirname "$path")" "$path" 2>/dev/null) |
+		tr ' \\' '\n\n' | sed -n 's|^\./||; /\.h$/p' | sort -u | comm -12 - "$WORK/changed-headers"
+}

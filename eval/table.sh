@@ -10,8 +10,8 @@ row_result() {
 	case "$rc" in
 	"") echo "pending|not created yet"; return ;;
 	0) ;;
-	66) echo "no code change|$(get "$row" create_msg)"; return ;;
-	6) echo "refused|$(get "$row" create_msg)"; return ;;
+	66) echo "no code change|"; return ;;
+	6) echo "refused|$(refusal "$row")"; return ;;
 	*) echo "failed|create (exit $rc): $(get "$row" create_msg)"; return ;;
 	esac
 	local guest
@@ -37,6 +37,19 @@ row_result() {
 		return
 	fi
 	echo "applied and undone|"
+}
+
+# Why ksplice-create refused a row: its first "refused:" line (the matcher's
+# reasons) or its one-line error, and how many more reasons there were.
+refusal() {
+	local log="$WORK/rf$(basename "$1").create" first more
+	first=$(sed -n 's/^refused: //p' "$log" | head -n 1)
+	if [ -z "$first" ]; then
+		get "$1" create_msg
+		return
+	fi
+	more=$(($(grep -c '^refused: ' "$log") - 1))
+	echo "$first$([ $more -eq 0 ] || echo " (and $more more)")"
 }
 
 csv_field() {
