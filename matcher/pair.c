@@ -25,13 +25,22 @@ int mt_is_entity(const struct mt_object *obj, size_t sym)
 	return (s->kind == MT_SYM_FUNC || s->kind == MT_SYM_OBJECT) && s->section < obj->nsections;
 }
 
+/*
+ * The name without the number the compiler gave it: gcc's "name.NNN" of a
+ * static local or clone, and the kernel's __UNIQUE_ID_prefixNNN (a
+ * __COUNTER__ pasted on, e.g. .modinfo entries of module_param), whose
+ * number shifts whenever a patch adds or removes a use above it.
+ */
 size_t mt_base_len(const char *name)
 {
+	static const char unique[] = "__UNIQUE_ID_";
 	size_t n = strlen(name), i = n;
 	while (i > 0 && isdigit((unsigned char)name[i - 1]))
 		i--;
 	if (i < n && i > 1 && name[i - 1] == '.')
 		return i - 1;
+	if (i < n && i > sizeof(unique) - 1 && strncmp(name, unique, sizeof(unique) - 1) == 0)
+		return i;
 	return n;
 }
 

@@ -1,5 +1,6 @@
 #include "create.h"
 #include "header_users.h"
+#include "layout.h"
 #include "patch_apply.h"
 #include "run.h"
 #include "tree_guard.h"
@@ -68,12 +69,16 @@ static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_r
 	size_t n, built_in = 0;
 	if (ksp_header_users(res->tree.path, header, &users, &n, err))
 		return -1;
-	int rc = 0;
+	int rc = 0, shared = ksp_header_is_shared(header);
+	size_t modules = 0;
+	if (shared)
+		progress(o, "%s: %zu source files include it; classifying...", header, n);
 	for (size_t i = 0; i < n && !rc; i++) {
 		char object[4096];
 		enum ksp_obj_kind kind;
 		rc = ksp_tree_classify(&res->tree, users[i], object, sizeof(object), &kind, err);
-		if (!rc && kind == KSP_OBJ_MODULE)
+		modules += !rc && kind == KSP_OBJ_MODULE;
+		if (!rc && kind == KSP_OBJ_MODULE && !shared)
 			rc = ksp_fail(err,
 				      "%s: included by %s, built as a loadable module; only "
 				      "vmlinux can be patched: refused",
@@ -84,9 +89,21 @@ static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_r
 		}
 	}
 	ksp_header_users_free(users, n);
+	if (!rc && o->max_objects && built_in > o->max_objects)
+		return ksp_fail(err,
+				"%s: included by %zu built-in objects, more than --max-objects "
+				"(%zu): refused",
+				header, built_in, o->max_objects);
 	if (!rc)
 		progress(o, "%s: included by %zu built-in object%s", header, built_in,
 			 built_in == 1 ? "" : "s");
+	/* The include graph over-approximates: a module's object named here
+	 * may not use what changed. Only vmlinux is patched either way. */
+	if (!rc && modules)
+		progress(o,
+			 "warning: %s: also reaches %zu object%s built as modules; loaded "
+			 "modules are not patched",
+			 header, modules, modules == 1 ? "" : "s");
 	return rc;
 }
 
@@ -221,6 +238,10 @@ static int apply_earlier(const struct ksp_create_opts *o, struct ksp_create_resu
 	}
 	if (ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 1, log, err))
 		return strstr(err->msg, "cannot run") ? KSP_CREATE_TOOL : KSP_CREATE_NO_APPLY;
+	int layout =
+		ksp_patch_layout_check(res->tree.path, o->patch, &res->diff, res->workdir, err);
+	if (layout)
+		return layout > 0 ? KSP_CREATE_REFUSED : KSP_CREATE_INTERNAL;
 	return KSP_CREATE_OK;
 }
 

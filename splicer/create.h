@@ -42,7 +42,8 @@ struct ksp_create_opts {
 	int force_compiler;
 	const char *const *after; /* earlier update files, applied first, in order */
 	size_t nafter;
-	FILE *progress; /* "building pre objects (3 files)..." lines; NULL: quiet */
+	size_t max_objects; /* a header reaching more built-in objects is refused */
+	FILE *progress;	    /* "building pre objects (3 files)..." lines; NULL: quiet */
 };
 
 /* One object the diff changes. */

@@ -28,7 +28,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: ksplice-create --patch=FILE [--id ID] [--description TEXT] [-j N] [-v]\n"
 	      "                      [-o DIR] [--headers DIR] [--diff-only] [--json]\n"
-	      "                      [--force-compiler] [--keep-work DIR]\n"
+	      "                      [--force-compiler] [--keep-work DIR] [--max-objects N]\n"
 	      "                      [--after EARLIER_UPDATE]... KERNEL_SOURCE\n"
 	      "Turns a unified diff into a live update (ksplice-ID.tar.gz) for the kernel built\n"
 	      "from KERNEL_SOURCE: the exact, configured and prepared source of the target\n"
@@ -52,6 +52,8 @@ static void usage(FILE *f)
 	      "  -v                more detail (unchanged functions, ignored files)\n"
 	      "  --force-compiler  build even if this compiler is not the kernel's\n"
 	      "  --keep-work DIR   keep the work directory (objects, logs) under DIR\n"
+	      "  --max-objects N   refuse a header change that reaches more than N built-in\n"
+	      "                    objects (default 100)\n"
 	      "Exit status: 0 ok, 2 usage, 3 KERNEL_SOURCE or headers unusable, 4 bad diff,\n"
 	      "5 the diff does not apply, 6 refused change, 7 wrong compiler, 8 build failed,\n"
 	      "9 missing tool, 10 internal error, 11 an --after update unusable, 66 no changes,\n"
@@ -72,9 +74,11 @@ static int parse(int argc, char **argv, struct cli *c)
 						 {"headers", required_argument, NULL, 'H'},
 						 {"keep-work", required_argument, NULL, 'k'},
 						 {"after", required_argument, NULL, 'A'},
+						 {"max-objects", required_argument, NULL, 'm'},
 						 {NULL, 0, NULL, 0}};
 	int ch;
 	c->opts.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	c->opts.max_objects = 100;
 	c->outdir = ".";
 	while ((ch = getopt_long(argc, argv, "j:vo:h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -112,6 +116,11 @@ static int parse(int argc, char **argv, struct cli *c)
 			if (c->opts.nafter == MAX_AFTER)
 				return -1;
 			c->after[c->opts.nafter++] = optarg;
+			break;
+		case 'm':
+			c->opts.max_objects = strtoul(optarg, NULL, 10);
+			if (c->opts.max_objects < 1)
+				return -1;
 			break;
 		case 'j':
 			c->opts.jobs = atoi(optarg);

@@ -1,4 +1,5 @@
 #include "header_users.h"
+#include "include_graph.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -68,7 +69,7 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-static int shared_header(const char *header)
+int ksp_header_is_shared(const char *header)
 {
 	return strncmp(header, "include/", 8) == 0 ||
 	       (strncmp(header, "arch/", 5) == 0 && strstr(header, "/include/"));
@@ -84,12 +85,15 @@ int ksp_header_users(const char *root, const char *header, char ***sources, size
 {
 	*sources = NULL;
 	*n = 0;
-	if (shared_header(header))
-		return ksp_fail(err,
-				"%s: a shared header; finding every built-in object that "
-				"includes it needs kbuild's dependency records of a fully built "
-				"tree: refused",
-				header);
+	if (ksp_header_is_shared(header)) {
+		int rc = ksp_include_users(root, header, KSP_HEADER_MAX_SOURCES, sources, n, err);
+		if (rc > 0)
+			return ksp_fail(err,
+					"%s: included by more than %d source files; rebuilding "
+					"them all is not a live update: refused",
+					header, KSP_HEADER_MAX_SOURCES);
+		return rc;
+	}
 	const char *slash = strrchr(header, '/');
 	char dir[4096], path[8300];
 	snprintf(dir, sizeof(dir), "%s/%.*s", root, slash ? (int)(slash - header) : 0, header);

@@ -2,9 +2,9 @@
  * Which source files a changed header reaches. A header of a directory of
  * its own (fs/proc/internal.h) is followed through the #include "..." lines
  * of that directory's files, transitively. A shared header (under include/
- * or arch/x86/include/) reaches thousands of files; finding them needs
- * kbuild's dependency records (.cmd files) of a fully built tree, which a
- * prepared tree does not have, so it is refused with that reason.
+ * or arch/x86/include/) is followed through the whole tree's include graph
+ * (include_graph.h); one that reaches more than KSP_HEADER_MAX_SOURCES
+ * source files is refused.
  */
 #ifndef KSPLICE_HEADER_USERS_H
 #define KSPLICE_HEADER_USERS_H
@@ -13,11 +13,16 @@
 
 #include <stddef.h>
 
+#define KSP_HEADER_MAX_SOURCES 2000
+
 /* Source files (relative to root, sorted) that include header directly or
- * through other headers of its directory. -1 with err for a shared header
- * or an unreadable directory. */
+ * through other headers. -1 with err for an unreadable directory or a
+ * header that reaches too many files. */
 int ksp_header_users(const char *root, const char *header, char ***sources, size_t *n,
 		     struct ksp_error *err);
+
+/* Under include/ or arch/.../include/. */
+int ksp_header_is_shared(const char *header);
 
 void ksp_header_users_free(char **sources, size_t n);
 

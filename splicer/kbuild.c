@@ -120,6 +120,9 @@ int ksp_tree_open(const char *path, struct ksp_tree *t, struct ksp_error *err)
 			t->compiler = strdup(*v + 3);
 	if (!t->compiler)
 		t->compiler = strdup("gcc");
+	t->dir_cache = calloc(1, sizeof(*t->dir_cache));
+	if (!t->compiler || !t->dir_cache)
+		return tree_fail(t, err, "out of memory");
 	return 0;
 }
 
@@ -129,6 +132,15 @@ void ksp_tree_close(struct ksp_tree *t)
 		for (char **v = t->make_vars; *v; v++)
 			free(*v);
 	free(t->make_vars);
+	if (t->dir_cache) {
+		for (size_t i = 0; i < t->dir_cache->n; i++) {
+			free(t->dir_cache->dirs[i]);
+			free(t->dir_cache->outputs[i]);
+		}
+		free(t->dir_cache->dirs);
+		free(t->dir_cache->outputs);
+		free(t->dir_cache);
+	}
 	free(t->path);
 	free(t->release);
 	free(t->cc_version_text);
@@ -183,6 +195,35 @@ static int evaluate_dir(const struct ksp_tree *t, const char *dir, const char *r
 	return ksp_run_capture(argv, NULL, out, len);
 }
 
+static int evaluate_dir_cached(const struct ksp_tree *t, const char *dir, const char *rules,
+			       char *out, size_t len)
+{
+	struct ksp_dir_cache *c = t->dir_cache;
+	for (size_t i = 0; c && i < c->n; i++)
+		if (strcmp(c->dirs[i], dir) == 0) {
+			snprintf(out, len, "%s", c->outputs[i]);
+			return 0;
+		}
+	if (evaluate_dir(t, dir, rules, out, len) != 0)
+		return -1;
+	char **dirs = c ? realloc(c->dirs, (c->n + 1) * sizeof(*dirs)) : NULL;
+	if (dirs)
+		c->dirs = dirs;
+	char **outputs = dirs ? realloc(c->outputs, (c->n + 1) * sizeof(*outputs)) : NULL;
+	if (outputs) {
+		c->outputs = outputs;
+		c->dirs[c->n] = strdup(dir);
+		c->outputs[c->n] = strdup(out);
+		if (c->dirs[c->n] && c->outputs[c->n]) {
+			c->n++;
+		} else {
+			free(c->dirs[c->n]);
+			free(c->outputs[c->n]);
+		}
+	}
+	return 0; /* a result not cached is still a result */
+}
+
 /* Is word a whole space-separated word of the line starting with label? */
 static int listed(const char *out, const char *label, const char *word)
 {
@@ -226,7 +267,7 @@ static int classify_walk(const struct ksp_tree *t, const char *object, const cha
 	}
 	*slash = '\0';
 	for (;;) {
-		if (evaluate_dir(t, dir, rules, out, sizeof(out)) != 0)
+		if (evaluate_dir_cached(t, dir, rules, out, sizeof(out)) != 0)
 			return ksp_fail(err, "%s/%s: kbuild could not evaluate its Makefile",
 					t->path, dir);
 		if (listed(out, "module:", item)) {

@@ -18,12 +18,21 @@
 
 #include <stddef.h>
 
+/* What kbuild said of each directory evaluated so far: a change to a shared
+ * header has hundreds of files to classify in far fewer directories. */
+struct ksp_dir_cache {
+	char **dirs;
+	char **outputs;
+	size_t n;
+};
+
 struct ksp_tree {
 	char *path;	       /* absolute path of the source tree */
 	char *release;	       /* UTS_RELEASE of the prepared tree */
 	char *cc_version_text; /* CONFIG_CC_VERSION_TEXT */
 	char *compiler;	       /* CC from the make variables, default "gcc" */
 	char **make_vars;      /* from .ksplice-make-vars, NULL-terminated */
+	struct ksp_dir_cache *dir_cache;
 };
 
 /* Checks that path is a configured and prepared kernel tree; on failure the

@@ -2,6 +2,7 @@
 #include "extract.h"
 #include "run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,8 @@ static int write_kbuild(const struct ksp_module_spec *spec, const char *dir, str
 	for (size_t i = 0; i < spec->nobjects; i++)
 		fprintf(f, " new%zu.o", i);
 	fprintf(f, "\n");
+	if (!spec->helper_symvers)
+		fprintf(f, "obj-m += helper/\n");
 	if (fclose(f) != 0)
 		return ksp_fail(err, "out of memory");
 	int rc = write_text(dir, "Kbuild", text, err);
@@ -115,6 +118,38 @@ static int write_kbuild(const struct ksp_module_spec *spec, const char *dir, str
 	return rc;
 }
 
+/*
+ * With CONFIG_MODVERSIONS the kernel refuses a module whose undefined symbols
+ * carry no CRC. The CRCs of ksplice_register_update() and friends come from
+ * kmod-helper's Module.symvers for this kernel; when no build of the helper
+ * for this release is at hand, the helper's sources are built beside the
+ * update module, so that one modpost run versions both.
+ */
+static int copy_helper_sources(const char *helper, const char *dir, struct ksp_error *err)
+{
+	char to[4200];
+	snprintf(to, sizeof(to), "%s/helper", dir);
+	if (mkdir(to, 0755) && errno != EEXIST)
+		return ksp_fail(err, "%s: %s", to, strerror(errno));
+	DIR *d = opendir(helper);
+	if (!d)
+		return ksp_fail(err, "%s: %s", helper, strerror(errno));
+	int rc = 0;
+	for (struct dirent *e; !rc && (e = readdir(d));) {
+		size_t n = strlen(e->d_name);
+		int source = n > 2 && e->d_name[n - 2] == '.' &&
+			     (e->d_name[n - 1] == 'c' || e->d_name[n - 1] == 'h');
+		if (!source && strcmp(e->d_name, "Kbuild") != 0)
+			continue;
+		char from[4300], file[4300];
+		snprintf(from, sizeof(from), "%s/%s", helper, e->d_name);
+		snprintf(file, sizeof(file), "%s/%s", to, e->d_name);
+		rc = copy_file(from, file, err);
+	}
+	closedir(d);
+	return rc;
+}
+
 int ksp_update_module_build(const struct ksp_module_spec *spec, const char *dir, char **ko,
 			    struct ksp_error *err)
 {
@@ -130,6 +165,8 @@ int ksp_update_module_build(const struct ksp_module_spec *spec, const char *dir,
 	snprintf(header_from, sizeof(header_from), "%s/ksplice_update.h", spec->helper_include);
 	snprintf(header_to, sizeof(header_to), "%s/ksplice_update.h", dir);
 	if (rc || copy_file(header_from, header_to, err) || write_kbuild(spec, dir, err))
+		return -1;
+	if (!spec->helper_symvers && copy_helper_sources(spec->helper_include, dir, err))
 		return -1;
 	char m[4200], cc[256], extra[4300], log[4300];
 	snprintf(m, sizeof(m), "M=%s", dir);

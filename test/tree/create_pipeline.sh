@@ -16,11 +16,11 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # sha256, mode and mtime of the files a run may write, and the tree's file list.
-# Taken under ksplice-create's lock of the tree (flock on its directory), so
-# that another ksplice-create working in the same tree is never caught
-# half-way.
+# Taken under ksplice-create's own lock on the tree, so that another run on
+# the same tree is never caught halfway.
 snapshot() {
 	(
+		exec 9<"$KSPLICE_SRC"
 		flock 9
 		cd "$KSPLICE_SRC"
 		for f in "$@" .missing-syscalls.d; do
@@ -194,7 +194,32 @@ expect header "fs/proc/fd.h: included by 2 built-in objects"
 expect header "== fs/proc/base.o"
 expect header "function changed   seq_show"
 
+# A shared header: every built-in object the include graph reaches is
+# rebuilt; those that use the changed inline function change, the rest not.
 cat >"$T/shared.patch" <<'P'
+--- a/include/linux/time_namespace.h
++++ b/include/linux/time_namespace.h
+@@ -73,7 +73,8 @@
+ {
+ 	struct timens_offsets *ns_offsets = &current->nsproxy->time_ns->offsets;
+ 
+-	*ts = timespec64_add(*ts, ns_offsets->boottime);
++	if (ns_offsets->boottime.tv_sec || ns_offsets->boottime.tv_nsec)
++		*ts = timespec64_add(*ts, ns_offsets->boottime);
+ }
+ 
+ static inline u64 timens_add_boottime_ns(u64 nsec)
+P
+run shared_header 0 "$T/shared.patch" include/linux/time_namespace.h fs/proc/uptime.o \
+	fs/proc/.uptime.o.cmd kernel/sys.o kernel/.sys.o.cmd kernel/futex/syscalls.o
+expect shared_header "include/linux/time_namespace.h: included by 12 built-in objects"
+expect shared_header "function changed   uptime_proc_show"
+expect shared_header "function changed   get_boottime_timespec"
+expect shared_header "function changed   posix_get_boottime_timespec"
+grep -A1 "^== kernel/futex/syscalls.o" "$T/shared_header.out" | grep -q "^0 changed" ||
+	fail "shared_header: kernel/futex/syscalls.o should be rebuilt and unchanged"
+
+cat >"$T/wide.patch" <<'P'
 --- a/include/linux/seq_file.h
 +++ b/include/linux/seq_file.h
 @@ -1,3 +1,4 @@
@@ -203,8 +228,24 @@ cat >"$T/shared.patch" <<'P'
  #ifndef _LINUX_SEQ_FILE_H
  #define _LINUX_SEQ_FILE_H
 P
-run shared_header 6 "$T/shared.patch" include/linux/seq_file.h
-expect shared_header "a shared header"
+run wide_header 6 "$T/wide.patch" include/linux/seq_file.h
+expect wide_header "included by more than 2000 source files"
+
+# A new member in a struct: live objects keep the old layout.
+cat >"$T/layout.patch" <<'P'
+--- a/fs/proc/internal.h
++++ b/fs/proc/internal.h
+@@ -230,6 +230,7 @@
+ 	struct list_head lh;
+ 	struct file *file;
+ 	bool closing;
++	bool reopened;
+ 	struct completion *c;
+ } __randomize_layout;
+ extern const struct inode_operations proc_link_inode_operations;
+P
+run layout 6 "$T/layout.patch" fs/proc/internal.h
+expect layout "fs/proc/internal.h: the patch changes the definition of struct pde_opener (the data layout of existing objects): refused"
 
 # A static function of kernel/sys.c: packaged, with its statics' keys scoped
 # by the object and the rest of the kernel left to ksplice-apply.
@@ -312,7 +353,7 @@ cat >"$T/module.patch" <<'P'
 +/* ksplice test */
  // SPDX-License-Identifier: GPL-2.0-only
  /*
-  *  binfmt_misc.c
+  * binfmt_misc.c
 P
 run module_file 6 "$T/module.patch" fs/binfmt_misc.c
 expect module_file "built as a loadable module"

@@ -303,6 +303,27 @@ START_TEST(kernel_table_entry_refused)
 }
 END_TEST
 
+/* module_param() in built-in code puts __UNIQUE_ID_<name><__COUNTER__>
+ * entries in .modinfo: a patch that adds a use of __COUNTER__ above them
+ * renumbers them without changing them. */
+START_TEST(unique_id_renumbered)
+{
+	struct mt_plan plan;
+	const char *fmt = "static const char __UNIQUE_ID_debug_stats%d[] "
+			  "__attribute__((section(\".modinfo\"), used)) = \"parm=debug_stats\";\n"
+			  "extern int sink(int);\n"
+			  "int get(int x) { return sink(x * %d) + 1; }\n";
+	char pre[512], post[512];
+	snprintf(pre, sizeof(pre), fmt, 443, 1);
+	snprintf(post, sizeof(post), fmt, 440, 3);
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "get");
+	EXPECT_DATA(&plan, MT_NEW, "");
+	EXPECT_REFUSED(&plan, "");
+	mt_plan_free(&plan);
+}
+END_TEST
+
 START_TEST(warn_line_moved)
 {
 	struct mt_plan plan;
@@ -538,6 +559,7 @@ int main(void)
 	tcase_add_test(tc, init_change_refused);
 	tcase_add_test(tc, no_room_for_trampoline_refused);
 	tcase_add_test(tc, changed_crc_refused);
+	tcase_add_test(tc, unique_id_renumbered);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }

@@ -1,0 +1,116 @@
+# Sourced by eval/realfixes: fetching Debian kernel sources, finding the
+# changed files that are built into vmlinux, and the per-row state files.
+# shellcheck shell=bash
+
+# fetch_source VERSION: the pristine linux-source-6.1 tree of a Debian version,
+# unpacked once into $SOURCES/VERSION.
+fetch_source() {
+	local ver=$1 dir="$SOURCES/$1"
+	[ -f "$dir/.ksplice-unpacked" ] && return 0
+	mkdir -p "$SOURCES"
+	local deb
+	deb=$(compgen -G "$SOURCES/linux-source-6.1_${ver}_all.deb" || true)
+	if [ -z "$deb" ]; then
+		say "downloading linux-source-6.1 $ver"
+		(cd "$SOURCES" && apt-get download -q "linux-source-6.1=$ver" 2>&1 |
+			grep -v '^W: Download is performed unsandboxed' >&2) ||
+			die "linux-source-6.1 $ver is not in the archive (apt-cache madison linux-source-6.1)"
+		deb=$(compgen -G "$SOURCES/linux-source-6.1_${ver}_all.deb") || die "download of $ver failed"
+	fi
+	say "unpacking linux-source-6.1 $ver"
+	local tmp="$SOURCES/$ver.tmp"
+	rm -rf "$tmp" "$dir"
+	mkdir -p "$tmp/tree"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./usr/src/linux-source-6.1.tar.xz
+	tar -x -C "$tmp/tree" --strip-components=1 -f "$tmp/usr/src/linux-source-6.1.tar.xz"
+	mv "$tmp/tree" "$dir"
+	rm -rf "$tmp"
+	touch "$dir/.ksplice-unpacked"
+}
+
+# changed_c_files FROM TO: "changed PATH", "new PATH" or "removed PATH" for
+# every .c file that differs between the two trees.
+changed_c_files() {
+	local from="$SOURCES/$1" to="$SOURCES/$2"
+	(cd "$from" && diff -rq . "$to" 2>/dev/null || true) | awk -v to="$to" '
+		/^Files .* differ$/ && $2 ~ /\.c$/ { sub("^\\./", "", $2); print "changed " $2; next }
+		/^Only in / {
+			dir = $3; sub(":$", "", dir); name = $4
+			if (name !~ /\.c$/) next
+			if (index(dir, to) == 1) { dir = substr(dir, length(to) + 2); kind = "new" }
+			else { sub("^\\.", "", dir); sub("^/", "", dir); kind = "removed" }
+			print kind " " (dir == "" ? name : dir "/" name)
+		}' | sort -k2
+}
+
+# What kbuild builds in DIR of the prepared tree: "builtin: ..." and
+# "module: ..." lines, as splicer/kbuild.c evaluates them, cached per
+# directory because a release touches hundreds of files in few directories.
+evaluate_dir() {
+	local dir=$1 cache
+	cache="$WORK/kbuild-dirs/$(echo "$dir" | tr / _)"
+	if [ ! -f "$cache" ]; then
+		mkdir -p "$WORK/kbuild-dirs"
+		make -s --no-print-directory -C "$KSPLICE_SRC" srctree=. objtree=. "src=$dir" "obj=$dir" \
+			need-builtin=1 need-modorder=1 -f scripts/Makefile.build -f "$WORK/print.mk" \
+			ksplice-print >"$cache.tmp" 2>/dev/null || echo "error:" >"$cache.tmp"
+		mv "$cache.tmp" "$cache"
+	fi
+	cat "$cache"
+}
+
+# classify PATH.c: builtin, module or not-built (walks from the object's
+# directory up to a top-level directory or arch/x86, as ksplice-create does).
+classify() {
+	local item=${1%.c}.o dir out
+	dir=$(dirname "$1")
+	[ "$dir" != . ] || { echo not-built; return; }
+	printf 'ksplice-print:\n\t@echo "builtin: $(real-obj-y) $(lib-y) $(subdir-builtin) "\n\t@echo "module: $(real-obj-m) $(subdir-modorder) "\n' >"$WORK/print.mk"
+	while :; do
+		out=$(evaluate_dir "$dir")
+		if grep -q "^module: .* $item " <<<"$out" || grep -q "^module: $item " <<<"$out"; then
+			echo module
+			return
+		fi
+		if ! grep -q "^builtin: .* $item " <<<"$out" && ! grep -q "^builtin: $item " <<<"$out"; then
+			echo not-built
+			return
+		fi
+		if [ "$dir" = arch/x86 ] || [ "${dir%/*}" = "$dir" ]; then
+			echo builtin
+			return
+		fi
+		item=$dir/built-in.a
+		dir=${dir%/*}
+	done
+}
+
+# Lines added plus lines removed by a unified diff.
+diff_lines() {
+	grep -E '^[-+]' "$1" | grep -cvE '^(\+\+\+|---) ' || true
+}
+
+# A value out of a row's key=value state file.
+get() {
+	sed -n "s/^$2=//p" "$1" | tail -n 1
+}
+
+# The headers changed between FROM and TO that PATH.c includes, directly or
+# not, as the preprocessor of the prepared tree finds them (gcc -M with the
+# kernel's include list; generated headers missing in the tree are ignored).
+changed_headers_of() {
+	local path=$1
+	[ -f "$WORK/changed-headers" ] ||
+		(cd "$SOURCES/$FROM" && diff -rq . "$SOURCES/$TO" 2>/dev/null || true) |
+		awk '/^Files .* differ$/ && $2 ~ /\.h$/ { sub("^\\./", "", $2); print $2 }' |
+			sort >"$WORK/changed-headers"
+	local cc
+	cc=$(sed -n 's/^CC=//p' "$KSPLICE_SRC/.ksplice-make-vars")
+	(cd "$KSPLICE_SRC" && "${cc:-gcc}" -M -MG -nostdinc -isystem "$("${cc:-gcc}" -print-file-name=include)" \
+		-I./arch/x86/include -I./arch/x86/include/generated -I./include \
+		-I./arch/x86/include/uapi -I./arch/x86/include/generated/uapi -I./include/uapi \
+		-I./include/generated/uapi -include ./include/linux/compiler-version.h \
+		-include ./include/linux/kconfig.h -include ./include/linux/compiler_types.h \
+		-D__KERNEL__ -I"$(dirname "$path")" "$path" 2>/dev/null) |
+		tr ' \\' '\n\n' | sed -n 's|^\./||; /\.h$/p' | sort -u | comm -12 - "$WORK/changed-headers"
+}

@@ -1,0 +1,116 @@
+# Sourced by eval/realfixes: turns the row state files into results.md and
+# results.csv, one row per built-in file's diff, and a summary.
+# shellcheck shell=bash
+
+# "RESULT|DETAIL" of a row: applied and undone, no code change, refused
+# (reason), or failed (stage: message).
+row_result() {
+	local row=$1 rc stage
+	rc=$(get "$row" create_rc)
+	case "$rc" in
+	"") echo "pending|not created yet"; return ;;
+	0) ;;
+	66) echo "no code change|"; return ;;
+	6) echo "refused|$(refusal "$row")"; return ;;
+	*) echo "failed|create (exit $rc): $(get "$row" create_msg)"; return ;;
+	esac
+	local guest
+	guest=$(get "$row" guest)
+	[ -n "$guest" ] || { echo "pending|not run in a guest yet"; return; }
+	rc=$(get "$row" apply_rc)
+	if [ "$rc" != 0 ]; then
+		echo "failed|apply (exit ${rc:-none}): $(get "$row" apply_msg)"
+		return
+	fi
+	for stage in workload audit1 undo audit2 workload2; do
+		rc=$(get "$row" "${stage}_rc")
+		[ "$rc" = 0 ] && continue
+		case $stage in
+		undo) echo "failed|undo (exit ${rc:-none}): $(get "$row" undo_msg)" ;;
+		audit1 | audit2) echo "failed|ksplice-view --audit ($stage, exit ${rc:-none})" ;;
+		*) echo "failed|$stage (exit ${rc:-none})" ;;
+		esac
+		return
+	done
+	if [ "$guest" != ok ]; then
+		echo "failed|guest: $guest"
+		return
+	fi
+	echo "applied and undone|"
+}
+
+# Why ksplice-create refused a row: its first "refused:" line (the matcher's
+# reasons) or its one-line error, and how many more reasons there were.
+refusal() {
+	local log="$WORK/rf$(basename "$1").create" first more
+	first=$(sed -n 's/^refused: //p' "$log" | head -n 1)
+	if [ -z "$first" ]; then
+		get "$1" create_msg
+		return
+	fi
+	more=$(($(grep -c '^refused: ' "$log") - 1))
+	echo "$first$([ $more -eq 0 ] || echo " (and $more more)")"
+}
+
+csv_field() {
+	local s=${1//\"/\"\"}
+	printf '"%s"' "$s"
+}
+
+write_tables() {
+	local md="$OUT/results.md" csv="$OUT/results.csv" row res detail
+	local n_ok=0 n_refused=0 n_failed=0 n_nochange=0 n_pending=0
+	echo "file,lines_changed,functions_changed,functions_new,result,detail,create_s,apply_pause_us" >"$csv"
+	{
+		echo "# Real fixes: $KSPLICE_KERNEL_RELEASE (source $BASE), $FROM -> $TO"
+		echo
+		echo "| # | file | lines | functions changed / new | result | detail | create s | pause us |"
+		echo "|---|---|---|---|---|---|---|---|"
+	} >"$md.rows"
+	for row in $(selected_rows); do
+		IFS='|' read -r res detail <<<"$(row_result "$row")"
+		case "$res" in
+		"applied and undone") n_ok=$((n_ok + 1)) ;;
+		refused) n_refused=$((n_refused + 1)) ;;
+		failed) n_failed=$((n_failed + 1)) ;;
+		"no code change") n_nochange=$((n_nochange + 1)) ;;
+		*) n_pending=$((n_pending + 1)) ;;
+		esac
+		local f lines fc fn cs pu
+		f=$(get "$row" file) lines=$(get "$row" lines) fc=$(get "$row" functions)
+		fn=$(get "$row" new) cs=$(get "$row" create_s) pu=$(get "$row" pause_us)
+		cs=$(printf '%.1f' "${cs:-0}")
+		printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$(csv_field "$f")" "$lines" "$fc" "$fn" \
+			"$(csv_field "$res")" "$(csv_field "$detail")" "$cs" "$pu" >>"$csv"
+		printf '| %s | %s | %s | %s / %s | %s | %s | %s | %s |\n' "$(basename "$row")" "$f" "$lines" \
+			"${fc:--}" "${fn:--}" "$res" "${detail//|/\\|}" "$cs" "${pu:--}" >>"$md.rows"
+	done
+	local code=$((n_ok + n_refused + n_failed))
+	{
+		cat "$md.rows"
+		echo
+		echo "## Summary"
+		echo
+		echo "- changed .c files between $FROM and $TO: $(ls "$OUT"/rows | wc -l)"
+		grep -h '^class=' "$OUT"/rows/* | sort | uniq -c | sed 's/class=//' |
+			awk '{printf "- %s: %d\n", $2, $1}'
+		echo "- built-in diffs that change compiled code: $code"
+		echo "  - applied and undone: $n_ok"
+		echo "  - refused: $n_refused"
+		echo "  - failed: $n_failed"
+		echo "- built-in diffs that change no compiled code: $n_nochange"
+		[ $n_pending -eq 0 ] || echo "- not finished: $n_pending"
+		[ $code -eq 0 ] || echo "- applied and undone / code-changing: $(awk -v a=$n_ok -v b=$code 'BEGIN { printf "%.1f", 100 * a / b }')%"
+		[ $((n_ok + n_failed)) -eq 0 ] ||
+			echo "- applied and undone / not refused: $(awk -v a=$n_ok -v b=$((n_ok + n_failed)) 'BEGIN { printf "%.1f", 100 * a / b }')%"
+		echo
+		echo "Refusal reasons:"
+		echo
+		for row in $(selected_rows); do
+			IFS='|' read -r res detail <<<"$(row_result "$row")"
+			[ "$res" = refused ] && echo "- $(get "$row" file): $detail"
+		done
+		true
+	} >"$md"
+	rm -f "$md.rows"
+}

@@ -1,0 +1,308 @@
+#include "layout.h"
+#include "fileio.h"
+#include "patch_apply.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct type_def {
+	char *name; /* "struct foo" */
+	char *body; /* normalized text between the braces */
+};
+
+struct type_defs {
+	struct type_def *v;
+	size_t n;
+};
+
+/* The text without comments, string and character literals emptied, and
+ * every run of white space made one space; line starts kept as '\n' so that
+ * preprocessor lines can be recognized. */
+static char *normalize(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+	if (!out)
+		return NULL;
+	while (*s) {
+		if (s[0] == '/' && s[1] == '*') {
+			const char *end = strstr(s + 2, "*/");
+			s = end ? end + 2 : s + strlen(s);
+			*o++ = ' ';
+		} else if (s[0] == '/' && s[1] == '/') {
+			while (*s && *s != '\n')
+				s++;
+		} else if (*s == '"' || *s == '\'') {
+			char q = *s++;
+			while (*s && *s != q && *s != '\n')
+				s += (*s == '\\' && s[1]) ? 2 : 1;
+			s += *s == q;
+			*o++ = q;
+			*o++ = q;
+		} else if (*s == '\\' && s[1] == '\n') {
+			s += 2; /* continuation: one logical line */
+		} else if (*s == '\n') {
+			while (o > out && o[-1] == ' ')
+				o--;
+			if (o == out || o[-1] != '\n')
+				*o++ = '\n';
+			s++;
+		} else if (isspace((unsigned char)*s)) {
+			if (o > out && o[-1] != ' ' && o[-1] != '\n')
+				*o++ = ' ';
+			s++;
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static int is_ident(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* "struct name" if the text before a file-scope '{' opens a named struct or
+ * union definition: [typedef] struct|union [attributes] name [attributes]. */
+static int definition_name(const char *start, const char *brace, char *name, size_t len)
+{
+	const char *p = start;
+	while (p < brace && isspace((unsigned char)*p))
+		p++;
+	if ((size_t)(brace - p) > 7 && strncmp(p, "typedef", 7) == 0 && !is_ident(p[7]))
+		p += 8;
+	while (p < brace && isspace((unsigned char)*p))
+		p++;
+	const char *kind = p;
+	size_t klen = strncmp(p, "struct", 6) == 0 ? 6 : strncmp(p, "union", 5) == 0 ? 5 : 0;
+	if (!klen || is_ident(p[klen]))
+		return 0;
+	p += klen;
+	const char *found = NULL;
+	size_t flen = 0;
+	while (p < brace) {
+		if (isspace((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		if (!is_ident(*p) && *p != '(')
+			return 0; /* '=', '*', ';': a variable or declaration */
+		const char *w = p;
+		while (p < brace && is_ident(*p))
+			p++;
+		if (p < brace && *p == '(') { /* __attribute__((...)), __aligned(8) */
+			int depth = 0;
+			do {
+				depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+				p++;
+			} while (p < brace && depth > 0);
+			continue;
+		}
+		if (strncmp(w, "__", 2) != 0) {
+			if (found)
+				return 0;
+			found = w;
+			flen = (size_t)(p - w);
+		}
+	}
+	if (!found)
+		return 0;
+	snprintf(name, len, "%.*s %.*s", (int)klen, kind, (int)flen, found);
+	return 1;
+}
+
+/* Line breaks were kept only to find directives: one space for any run of
+ * them and of spaces, none at the ends. */
+static void flatten(char *s)
+{
+	char *o = s;
+	for (const char *c = s; *c; c++) {
+		int blank = *c == ' ' || *c == '\n';
+		if (!blank)
+			*o++ = *c;
+		else if (o > s && o[-1] != ' ')
+			*o++ = ' ';
+	}
+	while (o > s && o[-1] == ' ')
+		o--;
+	*o = '\0';
+}
+
+static int add_def(struct type_defs *d, const char *name, const char *body, size_t blen)
+{
+	struct type_def *v = realloc(d->v, (d->n + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	d->v = v;
+	d->v[d->n].name = strdup(name);
+	d->v[d->n].body = strndup(body, blen);
+	if (d->v[d->n].body)
+		flatten(d->v[d->n].body);
+	if (!d->v[d->n].name || !d->v[d->n].body) {
+		free(d->v[d->n].name);
+		free(d->v[d->n].body);
+		return -1;
+	}
+	d->n++;
+	return 0;
+}
+
+/* Braces on preprocessor lines (macro bodies) do not nest code. */
+static const char *skip_directive(const char *p)
+{
+	while (*p && *p != '\n')
+		p++;
+	return p;
+}
+
+static int collect(const char *text, struct type_defs *defs)
+{
+	const char *stmt = text, *open = NULL;
+	int depth = 0;
+	for (const char *p = text; *p; p++) {
+		if ((p == text || p[-1] == '\n') && *p == '#') {
+			p = skip_directive(p);
+			if (depth == 0)
+				stmt = p;
+			if (!*p)
+				break;
+			continue;
+		}
+		if (*p == '{') {
+			if (depth++ == 0)
+				open = p;
+		} else if (*p == '}' && depth > 0) {
+			if (--depth == 0) {
+				char name[256];
+				if (definition_name(stmt, open, name, sizeof(name)) &&
+				    add_def(defs, name, open + 1, (size_t)(p - open - 1)))
+					return -1;
+				stmt = p + 1;
+			}
+		} else if (*p == ';' && depth == 0) {
+			stmt = p + 1;
+		}
+	}
+	return 0;
+}
+
+static void free_defs(struct type_defs *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].name);
+		free(d->v[i].body);
+	}
+	free(d->v);
+}
+
+int ksp_layout_changed(const char *pre, const char *post, char *out, size_t len)
+{
+	char *a = normalize(pre), *b = normalize(post);
+	struct type_defs da = {0}, db = {0};
+	int rc = (!a || !b || collect(a, &da) || collect(b, &db)) ? -1 : 0;
+	for (size_t i = 0; !rc && i < da.n; i++)
+		for (size_t j = 0; !rc && j < db.n; j++)
+			if (strcmp(da.v[i].name, db.v[j].name) == 0 &&
+			    strcmp(da.v[i].body, db.v[j].body) != 0) {
+				snprintf(out, len, "%s", da.v[i].name);
+				rc = 1;
+			}
+	free_defs(&da);
+	free_defs(&db);
+	free(a);
+	free(b);
+	return rc;
+}
+
+static int mkdirs_for(char *path)
+{
+	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		int rc = mkdir(path, 0755) && errno != EEXIST;
+		*p = '/';
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+static int copy_to(const char *from, char *to, struct ksp_error *err)
+{
+	unsigned char *data;
+	size_t len;
+	if (ksp_read_file(from, 0, &data, &len, err))
+		return -1;
+	FILE *f = mkdirs_for(to) ? NULL : fopen(to, "w");
+	int rc = f && fwrite(data, 1, len, f) == len ? 0 : -1;
+	if (f && fclose(f))
+		rc = -1;
+	free(data);
+	return rc ? ksp_fail(err, "%s: %s", to, strerror(errno)) : 0;
+}
+
+static int c_text(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 2 && path[n - 2] == '.' && (path[n - 1] == 'c' || path[n - 1] == 'h');
+}
+
+static int compare_file(const char *tree, const char *copy, const char *rel, struct ksp_error *err)
+{
+	char pre_path[8400], post_path[8400], type[256];
+	snprintf(pre_path, sizeof(pre_path), "%s/%s", tree, rel);
+	snprintf(post_path, sizeof(post_path), "%s/%s", copy, rel);
+	unsigned char *pre, *post;
+	size_t len;
+	if (ksp_read_file(pre_path, 0, &pre, &len, err))
+		return -1;
+	if (ksp_read_file(post_path, 0, &post, &len, err)) {
+		free(pre);
+		return -1;
+	}
+	int rc = ksp_layout_changed((char *)pre, (char *)post, type, sizeof(type));
+	free(pre);
+	free(post);
+	if (rc < 0)
+		return ksp_fail(err, "out of memory");
+	if (rc)
+		ksp_fail(err,
+			 "%s: the patch changes the definition of %s (the data layout of "
+			 "existing objects): refused",
+			 rel, type);
+	return rc;
+}
+
+int ksp_patch_layout_check(const char *tree, const char *patch, const struct ksp_diff *diff,
+			   const char *workdir, struct ksp_error *err)
+{
+	char copy[4200], log[4300];
+	snprintf(copy, sizeof(copy), "%s/layout", workdir);
+	snprintf(log, sizeof(log), "%s/layout.log", workdir);
+	if (mkdir(copy, 0755) && errno != EEXIST)
+		return ksp_fail(err, "%s: %s", copy, strerror(errno));
+	for (size_t i = 0; i < diff->nfiles; i++) {
+		const struct ksp_file_diff *f = &diff->files[i];
+		if (!f->old_path || !f->new_path)
+			continue;
+		char from[4200], to[4300];
+		snprintf(from, sizeof(from), "%s/%s", tree, f->new_path);
+		snprintf(to, sizeof(to), "%s/%s", copy, f->new_path);
+		if (copy_to(from, to, err))
+			return -1;
+	}
+	if (ksp_patch_apply(copy, patch, diff->strip, 0, log, err))
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < diff->nfiles && !rc; i++) {
+		const struct ksp_file_diff *f = &diff->files[i];
+		if (f->old_path && f->new_path && c_text(f->new_path))
+			rc = compare_file(tree, copy, f->new_path, err);
+	}
+	return rc;
+}

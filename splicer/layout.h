@@ -1,0 +1,33 @@
+/*
+ * Data layout changes, found in the source before anything is built.
+ *
+ * Replacing functions cannot change data that already exists: a patch that
+ * adds, removes or retypes a member of a struct or union leaves every live
+ * object of that type in its old layout while the new code reads the new
+ * one. ksplice-create compares the file-scope struct and union definitions
+ * of each file the patch touches, before and after the patch (comments and
+ * whitespace ignored, preprocessor lines inside a body kept), and refuses
+ * the patch naming the type. Types the patch adds or removes are not a
+ * layout change of existing data; anonymous types are not compared.
+ */
+#ifndef KSPLICE_LAYOUT_H
+#define KSPLICE_LAYOUT_H
+
+#include "diff.h"
+#include "error.h"
+
+#include <stddef.h>
+
+/* The first struct or union ("struct name") defined in both pre and post
+ * whose definition differs, into out; returns 1 if there is one, 0 if not,
+ * -1 if out of memory. */
+int ksp_layout_changed(const char *pre, const char *post, char *out, size_t len);
+
+/* Applies the patch to copies of the files it modifies (under workdir/layout;
+ * the tree is only read) and compares each C file and header before and
+ * after. Returns 1 with err naming the file and type if a layout changes,
+ * 0 if none does, -1 with err on failure. */
+int ksp_patch_layout_check(const char *tree, const char *patch, const struct ksp_diff *diff,
+			   const char *workdir, struct ksp_error *err);
+
+#endif

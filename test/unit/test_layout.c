@@ -1,0 +1,80 @@
+/* create.layout: data layout changes found in C source before a build. */
+#include "layout.h"
+
+#include "check_run.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+/* "" when no layout changes, else the type's name. */
+static const char *changed(const char *pre, const char *post)
+{
+	static char out[256];
+	int rc = ksp_layout_changed(pre, post, out, sizeof(out));
+	ck_assert_int_ge(rc, 0);
+	return rc ? out : "";
+}
+
+static const char *const base =
+	"#define WRAP(x) { x }\n"
+	"struct kprobe_entry {\n"
+	"\tstruct list_head list; /* the list */\n"
+	"\tunsigned long start_addr;\n"
+	"#ifdef CONFIG_X\n"
+	"\tint x;\n"
+	"#endif\n"
+	"};\n"
+	"static const struct kprobe_entry table = { .start_addr = 1 };\n"
+	"typedef union __attribute__((packed)) u32_bits { int i; char c[4]; } bits_t;\n"
+	"int f(void) { struct local { int a; } l = { 1 }; return l.a; }\n";
+
+static const char *with(const char *from, const char *to)
+{
+	static char text[2048];
+	const char *at = strstr(base, from);
+	ck_assert_ptr_nonnull(at);
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - base), base, to, at + strlen(from));
+	return text;
+}
+
+START_TEST(member_added_or_retyped)
+{
+	ck_assert_str_eq(
+		changed(base, with("\tunsigned long start_addr;\n",
+				   "\tunsigned long start_addr;\n\tstruct rcu_head rcu;\n")),
+		"struct kprobe_entry");
+	ck_assert_str_eq(changed(base, with("int i; char c[4];", "long i; char c[4];")),
+			 "union u32_bits");
+	ck_assert_str_eq(changed(base, with("#ifdef CONFIG_X", "#ifdef CONFIG_Y")),
+			 "struct kprobe_entry");
+}
+END_TEST
+
+START_TEST(not_a_layout_change)
+{
+	ck_assert_str_eq(changed(base, with("/* the list */", "/* the kprobe list */")), "");
+	ck_assert_str_eq(changed(base, with("\tunsigned long start_addr;\n",
+					    "\tunsigned long\n\t\tstart_addr;\n")),
+			 "");
+	ck_assert_str_eq(changed(base, with(".start_addr = 1", ".start_addr = 2")), "");
+	ck_assert_str_eq(changed(base, with("return l.a;", "return l.a + 1;")), "");
+	ck_assert_str_eq(changed(base, with("struct local { int a; }", "struct local { long a; }")),
+			 "");
+	ck_assert_str_eq(changed(base, with("#define WRAP(x) { x }", "#define WRAP(x) { (x) }")),
+			 "");
+	/* a type the patch adds is not existing data */
+	ck_assert_str_eq(
+		changed(base, with("int f(void)", "struct fresh { int a; };\nint f(void)")), "");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("create.layout");
+	TCase *tc = tcase_create("layout");
+	tcase_add_test(tc, member_added_or_retyped);
+	tcase_add_test(tc, not_a_layout_change);
+	suite_add_tcase(s, tc);
+	return ksp_check_run(s);
+}
