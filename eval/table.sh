@@ -78,6 +78,9 @@ write_tables() {
 		esac
 		local f lines fc fn cs pu
 		f=$(get "$row" file) lines=$(get "$row" lines) fc=$(get "$row" functions)
+		local h
+		h=$(get "$row" with_headers)
+		[ -z "$h" ] || f="$f + ${h% }"
 		fn=$(get "$row" new) cs=$(get "$row" create_s) pu=$(get "$row" pause_us)
 		cs=$(printf '%.1f' "${cs:-0}")
 		printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$(csv_field "$f")" "$lines" "$fc" "$fn" \
