@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # bench/soak.sh [COUNT]: apply and undo the demo update COUNT times (default
 # 1000) through ksplice-apply and ksplice-undo in one guest (TCG, -smp $SMP,
 # default 2) while a reader of /proc/cmdline, the patched function's file,

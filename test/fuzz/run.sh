@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # Builds the libFuzzer targets with clang in their own build directory
 # (build-fuzz/), replays the kept regression inputs (test/fuzz/regressions/
 # NAME/), and fuzzes one target or all of them for a time budget each.

@@ -2,6 +2,7 @@
 # Seed corpora of the fuzz targets, made at run time from real inputs.
 # Sourced by run.sh: seed_NAME DIR fills DIR for target NAME. Needs $root
 # (source tree), $build (build-fuzz) and $tmp (scratch directory).
+# shellcheck disable=SC2154 # root, build and tmp are run.sh's
 
 fixture=fixtures/vmlinux-samples/6.1.0-56-cloud-amd64
 
