@@ -69,26 +69,26 @@ static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_r
 	size_t n, built_in = 0;
 	if (ksp_header_users(res->tree.path, header, &users, &n, err))
 		return -1;
-	int rc = 0, shared = ksp_header_is_shared(header);
+	int rc = 0;
 	size_t modules = 0;
-	if (shared)
+	if (ksp_header_is_shared(header))
 		progress(o, "%s: %zu source files include it; classifying...", header, n);
 	for (size_t i = 0; i < n && !rc; i++) {
 		char object[4096];
 		enum ksp_obj_kind kind;
 		rc = ksp_tree_classify(&res->tree, users[i], object, sizeof(object), &kind, err);
 		modules += !rc && kind == KSP_OBJ_MODULE;
-		if (!rc && kind == KSP_OBJ_MODULE && !shared)
-			rc = ksp_fail(err,
-				      "%s: included by %s, built as a loadable module; only "
-				      "vmlinux can be patched: refused",
-				      header, users[i]);
 		if (!rc && kind == KSP_OBJ_BUILTIN) {
 			rc = add_unit(res, users[i], object) ? ksp_fail(err, "out of memory") : 0;
 			built_in++;
 		}
 	}
 	ksp_header_users_free(users, n);
+	if (!rc && !built_in && modules)
+		return ksp_fail(err,
+				"%s: only objects built as loadable modules include it; only "
+				"vmlinux can be patched: refused",
+				header);
 	if (!rc && o->max_objects && built_in > o->max_objects)
 		return ksp_fail(err,
 				"%s: included by %zu built-in objects, more than --max-objects "
@@ -97,8 +97,8 @@ static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_r
 	if (!rc)
 		progress(o, "%s: included by %zu built-in object%s", header, built_in,
 			 built_in == 1 ? "" : "s");
-	/* The include graph over-approximates: a module's object named here
-	 * may not use what changed. Only vmlinux is patched either way. */
+	/* A module's object named here may not use what changed (the include
+	 * graph over-approximates); only vmlinux is patched either way. */
 	if (!rc && modules)
 		progress(o,
 			 "warning: %s: also reaches %zu object%s built as modules; loaded "

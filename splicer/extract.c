@@ -32,6 +32,7 @@ static const struct table_spec tables[] = {
 struct xsec {
 	asection *in, *out;
 	int carried;			/* copied whole */
+	int shared;			/* code of other functions too (.ref.text) */
 	const struct table_spec *table; /* or filtered entry by entry */
 	bfd_byte *data;			/* output contents */
 	bfd_size_type size;
@@ -104,6 +105,16 @@ static int mark_carried(struct ctx *c, const char *name, int code)
 		int own = code ? strncmp(sec, ".text.", 6) == 0
 			       : (strncmp(sec, ".data.", 6) == 0 || strncmp(sec, ".bss.", 5) == 0 ||
 				  strncmp(sec, ".rodata.", 8) == 0);
+		/* A function the kernel places by attribute (__ref, __sched,
+		 * noinstr, __kprobes) shares its section even with
+		 * -ffunction-sections: the section comes whole, the others'
+		 * copies unused and their symbols made local. */
+		if (code && !own && (s->section->flags & SEC_CODE) &&
+		    strncmp(sec, ".init", 5) != 0 && strncmp(sec, ".exit", 5) != 0) {
+			xsec_of(c, s->section)->carried = 1;
+			xsec_of(c, s->section)->shared = 1;
+			return 0;
+		}
 		if (!own || s->value != 0)
 			return ksp_fail(c->err,
 					"%s: %s shares section %s with other code or data; "
@@ -290,6 +301,8 @@ static int copy_symbols(struct ctx *c)
 				return -1;
 			in->name = renamed;
 			in->flags = (in->flags & ~(flagword)(BSF_LOCAL | BSF_WEAK)) | BSF_GLOBAL;
+		} else if (x->shared && (in->flags & (BSF_GLOBAL | BSF_WEAK))) {
+			in->flags = (in->flags & ~(flagword)(BSF_GLOBAL | BSF_WEAK)) | BSF_LOCAL;
 		}
 		c->osyms[c->nosyms++] = in;
 	}

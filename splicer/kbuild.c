@@ -224,6 +224,13 @@ static int evaluate_dir_cached(const struct ksp_tree *t, const char *dir, const 
 	return 0; /* a result not cached is still a result */
 }
 
+static int file_exists_in(const char *root, const char *dir, const char *name)
+{
+	char rel[2048];
+	snprintf(rel, sizeof(rel), "%.1000s/%.100s", dir, name);
+	return file_exists(root, rel);
+}
+
 /* Is word a whole space-separated word of the line starting with label? */
 static int listed(const char *out, const char *label, const char *word)
 {
@@ -267,6 +274,18 @@ static int classify_walk(const struct ksp_tree *t, const char *object, const cha
 	}
 	*slash = '\0';
 	for (;;) {
+		/* A directory without a Makefile of its own (arch/x86/kvm/mmu) is
+		 * listed, object by object, by its parent's. */
+		if (!file_exists_in(t->path, dir, "Makefile") &&
+		    !file_exists_in(t->path, dir, "Kbuild")) {
+			slash = strrchr(dir, '/');
+			if (!slash) {
+				*kind = KSP_OBJ_NOT_BUILT;
+				return 0;
+			}
+			*slash = '\0';
+			continue;
+		}
 		if (evaluate_dir_cached(t, dir, rules, out, sizeof(out)) != 0)
 			return ksp_fail(err, "%s/%s: kbuild could not evaluate its Makefile",
 					t->path, dir);

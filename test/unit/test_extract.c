@@ -149,6 +149,49 @@ START_TEST(unknown_or_shared_functions_refused)
 }
 END_TEST
 
+/* A function the kernel places by attribute (__ref, __sched) shares its
+ * section even with -ffunction-sections: the section comes whole, the
+ * replaced function renamed and global, its neighbours made local. */
+START_TEST(function_in_shared_code_section)
+{
+	char dir[] = "/tmp/ksplice-extract-src.XXXXXX", src[64], obj[64], cmd[256];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(src, sizeof(src), "%s/ref.c", dir);
+	snprintf(obj, sizeof(obj), "%s/ref.o", dir);
+	FILE *f = fopen(src, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("extern int sink(int);\n"
+	      "__attribute__((section(\".ref.text\"))) int first(int a) { return sink(a) + 1; }\n"
+	      "__attribute__((section(\".ref.text\"))) int second(int a) { return sink(a) * 3; }\n",
+	      f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "gcc -O2 -ffunction-sections -c %s -o %s", src, obj);
+	ck_assert_int_eq(system(cmd), 0);
+	const char *funcs[] = {"second"};
+	struct ksp_extract_req req = {obj, "ref.o", funcs, 1, NULL, 0};
+	struct ksp_extract_result res;
+	struct ksp_error err = {""};
+	ck_assert_msg(ksp_extract(&req, out, &res, &err) == 0, "%s", err.msg);
+	bfd *abfd = open_out();
+	asymbol **syms = malloc((size_t)bfd_get_symtab_upper_bound(abfd));
+	long n = bfd_canonicalize_symtab(abfd, syms);
+	int renamed = 0, neighbour = 0;
+	for (long i = 0; i < n; i++) {
+		if (strcmp(bfd_asymbol_name(syms[i]), "__ksplice_new_second") == 0)
+			renamed = (syms[i]->flags & BSF_GLOBAL) && syms[i]->value > 0;
+		if (strcmp(bfd_asymbol_name(syms[i]), "first") == 0)
+			neighbour = (syms[i]->flags & BSF_LOCAL) != 0;
+	}
+	ck_assert_msg(renamed, "second is not global __ksplice_new_second at its offset");
+	ck_assert_msg(neighbour, "first, carried along, is not local");
+	free(syms);
+	bfd_close(abfd);
+	ksp_extract_result_free(&res);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	bfd_init();
@@ -158,6 +201,7 @@ int main(void)
 	tcase_add_test(tc, cmdline_proc_show_alone);
 	tcase_add_test(tc, static_references_and_jump_labels);
 	tcase_add_test(tc, unknown_or_shared_functions_refused);
+	tcase_add_test(tc, function_in_shared_code_section);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }
