@@ -48,6 +48,8 @@ static int mark_changed(struct mt_func *f, char *why)
 	return 0;
 }
 
+#define DYNDBG "__dyndbg"
+
 /* A use of changed read-only data at off of section sec. */
 static int changed_rodata_use(const struct mt_ctx *ctx, struct mt_plan *plan, size_t data,
 			      size_t sec, uint64_t off)
@@ -63,7 +65,7 @@ static int changed_rodata_use(const struct mt_ctx *ctx, struct mt_plan *plan, si
 			 : 0;
 	}
 	const char *secname = pre->sections[sec].name;
-	if (strncmp(secname, ".discard", 8) == 0)
+	if (strncmp(secname, ".discard", 8) == 0 || strcmp(secname, DYNDBG) == 0)
 		return 0;
 	return mt_plan_refuse(
 		plan, name,
@@ -217,11 +219,19 @@ static int init_rules(struct mt_plan *plan)
 }
 
 /* The kernel reads its tables' entries at boot or module load: an update
- * can neither change, add nor remove one. */
+ * can neither change, add nor remove one. Except dynamic debug descriptors
+ * (pr_debug): what a patch changes in one is its line number or format
+ * text, which only serve debug-control queries and message prefixes, so
+ * the new code uses the kernel's own descriptor, and one the patch removes
+ * stays unused. */
 static int table_rules(struct mt_plan *plan)
 {
 	for (size_t i = 0; i < plan->ndata; i++) {
-		const struct mt_data *d = &plan->data[i];
+		struct mt_data *d = &plan->data[i];
+		if (strcmp(d->section, DYNDBG) == 0 && d->state != MT_NEW) {
+			d->state = MT_UNCHANGED;
+			continue;
+		}
 		if (d->state != MT_UNCHANGED && !mt_is_variable_section(d->section) &&
 		    mt_plan_refuse(plan, d->name,
 				   mt_strdup_printf("%s entry of the kernel table %s: the kernel "

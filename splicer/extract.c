@@ -323,6 +323,14 @@ static int copy_symbols(struct ctx *c)
 	return 0;
 }
 
+static const char *pre_name(const struct ksp_extract_req *req, const char *post_name)
+{
+	for (size_t i = 0; i < req->nrenamed; i++)
+		if (strcmp(req->renamed_post[i], post_name) == 0)
+			return req->renamed_pre[i];
+	return post_name;
+}
+
 /* An undefined symbol named by the binding key of what in refers to. */
 static asymbol **external(struct ctx *c, const asymbol *in, const char *section_name)
 {
@@ -332,7 +340,7 @@ static asymbol **external(struct ctx *c, const asymbol *in, const char *section_
 	if (section_name)
 		n = asprintf(&key, "%s:%s", c->req->unit, section_name);
 	else if (local)
-		n = asprintf(&key, "%s:%s", c->req->unit, bfd_asymbol_name(in));
+		n = asprintf(&key, "%s:%s", c->req->unit, pre_name(c->req, bfd_asymbol_name(in)));
 	else
 		n = asprintf(&key, "%s", bfd_asymbol_name(in));
 	if (n < 0)

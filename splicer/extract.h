@@ -51,6 +51,11 @@ struct ksp_extract_req {
 	size_t nfunctions;
 	const char *const *data; /* names of new variables to carry */
 	size_t ndata;
+	/* statics the compiler numbered differently in the post object
+	 * (foo.3 was foo.2): referenced by their pre names, which run-pre
+	 * binds */
+	const char *const *renamed_post, *const *renamed_pre;
+	size_t nrenamed;
 };
 
 struct ksp_extract_result {

@@ -126,6 +126,11 @@ static int choose_code(const struct mt_plan *p, struct unit_code *uc)
 	return 0;
 }
 
+static int renamed(const char *pre_name, const char *name)
+{
+	return pre_name && pre_name[0] && strcmp(pre_name, name) != 0;
+}
+
 static int extract_unit(const struct ksp_create_result *res, size_t i, struct unit_code *uc,
 			struct ksp_error *err)
 {
@@ -133,9 +138,29 @@ static int extract_unit(const struct ksp_create_result *res, size_t i, struct un
 	if (choose_code(&u->plan, uc))
 		return ksp_fail(err, "out of memory");
 	snprintf(uc->path, sizeof(uc->path), "%s/update/new%zu.o", res->workdir, i);
-	struct ksp_extract_req req = {u->post,	  u->object, uc->carry,
-				      uc->ncarry, uc->data,  uc->ndata};
-	return ksp_extract(&req, uc->path, &uc->ext, err);
+	size_t cap = u->plan.nfuncs + u->plan.ndata + 1, n = 0;
+	const char **from = calloc(cap, sizeof(*from)), **to = calloc(cap, sizeof(*to));
+	if (!from || !to) {
+		free(from);
+		free(to);
+		return ksp_fail(err, "out of memory");
+	}
+	for (size_t k = 0; k < u->plan.nfuncs; k++)
+		if (renamed(u->plan.funcs[k].pre_name, u->plan.funcs[k].name)) {
+			from[n] = u->plan.funcs[k].name;
+			to[n++] = u->plan.funcs[k].pre_name;
+		}
+	for (size_t k = 0; k < u->plan.ndata; k++)
+		if (renamed(u->plan.data[k].pre_name, u->plan.data[k].name)) {
+			from[n] = u->plan.data[k].name;
+			to[n++] = u->plan.data[k].pre_name;
+		}
+	struct ksp_extract_req req = {u->post,	 u->object, uc->carry, uc->ncarry, uc->data,
+				      uc->ndata, from,	    to,	       n};
+	int rc = ksp_extract(&req, uc->path, &uc->ext, err);
+	free(from);
+	free(to);
+	return rc;
 }
 
 static void free_units(struct unit_code *uc, size_t n)

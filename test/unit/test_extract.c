@@ -35,7 +35,8 @@ static void extract(const char *unit, const char *function, struct ksp_extract_r
 	char post[8200];
 	snprintf(post, sizeof(post), "%s/%s", objects, unit);
 	const char *funcs[] = {function};
-	struct ksp_extract_req req = {post, unit, funcs, 1, NULL, 0};
+	struct ksp_extract_req req = {
+		.post = post, .unit = unit, .functions = funcs, .nfunctions = 1};
 	struct ksp_error err = {""};
 	ck_assert_msg(ksp_extract(&req, out, res, &err) == 0, "%s", err.msg);
 }
@@ -136,7 +137,8 @@ START_TEST(unknown_or_shared_functions_refused)
 	char post[8200];
 	snprintf(post, sizeof(post), "%s/fs/proc/cmdline.o", objects);
 	const char *missing[] = {"no_such_function"};
-	struct ksp_extract_req req = {post, "fs/proc/cmdline.o", missing, 1, NULL, 0};
+	struct ksp_extract_req req = {
+		.post = post, .unit = "fs/proc/cmdline.o", .functions = missing, .nfunctions = 1};
 	struct ksp_extract_result res;
 	struct ksp_error err = {""};
 	ck_assert_int_eq(ksp_extract(&req, out, &res, &err), -1);
@@ -168,7 +170,8 @@ START_TEST(function_in_shared_code_section)
 	snprintf(cmd, sizeof(cmd), "gcc -O2 -ffunction-sections -c %s -o %s", src, obj);
 	ck_assert_int_eq(system(cmd), 0);
 	const char *funcs[] = {"second"};
-	struct ksp_extract_req req = {obj, "ref.o", funcs, 1, NULL, 0};
+	struct ksp_extract_req req = {
+		.post = obj, .unit = "ref.o", .functions = funcs, .nfunctions = 1};
 	struct ksp_extract_result res;
 	struct ksp_error err = {""};
 	ck_assert_msg(ksp_extract(&req, out, &res, &err) == 0, "%s", err.msg);
