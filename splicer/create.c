@@ -82,6 +82,8 @@ static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_r
 			rc = add_unit(res, users[i], object) ? ksp_fail(err, "out of memory") : 0;
 			built_in++;
 		}
+		if (o->max_objects && built_in > o->max_objects)
+			break; /* refused below; classifying the rest only costs time */
 	}
 	ksp_header_users_free(users, n);
 	if (!rc && !built_in && modules)
@@ -91,9 +93,9 @@ static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_r
 				header);
 	if (!rc && o->max_objects && built_in > o->max_objects)
 		return ksp_fail(err,
-				"%s: included by %zu built-in objects, more than --max-objects "
-				"(%zu): refused",
-				header, built_in, o->max_objects);
+				"%s: included by more than --max-objects (%zu) built-in objects: "
+				"refused",
+				header, o->max_objects);
 	if (!rc)
 		progress(o, "%s: included by %zu built-in object%s", header, built_in,
 			 built_in == 1 ? "" : "s");
