@@ -127,6 +127,19 @@ static int mark_carried(struct ctx *c, const char *name, int code)
 			name);
 }
 
+/* Is relocation r of x part of what is carried: a carried section, or a
+ * kept entry of a filtered table (a __bug_table entry names its file's
+ * name, a merged string the code itself never refers to)? */
+static int carried_reloc(const struct xsec *x, long r)
+{
+	if (x->carried)
+		return 1;
+	if (!x->kept || !x->table)
+		return 0;
+	size_t e = (size_t)(x->in_relocs[r]->address / x->table->entry);
+	return e < bfd_section_size(x->in) / x->table->entry && x->kept[e] >= 0;
+}
+
 /* Merged strings and constants, and static_cpu_has() slow paths, go with
  * the code that uses them. Repeats until nothing more is pulled in. */
 static int pull_in_dependencies(struct ctx *c)
@@ -135,9 +148,11 @@ static int pull_in_dependencies(struct ctx *c)
 		changed = 0;
 		for (unsigned i = 0; i < c->nsecs; i++) {
 			struct xsec *x = &c->secs[i];
-			if (!x->carried || load_relocs(c, x))
+			if ((!x->carried && !x->kept) || load_relocs(c, x))
 				continue;
 			for (long r = 0; r < x->n_in; r++) {
+				if (!carried_reloc(x, r))
+					continue;
 				asymbol *s = *x->in_relocs[r]->sym_ptr_ptr;
 				struct xsec *t = xsec_of(c, s->section);
 				if (!t || t->carried)

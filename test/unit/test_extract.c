@@ -195,6 +195,45 @@ START_TEST(function_in_shared_code_section)
 }
 END_TEST
 
+/* A __bug_table entry of carried code names its file by a merged string
+ * that the code itself never refers to: the string must come along. */
+START_TEST(bug_table_file_name_carried)
+{
+	char dir[] = "/tmp/ksplice-extract-bug.XXXXXX", src[64], obj[64], cmd[256];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(src, sizeof(src), "%s/bug.c", dir);
+	snprintf(obj, sizeof(obj), "%s/bug.o", dir);
+	FILE *f = fopen(src, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("extern int sink(int);\n"
+	      "int checked(int a)\n"
+	      "{\n"
+	      "\tif (a < 0)\n"
+	      "\t\tasm volatile(\"1: ud2\\n.pushsection __bug_table,\\\"aw\\\"\\n\"\n"
+	      "\t\t\t     \"2: .long 1b - 2b\\n.long %c0 - .\\n.word 7, 0\\n.popsection\"\n"
+	      "\t\t\t     : : \"i\"(\"lib/bug-test.c\"));\n"
+	      "\treturn sink(a) + 1;\n"
+	      "}\n",
+	      f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "gcc -O2 -ffunction-sections -fno-pic -c %s -o %s", src, obj);
+	ck_assert_int_eq(system(cmd), 0);
+	const char *funcs[] = {"checked"};
+	struct ksp_extract_req req = {
+		.post = obj, .unit = "bug.o", .functions = funcs, .nfunctions = 1};
+	struct ksp_extract_result res;
+	struct ksp_error err = {""};
+	ck_assert_msg(ksp_extract(&req, out, &res, &err) == 0, "%s", err.msg);
+	for (size_t i = 0; i < res.nexternals; i++)
+		ck_assert_msg(strstr(res.externals[i], ".LC") == NULL, "external %s",
+			      res.externals[i]);
+	ck_assert_uint_eq(table_entries(open_out(), "__bug_table", 12, ".text.checked"), 1);
+	ksp_extract_result_free(&res);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	bfd_init();
@@ -205,6 +244,7 @@ int main(void)
 	tcase_add_test(tc, static_references_and_jump_labels);
 	tcase_add_test(tc, unknown_or_shared_functions_refused);
 	tcase_add_test(tc, function_in_shared_code_section);
+	tcase_add_test(tc, bug_table_file_name_carried);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }
