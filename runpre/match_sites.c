@@ -168,7 +168,8 @@ static int jump_label_site(struct rp_attempt *a, const struct rp_site *site, uin
 }
 
 /* A static call site: a direct call or jump to the current target (a
- * function), a nop for a NULL call, or `ret` for a tail call returning. */
+ * function), a nop for a NULL call, `xor %eax,%eax` for a call returning 0,
+ * or `ret` for a tail call returning. */
 static int static_call_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run)
 {
 	const unsigned char *pre = site->section->data + site->offset;
@@ -179,6 +180,11 @@ static int static_call_site(struct rp_attempt *a, const struct rp_site *site, ui
 	    (branch_target_named(a, run, live, NULL) || a->syms->partial))
 		return 1;
 	if (pre[0] == 0xe8 && !memcmp(live, nop5, 5))
+		return 1;
+	/* A call of __static_call_return0 is written as a 5-byte
+	 * `xor %eax,%eax` (arch/x86/kernel/static_call.c, xor5rax). */
+	static const unsigned char xor5rax[] = {0x2e, 0x2e, 0x2e, 0x31, 0xc0};
+	if (pre[0] == 0xe8 && !memcmp(live, xor5rax, 5))
 		return 1;
 	if (pre[0] == 0xe9 && live[0] == 0xc3 && rp_is_padding(a->mem, run + 1, 4))
 		return 1;
