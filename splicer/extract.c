@@ -346,6 +346,20 @@ static const char *pre_name(const struct ksp_extract_req *req, const char *post_
 	return post_name;
 }
 
+/* "unit:.bss.NAME", with NAME as the pre object calls it: -fdata-sections
+ * names a static's section after it, numbering included. */
+static int section_key(struct ctx *c, const char *section_name, char **key)
+{
+	static const char *const prefixes[] = {".bss.", ".data.", ".rodata.", ".text."};
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++) {
+		size_t n = strlen(prefixes[i]);
+		if (strncmp(section_name, prefixes[i], n) == 0)
+			return asprintf(key, "%s:%s%s", c->req->unit, prefixes[i],
+					pre_name(c->req, section_name + n));
+	}
+	return asprintf(key, "%s:%s", c->req->unit, section_name);
+}
+
 /* An undefined symbol named by the binding key of what in refers to. */
 static asymbol **external(struct ctx *c, const asymbol *in, const char *section_name)
 {
@@ -353,7 +367,7 @@ static asymbol **external(struct ctx *c, const asymbol *in, const char *section_
 	int local = (in->flags & BSF_LOCAL) && !bfd_is_und_section(in->section);
 	int n;
 	if (section_name)
-		n = asprintf(&key, "%s:%s", c->req->unit, section_name);
+		n = section_key(c, section_name, &key);
 	else if (local)
 		n = asprintf(&key, "%s:%s", c->req->unit, pre_name(c->req, bfd_asymbol_name(in)));
 	else
