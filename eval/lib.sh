@@ -111,6 +111,7 @@ changed_headers_of() {
 		-I./arch/x86/include/uapi -I./arch/x86/include/generated/uapi -I./include/uapi \
 		-I./include/generated/uapi -include ./include/linux/compiler-version.h \
 		-include ./include/linux/kconfig.h -include ./include/linux/compiler_types.h \
-		-D__KERNEL__ -I"$(dirname "$path")" "$path" 2>/dev/null) |
-		tr ' \\' '\n\n' | sed -n 's|^\./||; /\.h$/p' | sort -u | comm -12 - "$WORK/changed-headers"
+		-D__KERNEL__ -I"$(dirname "$path")" "$path" 2>/dev/null |
+		tr ' \\' '\n\n' | grep '\.h$' | xargs -r realpath -s -m --relative-to=.) |
+		sort -u | comm -12 - "$WORK/changed-headers"
 }
