@@ -212,10 +212,12 @@ static void pair_by_name(struct mt_ctx *ctx, int base)
 	}
 }
 
-/* Offset in its symbol's section of what r refers to. */
+/* Offset in its symbol's section of what r refers to. Summed unsigned: a
+ * corrupt object's addend can overflow int64_t (UB), and a wrapped offset
+ * falls outside every entity anyway. */
 static int64_t target_offset(const struct mt_object *obj, const struct mt_reloc *r)
 {
-	return (int64_t)obj->symbols[r->sym].value + r->addend + r->bias;
+	return (int64_t)(obj->symbols[r->sym].value + (uint64_t)r->addend + (uint64_t)r->bias);
 }
 
 size_t mt_reloc_entity(const struct mt_side *side, const struct mt_reloc *r)
