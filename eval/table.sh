@@ -18,6 +18,10 @@ row_result() {
 	guest=$(get "$row" guest)
 	[ -n "$guest" ] || { echo "pending|not run in a guest yet"; return; }
 	rc=$(get "$row" apply_rc)
+	if [ "$rc" != 0 ] && get "$row" apply_msg | grep -q 'cannot be patched'; then
+		echo "refused|at apply: $(get "$row" apply_msg | sed 's/^ksplice-apply: //')"
+		return
+	fi
 	if [ "$rc" != 0 ]; then
 		echo "failed|apply (exit ${rc:-none}): $(get "$row" apply_msg)"
 		return

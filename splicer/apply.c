@@ -373,7 +373,10 @@ static int fill_entry(struct session *s, unsigned char *e, struct ksp_error *err
 	unsigned char expected[KSPLICE_EXPECTED_LEN] = {0};
 	if (!check_only) {
 		if (f->trampoline != 0 && f->trampoline != KSPLICE_FENTRY_LEN)
-			return ksp_fail(err, "%s: no room for the 5-byte jump after its entry",
+			return ksp_fail(err,
+					"%s: cannot be patched: its own code branches into the 5 "
+					"bytes "
+					"after its entry, where the jump to the new code would go",
 					name),
 			       KSP_APPLY_NO_MATCH;
 		off = (uint32_t)f->trampoline;
