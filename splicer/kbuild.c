@@ -261,11 +261,36 @@ static int write_rules(char *path, size_t len)
  * directory's Makefile, and each directory (as DIR/built-in.a) in its
  * parent's, up to a top-level directory (listed by the top Makefile) or
  * arch/x86 (listed by the arch Makefile). */
+static int walk_from(const struct ksp_tree *t, const char *item, const char *dir, const char *rules,
+		     enum ksp_obj_kind *kind, struct ksp_error *err);
+
+/* A Makefile that only evaluates inside its parent's (amdgpu's display/dc
+ * needs the parent's variables): if the parent does not build the whole
+ * directory into vmlinux, nothing in it is; otherwise it cannot be told. */
+static int classify_unevaluable(const struct ksp_tree *t, const char *dir, const char *rules,
+				enum ksp_obj_kind *kind, struct ksp_error *err)
+{
+	char whole[4200], parent[4096];
+	snprintf(whole, sizeof(whole), "%.4000s/built-in.a", dir);
+	snprintf(parent, sizeof(parent), "%s", dir);
+	char *slash = strrchr(parent, '/');
+	enum ksp_obj_kind dir_kind = KSP_OBJ_NOT_BUILT;
+	if (slash) {
+		*slash = '\0';
+		if (walk_from(t, whole, parent, rules, &dir_kind, err))
+			return -1;
+	}
+	if (dir_kind != KSP_OBJ_BUILTIN) {
+		*kind = KSP_OBJ_NOT_BUILT;
+		return 0;
+	}
+	return ksp_fail(err, "%s/%s: kbuild could not evaluate its Makefile", t->path, dir);
+}
+
 static int classify_walk(const struct ksp_tree *t, const char *object, const char *rules,
 			 enum ksp_obj_kind *kind, struct ksp_error *err)
 {
-	char item[4096], dir[4096], out[1 << 16];
-	snprintf(item, sizeof(item), "%s", object);
+	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s", object);
 	char *slash = strrchr(dir, '/');
 	if (!slash) {
@@ -273,6 +298,17 @@ static int classify_walk(const struct ksp_tree *t, const char *object, const cha
 		return 0;
 	}
 	*slash = '\0';
+	return walk_from(t, object, dir, rules, kind, err);
+}
+
+/* item as dir's Makefile lists it, then dir as its parent's, and so on. */
+static int walk_from(const struct ksp_tree *t, const char *start_item, const char *start_dir,
+		     const char *rules, enum ksp_obj_kind *kind, struct ksp_error *err)
+{
+	char item[4096], dir[4096], out[1 << 16];
+	snprintf(item, sizeof(item), "%s", start_item);
+	snprintf(dir, sizeof(dir), "%s", start_dir);
+	char *slash;
 	for (;;) {
 		/* A directory without a Makefile of its own (arch/x86/kvm/mmu) is
 		 * listed, object by object, by its parent's. */
@@ -287,8 +323,7 @@ static int classify_walk(const struct ksp_tree *t, const char *object, const cha
 			continue;
 		}
 		if (evaluate_dir_cached(t, dir, rules, out, sizeof(out)) != 0)
-			return ksp_fail(err, "%s/%s: kbuild could not evaluate its Makefile",
-					t->path, dir);
+			return classify_unevaluable(t, dir, rules, kind, err);
 		if (listed(out, "module:", item)) {
 			*kind = KSP_OBJ_MODULE;
 			return 0;
@@ -303,7 +338,7 @@ static int classify_walk(const struct ksp_tree *t, const char *object, const cha
 			return 0;
 		}
 		if ((size_t)snprintf(item, sizeof(item), "%.4000s/built-in.a", dir) >= sizeof(item))
-			return ksp_fail(err, "%s: path too long", object);
+			return ksp_fail(err, "%s: path too long", start_item);
 		*slash = '\0';
 	}
 }
