@@ -12,6 +12,16 @@ row_result() {
 	0) ;;
 	66) echo "no code change|"; return ;;
 	6) echo "refused|$(refusal "$row")"; return ;;
+	8)
+		# kbuild could not compile the release's file on its own, nor with
+		# the headers its errors named: the fix spans other files
+		if [ -n "$(get "$row" with_headers)" ]; then
+			echo "not self-contained|$(get "$row" create_msg | sed 's/ (.*; full log: .*//')"
+		else
+			echo "failed|create (exit $rc): $(get "$row" create_msg)"
+		fi
+		return
+		;;
 	*) echo "failed|create (exit $rc): $(get "$row" create_msg)"; return ;;
 	esac
 	local guest
@@ -49,7 +59,7 @@ refusal() {
 	local log="$WORK/rf$(basename "$1").create" first more
 	first=$(sed -n 's/^refused: //p' "$log" | head -n 1)
 	if [ -z "$first" ]; then
-		get "$1" create_msg
+		grep -m1 '^ksplice-create: ' "$log" | sed 's/^ksplice-create: //'
 		return
 	fi
 	more=$(($(grep -c '^refused: ' "$log") - 1))
@@ -63,7 +73,7 @@ csv_field() {
 
 write_tables() {
 	local md="$OUT/results.md" csv="$OUT/results.csv" row res detail
-	local n_ok=0 n_refused=0 n_failed=0 n_nochange=0 n_pending=0
+	local n_ok=0 n_refused=0 n_failed=0 n_nochange=0 n_pending=0 n_split=0
 	echo "file,lines_changed,functions_changed,functions_new,result,detail,create_s,apply_pause_us" >"$csv"
 	{
 		echo "# Real fixes: $KSPLICE_KERNEL_RELEASE (source $BASE), $FROM -> $TO"
@@ -78,6 +88,7 @@ write_tables() {
 		refused) n_refused=$((n_refused + 1)) ;;
 		failed) n_failed=$((n_failed + 1)) ;;
 		"no code change") n_nochange=$((n_nochange + 1)) ;;
+		"not self-contained") n_split=$((n_split + 1)) ;;
 		*) n_pending=$((n_pending + 1)) ;;
 		esac
 		local f lines fc fn cs pu
@@ -106,6 +117,7 @@ write_tables() {
 		echo "  - refused: $n_refused"
 		echo "  - failed: $n_failed"
 		echo "- built-in diffs that change no compiled code: $n_nochange"
+		echo "- built-in diffs that do not compile without other files of the release: $n_split"
 		[ $n_pending -eq 0 ] || echo "- not finished: $n_pending"
 		[ $code -eq 0 ] || echo "- applied and undone / code-changing: $(awk -v a=$n_ok -v b=$code 'BEGIN { printf "%.1f", 100 * a / b }')%"
 		[ $((n_ok + n_failed)) -eq 0 ] ||
