@@ -22,14 +22,13 @@
 # The figures assert nothing; test/guest/e2e_soak.sh (ctest e2e.soak, 100
 # cycles) checks them.
 #
-# Full run, COUNT=1000 (2026-11-24, commit 94823c0's tree; TCG, -smp 2, on a
+# Full run, COUNT=1000 (2026-11-24, tools built from commit 3ead593; TCG, -smp 2, on a
 # 2-core host shared with a fuzzer and two other agents' builds and guests):
 #   cycles 1000, failures 0, busy_retries 0
 #   reads 385,765: 29,426 new, 0 neither old nor new; no Oops/WARN (status 0)
 #   apply pause 188 us / 18.0 ms / 607 ms (min / median / max)
 #   undo pause  191 us / 15.7 ms / 637 ms
-#   wall 5,273 s (cycle loop 5,254 s: 5.3 s a cycle, mostly ksplice-apply's
-#   run-pre matching under TCG)
+#   wall 5,273 s (cycle loop 5,254 s: 5.3 s a cycle under TCG; not profiled)
 # The pauses are stop_machine's whole call, rendezvous included: under TCG on
 # a loaded host a vCPU thread can wait hundreds of ms for the host to run it
 # (bench/helper_pause.sh separates the helper's own work).
