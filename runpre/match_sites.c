@@ -167,6 +167,15 @@ static int jump_label_site(struct rp_attempt *a, const struct rp_site *site, uin
 	return 0;
 }
 
+/* A static call may target a module's function (a tracepoint with a single
+ * probe jumps straight to it): kallsyms lists it with its module. */
+static int module_function_start(const struct rp_attempt *a, uint64_t target)
+{
+	uint64_t start;
+	return a->syms->containing && a->syms->containing(a->syms->ctx, target, &start) &&
+	       start == target;
+}
+
 /* A static call site: a direct call or jump to the current target (a
  * function), a nop for a NULL call, `xor %eax,%eax` for a call returning 0,
  * or `ret` for a tail call returning. */
@@ -177,7 +186,8 @@ static int static_call_site(struct rp_attempt *a, const struct rp_site *site, ui
 	if (!read_run(a, run, live, 5))
 		return 0;
 	if (live[0] == pre[0] && (pre[0] == 0xe8 || pre[0] == 0xe9) &&
-	    (branch_target_named(a, run, live, NULL) || a->syms->partial))
+	    (branch_target_named(a, run, live, NULL) ||
+	     module_function_start(a, rel32_target(run, live)) || a->syms->partial))
 		return 1;
 	if (pre[0] == 0xe8 && !memcmp(live, nop5, 5))
 		return 1;
