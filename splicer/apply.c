@@ -490,8 +490,13 @@ static void cleanup(struct session *s)
 		rp_object_close(&s->objs[i]);
 		free(s->units[i]);
 	}
-	if (s->workdir[0])
+	if (s->workdir[0]) {
+		/* The pre object that could not be written or opened, if any. */
+		char path[600];
+		snprintf(path, sizeof(path), "%s/%zu.o", s->workdir, s->nobjs);
+		unlink(path);
 		rmdir(s->workdir);
+	}
 	free(s->objs);
 	free(s->ptrs);
 	free(s->units);
