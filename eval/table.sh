@@ -13,9 +13,10 @@ row_result() {
 	66) echo "no code change|"; return ;;
 	6) echo "refused|$(refusal "$row")"; return ;;
 	8)
-		# kbuild could not compile the release's file on its own, nor with
-		# the headers its errors named: the fix spans other files
-		if [ -n "$(get "$row" with_headers)" ]; then
+		# kbuild could not compile the release's file against the kernel's
+		# other files, with or without the headers its errors named: the fix
+		# spans other files (the same tree built its pre object)
+		if get "$row" create_msg | grep -q '^kbuild failed'; then
 			echo "not self-contained|$(get "$row" create_msg | sed 's/ (.*; full log: .*//')"
 		else
 			echo "failed|create (exit $rc): $(get "$row" create_msg)"
@@ -28,7 +29,12 @@ row_result() {
 	guest=$(get "$row" guest)
 	[ -n "$guest" ] || { echo "pending|not run in a guest yet"; return; }
 	rc=$(get "$row" apply_rc)
-	if [ "$rc" != 0 ] && get "$row" apply_msg | grep -q 'cannot be patched'; then
+	# new code calling a function the release adds in another file
+	if [ "$rc" = 6 ] && get "$row" apply_msg | grep -q 'not found in the running kernel, the first [^ :]*$'; then
+		echo "not self-contained|needs $(get "$row" apply_msg | sed 's/.* the first //'), which the release adds elsewhere"
+		return
+	fi
+	if [ "$rc" != 0 ] && get "$row" apply_msg | grep -q 'cannot be patched\|no room for the 5-byte jump'; then
 		echo "refused|at apply: $(get "$row" apply_msg | sed 's/^ksplice-apply: //')"
 		return
 	fi
