@@ -16,8 +16,8 @@ row_result() {
 		# kbuild could not compile the release's file against the kernel's
 		# other files, with or without the headers its errors named: the fix
 		# spans other files (the same tree built its pre object)
-		if get "$row" create_msg | grep -q '^kbuild failed'; then
-			echo "not self-contained|$(get "$row" create_msg | sed 's/ (.*; full log: .*//')"
+		if grep -q '^ksplice-create: kbuild failed' "$WORK/rf$(basename "$row").create" 2>/dev/null; then
+			echo "not self-contained|$(grep -m1 '^ksplice-create: kbuild failed' "$WORK/rf$(basename "$row").create" | sed 's/^ksplice-create: //; s/; full log: .*//')"
 		else
 			echo "failed|create (exit $rc): $(get "$row" create_msg)"
 		fi
