@@ -154,21 +154,33 @@ END_TEST
 /* A function the kernel places by attribute (__ref, __sched) shares its
  * section even with -ffunction-sections: the section comes whole, the
  * replaced function renamed and global, its neighbours made local. */
-START_TEST(function_in_shared_code_section)
+/* Compiles text as DIR/NAME.c with gcc -O2 -ffunction-sections and extra
+ * flags; the object's path goes to obj. */
+static void compile_in(const char *dir, const char *name, const char *text, const char *flags,
+		       char *obj, size_t len)
 {
-	char dir[] = "/tmp/ksplice-extract-src.XXXXXX", src[64], obj[64], cmd[256];
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(src, sizeof(src), "%s/ref.c", dir);
-	snprintf(obj, sizeof(obj), "%s/ref.o", dir);
+	char src[128], cmd[512];
+	snprintf(src, sizeof(src), "%s/%s.c", dir, name);
+	snprintf(obj, len, "%s/%s.o", dir, name);
 	FILE *f = fopen(src, "w");
 	ck_assert_ptr_nonnull(f);
-	fputs("extern int sink(int);\n"
-	      "__attribute__((section(\".ref.text\"))) int first(int a) { return sink(a) + 1; }\n"
-	      "__attribute__((section(\".ref.text\"))) int second(int a) { return sink(a) * 3; }\n",
-	      f);
+	fputs(text, f);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "gcc -O2 -ffunction-sections -c %s -o %s", src, obj);
+	snprintf(cmd, sizeof(cmd), "gcc -O2 -ffunction-sections %s -c %s -o %s", flags, src, obj);
 	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(function_in_shared_code_section)
+{
+	char dir[] = "/tmp/ksplice-extract-src.XXXXXX", obj[128], cmd[256];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	compile_in(
+		dir, "ref",
+		"extern int sink(int);\n"
+		"__attribute__((section(\".ref.text\"))) int first(int a) { return sink(a) + 1; }\n"
+		"__attribute__((section(\".ref.text\"))) int second(int a) { return sink(a) * 3; "
+		"}\n",
+		"", obj, sizeof(obj));
 	const char *funcs[] = {"second"};
 	struct ksp_extract_req req = {
 		.post = obj, .unit = "ref.o", .functions = funcs, .nfunctions = 1};
@@ -199,25 +211,19 @@ END_TEST
  * that the code itself never refers to: the string must come along. */
 START_TEST(bug_table_file_name_carried)
 {
-	char dir[] = "/tmp/ksplice-extract-bug.XXXXXX", src[64], obj[64], cmd[256];
+	char dir[] = "/tmp/ksplice-extract-bug.XXXXXX", obj[128], cmd[256];
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(src, sizeof(src), "%s/bug.c", dir);
-	snprintf(obj, sizeof(obj), "%s/bug.o", dir);
-	FILE *f = fopen(src, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("extern int sink(int);\n"
-	      "int checked(int a)\n"
-	      "{\n"
-	      "\tif (a < 0)\n"
-	      "\t\tasm volatile(\"1: ud2\\n.pushsection __bug_table,\\\"aw\\\"\\n\"\n"
-	      "\t\t\t     \"2: .long 1b - 2b\\n.long %c0 - .\\n.word 7, 0\\n.popsection\"\n"
-	      "\t\t\t     : : \"i\"(\"lib/bug-test.c\"));\n"
-	      "\treturn sink(a) + 1;\n"
-	      "}\n",
-	      f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "gcc -O2 -ffunction-sections -fno-pic -c %s -o %s", src, obj);
-	ck_assert_int_eq(system(cmd), 0);
+	compile_in(dir, "bug",
+		   "extern int sink(int);\n"
+		   "int checked(int a)\n"
+		   "{\n"
+		   "\tif (a < 0)\n"
+		   "\t\tasm volatile(\"1: ud2\\n.pushsection __bug_table,\\\"aw\\\"\\n\"\n"
+		   "\t\t\t     \"2: .long 1b - 2b\\n.long %c0 - .\\n.word 7, 0\\n.popsection\"\n"
+		   "\t\t\t     : : \"i\"(\"lib/bug-test.c\"));\n"
+		   "\treturn sink(a) + 1;\n"
+		   "}\n",
+		   "-fno-pic", obj, sizeof(obj));
 	const char *funcs[] = {"checked"};
 	struct ksp_extract_req req = {
 		.post = obj, .unit = "bug.o", .functions = funcs, .nfunctions = 1};
