@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,4 +42,32 @@ int ksp_read_file(const char *path, size_t max, unsigned char **data, size_t *le
 	*data = buf;
 	*len = size;
 	return 0;
+}
+
+static int make_parent_dirs(const char *path)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = strchr(buf + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		int rc = mkdir(buf, 0755) && errno != EEXIST;
+		*p = '/';
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+int ksp_copy_file(const char *from, const char *to, struct ksp_error *err)
+{
+	unsigned char *data;
+	size_t len;
+	if (ksp_read_file(from, 0, &data, &len, err))
+		return -1;
+	FILE *f = make_parent_dirs(to) ? NULL : fopen(to, "w");
+	int rc = f && fwrite(data, 1, len, f) == len ? 0 : -1;
+	if (f && fclose(f))
+		rc = -1;
+	free(data);
+	return rc ? ksp_fail(err, "%s: %s", to, strerror(errno)) : 0;
 }

@@ -12,4 +12,8 @@
 int ksp_read_file(const char *path, size_t max, unsigned char **data, size_t *len,
 		  struct ksp_error *err);
 
+/* Copies the regular file from into to, creating to's missing parent
+ * directories. */
+int ksp_copy_file(const char *from, const char *to, struct ksp_error *err);
+
 #endif

@@ -1,4 +1,5 @@
 #include "create.h"
+#include "fileio.h"
 #include "header_users.h"
 #include "layout.h"
 #include "patch_apply.h"
@@ -145,30 +146,6 @@ static int classify_file(const struct ksp_create_opts *o, struct ksp_create_resu
 	return 0;
 }
 
-static int make_dirs(const char *path)
-{
-	char buf[4096];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return 0;
-}
-
-static int copy_out(const char *from, const char *to)
-{
-	if (make_dirs(to))
-		return -1;
-	const char *argv[] = {"cp", "--", from, to, NULL};
-	char out[256];
-	return ksp_run_capture(argv, NULL, out, sizeof(out));
-}
-
 /* kbuild's record of an object (its command and, with modversions, the
  * CRCs of what it exports): DIR/.NAME.o.cmd */
 static void cmd_file_of(const char *object, char *buf, size_t len)
@@ -213,10 +190,8 @@ static int build_side(const struct ksp_create_opts *o, struct ksp_create_result 
 		char cmd_from[8300], cmd_to[8300];
 		snprintf(cmd_from, sizeof(cmd_from), "%s/%s", res->tree.path, cmd);
 		snprintf(cmd_to, sizeof(cmd_to), "%s/%s/%s", res->workdir, side, cmd);
-		if (copy_out(from, to) || copy_out(cmd_from, cmd_to)) {
-			ksp_fail(err, "%s: cannot copy to %s", from, to);
+		if (ksp_copy_file(from, to, err) || ksp_copy_file(cmd_from, cmd_to, err))
 			return KSP_CREATE_INTERNAL;
-		}
 		char **keep = !strcmp(side, "pre") ? &u->pre : &u->post;
 		*keep = strdup(to);
 		if (!*keep)

@@ -220,32 +220,6 @@ int ksp_layout_changed(const char *pre, const char *post, char *out, size_t len)
 	return rc;
 }
 
-static int mkdirs_for(char *path)
-{
-	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		int rc = mkdir(path, 0755) && errno != EEXIST;
-		*p = '/';
-		if (rc)
-			return -1;
-	}
-	return 0;
-}
-
-static int copy_to(const char *from, char *to, struct ksp_error *err)
-{
-	unsigned char *data;
-	size_t len;
-	if (ksp_read_file(from, 0, &data, &len, err))
-		return -1;
-	FILE *f = mkdirs_for(to) ? NULL : fopen(to, "w");
-	int rc = f && fwrite(data, 1, len, f) == len ? 0 : -1;
-	if (f && fclose(f))
-		rc = -1;
-	free(data);
-	return rc ? ksp_fail(err, "%s: %s", to, strerror(errno)) : 0;
-}
-
 static int c_text(const char *path)
 {
 	size_t n = strlen(path);
@@ -293,7 +267,7 @@ int ksp_patch_layout_check(const char *tree, const char *patch, const struct ksp
 		char from[4200], to[4300];
 		snprintf(from, sizeof(from), "%s/%s", tree, f->new_path);
 		snprintf(to, sizeof(to), "%s/%s", copy, f->new_path);
-		if (copy_to(from, to, err))
+		if (ksp_copy_file(from, to, err))
 			return -1;
 	}
 	if (ksp_patch_apply(copy, patch, diff->strip, 0, log, err))
