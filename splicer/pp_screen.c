@@ -1,0 +1,738 @@
+#include "pp_screen.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum tok_kind { T_IDENT, T_NUMBER, T_STRING, T_PUNCT, T_DIRECTIVE };
+
+struct tok {
+	uint32_t off, len;
+	uint8_t kind;
+	uint8_t glued; /* a punctuator written right after another one */
+};
+
+struct toks {
+	const char *text;
+	struct tok *v;
+	size_t n, cap;
+};
+
+/* [first, end) of the token array. */
+struct item {
+	size_t first, end;
+	uint64_t hash;
+};
+
+struct items {
+	struct item *v;
+	size_t n, cap;
+};
+
+static int push_tok(struct toks *t, size_t off, size_t len, int kind, int glued)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 4096;
+		struct tok *v = realloc(t->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		t->v = v;
+		t->cap = cap;
+	}
+	t->v[t->n++] = (struct tok){(uint32_t)off, (uint32_t)len, (uint8_t)kind, (uint8_t)glued};
+	return 0;
+}
+
+static int ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '$';
+}
+
+static size_t line_end(const char *s, size_t i, size_t len)
+{
+	const char *nl = memchr(s + i, '\n', len - i);
+	return nl ? (size_t)(nl - s) : len;
+}
+
+/* "# 12 "file" 2" and "#line 12" are line markers; anything else after a
+ * '#' at the start of a line (#pragma, #ident) is a directive token. */
+static int is_line_marker(const char *s, size_t i, size_t end)
+{
+	i++;
+	while (i < end && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i < end &&
+	       (isdigit((unsigned char)s[i]) || (end - i >= 4 && !memcmp(s + i, "line", 4)));
+}
+
+static size_t scan_number(const char *s, size_t i, size_t len)
+{
+	while (i < len) {
+		char c = s[i];
+		if ((c == '+' || c == '-') && strchr("eEpP", s[i - 1]))
+			i++;
+		else if (ident_char(c) || c == '.')
+			i++;
+		else
+			break;
+	}
+	return i;
+}
+
+static size_t scan_quoted(const char *s, size_t i, size_t len)
+{
+	char quote = s[i++];
+	while (i < len && s[i] != quote && s[i] != '\n')
+		i += s[i] == '\\' && i + 1 < len ? 2 : 1;
+	return i < len && s[i] == quote ? i + 1 : i;
+}
+
+static int tokenize(const char *s, size_t len, struct toks *t)
+{
+	size_t i = 0, punct_end = (size_t)-1;
+	int line_start = 1;
+	t->text = s;
+	while (i < len) {
+		char c = s[i];
+		if (c == '\n' || isspace((unsigned char)c)) {
+			line_start |= c == '\n';
+			i++;
+			continue;
+		}
+		size_t start = i;
+		int kind = T_PUNCT;
+		if (line_start && c == '#') {
+			size_t end = line_end(s, i, len);
+			if (!is_line_marker(s, i, end) && push_tok(t, i, end - i, T_DIRECTIVE, 0))
+				return -1;
+			i = end;
+			continue;
+		}
+		line_start = 0;
+		if (isalpha((unsigned char)c) || c == '_' || c == '$') {
+			while (i < len && ident_char(s[i]))
+				i++;
+			kind = T_IDENT;
+		} else if (isdigit((unsigned char)c) ||
+			   (c == '.' && i + 1 < len && isdigit((unsigned char)s[i + 1]))) {
+			i = scan_number(s, i + 1, len);
+			kind = T_NUMBER;
+		} else if (c == '"' || c == '\'') {
+			i = scan_quoted(s, i, len);
+			kind = T_STRING;
+		} else {
+			i++;
+		}
+		if (push_tok(t, start, i - start, kind, kind == T_PUNCT && punct_end == start))
+			return -1;
+		if (kind == T_PUNCT)
+			punct_end = i;
+	}
+	return 0;
+}
+
+static int is_punct(const struct toks *t, size_t k, char c)
+{
+	return t->v[k].kind == T_PUNCT && t->text[t->v[k].off] == c;
+}
+
+static int tok_is(const struct toks *t, size_t k, const char *word)
+{
+	size_t n = strlen(word);
+	return t->v[k].kind == T_IDENT && t->v[k].len == n &&
+	       !memcmp(t->text + t->v[k].off, word, n);
+}
+
+static int push_item(struct items *it, size_t first, size_t end)
+{
+	if (first == end)
+		return 0;
+	if (it->n == it->cap) {
+		size_t cap = it->cap ? it->cap * 2 : 1024;
+		struct item *v = realloc(it->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		it->v = v;
+		it->cap = cap;
+	}
+	it->v[it->n++] = (struct item){first, end, 0};
+	return 0;
+}
+
+/* Cuts the tokens at file scope: after a ';' at depth 0, after the '}'
+ * closing a function body (a '{' at depth 0 right after a ')'), and around
+ * a directive at depth 0. */
+static int itemize(const struct toks *t, struct items *it)
+{
+	size_t first = 0;
+	int depth = 0, body = 0;
+	for (size_t k = 0; k < t->n; k++) {
+		if (t->v[k].kind == T_DIRECTIVE && depth == 0) {
+			if (push_item(it, first, k) || push_item(it, k, k + 1))
+				return -1;
+			first = k + 1;
+			body = 0;
+			continue;
+		}
+		if (t->v[k].kind != T_PUNCT)
+			continue;
+		char c = t->text[t->v[k].off];
+		if (c == '{' && depth == 0 && k > first && is_punct(t, k - 1, ')'))
+			body = 1;
+		if (c == '(' || c == '[' || c == '{')
+			depth++;
+		else if ((c == ')' || c == ']' || c == '}') && depth > 0)
+			depth--;
+		int end = depth == 0 && ((c == ';') || (c == '}' && body));
+		if (end) {
+			if (push_item(it, first, k + 1))
+				return -1;
+			first = k + 1;
+			body = 0;
+		}
+	}
+	return push_item(it, first, t->n);
+}
+
+static uint64_t hash_item(const struct toks *t, const struct item *item)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t k = item->first; k < item->end; k++) {
+		const struct tok *x = &t->v[k];
+		for (uint32_t i = 0; i < x->len; i++)
+			h = (h ^ (unsigned char)t->text[x->off + i]) * 1099511628211ULL;
+		h = (h ^ (0x80u | x->kind | (x->glued << 4))) * 1099511628211ULL;
+	}
+	return h;
+}
+
+static const char *const c_keywords[] = {
+	"auto",	      "break",	      "case",	    "char",	     "const",
+	"continue",   "default",      "do",	    "double",	     "else",
+	"enum",	      "extern",	      "float",	    "for",	     "goto",
+	"if",	      "inline",	      "int",	    "long",	     "register",
+	"restrict",   "return",	      "short",	    "signed",	     "sizeof",
+	"static",     "struct",	      "switch",	    "typedef",	     "union",
+	"unsigned",   "void",	      "volatile",   "while",	     "_Bool",
+	"_Complex",   "_Noreturn",    "_Atomic",    "_Thread_local", "__thread",
+	"__signed__", "__volatile__", "__restrict", "__restrict__",  "__const",
+	"__const__",  "__inline",     "__inline__", "__int128",	     "__extension__",
+	NULL};
+
+/* Words followed by a parenthesized group that is not a declarator. */
+static const char *const group_words[] = {"__attribute__", "__attribute", "__typeof__", "__typeof",
+					  "typeof",	   "asm",	  "__asm__",	"__asm",
+					  "_Alignas",	   "__alignof__", "_Alignof",	NULL};
+
+/* Attributes that emit or bind a symbol even if nothing refers to it. */
+static const char *const emitting_words[] = {"used",
+					     "__used__",
+					     "constructor",
+					     "__constructor__",
+					     "destructor",
+					     "__destructor__",
+					     "alias",
+					     "__alias__",
+					     "weakref",
+					     "__weakref__",
+					     "externally_visible",
+					     "__externally_visible__",
+					     "ifunc",
+					     "__ifunc__",
+					     "retain",
+					     "__retain__",
+					     "weak",
+					     "__weak__",
+					     NULL};
+
+static int tok_in(const struct toks *t, size_t k, const char *const *words)
+{
+	for (; *words; words++)
+		if (tok_is(t, k, *words))
+			return 1;
+	return 0;
+}
+
+/* Index after the group opened at k (its matching close), or end. */
+static size_t skip_group(const struct toks *t, size_t k, size_t end)
+{
+	int depth = 0;
+	for (; k < end; k++) {
+		if (t->v[k].kind != T_PUNCT)
+			continue;
+		char c = t->text[t->v[k].off];
+		depth += c == '(' || c == '[' || c == '{';
+		depth -= c == ')' || c == ']' || c == '}';
+		if (depth == 0)
+			return k + 1;
+	}
+	return end;
+}
+
+/* After the declarator's parameter list: only attribute or asm groups, then
+ * ';' (a prototype) or a body running to the end (a definition). Returns 1
+ * for a prototype, 2 for a definition, 0 for anything else. */
+static int declarator_tail(const struct toks *t, size_t k, size_t end)
+{
+	while (k < end && tok_in(t, k, group_words) && k + 1 < end && is_punct(t, k + 1, '('))
+		k = skip_group(t, k + 1, end);
+	if (k + 1 == end && is_punct(t, k, ';'))
+		return 1;
+	if (k < end && is_punct(t, k, '{') && skip_group(t, k, end) == end)
+		return 2;
+	return 0;
+}
+
+struct decl {
+	int inert;
+	size_t name; /* token index, or (size_t)-1 */
+};
+
+/* The last identifier at depth 0 of an extern variable declaration. */
+static struct decl extern_variable(const struct toks *t, size_t first, size_t end)
+{
+	struct decl d = {0, (size_t)-1};
+	for (size_t k = first; k < end;) {
+		if (tok_in(t, k, group_words) && k + 1 < end && is_punct(t, k + 1, '(')) {
+			k = skip_group(t, k + 1, end);
+			continue;
+		}
+		if (is_punct(t, k, '[')) {
+			k = skip_group(t, k, end);
+			continue;
+		}
+		if (is_punct(t, k, '=') || is_punct(t, k, ',') || is_punct(t, k, '{') ||
+		    is_punct(t, k, '('))
+			return d;
+		if (t->v[k].kind == T_IDENT && !tok_in(t, k, c_keywords))
+			d.name = k;
+		k++;
+	}
+	d.inert = d.name != (size_t)-1;
+	return d;
+}
+
+static int has_word_before(const struct toks *t, size_t first, size_t end, const char *const *w)
+{
+	for (size_t k = first; k < end; k++)
+		if (tok_in(t, k, w))
+			return 1;
+	return 0;
+}
+
+static const char *const static_words[] = {"static", NULL};
+static const char *const inline_words[] = {"inline", "__inline", "__inline__", NULL};
+static const char *const extern_words[] = {"extern", NULL};
+static const char *const refused_first[] = {"typedef",	      "asm", "__asm__", "__asm",
+					    "_Static_assert", NULL};
+
+/* Whether the item can only matter through a reference to its name. */
+static struct decl classify(const struct toks *t, size_t first, size_t end)
+{
+	struct decl none = {0, (size_t)-1};
+	while (first < end && tok_is(t, first, "__extension__"))
+		first++;
+	if (first == end || (end - first == 1 && is_punct(t, first, ';')))
+		return (struct decl){1, (size_t)-1};
+	if (tok_in(t, first, refused_first) || t->v[first].kind == T_DIRECTIVE)
+		return none;
+	if (end - first == 3 && (tok_is(t, first, "struct") || tok_is(t, first, "union")) &&
+	    t->v[first + 1].kind == T_IDENT && is_punct(t, first + 2, ';'))
+		return (struct decl){1, (size_t)-1};
+	for (size_t k = first; k < end;) {
+		if (tok_in(t, k, group_words) && k + 1 < end && is_punct(t, k + 1, '(')) {
+			k = skip_group(t, k + 1, end);
+			continue;
+		}
+		if (is_punct(t, k, '{') || is_punct(t, k, '=') || is_punct(t, k, ','))
+			return none;
+		if (!is_punct(t, k, '(')) {
+			k++;
+			continue;
+		}
+		if (k == first || t->v[k - 1].kind != T_IDENT || tok_in(t, k - 1, c_keywords))
+			return none; /* a function pointer or something not understood */
+		int tail = declarator_tail(t, skip_group(t, k, end), end);
+		size_t body = tail == 2 ? k : end;
+		if (!tail || has_word_before(t, first, body, emitting_words))
+			return none;
+		if (tail == 2 && (!has_word_before(t, first, k, static_words) ||
+				  !has_word_before(t, first, k, inline_words)))
+			return none;
+		return (struct decl){1, k - 1};
+	}
+	if (!has_word_before(t, first, end, extern_words) ||
+	    has_word_before(t, first, end, emitting_words))
+		return none;
+	return extern_variable(t, first, end);
+}
+
+struct parsed {
+	struct toks toks;
+	struct items items;
+};
+
+static void parsed_free(struct parsed *p)
+{
+	free(p->toks.v);
+	free(p->items.v);
+}
+
+static int parse(const char *text, size_t len, struct parsed *p, struct ksp_error *err)
+{
+	memset(p, 0, sizeof(*p));
+	if (len >= UINT32_MAX)
+		return ksp_fail(err, "preprocessed source too large (%zu bytes)", len);
+	if (tokenize(text, len, &p->toks) || itemize(&p->toks, &p->items)) {
+		parsed_free(p);
+		return ksp_fail(err, "out of memory");
+	}
+	for (size_t i = 0; i < p->items.n; i++)
+		p->items.v[i].hash = hash_item(&p->toks, &p->items.v[i]);
+	return 0;
+}
+
+static int add_name(struct ksp_pp_digest *d, const char *s, size_t n)
+{
+	char *grown = realloc(d->names, d->names_len + n + 1);
+	if (!grown)
+		return -1;
+	d->names = grown;
+	memcpy(d->names + d->names_len, s, n);
+	d->names[d->names_len + n] = '\0';
+	d->names_len += n + 1;
+	return 0;
+}
+
+int ksp_pp_digest_text(const char *text, size_t len, struct ksp_pp_digest *d, struct ksp_error *err)
+{
+	memset(d, 0, sizeof(*d));
+	struct parsed p;
+	if (parse(text, len, &p, err))
+		return -1;
+	d->items = calloc(p.items.n + 1, sizeof(*d->items));
+	int rc = d->items ? 0 : -1;
+	for (size_t i = 0; i < p.items.n && !rc; i++) {
+		const struct item *it = &p.items.v[i];
+		struct decl c = classify(&p.toks, it->first, it->end);
+		struct ksp_pp_item *out = &d->items[d->nitems++];
+		out->hash = it->hash;
+		out->inert = (uint8_t)c.inert;
+		out->directive = p.toks.v[it->first].kind == T_DIRECTIVE;
+		out->name = UINT32_MAX;
+		if (c.inert && c.name != (size_t)-1) {
+			out->name = (uint32_t)d->names_len;
+			const struct tok *n = &p.toks.v[c.name];
+			rc = add_name(d, text + n->off, n->len);
+		}
+	}
+	parsed_free(&p);
+	if (rc) {
+		ksp_pp_digest_free(d);
+		return ksp_fail(err, "out of memory");
+	}
+	return 0;
+}
+
+void ksp_pp_digest_free(struct ksp_pp_digest *d)
+{
+	free(d->items);
+	free(d->names);
+	memset(d, 0, sizeof(*d));
+}
+
+static const char digest_magic[8] = "KSPPP01";
+
+int ksp_pp_digest_save(const struct ksp_pp_digest *d, const char *path, struct ksp_error *err)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return ksp_fail(err, "%s: %s", path, strerror(errno));
+	uint64_t counts[2] = {d->nitems, d->names_len};
+	int ok = fwrite(digest_magic, sizeof(digest_magic), 1, f) == 1 &&
+		 fwrite(counts, sizeof(counts), 1, f) == 1 &&
+		 fwrite(d->items, sizeof(*d->items), d->nitems, f) == d->nitems &&
+		 fwrite(d->names, 1, d->names_len, f) == d->names_len;
+	if (fclose(f) || !ok)
+		return ksp_fail(err, "%s: cannot write", path);
+	return 0;
+}
+
+int ksp_pp_digest_load(const char *path, struct ksp_pp_digest *d, struct ksp_error *err)
+{
+	memset(d, 0, sizeof(*d));
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return ksp_fail(err, "%s: %s", path, strerror(errno));
+	char magic[8];
+	uint64_t counts[2];
+	int ok = fread(magic, sizeof(magic), 1, f) == 1 && !memcmp(magic, digest_magic, 8) &&
+		 fread(counts, sizeof(counts), 1, f) == 1 && counts[0] < (1u << 28) &&
+		 counts[1] < (1u << 30);
+	if (ok) {
+		d->items = calloc(counts[0] + 1, sizeof(*d->items));
+		d->names = malloc(counts[1] + 1);
+		ok = d->items && d->names &&
+		     fread(d->items, sizeof(*d->items), counts[0], f) == counts[0] &&
+		     fread(d->names, 1, counts[1], f) == counts[1];
+		d->nitems = counts[0];
+		d->names_len = counts[1];
+	}
+	fclose(f);
+	for (size_t i = 0; ok && i < d->nitems; i++)
+		ok = d->items[i].name == UINT32_MAX || d->items[i].name < d->names_len;
+	if (ok && d->names_len && d->names[d->names_len - 1])
+		ok = 0;
+	if (!ok) {
+		ksp_pp_digest_free(d);
+		return ksp_fail(err, "%s: not a preprocessed-source digest", path);
+	}
+	return 0;
+}
+
+struct keyed {
+	uint64_t hash;
+	size_t index;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Marks every item of one side's middle part whose hash the other side's
+ * middle part does not have (as many times). */
+static void mark_unmatched(struct keyed *a, size_t na, struct keyed *b, size_t nb,
+			   unsigned char *touched_a, unsigned char *touched_b)
+{
+	qsort(a, na, sizeof(*a), cmp_keyed);
+	qsort(b, nb, sizeof(*b), cmp_keyed);
+	size_t i = 0, k = 0;
+	while (i < na || k < nb) {
+		if (k == nb || (i < na && a[i].hash < b[k].hash))
+			touched_a[a[i++].index] = 1;
+		else if (i == na || b[k].hash < a[i].hash)
+			touched_b[b[k++].index] = 1;
+		else
+			i++, k++;
+	}
+}
+
+struct touched_names {
+	const char **v; /* into the digest's names, or copies of post names */
+	size_t n, cap;
+};
+
+static int names_push(struct touched_names *s, const char *name)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		const char **v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = name;
+	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The first words of an item, for a message. */
+static void describe(const struct toks *t, const struct item *it, char *out, size_t len)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t k = it->first; k < it->end && used + 1 < len && used < 60; k++) {
+		int n = snprintf(out + used, len - used, "%s%.*s", used ? " " : "",
+				 (int)t->v[k].len > 40 ? 40 : (int)t->v[k].len,
+				 t->text + t->v[k].off);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	if (used >= len)
+		out[len - 1] = '\0';
+}
+
+struct screen {
+	const struct ksp_pp_digest *pre;
+	struct parsed post;
+	unsigned char *touched_pre, *touched_post;
+	struct touched_names names;
+};
+
+static int collect_pre(struct screen *s, char *why, size_t why_len)
+{
+	for (size_t i = 0; i < s->pre->nitems; i++) {
+		const struct ksp_pp_item *it = &s->pre->items[i];
+		if (!s->touched_pre[i])
+			continue;
+		if (it->directive)
+			return snprintf(why, why_len, "a #pragma line changed"), 1;
+		if (!it->inert)
+			return snprintf(why, why_len,
+					"a file-scope definition changed or was removed"),
+			       1;
+		if (it->name != UINT32_MAX && names_push(&s->names, s->pre->names + it->name))
+			return -1;
+	}
+	return 0;
+}
+
+static int collect_post(struct screen *s, char *why, size_t why_len)
+{
+	const struct toks *t = &s->post.toks;
+	for (size_t i = 0; i < s->post.items.n; i++) {
+		const struct item *it = &s->post.items.v[i];
+		if (!s->touched_post[i])
+			continue;
+		struct decl d = classify(t, it->first, it->end);
+		if (!d.inert) {
+			char words[128];
+			describe(t, it, words, sizeof(words));
+			snprintf(why, why_len, "file-scope definition changed: '%s'", words);
+			return 1;
+		}
+		if (d.name == (size_t)-1)
+			continue;
+		const struct tok *n = &t->v[d.name];
+		char *copy = strndup(t->text + n->off, n->len);
+		if (!copy || names_push(&s->names, copy)) {
+			free(copy);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int names_has(const struct touched_names *s, const char *word)
+{
+	return bsearch(&word, s->v, s->n, sizeof(*s->v), cmp_name) != NULL;
+}
+
+/* The first identifier of an item that names a touched declaration, or
+ * (size_t)-1. */
+static size_t first_use(const struct toks *t, const struct item *it,
+			const struct touched_names *names)
+{
+	char word[256];
+	for (size_t k = it->first; k < it->end; k++) {
+		if (t->v[k].kind != T_IDENT || t->v[k].len >= sizeof(word))
+			continue;
+		memcpy(word, t->text + t->v[k].off, t->v[k].len);
+		word[t->v[k].len] = '\0';
+		if (names_has(names, word))
+			return k;
+	}
+	return (size_t)-1;
+}
+
+/*
+ * An untouched item that names a touched declaration. If it is itself inert
+ * (an inline function calling a changed one), it only matters when named in
+ * turn: its name joins the touched ones, until nothing is added. Any other
+ * item naming one means the object's code may change.
+ */
+static int find_use(struct screen *s, char *why, size_t why_len)
+{
+	const struct toks *t = &s->post.toks;
+	for (size_t added = s->names.n; added;) {
+		qsort(s->names.v, s->names.n, sizeof(*s->names.v), cmp_name);
+		size_t before = s->names.n;
+		for (size_t i = 0; i < s->post.items.n; i++) {
+			if (s->touched_post[i])
+				continue;
+			const struct item *it = &s->post.items.v[i];
+			size_t use = first_use(t, it, &s->names);
+			if (use == (size_t)-1)
+				continue;
+			struct decl d = classify(t, it->first, it->end);
+			if (!d.inert || d.name == (size_t)-1) {
+				snprintf(why, why_len, "uses %.*s", (int)t->v[use].len,
+					 t->text + t->v[use].off);
+				return 1;
+			}
+			char *copy = strndup(t->text + t->v[d.name].off, t->v[d.name].len);
+			if (!copy || names_push(&s->names, copy)) {
+				free(copy);
+				return -1;
+			}
+			s->touched_post[i] = 1;
+		}
+		added = s->names.n - before;
+	}
+	return 0;
+}
+
+/* Items equal at both ends are untouched; in the middle, an item is
+ * untouched if the other side's middle has it too (a moved declaration). */
+static int mark_touched(struct screen *s)
+{
+	size_t np = s->pre->nitems, nq = s->post.items.n, lo = 0, hi = 0;
+	while (lo < np && lo < nq && s->pre->items[lo].hash == s->post.items.v[lo].hash)
+		lo++;
+	while (hi < np - lo && hi < nq - lo &&
+	       s->pre->items[np - 1 - hi].hash == s->post.items.v[nq - 1 - hi].hash)
+		hi++;
+	size_t na = np - lo - hi, nb = nq - lo - hi;
+	struct keyed *a = calloc(na + 1, sizeof(*a)), *b = calloc(nb + 1, sizeof(*b));
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return -1;
+	}
+	for (size_t i = 0; i < na; i++)
+		a[i] = (struct keyed){s->pre->items[lo + i].hash, lo + i};
+	for (size_t i = 0; i < nb; i++)
+		b[i] = (struct keyed){s->post.items.v[lo + i].hash, lo + i};
+	mark_unmatched(a, na, b, nb, s->touched_pre, s->touched_post);
+	/* A #pragma in the middle, even one both sides have, may now apply to
+	 * other code. */
+	for (size_t i = 0; i < na; i++)
+		s->touched_pre[lo + i] |= s->pre->items[lo + i].directive;
+	for (size_t i = 0; i < nb; i++) {
+		const struct item *it = &s->post.items.v[lo + i];
+		s->touched_post[lo + i] |= s->post.toks.v[it->first].kind == T_DIRECTIVE;
+	}
+	free(a);
+	free(b);
+	return 0;
+}
+
+int ksp_pp_affects(const struct ksp_pp_digest *pre, const char *post_text, size_t len, char *why,
+		   size_t why_len, struct ksp_error *err)
+{
+	struct screen s = {.pre = pre};
+	why[0] = '\0';
+	if (parse(post_text, len, &s.post, err))
+		return -1;
+	s.touched_pre = calloc(pre->nitems + 1, 1);
+	s.touched_post = calloc(s.post.items.n + 1, 1);
+	int rc = s.touched_pre && s.touched_post ? mark_touched(&s) : -1;
+	if (!rc)
+		rc = collect_post(&s, why, why_len);
+	if (!rc)
+		rc = collect_pre(&s, why, why_len);
+	if (!rc)
+		rc = find_use(&s, why, why_len);
+	for (size_t i = 0; i < s.names.n; i++) {
+		const char *n = s.names.v[i];
+		if (n < pre->names || n >= pre->names + pre->names_len)
+			free((char *)n);
+	}
+	free(s.names.v);
+	free(s.touched_pre);
+	free(s.touched_post);
+	parsed_free(&s.post);
+	if (rc < 0)
+		return ksp_fail(err, "out of memory");
+	return rc;
+}

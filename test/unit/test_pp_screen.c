@@ -1,0 +1,198 @@
+/* create.pp_screen: whether a header change can alter an object's code,
+ * from its preprocessed source before and after (no compiler involved). */
+#include "pp_screen.h"
+
+#include "check_run.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A translation unit as the preprocessor writes it: line markers, expanded
+ * attributes, a header's declarations, then the file's own code. */
+static const char *const base =
+	"# 1 \"net/ipv4/route.c\"\n"
+	"# 1 \"./include/net/dst.h\" 1\n"
+	"struct dst_entry { struct net_device *dev; int obsolete; };\n"
+	"struct sk_buff;\n"
+	"extern int sysctl_dst_gc;\n"
+	"void dst_release(struct dst_entry *dst);\n"
+	"static inline __attribute__((__gnu_inline__)) __attribute__((__unused__)) "
+	"struct net_device *dst_dev(const struct dst_entry *dst)\n"
+	"{\n return dst->dev;\n}\n"
+	"static inline __attribute__((__gnu_inline__)) int dst_check(struct dst_entry *dst)\n"
+	"{\n return dst->obsolete;\n}\n"
+	"static inline __attribute__((__gnu_inline__)) int dst_unused_helper(struct dst_entry *d)\n"
+	"{\n return dst_check(d) + 1;\n}\n"
+	"# 12 \"net/ipv4/route.c\" 2\n"
+	"static int route_counter;\n"
+	"int ip_route_output(struct dst_entry *dst)\n"
+	"{\n if (dst_dev(dst))\n  route_counter++;\n return 4;\n}\n";
+
+static int affects(const char *pre, const char *post, char *why, size_t len)
+{
+	struct ksp_pp_digest d;
+	struct ksp_error err;
+	ck_assert_int_eq(ksp_pp_digest_text(pre, strlen(pre), &d, &err), 0);
+	int rc = ksp_pp_affects(&d, post, strlen(post), why, len, &err);
+	ksp_pp_digest_free(&d);
+	ck_assert_int_ge(rc, 0);
+	return rc;
+}
+
+static const char *with(const char *from, const char *to)
+{
+	static char text[4096];
+	const char *at = strstr(base, from);
+	ck_assert_ptr_nonnull(at);
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - base), base, to, at + strlen(from));
+	return text;
+}
+
+static const char *const header_end = "# 12 \"net/ipv4/route.c\" 2\n";
+
+/* The header gains text just before its end. */
+static const char *added(const char *text)
+{
+	static char buf[4096];
+	snprintf(buf, sizeof(buf), "%s%s", text, header_end);
+	return with(header_end, buf);
+}
+
+static void assert_unaffected(const char *post)
+{
+	char why[256];
+	ck_assert_msg(affects(base, post, why, sizeof(why)) == 0, "affected: %s", why);
+}
+
+static void assert_affected(const char *post, const char *reason)
+{
+	char why[256];
+	ck_assert_int_eq(affects(base, post, why, sizeof(why)), 1);
+	ck_assert_msg(strstr(why, reason), "reason '%s' lacks '%s'", why, reason);
+}
+
+START_TEST(same_text_or_only_line_markers)
+{
+	assert_unaffected(base);
+	assert_unaffected(with("# 12 \"net/ipv4/route.c\" 2", "# 40 \"net/ipv4/route.c\" 2"));
+	assert_unaffected(with(" return dst->dev;", "  return   dst->dev ;"));
+}
+END_TEST
+
+START_TEST(unused_additions)
+{
+	assert_unaffected(
+		added("static inline __attribute__((__gnu_inline__)) int "
+		      "dst_hold_safe(struct dst_entry *d)\n{\n return d->obsolete == 0;\n}\n"));
+	assert_unaffected(added("extern int sysctl_dst_new;\n"));
+	assert_unaffected(added("void dst_dev_put(struct dst_entry *dst) "
+				"__attribute__((__cold__));\n"));
+	assert_unaffected(added("struct net;\n;\n"));
+	assert_unaffected(added("extern __attribute__((section(\".data..percpu\" \"\"))) "
+				"__typeof__(int) dst_pcpu;\n"));
+}
+END_TEST
+
+START_TEST(unused_removals_and_moves)
+{
+	assert_unaffected(with("void dst_release(struct dst_entry *dst);\n", ""));
+	assert_unaffected(with("extern int sysctl_dst_gc;\n", ""));
+	/* A changed inline that only another unused inline calls. */
+	assert_unaffected(with("return dst->obsolete;", "return dst->obsolete > 0;"));
+	/* A declaration moved further down. */
+	char moved[4096];
+	snprintf(moved, sizeof(moved), "%s", with("struct sk_buff;\n", ""));
+	char *at = strstr(moved, header_end);
+	ck_assert_ptr_nonnull(at);
+	memmove(at + strlen("struct sk_buff;\n"), at, strlen(at) + 1);
+	memcpy(at, "struct sk_buff;\n", strlen("struct sk_buff;\n"));
+	assert_unaffected(moved);
+}
+END_TEST
+
+START_TEST(used_changes)
+{
+	assert_affected(with("return dst->dev;", "return dst->dev ? dst->dev : 0;"),
+			"uses dst_dev");
+	assert_affected(with("return dst_check(d) + 1;",
+			     "return dst_check(d) + 2;\n}\n"
+			     "int dst_user(struct dst_entry *d)\n{\n return dst_unused_helper(d);"),
+			"file-scope definition");
+	/* A macro changed: its expansion in the file's own function. */
+	assert_affected(with("return 4;", "return 5;"), "file-scope definition");
+	assert_affected(with("struct net_device *dst_dev(const struct dst_entry *dst)",
+			     "struct net_device *dst_dev(struct dst_entry *dst)"),
+			"uses dst_dev");
+}
+END_TEST
+
+START_TEST(definitions_that_emit_or_change_data)
+{
+	assert_affected(with("int obsolete;", "long obsolete;"), "file-scope definition");
+	/* Through an inline function that calls the changed one. */
+	char pre[4096], why[256];
+	snprintf(pre, sizeof(pre), "%s", with("if (dst_dev(dst))", "if (dst_unused_helper(dst))"));
+	char *at = strstr(pre, "return dst->obsolete;");
+	char post[4096];
+	snprintf(post, sizeof(post), "%.*sreturn !dst->obsolete;%s", (int)(at - pre), pre,
+		 at + strlen("return dst->obsolete;"));
+	ck_assert_int_eq(affects(pre, post, why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "uses dst_unused_helper");
+	assert_affected(added("int dst_tentative;\n"), "file-scope definition");
+	assert_affected(added("_Bool (*dst_hook)(void);\n"), "file-scope definition");
+	assert_affected(added("extern int dst_a, dst_b;\n"), "file-scope definition");
+	assert_affected(added("enum dst_kind { DST_A, DST_B };\n"), "file-scope definition");
+	assert_affected(added("typedef int dst_t;\n"), "file-scope definition");
+	assert_affected(added("static int dst_local(void)\n{\n return 1;\n}\n"),
+			"file-scope definition");
+	assert_affected(added("static inline __attribute__((__used__)) int dst_kept(void)\n"
+			      "{\n return 1;\n}\n"),
+			"file-scope definition");
+	assert_affected(added("extern void dst_weak(void) __attribute__((weak));\n"),
+			"file-scope definition");
+	assert_affected(added("asm(\".pushsection .discard\");\n"), "file-scope definition");
+	assert_affected(added("#pragma GCC optimize(\"O0\")\n"), "#pragma");
+}
+END_TEST
+
+START_TEST(digest_round_trip)
+{
+	struct ksp_pp_digest d, back;
+	struct ksp_error err;
+	char path[] = "/tmp/test_pp_screen.XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(ksp_pp_digest_text(base, strlen(base), &d, &err), 0);
+	ck_assert_int_eq(ksp_pp_digest_save(&d, path, &err), 0);
+	ck_assert_int_eq(ksp_pp_digest_load(path, &back, &err), 0);
+	ck_assert_uint_eq(back.nitems, d.nitems);
+	ck_assert_mem_eq(back.items, d.items, d.nitems * sizeof(*d.items));
+	char why[256];
+	ck_assert_int_eq(ksp_pp_affects(&back, base, strlen(base), why, sizeof(why), &err), 0);
+	FILE *f = fopen(path, "r+b");
+	ck_assert_ptr_nonnull(f);
+	fputs("garbage", f);
+	fclose(f);
+	ksp_pp_digest_free(&back);
+	ck_assert_int_eq(ksp_pp_digest_load(path, &back, &err), -1);
+	unlink(path);
+	ksp_pp_digest_free(&d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pp_screen");
+	TCase *tc = tcase_create("screen");
+	tcase_add_test(tc, same_text_or_only_line_markers);
+	tcase_add_test(tc, unused_additions);
+	tcase_add_test(tc, unused_removals_and_moves);
+	tcase_add_test(tc, used_changes);
+	tcase_add_test(tc, definitions_that_emit_or_change_data);
+	tcase_add_test(tc, digest_round_trip);
+	suite_add_tcase(s, tc);
+	return ksp_check_run(s);
+}
