@@ -1,5 +1,6 @@
 #include "create.h"
 #include "fileio.h"
+#include "header_screen.h"
 #include "header_users.h"
 #include "layout.h"
 #include "patch_apply.h"
@@ -42,11 +43,14 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-static int add_unit(struct ksp_create_result *res, const char *source, const char *object)
+static int add_unit(struct ksp_create_result *res, const char *source, const char *object,
+		    int screened)
 {
 	for (size_t i = 0; i < res->nunits; i++)
-		if (strcmp(res->units[i].object, object) == 0)
+		if (strcmp(res->units[i].object, object) == 0) {
+			res->units[i].screened &= screened;
 			return 0;
+		}
 	struct ksp_create_unit *u = realloc(res->units, (res->nunits + 1) * sizeof(*u));
 	if (!u)
 		return -1;
@@ -55,6 +59,7 @@ static int add_unit(struct ksp_create_result *res, const char *source, const cha
 	memset(u, 0, sizeof(*u));
 	u->source = strdup(source);
 	u->object = strdup(object);
+	u->screened = screened;
 	if (!u->source || !u->object)
 		return -1;
 	res->nunits++;
@@ -62,7 +67,8 @@ static int add_unit(struct ksp_create_result *res, const char *source, const cha
 }
 
 /* A changed header: every built-in object whose source includes it is
- * rebuilt and compared (the matcher then finds which functions changed). */
+ * screened before the build (header_screen.h); those whose code may change
+ * are rebuilt and compared (the matcher then finds which functions changed). */
 static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_result *res,
 			    const char *header, struct ksp_error *err)
 {
@@ -80,11 +86,12 @@ static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_r
 		rc = ksp_tree_classify(&res->tree, users[i], object, sizeof(object), &kind, err);
 		modules += !rc && kind == KSP_OBJ_MODULE;
 		if (!rc && kind == KSP_OBJ_BUILTIN) {
-			rc = add_unit(res, users[i], object) ? ksp_fail(err, "out of memory") : 0;
+			int screened = ends_with(users[i], ".c");
+			rc = add_unit(res, users[i], object, screened)
+				     ? ksp_fail(err, "out of memory")
+				     : 0;
 			built_in++;
 		}
-		if (o->max_objects && built_in > o->max_objects)
-			break; /* refused below; classifying the rest only costs time */
 	}
 	ksp_header_users_free(users, n);
 	if (!rc && !built_in && modules)
@@ -92,11 +99,6 @@ static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_r
 				"%s: only objects built as loadable modules include it; only "
 				"vmlinux can be patched: refused",
 				header);
-	if (!rc && o->max_objects && built_in > o->max_objects)
-		return ksp_fail(err,
-				"%s: included by more than --max-objects (%zu) built-in objects: "
-				"refused",
-				header, o->max_objects);
 	if (!rc)
 		progress(o, "%s: included by %zu built-in object%s", header, built_in,
 			 built_in == 1 ? "" : "s");
@@ -134,7 +136,7 @@ static int classify_file(const struct ksp_create_opts *o, struct ksp_create_resu
 					path);
 		if (kind == KSP_OBJ_NOT_BUILT)
 			return ksp_fail(err, "%s: not built in this configuration: refused", path);
-		return add_unit(res, path, object) ? ksp_fail(err, "out of memory") : 0;
+		return add_unit(res, path, object, 0) ? ksp_fail(err, "out of memory") : 0;
 	}
 	if (ends_with(path, ".h"))
 		return add_header_users(o, res, path, err);
@@ -162,6 +164,21 @@ static int protect_unit(struct ksp_guard *g, const struct ksp_create_unit *u, st
 	snprintf(dep, sizeof(dep), "%.*s.%s.d", (int)(base - u->object), u->object, base);
 	return ksp_guard_protect(g, u->source, err) || ksp_guard_protect(g, u->object, err) ||
 	       ksp_guard_protect(g, cmd, err) || ksp_guard_protect(g, dep, err);
+}
+
+/* A screened unit's object is only written if screening keeps it; before
+ * that, kbuild writes its preprocessed source. */
+static int protect_unit_or_screen(struct ksp_guard *g, const struct ksp_create_unit *u,
+				  struct ksp_error *err)
+{
+	if (!u->screened)
+		return protect_unit(g, u, err);
+	char out[3][4096];
+	ksp_screen_outputs(u->object, out);
+	for (int k = 0; k < 3; k++)
+		if (ksp_guard_protect(g, out[k], err))
+			return -1;
+	return 0;
 }
 
 /* Builds every unit's object and copies it (and its .cmd) to WORK/side/. */
@@ -222,14 +239,117 @@ static int apply_earlier(const struct ksp_create_opts *o, struct ksp_create_resu
 	return KSP_CREATE_OK;
 }
 
-/* Earlier patches, pre build, patch, post build: everything that writes
- * into the tree. */
+static size_t count_screened(const struct ksp_create_result *res)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < res->nunits; i++)
+		n += res->units[i].screened;
+	return n;
+}
+
+/* Drops the screened units whose code cannot change; keep is indexed like
+ * the screened units, in order. */
+static void drop_unchanged(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			   const int *keep, char **why)
+{
+	size_t kept = 0, s = 0;
+	for (size_t i = 0; i < res->nunits; i++) {
+		struct ksp_create_unit *u = &res->units[i];
+		if (!u->screened) {
+			res->units[kept++] = *u;
+			continue;
+		}
+		if (!keep[s]) {
+			free(u->source);
+			free(u->object);
+			s++;
+			continue;
+		}
+		u->why = why[s++];
+		if (o->verbose)
+			progress(o, "  %s: %s", u->object, u->why);
+		res->units[kept++] = *u;
+	}
+	res->nunits = kept;
+}
+
+/* Preprocesses the objects that only a changed header reaches, before and
+ * after the patch, and keeps those whose code may change. The tree is at
+ * its pre state on return. */
+static int screen_units(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			struct ksp_guard *g, const char *log, struct ksp_error *err)
+{
+	size_t n = count_screened(res), s = 0;
+	const char **objects = calloc(n + 1, sizeof(*objects));
+	int *keep = calloc(n + 1, sizeof(*keep));
+	char **why = calloc(n + 1, sizeof(*why));
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/screen", res->workdir);
+	int rc = objects && keep && why ? 0 : ksp_fail(err, "out of memory");
+	if (!rc && mkdir(dir, 0700))
+		rc = ksp_fail(err, "%s: %s", dir, strerror(errno));
+	for (size_t i = 0; i < res->nunits && !rc; i++)
+		if (res->units[i].screened)
+			objects[s++] = res->units[i].object;
+	struct ksp_screen sc = {&res->tree, objects, n, o->jobs, dir, o->progress};
+	progress(o, "screening %zu object%s that only the changed headers reach...", n,
+		 n == 1 ? "" : "s");
+	if (!rc)
+		rc = ksp_screen_before(&sc, err) ? KSP_CREATE_BUILD : 0;
+	if (!rc && ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 0, log, err))
+		rc = KSP_CREATE_NO_APPLY;
+	else if (!rc) {
+		rc = ksp_screen_after(&sc, keep, why, err) ? KSP_CREATE_BUILD : 0;
+		struct ksp_error revert_err;
+		if (ksp_patch_revert(res->tree.path, o->patch, res->diff.strip, log, &revert_err) &&
+		    !rc) {
+			*err = revert_err;
+			rc = KSP_CREATE_NO_APPLY;
+		}
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		kept += keep[i];
+	if (!rc) {
+		progress(o, "screening: %zu of %zu object%s may change", kept, n,
+			 n == 1 ? "" : "s");
+		drop_unchanged(o, res, keep, why);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			free(why[i]);
+	}
+	for (size_t i = 0; i < res->nunits && !rc; i++)
+		if (res->units[i].screened && protect_unit(g, &res->units[i], err))
+			rc = KSP_CREATE_INTERNAL;
+	if (!rc && o->max_objects && kept > o->max_objects) {
+		ksp_fail(err,
+			 "the changed headers may alter the code of %zu built-in objects, more "
+			 "than --max-objects (%zu): refused",
+			 kept, o->max_objects);
+		rc = KSP_CREATE_REFUSED;
+	}
+	free(objects);
+	free(keep);
+	free(why);
+	if (rc == KSP_CREATE_BUILD && ksp_interrupted)
+		rc = KSP_CREATE_INTERRUPTED;
+	return rc;
+}
+
+/* Earlier patches, screening, pre build, patch, post build: everything that
+ * writes into the tree. */
 static int build_both(const struct ksp_create_opts *o, struct ksp_create_result *res,
-		      struct ksp_error *err)
+		      struct ksp_guard *g, struct ksp_error *err)
 {
 	char log[4200];
 	snprintf(log, sizeof(log), "%s/patch.log", res->workdir);
 	int rc = apply_earlier(o, res, log, err);
+	if (!rc && count_screened(res))
+		rc = screen_units(o, res, g, log, err);
+	if (!rc && res->nunits == 0) {
+		ksp_fail(err, "No changes: %s changes no compiled code", o->patch);
+		rc = KSP_CREATE_NO_CHANGES;
+	}
 	if (!rc)
 		rc = build_side(o, res, "pre", err);
 	if (rc)
@@ -301,13 +421,13 @@ static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_crea
 			     ? KSP_CREATE_INTERNAL
 			     : 0;
 	for (size_t i = 0; i < res->nunits && !rc; i++)
-		rc = protect_unit(&g, &res->units[i], err) ? KSP_CREATE_INTERNAL : 0;
+		rc = protect_unit_or_screen(&g, &res->units[i], err) ? KSP_CREATE_INTERNAL : 0;
 	for (size_t i = 0; i < res->nafter && !rc; i++)
 		rc = ksp_after_protect(&g, &res->after[i], err) ? KSP_CREATE_INTERNAL : 0;
 	size_t ntmp;
 	char **tmp_before = kbuild_tmp_dirs(res->tree.path, &ntmp);
 	if (!rc)
-		rc = build_both(o, res, err);
+		rc = build_both(o, res, &g, err);
 	remove_new_tmp_dirs(res->tree.path, tmp_before, ntmp);
 	for (size_t i = 0; i < ntmp; i++)
 		free(tmp_before[i]);
@@ -512,6 +632,7 @@ void ksp_create_result_free(struct ksp_create_result *res)
 		free(res->units[i].object);
 		free(res->units[i].pre);
 		free(res->units[i].post);
+		free(res->units[i].why);
 		mt_plan_free(&res->units[i].plan);
 	}
 	free(res->units);

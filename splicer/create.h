@@ -42,7 +42,7 @@ struct ksp_create_opts {
 	int force_compiler;
 	const char *const *after; /* earlier update files, applied first, in order */
 	size_t nafter;
-	size_t max_objects; /* a header reaching more built-in objects is refused */
+	size_t max_objects; /* refused if header changes may alter more built-in objects */
 	FILE *progress;	    /* "building pre objects (3 files)..." lines; NULL: quiet */
 };
 
@@ -51,6 +51,8 @@ struct ksp_create_unit {
 	char *source;	  /* fs/proc/cmdline.c */
 	char *object;	  /* fs/proc/cmdline.o */
 	char *pre, *post; /* copies of the built objects in the work directory */
+	int screened;	  /* reached only through a changed header (header_screen.h) */
+	char *why;	  /* for a screened unit kept: what it uses that changed */
 	struct mt_plan plan;
 };
 

@@ -85,15 +85,8 @@ int ksp_header_users(const char *root, const char *header, char ***sources, size
 {
 	*sources = NULL;
 	*n = 0;
-	if (ksp_header_is_shared(header)) {
-		int rc = ksp_include_users(root, header, KSP_HEADER_MAX_SOURCES, sources, n, err);
-		if (rc > 0)
-			return ksp_fail(err,
-					"%s: included by more than %d source files; rebuilding "
-					"them all is not a live update: refused",
-					header, KSP_HEADER_MAX_SOURCES);
-		return rc;
-	}
+	if (ksp_header_is_shared(header))
+		return ksp_include_users(root, header, (size_t)-1, sources, n, err) ? -1 : 0;
 	const char *slash = strrchr(header, '/');
 	char dir[4096], path[8300];
 	snprintf(dir, sizeof(dir), "%s/%.*s", root, slash ? (int)(slash - header) : 0, header);

@@ -3,8 +3,7 @@
  * its own (fs/proc/internal.h) is followed through the #include "..." lines
  * of that directory's files, transitively. A shared header (under include/
  * or arch/x86/include/) is followed through the whole tree's include graph
- * (include_graph.h); one that reaches more than KSP_HEADER_MAX_SOURCES
- * source files is refused.
+ * (include_graph.h).
  */
 #ifndef KSPLICE_HEADER_USERS_H
 #define KSPLICE_HEADER_USERS_H
@@ -13,11 +12,8 @@
 
 #include <stddef.h>
 
-#define KSP_HEADER_MAX_SOURCES 2000
-
 /* Source files (relative to root, sorted) that include header directly or
- * through other headers. -1 with err for an unreadable directory or a
- * header that reaches too many files. */
+ * through other headers. -1 with err for an unreadable directory. */
 int ksp_header_users(const char *root, const char *header, char ***sources, size_t *n,
 		     struct ksp_error *err);
 

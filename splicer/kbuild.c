@@ -361,15 +361,15 @@ int ksp_tree_classify(const struct ksp_tree *t, const char *source, char *object
 	return rc;
 }
 
-int ksp_tree_build(const struct ksp_tree *t, const char *const *objects, size_t n, int jobs,
-		   const char *log_path, struct ksp_error *err)
+static int run_make(const struct ksp_tree *t, const char *const *targets, size_t n, int jobs,
+		    int keep_going, const char *log_path, struct ksp_error *err)
 {
 	size_t nvars = 0;
 	while (t->make_vars[nvars])
 		nvars++;
-	const char **argv = calloc(nvars + n + 8, sizeof(*argv));
+	const char **argv = calloc(nvars + n + 9, sizeof(*argv));
 	if (!argv)
-		return ksp_fail(err, "out of memory");
+		return ksp_fail(err, "out of memory"), -2;
 	char jflag[32];
 	snprintf(jflag, sizeof(jflag), "-j%d", jobs > 0 ? jobs : 1);
 	size_t a = 0;
@@ -377,18 +377,36 @@ int ksp_tree_build(const struct ksp_tree *t, const char *const *objects, size_t 
 	argv[a++] = "-C";
 	argv[a++] = t->path;
 	argv[a++] = jflag;
+	if (keep_going)
+		argv[a++] = "-k";
 	for (size_t i = 0; i < nvars; i++)
 		argv[a++] = t->make_vars[i];
 	argv[a++] = "KBUILD_NOCMDDEP=1";
 	argv[a++] = "KCFLAGS=-ffunction-sections -fdata-sections";
 	for (size_t i = 0; i < n; i++)
-		argv[a++] = objects[i];
+		argv[a++] = targets[i];
 	argv[a] = NULL;
 	int status = ksp_run_logged(argv, log_path);
 	free(argv);
-	if (status == 0)
-		return 0;
+	return status;
+}
+
+int ksp_tree_build(const struct ksp_tree *t, const char *const *objects, size_t n, int jobs,
+		   const char *log_path, struct ksp_error *err)
+{
+	int status = run_make(t, objects, n, jobs, 0, log_path, err);
+	if (status == 0 || status == -2)
+		return status ? -1 : 0;
 	char first[512];
 	ksp_first_error_line(log_path, first, sizeof(first));
 	return ksp_fail(err, "kbuild failed in %s (%s; full log: %s)", t->path, first, log_path);
+}
+
+int ksp_tree_preprocess(const struct ksp_tree *t, const char *const *targets, size_t n, int jobs,
+			const char *log_path, struct ksp_error *err)
+{
+	int status = run_make(t, targets, n, jobs, 1, log_path, err);
+	if (status < 0 || status == 127)
+		return status == -2 ? -1 : ksp_fail(err, "cannot run make");
+	return 0;
 }

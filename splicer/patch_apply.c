@@ -47,8 +47,8 @@ static void explain_failure(const char *patch_file, const char *log_path, struct
 	ksp_fail(err, "%s: does not apply (%s)", patch_file, first);
 }
 
-int ksp_patch_apply(const char *root, const char *patch_file, int strip, int dry_run,
-		    const char *log_path, struct ksp_error *err)
+static int run_patch(const char *root, const char *patch_file, int strip, const char *mode,
+		     const char *dry_run, const char *log_path, struct ksp_error *err)
 {
 	char abs_patch[4096];
 	if (!realpath(patch_file, abs_patch))
@@ -57,7 +57,7 @@ int ksp_patch_apply(const char *root, const char *patch_file, int strip, int dry
 	snprintf(pflag, sizeof(pflag), "-p%d", strip);
 	const char *argv[] = {"patch",
 			      pflag,
-			      "--forward",
+			      mode,
 			      "--batch",
 			      "--fuzz=0",
 			      "--no-backup-if-mismatch",
@@ -66,7 +66,7 @@ int ksp_patch_apply(const char *root, const char *patch_file, int strip, int dry
 			      root,
 			      "-i",
 			      abs_patch,
-			      dry_run ? "--dry-run" : NULL,
+			      dry_run,
 			      NULL};
 	int status = ksp_run_logged(argv, log_path);
 	if (status == 0)
@@ -75,4 +75,17 @@ int ksp_patch_apply(const char *root, const char *patch_file, int strip, int dry
 		return ksp_fail(err, "cannot run GNU patch (install the Debian package 'patch')");
 	explain_failure(patch_file, log_path, err);
 	return -1;
+}
+
+int ksp_patch_apply(const char *root, const char *patch_file, int strip, int dry_run,
+		    const char *log_path, struct ksp_error *err)
+{
+	return run_patch(root, patch_file, strip, "--forward", dry_run ? "--dry-run" : NULL,
+			 log_path, err);
+}
+
+int ksp_patch_revert(const char *root, const char *patch_file, int strip, const char *log_path,
+		     struct ksp_error *err)
+{
+	return run_patch(root, patch_file, strip, "--reverse", NULL, log_path, err);
 }

@@ -16,4 +16,8 @@
 int ksp_patch_apply(const char *root, const char *patch_file, int strip, int dry_run,
 		    const char *log_path, struct ksp_error *err);
 
+/* Takes an applied patch back out (patch --reverse). */
+int ksp_patch_revert(const char *root, const char *patch_file, int strip, const char *log_path,
+		     struct ksp_error *err);
+
 #endif

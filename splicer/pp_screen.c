@@ -196,13 +196,85 @@ static int itemize(const struct toks *t, struct items *it)
 	return push_item(it, first, t->n);
 }
 
+/*
+ * __COUNTER__ numbers names that macros make, so a header change that adds
+ * one use renumbers every later one in the file: compiletime_assert()'s
+ * function (__compiletime_assert_N, also inside the error strings that
+ * quote macro arguments), __UNIQUE_ID(), the initcall names
+ * (__initcall__kmod_MOD__N_LINE_fn) and BTF_ID symbols (__BTF_ID__..__N).
+ * The number only keeps the names apart: renaming them all consistently
+ * compiles to the same code (compiletime_assert's function is never called
+ * at run time, the others are local temporaries or section entries found by
+ * position). Such names are hashed without their counter.
+ */
+static size_t strip_counter(const char *r, size_t n)
+{
+	static const char *const trailing[] = {"__compiletime_assert_", "__UNIQUE_ID_",
+					       "__BTF_ID__"};
+	for (size_t i = 0; i < sizeof(trailing) / sizeof(*trailing); i++) {
+		size_t m = strlen(trailing[i]);
+		if (n > m && !memcmp(r, trailing[i], m)) {
+			while (n > m && isdigit((unsigned char)r[n - 1]))
+				n--;
+			return n;
+		}
+	}
+	return n;
+}
+
+/* Hashes an identifier-like run of a token, without its counter. */
+static uint64_t hash_run(uint64_t h, const char *r, size_t n)
+{
+	size_t keep = strip_counter(r, n), skip_from = n, skip_to = n;
+	const char *kmod = memmem(r, keep, "__kmod_", 7);
+	if (kmod) {
+		const char *sep = memmem(kmod + 7, keep - (size_t)(kmod + 7 - r), "__", 2);
+		if (sep) {
+			skip_from = skip_to = (size_t)(sep + 2 - r);
+			while (skip_to < keep && isdigit((unsigned char)r[skip_to]))
+				skip_to++;
+		}
+	}
+	for (size_t i = 0; i < keep; i++)
+		if (i < skip_from || i >= skip_to)
+			h = (h ^ (unsigned char)r[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int has_counted_name(const char *s, size_t n)
+{
+	return memmem(s, n, "_assert_", 8) || memmem(s, n, "UNIQUE_ID", 9) ||
+	       memmem(s, n, "__kmod_", 7) || memmem(s, n, "BTF_ID", 6);
+}
+
+static uint64_t hash_token(uint64_t h, const struct toks *t, const struct tok *x)
+{
+	const char *s = t->text + x->off;
+	if (x->kind == T_PUNCT || x->kind == T_NUMBER || !has_counted_name(s, x->len)) {
+		for (uint32_t i = 0; i < x->len; i++)
+			h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+		return h;
+	}
+	for (size_t i = 0; i < x->len;) {
+		size_t j = i;
+		while (j < x->len && ident_char(s[j]))
+			j++;
+		if (j > i) {
+			h = hash_run(h, s + i, j - i);
+			i = j;
+		} else {
+			h = (h ^ (unsigned char)s[i++]) * 1099511628211ULL;
+		}
+	}
+	return h;
+}
+
 static uint64_t hash_item(const struct toks *t, const struct item *item)
 {
 	uint64_t h = 1469598103934665603ULL;
 	for (size_t k = item->first; k < item->end; k++) {
 		const struct tok *x = &t->v[k];
-		for (uint32_t i = 0; i < x->len; i++)
-			h = (h ^ (unsigned char)t->text[x->off + i]) * 1099511628211ULL;
+		h = hash_token(h, t, x);
 		h = (h ^ (0x80u | x->kind | (x->glued << 4))) * 1099511628211ULL;
 	}
 	return h;
@@ -672,6 +744,24 @@ static int find_use(struct screen *s, char *why, size_t why_len)
 	return 0;
 }
 
+/* Whether the untouched items of both middle parts come in the same
+ * order (nothing was moved across anything else). */
+static int same_order(const struct screen *s, size_t lo, size_t na, size_t nb)
+{
+	size_t i = 0, k = 0;
+	for (;;) {
+		while (i < na && s->touched_pre[lo + i])
+			i++;
+		while (k < nb && s->touched_post[lo + k])
+			k++;
+		if (i == na || k == nb)
+			return i == na && k == nb;
+		if (s->pre->items[lo + i].hash != s->post.items.v[lo + k].hash)
+			return 0;
+		i++, k++;
+	}
+}
+
 /* Items equal at both ends are untouched; in the middle, an item is
  * untouched if the other side's middle has it too (a moved declaration). */
 static int mark_touched(struct screen *s)
@@ -694,13 +784,15 @@ static int mark_touched(struct screen *s)
 	for (size_t i = 0; i < nb; i++)
 		b[i] = (struct keyed){s->post.items.v[lo + i].hash, lo + i};
 	mark_unmatched(a, na, b, nb, s->touched_pre, s->touched_post);
-	/* A #pragma in the middle, even one both sides have, may now apply to
-	 * other code. */
-	for (size_t i = 0; i < na; i++)
-		s->touched_pre[lo + i] |= s->pre->items[lo + i].directive;
-	for (size_t i = 0; i < nb; i++) {
-		const struct item *it = &s->post.items.v[lo + i];
-		s->touched_post[lo + i] |= s->post.toks.v[it->first].kind == T_DIRECTIVE;
+	/* If what both sides have is not in the same order, a #pragma in the
+	 * middle may now apply to other code. */
+	if (!same_order(s, lo, na, nb)) {
+		for (size_t i = 0; i < na; i++)
+			s->touched_pre[lo + i] |= s->pre->items[lo + i].directive;
+		for (size_t i = 0; i < nb; i++) {
+			const struct item *it = &s->post.items.v[lo + i];
+			s->touched_post[lo + i] |= s->post.toks.v[it->first].kind == T_DIRECTIVE;
+		}
 	}
 	free(a);
 	free(b);

@@ -173,8 +173,9 @@ after=$(snapshot "${cmdline[@]}")
 [ "$before" = "$after" ] || fail "interrupted --after: the tree changed: $after"
 echo "ok: interrupted on top of an earlier patch: exit 130, tree unchanged"
 
-# A header of fs/proc: the objects that include it are rebuilt, and the
-# functions that inline the changed one are found changed.
+# A header of fs/proc: of the objects that include it, only the one that
+# uses the changed inline function is rebuilt, and the functions that
+# inline it are found changed.
 cat >"$T/header.patch" <<'P'
 --- a/fs/proc/fd.h
 +++ b/fs/proc/fd.h
@@ -189,13 +190,16 @@ cat >"$T/header.patch" <<'P'
  
 P
 run header 0 "$T/header.patch" fs/proc/fd.h fs/proc/fd.c fs/proc/base.c fs/proc/fd.o fs/proc/base.o \
-	fs/proc/.fd.o.cmd fs/proc/.base.o.cmd
+	fs/proc/.fd.o.cmd fs/proc/.base.o.cmd fs/proc/base.i fs/proc/.base.i.cmd
 expect header "fs/proc/fd.h: included by 2 built-in objects"
-expect header "== fs/proc/base.o"
+expect header "screening: 1 of 2 objects may change"
 expect header "function changed   seq_show"
+grep -q "^== fs/proc/base.o" "$T/header.out" &&
+	fail "header: fs/proc/base.o does not use proc_fd(); it should not be built"
 
 # A shared header: every built-in object the include graph reaches is
-# rebuilt; those that use the changed inline function change, the rest not.
+# screened (preprocessed before and after); those that use the changed
+# inline function are rebuilt and change, the rest are not rebuilt.
 cat >"$T/shared.patch" <<'P'
 --- a/include/linux/time_namespace.h
 +++ b/include/linux/time_namespace.h
@@ -210,26 +214,58 @@ cat >"$T/shared.patch" <<'P'
  
  static inline u64 timens_add_boottime_ns(u64 nsec)
 P
+screened=(fs/proc/uptime.i fs/proc/.uptime.i.cmd kernel/futex/syscalls.i kernel/futex/syscalls.o)
 run shared_header 0 "$T/shared.patch" include/linux/time_namespace.h fs/proc/uptime.o \
-	fs/proc/.uptime.o.cmd kernel/sys.o kernel/.sys.o.cmd kernel/futex/syscalls.o
+	fs/proc/.uptime.o.cmd kernel/sys.o kernel/.sys.o.cmd "${screened[@]}"
 expect shared_header "include/linux/time_namespace.h: included by 12 built-in objects"
+expect shared_header "screening: 4 of 12 objects may change"
+expect shared_header "function changed   do_sysinfo"
 expect shared_header "function changed   uptime_proc_show"
 expect shared_header "function changed   get_boottime_timespec"
 expect shared_header "function changed   posix_get_boottime_timespec"
-grep -A1 "^== kernel/futex/syscalls.o" "$T/shared_header.out" | grep -q "^0 changed" ||
-	fail "shared_header: kernel/futex/syscalls.o should be rebuilt and unchanged"
+grep -q "^== kernel/futex/syscalls.o" "$T/shared_header.out" &&
+	fail "shared_header: kernel/futex/syscalls.o does not use the function; it should not be built"
+RUN_OPTS=(--max-objects 3)
+run too_many_objects 6 "$T/shared.patch" include/linux/time_namespace.h "${screened[@]}"
+expect too_many_objects "may alter the code of 4 built-in objects, more than --max-objects (3): refused"
+RUN_OPTS=()
 
+# The shape of 6.1.190's fib_trie refcount fix: a new inline function in a
+# header that 235 built-in objects include; none but the patched file uses
+# it, so only that file is built.
 cat >"$T/wide.patch" <<'P'
---- a/include/linux/seq_file.h
-+++ b/include/linux/seq_file.h
-@@ -1,3 +1,4 @@
-+/* ksplice test */
- /* SPDX-License-Identifier: GPL-2.0 */
- #ifndef _LINUX_SEQ_FILE_H
- #define _LINUX_SEQ_FILE_H
+--- a/include/net/ip_fib.h
++++ b/include/net/ip_fib.h
+@@ -581,6 +581,11 @@
+ 	return refcount_inc_not_zero(&fi->fib_clntref);
+ }
+ 
++static inline bool fib_info_dead(const struct fib_info *fi)
++{
++	return READ_ONCE(fi->fib_dead);
++}
++
+ static inline void fib_info_put(struct fib_info *fi)
+ {
+ 	if (refcount_dec_and_test(&fi->fib_clntref))
+--- a/net/ipv4/fib_trie.c
++++ b/net/ipv4/fib_trie.c
+@@ -2176,6 +2176,9 @@
+ 		if (fa->fa_slen == last_slen)
+ 			continue;
+ 
++		if (fib_info_dead(fa->fa_info))
++			continue;
++
+ 		if (!fib_info_hold_safe(fa->fa_info))
+ 			continue;
+ 
 P
-run wide_header 6 "$T/wide.patch" include/linux/seq_file.h
-expect wide_header "included by more than 2000 source files"
+run wide_header 0 "$T/wide.patch" include/net/ip_fib.h net/ipv4/fib_trie.c net/ipv4/fib_trie.o \
+	net/ipv4/.fib_trie.o.cmd net/ipv4/route.i net/ipv4/route.o
+expect wide_header "include/net/ip_fib.h: included by 235 built-in objects"
+expect wide_header "screening: 0 of 234 objects may change"
+expect wide_header "function changed   fib_notify"
 
 # A new member in a struct: live objects keep the old layout.
 cat >"$T/layout.patch" <<'P'

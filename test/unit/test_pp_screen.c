@@ -157,6 +157,67 @@ START_TEST(definitions_that_emit_or_change_data)
 }
 END_TEST
 
+/* __COUNTER__ shifts every later macro-made name; that alone is no change. */
+START_TEST(renumbered_counter_names)
+{
+	static const char *const pre =
+		"static inline int h(void)\n{\n return 1;\n}\n"
+		"#pragma GCC diagnostic push\n"
+		"int f(int x)\n{\n do { extern void __compiletime_assert_7(void) "
+		"__attribute__((__error__(\"bad \" \"__compiletime_assert_7\"))); if (!(x)) "
+		"__compiletime_assert_7(); } while (0);\n"
+		" return ({ int __UNIQUE_ID_x_8 = x; __UNIQUE_ID_x_8; });\n}\n"
+		"#pragma GCC diagnostic pop\n"
+		"asm(\".section .initcall6.init\\n __initcall__kmod_route__9_40_ip_rt_init:\");\n"
+		"asm(\".local __BTF_ID__func__bpf_x__10\");\n";
+	char post[2048];
+	snprintf(post, sizeof(post), "%s", pre);
+	const char *from[] = {"_7", "_7", "_7", "_x_8", "_x_8", "__9_", "__10"};
+	const char *to[] = {"_8", "_8", "_8", "_x_9", "_x_9", "__10_", "__11"};
+	for (size_t i = 0; i < sizeof(from) / sizeof(*from); i++) {
+		char *at = strstr(post, from[i]);
+		ck_assert_ptr_nonnull(at);
+		memmove(at + strlen(to[i]), at + strlen(from[i]), strlen(at + strlen(from[i])) + 1);
+		memcpy(at, to[i], strlen(to[i]));
+	}
+	/* The new use of the counter, in an unused inline function. */
+	char shifted[2300];
+	snprintf(shifted, sizeof(shifted),
+		 "static inline int g(void)\n{\n return __UNIQUE_ID_y_7;\n}\n%s", post);
+	char why[256];
+	ck_assert_msg(affects(pre, shifted, why, sizeof(why)) == 0, "affected: %s", why);
+	/* A real difference in a name that carries no counter still counts. */
+	char *at = strstr(shifted, "ip_rt_init");
+	ck_assert_ptr_nonnull(at);
+	memcpy(at, "ip_rt_exit", 10);
+	ck_assert_int_eq(affects(pre, shifted, why, sizeof(why)), 1);
+}
+END_TEST
+
+/* A #pragma both sides have is harmless unless code moved across it. */
+START_TEST(pragma_order)
+{
+	static const char *const pre =
+		"#pragma pack(2)\nstruct a { char c; int i; };\n"
+		"#pragma pack()\nstruct b { char c; int i; };\n"
+		"int f(struct a *x, struct b *y)\n{\n return x->i + y->i;\n}\n";
+	char why[256];
+	char post[1024];
+	snprintf(post, sizeof(post), "%s",
+		 "#pragma pack(2)\nstruct a { char c; int i; };\n"
+		 "static inline int unused(void)\n{\n return 0;\n}\n"
+		 "#pragma pack()\nstruct b { char c; int i; };\n"
+		 "int f(struct a *x, struct b *y)\n{\n return x->i + y->i;\n}\n");
+	ck_assert_msg(affects(pre, post, why, sizeof(why)) == 0, "affected: %s", why);
+	snprintf(post, sizeof(post), "%s",
+		 "#pragma pack(2)\nstruct a { char c; int i; };\nstruct b { char c; int i; };\n"
+		 "#pragma pack()\n"
+		 "int f(struct a *x, struct b *y)\n{\n return x->i + y->i;\n}\n");
+	ck_assert_int_eq(affects(pre, post, why, sizeof(why)), 1);
+	ck_assert_msg(strstr(why, "#pragma"), "why: %s", why);
+}
+END_TEST
+
 START_TEST(digest_round_trip)
 {
 	struct ksp_pp_digest d, back;
@@ -192,6 +253,8 @@ int main(void)
 	tcase_add_test(tc, unused_removals_and_moves);
 	tcase_add_test(tc, used_changes);
 	tcase_add_test(tc, definitions_that_emit_or_change_data);
+	tcase_add_test(tc, renumbered_counter_names);
+	tcase_add_test(tc, pragma_order);
 	tcase_add_test(tc, digest_round_trip);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);

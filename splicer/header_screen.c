@@ -1,0 +1,155 @@
+#include "header_screen.h"
+#include "fileio.h"
+#include "pp_screen.h"
+#include "run.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Objects preprocessed per make run: enough to keep -j busy, few enough
+ * that their .i files (about 5 MB each) stay small on disk. */
+#define SCREEN_BATCH 32
+#define MAX_PREPROCESSED (512u << 20)
+
+void ksp_screen_outputs(const char *object, char out[3][4096])
+{
+	const char *slash = strrchr(object, '/');
+	const char *base = slash ? slash + 1 : object;
+	int dir = (int)(base - object);
+	size_t n = strlen(base);
+	int stem = (int)(n > 2 && !strcmp(base + n - 2, ".o") ? n - 2 : n);
+	snprintf(out[0], 4096, "%.*s%.*s.i", dir, object, stem, base);
+	snprintf(out[1], 4096, "%.*s.%.*s.i.cmd", dir, object, stem, base);
+	snprintf(out[2], 4096, "%.*s.%.*s.i.d", dir, object, stem, base);
+}
+
+static void digest_path(const struct ksp_screen *s, size_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%zu.digest", s->dir, i);
+}
+
+/* Called for each object with its preprocessed text, or NULL if kbuild did
+ * not produce it. */
+typedef int (*screen_fn)(const struct ksp_screen *s, size_t i, const char *text, size_t len,
+			 void *ctx, struct ksp_error *err);
+
+static void remove_outputs(const struct ksp_screen *s, char out[3][4096])
+{
+	for (int k = 0; k < 3; k++) {
+		char path[8300];
+		snprintf(path, sizeof(path), "%s/%s", s->tree->path, out[k]);
+		unlink(path);
+	}
+}
+
+static int screen_batch(const struct ksp_screen *s, size_t first, size_t count, const char *log,
+			screen_fn fn, void *ctx, struct ksp_error *err)
+{
+	char(*out)[3][4096] = calloc(count, sizeof(*out));
+	const char **targets = calloc(count, sizeof(*targets));
+	int rc = out && targets ? 0 : ksp_fail(err, "out of memory");
+	for (size_t k = 0; k < count && !rc; k++) {
+		ksp_screen_outputs(s->objects[first + k], out[k]);
+		targets[k] = out[k][0];
+	}
+	if (!rc)
+		rc = ksp_tree_preprocess(s->tree, targets, count, s->jobs, log, err);
+	for (size_t k = 0; k < count && out; k++) {
+		char path[8300];
+		snprintf(path, sizeof(path), "%s/%s", s->tree->path, out[k][0]);
+		unsigned char *text = NULL;
+		size_t len = 0;
+		struct ksp_error read_err;
+		if (!rc && ksp_read_file(path, MAX_PREPROCESSED, &text, &len, &read_err))
+			text = NULL;
+		if (!rc)
+			rc = fn(s, first + k, (const char *)text, len, ctx, err);
+		free(text);
+		remove_outputs(s, out[k]);
+	}
+	free(out);
+	free(targets);
+	return rc;
+}
+
+static int screen_all(const struct ksp_screen *s, const char *side, screen_fn fn, void *ctx,
+		      struct ksp_error *err)
+{
+	char log[4200];
+	snprintf(log, sizeof(log), "%s/preprocess-%s.log", s->dir, side);
+	for (size_t first = 0; first < s->n; first += SCREEN_BATCH) {
+		if (ksp_interrupted)
+			return ksp_fail(err, "interrupted");
+		size_t count = s->n - first < SCREEN_BATCH ? s->n - first : SCREEN_BATCH;
+		if (screen_batch(s, first, count, log, fn, ctx, err))
+			return -1;
+		size_t done = first + count;
+		if (s->progress && (done == s->n || (done / SCREEN_BATCH) % 4 == 0)) {
+			fprintf(s->progress,
+				"screening: preprocessed %zu/%zu objects %s the patch\n", done,
+				s->n, side);
+			fflush(s->progress);
+		}
+	}
+	return 0;
+}
+
+static int keep_digest(const struct ksp_screen *s, size_t i, const char *text, size_t len,
+		       void *ctx, struct ksp_error *err)
+{
+	(void)ctx;
+	if (!text)
+		return 0; /* no digest: the object is kept after the patch */
+	struct ksp_pp_digest d;
+	char path[4200];
+	digest_path(s, i, path, sizeof(path));
+	if (ksp_pp_digest_text(text, len, &d, err))
+		return -1;
+	int rc = ksp_pp_digest_save(&d, path, err);
+	ksp_pp_digest_free(&d);
+	return rc;
+}
+
+int ksp_screen_before(const struct ksp_screen *s, struct ksp_error *err)
+{
+	return screen_all(s, "before", keep_digest, NULL, err);
+}
+
+struct verdicts {
+	int *keep;
+	char **why;
+};
+
+static int judge(const struct ksp_screen *s, size_t i, const char *text, size_t len, void *ctx,
+		 struct ksp_error *err)
+{
+	struct verdicts *v = ctx;
+	char path[4200], why[512];
+	digest_path(s, i, path, sizeof(path));
+	struct ksp_pp_digest d;
+	struct ksp_error load_err;
+	v->keep[i] = 1;
+	if (access(path, F_OK) != 0)
+		snprintf(why, sizeof(why), "kbuild could not preprocess it before the patch");
+	else if (!text)
+		snprintf(why, sizeof(why), "kbuild could not preprocess it after the patch");
+	else if (ksp_pp_digest_load(path, &d, &load_err))
+		return ksp_fail(err, "%s", load_err.msg);
+	else {
+		int rc = ksp_pp_affects(&d, text, len, why, sizeof(why), err);
+		ksp_pp_digest_free(&d);
+		if (rc < 0)
+			return -1;
+		v->keep[i] = rc;
+	}
+	unlink(path);
+	v->why[i] = v->keep[i] ? strdup(why) : NULL;
+	return v->keep[i] && !v->why[i] ? ksp_fail(err, "out of memory") : 0;
+}
+
+int ksp_screen_after(const struct ksp_screen *s, int *keep, char **why, struct ksp_error *err)
+{
+	struct verdicts v = {keep, why};
+	return screen_all(s, "after", judge, &v, err);
+}

@@ -1,0 +1,38 @@
+/*
+ * Screening the objects a changed header reaches. A shared header such as
+ * include/net/dst.h is included by hundreds of built-in objects; compiling
+ * all of them before and after the patch would take most of a kernel build.
+ * Instead kbuild preprocesses each of them (its %.i rule, same flags) before
+ * the patch and after it, and pp_screen.h decides from the two texts whether
+ * the object's code can change. Only those are built and compared. An object
+ * whose preprocessing fails is kept (built), never dropped.
+ */
+#ifndef KSPLICE_HEADER_SCREEN_H
+#define KSPLICE_HEADER_SCREEN_H
+
+#include "error.h"
+#include "kbuild.h"
+
+#include <stdio.h>
+
+struct ksp_screen {
+	const struct ksp_tree *tree;
+	const char *const *objects; /* "net/ipv4/route.o" */
+	size_t n;
+	int jobs;
+	const char *dir; /* private work directory for digests and logs */
+	FILE *progress;	 /* NULL: quiet */
+};
+
+/* The preprocessed-source files that screening writes into the tree for
+ * object (to be protected by the tree guard): "x.i", ".x.i.cmd", ".x.i.d". */
+void ksp_screen_outputs(const char *object, char out[3][4096]);
+
+/* Before the patch: digests every object's preprocessed source. */
+int ksp_screen_before(const struct ksp_screen *s, struct ksp_error *err);
+
+/* After the patch: keep[i] = 1 if object i's code may change, with why[i]
+ * (malloc'ed) saying what it uses or why it could not be screened. */
+int ksp_screen_after(const struct ksp_screen *s, int *keep, char **why, struct ksp_error *err);
+
+#endif
