@@ -96,6 +96,8 @@ static int definition_name(const char *start, const char *brace, char *name, siz
 		const char *w = p;
 		while (p < brace && is_ident(*p))
 			p++;
+		if (p < brace && *p == '(' && strncmp(w, "__", 2) != 0)
+			return 0; /* struct timespec64 current_time(...) { : a function */
 		if (p < brace && *p == '(') { /* __attribute__((...)), __aligned(8) */
 			int depth = 0;
 			do {
@@ -201,18 +203,46 @@ static void free_defs(struct type_defs *d)
 	free(d->v);
 }
 
+/* The definition of name that comes nth (from 0) in d, or NULL. */
+static const struct type_def *nth_def(const struct type_defs *d, const char *name, size_t nth)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->v[i].name, name) == 0 && nth-- == 0)
+			return &d->v[i];
+	return NULL;
+}
+
+static size_t count_defs(const struct type_defs *d, const char *name)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n; i++)
+		n += strcmp(d->v[i].name, name) == 0;
+	return n;
+}
+
+/*
+ * A type may be defined once per branch of an #ifdef (the real one and an
+ * empty stand-in): the nth definition before is compared with the nth
+ * after. If the patch adds or removes one of them, the type has changed.
+ */
 int ksp_layout_changed(const char *pre, const char *post, char *out, size_t len)
 {
 	char *a = normalize(pre), *b = normalize(post);
 	struct type_defs da = {0}, db = {0};
 	int rc = (!a || !b || collect(a, &da) || collect(b, &db)) ? -1 : 0;
-	for (size_t i = 0; !rc && i < da.n; i++)
-		for (size_t j = 0; !rc && j < db.n; j++)
-			if (strcmp(da.v[i].name, db.v[j].name) == 0 &&
-			    strcmp(da.v[i].body, db.v[j].body) != 0) {
-				snprintf(out, len, "%s", da.v[i].name);
-				rc = 1;
-			}
+	for (size_t i = 0; !rc && i < da.n; i++) {
+		const char *name = da.v[i].name;
+		size_t nth = 0, after = count_defs(&db, name);
+		for (size_t k = 0; k < i; k++)
+			nth += strcmp(da.v[k].name, name) == 0;
+		const struct type_def *other = nth_def(&db, name, nth);
+		if (!after)
+			continue; /* the type is gone: not a layout of existing data */
+		if (!other || after != count_defs(&da, name) || strcmp(da.v[i].body, other->body)) {
+			snprintf(out, len, "%s", name);
+			rc = 1;
+		}
+	}
 	free_defs(&da);
 	free_defs(&db);
 	free(a);

@@ -69,12 +69,50 @@ START_TEST(not_a_layout_change)
 }
 END_TEST
 
+/* kcsan-checks.h: the real definition and an empty stand-in for kernels
+ * without KCSAN, in two branches of an #ifdef. */
+START_TEST(one_definition_per_ifdef_branch)
+{
+	static const char *const pre =
+		"#ifdef CONFIG_KCSAN\n"
+		"struct kcsan_scoped_access { int stack_depth; size_t size; };\n"
+		"#define kcsan_check_write(p, s) check(p, s)\n"
+		"#else\n"
+		"struct kcsan_scoped_access { };\n"
+		"#endif\n";
+	static const char *const macro_only =
+		"#ifdef CONFIG_KCSAN\n"
+		"struct kcsan_scoped_access { int stack_depth; size_t size; };\n"
+		"#define kcsan_check_write(p, s) check(absolute_pointer(p), s)\n"
+		"#else\n"
+		"struct kcsan_scoped_access { };\n"
+		"#endif\n";
+	static const char *const stand_in =
+		"#ifdef CONFIG_KCSAN\n"
+		"struct kcsan_scoped_access { int stack_depth; size_t size; };\n"
+		"#else\n"
+		"struct kcsan_scoped_access { int unused; };\n"
+		"#endif\n";
+	static const char *const one_gone =
+		"struct kcsan_scoped_access { int stack_depth; size_t size; };\n";
+	ck_assert_str_eq(changed(pre, macro_only), "");
+	ck_assert_str_eq(changed(pre, stand_in), "struct kcsan_scoped_access");
+	ck_assert_str_eq(changed(pre, one_gone), "struct kcsan_scoped_access");
+	/* A function that returns a struct is not the struct's definition. */
+	ck_assert_str_eq(
+		changed("struct timespec64 current_time(struct inode *i)\n{\n\treturn a;\n}\n",
+			"struct timespec64 current_time(struct inode *i)\n{\n\treturn b;\n}\n"),
+		"");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("create.layout");
 	TCase *tc = tcase_create("layout");
 	tcase_add_test(tc, member_added_or_retyped);
 	tcase_add_test(tc, not_a_layout_change);
+	tcase_add_test(tc, one_definition_per_ifdef_branch);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }
