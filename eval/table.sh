@@ -10,7 +10,15 @@ row_result() {
 	case "$rc" in
 	"") echo "pending|not created yet"; return ;;
 	0) ;;
-	66) echo "no code change|"; return ;;
+	66)
+		# functions added for other files' code to call (the fix spans them)
+		if get "$row" create_msg | grep -q 'replaces no function'; then
+			echo "not self-contained|only adds functions that other files call ($(get "$row" create_msg | sed 's/.*changes calls (//; s/), so the update.*//'))"
+		else
+			echo "no code change|"
+		fi
+		return
+		;;
 	6) echo "refused|$(refusal "$row")"; return ;;
 	8)
 		# kbuild could not compile the release's file against the kernel's

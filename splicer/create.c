@@ -579,6 +579,45 @@ static int check_inputs(const struct ksp_create_opts *o, struct ksp_create_resul
 	return load_earlier(o, res, err);
 }
 
+/* Whether any existing function or data changes: new functions alone are
+ * only reached from changed code. */
+static int replaces_anything(const struct ksp_create_result *res)
+{
+	for (size_t i = 0; i < res->nunits; i++) {
+		const struct mt_plan *p = &res->units[i].plan;
+		if (mt_plan_count(p, MT_CHANGED))
+			return 1;
+		for (size_t k = 0; k < p->ndata; k++)
+			if (p->data[k].state == MT_CHANGED)
+				return 1;
+	}
+	return 0;
+}
+
+/* "a, b (and N more)" of the functions in a state. */
+static void list_functions(const struct ksp_create_result *res, enum mt_state state, char *out,
+			   size_t len)
+{
+	size_t used = 0, more = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < res->nunits; i++) {
+		const struct mt_plan *p = &res->units[i].plan;
+		for (size_t k = 0; k < p->nfuncs; k++) {
+			if (p->funcs[k].state != state)
+				continue;
+			size_t need = strlen(p->funcs[k].name) + 2;
+			if (used + need + 24 >= len) {
+				more++;
+				continue;
+			}
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? ", " : "",
+						 p->funcs[k].name);
+		}
+	}
+	if (more)
+		snprintf(out + used, len - used, " and %zu more", more);
+}
+
 int ksp_create_compare(const struct ksp_create_opts *o, struct ksp_create_result *res,
 		       struct ksp_error *err)
 {
@@ -598,6 +637,15 @@ int ksp_create_compare(const struct ksp_create_opts *o, struct ksp_create_result
 	}
 	if (!ksp_create_has_changes(res)) {
 		ksp_fail(err, "No changes: %s changes no compiled code", o->patch);
+		return KSP_CREATE_NO_CHANGES;
+	}
+	if (!replaces_anything(res)) {
+		char names[256];
+		list_functions(res, MT_NEW, names, sizeof(names));
+		ksp_fail(err,
+			 "No changes: %s replaces no function; it only adds functions that "
+			 "nothing it changes calls (%s), so the update would never run them",
+			 o->patch, names);
 		return KSP_CREATE_NO_CHANGES;
 	}
 	return KSP_CREATE_OK;

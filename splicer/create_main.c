@@ -239,7 +239,7 @@ int main(int argc, char **argv)
 	    (c.diff_only || c.json || c.opts.verbose || rc != KSP_CREATE_OK))
 		print_plans(&res, c.json, c.opts.verbose);
 	if (rc == KSP_CREATE_NO_CHANGES)
-		printf("No changes.\n");
+		printf("%s\n", err.msg[0] ? err.msg : "No changes.");
 	if (rc && rc != KSP_CREATE_NO_CHANGES)
 		fprintf(stderr, "ksplice-create: %s\n", err.msg);
 	if (rc == KSP_CREATE_OK && !c.diff_only)

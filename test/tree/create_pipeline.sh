@@ -382,6 +382,27 @@ P
 run line_shift 66 "$T/line.patch" "${sys[@]}"
 expect line_shift "No changes"
 
+# Half of a fix that spans files: a new function that only another file
+# would call. Nothing it changes runs it, so there is nothing to apply.
+cat >"$T/adds_only.patch" <<'P'
+--- a/fs/proc/cmdline.c
++++ b/fs/proc/cmdline.c
+@@ -11,6 +11,11 @@
+ 	return 0;
+ }
+ 
++int proc_cmdline_length(void)
++{
++	return strlen(saved_command_line);
++}
++
+ static int __init proc_cmdline_init(void)
+ {
+ 	proc_create_single("cmdline", 0, NULL, cmdline_proc_show);
+P
+run adds_only 66 "$T/adds_only.patch" "${cmdline[@]}"
+expect adds_only "replaces no function; it only adds functions that nothing it changes calls (proc_cmdline_length)"
+
 cat >"$T/module.patch" <<'P'
 --- a/fs/binfmt_misc.c
 +++ b/fs/binfmt_misc.c
