@@ -29,7 +29,8 @@ int mt_is_entity(const struct mt_object *obj, size_t sym)
  * The name without the number the compiler gave it: gcc's "name.NNN" of a
  * static local or clone, and the kernel's __UNIQUE_ID_prefixNNN (a
  * __COUNTER__ pasted on, e.g. .modinfo entries of module_param), whose
- * number shifts whenever a patch adds or removes a use above it.
+ * number shifts whenever a patch adds or removes a use above it; a static
+ * one has both (pr_debug's descriptor __UNIQUE_ID_ddebug949.8).
  */
 size_t mt_base_len(const char *name)
 {
@@ -38,10 +39,13 @@ size_t mt_base_len(const char *name)
 	while (i > 0 && isdigit((unsigned char)name[i - 1]))
 		i--;
 	if (i < n && i > 1 && name[i - 1] == '.')
-		return i - 1;
-	if (i < n && i > sizeof(unique) - 1 && strncmp(name, unique, sizeof(unique) - 1) == 0)
-		return i;
-	return n;
+		n = i - 1;
+	if (strncmp(name, unique, sizeof(unique) - 1) != 0)
+		return n;
+	i = n;
+	while (i > sizeof(unique) - 1 && isdigit((unsigned char)name[i - 1]))
+		i--;
+	return i;
 }
 
 static int numbered(const char *name)

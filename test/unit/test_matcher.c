@@ -324,6 +324,26 @@ START_TEST(unique_id_renumbered)
 }
 END_TEST
 
+/* pr_debug's descriptor is a static local named by __UNIQUE_ID(): gcc
+ * adds its own number too (__UNIQUE_ID_ddebug949.0); a __COUNTER__ use
+ * added above it renumbers the first part only. */
+START_TEST(unique_id_static_local_renumbered)
+{
+	struct mt_plan plan;
+	const char *fmt = "extern void use(const void *p);\n"
+			  "int get(int x)\n{\n\tstatic int __UNIQUE_ID_ddebug%d = 7;\n"
+			  "\tuse(&__UNIQUE_ID_ddebug%d);\n\treturn x + 1;\n}\n";
+	char pre[512], post[512];
+	snprintf(pre, sizeof(pre), fmt, 949, 949);
+	snprintf(post, sizeof(post), fmt, 950, 950);
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "");
+	EXPECT_DATA(&plan, MT_NEW, "");
+	EXPECT_DATA(&plan, MT_DELETED, "");
+	mt_plan_free(&plan);
+}
+END_TEST
+
 START_TEST(warn_line_moved)
 {
 	struct mt_plan plan;
@@ -560,6 +580,7 @@ int main(void)
 	tcase_add_test(tc, no_room_for_trampoline_refused);
 	tcase_add_test(tc, changed_crc_refused);
 	tcase_add_test(tc, unique_id_renumbered);
+	tcase_add_test(tc, unique_id_static_local_renumbered);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }
