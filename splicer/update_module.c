@@ -1,5 +1,6 @@
 #include "update_module.h"
 #include "extract.h"
+#include "fileio.h"
 #include "run.h"
 
 #include <dirent.h>
@@ -19,15 +20,6 @@ static int write_text(const char *dir, const char *name, const char *text, struc
 	return 0;
 }
 
-static int copy_file(const char *from, const char *to, struct ksp_error *err)
-{
-	const char *argv[] = {"cp", "--", from, to, NULL};
-	char out[256];
-	if (ksp_run_capture(argv, NULL, out, sizeof(out)) != 0)
-		return ksp_fail(err, "cannot copy %s to %s", from, to);
-	return 0;
-}
-
 /* text as the contents of a C string literal: quotes and backslashes
  * escaped, anything but printable ASCII as a three-digit octal escape. */
 static void c_string(FILE *f, const char *text)
@@ -40,6 +32,47 @@ static void c_string(FILE *f, const char *text)
 		else
 			fprintf(f, "\\%03o", *p);
 	}
+}
+
+static int uses_symbol(const struct ksp_module_spec *spec, const char *name)
+{
+	for (size_t i = 0; i < spec->nobjects; i++)
+		for (size_t k = 0; k < spec->objects[i].nexternals; k++)
+			if (strcmp(spec->objects[i].externals[k], name) == 0)
+				return 1;
+	return 0;
+}
+
+/*
+ * Symbols exported into a namespace (EXPORT_SYMBOL_NS(to_cxl_port, CXL))
+ * can only be used by a module that imports it: modpost refuses the module
+ * otherwise. The kernel's Module.symvers names each export's namespace
+ * ("crc<TAB>symbol<TAB>vmlinux<TAB>EXPORT_SYMBOL_NS<TAB>CXL"); the stub
+ * imports those of the symbols the new code uses, each once.
+ */
+static void import_namespaces(FILE *f, const struct ksp_module_spec *spec)
+{
+	char path[4200], line[1024], seen[4096] = "\n";
+	snprintf(path, sizeof(path), "%s/Module.symvers", spec->headers);
+	FILE *in = fopen(path, "r");
+	while (in && fgets(line, sizeof(line), in)) {
+		char *field[5] = {NULL}, *save = NULL, *p = line;
+		line[strcspn(line, "\n")] = '\0';
+		int n = 0;
+		for (char *t; n < 5 && (t = strtok_r(p, "\t", &save)); p = NULL)
+			field[n++] = t;
+		if (n < 5 || !uses_symbol(spec, field[1]))
+			continue;
+		char key[256];
+		snprintf(key, sizeof(key), "\n%s\n", field[4]);
+		if (strstr(seen, key) || strlen(seen) + strlen(field[4]) + 2 >= sizeof(seen))
+			continue;
+		strcat(seen, field[4]);
+		strcat(seen, "\n");
+		fprintf(f, "MODULE_IMPORT_NS(%s);\n", field[4]);
+	}
+	if (in)
+		fclose(in);
 }
 
 /* The patch table: an entry per replaced function (the name as the kernel
@@ -81,6 +114,7 @@ static char *stub_source(const struct ksp_module_spec *spec)
 		"MODULE_LICENSE(\"GPL\");\n"
 		"MODULE_DESCRIPTION(\"ksplice update %s\");\n",
 		spec->id);
+	import_namespaces(f, spec);
 	return fclose(f) == 0 ? text : NULL;
 }
 
@@ -108,7 +142,7 @@ static int write_kbuild(const struct ksp_module_spec *spec, const char *dir, str
 		char name[64], to[4200], cmd[4300];
 		snprintf(name, sizeof(name), "new%zu.o_shipped", i);
 		snprintf(to, sizeof(to), "%s/%s", dir, name);
-		rc = copy_file(spec->objects[i].path, to, err);
+		rc = ksp_copy_file(spec->objects[i].path, to, err);
 		snprintf(name, sizeof(name), ".new%zu.o.cmd", i);
 		snprintf(cmd, sizeof(cmd), "cmd_%s/new%zu.o := ksplice-create (extracted)\n", dir,
 			 i);
@@ -144,7 +178,7 @@ static int copy_helper_sources(const char *helper, const char *dir, struct ksp_e
 		char from[4300], file[4300];
 		snprintf(from, sizeof(from), "%s/%s", helper, e->d_name);
 		snprintf(file, sizeof(file), "%s/%s", to, e->d_name);
-		rc = copy_file(from, file, err);
+		rc = ksp_copy_file(from, file, err);
 	}
 	closedir(d);
 	return rc;
@@ -164,7 +198,7 @@ int ksp_update_module_build(const struct ksp_module_spec *spec, const char *dir,
 	char header_from[4200], header_to[4200];
 	snprintf(header_from, sizeof(header_from), "%s/ksplice_update.h", spec->helper_include);
 	snprintf(header_to, sizeof(header_to), "%s/ksplice_update.h", dir);
-	if (rc || copy_file(header_from, header_to, err) || write_kbuild(spec, dir, err))
+	if (rc || ksp_copy_file(header_from, header_to, err) || write_kbuild(spec, dir, err))
 		return -1;
 	if (!spec->helper_symvers && copy_helper_sources(spec->helper_include, dir, err))
 		return -1;

@@ -20,6 +20,8 @@ struct ksp_module_object {
 	size_t nreplaced;
 	const char *const *check_only; /* old code that only joins the stack check */
 	size_t ncheck_only;	       /* (gcc's foo.cold of a replaced foo) */
+	const char *const *externals;  /* undefined symbols the new code uses */
+	size_t nexternals;
 };
 
 struct ksp_module_spec {

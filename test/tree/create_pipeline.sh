@@ -336,6 +336,27 @@ tar xzf "$T/out/ksplice-testnew1.tar.gz" -O update.ko >"$T/new.ko"
 nm "$T/new.ko" | grep -q " [bd] ksplice_reads$" || fail "the new variable is not in the module"
 echo "ok: new function count_read and new variable ksplice_reads packaged"
 
+# New code that uses a symbol exported into a namespace (CXL): the update
+# module imports the namespace, or modpost refuses to build it.
+cat >"$T/namespace.patch" <<'P'
+--- a/drivers/cxl/core/region.c
++++ b/drivers/cxl/core/region.c
+@@ -132,7 +132,7 @@
+ 		struct cxl_port *iter = cxled_to_port(cxled);
+ 		struct cxl_ep *ep;
+ 
+-		while (!is_cxl_root(to_cxl_port(iter->dev.parent)))
++		while (iter && !is_cxl_root(to_cxl_port(iter->dev.parent)))
+ 			iter = to_cxl_port(iter->dev.parent);
+ 
+ 		for (ep = cxl_ep_load(iter, cxlmd); iter;
+P
+run_full namespace testns1 "$T/namespace.patch" drivers/cxl/core/region.c drivers/cxl/core/region.o \
+	drivers/cxl/core/.region.o.cmd
+tar xzf "$T/out/ksplice-testns1.tar.gz" -O update.ko >"$T/ns.ko"
+strings "$T/ns.ko" | grep -qx "import_ns=CXL" || fail "namespace: the update does not import CXL"
+echo "ok: the update module imports the CXL namespace its new code uses"
+
 cat >"$T/init.patch" <<'P'
 --- a/fs/proc/cmdline.c
 +++ b/fs/proc/cmdline.c
