@@ -1,4 +1,5 @@
 #include "include_graph.h"
+#include "array.h"
 #include "fileio.h"
 
 #include <dirent.h>
@@ -46,14 +47,10 @@ struct graph {
 
 static int ids_add(struct ids *s, size_t id)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 4;
-		size_t *v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		s->v = v;
-		s->cap = cap;
-	}
+	size_t *v = ksp_array_room(s->v, &s->cap, s->n, sizeof(*v), 4);
+	if (!v)
+		return -1;
+	s->v = v;
 	s->v[s->n++] = id;
 	return 0;
 }
@@ -125,14 +122,10 @@ static const char *base_of(const char *path)
 
 static int add_node(struct graph *g, const char *path)
 {
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 4096;
-		struct node *v = realloc(g->nodes, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		g->nodes = v;
-		g->cap = cap;
-	}
+	struct node *v = ksp_array_room(g->nodes, &g->cap, g->n, sizeof(*v), 4096);
+	if (!v)
+		return -1;
+	g->nodes = v;
 	char *copy = strdup(path);
 	if (!copy || table_put(&g->by_path, copy, g->n)) {
 		free(copy);

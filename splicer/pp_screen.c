@@ -1,4 +1,5 @@
 #include "pp_screen.h"
+#include "array.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -33,14 +34,10 @@ struct items {
 
 static int push_tok(struct toks *t, size_t off, size_t len, int kind, int glued)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 4096;
-		struct tok *v = realloc(t->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		t->v = v;
-		t->cap = cap;
-	}
+	struct tok *v = ksp_array_room(t->v, &t->cap, t->n, sizeof(*v), 4096);
+	if (!v)
+		return -1;
+	t->v = v;
 	t->v[t->n++] = (struct tok){(uint32_t)off, (uint32_t)len, (uint8_t)kind, (uint8_t)glued};
 	return 0;
 }
@@ -149,14 +146,10 @@ static int push_item(struct items *it, size_t first, size_t end)
 {
 	if (first == end)
 		return 0;
-	if (it->n == it->cap) {
-		size_t cap = it->cap ? it->cap * 2 : 1024;
-		struct item *v = realloc(it->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		it->v = v;
-		it->cap = cap;
-	}
+	struct item *v = ksp_array_room(it->v, &it->cap, it->n, sizeof(*v), 1024);
+	if (!v)
+		return -1;
+	it->v = v;
 	it->v[it->n++] = (struct item){first, end, 0};
 	return 0;
 }
@@ -602,14 +595,10 @@ struct touched_names {
 
 static int names_push(struct touched_names *s, const char *name)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		const char **v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		s->v = v;
-		s->cap = cap;
-	}
+	const char **v = ksp_array_room(s->v, &s->cap, s->n, sizeof(*v), 16);
+	if (!v)
+		return -1;
+	s->v = v;
 	s->v[s->n++] = name;
 	return 0;
 }
