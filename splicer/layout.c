@@ -1,5 +1,6 @@
 #include "layout.h"
 #include "fileio.h"
+#include "kconfig.h"
 #include "patch_apply.h"
 
 #include <errno.h>
@@ -163,13 +164,72 @@ static const char *skip_directive(const char *p)
 	return p;
 }
 
-static int collect(const char *text, struct type_defs *defs)
+/* Which #if branches this configuration compiles (kconfig.h): per level,
+ * the branch's value (1, 0, -1 not decided), whether a branch was known
+ * taken, and whether every branch so far was known not taken. */
+struct branch {
+	int value, taken, none;
+};
+
+struct branches {
+	struct branch v[64];
+	int depth, overflow;
+};
+
+static int word_is(const char *p, const char *end, const char *w)
+{
+	size_t n = strlen(w);
+	return (size_t)(end - p) >= n && !strncmp(p, w, n) &&
+	       (p + n == end || !isalnum((unsigned char)p[n]));
+}
+
+static void track(struct branches *b, const struct ksp_kconfig *k, const char *line,
+		  const char *end)
+{
+	const char *p = line + 1;
+	while (p < end && *p == ' ')
+		p++;
+	if (word_is(p, end, "if") || word_is(p, end, "ifdef") || word_is(p, end, "ifndef")) {
+		int v = ksp_kconfig_condition(k, p, (size_t)(end - p));
+		if (b->depth == 64)
+			b->overflow++;
+		else
+			b->v[b->depth++] = (struct branch){v, v == 1, v == 0};
+	} else if (b->overflow && word_is(p, end, "endif")) {
+		b->overflow--;
+	} else if (b->overflow || !b->depth) {
+		return;
+	} else if (word_is(p, end, "elif")) {
+		struct branch *t = &b->v[b->depth - 1];
+		t->value = t->taken ? 0 : -1;
+		t->none = 0;
+	} else if (word_is(p, end, "else")) {
+		struct branch *t = &b->v[b->depth - 1];
+		t->value = t->taken ? 0 : t->none ? 1 : -1;
+	} else if (word_is(p, end, "endif")) {
+		b->depth--;
+	}
+}
+
+/* Not compiled in this configuration: inside a branch known not taken. */
+static int compiled_out(const struct branches *b)
+{
+	for (int i = 0; i < b->depth; i++)
+		if (b->v[i].value == 0)
+			return 1;
+	return 0;
+}
+
+static int collect(const char *text, const struct ksp_kconfig *k, struct type_defs *defs)
 {
 	const char *stmt = text, *open = NULL;
-	int depth = 0;
+	int depth = 0, open_out = 0;
+	struct branches b = {.depth = 0};
 	for (const char *p = text; *p; p++) {
 		if ((p == text || p[-1] == '\n') && *p == '#') {
-			p = skip_directive(p);
+			const char *end = skip_directive(p);
+			track(&b, k, p, end);
+			p = end;
 			if (depth == 0)
 				stmt = p;
 			if (!*p)
@@ -177,12 +237,14 @@ static int collect(const char *text, struct type_defs *defs)
 			continue;
 		}
 		if (*p == '{') {
-			if (depth++ == 0)
+			if (depth++ == 0) {
 				open = p;
+				open_out = compiled_out(&b);
+			}
 		} else if (*p == '}' && depth > 0) {
 			if (--depth == 0) {
 				char name[256];
-				if (definition_name(stmt, open, name, sizeof(name)) &&
+				if (!open_out && definition_name(stmt, open, name, sizeof(name)) &&
 				    add_def(defs, name, open + 1, (size_t)(p - open - 1)))
 					return -1;
 				stmt = p + 1;
@@ -225,11 +287,12 @@ static size_t count_defs(const struct type_defs *d, const char *name)
  * empty stand-in): the nth definition before is compared with the nth
  * after. If the patch adds or removes one of them, the type has changed.
  */
-int ksp_layout_changed(const char *pre, const char *post, char *out, size_t len)
+int ksp_layout_changed(const char *pre, const char *post, const struct ksp_kconfig *k, char *out,
+		       size_t len)
 {
 	char *a = normalize(pre), *b = normalize(post);
 	struct type_defs da = {0}, db = {0};
-	int rc = (!a || !b || collect(a, &da) || collect(b, &db)) ? -1 : 0;
+	int rc = (!a || !b || collect(a, k, &da) || collect(b, k, &db)) ? -1 : 0;
 	for (size_t i = 0; !rc && i < da.n; i++) {
 		const char *name = da.v[i].name;
 		size_t nth = 0, after = count_defs(&db, name);
@@ -256,7 +319,8 @@ static int c_text(const char *path)
 	return n > 2 && path[n - 2] == '.' && (path[n - 1] == 'c' || path[n - 1] == 'h');
 }
 
-static int compare_file(const char *tree, const char *copy, const char *rel, struct ksp_error *err)
+static int compare_file(const char *tree, const char *copy, const char *rel,
+			const struct ksp_kconfig *k, struct ksp_error *err)
 {
 	char pre_path[8400], post_path[8400], type[256];
 	snprintf(pre_path, sizeof(pre_path), "%s/%s", tree, rel);
@@ -269,7 +333,7 @@ static int compare_file(const char *tree, const char *copy, const char *rel, str
 		free(pre);
 		return -1;
 	}
-	int rc = ksp_layout_changed((char *)pre, (char *)post, type, sizeof(type));
+	int rc = ksp_layout_changed((char *)pre, (char *)post, k, type, sizeof(type));
 	free(pre);
 	free(post);
 	if (rc < 0)
@@ -302,11 +366,15 @@ int ksp_patch_layout_check(const char *tree, const char *patch, const struct ksp
 	}
 	if (ksp_patch_apply(copy, patch, diff->strip, 0, log, err))
 		return -1;
+	struct ksp_kconfig k;
+	if (ksp_kconfig_load(tree, &k, err))
+		return -1;
 	int rc = 0;
 	for (size_t i = 0; i < diff->nfiles && !rc; i++) {
 		const struct ksp_file_diff *f = &diff->files[i];
 		if (f->old_path && f->new_path && c_text(f->new_path))
-			rc = compare_file(tree, copy, f->new_path, err);
+			rc = compare_file(tree, copy, f->new_path, &k, err);
 	}
+	ksp_kconfig_free(&k);
 	return rc;
 }

@@ -8,20 +8,25 @@
  * of each file the patch touches, before and after the patch (comments and
  * whitespace ignored, preprocessor lines inside a body kept), and refuses
  * the patch naming the type. Types the patch adds or removes are not a
- * layout change of existing data; anonymous types are not compared.
+ * layout change of existing data; anonymous types are not compared; a type
+ * defined only in an #if branch the tree's .config leaves out is not
+ * compiled into this kernel (kconfig.h).
  */
 #ifndef KSPLICE_LAYOUT_H
 #define KSPLICE_LAYOUT_H
 
 #include "diff.h"
 #include "error.h"
+#include "kconfig.h"
 
 #include <stddef.h>
 
 /* The first struct or union ("struct name") defined in both pre and post
  * whose definition differs, into out; returns 1 if there is one, 0 if not,
- * -1 if out of memory. */
-int ksp_layout_changed(const char *pre, const char *post, char *out, size_t len);
+ * -1 if out of memory. A definition inside an #if branch that configuration
+ * k (NULL: none known) does not compile is left out. */
+int ksp_layout_changed(const char *pre, const char *post, const struct ksp_kconfig *k, char *out,
+		       size_t len);
 
 /* Applies the patch to copies of the files it modifies (under workdir/layout;
  * the tree is only read) and compares each C file and header before and

@@ -5,13 +5,15 @@
 
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* "" when no layout changes, else the type's name. */
 static const char *changed(const char *pre, const char *post)
 {
 	static char out[256];
-	int rc = ksp_layout_changed(pre, post, out, sizeof(out));
+	int rc = ksp_layout_changed(pre, post, NULL, out, sizeof(out));
 	ck_assert_int_ge(rc, 0);
 	return rc ? out : "";
 }
@@ -106,6 +108,77 @@ START_TEST(one_definition_per_ifdef_branch)
 }
 END_TEST
 
+/* A .config in a temporary tree. */
+static void load_config(const char *text, struct ksp_kconfig *k, char *dir)
+{
+	strcpy(dir, "/tmp/test_layout.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[128];
+	snprintf(path, sizeof(path), "%s/.config", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	struct ksp_error err;
+	ck_assert_int_eq(ksp_kconfig_load(dir, k, &err), 0);
+	unlink(path);
+	rmdir(dir);
+}
+
+START_TEST(kconfig_conditions)
+{
+	struct ksp_kconfig k;
+	char dir[64];
+	load_config("# CONFIG_LOCKDEP is not set\nCONFIG_KPROBES=y\nCONFIG_CXL_BUS=m\n"
+		    "CONFIG_NR_CPUS=8192\n",
+		    &k, dir);
+#define COND(text) ksp_kconfig_condition(&k, text, strlen(text))
+	ck_assert_int_eq(COND("ifdef CONFIG_LOCKDEP"), 0);
+	ck_assert_int_eq(COND("ifndef CONFIG_LOCKDEP"), 1);
+	ck_assert_int_eq(COND("ifdef CONFIG_KPROBES"), 1);
+	ck_assert_int_eq(COND("ifdef CONFIG_CXL_BUS"), 0);
+	ck_assert_int_eq(COND("if IS_ENABLED(CONFIG_CXL_BUS)"), 1);
+	ck_assert_int_eq(COND("if IS_BUILTIN(CONFIG_CXL_BUS)"), 0);
+	ck_assert_int_eq(COND("if !defined(CONFIG_KPROBES)"), 0);
+	ck_assert_int_eq(COND("if defined CONFIG_NR_CPUS"), 1);
+	ck_assert_int_eq(COND("if CONFIG_NR_CPUS > 64"), -1);
+	ck_assert_int_eq(COND("if defined(CONFIG_KPROBES) && defined(CONFIG_X)"), -1);
+	ck_assert_int_eq(COND("ifndef __LINUX_LOCKDEP_H"), -1);
+	ck_assert_int_eq(ksp_kconfig_condition(NULL, "ifdef CONFIG_KPROBES", 20), -1);
+#undef COND
+	ksp_kconfig_free(&k);
+}
+END_TEST
+
+/* lockdep.h's struct held_lock changes, but only kernels with LOCKDEP
+ * compile it. */
+START_TEST(compiled_out_by_the_configuration)
+{
+	static const char *const fmt =
+		"#ifndef __LINUX_LOCKDEP_H\n#define __LINUX_LOCKDEP_H\n"
+		"#ifdef CONFIG_LOCKDEP\n"
+		"struct held_lock {\n\tunsigned int %s;\n};\n"
+		"#else\nstatic inline void lockdep_off(void) { }\n#endif\n"
+		"#if IS_ENABLED(CONFIG_KPROBES)\nstruct kp { int %s; };\n#endif\n"
+		"#endif\n";
+	char pre[512], post[512], out[128], dir[64];
+	struct ksp_kconfig off, on;
+	load_config("CONFIG_KPROBES=y\n", &off, dir);
+	load_config("CONFIG_KPROBES=y\nCONFIG_LOCKDEP=y\n", &on, dir);
+	snprintf(pre, sizeof(pre), fmt, "references:12", "a");
+	snprintf(post, sizeof(post), fmt, "sync:1, references:11", "a");
+	ck_assert_int_eq(ksp_layout_changed(pre, post, &off, out, sizeof(out)), 0);
+	ck_assert_int_eq(ksp_layout_changed(pre, post, &on, out, sizeof(out)), 1);
+	ck_assert_str_eq(out, "struct held_lock");
+	ck_assert_int_eq(ksp_layout_changed(pre, post, NULL, out, sizeof(out)), 1);
+	snprintf(post, sizeof(post), fmt, "references:12", "b");
+	ck_assert_int_eq(ksp_layout_changed(pre, post, &off, out, sizeof(out)), 1);
+	ck_assert_str_eq(out, "struct kp");
+	ksp_kconfig_free(&off);
+	ksp_kconfig_free(&on);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("create.layout");
@@ -113,6 +186,8 @@ int main(void)
 	tcase_add_test(tc, member_added_or_retyped);
 	tcase_add_test(tc, not_a_layout_change);
 	tcase_add_test(tc, one_definition_per_ifdef_branch);
+	tcase_add_test(tc, kconfig_conditions);
+	tcase_add_test(tc, compiled_out_by_the_configuration);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }
