@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -513,11 +514,15 @@ static int compare_units(const struct ksp_create_opts *o, struct ksp_create_resu
 static int make_workdir(const struct ksp_create_opts *o, struct ksp_create_result *res,
 			struct ksp_error *err)
 {
-	char tmpl[4096];
+	char tmpl[PATH_MAX + 32];
 	if (o->workdir) {
+		/* Absolute: kbuild runs the update module's build from elsewhere. */
+		char abs[PATH_MAX];
 		if (mkdir(o->workdir, 0755) && errno != EEXIST)
 			return ksp_fail(err, "%s: %s", o->workdir, strerror(errno));
-		snprintf(tmpl, sizeof(tmpl), "%s/ksplice-create.XXXXXX", o->workdir);
+		if (!realpath(o->workdir, abs))
+			return ksp_fail(err, "%s: %s", o->workdir, strerror(errno));
+		snprintf(tmpl, sizeof(tmpl), "%s/ksplice-create.XXXXXX", abs);
 	} else {
 		const char *t = getenv("TMPDIR");
 		snprintf(tmpl, sizeof(tmpl), "%s/ksplice-create.XXXXXX", t && *t ? t : "/tmp");
