@@ -240,8 +240,10 @@ int main(int argc, char **argv)
 		print_plans(&res, c.json, c.opts.verbose);
 	if (rc == KSP_CREATE_NO_CHANGES)
 		printf("%s\n", err.msg[0] ? err.msg : "No changes.");
-	if (rc && rc != KSP_CREATE_NO_CHANGES)
+	if (rc && rc != KSP_CREATE_NO_CHANGES) {
+		fflush(stdout); /* the plan first: the error line stays whole in a shared log */
 		fprintf(stderr, "ksplice-create: %s\n", err.msg);
+	}
 	if (rc == KSP_CREATE_OK && !c.diff_only)
 		rc = make_update(&c, &res);
 	ksp_create_result_free(&res);
