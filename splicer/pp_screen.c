@@ -1,277 +1,12 @@
 #include "pp_screen.h"
 #include "array.h"
+#include "pp_items.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum tok_kind { T_IDENT, T_NUMBER, T_STRING, T_PUNCT, T_DIRECTIVE };
-
-struct tok {
-	uint32_t off, len;
-	uint8_t kind;
-	uint8_t glued; /* a punctuator written right after another one */
-};
-
-struct toks {
-	const char *text;
-	struct tok *v;
-	size_t n, cap;
-};
-
-/* [first, end) of the token array. */
-struct item {
-	size_t first, end;
-	uint64_t hash;
-};
-
-struct items {
-	struct item *v;
-	size_t n, cap;
-};
-
-static int push_tok(struct toks *t, size_t off, size_t len, int kind, int glued)
-{
-	struct tok *v = ksp_array_room(t->v, &t->cap, t->n, sizeof(*v), 4096);
-	if (!v)
-		return -1;
-	t->v = v;
-	t->v[t->n++] = (struct tok){(uint32_t)off, (uint32_t)len, (uint8_t)kind, (uint8_t)glued};
-	return 0;
-}
-
-static int ident_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || c == '$';
-}
-
-static size_t line_end(const char *s, size_t i, size_t len)
-{
-	const char *nl = memchr(s + i, '\n', len - i);
-	return nl ? (size_t)(nl - s) : len;
-}
-
-/* "# 12 "file" 2" and "#line 12" are line markers; anything else after a
- * '#' at the start of a line (#pragma, #ident) is a directive token. */
-static int is_line_marker(const char *s, size_t i, size_t end)
-{
-	i++;
-	while (i < end && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	return i < end &&
-	       (isdigit((unsigned char)s[i]) || (end - i >= 4 && !memcmp(s + i, "line", 4)));
-}
-
-static size_t scan_number(const char *s, size_t i, size_t len)
-{
-	while (i < len) {
-		char c = s[i];
-		if ((c == '+' || c == '-') && strchr("eEpP", s[i - 1]))
-			i++;
-		else if (ident_char(c) || c == '.')
-			i++;
-		else
-			break;
-	}
-	return i;
-}
-
-static size_t scan_quoted(const char *s, size_t i, size_t len)
-{
-	char quote = s[i++];
-	while (i < len && s[i] != quote && s[i] != '\n')
-		i += s[i] == '\\' && i + 1 < len ? 2 : 1;
-	return i < len && s[i] == quote ? i + 1 : i;
-}
-
-static int tokenize(const char *s, size_t len, struct toks *t)
-{
-	size_t i = 0, punct_end = (size_t)-1;
-	int line_start = 1;
-	t->text = s;
-	while (i < len) {
-		char c = s[i];
-		if (c == '\n' || isspace((unsigned char)c)) {
-			line_start |= c == '\n';
-			i++;
-			continue;
-		}
-		size_t start = i;
-		int kind = T_PUNCT;
-		if (line_start && c == '#') {
-			size_t end = line_end(s, i, len);
-			if (!is_line_marker(s, i, end) && push_tok(t, i, end - i, T_DIRECTIVE, 0))
-				return -1;
-			i = end;
-			continue;
-		}
-		line_start = 0;
-		if (isalpha((unsigned char)c) || c == '_' || c == '$') {
-			while (i < len && ident_char(s[i]))
-				i++;
-			kind = T_IDENT;
-		} else if (isdigit((unsigned char)c) ||
-			   (c == '.' && i + 1 < len && isdigit((unsigned char)s[i + 1]))) {
-			i = scan_number(s, i + 1, len);
-			kind = T_NUMBER;
-		} else if (c == '"' || c == '\'') {
-			i = scan_quoted(s, i, len);
-			kind = T_STRING;
-		} else {
-			i++;
-		}
-		if (push_tok(t, start, i - start, kind, kind == T_PUNCT && punct_end == start))
-			return -1;
-		if (kind == T_PUNCT)
-			punct_end = i;
-	}
-	return 0;
-}
-
-static int is_punct(const struct toks *t, size_t k, char c)
-{
-	return t->v[k].kind == T_PUNCT && t->text[t->v[k].off] == c;
-}
-
-static int tok_is(const struct toks *t, size_t k, const char *word)
-{
-	size_t n = strlen(word);
-	return t->v[k].kind == T_IDENT && t->v[k].len == n &&
-	       !memcmp(t->text + t->v[k].off, word, n);
-}
-
-static int push_item(struct items *it, size_t first, size_t end)
-{
-	if (first == end)
-		return 0;
-	struct item *v = ksp_array_room(it->v, &it->cap, it->n, sizeof(*v), 1024);
-	if (!v)
-		return -1;
-	it->v = v;
-	it->v[it->n++] = (struct item){first, end, 0};
-	return 0;
-}
-
-/* Cuts the tokens at file scope: after a ';' at depth 0, after the '}'
- * closing a function body (a '{' at depth 0 right after a ')'), and around
- * a directive at depth 0. */
-static int itemize(const struct toks *t, struct items *it)
-{
-	size_t first = 0;
-	int depth = 0, body = 0;
-	for (size_t k = 0; k < t->n; k++) {
-		if (t->v[k].kind == T_DIRECTIVE && depth == 0) {
-			if (push_item(it, first, k) || push_item(it, k, k + 1))
-				return -1;
-			first = k + 1;
-			body = 0;
-			continue;
-		}
-		if (t->v[k].kind != T_PUNCT)
-			continue;
-		char c = t->text[t->v[k].off];
-		if (c == '{' && depth == 0 && k > first && is_punct(t, k - 1, ')'))
-			body = 1;
-		if (c == '(' || c == '[' || c == '{')
-			depth++;
-		else if ((c == ')' || c == ']' || c == '}') && depth > 0)
-			depth--;
-		int end = depth == 0 && ((c == ';') || (c == '}' && body));
-		if (end) {
-			if (push_item(it, first, k + 1))
-				return -1;
-			first = k + 1;
-			body = 0;
-		}
-	}
-	return push_item(it, first, t->n);
-}
-
-/*
- * __COUNTER__ numbers names that macros make, so a header change that adds
- * one use renumbers every later one in the file: compiletime_assert()'s
- * function (__compiletime_assert_N, also inside the error strings that
- * quote macro arguments), __UNIQUE_ID(), the initcall names
- * (__initcall__kmod_MOD__N_LINE_fn) and BTF_ID symbols (__BTF_ID__..__N).
- * The number only keeps the names apart: renaming them all consistently
- * compiles to the same code (compiletime_assert's function is never called
- * at run time, the others are local temporaries or section entries found by
- * position). Such names are hashed without their counter.
- */
-static size_t strip_counter(const char *r, size_t n)
-{
-	static const char *const trailing[] = {"__compiletime_assert_", "__UNIQUE_ID_",
-					       "__BTF_ID__"};
-	for (size_t i = 0; i < sizeof(trailing) / sizeof(*trailing); i++) {
-		size_t m = strlen(trailing[i]);
-		if (n > m && !memcmp(r, trailing[i], m)) {
-			while (n > m && isdigit((unsigned char)r[n - 1]))
-				n--;
-			return n;
-		}
-	}
-	return n;
-}
-
-/* Hashes an identifier-like run of a token, without its counter. */
-static uint64_t hash_run(uint64_t h, const char *r, size_t n)
-{
-	size_t keep = strip_counter(r, n), skip_from = n, skip_to = n;
-	const char *kmod = memmem(r, keep, "__kmod_", 7);
-	if (kmod) {
-		const char *sep = memmem(kmod + 7, keep - (size_t)(kmod + 7 - r), "__", 2);
-		if (sep) {
-			skip_from = skip_to = (size_t)(sep + 2 - r);
-			while (skip_to < keep && isdigit((unsigned char)r[skip_to]))
-				skip_to++;
-		}
-	}
-	for (size_t i = 0; i < keep; i++)
-		if (i < skip_from || i >= skip_to)
-			h = (h ^ (unsigned char)r[i]) * 1099511628211ULL;
-	return h;
-}
-
-static int has_counted_name(const char *s, size_t n)
-{
-	return memmem(s, n, "_assert_", 8) || memmem(s, n, "UNIQUE_ID", 9) ||
-	       memmem(s, n, "__kmod_", 7) || memmem(s, n, "BTF_ID", 6);
-}
-
-static uint64_t hash_token(uint64_t h, const struct toks *t, const struct tok *x)
-{
-	const char *s = t->text + x->off;
-	if (x->kind == T_PUNCT || x->kind == T_NUMBER || !has_counted_name(s, x->len)) {
-		for (uint32_t i = 0; i < x->len; i++)
-			h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-		return h;
-	}
-	for (size_t i = 0; i < x->len;) {
-		size_t j = i;
-		while (j < x->len && ident_char(s[j]))
-			j++;
-		if (j > i) {
-			h = hash_run(h, s + i, j - i);
-			i = j;
-		} else {
-			h = (h ^ (unsigned char)s[i++]) * 1099511628211ULL;
-		}
-	}
-	return h;
-}
-
-static uint64_t hash_item(const struct toks *t, const struct item *item)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t k = item->first; k < item->end; k++) {
-		const struct tok *x = &t->v[k];
-		h = hash_token(h, t, x);
-		h = (h ^ (0x80u | x->kind | (x->glued << 4))) * 1099511628211ULL;
-	}
-	return h;
-}
 
 static const char *const c_keywords[] = {
 	"auto",	      "break",	      "case",	    "char",	     "const",
@@ -312,16 +47,16 @@ static const char *const emitting_words[] = {"used",
 					     "__weak__",
 					     NULL};
 
-static int tok_in(const struct toks *t, size_t k, const char *const *words)
+static int tok_in(const struct pp_toks *t, size_t k, const char *const *words)
 {
 	for (; *words; words++)
-		if (tok_is(t, k, *words))
+		if (pp_tok_is(t, k, *words))
 			return 1;
 	return 0;
 }
 
 /* Index after the group opened at k (its matching close), or end. */
-static size_t skip_group(const struct toks *t, size_t k, size_t end)
+static size_t skip_group(const struct pp_toks *t, size_t k, size_t end)
 {
 	int depth = 0;
 	for (; k < end; k++) {
@@ -339,13 +74,13 @@ static size_t skip_group(const struct toks *t, size_t k, size_t end)
 /* After the declarator's parameter list: only attribute or asm groups, then
  * ';' (a prototype) or a body running to the end (a definition). Returns 1
  * for a prototype, 2 for a definition, 0 for anything else. */
-static int declarator_tail(const struct toks *t, size_t k, size_t end)
+static int declarator_tail(const struct pp_toks *t, size_t k, size_t end)
 {
-	while (k < end && tok_in(t, k, group_words) && k + 1 < end && is_punct(t, k + 1, '('))
+	while (k < end && tok_in(t, k, group_words) && k + 1 < end && pp_is_punct(t, k + 1, '('))
 		k = skip_group(t, k + 1, end);
-	if (k + 1 == end && is_punct(t, k, ';'))
+	if (k + 1 == end && pp_is_punct(t, k, ';'))
 		return 1;
-	if (k < end && is_punct(t, k, '{') && skip_group(t, k, end) == end)
+	if (k < end && pp_is_punct(t, k, '{') && skip_group(t, k, end) == end)
 		return 2;
 	return 0;
 }
@@ -356,20 +91,20 @@ struct decl {
 };
 
 /* The last identifier at depth 0 of an extern variable declaration. */
-static struct decl extern_variable(const struct toks *t, size_t first, size_t end)
+static struct decl extern_variable(const struct pp_toks *t, size_t first, size_t end)
 {
 	struct decl d = {0, (size_t)-1};
 	for (size_t k = first; k < end;) {
-		if (tok_in(t, k, group_words) && k + 1 < end && is_punct(t, k + 1, '(')) {
+		if (tok_in(t, k, group_words) && k + 1 < end && pp_is_punct(t, k + 1, '(')) {
 			k = skip_group(t, k + 1, end);
 			continue;
 		}
-		if (is_punct(t, k, '[')) {
+		if (pp_is_punct(t, k, '[')) {
 			k = skip_group(t, k, end);
 			continue;
 		}
-		if (is_punct(t, k, '=') || is_punct(t, k, ',') || is_punct(t, k, '{') ||
-		    is_punct(t, k, '('))
+		if (pp_is_punct(t, k, '=') || pp_is_punct(t, k, ',') || pp_is_punct(t, k, '{') ||
+		    pp_is_punct(t, k, '('))
 			return d;
 		if (t->v[k].kind == T_IDENT && !tok_in(t, k, c_keywords))
 			d.name = k;
@@ -379,7 +114,7 @@ static struct decl extern_variable(const struct toks *t, size_t first, size_t en
 	return d;
 }
 
-static int has_word_before(const struct toks *t, size_t first, size_t end, const char *const *w)
+static int has_word_before(const struct pp_toks *t, size_t first, size_t end, const char *const *w)
 {
 	for (size_t k = first; k < end; k++)
 		if (tok_in(t, k, w))
@@ -394,26 +129,26 @@ static const char *const refused_first[] = {"typedef",	      "asm", "__asm__", "
 					    "_Static_assert", NULL};
 
 /* Whether the item can only matter through a reference to its name. */
-static struct decl classify(const struct toks *t, size_t first, size_t end)
+static struct decl classify(const struct pp_toks *t, size_t first, size_t end)
 {
 	struct decl none = {0, (size_t)-1};
-	while (first < end && tok_is(t, first, "__extension__"))
+	while (first < end && pp_tok_is(t, first, "__extension__"))
 		first++;
-	if (first == end || (end - first == 1 && is_punct(t, first, ';')))
+	if (first == end || (end - first == 1 && pp_is_punct(t, first, ';')))
 		return (struct decl){1, (size_t)-1};
 	if (tok_in(t, first, refused_first) || t->v[first].kind == T_DIRECTIVE)
 		return none;
-	if (end - first == 3 && (tok_is(t, first, "struct") || tok_is(t, first, "union")) &&
-	    t->v[first + 1].kind == T_IDENT && is_punct(t, first + 2, ';'))
+	if (end - first == 3 && (pp_tok_is(t, first, "struct") || pp_tok_is(t, first, "union")) &&
+	    t->v[first + 1].kind == T_IDENT && pp_is_punct(t, first + 2, ';'))
 		return (struct decl){1, (size_t)-1};
 	for (size_t k = first; k < end;) {
-		if (tok_in(t, k, group_words) && k + 1 < end && is_punct(t, k + 1, '(')) {
+		if (tok_in(t, k, group_words) && k + 1 < end && pp_is_punct(t, k + 1, '(')) {
 			k = skip_group(t, k + 1, end);
 			continue;
 		}
-		if (is_punct(t, k, '{') || is_punct(t, k, '=') || is_punct(t, k, ','))
+		if (pp_is_punct(t, k, '{') || pp_is_punct(t, k, '=') || pp_is_punct(t, k, ','))
 			return none;
-		if (!is_punct(t, k, '(')) {
+		if (!pp_is_punct(t, k, '(')) {
 			k++;
 			continue;
 		}
@@ -434,31 +169,6 @@ static struct decl classify(const struct toks *t, size_t first, size_t end)
 	return extern_variable(t, first, end);
 }
 
-struct parsed {
-	struct toks toks;
-	struct items items;
-};
-
-static void parsed_free(struct parsed *p)
-{
-	free(p->toks.v);
-	free(p->items.v);
-}
-
-static int parse(const char *text, size_t len, struct parsed *p, struct ksp_error *err)
-{
-	memset(p, 0, sizeof(*p));
-	if (len >= UINT32_MAX)
-		return ksp_fail(err, "preprocessed source too large (%zu bytes)", len);
-	if (tokenize(text, len, &p->toks) || itemize(&p->toks, &p->items)) {
-		parsed_free(p);
-		return ksp_fail(err, "out of memory");
-	}
-	for (size_t i = 0; i < p->items.n; i++)
-		p->items.v[i].hash = hash_item(&p->toks, &p->items.v[i]);
-	return 0;
-}
-
 static int add_name(struct ksp_pp_digest *d, const char *s, size_t n)
 {
 	char *grown = realloc(d->names, d->names_len + n + 1);
@@ -474,13 +184,13 @@ static int add_name(struct ksp_pp_digest *d, const char *s, size_t n)
 int ksp_pp_digest_text(const char *text, size_t len, struct ksp_pp_digest *d, struct ksp_error *err)
 {
 	memset(d, 0, sizeof(*d));
-	struct parsed p;
-	if (parse(text, len, &p, err))
+	struct pp_parsed p;
+	if (pp_parse(text, len, &p, err))
 		return -1;
 	d->items = calloc(p.items.n + 1, sizeof(*d->items));
 	int rc = d->items ? 0 : -1;
 	for (size_t i = 0; i < p.items.n && !rc; i++) {
-		const struct item *it = &p.items.v[i];
+		const struct pp_item *it = &p.items.v[i];
 		struct decl c = classify(&p.toks, it->first, it->end);
 		struct ksp_pp_item *out = &d->items[d->nitems++];
 		out->hash = it->hash;
@@ -489,11 +199,11 @@ int ksp_pp_digest_text(const char *text, size_t len, struct ksp_pp_digest *d, st
 		out->name = UINT32_MAX;
 		if (c.inert && c.name != (size_t)-1) {
 			out->name = (uint32_t)d->names_len;
-			const struct tok *n = &p.toks.v[c.name];
+			const struct pp_tok *n = &p.toks.v[c.name];
 			rc = add_name(d, text + n->off, n->len);
 		}
 	}
-	parsed_free(&p);
+	pp_parsed_free(&p);
 	if (rc) {
 		ksp_pp_digest_free(d);
 		return ksp_fail(err, "out of memory");
@@ -609,7 +319,7 @@ static int cmp_name(const void *a, const void *b)
 }
 
 /* The first words of an item, for a message. */
-static void describe(const struct toks *t, const struct item *it, char *out, size_t len)
+static void describe(const struct pp_toks *t, const struct pp_item *it, char *out, size_t len)
 {
 	size_t used = 0;
 	out[0] = '\0';
@@ -625,7 +335,7 @@ static void describe(const struct toks *t, const struct item *it, char *out, siz
 
 struct screen {
 	const struct ksp_pp_digest *pre;
-	struct parsed post;
+	struct pp_parsed post;
 	unsigned char *touched_pre, *touched_post;
 	struct touched_names names;
 };
@@ -650,9 +360,9 @@ static int collect_pre(struct screen *s, char *why, size_t why_len)
 
 static int collect_post(struct screen *s, char *why, size_t why_len)
 {
-	const struct toks *t = &s->post.toks;
+	const struct pp_toks *t = &s->post.toks;
 	for (size_t i = 0; i < s->post.items.n; i++) {
-		const struct item *it = &s->post.items.v[i];
+		const struct pp_item *it = &s->post.items.v[i];
 		if (!s->touched_post[i])
 			continue;
 		struct decl d = classify(t, it->first, it->end);
@@ -664,7 +374,7 @@ static int collect_post(struct screen *s, char *why, size_t why_len)
 		}
 		if (d.name == (size_t)-1)
 			continue;
-		const struct tok *n = &t->v[d.name];
+		const struct pp_tok *n = &t->v[d.name];
 		char *copy = strndup(t->text + n->off, n->len);
 		if (!copy || names_push(&s->names, copy)) {
 			free(copy);
@@ -681,7 +391,7 @@ static int names_has(const struct touched_names *s, const char *word)
 
 /* The first identifier of an item that names a touched declaration, or
  * (size_t)-1. */
-static size_t first_use(const struct toks *t, const struct item *it,
+static size_t first_use(const struct pp_toks *t, const struct pp_item *it,
 			const struct touched_names *names)
 {
 	char word[256];
@@ -704,14 +414,14 @@ static size_t first_use(const struct toks *t, const struct item *it,
  */
 static int find_use(struct screen *s, char *why, size_t why_len)
 {
-	const struct toks *t = &s->post.toks;
+	const struct pp_toks *t = &s->post.toks;
 	for (size_t added = s->names.n; added;) {
 		qsort(s->names.v, s->names.n, sizeof(*s->names.v), cmp_name);
 		size_t before = s->names.n;
 		for (size_t i = 0; i < s->post.items.n; i++) {
 			if (s->touched_post[i])
 				continue;
-			const struct item *it = &s->post.items.v[i];
+			const struct pp_item *it = &s->post.items.v[i];
 			size_t use = first_use(t, it, &s->names);
 			if (use == (size_t)-1)
 				continue;
@@ -779,7 +489,7 @@ static int mark_touched(struct screen *s)
 		for (size_t i = 0; i < na; i++)
 			s->touched_pre[lo + i] |= s->pre->items[lo + i].directive;
 		for (size_t i = 0; i < nb; i++) {
-			const struct item *it = &s->post.items.v[lo + i];
+			const struct pp_item *it = &s->post.items.v[lo + i];
 			s->touched_post[lo + i] |= s->post.toks.v[it->first].kind == T_DIRECTIVE;
 		}
 	}
@@ -793,7 +503,7 @@ int ksp_pp_affects(const struct ksp_pp_digest *pre, const char *post_text, size_
 {
 	struct screen s = {.pre = pre};
 	why[0] = '\0';
-	if (parse(post_text, len, &s.post, err))
+	if (pp_parse(post_text, len, &s.post, err))
 		return -1;
 	s.touched_pre = calloc(pre->nitems + 1, 1);
 	s.touched_post = calloc(s.post.items.n + 1, 1);
@@ -812,7 +522,7 @@ int ksp_pp_affects(const struct ksp_pp_digest *pre, const char *post_text, size_
 	free(s.names.v);
 	free(s.touched_pre);
 	free(s.touched_post);
-	parsed_free(&s.post);
+	pp_parsed_free(&s.post);
 	if (rc < 0)
 		return ksp_fail(err, "out of memory");
 	return rc;

@@ -1,0 +1,53 @@
+/*
+ * Preprocessed C cut into tokens and file-scope items (declarations and
+ * function definitions), each item hashed for comparison: the reading
+ * half of pp_screen.h. Line markers are dropped; #pragma lines are items of
+ * their own. Names that __COUNTER__ numbers are hashed without the number.
+ */
+#ifndef KSPLICE_PP_ITEMS_H
+#define KSPLICE_PP_ITEMS_H
+
+#include "error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum pp_tok_kind { T_IDENT, T_NUMBER, T_STRING, T_PUNCT, T_DIRECTIVE /* #pragma */ };
+
+struct pp_tok {
+	uint32_t off, len;
+	uint8_t kind;
+	uint8_t glued; /* a punctuator written right after another one */
+};
+
+struct pp_toks {
+	const char *text;
+	struct pp_tok *v;
+	size_t n, cap;
+};
+
+/* [first, end) of the token array. */
+struct pp_item {
+	size_t first, end;
+	uint64_t hash;
+};
+
+struct pp_items {
+	struct pp_item *v;
+	size_t n, cap;
+};
+
+struct pp_parsed {
+	struct pp_toks toks;
+	struct pp_items items;
+};
+
+int pp_parse(const char *text, size_t len, struct pp_parsed *p, struct ksp_error *err);
+void pp_parsed_free(struct pp_parsed *p);
+
+int pp_ident_char(char c);
+/* Token k is the punctuator c / the identifier word. */
+int pp_is_punct(const struct pp_toks *t, size_t k, char c);
+int pp_tok_is(const struct pp_toks *t, size_t k, const char *word);
+
+#endif
