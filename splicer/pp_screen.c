@@ -299,8 +299,10 @@ static void mark_unmatched(struct keyed *a, size_t na, struct keyed *b, size_t n
 }
 
 struct touched_names {
-	const char **v; /* into the digest's names, or copies of post names */
+	const char **v; /* into the digest's names, or into copies */
 	size_t n, cap;
+	char **copies; /* of post names, owned */
+	size_t ncopies, copies_cap;
 };
 
 static int names_push(struct touched_names *s, const char *name)
@@ -311,6 +313,20 @@ static int names_push(struct touched_names *s, const char *name)
 	s->v = v;
 	s->v[s->n++] = name;
 	return 0;
+}
+
+/* A name from the post text, copied. */
+static int names_push_copy(struct touched_names *s, const char *text, size_t len)
+{
+	char **v = ksp_array_room(s->copies, &s->copies_cap, s->ncopies, sizeof(*v), 16);
+	if (!v)
+		return -1;
+	s->copies = v;
+	char *copy = strndup(text, len);
+	if (!copy)
+		return -1;
+	s->copies[s->ncopies++] = copy;
+	return names_push(s, copy);
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -375,11 +391,8 @@ static int collect_post(struct screen *s, char *why, size_t why_len)
 		if (d.name == (size_t)-1)
 			continue;
 		const struct pp_tok *n = &t->v[d.name];
-		char *copy = strndup(t->text + n->off, n->len);
-		if (!copy || names_push(&s->names, copy)) {
-			free(copy);
+		if (names_push_copy(&s->names, t->text + n->off, n->len))
 			return -1;
-		}
 	}
 	return 0;
 }
@@ -431,11 +444,9 @@ static int find_use(struct screen *s, char *why, size_t why_len)
 					 t->text + t->v[use].off);
 				return 1;
 			}
-			char *copy = strndup(t->text + t->v[d.name].off, t->v[d.name].len);
-			if (!copy || names_push(&s->names, copy)) {
-				free(copy);
+			if (names_push_copy(&s->names, t->text + t->v[d.name].off,
+					    t->v[d.name].len))
 				return -1;
-			}
 			s->touched_post[i] = 1;
 		}
 		added = s->names.n - before;
@@ -514,11 +525,9 @@ int ksp_pp_affects(const struct ksp_pp_digest *pre, const char *post_text, size_
 		rc = collect_pre(&s, why, why_len);
 	if (!rc)
 		rc = find_use(&s, why, why_len);
-	for (size_t i = 0; i < s.names.n; i++) {
-		const char *n = s.names.v[i];
-		if (n < pre->names || n >= pre->names + pre->names_len)
-			free((char *)n);
-	}
+	for (size_t i = 0; i < s.names.ncopies; i++)
+		free(s.names.copies[i]);
+	free(s.names.copies);
 	free(s.names.v);
 	free(s.touched_pre);
 	free(s.touched_post);

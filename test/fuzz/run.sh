@@ -4,13 +4,13 @@
 # (build-fuzz/), replays the kept regression inputs (test/fuzz/regressions/
 # NAME/), and fuzzes one target or all of them for a time budget each.
 #   test/fuzz/run.sh [--target NAME] [SECONDS]     (default 60 s per target)
-# Targets: objread objfile package update diff kallsyms kcore profile.
+# Targets: objread objfile package update diff kallsyms kcore profile ppscreen.
 # A target's corpus is build-fuzz/fuzz/corpus/NAME (seeded on its first run
 # from real inputs, see seeds.sh, and kept between runs); crash, leak and
 # timeout inputs land in build-fuzz/fuzz/crashes/NAME/. Exit status: 0 clean,
 # 1 a regression input or the fuzzer failed, 77 clang missing (skip).
 set -euo pipefail
-targets=(objread objfile package update diff kallsyms kcore profile)
+targets=(objread objfile package update diff kallsyms kcore profile ppscreen)
 only=""
 while [ $# -gt 0 ]; do
 	case "$1" in

@@ -137,6 +137,17 @@ open(sys.argv[1], "wb").write(eh + ph + data)
 PY
 }
 
+# Preprocessed C before and after a header change, split by a NUL byte:
+# the unit test's kind of text, and a kernel file's if the test-bed's tree
+# has one preprocessed.
+seed_ppscreen() {
+	printf '# 1 "a.h"\nstruct s { int a; };\nstatic inline int f(void)\n{\n return 1;\n}\n#pragma GCC diagnostic push\nint g(int x)\n{\n return f() + x;\n}\n' >"$tmp/pp-pre"
+	sed 's/return 1;/return 2;/' "$tmp/pp-pre" >"$tmp/pp-post"
+	{ cat "$tmp/pp-pre"; printf '\0'; cat "$tmp/pp-post"; } >"$1/inline-changed"
+	{ cat "$tmp/pp-pre"; printf '\0'; printf 'extern int h(void);\n'; cat "$tmp/pp-pre"; } >"$1/prototype-added"
+	printf 'int __compiletime_assert_12(void) { return ({ int __UNIQUE_ID_x_3 = 1; __UNIQUE_ID_x_3; }); }\nasm(".local __BTF_ID__func__f__4 __initcall__kmod_a__5_6_f");\n' >"$1/counted-names"
+}
+
 seed_profile() {
 	cp "$root"/profiles/*.profile "$1/"
 	cp "$root/$fixture/meta" "$1/sample-meta"
