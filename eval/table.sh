@@ -85,9 +85,25 @@ csv_field() {
 	printf '"%s"' "$s"
 }
 
+# The kind of a refusal, from its detail: what the change is that a
+# function-by-function update cannot carry, or a limit of the tools.
+refusal_kind() {
+	case "$1" in
+	*"changes the definition of"*) echo "data layout (struct or union definition changed)" ;;
+	*"__init/__exit"*) echo "__init/__exit code or data changed" ;;
+	*"initializer"* | *"size of"*) echo "initializer or size of existing data changed" ;;
+	*"kernel table"*) echo "boot-time kernel table entry added or removed" ;;
+	*"read-only data"*) echo "read-only data changed that other data points to" ;;
+	*"CRC"*) echo "exported interface (modversions CRC) changed" ;;
+	*"max-objects"*) echo "tool limit: header change alters too many objects" ;;
+	*"at apply:"*) echo "tool limit: function cannot take the jump" ;;
+	*) echo "other" ;;
+	esac
+}
+
 write_tables() {
 	local md="$OUT/results.md" csv="$OUT/results.csv" row res detail
-	local n_ok=0 n_refused=0 n_failed=0 n_nochange=0 n_pending=0 n_split=0
+	local n_ok=0 n_refused=0 n_failed=0 n_nochange=0 n_pending=0 n_split=0 n_tool=0
 	echo "file,lines_changed,functions_changed,functions_new,result,detail,create_s,apply_pause_us" >"$csv"
 	{
 		echo "# Real fixes: $KSPLICE_KERNEL_RELEASE (source $BASE), $FROM -> $TO"
@@ -99,7 +115,10 @@ write_tables() {
 		IFS='|' read -r res detail <<<"$(row_result "$row")"
 		case "$res" in
 		"applied and undone") n_ok=$((n_ok + 1)) ;;
-		refused) n_refused=$((n_refused + 1)) ;;
+		refused)
+			n_refused=$((n_refused + 1))
+			case "$(refusal_kind "$detail")" in "tool limit"* | other) n_tool=$((n_tool + 1)) ;; esac
+			;;
 		failed) n_failed=$((n_failed + 1)) ;;
 		"no code change") n_nochange=$((n_nochange + 1)) ;;
 		"not self-contained") n_split=$((n_split + 1)) ;;
@@ -136,6 +155,18 @@ write_tables() {
 		[ $code -eq 0 ] || echo "- applied and undone / code-changing: $(awk -v a=$n_ok -v b=$code 'BEGIN { printf "%.1f", 100 * a / b }')%"
 		[ $((n_ok + n_failed)) -eq 0 ] ||
 			echo "- applied and undone / not refused: $(awk -v a=$n_ok -v b=$((n_ok + n_failed)) 'BEGIN { printf "%.1f", 100 * a / b }')%"
+		# Code-only: what a function-by-function update can carry, i.e. all
+		# but the refusals of new data layouts, boot-time code or tables and
+		# interface changes; the tools' own limits count as not applied.
+		[ $((n_ok + n_failed + n_tool)) -eq 0 ] ||
+			echo "- applied and undone / code-only fixes ($((n_ok + n_failed + n_tool)): refusals for the tools' own limits count against): $(awk -v a=$n_ok -v b=$((n_ok + n_failed + n_tool)) 'BEGIN { printf "%.1f", 100 * a / b }')%"
+		echo
+		echo "Refusals by kind:"
+		echo
+		for row in $(selected_rows); do
+			IFS='|' read -r res detail <<<"$(row_result "$row")"
+			[ "$res" = refused ] && refusal_kind "$detail"
+		done | sort | uniq -c | sort -rn | awk '{ n = $1; $1 = ""; printf "- %s:%s\n", n, $0 }'
 		echo
 		echo "Refusal reasons:"
 		echo
