@@ -292,11 +292,30 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 	for (size_t i = 0; i < res->nunits && !rc; i++)
 		if (res->units[i].screened)
 			objects[s++] = res->units[i].object;
-	struct ksp_screen sc = {&res->tree, objects, n, o->jobs, dir, o->progress};
+	const char **changed = calloc(res->diff.nfiles + 1, sizeof(*changed));
+	unsigned char *skip = calloc(n + 1, 1);
+	size_t nchanged = 0;
+	int creates = 0;
+	for (size_t i = 0; changed && i < res->diff.nfiles; i++) {
+		creates |= !res->diff.files[i].old_path;
+		changed[nchanged++] = ksp_file_diff_path(&res->diff.files[i]);
+	}
+	if (!rc && (!changed || !skip))
+		rc = ksp_fail(err, "out of memory");
+	struct ksp_screen sc = {&res->tree, objects,	 n,	  o->jobs,
+				dir,	    o->progress, changed, creates ? 0 : nchanged,
+				skip};
 	progress(o, "screening %zu object%s that only the changed headers reach...", n,
 		 n == 1 ? "" : "s");
 	if (!rc)
 		rc = ksp_screen_before(&sc, err) ? KSP_CREATE_BUILD : 0;
+	if (!rc && sc.nchanged) {
+		size_t reading = n;
+		for (size_t i = 0; i < n; i++)
+			reading -= skip[i];
+		progress(o, "screening: %zu of %zu object%s read the changed files", reading, n,
+			 n == 1 ? "" : "s");
+	}
 	if (!rc && ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 0, log, err))
 		rc = KSP_CREATE_NO_APPLY;
 	else if (!rc) {
@@ -332,6 +351,8 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 	free(objects);
 	free(keep);
 	free(why);
+	free(changed);
+	free(skip);
 	if (rc == KSP_CREATE_BUILD && ksp_interrupted)
 		rc = KSP_CREATE_INTERRUPTED;
 	return rc;

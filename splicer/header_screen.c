@@ -3,13 +3,14 @@
 #include "pp_screen.h"
 #include "run.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 /* Objects preprocessed per make run: enough to keep -j busy, few enough
  * that their .i files (about 5 MB each) stay small on disk. */
-#define SCREEN_BATCH 32
+#define SCREEN_BATCH 96
 #define MAX_PREPROCESSED (512u << 20)
 
 void ksp_screen_outputs(const char *object, char out[3][4096])
@@ -43,14 +44,14 @@ static void remove_outputs(const struct ksp_screen *s, char out[3][4096])
 	}
 }
 
-static int screen_batch(const struct ksp_screen *s, size_t first, size_t count, const char *log,
-			screen_fn fn, void *ctx, struct ksp_error *err)
+static int screen_batch(const struct ksp_screen *s, const size_t *index, size_t count,
+			const char *log, screen_fn fn, void *ctx, struct ksp_error *err)
 {
 	char(*out)[3][4096] = calloc(count, sizeof(*out));
 	const char **targets = calloc(count, sizeof(*targets));
 	int rc = out && targets ? 0 : ksp_fail(err, "out of memory");
 	for (size_t k = 0; k < count && !rc; k++) {
-		ksp_screen_outputs(s->objects[first + k], out[k]);
+		ksp_screen_outputs(s->objects[index[k]], out[k]);
 		targets[k] = out[k][0];
 	}
 	if (!rc)
@@ -64,7 +65,7 @@ static int screen_batch(const struct ksp_screen *s, size_t first, size_t count, 
 		if (!rc && ksp_read_file(path, MAX_PREPROCESSED, &text, &len, &read_err))
 			text = NULL;
 		if (!rc)
-			rc = fn(s, first + k, (const char *)text, len, ctx, err);
+			rc = fn(s, index[k], (const char *)text, len, ctx, err);
 		free(text);
 		remove_outputs(s, out[k]);
 	}
@@ -73,24 +74,80 @@ static int screen_batch(const struct ksp_screen *s, size_t first, size_t count, 
 	return rc;
 }
 
+/* Preprocesses the objects not marked skip[i], in batches. */
 static int screen_all(const struct ksp_screen *s, const char *side, screen_fn fn, void *ctx,
 		      struct ksp_error *err)
 {
 	char log[4200];
 	snprintf(log, sizeof(log), "%s/preprocess-%s.log", s->dir, side);
-	for (size_t first = 0; first < s->n; first += SCREEN_BATCH) {
-		if (ksp_interrupted)
-			return ksp_fail(err, "interrupted");
-		size_t count = s->n - first < SCREEN_BATCH ? s->n - first : SCREEN_BATCH;
-		if (screen_batch(s, first, count, log, fn, ctx, err))
-			return -1;
+	size_t *index = calloc(s->n + 1, sizeof(*index)), n = 0;
+	if (!index)
+		return ksp_fail(err, "out of memory");
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->skip[i])
+			index[n++] = i;
+	int rc = 0;
+	for (size_t first = 0; first < n && !rc; first += SCREEN_BATCH) {
+		if (ksp_interrupted) {
+			rc = ksp_fail(err, "interrupted");
+			break;
+		}
+		size_t count = n - first < SCREEN_BATCH ? n - first : SCREEN_BATCH;
+		rc = screen_batch(s, index + first, count, log, fn, ctx, err);
 		size_t done = first + count;
-		if (s->progress && (done == s->n || (done / SCREEN_BATCH) % 4 == 0)) {
+		if (!rc && s->progress && (done == n || (done / SCREEN_BATCH) % 4 == 0)) {
 			fprintf(s->progress,
-				"screening: preprocessed %zu/%zu objects %s the patch\n", done,
-				s->n, side);
+				"screening: preprocessed %zu/%zu objects %s the patch\n", done, n,
+				side);
 			fflush(s->progress);
 		}
+	}
+	free(index);
+	return rc;
+}
+
+/* The file a line marker names (# 12 "./include/linux/fs.h" 2), relative to
+ * the tree, into out; 0 if the line is not a marker. */
+static int marker_file(const struct ksp_screen *s, const char *line, const char *end, char *out,
+		       size_t len)
+{
+	const char *p = line + 1;
+	while (p < end && *p == ' ')
+		p++;
+	if (p == end || !isdigit((unsigned char)*p))
+		return 0;
+	const char *q = memchr(p, '"', (size_t)(end - p));
+	const char *e = q ? memchr(q + 1, '"', (size_t)(end - q - 1)) : NULL;
+	if (!e)
+		return 0;
+	q++;
+	size_t root = strlen(s->tree->path);
+	if ((size_t)(e - q) > root && !strncmp(q, s->tree->path, root) && q[root] == '/')
+		q += root + 1;
+	while (e - q > 2 && q[0] == '.' && q[1] == '/')
+		q += 2;
+	snprintf(out, len, "%.*s", (int)(e - q), q);
+	return 1;
+}
+
+/*
+ * Whether preprocessing read any file the patch changes. The line markers
+ * name every file the preprocessor read; if none of them is one the patch
+ * changes, the text after the patch is the same (the patch creates no file
+ * that an include could find first: the caller checks).
+ */
+static int reads_changed(const struct ksp_screen *s, const char *text, size_t len)
+{
+	char file[4096];
+	const char *end = text + len;
+	for (const char *line = text; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *stop = nl ? nl : end;
+		if (*line == '#' && marker_file(s, line, stop, file, sizeof(file)))
+			for (size_t i = 0; i < s->nchanged; i++)
+				if (!strcmp(file, s->changed[i]))
+					return 1;
+		line = stop + 1;
 	}
 	return 0;
 }
@@ -101,6 +158,10 @@ static int keep_digest(const struct ksp_screen *s, size_t i, const char *text, s
 	(void)ctx;
 	if (!text)
 		return 0; /* no digest: the object is kept after the patch */
+	if (s->nchanged && !reads_changed(s, text, len)) {
+		s->skip[i] = 1; /* it does not read what the patch changes */
+		return 0;
+	}
 	struct ksp_pp_digest d;
 	char path[4200];
 	digest_path(s, i, path, sizeof(path));
@@ -151,5 +212,9 @@ static int judge(const struct ksp_screen *s, size_t i, const char *text, size_t 
 int ksp_screen_after(const struct ksp_screen *s, int *keep, char **why, struct ksp_error *err)
 {
 	struct verdicts v = {keep, why};
+	for (size_t i = 0; i < s->n; i++) {
+		keep[i] = 0;
+		why[i] = NULL;
+	}
 	return screen_all(s, "after", judge, &v, err);
 }

@@ -5,7 +5,9 @@
  * Instead kbuild preprocesses each of them (its %.i rule, same flags) before
  * the patch and after it, and pp_screen.h decides from the two texts whether
  * the object's code can change. Only those are built and compared. An object
- * whose preprocessing fails is kept (built), never dropped.
+ * whose preprocessing fails is kept (built), never dropped; one whose
+ * preprocessing did not read any file the patch changes is dropped without
+ * a second run.
  */
 #ifndef KSPLICE_HEADER_SCREEN_H
 #define KSPLICE_HEADER_SCREEN_H
@@ -22,6 +24,13 @@ struct ksp_screen {
 	int jobs;
 	const char *dir; /* private work directory for digests and logs */
 	FILE *progress;	 /* NULL: quiet */
+	/* The files the patch changes (relative to the tree). An object whose
+	 * preprocessing before the patch read none of them cannot change and is
+	 * not preprocessed again; nchanged 0 turns this off (a patch that
+	 * creates files, which an include could find first). */
+	const char *const *changed;
+	size_t nchanged;
+	unsigned char *skip; /* n flags, zeroed by the caller; set for those */
 };
 
 /* The preprocessed-source files that screening writes into the tree for
