@@ -88,12 +88,18 @@ static int declarator_tail(const struct pp_toks *t, size_t k, size_t end)
 struct decl {
 	int inert;
 	size_t name; /* token index, or (size_t)-1 */
+	/* An enum definition's braces (open == (size_t)-1 if not one): its
+	 * names are its tag and its enumerators. */
+	size_t enum_open, enum_close;
 };
+
+#define NO_DECL ((struct decl){0, (size_t)-1, (size_t)-1, 0})
+#define NAMED(inert, name) ((struct decl){(inert), (name), (size_t)-1, 0})
 
 /* The last identifier at depth 0 of an extern variable declaration. */
 static struct decl extern_variable(const struct pp_toks *t, size_t first, size_t end)
 {
-	struct decl d = {0, (size_t)-1};
+	struct decl d = NO_DECL;
 	for (size_t k = first; k < end;) {
 		if (tok_in(t, k, group_words) && k + 1 < end && pp_is_punct(t, k + 1, '(')) {
 			k = skip_group(t, k + 1, end);
@@ -128,19 +134,47 @@ static const char *const extern_words[] = {"extern", NULL};
 static const char *const refused_first[] = {"typedef",	      "asm", "__asm__", "__asm",
 					    "_Static_assert", NULL};
 
+static size_t skip_attributes(const struct pp_toks *t, size_t k, size_t end)
+{
+	while (k + 1 < end && tok_in(t, k, group_words) && pp_is_punct(t, k + 1, '('))
+		k = skip_group(t, k + 1, end);
+	return k;
+}
+
+/* "enum [tag] { ... };" with nothing declared: an enum's constants only
+ * matter where they are named (a changed value, a new or removed constant,
+ * or the enum's type through its tag). */
+static struct decl enum_definition(const struct pp_toks *t, size_t first, size_t end)
+{
+	size_t k = skip_attributes(t, first + 1, end), tag = (size_t)-1;
+	if (k < end && t->v[k].kind == T_IDENT && !tok_in(t, k, c_keywords)) {
+		tag = k;
+		k = skip_attributes(t, k + 1, end);
+	}
+	if (k >= end || !pp_is_punct(t, k, '{'))
+		return NO_DECL;
+	size_t close = skip_group(t, k, end);
+	size_t after = skip_attributes(t, close, end);
+	if (after + 1 != end || !pp_is_punct(t, after, ';'))
+		return NO_DECL; /* a variable of the enum type */
+	return (struct decl){1, tag, k, close};
+}
+
 /* Whether the item can only matter through a reference to its name. */
 static struct decl classify(const struct pp_toks *t, size_t first, size_t end)
 {
-	struct decl none = {0, (size_t)-1};
+	struct decl none = NO_DECL;
 	while (first < end && pp_tok_is(t, first, "__extension__"))
 		first++;
 	if (first == end || (end - first == 1 && pp_is_punct(t, first, ';')))
-		return (struct decl){1, (size_t)-1};
+		return NAMED(1, (size_t)-1);
 	if (tok_in(t, first, refused_first) || t->v[first].kind == T_DIRECTIVE)
 		return none;
 	if (end - first == 3 && (pp_tok_is(t, first, "struct") || pp_tok_is(t, first, "union")) &&
 	    t->v[first + 1].kind == T_IDENT && pp_is_punct(t, first + 2, ';'))
-		return (struct decl){1, (size_t)-1};
+		return NAMED(1, (size_t)-1);
+	if (pp_tok_is(t, first, "enum"))
+		return enum_definition(t, first, end);
 	for (size_t k = first; k < end;) {
 		if (tok_in(t, k, group_words) && k + 1 < end && pp_is_punct(t, k + 1, '(')) {
 			k = skip_group(t, k + 1, end);
@@ -161,7 +195,7 @@ static struct decl classify(const struct pp_toks *t, size_t first, size_t end)
 		if (tail == 2 && (!has_word_before(t, first, k, static_words) ||
 				  !has_word_before(t, first, k, inline_words)))
 			return none;
-		return (struct decl){1, k - 1};
+		return NAMED(1, k - 1);
 	}
 	if (!has_word_before(t, first, end, extern_words) ||
 	    has_word_before(t, first, end, emitting_words))
@@ -169,15 +203,66 @@ static struct decl classify(const struct pp_toks *t, size_t first, size_t end)
 	return extern_variable(t, first, end);
 }
 
-static int add_name(struct ksp_pp_digest *d, const char *s, size_t n)
+typedef int (*name_fn)(void *ctx, const char *name, size_t len);
+
+/* Calls fn for every name the declaration declares. */
+static int each_name(const struct pp_toks *t, struct decl d, name_fn fn, void *ctx)
 {
-	char *grown = realloc(d->names, d->names_len + n + 1);
+	if (d.name != (size_t)-1 && fn(ctx, t->text + t->v[d.name].off, t->v[d.name].len))
+		return -1;
+	if (d.enum_open == (size_t)-1)
+		return 0;
+	int depth = 0, expect = 1;
+	for (size_t k = d.enum_open + 1; k + 1 < d.enum_close; k++) {
+		if (t->v[k].kind == T_PUNCT) {
+			char c = t->text[t->v[k].off];
+			depth += c == '(' || c == '[' || c == '{';
+			depth -= c == ')' || c == ']' || c == '}';
+			expect = depth == 0 && c == ',';
+		} else if (expect && depth == 0 && t->v[k].kind == T_IDENT) {
+			if (fn(ctx, t->text + t->v[k].off, t->v[k].len))
+				return -1;
+			expect = 0;
+		} else {
+			expect = 0;
+		}
+	}
+	return 0;
+}
+
+/* A declaration without any name, and not an enum: it can only matter if
+ * it is itself touched. */
+static int nameless(struct decl d)
+{
+	return d.name == (size_t)-1 && d.enum_open == (size_t)-1;
+}
+
+/* Names of one item go into the digest space-separated, as one string
+ * that close_names() ends. */
+static int append_name(void *ctx, const char *name, size_t len)
+{
+	struct ksp_pp_digest *d = ctx;
+	char *grown = realloc(d->names, d->names_len + len + 1);
 	if (!grown)
 		return -1;
 	d->names = grown;
-	memcpy(d->names + d->names_len, s, n);
-	d->names[d->names_len + n] = '\0';
-	d->names_len += n + 1;
+	memcpy(d->names + d->names_len, name, len);
+	d->names[d->names_len + len] = ' ';
+	d->names_len += len + 1;
+	return 0;
+}
+
+static int close_names(struct ksp_pp_digest *d, size_t start)
+{
+	if (d->names_len > start) {
+		d->names[d->names_len - 1] = '\0';
+		return 0;
+	}
+	char *grown = realloc(d->names, d->names_len + 1);
+	if (!grown)
+		return -1;
+	d->names = grown;
+	d->names[d->names_len++] = '\0';
 	return 0;
 }
 
@@ -197,10 +282,9 @@ int ksp_pp_digest_text(const char *text, size_t len, struct ksp_pp_digest *d, st
 		out->inert = (uint8_t)c.inert;
 		out->directive = p.toks.v[it->first].kind == T_DIRECTIVE;
 		out->name = UINT32_MAX;
-		if (c.inert && c.name != (size_t)-1) {
+		if (c.inert && !nameless(c)) {
 			out->name = (uint32_t)d->names_len;
-			const struct pp_tok *n = &p.toks.v[c.name];
-			rc = add_name(d, text + n->off, n->len);
+			rc = each_name(&p.toks, c, append_name, d) || close_names(d, out->name);
 		}
 	}
 	pp_parsed_free(&p);
@@ -218,7 +302,7 @@ void ksp_pp_digest_free(struct ksp_pp_digest *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static const char digest_magic[8] = "KSPPP01";
+static const char digest_magic[8] = "KSPPP02";
 
 int ksp_pp_digest_save(const struct ksp_pp_digest *d, const char *path, struct ksp_error *err)
 {
@@ -329,6 +413,11 @@ static int names_push_copy(struct touched_names *s, const char *text, size_t len
 	return names_push(s, copy);
 }
 
+static int push_name(void *ctx, const char *name, size_t len)
+{
+	return names_push_copy(ctx, name, len);
+}
+
 static int cmp_name(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -368,8 +457,12 @@ static int collect_pre(struct screen *s, char *why, size_t why_len)
 			return snprintf(why, why_len,
 					"a file-scope definition changed or was removed"),
 			       1;
-		if (it->name != UINT32_MAX && names_push(&s->names, s->pre->names + it->name))
-			return -1;
+		for (const char *n = it->name == UINT32_MAX ? "" : s->pre->names + it->name; *n;) {
+			size_t len = strcspn(n, " ");
+			if (names_push_copy(&s->names, n, len))
+				return -1;
+			n += len + (n[len] == ' ');
+		}
 	}
 	return 0;
 }
@@ -388,10 +481,7 @@ static int collect_post(struct screen *s, char *why, size_t why_len)
 			snprintf(why, why_len, "file-scope definition changed: '%s'", words);
 			return 1;
 		}
-		if (d.name == (size_t)-1)
-			continue;
-		const struct pp_tok *n = &t->v[d.name];
-		if (names_push_copy(&s->names, t->text + n->off, n->len))
+		if (each_name(t, d, push_name, &s->names))
 			return -1;
 	}
 	return 0;
@@ -439,13 +529,12 @@ static int find_use(struct screen *s, char *why, size_t why_len)
 			if (use == (size_t)-1)
 				continue;
 			struct decl d = classify(t, it->first, it->end);
-			if (!d.inert || d.name == (size_t)-1) {
+			if (!d.inert || nameless(d)) {
 				snprintf(why, why_len, "uses %.*s", (int)t->v[use].len,
 					 t->text + t->v[use].off);
 				return 1;
 			}
-			if (names_push_copy(&s->names, t->text + t->v[d.name].off,
-					    t->v[d.name].len))
+			if (each_name(t, d, push_name, &s->names))
 				return -1;
 			s->touched_post[i] = 1;
 		}

@@ -8,9 +8,10 @@
  * inert and no untouched item names what a touched item declares:
  *  - inert: a function prototype, a static inline function definition
  *    (without used/constructor/alias-like attributes), an extern variable
- *    declaration, a bare "struct tag;" or an empty declaration. None of these
+ *    declaration, an enum definition (its names: the tag and the
+ *    constants), a bare "struct tag;" or an empty declaration. None of these
  *    emits code or data unless something refers to it;
- *  - everything else (struct, union, enum or typedef definitions, variables,
+ *  - everything else (struct, union or typedef definitions, variables,
  *    non-inline functions, file-scope asm, #pragma lines, anything not
  *    understood) makes the object one to compile.
  * Macros are expanded in preprocessed text, so a changed macro shows up where
@@ -28,9 +29,9 @@
 /* One file-scope item of the "before" side, as kept between the two
  * preprocessing runs. */
 struct ksp_pp_item {
-	uint64_t hash;	   /* of its tokens */
-	uint32_t name;	   /* offset of its declared name in names, or UINT32_MAX */
-	uint8_t inert;	   /* see above */
+	uint64_t hash; /* of its tokens */
+	uint32_t name; /* offset in names of what it declares (space-separated), or UINT32_MAX */
+	uint8_t inert; /* see above */
 	uint8_t directive; /* a #pragma line */
 };
 

@@ -143,7 +143,8 @@ START_TEST(definitions_that_emit_or_change_data)
 	assert_affected(added("int dst_tentative;\n"), "file-scope definition");
 	assert_affected(added("_Bool (*dst_hook)(void);\n"), "file-scope definition");
 	assert_affected(added("extern int dst_a, dst_b;\n"), "file-scope definition");
-	assert_affected(added("enum dst_kind { DST_A, DST_B };\n"), "file-scope definition");
+	assert_affected(added("enum dst_kind { DST_A, DST_B } dst_kind_now;\n"),
+			"file-scope definition");
 	assert_affected(added("typedef int dst_t;\n"), "file-scope definition");
 	assert_affected(added("static int dst_local(void)\n{\n return 1;\n}\n"),
 			"file-scope definition");
@@ -218,6 +219,46 @@ START_TEST(pragma_order)
 }
 END_TEST
 
+/* An enum's constants matter only where they are named. */
+START_TEST(enums)
+{
+	char pre[4096], post[4096], why[256];
+	snprintf(
+		pre, sizeof(pre), "%s",
+		added("enum { IOPRIO_CLASS_NONE, IOPRIO_CLASS_RT, IOPRIO_CLASS_BE };\n"
+		      "enum __attribute__((packed)) dst_state { DST_OK = (1 << 2), DST_GONE };\n"));
+	/* new constants, explicit values, a new enum: nothing names them */
+	snprintf(post, sizeof(post), "%s",
+		 added("enum { IOPRIO_CLASS_NONE = 0, IOPRIO_CLASS_RT = 1, IOPRIO_CLASS_BE = 2,\n"
+		       " IOPRIO_CLASS_INVALID = 7 };\n"
+		       "enum __attribute__((packed)) dst_state { DST_OK = (1 << 2), DST_GONE };\n"
+		       "enum dst_kind { DST_A, DST_B };\n"));
+	ck_assert_msg(affects(pre, post, why, sizeof(why)) == 0, "affected: %s", why);
+	/* the file's own code names a constant of a changed enum */
+	char *at = strstr(pre, "route_counter++;");
+	ck_assert_ptr_nonnull(at);
+	char pre2[4096], post2[4096];
+	snprintf(pre2, sizeof(pre2), "%.*sroute_counter += DST_GONE;%s", (int)(at - pre), pre,
+		 at + strlen("route_counter++;"));
+	char *b = strstr(pre2, "DST_GONE };");
+	ck_assert_ptr_nonnull(b);
+	snprintf(post2, sizeof(post2), "%.*sDST_GONE, DST_NEW };%s", (int)(b - pre2), pre2,
+		 b + strlen("DST_GONE };"));
+	ck_assert_int_eq(affects(pre2, post2, why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "uses DST_GONE");
+	/* through the tag too */
+	char pre3[4096], post3[4096];
+	snprintf(pre3, sizeof(pre3), "%.*sroute_counter += sizeof(enum dst_state);%s",
+		 (int)(at - pre), pre, at + strlen("route_counter++;"));
+	b = strstr(pre3, "DST_GONE };");
+	ck_assert_ptr_nonnull(b);
+	snprintf(post3, sizeof(post3), "%.*sDST_GONE = 1000 };%s", (int)(b - pre3), pre3,
+		 b + strlen("DST_GONE };"));
+	ck_assert_int_eq(affects(pre3, post3, why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "uses dst_state");
+}
+END_TEST
+
 START_TEST(digest_round_trip)
 {
 	struct ksp_pp_digest d, back;
@@ -255,6 +296,7 @@ int main(void)
 	tcase_add_test(tc, definitions_that_emit_or_change_data);
 	tcase_add_test(tc, renumbered_counter_names);
 	tcase_add_test(tc, pragma_order);
+	tcase_add_test(tc, enums);
 	tcase_add_test(tc, digest_round_trip);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
