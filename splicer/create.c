@@ -3,6 +3,7 @@
 #include "header_screen.h"
 #include "header_users.h"
 #include "layout.h"
+#include "leftovers.h"
 #include "patch_apply.h"
 #include "run.h"
 #include "tree_guard.h"
@@ -385,46 +386,18 @@ static int build_both(const struct ksp_create_opts *o, struct ksp_create_result 
 	return build_side(o, res, "post", err);
 }
 
-/* kbuild's try-run (cc-option and friends) works in TREE/.tmp_PID and
- * removes it on exit; a build interrupted at that moment leaves it. The
- * names present before the build are kept, any new one is removed. */
-static char **kbuild_tmp_dirs(const char *root, size_t *n)
+/* The directories of the units' objects, where their rules may generate
+ * files (leftovers.h). */
+static const char **unit_dirs(const struct ksp_create_result *res, char **storage)
 {
-	char **names = NULL;
-	*n = 0;
-	DIR *d = opendir(root);
-	for (struct dirent *e; d && (e = readdir(d));) {
-		if (strncmp(e->d_name, ".tmp_", 5) != 0)
-			continue;
-		char **grown = realloc(names, (*n + 1) * sizeof(*names));
-		if (!grown)
-			break;
-		names = grown;
-		names[(*n)++] = strdup(e->d_name);
+	const char **dirs = calloc(res->nunits + 1, sizeof(*dirs));
+	for (size_t i = 0; dirs && i < res->nunits; i++) {
+		const char *slash = strrchr(res->units[i].object, '/');
+		storage[i] = strndup(res->units[i].object,
+				     slash ? (size_t)(slash - res->units[i].object) : 0);
+		dirs[i] = storage[i] ? storage[i] : ".";
 	}
-	if (d)
-		closedir(d);
-	return names;
-}
-
-static void remove_new_tmp_dirs(const char *root, char **before, size_t nbefore)
-{
-	size_t n;
-	char **after = kbuild_tmp_dirs(root, &n);
-	for (size_t i = 0; i < n; i++) {
-		int old = 0;
-		for (size_t k = 0; k < nbefore && !old; k++)
-			old = before[k] && after[i] && !strcmp(before[k], after[i]);
-		if (!old && after[i]) {
-			char path[8300];
-			snprintf(path, sizeof(path), "%s/%s", root, after[i]);
-			const char *argv[] = {"rm", "-rf", "--", path, NULL};
-			char out[64];
-			ksp_run_capture(argv, NULL, out, sizeof(out));
-		}
-		free(after[i]);
-	}
-	free(after);
+	return dirs;
 }
 
 static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_create_result *res,
@@ -446,14 +419,22 @@ static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_crea
 		rc = protect_unit_or_screen(&g, &res->units[i], err) ? KSP_CREATE_INTERNAL : 0;
 	for (size_t i = 0; i < res->nafter && !rc; i++)
 		rc = ksp_after_protect(&g, &res->after[i], err) ? KSP_CREATE_INTERNAL : 0;
-	size_t ntmp;
-	char **tmp_before = kbuild_tmp_dirs(res->tree.path, &ntmp);
+	char **storage = calloc(res->nunits + 1, sizeof(*storage));
+	const char **dirs = storage ? unit_dirs(res, storage) : NULL;
+	struct ksp_leftovers left;
+	size_t ndirs = res->nunits;
+	if (!rc && (!dirs || ksp_leftovers_list(&left, res->tree.path, dirs, ndirs))) {
+		ksp_fail(err, "out of memory");
+		rc = KSP_CREATE_INTERNAL;
+	}
 	if (!rc)
 		rc = build_both(o, res, &g, err);
-	remove_new_tmp_dirs(res->tree.path, tmp_before, ntmp);
-	for (size_t i = 0; i < ntmp; i++)
-		free(tmp_before[i]);
-	free(tmp_before);
+	if (dirs)
+		ksp_leftovers_remove(&left);
+	for (size_t i = 0; storage && i < ndirs; i++)
+		free(storage[i]);
+	free(storage);
+	free(dirs);
 	struct ksp_error restore_err;
 	if (ksp_guard_restore(&g, &restore_err)) {
 		snprintf(err->msg, sizeof(err->msg), "%s", restore_err.msg);

@@ -1,0 +1,35 @@
+/*
+ * What a build leaves in the tree that the tree guard cannot know in
+ * advance: kbuild's try-run directories (TREE/.tmp_PID, removed on exit, so
+ * left only by an interrupted build) and files that an object's rules
+ * generate beside it the first time it is built (security/selinux/flask.h,
+ * security/apparmor/capability_names.h, security/tomoyo/builtin-policy.h).
+ * The names in those directories are listed before the build; afterwards
+ * every new one is removed.
+ */
+#ifndef KSPLICE_LEFTOVERS_H
+#define KSPLICE_LEFTOVERS_H
+
+#include <stddef.h>
+
+struct ksp_listing {
+	char *dir;    /* absolute */
+	char **names; /* sorted */
+	size_t n;
+	int tmp_only; /* only .tmp_* names count */
+};
+
+struct ksp_leftovers {
+	struct ksp_listing *v;
+	size_t n;
+};
+
+/* Lists root's .tmp_* entries and every entry of each directory (relative
+ * to root) in dirs. -1 if out of memory. */
+int ksp_leftovers_list(struct ksp_leftovers *l, const char *root, const char *const *dirs,
+		       size_t ndirs);
+
+/* Removes what was not listed, then frees the listing. */
+void ksp_leftovers_remove(struct ksp_leftovers *l);
+
+#endif
