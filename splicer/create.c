@@ -294,18 +294,18 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 		if (res->units[i].screened)
 			objects[s++] = res->units[i].object;
 	const char **changed = calloc(res->diff.nfiles + 1, sizeof(*changed));
-	unsigned char *skip = calloc(n + 1, 1);
+	unsigned char *state = calloc(n + 1, 1);
 	size_t nchanged = 0;
 	int creates = 0;
 	for (size_t i = 0; changed && i < res->diff.nfiles; i++) {
 		creates |= !res->diff.files[i].old_path;
 		changed[nchanged++] = ksp_file_diff_path(&res->diff.files[i]);
 	}
-	if (!rc && (!changed || !skip))
+	if (!rc && (!changed || !state))
 		rc = ksp_fail(err, "out of memory");
 	struct ksp_screen sc = {&res->tree, objects,	 n,	  o->jobs,
 				dir,	    o->progress, changed, creates ? 0 : nchanged,
-				skip};
+				state};
 	progress(o, "screening %zu object%s that only the changed headers reach...", n,
 		 n == 1 ? "" : "s");
 	if (!rc)
@@ -313,7 +313,7 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 	if (!rc && sc.nchanged) {
 		size_t reading = n;
 		for (size_t i = 0; i < n; i++)
-			reading -= skip[i];
+			reading -= state[i] == KSP_SCREEN_UNREAD;
 		progress(o, "screening: %zu of %zu object%s read the changed files", reading, n,
 			 n == 1 ? "" : "s");
 	}
@@ -353,7 +353,7 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 	free(keep);
 	free(why);
 	free(changed);
-	free(skip);
+	free(state);
 	if (rc == KSP_CREATE_BUILD && ksp_interrupted)
 		rc = KSP_CREATE_INTERRUPTED;
 	return rc;
@@ -386,20 +386,6 @@ static int build_both(const struct ksp_create_opts *o, struct ksp_create_result 
 	return build_side(o, res, "post", err);
 }
 
-/* The directories of the units' objects, where their rules may generate
- * files (leftovers.h). */
-static const char **unit_dirs(const struct ksp_create_result *res, char **storage)
-{
-	const char **dirs = calloc(res->nunits + 1, sizeof(*dirs));
-	for (size_t i = 0; dirs && i < res->nunits; i++) {
-		const char *slash = strrchr(res->units[i].object, '/');
-		storage[i] = strndup(res->units[i].object,
-				     slash ? (size_t)(slash - res->units[i].object) : 0);
-		dirs[i] = storage[i] ? storage[i] : ".";
-	}
-	return dirs;
-}
-
 static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_create_result *res,
 				struct ksp_error *err)
 {
@@ -419,22 +405,21 @@ static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_crea
 		rc = protect_unit_or_screen(&g, &res->units[i], err) ? KSP_CREATE_INTERNAL : 0;
 	for (size_t i = 0; i < res->nafter && !rc; i++)
 		rc = ksp_after_protect(&g, &res->after[i], err) ? KSP_CREATE_INTERNAL : 0;
-	char **storage = calloc(res->nunits + 1, sizeof(*storage));
-	const char **dirs = storage ? unit_dirs(res, storage) : NULL;
+	/* Before screening drops any: the directories of all candidates. */
+	const char **objects = calloc(res->nunits + 1, sizeof(*objects));
+	for (size_t i = 0; objects && i < res->nunits; i++)
+		objects[i] = res->units[i].object;
 	struct ksp_leftovers left;
-	size_t ndirs = res->nunits;
-	if (!rc && (!dirs || ksp_leftovers_list(&left, res->tree.path, dirs, ndirs))) {
+	int listed = objects && !ksp_leftovers_list(&left, res->tree.path, objects, res->nunits);
+	free(objects);
+	if (!rc && !listed) {
 		ksp_fail(err, "out of memory");
 		rc = KSP_CREATE_INTERNAL;
 	}
 	if (!rc)
 		rc = build_both(o, res, &g, err);
-	if (dirs)
+	if (listed)
 		ksp_leftovers_remove(&left);
-	for (size_t i = 0; storage && i < ndirs; i++)
-		free(storage[i]);
-	free(storage);
-	free(dirs);
 	struct ksp_error restore_err;
 	if (ksp_guard_restore(&g, &restore_err)) {
 		snprintf(err->msg, sizeof(err->msg), "%s", restore_err.msg);

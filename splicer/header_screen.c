@@ -1,9 +1,9 @@
 #include "header_screen.h"
 #include "fileio.h"
+#include "pp_items.h"
 #include "pp_screen.h"
 #include "run.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,7 +74,7 @@ static int screen_batch(const struct ksp_screen *s, const size_t *index, size_t 
 	return rc;
 }
 
-/* Preprocesses the objects not marked skip[i], in batches. */
+/* Preprocesses the objects still to be digested or compared, in batches. */
 static int screen_all(const struct ksp_screen *s, const char *side, screen_fn fn, void *ctx,
 		      struct ksp_error *err)
 {
@@ -84,7 +84,7 @@ static int screen_all(const struct ksp_screen *s, const char *side, screen_fn fn
 	if (!index)
 		return ksp_fail(err, "out of memory");
 	for (size_t i = 0; i < s->n; i++)
-		if (!s->skip[i])
+		if (s->state[i] == KSP_SCREEN_DIGESTED)
 			index[n++] = i;
 	int rc = 0;
 	for (size_t first = 0; first < n && !rc; first += SCREEN_BATCH) {
@@ -106,27 +106,21 @@ static int screen_all(const struct ksp_screen *s, const char *side, screen_fn fn
 	return rc;
 }
 
-/* The file a line marker names (# 12 "./include/linux/fs.h" 2), relative to
- * the tree, into out; 0 if the line is not a marker. */
+/* The file a line marker names, relative to the tree, into out; 0 if the
+ * line is not a marker or names no file. */
 static int marker_file(const struct ksp_screen *s, const char *line, const char *end, char *out,
 		       size_t len)
 {
-	const char *p = line + 1;
-	while (p < end && *p == ' ')
-		p++;
-	if (p == end || !isdigit((unsigned char)*p))
+	const char *q;
+	size_t n;
+	if (!pp_line_marker(line, end, &q, &n) || !q)
 		return 0;
-	const char *q = memchr(p, '"', (size_t)(end - p));
-	const char *e = q ? memchr(q + 1, '"', (size_t)(end - q - 1)) : NULL;
-	if (!e)
-		return 0;
-	q++;
 	size_t root = strlen(s->tree->path);
-	if ((size_t)(e - q) > root && !strncmp(q, s->tree->path, root) && q[root] == '/')
-		q += root + 1;
-	while (e - q > 2 && q[0] == '.' && q[1] == '/')
-		q += 2;
-	snprintf(out, len, "%.*s", (int)(e - q), q);
+	if (n > root && !strncmp(q, s->tree->path, root) && q[root] == '/')
+		q += root + 1, n -= root + 1;
+	while (n > 2 && q[0] == '.' && q[1] == '/')
+		q += 2, n -= 2;
+	snprintf(out, len, "%.*s", (int)n, q);
 	return 1;
 }
 
@@ -156,10 +150,12 @@ static int keep_digest(const struct ksp_screen *s, size_t i, const char *text, s
 		       void *ctx, struct ksp_error *err)
 {
 	(void)ctx;
-	if (!text)
-		return 0; /* no digest: the object is kept after the patch */
+	if (!text) {
+		s->state[i] = KSP_SCREEN_UNPREPROCESSED;
+		return 0;
+	}
 	if (s->nchanged && !reads_changed(s, text, len)) {
-		s->skip[i] = 1; /* it does not read what the patch changes */
+		s->state[i] = KSP_SCREEN_UNREAD;
 		return 0;
 	}
 	struct ksp_pp_digest d;
@@ -191,9 +187,7 @@ static int judge(const struct ksp_screen *s, size_t i, const char *text, size_t 
 	struct ksp_pp_digest d;
 	struct ksp_error load_err;
 	v->keep[i] = 1;
-	if (access(path, F_OK) != 0)
-		snprintf(why, sizeof(why), "kbuild could not preprocess it before the patch");
-	else if (!text)
+	if (!text)
 		snprintf(why, sizeof(why), "kbuild could not preprocess it after the patch");
 	else if (ksp_pp_digest_load(path, &d, &load_err))
 		return ksp_fail(err, "%s", load_err.msg);
@@ -213,8 +207,10 @@ int ksp_screen_after(const struct ksp_screen *s, int *keep, char **why, struct k
 {
 	struct verdicts v = {keep, why};
 	for (size_t i = 0; i < s->n; i++) {
-		keep[i] = 0;
-		why[i] = NULL;
+		keep[i] = s->state[i] == KSP_SCREEN_UNPREPROCESSED;
+		why[i] = keep[i] ? strdup("kbuild could not preprocess it before the patch") : NULL;
+		if (keep[i] && !why[i])
+			return ksp_fail(err, "out of memory");
 	}
 	return screen_all(s, "after", judge, &v, err);
 }

@@ -5,9 +5,9 @@
  * Instead kbuild preprocesses each of them (its %.i rule, same flags) before
  * the patch and after it, and pp_screen.h decides from the two texts whether
  * the object's code can change. Only those are built and compared. An object
- * whose preprocessing fails is kept (built), never dropped; one whose
- * preprocessing did not read any file the patch changes is dropped without
- * a second run.
+ * whose preprocessing fails is kept (built), never dropped; one that kbuild
+ * cannot preprocess before the patch, or whose preprocessing did not read
+ * any file the patch changes, gets no second run.
  */
 #ifndef KSPLICE_HEADER_SCREEN_H
 #define KSPLICE_HEADER_SCREEN_H
@@ -30,7 +30,14 @@ struct ksp_screen {
 	 * creates files, which an include could find first). */
 	const char *const *changed;
 	size_t nchanged;
-	unsigned char *skip; /* n flags, zeroed by the caller; set for those */
+	unsigned char *state; /* n of enum ksp_screen_state, zeroed by the caller */
+};
+
+/* Where an object stands after the run before the patch. */
+enum ksp_screen_state {
+	KSP_SCREEN_DIGESTED,	   /* to be compared after the patch */
+	KSP_SCREEN_UNREAD,	   /* it read no changed file: it cannot change */
+	KSP_SCREEN_UNPREPROCESSED, /* kbuild could not preprocess it: it is kept */
 };
 
 /* The preprocessed-source files that screening writes into the tree for

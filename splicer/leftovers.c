@@ -51,17 +51,33 @@ static int add_listing(struct ksp_leftovers *l, size_t *cap, const char *dir, in
 	return read_names(d);
 }
 
-int ksp_leftovers_list(struct ksp_leftovers *l, const char *root, const char *const *dirs,
-		       size_t ndirs)
+static void free_listings(struct ksp_leftovers *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		for (size_t k = 0; k < l->v[i].n; k++)
+			free(l->v[i].names[k]);
+		free(l->v[i].names);
+		free(l->v[i].dir);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int ksp_leftovers_list(struct ksp_leftovers *l, const char *root, const char *const *files,
+		       size_t nfiles)
 {
 	size_t cap = 0;
 	memset(l, 0, sizeof(*l));
 	int rc = add_listing(l, &cap, root, 1);
-	for (size_t i = 0; i < ndirs && !rc; i++) {
+	for (size_t i = 0; i < nfiles && !rc; i++) {
+		const char *slash = strrchr(files[i], '/');
 		char dir[8300];
-		snprintf(dir, sizeof(dir), "%s/%s", root, dirs[i]);
+		snprintf(dir, sizeof(dir), "%s/%.*s", root, slash ? (int)(slash - files[i]) : 0,
+			 files[i]);
 		rc = add_listing(l, &cap, dir, 0);
 	}
+	if (rc)
+		free_listings(l);
 	return rc;
 }
 
@@ -85,13 +101,7 @@ static void remove_new(const struct ksp_listing *before)
 
 void ksp_leftovers_remove(struct ksp_leftovers *l)
 {
-	for (size_t i = 0; i < l->n; i++) {
+	for (size_t i = 0; i < l->n; i++)
 		remove_new(&l->v[i]);
-		for (size_t k = 0; k < l->v[i].n; k++)
-			free(l->v[i].names[k]);
-		free(l->v[i].names);
-		free(l->v[i].dir);
-	}
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	free_listings(l);
 }

@@ -24,10 +24,10 @@ struct ksp_leftovers {
 	size_t n;
 };
 
-/* Lists root's .tmp_* entries and every entry of each directory (relative
- * to root) in dirs. -1 if out of memory. */
-int ksp_leftovers_list(struct ksp_leftovers *l, const char *root, const char *const *dirs,
-		       size_t ndirs);
+/* Lists root's .tmp_* entries and every entry of the directories holding
+ * the given files (relative to root). -1 if out of memory (nothing kept). */
+int ksp_leftovers_list(struct ksp_leftovers *l, const char *root, const char *const *files,
+		       size_t nfiles);
 
 /* Removes what was not listed, then frees the listing. */
 void ksp_leftovers_remove(struct ksp_leftovers *l);

@@ -256,13 +256,15 @@ int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_
 		rc = ksp_fail(err, "%s: cannot create", dir);
 	for (size_t i = 0; i < res->nunits && !rc; i++) {
 		rc = extract_unit(res, i, &uc[i], err);
-		mo[i] = (struct ksp_module_object){uc[i].path,
-						   uc[i].replaced,
-						   uc[i].nreplaced,
-						   uc[i].check_only,
-						   uc[i].ncheck_only,
-						   (const char *const *)uc[i].ext.externals,
-						   uc[i].ext.nexternals};
+		mo[i] = (struct ksp_module_object){
+			.path = uc[i].path,
+			.replaced = uc[i].replaced,
+			.nreplaced = uc[i].nreplaced,
+			.check_only = uc[i].check_only,
+			.ncheck_only = uc[i].ncheck_only,
+			.externals = (const char *const *)uc[i].ext.externals,
+			.nexternals = uc[i].ext.nexternals,
+		};
 	}
 	char symvers[4200], *ko = NULL;
 	snprintf(symvers, sizeof(symvers), "%s/%s/kmod-helper/Module.symvers", KSPLICE_KMOD_DIR,

@@ -25,15 +25,18 @@ static size_t line_end(const char *s, size_t i, size_t len)
 	return nl ? (size_t)(nl - s) : len;
 }
 
-/* "# 12 "file" 2" and "#line 12" are line markers; anything else after a
- * '#' at the start of a line (#pragma, #ident) is a directive token. */
-static int is_line_marker(const char *s, size_t i, size_t end)
+int pp_line_marker(const char *line, const char *end, const char **file, size_t *len)
 {
-	i++;
-	while (i < end && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	return i < end &&
-	       (isdigit((unsigned char)s[i]) || (end - i >= 4 && !memcmp(s + i, "line", 4)));
+	const char *p = line + 1;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || !(isdigit((unsigned char)*p) || (end - p >= 4 && !memcmp(p, "line", 4))))
+		return 0;
+	const char *q = memchr(p, '"', (size_t)(end - p));
+	const char *e = q ? memchr(q + 1, '"', (size_t)(end - q - 1)) : NULL;
+	*file = e ? q + 1 : NULL;
+	*len = e ? (size_t)(e - q - 1) : 0;
+	return 1;
 }
 
 static size_t scan_number(const char *s, size_t i, size_t len)
@@ -73,8 +76,10 @@ static int tokenize(const char *s, size_t len, struct pp_toks *t)
 		size_t start = i;
 		int kind = T_PUNCT;
 		if (line_start && c == '#') {
-			size_t end = line_end(s, i, len);
-			if (!is_line_marker(s, i, end) && push_tok(t, i, end - i, T_DIRECTIVE, 0))
+			size_t end = line_end(s, i, len), flen;
+			const char *file;
+			if (!pp_line_marker(s + i, s + end, &file, &flen) &&
+			    push_tok(t, i, end - i, T_DIRECTIVE, 0))
 				return -1;
 			i = end;
 			continue;

@@ -46,6 +46,11 @@ int pp_parse(const char *text, size_t len, struct pp_parsed *p, struct ksp_error
 void pp_parsed_free(struct pp_parsed *p);
 
 int pp_ident_char(char c);
+/* Whether the line [line, end) (starting with '#') is a line marker,
+ * "# 12 "./include/linux/fs.h" 2" or "#line 12"; *file and *len give the
+ * quoted file name (*file NULL if there is none). Any other '#' line
+ * (#pragma, #ident) is a directive token. */
+int pp_line_marker(const char *line, const char *end, const char **file, size_t *len);
 /* Token k is the punctuator c / the identifier word. */
 int pp_is_punct(const struct pp_toks *t, size_t k, char c);
 int pp_tok_is(const struct pp_toks *t, size_t k, const char *word);

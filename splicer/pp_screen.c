@@ -71,13 +71,20 @@ static size_t skip_group(const struct pp_toks *t, size_t k, size_t end)
 	return end;
 }
 
+/* Index after any attribute, typeof or asm groups starting at k. */
+static size_t skip_attributes(const struct pp_toks *t, size_t k, size_t end)
+{
+	while (k + 1 < end && tok_in(t, k, group_words) && pp_is_punct(t, k + 1, '('))
+		k = skip_group(t, k + 1, end);
+	return k;
+}
+
 /* After the declarator's parameter list: only attribute or asm groups, then
  * ';' (a prototype) or a body running to the end (a definition). Returns 1
  * for a prototype, 2 for a definition, 0 for anything else. */
 static int declarator_tail(const struct pp_toks *t, size_t k, size_t end)
 {
-	while (k < end && tok_in(t, k, group_words) && k + 1 < end && pp_is_punct(t, k + 1, '('))
-		k = skip_group(t, k + 1, end);
+	k = skip_attributes(t, k, end);
 	if (k + 1 == end && pp_is_punct(t, k, ';'))
 		return 1;
 	if (k < end && pp_is_punct(t, k, '{') && skip_group(t, k, end) == end)
@@ -101,8 +108,9 @@ static struct decl extern_variable(const struct pp_toks *t, size_t first, size_t
 {
 	struct decl d = NO_DECL;
 	for (size_t k = first; k < end;) {
-		if (tok_in(t, k, group_words) && k + 1 < end && pp_is_punct(t, k + 1, '(')) {
-			k = skip_group(t, k + 1, end);
+		size_t after = skip_attributes(t, k, end);
+		if (after != k) {
+			k = after;
 			continue;
 		}
 		if (pp_is_punct(t, k, '[')) {
@@ -133,13 +141,6 @@ static const char *const inline_words[] = {"inline", "__inline", "__inline__", N
 static const char *const extern_words[] = {"extern", NULL};
 static const char *const refused_first[] = {"typedef",	      "asm", "__asm__", "__asm",
 					    "_Static_assert", NULL};
-
-static size_t skip_attributes(const struct pp_toks *t, size_t k, size_t end)
-{
-	while (k + 1 < end && tok_in(t, k, group_words) && pp_is_punct(t, k + 1, '('))
-		k = skip_group(t, k + 1, end);
-	return k;
-}
 
 /* "enum [tag] { ... };" with nothing declared: an enum's constants only
  * matter where they are named (a changed value, a new or removed constant,
@@ -176,8 +177,9 @@ static struct decl classify(const struct pp_toks *t, size_t first, size_t end)
 	if (pp_tok_is(t, first, "enum"))
 		return enum_definition(t, first, end);
 	for (size_t k = first; k < end;) {
-		if (tok_in(t, k, group_words) && k + 1 < end && pp_is_punct(t, k + 1, '(')) {
-			k = skip_group(t, k + 1, end);
+		size_t after = skip_attributes(t, k, end);
+		if (after != k) {
+			k = after;
 			continue;
 		}
 		if (pp_is_punct(t, k, '{') || pp_is_punct(t, k, '=') || pp_is_punct(t, k, ','))
@@ -382,40 +384,23 @@ static void mark_unmatched(struct keyed *a, size_t na, struct keyed *b, size_t n
 	}
 }
 
+/* The names of touched declarations, each a copy owned here. */
 struct touched_names {
-	const char **v; /* into the digest's names, or into copies */
+	char **v;
 	size_t n, cap;
-	char **copies; /* of post names, owned */
-	size_t ncopies, copies_cap;
 };
-
-static int names_push(struct touched_names *s, const char *name)
-{
-	const char **v = ksp_array_room(s->v, &s->cap, s->n, sizeof(*v), 16);
-	if (!v)
-		return -1;
-	s->v = v;
-	s->v[s->n++] = name;
-	return 0;
-}
-
-/* A name from the post text, copied. */
-static int names_push_copy(struct touched_names *s, const char *text, size_t len)
-{
-	char **v = ksp_array_room(s->copies, &s->copies_cap, s->ncopies, sizeof(*v), 16);
-	if (!v)
-		return -1;
-	s->copies = v;
-	char *copy = strndup(text, len);
-	if (!copy)
-		return -1;
-	s->copies[s->ncopies++] = copy;
-	return names_push(s, copy);
-}
 
 static int push_name(void *ctx, const char *name, size_t len)
 {
-	return names_push_copy(ctx, name, len);
+	struct touched_names *s = ctx;
+	char **v = ksp_array_room(s->v, &s->cap, s->n, sizeof(*v), 16);
+	if (!v)
+		return -1;
+	s->v = v;
+	if (!(s->v[s->n] = strndup(name, len)))
+		return -1;
+	s->n++;
+	return 0;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -459,7 +444,7 @@ static int collect_pre(struct screen *s, char *why, size_t why_len)
 			       1;
 		for (const char *n = it->name == UINT32_MAX ? "" : s->pre->names + it->name; *n;) {
 			size_t len = strcspn(n, " ");
-			if (names_push_copy(&s->names, n, len))
+			if (push_name(&s->names, n, len))
 				return -1;
 			n += len + (n[len] == ' ');
 		}
@@ -614,9 +599,8 @@ int ksp_pp_affects(const struct ksp_pp_digest *pre, const char *post_text, size_
 		rc = collect_pre(&s, why, why_len);
 	if (!rc)
 		rc = find_use(&s, why, why_len);
-	for (size_t i = 0; i < s.names.ncopies; i++)
-		free(s.names.copies[i]);
-	free(s.names.copies);
+	for (size_t i = 0; i < s.names.n; i++)
+		free(s.names.v[i]);
 	free(s.names.v);
 	free(s.touched_pre);
 	free(s.touched_post);
