@@ -11,10 +11,13 @@
 volatile sig_atomic_t ksp_interrupted;
 static volatile pid_t running_child;
 
+/* Each command runs in a process group of its own, and an interrupt goes to
+ * the whole group: make's sub-makes and $(shell) commands (kbuild's
+ * try-run, which works in TREE/.tmp_PID) stop with it, as at a terminal. */
 static void on_interrupt(int sig)
 {
 	ksp_interrupted = sig;
-	if (running_child > 0)
+	if (running_child > 0 && kill(-running_child, sig) != 0)
 		kill(running_child, sig);
 }
 
@@ -40,12 +43,18 @@ static int wait_child(pid_t pid)
 		}
 	}
 	running_child = 0;
+	/* Interrupted: what is left of the group (a shell make did not wait
+	 * for) may still write into the tree; give it up to 5 s to go, so that
+	 * the caller's clean-up comes after it. */
+	for (int i = 0; ksp_interrupted && i < 100 && kill(-pid, 0) == 0; i++)
+		usleep(50000);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* In the child: stdin from /dev/null, stdout to out_fd, stderr to err_fd. */
 static void exec_child(const char *const *argv, const char *cwd, int out_fd, int err_fd)
 {
+	setpgid(0, 0);
 	int null_fd = open("/dev/null", O_RDWR);
 	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
 	    dup2(err_fd < 0 ? null_fd : err_fd, 2) < 0)
@@ -75,6 +84,7 @@ int ksp_run_capture(const char *const *argv, const char *cwd, char *out, size_t 
 		close(pipefd[0]);
 		exec_child(argv, cwd, pipefd[1], -1);
 	}
+	setpgid(pid, pid); /* as the child does: no signal finds it in ours */
 	close(pipefd[1]);
 	size_t used = 0;
 	char discard[4096];
@@ -105,6 +115,7 @@ int ksp_run_logged(const char *const *argv, const char *log_path)
 	}
 	if (pid == 0)
 		exec_child(argv, NULL, log_fd, log_fd);
+	setpgid(pid, pid); /* as the child does: no signal finds it in ours */
 	close(log_fd);
 	return wait_child(pid);
 }
