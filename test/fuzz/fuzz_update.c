@@ -12,7 +12,7 @@
 #include "fuzz_util.h"
 #include "sample.h"
 
-#include "../../splicer/apply.c"
+#include "../../splicer/live/apply.c"
 
 #define MAX_NAME 300
 

@@ -14,28 +14,17 @@
  *   pre/UNIT        the pre object of each unit, for run-pre matching;
  *   SHA256SUMS      the checksum of every other member.
  */
-#ifndef KSPLICE_UPDATE_PACKAGE_H
-#define KSPLICE_UPDATE_PACKAGE_H
+#ifndef KSPLICE_UPDATE_FILE_H
+#define KSPLICE_UPDATE_FILE_H
 
 #include "error.h"
 
 #include <stddef.h>
 
-struct ksp_create_opts;
-struct ksp_create_result;
-
 #define KSP_UPDATE_METADATA "metadata"
 #define KSP_UPDATE_MODULE "update.ko"
 #define KSP_UPDATE_PATCH "patch"
 #define KSP_UPDATE_PRE_DIR "pre/"
-
-struct ksp_update_info {
-	const char *id;
-	const char *description;
-	const char *build_id; /* may be NULL */
-	const char *headers;  /* kbuild headers of the target kernel */
-	const char *outdir;
-};
 
 /* A fresh 8-character id of [a-z0-9], as Ksplice's. */
 int ksp_update_id_make(char id[9]);
@@ -54,11 +43,5 @@ int ksp_update_id_valid(const char *id);
  * KSP_DESCRIPTION_MAX bytes (not inside a UTF-8 sequence), trailing
  * spaces removed. out needs KSP_DESCRIPTION_MAX + 1 bytes. */
 void ksp_description_clean(const char *in, char *out);
-
-/* Extracts, builds the update module and writes the update file into
- * info->outdir; out_path receives its path. */
-int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_result *res,
-		       const struct ksp_update_info *info, char *out_path, size_t out_len,
-		       struct ksp_error *err);
 
 #endif

@@ -7,7 +7,8 @@
  */
 #include "create.h"
 #include "run.h"
-#include "update_package.h"
+#include "package_update.h"
+#include "update_file.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 #include "create_after.h"
 #include "package.h"
 #include "patch_apply.h"
-#include "update_package.h"
+#include "update_file.h"
 
 #include <errno.h>
 #include <stdio.h>

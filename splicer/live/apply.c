@@ -7,7 +7,7 @@
 #include "runpre.h"
 #include "stacking.h"
 #include "symtab.h"
-#include "update_package.h"
+#include "update_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
