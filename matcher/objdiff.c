@@ -45,7 +45,7 @@ static char *default_cmd(const char *object)
 
 static int read_crcs(const char *given, const char *object, struct mt_crcs *crcs)
 {
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	char *path = given ? strdup(given) : default_cmd(object);
 	int rc = path ? mt_crcs_read(path, crcs, &err) : -1;
 	if (rc)
@@ -65,7 +65,7 @@ static void print_plan(const struct mt_plan *plan, int json, int verbose)
 static int run(const char *pre_path, const char *post_path, const char *pre_cmd,
 	       const char *post_cmd, int json, int verbose)
 {
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	struct mt_plan plan;
 	if (strcmp(pre_path, "/dev/null") == 0) {
 		if (mt_plan_new_object(post_path, &plan, &err)) {

@@ -165,7 +165,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	struct rp_memview mem;
 	int rc = o.live ? rp_memview_open_kcore(&mem, "/proc/kcore", &err)
 			: rp_memview_open_vmlinux(&mem, o.vmlinux, &err);

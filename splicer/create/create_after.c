@@ -67,7 +67,7 @@ int ksp_after_load(const char *file, const char *release, const char *tree, cons
 	}
 	if (read_update(a, release, a->patch, err))
 		return -1;
-	struct ksp_error why = {""};
+	struct ksp_error why = {0};
 	if (ksp_diff_load(a->patch, &a->diff, &why) || ksp_diff_resolve_paths(&a->diff, tree, &why))
 		return ksp_fail(err, "--after %s: the patch of update %s: %s", file, a->id,
 				why.msg);
@@ -85,7 +85,7 @@ int ksp_after_protect(struct ksp_guard *g, const struct ksp_after *a, struct ksp
 int ksp_after_apply(const struct ksp_after *a, const char *tree, const char *log,
 		    struct ksp_error *err)
 {
-	struct ksp_error why = {""};
+	struct ksp_error why = {0};
 	if (ksp_patch_apply(tree, a->patch, a->diff.strip, 1, log, &why) ||
 	    ksp_patch_apply(tree, a->patch, a->diff.strip, 0, log, &why))
 		return ksp_fail(err, "--after %s: the patch of update %s does not apply: %s",

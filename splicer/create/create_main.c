@@ -162,7 +162,7 @@ static char *tree_build_id(const char *tree)
 static int make_update(struct cli *c, const struct ksp_create_result *res)
 {
 	char id[17], headers[4200], out[4200];
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	if (c->id)
 		snprintf(id, sizeof(id), "%s", c->id);
 	else if (ksp_update_id_make(id)) {
@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 	c.opts.progress = c.json ? stderr : stdout;
 	ksp_catch_interrupts();
 	struct ksp_create_result res;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	int rc = ksp_create_compare(&c.opts, &res, &err);
 	if (res.nunits && res.units[0].plan.pre_path &&
 	    (c.diff_only || c.json || c.opts.verbose || rc != KSP_CREATE_OK))

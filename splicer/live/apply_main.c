@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 	}
 	o.update = argv[optind];
 	o.detail = json ? stderr : stdout;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	struct ksp_apply_outcome out;
 	int rc = ksp_apply(&o, &out, &err);
 	char done[256];

@@ -220,7 +220,7 @@ static int audit_update(const struct ksp_stacked *stacked, const struct update_v
 static int audit(void)
 {
 	struct rp_memview mem;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	if (rp_memview_open_kcore(&mem, "/proc/kcore", &err)) {
 		fprintf(stderr, "ksplice-view: %s\n", err.msg);
 		return 4;
@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 		return audit();
 	if (check) {
 		struct ksp_apply_opts o = {.update = check};
-		struct ksp_error err = {""};
+		struct ksp_error err = {0};
 		int rc = ksp_apply_check(&o, &err);
 		if (rc)
 			fprintf(stderr, "ksplice-view: update would not apply: %s\n", err.msg);

@@ -15,7 +15,7 @@ static int syms_open;
 
 int kcore_read(uint64_t addr, void *buf, size_t len)
 {
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	if (!mem_open && rp_memview_open_kcore(&mem, "/proc/kcore", &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
@@ -31,7 +31,7 @@ int kcore_read(uint64_t addr, void *buf, size_t len)
 
 static int load_syms(void)
 {
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	if (!syms_open && ksp_kallsyms_load("/proc/kallsyms", &syms, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;

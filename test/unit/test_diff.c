@@ -44,7 +44,7 @@ static const char *const git_patch = "From 1234abcd Mon Sep 17 00:00:00 2001\n"
 START_TEST(git_format_patch)
 {
 	struct ksp_diff d;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(parse(git_patch, &d, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(d.nfiles, 1);
 	ck_assert_str_eq(d.files[0].old_path, "fs/proc/cmdline.c");
@@ -76,7 +76,7 @@ START_TEST(crlf_line_ends)
 		crlf[at++] = git_patch[i];
 	}
 	struct ksp_diff d;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(ksp_diff_parse(crlf, at, "crlf.patch", &d, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(d.nfiles, 1);
 	ck_assert_str_eq(d.files[0].new_path, "fs/proc/cmdline.c");
@@ -108,7 +108,7 @@ START_TEST(plain_diff_u_with_timestamps_and_new_file)
 			   "@@ -1 +0,0 @@\n"
 			   "-int y;\n";
 	struct ksp_diff d;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(parse(text, &d, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(d.nfiles, 3);
 	ck_assert_str_eq(d.files[0].old_path, "linux.orig/kernel/sys.c");
@@ -125,7 +125,7 @@ END_TEST
 static void expect_error(const char *text, const char *fragment)
 {
 	struct ksp_diff d;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(parse(text, &d, &err), -1);
 	ck_assert_msg(strstr(err.msg, fragment) != NULL, "message '%s' lacks '%s'", err.msg,
 		      fragment);
@@ -151,7 +151,7 @@ START_TEST(malformed_diffs_name_file_and_line)
 	expect_error("diff --git a/f b/f\nGIT binary patch\nliteral 1\n", "binary patches");
 	static const char nul[] = "--- a/x\0\n";
 	struct ksp_diff d;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_diff_parse(nul, sizeof(nul) - 1, "t.patch", &d, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "binary data"));
 }
@@ -160,7 +160,7 @@ END_TEST
 START_TEST(missing_file)
 {
 	struct ksp_diff d;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_diff_load("/nonexistent.patch", &d, &err), -1);
 	ck_assert_str_eq(err.msg, "/nonexistent.patch: No such file or directory");
 }

@@ -37,7 +37,7 @@ static void extract(const char *unit, const char *function, struct ksp_extract_r
 	const char *funcs[] = {function};
 	struct ksp_extract_req req = {
 		.post = post, .unit = unit, .functions = funcs, .nfunctions = 1};
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(ksp_extract(&req, out, res, &err) == 0, "%s", err.msg);
 }
 
@@ -140,7 +140,7 @@ START_TEST(unknown_or_shared_functions_refused)
 	struct ksp_extract_req req = {
 		.post = post, .unit = "fs/proc/cmdline.o", .functions = missing, .nfunctions = 1};
 	struct ksp_extract_result res;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_extract(&req, out, &res, &err), -1);
 	ck_assert_msg(strstr(err.msg, "no function called no_such_function"), "%s", err.msg);
 	const char *init[] = {"proc_cmdline_init"}; /* in .init.text with others */
@@ -185,7 +185,7 @@ START_TEST(function_in_shared_code_section)
 	struct ksp_extract_req req = {
 		.post = obj, .unit = "ref.o", .functions = funcs, .nfunctions = 1};
 	struct ksp_extract_result res;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(ksp_extract(&req, out, &res, &err) == 0, "%s", err.msg);
 	bfd *abfd = open_out();
 	asymbol **syms = malloc((size_t)bfd_get_symtab_upper_bound(abfd));
@@ -228,7 +228,7 @@ START_TEST(bug_table_file_name_carried)
 	struct ksp_extract_req req = {
 		.post = obj, .unit = "bug.o", .functions = funcs, .nfunctions = 1};
 	struct ksp_extract_result res;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(ksp_extract(&req, out, &res, &err) == 0, "%s", err.msg);
 	for (size_t i = 0; i < res.nexternals; i++)
 		ck_assert_msg(strstr(res.externals[i], ".LC") == NULL, "external %s",

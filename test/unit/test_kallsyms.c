@@ -25,7 +25,7 @@ static const char sample_text[] = "0000000000019040 A cpu_info\n"
 
 static void parse_ok(const char *text, struct ksp_kallsyms *ks)
 {
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	int rc = ksp_kallsyms_parse(SZ(text), "test", ks, &err);
 	ck_assert_msg(rc == 0, "parse failed: %s", err.msg);
 }
@@ -126,7 +126,7 @@ static const struct {
 START_TEST(malformed_input_is_rejected_with_line)
 {
 	struct ksp_kallsyms ks;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	const char *text = bad_inputs[_i].text;
 	ck_assert_int_eq(ksp_kallsyms_parse(SZ(text), "test", &ks, &err), -1);
 	ck_assert_msg(strstr(err.msg, bad_inputs[_i].expect), "message '%s' lacks '%s'", err.msg,
@@ -139,7 +139,7 @@ END_TEST
 START_TEST(nul_bytes_are_rejected)
 {
 	struct ksp_kallsyms ks;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_kallsyms_parse("ffffffff81000000 T a\0b\n", 24, "bin", &ks, &err), -1);
 	ck_assert_str_eq(err.msg, "bin: not a text file (contains NUL bytes)");
 }
@@ -148,7 +148,7 @@ END_TEST
 START_TEST(missing_file_is_named)
 {
 	struct ksp_kallsyms ks;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_kallsyms_load("/nonexistent/kallsyms", &ks, &err), -1);
 	ck_assert_str_eq(err.msg, "/nonexistent/kallsyms: No such file or directory");
 }
@@ -166,7 +166,7 @@ START_TEST(large_table_lookups)
 					0xffffffff81000000ULL + 16ULL * (N - i), i % 3 ? i : i / 3,
 					i % 7 ? "" : "\t[mod]");
 	struct ksp_kallsyms ks;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_kallsyms_parse(text, len, "big", &ks, &err), 0);
 	free(text);
 	ck_assert_uint_eq(ks.count, N);
@@ -204,7 +204,7 @@ START_TEST(committed_samples_parse)
 	for (struct dirent *e; (e = readdir(d));) {
 		char path[4096];
 		struct ksp_kallsyms ks;
-		struct ksp_error err = {""};
+		struct ksp_error err = {0};
 		const struct ksp_ksym *const *found;
 		snprintf(path, sizeof(path), "%s/%s/kallsyms", dir, e->d_name);
 		if (e->d_name[0] == '.' || access(path, R_OK) != 0)

@@ -55,7 +55,7 @@ static void fingerprint(const char *rel, char *out, size_t len)
 START_TEST(prepared_tree_opens)
 {
 	struct ksp_tree t;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(ksp_tree_open(src, &t, &err) == 0, "%s", err.msg);
 	ck_assert_str_eq(t.release, getenv("KSPLICE_KERNEL_RELEASE"));
 	ck_assert_str_eq(t.compiler, "gcc-12");
@@ -69,7 +69,7 @@ END_TEST
 START_TEST(unprepared_trees_are_explained)
 {
 	struct ksp_tree t;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	char dir[] = "/tmp/ksplice-tree-test.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	ck_assert_int_eq(ksp_tree_open(dir, &t, &err), -1);
@@ -97,7 +97,7 @@ static void expect_kind(const struct ksp_tree *t, const char *source, enum ksp_o
 {
 	char object[4096];
 	enum ksp_obj_kind kind;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(ksp_tree_classify(t, source, object, sizeof(object), &kind, &err) == 0, "%s",
 		      err.msg);
 	ck_assert_msg(kind == want, "%s: kind %d, want %d", source, kind, want);
@@ -106,7 +106,7 @@ static void expect_kind(const struct ksp_tree *t, const char *source, enum ksp_o
 START_TEST(objects_classified_by_kbuild)
 {
 	struct ksp_tree t;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_tree_open(src, &t, &err), 0);
 	char object[4096];
 	enum ksp_obj_kind kind;
@@ -140,7 +140,7 @@ static const char *const touched[] = {
 START_TEST(build_then_restore_exactly)
 {
 	struct ksp_tree t;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_tree_open(src, &t, &err), 0);
 	char before[NTOUCHED][128], after[128];
 	for (size_t i = 0; i < NTOUCHED; i++)
@@ -188,7 +188,7 @@ END_TEST
 START_TEST(build_failure_names_the_error)
 {
 	struct ksp_tree t;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_tree_open(src, &t, &err), 0);
 	char log[] = "/tmp/ksplice-build-log.XXXXXX";
 	int fd = mkstemp(log);

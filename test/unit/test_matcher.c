@@ -31,7 +31,7 @@ static void compile(const char *side, const char *source, const char *flags)
 static void open_side(const char *side, struct mt_object *obj)
 {
 	char path[1024];
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	snprintf(path, sizeof(path), "%s/%s/x.o", workdir, side);
 	ck_assert_msg(mt_object_open(path, obj, &err) == 0, "%s", err.msg);
 }
@@ -42,7 +42,7 @@ static void compare_sources_with(const char *pre_src, const char *post_src, cons
 				 struct mt_plan *plan)
 {
 	struct mt_object pre, post;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	compile("pre", pre_src, flags);
 	compile("post", post_src, flags);
 	open_side("pre", &pre);
@@ -527,7 +527,7 @@ START_TEST(changed_crc_refused)
 {
 	struct mt_plan plan;
 	struct mt_crcs a, b;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	char pre_cmd[1024], post_cmd[1024];
 	snprintf(pre_cmd, sizeof(pre_cmd), "%s/pre.cmd", workdir);
 	snprintf(post_cmd, sizeof(post_cmd), "%s/post.cmd", workdir);

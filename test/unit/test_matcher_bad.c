@@ -34,7 +34,7 @@ static void expect_open_error(const char *rel, const char *words)
 {
 	char path[1024];
 	struct mt_object obj;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
 	ck_assert_int_eq(mt_object_open(path, &obj, &err), -1);
 	ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, words), "%s: %s", rel, err.msg);
@@ -65,7 +65,7 @@ START_TEST(every_truncation)
 	size_t failures = 0;
 	for (size_t len = 0; len < n; len++) {
 		struct mt_object obj;
-		struct ksp_error err = {""};
+		struct ksp_error err = {0};
 		if (mt_object_open_mem("prefix", buf, len, &obj, &err) == 0)
 			mt_object_free(&obj);
 		else
@@ -106,7 +106,7 @@ START_TEST(unrelated_pair)
 		char p1[1024], p2[1024];
 		struct mt_object a, b;
 		struct mt_plan plan;
-		struct ksp_error err = {""};
+		struct ksp_error err = {0};
 		snprintf(p1, sizeof(p1), "%s/%s", dir, pairs[i][0]);
 		snprintf(p2, sizeof(p2), "%s/%s", dir, pairs[i][1]);
 		ck_assert_int_eq(mt_object_open(p1, &a, &err), 0);

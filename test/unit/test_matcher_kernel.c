@@ -85,7 +85,7 @@ static void build_copy(const char *dir, const char *stem, const char *text, cons
 	snprintf(object, sizeof(object), "%s/%s.o", dir, stem);
 	snprintf(log, sizeof(log), "%s/%s.log", work, tag);
 	const char *objects[] = {object};
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(ksp_tree_build(&tree, objects, 1, 2, log, &err) == 0, "%s", err.msg);
 	char cmd[8192];
 	snprintf(cmd, sizeof(cmd), "cp %s/%s/%s.o %s/%s.o && cp %s/%s/.%s.o.cmd %s/.%s.o.cmd", src,
@@ -114,7 +114,7 @@ static void compare_with(const char *tag, struct mt_plan *plan)
 	snprintf(b, sizeof(b), "%s/%s.o", work, tag);
 	snprintf(ca, sizeof(ca), "%s/.pre.o.cmd", work);
 	snprintf(cb, sizeof(cb), "%s/.%s.o.cmd", work, tag);
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	struct mt_object pre, post;
 	struct mt_crcs pc, qc;
 	ck_assert_msg(mt_object_open(a, &pre, &err) == 0, "%s", err.msg);
@@ -233,7 +233,7 @@ static void setup(void)
 {
 	strcpy(work, "/tmp/ksplice-matcher-kernel.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(work));
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(ksp_tree_open(src, &tree, &err) == 0, "%s", err.msg);
 }
 

@@ -36,7 +36,7 @@ static const char long_name[] =
 static void write_sample(void)
 {
 	struct ksp_package pkg = {.mtime = 1700000000};
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	unsigned char binary[1500];
 	for (size_t i = 0; i < sizeof(binary); i++)
 		binary[i] = (unsigned char)(i * 7);
@@ -52,7 +52,7 @@ START_TEST(round_trip)
 {
 	write_sample();
 	struct ksp_package pkg;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(ksp_pkg_read(path, &pkg, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(pkg.count, 4);
 	const struct ksp_pkg_member *m = ksp_pkg_find(&pkg, "update.ko");
@@ -82,7 +82,7 @@ END_TEST
 static void expect_read_error(const char *fragment)
 {
 	struct ksp_package pkg;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_pkg_read(path, &pkg, &err), -1);
 	ck_assert_msg(strstr(err.msg, fragment) != NULL, "message '%s' lacks '%s'", err.msg,
 		      fragment);
@@ -171,7 +171,7 @@ START_TEST(flipped_compressed_byte)
 	fputc(c ^ 0x10, f);
 	fclose(f);
 	struct ksp_package pkg;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_pkg_read(path, &pkg, &err), -1);
 	ck_assert_msg(strstr(err.msg, path) != NULL, "%s", err.msg);
 }
@@ -203,7 +203,7 @@ END_TEST
 START_TEST(bad_member_names_refused)
 {
 	struct ksp_package pkg = {0};
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_pkg_add(&pkg, "../evil", "x", 1, &err), -1);
 	ck_assert_int_eq(ksp_pkg_add(&pkg, "/abs", "x", 1, &err), -1);
 	ck_assert_int_eq(ksp_pkg_add(&pkg, "", "x", 1, &err), -1);
@@ -219,7 +219,7 @@ END_TEST
 START_TEST(atomic_write_leaves_nothing_on_failure)
 {
 	struct ksp_package pkg = {0};
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_pkg_add(&pkg, "a", "x", 1, &err), 0);
 	char bad[4200];
 	snprintf(bad, sizeof(bad), "%s/no-such-dir/u.tar.gz", dir);

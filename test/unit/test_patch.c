@@ -55,7 +55,7 @@ static const char *const good = "--- a/kernel/sys.c\n+++ b/kernel/sys.c\n"
 START_TEST(applies_after_a_clean_dry_run)
 {
 	write_file(patch_path, good);
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(ksp_patch_apply(tree_path(), patch_path, 1, 1, log_path, &err) == 0, "%s",
 		      err.msg);
 	char cmd[512];
@@ -77,7 +77,7 @@ START_TEST(failing_hunk_is_named)
 	write_file(patch_path, "--- a/kernel/sys.c\n+++ b/kernel/sys.c\n"
 			       "@@ -1,3 +1,3 @@\n one\n-two\n+2\n three\n"
 			       "@@ -5,3 +5,3 @@\n five\n-SIX\n+6\n seven\n");
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_patch_apply(tree_path(), patch_path, 1, 1, log_path, &err), -1);
 	ck_assert_msg(
 		strstr(err.msg, "fix.patch: hunk #2 of kernel/sys.c does not apply (at line 5)"),
@@ -90,7 +90,7 @@ START_TEST(strip_level_found_from_the_tree)
 	write_file(patch_path, "--- linux-6.1.orig/kernel/sys.c\n+++ linux-6.1/kernel/sys.c\n"
 			       "@@ -1,3 +1,3 @@\n one\n-two\n+2\n three\n");
 	struct ksp_diff d;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_diff_load(patch_path, &d, &err), 0);
 	ck_assert_int_eq(d.strip, 0);
 	ck_assert_msg(ksp_diff_resolve_paths(&d, tree_path(), &err) == 0, "%s", err.msg);

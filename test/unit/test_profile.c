@@ -28,7 +28,7 @@ static const char *repo_profile(const char *name)
 START_TEST(pinned_profile_loads)
 {
 	struct ksp_profile p;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_profile_load(repo_profile("6.1.0-56-cloud-amd64"), &p, &err), 0);
 	ck_assert_str_eq(ksp_profile_get(&p, "KERNEL_RELEASE"), "6.1.0-56-cloud-amd64");
 	ck_assert_str_eq(ksp_profile_get(&p, "PACKAGE_VERSION"), "6.1.192-2");
@@ -41,7 +41,7 @@ END_TEST
 START_TEST(second_profile_loads)
 {
 	struct ksp_profile p;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_profile_load(repo_profile("6.1.0-53-cloud-amd64"), &p, &err), 0);
 	ck_assert_str_eq(ksp_profile_get(&p, "KERNEL_RELEASE"), "6.1.0-53-cloud-amd64");
 	ck_assert_str_eq(ksp_profile_get(&p, "DISTRIBUTION_VERSION"), "6.1.187-1");
@@ -52,7 +52,7 @@ END_TEST
 START_TEST(make_vars_match_debian_build)
 {
 	struct ksp_profile p;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	char vars[1024];
 	ck_assert_int_eq(ksp_profile_load(repo_profile("6.1.0-56-cloud-amd64"), &p, &err), 0);
 	ck_assert_int_eq(ksp_profile_make_vars(&p, vars, sizeof(vars)), 0);
@@ -84,7 +84,7 @@ START_TEST(shell_and_c_readers_agree)
 	line[strcspn(line, "\n")] = '\0';
 
 	struct ksp_profile p;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	char vars[1024];
 	ck_assert_int_eq(ksp_profile_load(repo_profile("6.1.0-53-cloud-amd64"), &p, &err), 0);
 	ck_assert_int_eq(ksp_profile_make_vars(&p, vars, sizeof(vars)), 0);
@@ -109,7 +109,7 @@ START_TEST(comments_blank_lines_and_crlf)
 	char text[1024];
 	snprintf(text, sizeof(text), "# comment\n\n%sEXTRA=a=b\r\n", minimal);
 	struct ksp_profile p;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_profile_parse(text, "t", &p, &err), 0);
 	ck_assert_str_eq(ksp_profile_get(&p, "EXTRA"), "a=b");
 	ksp_profile_free(&p);
@@ -119,7 +119,7 @@ END_TEST
 static void expect_parse_error(const char *text, const char *expected_fragment)
 {
 	struct ksp_profile p;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_profile_parse(text, "bad.profile", &p, &err), -1);
 	ck_assert_msg(strstr(err.msg, expected_fragment) != NULL, "message '%s' lacks '%s'",
 		      err.msg, expected_fragment);
@@ -144,7 +144,7 @@ END_TEST
 START_TEST(missing_file_is_named)
 {
 	struct ksp_profile p;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_profile_load("/nonexistent/x.profile", &p, &err), -1);
 	ck_assert_str_eq(err.msg, "/nonexistent/x.profile: No such file or directory");
 }

@@ -21,7 +21,7 @@ static void open_sample(void)
 {
 	const char *root = getenv("KSPLICE_SAMPLES");
 	char dir[4096];
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_ptr_nonnull(root);
 	snprintf(dir, sizeof(dir), "%s/6.1.0-56-cloud-amd64", root);
 	ck_assert_msg(ksp_sample_open(dir, &sample, &err) == 0, "%s", err.msg);
@@ -35,7 +35,7 @@ static void close_sample(void)
 static void sample_memview(enum ksp_sample_variant v, struct rp_memview *mem)
 {
 	struct rp_range *ranges = calloc(sample.nranges, sizeof(*ranges));
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	for (size_t i = 0; i < sample.nranges; i++) {
 		ranges[i].addr = sample.ranges[i].addr;
 		ranges[i].len = sample.ranges[i].len;
@@ -59,7 +59,7 @@ struct matched_sample {
 static int match_sample(enum ksp_sample_variant v, struct matched_sample *m, const char *replace,
 			const char *with)
 {
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	memset(m, 0, sizeof(*m));
 	ck_assert_uint_le(sample.nobjects, 16);
 	for (size_t i = 0; i < sample.nobjects; i++) {

@@ -39,7 +39,7 @@ static void find_samples(void)
 
 static void open_sample(int i, struct ksp_sample *s)
 {
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(ksp_sample_open(sample_dirs[i], s, &err) == 0, "%s", err.msg);
 }
 
@@ -150,7 +150,7 @@ END_TEST
 START_TEST(every_function_is_in_kallsyms_and_memory)
 {
 	struct ksp_sample s;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	int functions = 0;
 	open_sample(_i, &s);
 	for (size_t i = 0; i < s.nobjects; i++) {
@@ -219,7 +219,7 @@ static arelent **section_relocs(const struct object *o, const char *name, long *
 START_TEST(fentry_sites_are_calls_in_vmlinux_and_nops_live)
 {
 	struct ksp_sample s;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	int sites = 0;
 	open_sample(_i, &s);
 	uint64_t fentry = unique_address(&s, "__fentry__");
@@ -341,7 +341,7 @@ START_TEST(sample_has_the_hard_cases)
 	/* bcmp: `e9 rel32` to memcmp in the object, `eb rel8` in vmlinux. */
 	uint64_t bcmp = unique_address(&s, "bcmp"), memcmp_addr = unique_address(&s, "memcmp");
 	unsigned char code[2];
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_msg(ksp_sample_read(&s, KSP_SAMPLE_VMLINUX, bcmp, code, 2, &err) == 0, "%s",
 		      err.msg);
 	relaxed = code[0] == 0xeb && bcmp + 2 + (uint64_t)(int64_t)(int8_t)code[1] == memcmp_addr;
@@ -451,7 +451,7 @@ static void edit_copy(const char *shell)
 static void expect_open_error(const char *dir, const char *expect)
 {
 	struct ksp_sample s;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_sample_open(dir, &s, &err), -1);
 	ck_assert_msg(strstr(err.msg, expect), "message '%s' lacks '%s'", err.msg, expect);
 	ck_assert_ptr_null(s.dir);
@@ -478,7 +478,7 @@ START_TEST(corrupt_sample_is_rejected)
 	edit_copy(corruptions[_i].edit);
 	if (_i == 0) {
 		struct ksp_sample s;
-		struct ksp_error err = {""};
+		struct ksp_error err = {0};
 		ck_assert_msg(ksp_sample_open(scratch, &s, &err) == 0, "%s", err.msg);
 		ksp_sample_close(&s);
 	} else {
@@ -497,7 +497,7 @@ END_TEST
 START_TEST(reads_outside_the_sample_fail)
 {
 	struct ksp_sample s;
-	struct ksp_error err = {""};
+	struct ksp_error err = {0};
 	unsigned char byte;
 	open_sample(0, &s);
 	const struct ksp_sample_range *first = &s.ranges[0];
