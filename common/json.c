@@ -46,8 +46,9 @@ void ksp_json_begin(struct ksp_json *j, FILE *f)
 /* The comma and key before a value at the current level. */
 static void value_start(struct ksp_json *j, const char *key)
 {
-	if (j->items[j->depth]++)
+	if (j->items[j->depth])
 		fputc(',', j->f);
+	j->items[j->depth] = 1;
 	if (key) {
 		ksp_json_string(j->f, key);
 		fputc(':', j->f);

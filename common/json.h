@@ -25,7 +25,7 @@
 struct ksp_json {
 	FILE *f;
 	int depth;
-	unsigned char items[KSP_JSON_MAX_DEPTH]; /* values written at each level */
+	unsigned char items[KSP_JSON_MAX_DEPTH]; /* 1: a value was written at that level */
 	char closer[KSP_JSON_MAX_DEPTH];
 };
 

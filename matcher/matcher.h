@@ -97,6 +97,9 @@ size_t mt_plan_count(const struct mt_plan *plan, enum mt_state state);
 const char *mt_state_name(enum mt_state state);
 
 void mt_plan_write_text(const struct mt_plan *plan, FILE *out, int verbose);
-void mt_plan_write_json(const struct mt_plan *plan, FILE *out);
+struct ksp_json;
+/* The plan as a JSON object, the value of key (NULL: an array element or
+ * the outermost value). */
+void mt_plan_write_json(const struct mt_plan *plan, struct ksp_json *j, const char *key);
 
 #endif

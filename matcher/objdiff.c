@@ -1,5 +1,6 @@
 /* ksplice-objdiff: what changed between a pre and a post object, and whether
  * it can be live-patched. */
+#include "json.h"
 #include "matcher.h"
 
 #include <getopt.h>
@@ -7,12 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-	EXIT_PATCHABLE = 0,
-	EXIT_REFUSED = 1,
-	EXIT_USAGE = 2,
-	EXIT_BAD_OBJECT = 3,
-	EXIT_UNRELATED = 4,
+static const struct ksp_exit_map exit_map[] = {
+	{KSP_E_REFUSED, 1},  {KSP_E_USAGE, 2},	   {KSP_E_BAD_OBJECT, 3},
+	{KSP_E_INTERNAL, 3}, {KSP_E_UNRELATED, 4}, {KSP_E_UNSET, -1},
 };
 
 static void usage(FILE *out)
@@ -56,48 +54,51 @@ static int read_crcs(const char *given, const char *object, struct mt_crcs *crcs
 
 static void print_plan(const struct mt_plan *plan, int json, int verbose)
 {
-	if (json)
-		mt_plan_write_json(plan, stdout);
-	else
+	if (json) {
+		struct ksp_json j;
+		ksp_json_begin(&j, stdout);
+		mt_plan_write_json(plan, &j, NULL);
+	} else
 		mt_plan_write_text(plan, stdout, verbose);
 }
 
-static int run(const char *pre_path, const char *post_path, const char *pre_cmd,
-	       const char *post_cmd, int json, int verbose)
+/* The outcome's kind (KSP_E_UNSET: patchable). */
+static enum ksp_code run(const char *pre_path, const char *post_path, const char *pre_cmd,
+			 const char *post_cmd, int json, int verbose)
 {
 	struct ksp_error err = {0};
 	struct mt_plan plan;
 	if (strcmp(pre_path, "/dev/null") == 0) {
 		if (mt_plan_new_object(post_path, &plan, &err)) {
 			fprintf(stderr, "ksplice-objdiff: %s\n", err.msg);
-			return EXIT_BAD_OBJECT;
+			return KSP_E_BAD_OBJECT;
 		}
 		print_plan(&plan, json, verbose);
 		mt_plan_free(&plan);
-		return EXIT_REFUSED;
+		return KSP_E_REFUSED;
 	}
 	struct mt_object pre, post;
 	if (mt_object_open(pre_path, &pre, &err)) {
 		fprintf(stderr, "ksplice-objdiff: %s\n", err.msg);
-		return EXIT_BAD_OBJECT;
+		return KSP_E_BAD_OBJECT;
 	}
 	if (mt_object_open(post_path, &post, &err)) {
 		fprintf(stderr, "ksplice-objdiff: %s\n", err.msg);
 		mt_object_free(&pre);
-		return EXIT_BAD_OBJECT;
+		return KSP_E_BAD_OBJECT;
 	}
 	struct mt_crcs pre_crcs, post_crcs;
-	int status = EXIT_BAD_OBJECT;
+	enum ksp_code status = KSP_E_BAD_OBJECT;
 	if (read_crcs(pre_cmd, pre_path, &pre_crcs) == 0) {
 		if (read_crcs(post_cmd, post_path, &post_crcs) == 0) {
 			struct mt_options opts = {&pre_crcs, &post_crcs};
 			if (mt_compare(&pre, &post, &opts, &plan, &err) == 0) {
 				print_plan(&plan, json, verbose);
-				status = plan.nrefusals ? EXIT_REFUSED : EXIT_PATCHABLE;
+				status = plan.nrefusals ? KSP_E_REFUSED : KSP_E_UNSET;
 				mt_plan_free(&plan);
 			} else {
 				fprintf(stderr, "ksplice-objdiff: %s\n", err.msg);
-				status = EXIT_UNRELATED;
+				status = KSP_E_UNRELATED;
 			}
 			mt_crcs_free(&post_crcs);
 		}
@@ -136,15 +137,16 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return EXIT_PATCHABLE;
+			return 0;
 		default:
 			fprintf(stderr, "ksplice-objdiff: see --help\n");
-			return EXIT_USAGE;
+			return ksp_exit_status(exit_map, KSP_E_USAGE);
 		}
 	}
 	if (argc - optind != 2) {
 		fprintf(stderr, "ksplice-objdiff: expected PRE.o and POST.o (see --help)\n");
-		return EXIT_USAGE;
+		return ksp_exit_status(exit_map, KSP_E_USAGE);
 	}
-	return run(argv[optind], argv[optind + 1], pre_cmd, post_cmd, json, verbose);
+	return ksp_exit_status(
+		exit_map, run(argv[optind], argv[optind + 1], pre_cmd, post_cmd, json, verbose));
 }

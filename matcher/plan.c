@@ -1,8 +1,8 @@
 /* Printing the plan (text and JSON) and reading kbuild's CRC records. */
+#include "json.h"
 #include "matcher.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,82 +75,56 @@ void mt_plan_write_text(const struct mt_plan *plan, FILE *out, int verbose)
 		plan->nrefusals);
 }
 
-static void json_string(FILE *out, const char *s)
+static void json_func(struct ksp_json *j, const struct mt_func *f)
 {
-	fputc('"', out);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
+	ksp_json_object(j, NULL);
+	ksp_json_str(j, "name", f->name);
+	ksp_json_str(j, "pre_name", f->pre_name[0] ? f->pre_name : NULL);
+	ksp_json_str(j, "section", f->section);
+	ksp_json_str(j, "state", mt_state_name(f->state));
+	ksp_json_bool(j, "global", f->global);
+	ksp_json_uint(j, "pre_size", f->pre_size);
+	ksp_json_uint(j, "post_size", f->post_size);
+	ksp_json_bool(j, "line_only", f->line_only);
+	ksp_json_str(j, "difference", f->difference);
+	ksp_json_close(j);
 }
 
-static void json_field(FILE *out, const char *key, const char *value, int comma)
+static void json_data(struct ksp_json *j, const struct mt_data *d)
 {
-	fprintf(out, "\"%s\": ", key);
-	if (value)
-		json_string(out, value);
-	else
-		fputs("null", out);
-	if (comma)
-		fputs(", ", out);
+	ksp_json_object(j, NULL);
+	ksp_json_str(j, "name", d->name);
+	ksp_json_str(j, "pre_name", d->pre_name[0] ? d->pre_name : NULL);
+	ksp_json_str(j, "section", d->section);
+	ksp_json_str(j, "state", mt_state_name(d->state));
+	ksp_json_bool(j, "writable", d->writable);
+	ksp_json_uint(j, "pre_size", d->pre_size);
+	ksp_json_uint(j, "post_size", d->post_size);
+	ksp_json_str(j, "difference", d->difference);
+	ksp_json_close(j);
 }
 
-static void json_func(FILE *out, const struct mt_func *f)
+void mt_plan_write_json(const struct mt_plan *plan, struct ksp_json *j, const char *key)
 {
-	fputs("{", out);
-	json_field(out, "name", f->name, 1);
-	json_field(out, "pre_name", f->pre_name[0] ? f->pre_name : NULL, 1);
-	json_field(out, "section", f->section, 1);
-	json_field(out, "state", mt_state_name(f->state), 1);
-	fprintf(out,
-		"\"global\": %s, \"pre_size\": %" PRIu64 ", \"post_size\": %" PRIu64
-		", \"line_only\": %s, ",
-		f->global ? "true" : "false", f->pre_size, f->post_size,
-		f->line_only ? "true" : "false");
-	json_field(out, "difference", f->difference, 0);
-	fputs("}", out);
-}
-
-static void json_data(FILE *out, const struct mt_data *d)
-{
-	fputs("{", out);
-	json_field(out, "name", d->name, 1);
-	json_field(out, "pre_name", d->pre_name[0] ? d->pre_name : NULL, 1);
-	json_field(out, "section", d->section, 1);
-	json_field(out, "state", mt_state_name(d->state), 1);
-	fprintf(out, "\"writable\": %s, \"pre_size\": %" PRIu64 ", \"post_size\": %" PRIu64 ", ",
-		d->writable ? "true" : "false", d->pre_size, d->post_size);
-	json_field(out, "difference", d->difference, 0);
-	fputs("}", out);
-}
-
-void mt_plan_write_json(const struct mt_plan *plan, FILE *out)
-{
-	fputs("{", out);
-	json_field(out, "pre", plan->pre_path, 1);
-	json_field(out, "post", plan->post_path, 1);
-	fprintf(out, "\"patchable\": %s,\n \"functions\": [", plan->nrefusals ? "false" : "true");
-	for (size_t i = 0; i < plan->nfuncs; i++) {
-		fputs(i ? ",\n  " : "\n  ", out);
-		json_func(out, &plan->funcs[i]);
-	}
-	fputs("],\n \"data\": [", out);
-	for (size_t i = 0; i < plan->ndata; i++) {
-		fputs(i ? ",\n  " : "\n  ", out);
-		json_data(out, &plan->data[i]);
-	}
-	fputs("],\n \"refusals\": [", out);
+	ksp_json_object(j, key);
+	ksp_json_str(j, "pre", plan->pre_path);
+	ksp_json_str(j, "post", plan->post_path);
+	ksp_json_bool(j, "patchable", plan->nrefusals == 0);
+	ksp_json_array(j, "functions");
+	for (size_t i = 0; i < plan->nfuncs; i++)
+		json_func(j, &plan->funcs[i]);
+	ksp_json_close(j);
+	ksp_json_array(j, "data");
+	for (size_t i = 0; i < plan->ndata; i++)
+		json_data(j, &plan->data[i]);
+	ksp_json_close(j);
+	ksp_json_array(j, "refusals");
 	for (size_t i = 0; i < plan->nrefusals; i++) {
-		fputs(i ? ",\n  {" : "\n  {", out);
-		json_field(out, "symbol", plan->refusals[i].symbol, 1);
-		json_field(out, "reason", plan->refusals[i].reason, 0);
-		fputs("}", out);
+		ksp_json_object(j, NULL);
+		ksp_json_str(j, "symbol", plan->refusals[i].symbol);
+		ksp_json_str(j, "reason", plan->refusals[i].reason);
+		ksp_json_close(j);
 	}
-	fputs("]}\n", out);
+	ksp_json_close(j);
+	ksp_json_close(j);
 }

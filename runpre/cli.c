@@ -8,6 +8,7 @@
  * Exit status: 0 every function matched (or was skipped), 1 some did not,
  * 2 usage, 3 unreadable input, 4 permission denied (live needs root).
  */
+#include "json.h"
 #include "kallsyms.h"
 #include "runpre.h"
 #include "symtab.h"
@@ -18,7 +19,10 @@
 #include <string.h>
 #include <time.h>
 
-enum { EXIT_MISMATCH = 1, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_PERMISSION = 4 };
+static const struct ksp_exit_map exit_map[] = {
+	{KSP_E_MISMATCH, 1}, {KSP_E_USAGE, 2},	    {KSP_E_INPUT, 3},
+	{KSP_E_INTERNAL, 3}, {KSP_E_PERMISSION, 4}, {KSP_E_UNSET, -1},
+};
 
 struct options {
 	int json, verbose, live;
@@ -80,52 +84,45 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void print_json(const struct rp_result *r, const char *memory)
 {
-	printf("{\"memory\":");
-	json_string(memory);
-	printf(",\"summary\":{\"matched\":%zu,\"no_match\":%zu,\"ambiguous\":%zu,"
-	       "\"not_found\":%zu,\"skipped\":%zu},\"functions\":[",
-	       r->matched, r->no_match, r->ambiguous, r->not_found, r->skipped);
+	struct ksp_json j;
+	ksp_json_begin(&j, stdout);
+	ksp_json_object(&j, NULL);
+	ksp_json_str(&j, "memory", memory);
+	ksp_json_object(&j, "summary");
+	ksp_json_uint(&j, "matched", r->matched);
+	ksp_json_uint(&j, "no_match", r->no_match);
+	ksp_json_uint(&j, "ambiguous", r->ambiguous);
+	ksp_json_uint(&j, "not_found", r->not_found);
+	ksp_json_uint(&j, "skipped", r->skipped);
+	ksp_json_close(&j);
+	ksp_json_array(&j, "functions");
 	for (size_t i = 0; i < r->nfunctions; i++) {
 		const struct rp_function_result *f = &r->functions[i];
-		printf("%s{\"object\":", i ? "," : "");
-		json_string(f->object->path);
-		printf(",\"function\":");
-		json_string(f->function->name);
-		printf(",\"status\":");
-		json_string(rp_status_name(f->status));
+		ksp_json_object(&j, NULL);
+		ksp_json_str(&j, "object", f->object->path);
+		ksp_json_str(&j, "function", f->function->name);
+		ksp_json_str(&j, "status", rp_status_name(f->status));
 		if (f->status == RP_MATCHED)
-			printf(",\"address\":\"0x%llx\"", (unsigned long long)f->address);
-		printf(",\"size\":%llu,\"trampoline\":%lld,\"ftrace_active\":%s,"
-		       "\"by_neighbour\":%s,\"detail\":",
-		       (unsigned long long)f->function->size, (long long)f->trampoline,
-		       f->ftrace_active ? "true" : "false",
-		       f->found_by_neighbour ? "true" : "false");
-		json_string(f->detail);
-		putchar('}');
+			ksp_json_addr(&j, "address", f->address);
+		ksp_json_uint(&j, "size", f->function->size);
+		ksp_json_int(&j, "trampoline", f->trampoline);
+		ksp_json_bool(&j, "ftrace_active", f->ftrace_active);
+		ksp_json_bool(&j, "by_neighbour", f->found_by_neighbour);
+		ksp_json_str(&j, "detail", f->detail);
+		ksp_json_close(&j);
 	}
-	printf("],\"symbols\":[");
+	ksp_json_close(&j);
+	ksp_json_array(&j, "symbols");
 	for (size_t i = 0; i < r->nsymbols; i++) {
-		printf("%s{\"name\":", i ? "," : "");
-		json_string(r->symbols[i].name);
-		printf(",\"address\":\"0x%llx\"}", (unsigned long long)r->symbols[i].address);
+		ksp_json_object(&j, NULL);
+		ksp_json_str(&j, "name", r->symbols[i].name);
+		ksp_json_addr(&j, "address", r->symbols[i].address);
+		ksp_json_close(&j);
 	}
-	printf("]}\n");
+	ksp_json_close(&j);
+	ksp_json_close(&j);
 }
 
 static void print_text(const struct rp_result *r, int verbose)
@@ -163,7 +160,7 @@ int main(int argc, char **argv)
 	struct options o = {0};
 	if (parse_options(argc, argv, &o)) {
 		usage(stderr);
-		return EXIT_USAGE;
+		return ksp_exit_status(exit_map, KSP_E_USAGE);
 	}
 	struct ksp_error err = {0};
 	struct rp_memview mem;
@@ -171,18 +168,18 @@ int main(int argc, char **argv)
 			: rp_memview_open_vmlinux(&mem, o.vmlinux, &err);
 	if (rc) {
 		fprintf(stderr, "ksplice-runpre: %s\n", err.msg);
-		return strstr(err.msg, "needs root") ? EXIT_PERMISSION : EXIT_INPUT;
+		return ksp_exit_status(exit_map, ksp_error_code(&err, KSP_E_INPUT));
 	}
 	struct ksp_kallsyms ks;
 	if (ksp_kallsyms_load(o.live ? "/proc/kallsyms" : o.map, &ks, &err)) {
 		fprintf(stderr, "ksplice-runpre: %s\n", err.msg);
 		rp_memview_close(&mem);
-		return EXIT_INPUT;
+		return ksp_exit_status(exit_map, ksp_error_code(&err, KSP_E_INPUT));
 	}
 	size_t n = (size_t)(argc - optind);
 	struct rp_object *objs = calloc(n, sizeof(*objs));
 	struct rp_object **ptrs = calloc(n, sizeof(*ptrs));
-	int status = EXIT_INPUT;
+	int status = ksp_exit_status(exit_map, KSP_E_INPUT);
 	size_t opened = 0;
 	for (; objs && ptrs && opened < n; opened++) {
 		if (rp_object_open(argv[optind + (int)opened], &objs[opened], &err)) {
@@ -210,7 +207,9 @@ int main(int argc, char **argv)
 		print_json(&res, mem.kind);
 	else
 		print_text(&res, o.verbose);
-	status = res.no_match || res.ambiguous || res.not_found ? EXIT_MISMATCH : 0;
+	status = ksp_exit_status(exit_map, res.no_match || res.ambiguous || res.not_found
+						   ? KSP_E_MISMATCH
+						   : KSP_E_UNSET);
 	rp_result_free(&res);
 out:
 	for (size_t i = 0; i < opened && objs; i++)

@@ -47,9 +47,9 @@ int rp_memview_open_kcore(struct rp_memview *v, const char *path, struct ksp_err
 	v->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (v->fd < 0) {
 		if (errno == EACCES || errno == EPERM)
-			return ksp_fail(err,
-					"%s: permission denied (reading kernel memory needs root)",
-					path);
+			return ksp_failc(err, KSP_E_PERMISSION,
+					 "%s: permission denied (reading kernel memory needs root)",
+					 path);
 		return ksp_fail(err, "%s: %s", path, strerror(errno));
 	}
 	Elf64_Ehdr eh;

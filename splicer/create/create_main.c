@@ -6,8 +6,9 @@
  * ksplice-ID.tar.gz. --diff-only stops at the plan.
  */
 #include "create.h"
-#include "run.h"
+#include "json.h"
 #include "package_update.h"
+#include "run.h"
 #include "update_file.h"
 
 #include <getopt.h>
@@ -206,15 +207,19 @@ static int make_update(struct cli *c, const struct ksp_create_result *res)
 static void print_plans(const struct ksp_create_result *res, int json, int verbose)
 {
 	if (json) {
-		printf("{\"units\":[");
+		struct ksp_json j;
+		ksp_json_begin(&j, stdout);
+		ksp_json_object(&j, NULL);
+		ksp_json_array(&j, "units");
 		for (size_t i = 0; i < res->nunits; i++) {
-			printf("%s{\"source\":\"%s\",\"object\":\"%s\",\"plan\":", i ? "," : "",
-			       res->units[i].source, res->units[i].object);
-			fflush(stdout);
-			mt_plan_write_json(&res->units[i].plan, stdout);
-			printf("}");
+			ksp_json_object(&j, NULL);
+			ksp_json_str(&j, "source", res->units[i].source);
+			ksp_json_str(&j, "object", res->units[i].object);
+			mt_plan_write_json(&res->units[i].plan, &j, "plan");
+			ksp_json_close(&j);
 		}
-		printf("]}\n");
+		ksp_json_close(&j);
+		ksp_json_close(&j);
 		return;
 	}
 	for (size_t i = 0; i < res->nunits; i++) {

@@ -134,7 +134,7 @@ START_TEST(command_statuses)
 {
 	ck_assert_int_eq(objdiff_status("a/x.o b/x.o"), 0);
 	ck_assert_int_eq(objdiff_status("--json a/x.o b/x.o"), 0);
-	sh("grep -q '\"patchable\": true' %s/out.txt%s", "");
+	sh("grep -q '\"patchable\":true' %s/out.txt%s", "");
 	sh("! command -v python3 >/dev/null || python3 -c 'import json; "
 	   "json.load(open(\"%s/out.txt\"))'%s",
 	   "");
