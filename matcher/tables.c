@@ -29,13 +29,14 @@ struct table {
 	unsigned entsize;
 	int line_off;
 	size_t sec;
-	size_t *func; /* per entry: the function it belongs to, or MT_NONE */
+	size_t *func; /* per entry: the function it belongs to, or KSP_OBJ_NONE */
 	size_t n;
 };
 
 /* The bug table without CONFIG_DEBUG_BUGVERBOSE has 8-byte entries and no
  * line: tell by its relocations (two per verbose entry). */
-static void entry_layout(const struct table_kind *k, const struct mt_section *s, struct table *t)
+static void entry_layout(const struct table_kind *k, const struct ksp_obj_section *s,
+			 struct table *t)
 {
 	t->entsize = k->entsize;
 	t->line_off = k->line_off;
@@ -47,13 +48,13 @@ static void entry_layout(const struct table_kind *k, const struct mt_section *s,
 
 static int load_table(const struct mt_side *side, const struct table_kind *k, struct table *t)
 {
-	const struct mt_object *obj = side->obj;
+	const struct ksp_obj *obj = side->obj;
 	memset(t, 0, sizeof(*t));
 	t->kind = k;
-	t->sec = mt_object_section(obj, k->name);
-	if (t->sec == MT_NONE || !obj->sections[t->sec].data)
+	t->sec = ksp_obj_section(obj, k->name);
+	if (t->sec == KSP_OBJ_NONE || !obj->sections[t->sec].data)
 		return 0;
-	const struct mt_section *s = &obj->sections[t->sec];
+	const struct ksp_obj_section *s = &obj->sections[t->sec];
 	entry_layout(k, s, t);
 	if (s->size % t->entsize)
 		return 0;
@@ -63,21 +64,21 @@ static int load_table(const struct mt_side *side, const struct table_kind *k, st
 		return -1;
 	for (size_t e = 0; e < t->n; e++) {
 		uint64_t off = e * t->entsize;
-		size_t r = mt_first_reloc(s, off);
-		t->func[e] = MT_NONE;
+		size_t r = ksp_obj_first_reloc(s, off);
+		t->func[e] = KSP_OBJ_NONE;
 		if (r < s->nrelocs && s->relocs[r].offset == off) {
 			size_t f = mt_reloc_entity(side, &s->relocs[r]);
-			if (f != MT_NONE && mt_is_function(obj, f))
+			if (f != KSP_OBJ_NONE && ksp_obj_is_function(obj, f))
 				t->func[e] = f;
 		}
 	}
 	return 0;
 }
 
-static size_t relocs_of_entry(const struct mt_section *s, uint64_t off, unsigned size,
+static size_t relocs_of_entry(const struct ksp_obj_section *s, uint64_t off, unsigned size,
 			      size_t *first)
 {
-	size_t i = mt_first_reloc(s, off), n = 0;
+	size_t i = ksp_obj_first_reloc(s, off), n = 0;
 	*first = i;
 	while (i + n < s->nrelocs && s->relocs[i + n].offset < off + size)
 		n++;
@@ -90,8 +91,8 @@ struct entry_ref {
 };
 
 /* A field pointing at code outside any function: compare that code. */
-static int place_equal(const struct mt_ctx *ctx, const struct mt_reloc *ra,
-		       const struct mt_reloc *rb, unsigned len, char *why, size_t wlen)
+static int place_equal(const struct mt_ctx *ctx, const struct ksp_obj_reloc *ra,
+		       const struct ksp_obj_reloc *rb, unsigned len, char *why, size_t wlen)
 {
 	size_t ps, qs;
 	int64_t po, qo;
@@ -107,8 +108,8 @@ static int place_equal(const struct mt_ctx *ctx, const struct mt_reloc *ra,
 static int entry_equal(const struct mt_ctx *ctx, const struct entry_ref *a,
 		       const struct entry_ref *b, int *line_differs, char *why, size_t wlen)
 {
-	const struct mt_section *sa = &ctx->pre.obj->sections[a->t->sec];
-	const struct mt_section *sb = &ctx->post.obj->sections[b->t->sec];
+	const struct ksp_obj_section *sa = &ctx->pre.obj->sections[a->t->sec];
+	const struct ksp_obj_section *sb = &ctx->post.obj->sections[b->t->sec];
 	unsigned size = a->t->entsize;
 	size_t fa, fb, na = relocs_of_entry(sa, a->off, size, &fa);
 	if (na != relocs_of_entry(sb, b->off, size, &fb) || b->t->entsize != size) {
@@ -118,7 +119,8 @@ static int entry_equal(const struct mt_ctx *ctx, const struct entry_ref *a,
 	for (unsigned k = 0; k < size; k++) {
 		int field = 0;
 		for (size_t i = 0; i < na; i++) {
-			const struct mt_reloc *ra = &sa->relocs[fa + i], *rb = &sb->relocs[fb + i];
+			const struct ksp_obj_reloc *ra = &sa->relocs[fa + i],
+						   *rb = &sb->relocs[fb + i];
 			if (ra->offset - a->off != rb->offset - b->off) {
 				snprintf(why, wlen, "its fields changed");
 				return 0;
@@ -136,7 +138,7 @@ static int entry_equal(const struct mt_ctx *ctx, const struct entry_ref *a,
 		return 0;
 	}
 	for (size_t i = 0; i < na; i++) {
-		const struct mt_reloc *ra = &sa->relocs[fa + i], *rb = &sb->relocs[fb + i];
+		const struct ksp_obj_reloc *ra = &sa->relocs[fa + i], *rb = &sb->relocs[fb + i];
 		int rl = a->t->kind->repl_len_off;
 		int eq = rl >= 0 ? place_equal(ctx, ra, rb, sa->data[a->off + (unsigned)rl], why,
 					       wlen)
@@ -205,7 +207,7 @@ static int compare_kind(const struct mt_ctx *ctx, const struct table_kind *k, st
 	}
 	/* An entry-less side still has to be compared: entries may come or go. */
 	for (size_t f = 0; !rc && f < ctx->pre.obj->nsymbols; f++) {
-		if (!mt_is_function(ctx->pre.obj, f) || ctx->pre.pair[f] == MT_NONE)
+		if (!ksp_obj_is_function(ctx->pre.obj, f) || ctx->pre.pair[f] == KSP_OBJ_NONE)
 			continue;
 		struct mt_func *pf = unchanged_func(plan, ctx->pre.obj->symbols[f].name);
 		if (pf)

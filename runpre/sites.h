@@ -10,7 +10,7 @@
 #ifndef KSPLICE_RUNPRE_SITES_H
 #define KSPLICE_RUNPRE_SITES_H
 
-#include "objfile.h"
+#include "pre_object.h"
 
 enum rp_site_kind {
 	RP_SITE_FENTRY,

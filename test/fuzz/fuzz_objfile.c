@@ -6,7 +6,7 @@
  * lie inside their sections. */
 #include "fuzz_util.h"
 #include "kallsyms.h"
-#include "objfile.h"
+#include "pre_object.h"
 #include "runpre.h"
 #include "sites.h"
 #include "symtab.h"

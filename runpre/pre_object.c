@@ -1,4 +1,4 @@
-#include "objfile.h"
+#include "pre_object.h"
 
 #include <bfd.h>
 #include <stdlib.h>

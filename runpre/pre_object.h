@@ -8,8 +8,8 @@
  * section (.sched.text, .noinstr.text, ...) share it and are cut out by their
  * ELF symbol's offset and size.
  */
-#ifndef KSPLICE_RUNPRE_OBJFILE_H
-#define KSPLICE_RUNPRE_OBJFILE_H
+#ifndef KSPLICE_RUNPRE_PRE_OBJECT_H
+#define KSPLICE_RUNPRE_PRE_OBJECT_H
 
 #include "error.h"
 
