@@ -1,52 +1,50 @@
 /* The run-time patch tables of functions whose code is unchanged: an entry
  * that differs (other than a bug entry's line) changes the function. Each
- * entry belongs to the function its first field points into. */
+ * entry belongs to the function its first field points into. Which tables,
+ * and their layouts: common/special_sections.c. */
 #include "rules.h"
+#include "special_sections.h"
 #include "unit.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-struct table_kind {
-	const char *name;
-	unsigned entsize;
-	int line_off;	  /* 2-byte __LINE__ field, -1 if none */
-	int repl_len_off; /* byte holding the length of the code a field points
-			   * at outside any function (.altinstr_replacement) */
-};
-
-static const struct table_kind kinds[] = {
-	{"__bug_table", 12, 8, -1},	   /* bug_entry with CONFIG_DEBUG_BUGVERBOSE */
-	{"__ex_table", 12, -1, -1},	   /* insn, fixup, data */
-	{".altinstructions", 12, -1, 11},  /* alt_instr */
-	{"__jump_table", 16, -1, -1},	   /* code, target, key */
-	{".static_call_sites", 8, -1, -1}, /* addr, key */
-	{".parainstructions", 16, -1, -1}, /* instr, type, len */
-};
-
 struct table {
-	const struct table_kind *kind;
+	const struct ksp_special_section *kind;
 	unsigned entsize;
-	int line_off;
+	int line_off; /* 2-byte __LINE__ field, -1 if none */
 	size_t sec;
 	size_t *func; /* per entry: the function it belongs to, or KSP_OBJ_NONE */
 	size_t n;
 };
 
-/* The bug table without CONFIG_DEBUG_BUGVERBOSE has 8-byte entries and no
- * line: tell by its relocations (two per verbose entry). */
-static void entry_layout(const struct table_kind *k, const struct ksp_obj_section *s,
+static unsigned relocated_fields(const struct ksp_special_section *k)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < KSP_SPECIAL_MAX_FIELDS && k->fields[i].name; i++)
+		n += k->fields[i].reloc;
+	return n;
+}
+
+/* A table with a compact variant (the bug table without
+ * CONFIG_DEBUG_BUGVERBOSE: 8-byte entries, no line): tell by its relocations
+ * (one per relocated field of a full entry). */
+static void entry_layout(const struct ksp_special_section *k, const struct ksp_obj_section *s,
 			 struct table *t)
 {
-	t->entsize = k->entsize;
-	t->line_off = k->line_off;
-	if (k->line_off >= 0 && (s->size % 12 || s->nrelocs != 2 * (s->size / 12))) {
-		t->entsize = 8;
+	const struct ksp_special_field *line = ksp_special_field(k, KSP_FIELD_LINE);
+	t->entsize = k->entry_size;
+	t->line_off = line ? (int)line->offset : -1;
+	if (k->compact_entry_size &&
+	    (s->size % k->entry_size ||
+	     s->nrelocs != relocated_fields(k) * (s->size / k->entry_size))) {
+		t->entsize = k->compact_entry_size;
 		t->line_off = -1;
 	}
 }
 
-static int load_table(const struct mt_side *side, const struct table_kind *k, struct table *t)
+static int load_table(const struct mt_side *side, const struct ksp_special_section *k,
+		      struct table *t)
 {
 	const struct ksp_obj *obj = side->obj;
 	memset(t, 0, sizeof(*t));
@@ -62,8 +60,9 @@ static int load_table(const struct mt_side *side, const struct table_kind *k, st
 	t->func = malloc((t->n + 1) * sizeof(size_t));
 	if (!t->func)
 		return -1;
+	unsigned site = ksp_special_field(k, KSP_FIELD_SITE)->offset;
 	for (size_t e = 0; e < t->n; e++) {
-		uint64_t off = e * t->entsize;
+		uint64_t off = e * t->entsize + site;
 		size_t r = ksp_obj_first_reloc(s, off);
 		t->func[e] = KSP_OBJ_NONE;
 		if (r < s->nrelocs && s->relocs[r].offset == off) {
@@ -139,10 +138,10 @@ static int entry_equal(const struct mt_ctx *ctx, const struct entry_ref *a,
 	}
 	for (size_t i = 0; i < na; i++) {
 		const struct ksp_obj_reloc *ra = &sa->relocs[fa + i], *rb = &sb->relocs[fb + i];
-		int rl = a->t->kind->repl_len_off;
-		int eq = rl >= 0 ? place_equal(ctx, ra, rb, sa->data[a->off + (unsigned)rl], why,
-					       wlen)
-				 : -1;
+		const struct ksp_special_field *rl =
+			ksp_special_field(a->t->kind, KSP_FIELD_REPLACEMENT_LEN);
+		int eq = rl ? place_equal(ctx, ra, rb, sa->data[a->off + rl->offset], why, wlen)
+			    : -1;
 		if (eq < 0)
 			eq = mt_targets_equal(ctx, ra, rb, why, wlen);
 		if (!eq)
@@ -197,7 +196,8 @@ static int compare_function_entries(const struct mt_ctx *ctx, const struct table
 	return pf->difference ? 0 : -1;
 }
 
-static int compare_kind(const struct mt_ctx *ctx, const struct table_kind *k, struct mt_plan *plan)
+static int compare_kind(const struct mt_ctx *ctx, const struct ksp_special_section *k,
+			struct mt_plan *plan)
 {
 	struct table a, b;
 	int rc = 0;
@@ -220,8 +220,9 @@ static int compare_kind(const struct mt_ctx *ctx, const struct table_kind *k, st
 
 int mt_compare_tables(const struct mt_ctx *ctx, struct mt_plan *plan)
 {
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (compare_kind(ctx, &kinds[i], plan))
+	for (size_t i = 0; i < ksp_nspecial_sections; i++)
+		if (ksp_special_sections[i].match == KSP_MATCH_COMPARE &&
+		    compare_kind(ctx, &ksp_special_sections[i], plan))
 			return -1;
 	return 0;
 }

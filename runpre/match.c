@@ -348,7 +348,7 @@ static int64_t trampoline_offset(const struct rp_sites *sites, const struct rp_f
 {
 	const struct rp_section *s = f->section;
 	const struct rp_site *entry = rp_sites_at(sites, s, f->offset);
-	uint64_t start = entry && entry->kind == RP_SITE_FENTRY ? 5 : 0;
+	uint64_t start = entry && entry->kind == KSP_SITE_FENTRY ? 5 : 0;
 	unsigned char *target = calloc(f->size + 1, 1);
 	unsigned char *boundary = calloc(f->size + 1, 1);
 	int64_t found = -1;

@@ -276,28 +276,29 @@ int rp_compare_site(struct rp_attempt *a, const struct rp_site *site, uint64_t r
 	unsigned len = site->len;
 	int ok = 0;
 	switch (site->kind) {
-	case RP_SITE_FENTRY:
+	case KSP_SITE_FENTRY:
 		ok = fentry_site(a, site, run);
 		break;
-	case RP_SITE_RETURN:
+	case KSP_SITE_RETURN:
 		ok = return_site(a, site, run);
 		break;
-	case RP_SITE_RETPOLINE:
+	case KSP_SITE_RETPOLINE:
 		ok = retpoline_site(a, site, run, &len);
 		break;
-	case RP_SITE_ALTERNATIVE:
+	case KSP_SITE_ALTERNATIVE:
 		ok = alternative_site(a, site, run);
 		break;
-	case RP_SITE_JUMP_LABEL:
+	case KSP_SITE_JUMP_LABEL:
 		ok = jump_label_site(a, site, run, &len);
 		break;
-	case RP_SITE_STATIC_CALL:
+	case KSP_SITE_STATIC_CALL:
 		ok = static_call_site(a, site, run);
 		break;
-	case RP_SITE_PARAVIRT:
+	case KSP_SITE_PARAVIRT:
 		ok = paravirt_site(a, site, run);
 		break;
-	case RP_SITE_LOCK:
+	case KSP_SITE_LOCK:
+	case KSP_SITE_NONE:
 		return 0; /* handled within the instruction */
 	}
 	*pre_len = len;

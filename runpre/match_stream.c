@@ -179,7 +179,7 @@ static int compare_plain(struct rp_attempt *a, const struct rp_section *s, uint6
 		}
 		if (pre[i] == live[i])
 			continue;
-		if (i == 0 && lock && lock->kind == RP_SITE_LOCK && pre[0] == 0xf0 &&
+		if (i == 0 && lock && lock->kind == KSP_SITE_LOCK && pre[0] == 0xf0 &&
 		    live[0] == 0x3e)
 			continue;
 		rp_explain(a, s, o, run, "byte %u differs", i);
@@ -286,13 +286,13 @@ int rp_compare_stream(struct rp_attempt *a, const struct rp_section *s, uint64_t
 			a->progress = o - f->offset;
 		}
 		const struct rp_site *site = rp_sites_at(a->sites, s, o);
-		if (site && site->kind != RP_SITE_LOCK && !(skip_site_at_from && o == from)) {
+		if (site && site->kind != KSP_SITE_LOCK && !(skip_site_at_from && o == from)) {
 			unsigned pre_len, run_len;
 			if (!rp_compare_site(a, site, run, &pre_len, &run_len))
 				return 0;
 			if (!pre_len) { /* a corrupt table's empty site: no progress */
 				rp_explain(a, s, o, run, "empty %s site",
-					   rp_site_kind_name(site->kind));
+					   ksp_site_kind_name(site->kind));
 				return 0;
 			}
 			o += pre_len;

@@ -1,48 +1,27 @@
 #include "extract.h"
+#include "special_sections.h"
 
 #include <bfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Tables whose entries belong to the code their first field points at; an
- * entry is kept when that code is carried. .orc_unwind runs parallel to
- * .orc_unwind_ip (entry i of one describes entry i of the other). */
-struct table_spec {
-	const char *name;
-	unsigned entry;
-	const char *parallel;
-	unsigned parallel_entry;
-};
-
-static const struct table_spec tables[] = {
-	{"__mcount_loc", 8, NULL, 0},
-	{".return_sites", 4, NULL, 0},
-	{".retpoline_sites", 4, NULL, 0},
-	{".static_call_sites", 8, NULL, 0},
-	{".smp_locks", 4, NULL, 0},
-	{".altinstructions", 12, NULL, 0},
-	{"__jump_table", 16, NULL, 0},
-	{".parainstructions", 16, NULL, 0},
-	{"__bug_table", 12, NULL, 0},
-	{"__ex_table", 12, NULL, 0},
-	{".orc_unwind_ip", 4, ".orc_unwind", 6},
-};
-
+/* Tables whose entries belong to the code their SITE field points at
+ * (KSP_EXTRACT_FILTER rows of common/special_sections.c): an entry is kept
+ * when that code is carried. */
 struct xsec {
 	asection *in, *out;
-	int carried;			/* copied whole */
-	int shared;			/* code of other functions too (.ref.text) */
-	const struct table_spec *table; /* or filtered entry by entry */
-	bfd_byte *data;			/* output contents */
+	int carried;				 /* copied whole */
+	int shared;				 /* code of other functions too (.ref.text) */
+	const struct ksp_special_section *table; /* or filtered entry by entry */
+	bfd_byte *data;				 /* output contents */
 	bfd_size_type size;
 	arelent **in_relocs;
 	long n_in;
 	arelent *out_relocs;
 	arelent **out_ptrs;
 	size_t n_out;
-	long *kept;    /* tables: input entry -> output entry, -1 if dropped */
-	int own_table; /* table was allocated for this section (.orc_unwind) */
+	long *kept; /* tables: input entry -> output entry, -1 if dropped */
 };
 
 struct ctx {
@@ -136,8 +115,8 @@ static int carried_reloc(const struct xsec *x, long r)
 		return 1;
 	if (!x->kept || !x->table)
 		return 0;
-	size_t e = (size_t)(x->in_relocs[r]->address / x->table->entry);
-	return e < bfd_section_size(x->in) / x->table->entry && x->kept[e] >= 0;
+	size_t e = (size_t)(x->in_relocs[r]->address / x->table->entry_size);
+	return e < bfd_section_size(x->in) / x->table->entry_size && x->kept[e] >= 0;
 }
 
 /* Merged strings and constants, and static_cpu_has() slow paths, go with
@@ -157,8 +136,10 @@ static int pull_in_dependencies(struct ctx *c)
 				struct xsec *t = xsec_of(c, s->section);
 				if (!t || t->carried)
 					continue;
-				const char *n = bfd_section_name(t->in);
-				if ((t->in->flags & SEC_MERGE) || strcmp(n, ".altinstr_aux") == 0) {
+				const struct ksp_special_section *row =
+					ksp_special_section(bfd_section_name(t->in));
+				if ((t->in->flags & SEC_MERGE) ||
+				    (row && row->extract == KSP_EXTRACT_WHEN_USED)) {
 					t->carried = 1;
 					changed = 1;
 				}
@@ -168,13 +149,14 @@ static int pull_in_dependencies(struct ctx *c)
 	return 0;
 }
 
-/* Which entries of a table to keep: those whose first field points into
+/* Which entries of a table to keep: those whose SITE field points into
  * carried code. */
-static int filter_table(struct ctx *c, struct xsec *x, const struct table_spec *t)
+static int filter_table(struct ctx *c, struct xsec *x, const struct ksp_special_section *t)
 {
 	if (load_relocs(c, x))
 		return -1;
-	size_t n = (size_t)(bfd_section_size(x->in) / t->entry);
+	unsigned site = ksp_special_field(t, KSP_FIELD_SITE)->offset;
+	size_t n = (size_t)(bfd_section_size(x->in) / t->entry_size);
 	x->kept = malloc((n + 1) * sizeof(*x->kept));
 	if (!x->kept)
 		return -1;
@@ -184,13 +166,13 @@ static int filter_table(struct ctx *c, struct xsec *x, const struct table_spec *
 	for (long r = 0; r < x->n_in; r++) {
 		arelent *rel = x->in_relocs[r];
 		struct xsec *target = xsec_of(c, (*rel->sym_ptr_ptr)->section);
-		size_t e = (size_t)(rel->address / t->entry);
-		if (rel->address % t->entry == 0 && e < n && target && target->carried &&
+		size_t e = (size_t)(rel->address / t->entry_size);
+		if (rel->address % t->entry_size == site && e < n && target && target->carried &&
 		    target->in->flags & SEC_CODE && x->kept[e] < 0)
 			x->kept[e] = out++;
 	}
 	x->table = t;
-	x->size = (bfd_size_type)out * t->entry;
+	x->size = (bfd_size_type)out * t->entry_size;
 	return 0;
 }
 
@@ -200,19 +182,30 @@ static struct xsec *section_named(struct ctx *c, const char *name)
 	return s ? xsec_of(c, s) : NULL;
 }
 
+/* Sections carried whole when their leader table keeps an entry
+ * (.altinstr_replacement, with .altinstructions). */
+static void carry_with_leader(struct ctx *c, const char *leader)
+{
+	for (size_t i = 0; i < ksp_nspecial_sections; i++) {
+		const struct ksp_special_section *row = &ksp_special_sections[i];
+		struct xsec *x = section_named(c, row->name);
+		if (x && row->extract == KSP_EXTRACT_WITH_LEADER &&
+		    strcmp(row->leader, leader) == 0)
+			x->carried = 1;
+	}
+}
+
 static int filter_tables(struct ctx *c)
 {
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		struct xsec *x = section_named(c, tables[i].name);
-		if (!x)
+	for (size_t i = 0; i < ksp_nspecial_sections; i++) {
+		const struct ksp_special_section *row = &ksp_special_sections[i];
+		struct xsec *x = section_named(c, row->name);
+		if (!x || row->extract != KSP_EXTRACT_FILTER)
 			continue;
-		if (filter_table(c, x, &tables[i]))
+		if (filter_table(c, x, row))
 			return -1;
-		if (x->size && strcmp(tables[i].name, ".altinstructions") == 0) {
-			struct xsec *repl = section_named(c, ".altinstr_replacement");
-			if (repl)
-				repl->carried = 1;
-		}
+		if (x->size)
+			carry_with_leader(c, row->name);
 	}
 	return 0;
 }
@@ -235,38 +228,33 @@ static int build_contents(struct ctx *c, struct xsec *x)
 		return 0;
 	}
 	x->data = calloc(1, x->size ? x->size : 1);
-	for (size_t e = 0; x->data && e < in_size / x->table->entry; e++)
+	for (size_t e = 0; x->data && e < in_size / x->table->entry_size; e++)
 		if (x->kept[e] >= 0)
-			memcpy(x->data + (size_t)x->kept[e] * x->table->entry,
-			       in + e * x->table->entry, x->table->entry);
+			memcpy(x->data + (size_t)x->kept[e] * x->table->entry_size,
+			       in + e * x->table->entry_size, x->table->entry_size);
 	free(in);
 	return x->data ? 0 : -1;
 }
 
-/* The parallel table (.orc_unwind) keeps the same entries as its leader. */
+/* A parallel table (.orc_unwind) keeps the same entries as its leader. */
 static int build_parallel(struct ctx *c)
 {
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		if (!tables[i].parallel)
+	for (size_t i = 0; i < ksp_nspecial_sections; i++) {
+		const struct ksp_special_section *row = &ksp_special_sections[i];
+		if (row->extract != KSP_EXTRACT_PARALLEL)
 			continue;
-		struct xsec *lead = section_named(c, tables[i].name);
-		struct xsec *x = section_named(c, tables[i].parallel);
+		struct xsec *lead = section_named(c, row->leader);
+		struct xsec *x = section_named(c, row->name);
 		if (!lead || !x || !lead->kept)
 			continue;
-		struct table_spec *spec = malloc(sizeof(*spec));
-		if (!spec)
-			return -1;
-		*spec = (struct table_spec){tables[i].parallel, tables[i].parallel_entry, NULL, 0};
-		size_t n = (size_t)(bfd_section_size(lead->in) / tables[i].entry);
+		unsigned lead_entry = lead->table->entry_size;
+		size_t n = (size_t)(bfd_section_size(lead->in) / lead_entry);
 		x->kept = malloc((n + 1) * sizeof(*x->kept));
-		if (!x->kept) {
-			free(spec);
+		if (!x->kept)
 			return -1;
-		}
 		memcpy(x->kept, lead->kept, n * sizeof(*x->kept));
-		x->table = spec;
-		x->own_table = 1;
-		x->size = lead->size / tables[i].entry * spec->entry;
+		x->table = row;
+		x->size = lead->size / lead_entry * row->entry_size;
 	}
 	return 0;
 }
@@ -423,11 +411,11 @@ static int build_relocs(struct ctx *c, struct xsec *x)
 		arelent *in = x->in_relocs[r];
 		bfd_vma address = in->address;
 		if (x->table) {
-			size_t e = (size_t)(in->address / x->table->entry);
+			size_t e = (size_t)(in->address / x->table->entry_size);
 			if (x->kept[e] < 0)
 				continue;
-			address = (bfd_vma)x->kept[e] * x->table->entry +
-				  in->address % x->table->entry;
+			address = (bfd_vma)x->kept[e] * x->table->entry_size +
+				  in->address % x->table->entry_size;
 		}
 		arelent *out = &x->out_relocs[x->n_out];
 		out->address = address;
@@ -538,8 +526,6 @@ static void free_ctx(struct ctx *c)
 		free(x->out_relocs);
 		free(x->out_ptrs);
 		free(x->kept);
-		if (x->own_table)
-			free((void *)x->table);
 	}
 	free(c->secs);
 	free(c->isyms);
