@@ -5,20 +5,18 @@
 #include <string.h>
 
 /* Where a table entry's relocation points: (section, offset). */
-static int reloc_target(const struct rp_object *obj, const struct rp_reloc *r,
-			const struct rp_section **section, uint64_t *offset)
+static int reloc_target(const struct rp_object *obj, const struct ksp_obj_reloc *r,
+			const struct ksp_obj_section **section, uint64_t *offset)
 {
-	if (!r || !r->target_section)
+	uint64_t symbol_offset;
+	if (!r || r->size == 0 || !(*section = rp_reloc_target(obj, r, &symbol_offset)))
 		return -1;
-	*section = rp_object_section_of(obj, r->target_section);
-	if (!*section)
-		return -1;
-	*offset = r->symbol_offset + (uint64_t)r->addend;
+	*offset = symbol_offset + (uint64_t)r->addend;
 	/* <=: an empty alternative replacement may sit at the very end */
 	return *offset <= (*section)->size ? 0 : -1;
 }
 
-static struct rp_site *new_site(struct rp_sites *s, const struct rp_section *section,
+static struct rp_site *new_site(struct rp_sites *s, const struct ksp_obj_section *section,
 				uint64_t offset, enum ksp_site_kind kind, unsigned len)
 {
 	struct rp_site *n = realloc(s->sites, (s->count + 1) * sizeof(*n));
@@ -34,21 +32,21 @@ static struct rp_site *new_site(struct rp_sites *s, const struct rp_section *sec
 	return n;
 }
 
-static const struct rp_reloc *reloc_at(const struct rp_section *t, uint64_t offset)
+static const struct ksp_obj_reloc *reloc_at(const struct ksp_obj_section *t, uint64_t offset)
 {
-	const struct rp_reloc *r = rp_section_reloc_in(t, offset, offset + 1);
+	const struct ksp_obj_reloc *r = rp_section_reloc_in(t, offset, offset + 1);
 	return r && r->offset == offset ? r : NULL;
 }
 
 /* Where field f of the entry at e points. */
-static int field_target(const struct rp_object *obj, const struct rp_section *t, uint64_t e,
-			const struct ksp_special_field *f, const struct rp_section **section,
+static int field_target(const struct rp_object *obj, const struct ksp_obj_section *t, uint64_t e,
+			const struct ksp_special_field *f, const struct ksp_obj_section **section,
 			uint64_t *offset)
 {
 	return reloc_target(obj, reloc_at(t, e + f->offset), section, offset);
 }
 
-static unsigned byte_field(const struct rp_section *t, uint64_t e,
+static unsigned byte_field(const struct ksp_obj_section *t, uint64_t e,
 			   const struct ksp_special_field *f)
 {
 	return t->data[e + f->offset];
@@ -57,10 +55,10 @@ static unsigned byte_field(const struct rp_section *t, uint64_t e,
 /* An alternative: one replacement (merged with the others at its site
  * later). */
 static int add_replacement(const struct rp_object *obj, struct rp_sites *s, struct rp_site *site,
-			   const struct ksp_special_section *row, const struct rp_section *t,
+			   const struct ksp_special_section *row, const struct ksp_obj_section *t,
 			   uint64_t e)
 {
-	const struct rp_section *repl_section;
+	const struct ksp_obj_section *repl_section;
 	uint64_t repl;
 	field_target(obj, t, e, ksp_special_field(row, KSP_FIELD_REPLACEMENT), &repl_section,
 		     &repl);
@@ -77,12 +75,12 @@ static int add_replacement(const struct rp_object *obj, struct rp_sites *s, stru
 /* Whether the entry at e is usable: the replacement or target it names
  * resolves too (a jump label's target in the site's section). */
 static int entry_resolves(const struct rp_object *obj, const struct ksp_special_section *row,
-			  const struct rp_section *t, uint64_t e,
-			  const struct rp_section *site_section)
+			  const struct ksp_obj_section *t, uint64_t e,
+			  const struct ksp_obj_section *site_section)
 {
 	const struct ksp_special_field *repl = ksp_special_field(row, KSP_FIELD_REPLACEMENT);
 	const struct ksp_special_field *target = ksp_special_field(row, KSP_FIELD_TARGET);
-	const struct rp_section *section;
+	const struct ksp_obj_section *section;
 	uint64_t offset;
 	if (repl && field_target(obj, t, e, repl, &section, &offset))
 		return 0;
@@ -95,14 +93,14 @@ static int entry_resolves(const struct rp_object *obj, const struct ksp_special_
 static int load_table(const struct rp_object *obj, struct rp_sites *s,
 		      const struct ksp_special_section *row)
 {
-	const struct rp_section *t = rp_object_section(obj, row->name);
+	const struct ksp_obj_section *t = rp_object_section(obj, row->name);
 	const struct ksp_special_field *site_field = ksp_special_field(row, KSP_FIELD_SITE);
 	const struct ksp_special_field *len_field = ksp_special_field(row, KSP_FIELD_SITE_LEN);
 	const struct ksp_special_field *target = ksp_special_field(row, KSP_FIELD_TARGET);
 	if (!t)
 		return 0;
 	for (uint64_t e = 0; e + row->entry_size <= t->size; e += row->entry_size) {
-		const struct rp_section *section;
+		const struct ksp_obj_section *section;
 		uint64_t offset;
 		if (field_target(obj, t, e, site_field, &section, &offset) ||
 		    !entry_resolves(obj, row, t, e, section))
@@ -200,7 +198,7 @@ int rp_sites_load(const struct rp_object *obj, struct rp_sites *s, struct ksp_er
 	return 0;
 }
 
-static size_t first_at_or_after(const struct rp_sites *s, const struct rp_section *section,
+static size_t first_at_or_after(const struct rp_sites *s, const struct ksp_obj_section *section,
 				uint64_t offset)
 {
 	size_t lo = 0, hi = s->count;
@@ -215,7 +213,7 @@ static size_t first_at_or_after(const struct rp_sites *s, const struct rp_sectio
 	return lo;
 }
 
-const struct rp_site *rp_sites_at(const struct rp_sites *s, const struct rp_section *section,
+const struct rp_site *rp_sites_at(const struct rp_sites *s, const struct ksp_obj_section *section,
 				  uint64_t offset)
 {
 	size_t i = first_at_or_after(s, section, offset);
@@ -225,7 +223,7 @@ const struct rp_site *rp_sites_at(const struct rp_sites *s, const struct rp_sect
 }
 
 const struct rp_site *rp_sites_overlapping(const struct rp_sites *s,
-					   const struct rp_section *section, uint64_t from,
+					   const struct ksp_obj_section *section, uint64_t from,
 					   uint64_t to)
 {
 	size_t i = first_at_or_after(s, section, from > 16 ? from - 16 : 0);

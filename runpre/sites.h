@@ -18,7 +18,7 @@ struct rp_alt_replacement {
 };
 
 struct rp_site {
-	const struct rp_section *section;
+	const struct ksp_obj_section *section;
 	uint64_t offset;
 	unsigned len; /* bytes the kernel may rewrite (0: decided from the code) */
 	enum ksp_site_kind kind;
@@ -30,19 +30,19 @@ struct rp_site {
 struct rp_sites {
 	struct rp_site *sites; /* sorted by section, then offset */
 	size_t count;
-	const struct rp_section *replacements; /* .altinstr_replacement */
+	const struct ksp_obj_section *replacements; /* .altinstr_replacement */
 };
 
 int rp_sites_load(const struct rp_object *obj, struct rp_sites *sites, struct ksp_error *err);
 
 /* The site that starts at offset of section, or NULL. Several alternatives
  * at one place are merged into one site. */
-const struct rp_site *rp_sites_at(const struct rp_sites *sites, const struct rp_section *section,
-				  uint64_t offset);
+const struct rp_site *rp_sites_at(const struct rp_sites *sites,
+				  const struct ksp_obj_section *section, uint64_t offset);
 
 /* The first site overlapping [from, to) of section, or NULL. */
 const struct rp_site *rp_sites_overlapping(const struct rp_sites *sites,
-					   const struct rp_section *section, uint64_t from,
+					   const struct ksp_obj_section *section, uint64_t from,
 					   uint64_t to);
 
 void rp_sites_free(struct rp_sites *sites);
