@@ -410,14 +410,20 @@ static int read_object(struct reader *r)
 	return rc;
 }
 
-static int open_file(const char *path, struct ksp_obj *obj, struct ksp_obj_bfd *keep,
-		     struct ksp_error *err)
+/* Starts obj named name: 0, or -1 with err set. */
+static int start_object(const char *name, struct ksp_obj *obj, struct ksp_error *err)
 {
 	memset(obj, 0, sizeof(*obj));
 	ksp_bfd_init();
-	obj->path = strdup(path);
-	if (!obj->path)
-		return ksp_fail(err, "out of memory");
+	obj->path = strdup(name);
+	return obj->path ? 0 : ksp_fail(err, "out of memory");
+}
+
+static int open_file(const char *path, struct ksp_obj *obj, struct ksp_obj_bfd *keep,
+		     struct ksp_error *err)
+{
+	if (start_object(path, obj, err))
+		return -1;
 	struct reader r = {.obj = obj, .err = err, .keep = keep};
 	struct stat st;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -501,11 +507,8 @@ static int mem_stat(struct bfd *abfd, void *stream, struct stat *sb)
 int ksp_obj_open_mem(const char *name, const void *data, size_t size, struct ksp_obj *obj,
 		     struct ksp_error *err)
 {
-	memset(obj, 0, sizeof(*obj));
-	ksp_bfd_init();
-	obj->path = strdup(name);
-	if (!obj->path)
-		return ksp_fail(err, "out of memory");
+	if (start_object(name, obj, err))
+		return -1;
 	struct membuf m = {data, size};
 	struct reader r = {.obj = obj, .err = err};
 	r.elf_magic = size >= 4 && memcmp(data, "\177ELF", 4) == 0;
