@@ -11,37 +11,6 @@ const char *mt_state_name(enum mt_state state)
 	return names[state];
 }
 
-int mt_is_variable_section(const char *name)
-{
-	static const char *const prefixes[] = {
-		".data",     ".bss",	   ".rodata", ".init.data", ".init.rodata",
-		".ref.data", ".exit.data", ".tdata",  ".tbss",	    NULL};
-	for (int i = 0; prefixes[i]; i++)
-		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
-			return 1;
-	return 0;
-}
-
-int mt_is_function(const struct mt_object *obj, size_t sym)
-{
-	const struct mt_section *sec;
-	if (!mt_is_entity(obj, sym) || obj->symbols[sym].kind != MT_SYM_FUNC)
-		return 0;
-	sec = &obj->sections[obj->symbols[sym].section];
-	return (sec->flags & MT_SEC_CODE) && sec->data;
-}
-
-/* Variables, and entries of the kernel's tables (__tracepoints, __param,
- * .init.setup, ...): objects outside code, bar what the build discards. */
-int mt_is_data(const struct mt_object *obj, size_t sym)
-{
-	if (!mt_is_entity(obj, sym) || obj->symbols[sym].kind != MT_SYM_OBJECT)
-		return 0;
-	const struct mt_section *sec = &obj->sections[obj->symbols[sym].section];
-	return (sec->flags & MT_SEC_ALLOC) && !(sec->flags & MT_SEC_CODE) &&
-	       strncmp(sec->name, ".discard", 8) != 0;
-}
-
 static int grow(void **v, size_t n, size_t size)
 {
 	if (n != 0 && (n < 8 || (n & (n - 1))))
@@ -75,15 +44,15 @@ int mt_plan_refuse(struct mt_plan *plan, const char *symbol, char *reason)
 	return 0;
 }
 
-static const char *section_name(const struct mt_object *obj, size_t sym)
+static const char *section_name(const struct ksp_obj *obj, size_t sym)
 {
 	return obj->sections[obj->symbols[sym].section].name;
 }
 
-static uint64_t entity_size(const struct mt_object *obj, size_t sym)
+static uint64_t entity_size(const struct ksp_obj *obj, size_t sym)
 {
 	uint64_t start, end;
-	mt_extent(obj, sym, &start, &end);
+	ksp_obj_extent(obj, sym, &start, &end);
 	return end - start;
 }
 
@@ -95,15 +64,15 @@ static int add_func(struct mt_plan *plan, const struct mt_ctx *ctx, size_t a, si
 		return -1;
 	struct mt_func *f = &plan->funcs[plan->nfuncs++];
 	memset(f, 0, sizeof(*f));
-	const struct mt_object *obj = b != MT_NONE ? ctx->post.obj : ctx->pre.obj;
-	size_t sym = b != MT_NONE ? b : a;
+	const struct ksp_obj *obj = b != KSP_OBJ_NONE ? ctx->post.obj : ctx->pre.obj;
+	size_t sym = b != KSP_OBJ_NONE ? b : a;
 	f->name = strdup(obj->symbols[sym].name);
-	f->pre_name = strdup(a != MT_NONE ? ctx->pre.obj->symbols[a].name : "");
+	f->pre_name = strdup(a != KSP_OBJ_NONE ? ctx->pre.obj->symbols[a].name : "");
 	f->section = strdup(section_name(obj, sym));
 	f->state = state;
 	f->global = obj->symbols[sym].global;
-	f->pre_size = a != MT_NONE ? entity_size(ctx->pre.obj, a) : 0;
-	f->post_size = b != MT_NONE ? entity_size(ctx->post.obj, b) : 0;
+	f->pre_size = a != KSP_OBJ_NONE ? entity_size(ctx->pre.obj, a) : 0;
+	f->post_size = b != KSP_OBJ_NONE ? entity_size(ctx->post.obj, b) : 0;
 	return f->name && f->pre_name && f->section ? 0 : -1;
 }
 
@@ -114,27 +83,27 @@ static int add_data(struct mt_plan *plan, const struct mt_ctx *ctx, size_t a, si
 		return -1;
 	struct mt_data *d = &plan->data[plan->ndata++];
 	memset(d, 0, sizeof(*d));
-	const struct mt_object *obj = b != MT_NONE ? ctx->post.obj : ctx->pre.obj;
-	size_t sym = b != MT_NONE ? b : a;
+	const struct ksp_obj *obj = b != KSP_OBJ_NONE ? ctx->post.obj : ctx->pre.obj;
+	size_t sym = b != KSP_OBJ_NONE ? b : a;
 	d->name = strdup(obj->symbols[sym].name);
-	d->pre_name = strdup(a != MT_NONE ? ctx->pre.obj->symbols[a].name : "");
+	d->pre_name = strdup(a != KSP_OBJ_NONE ? ctx->pre.obj->symbols[a].name : "");
 	d->section = strdup(section_name(obj, sym));
 	d->state = state;
-	d->writable = (obj->sections[obj->symbols[sym].section].flags & MT_SEC_WRITE) != 0;
-	d->pre_size = a != MT_NONE ? entity_size(ctx->pre.obj, a) : 0;
-	d->post_size = b != MT_NONE ? entity_size(ctx->post.obj, b) : 0;
+	d->writable = (obj->sections[obj->symbols[sym].section].flags & KSP_OBJ_SEC_WRITE) != 0;
+	d->pre_size = a != KSP_OBJ_NONE ? entity_size(ctx->pre.obj, a) : 0;
+	d->post_size = b != KSP_OBJ_NONE ? entity_size(ctx->post.obj, b) : 0;
 	return d->name && d->pre_name && d->section ? 0 : -1;
 }
 
 static int classify_functions(struct mt_ctx *ctx, struct mt_plan *plan)
 {
-	const struct mt_object *pre = ctx->pre.obj, *post = ctx->post.obj;
+	const struct ksp_obj *pre = ctx->pre.obj, *post = ctx->post.obj;
 	for (size_t i = 0; i < pre->nsymbols; i++) {
-		if (!mt_is_function(pre, i))
+		if (!ksp_obj_is_function(pre, i))
 			continue;
 		size_t j = ctx->pre.pair[i];
-		if (j == MT_NONE || !mt_is_function(post, j)) {
-			if (add_func(plan, ctx, i, MT_NONE, MT_DELETED))
+		if (j == KSP_OBJ_NONE || !ksp_obj_is_function(post, j)) {
+			if (add_func(plan, ctx, i, KSP_OBJ_NONE, MT_DELETED))
 				return -1;
 			continue;
 		}
@@ -148,22 +117,23 @@ static int classify_functions(struct mt_ctx *ctx, struct mt_plan *plan)
 			return -1;
 	}
 	for (size_t j = 0; j < post->nsymbols; j++)
-		if (mt_is_function(post, j) &&
-		    (ctx->post.pair[j] == MT_NONE || !mt_is_function(pre, ctx->post.pair[j])) &&
-		    add_func(plan, ctx, MT_NONE, j, MT_NEW))
+		if (ksp_obj_is_function(post, j) &&
+		    (ctx->post.pair[j] == KSP_OBJ_NONE ||
+		     !ksp_obj_is_function(pre, ctx->post.pair[j])) &&
+		    add_func(plan, ctx, KSP_OBJ_NONE, j, MT_NEW))
 			return -1;
 	return 0;
 }
 
 static int classify_data(struct mt_ctx *ctx, struct mt_plan *plan)
 {
-	const struct mt_object *pre = ctx->pre.obj, *post = ctx->post.obj;
+	const struct ksp_obj *pre = ctx->pre.obj, *post = ctx->post.obj;
 	for (size_t i = 0; i < pre->nsymbols; i++) {
-		if (!mt_is_data(pre, i))
+		if (!ksp_obj_is_data(pre, i))
 			continue;
 		size_t j = ctx->pre.pair[i];
-		if (j == MT_NONE || !mt_is_data(post, j)) {
-			if (add_data(plan, ctx, i, MT_NONE, MT_DELETED))
+		if (j == KSP_OBJ_NONE || !ksp_obj_is_data(post, j)) {
+			if (add_data(plan, ctx, i, KSP_OBJ_NONE, MT_DELETED))
 				return -1;
 			continue;
 		}
@@ -178,35 +148,36 @@ static int classify_data(struct mt_ctx *ctx, struct mt_plan *plan)
 		}
 	}
 	for (size_t j = 0; j < post->nsymbols; j++)
-		if (mt_is_data(post, j) &&
-		    (ctx->post.pair[j] == MT_NONE || !mt_is_data(pre, ctx->post.pair[j])) &&
-		    add_data(plan, ctx, MT_NONE, j, MT_NEW))
+		if (ksp_obj_is_data(post, j) &&
+		    (ctx->post.pair[j] == KSP_OBJ_NONE ||
+		     !ksp_obj_is_data(pre, ctx->post.pair[j])) &&
+		    add_data(plan, ctx, KSP_OBJ_NONE, j, MT_NEW))
 			return -1;
 	return 0;
 }
 
 /* The source file an object was compiled from (its STT_FILE symbol). */
-static const char *source_name(const struct mt_object *obj)
+static const char *source_name(const struct ksp_obj *obj)
 {
 	for (size_t i = 0; i < obj->nsymbols; i++)
-		if (obj->symbols[i].kind == MT_SYM_FILE)
+		if (obj->symbols[i].kind == KSP_OBJ_SYM_FILE)
 			return obj->symbols[i].name;
 	return NULL;
 }
 
 static int check_related(const struct mt_ctx *ctx, struct ksp_error *err)
 {
-	const struct mt_object *pre = ctx->pre.obj, *post = ctx->post.obj;
+	const struct ksp_obj *pre = ctx->pre.obj, *post = ctx->post.obj;
 	const char *a = source_name(pre), *b = source_name(post);
 	if (a && b && strcmp(a, b) != 0)
 		return ksp_fail(err, "%s and %s are unrelated: compiled from %s and %s", pre->path,
 				post->path, a, b);
 	size_t entities = 0, paired = 0;
 	for (size_t i = 0; i < pre->nsymbols; i++) {
-		if (!mt_is_entity(pre, i))
+		if (!ksp_obj_is_entity(pre, i))
 			continue;
 		entities++;
-		paired += ctx->pre.pair[i] != MT_NONE;
+		paired += ctx->pre.pair[i] != KSP_OBJ_NONE;
 	}
 	if (entities && !paired)
 		return ksp_fail(err, "%s and %s are unrelated: no function or variable in common",
@@ -214,8 +185,8 @@ static int check_related(const struct mt_ctx *ctx, struct ksp_error *err)
 	return 0;
 }
 
-int mt_compare(const struct mt_object *pre, const struct mt_object *post,
-	       const struct mt_options *opts, struct mt_plan *plan, struct ksp_error *err)
+int mt_compare(const struct ksp_obj *pre, const struct ksp_obj *post, const struct mt_options *opts,
+	       struct mt_plan *plan, struct ksp_error *err)
 {
 	memset(plan, 0, sizeof(*plan));
 	struct mt_ctx ctx = {.pre = {.obj = pre}, .post = {.obj = post}};

@@ -17,7 +17,7 @@
 #define KSPLICE_MATCHER_H
 
 #include "error.h"
-#include "objread.h"
+#include "objfile.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -83,8 +83,8 @@ struct mt_options {
 
 /* Compares two objects. Returns 0 with a plan (which may hold refusals), or
  * -1 with err set when the pair cannot be compared (e.g. unrelated objects). */
-int mt_compare(const struct mt_object *pre, const struct mt_object *post,
-	       const struct mt_options *opts, struct mt_plan *plan, struct ksp_error *err);
+int mt_compare(const struct ksp_obj *pre, const struct ksp_obj *post, const struct mt_options *opts,
+	       struct mt_plan *plan, struct ksp_error *err);
 
 /* The plan for an object file the patch creates: refused. */
 int mt_plan_new_object(const char *post_path, struct mt_plan *plan, struct ksp_error *err);

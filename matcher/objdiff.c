@@ -77,14 +77,14 @@ static enum ksp_code run(const char *pre_path, const char *post_path, const char
 		mt_plan_free(&plan);
 		return KSP_E_REFUSED;
 	}
-	struct mt_object pre, post;
-	if (mt_object_open(pre_path, &pre, &err)) {
+	struct ksp_obj pre, post;
+	if (ksp_obj_open(pre_path, &pre, &err)) {
 		fprintf(stderr, "ksplice-objdiff: %s\n", err.msg);
 		return KSP_E_BAD_OBJECT;
 	}
-	if (mt_object_open(post_path, &post, &err)) {
+	if (ksp_obj_open(post_path, &post, &err)) {
 		fprintf(stderr, "ksplice-objdiff: %s\n", err.msg);
-		mt_object_free(&pre);
+		ksp_obj_free(&pre);
 		return KSP_E_BAD_OBJECT;
 	}
 	struct mt_crcs pre_crcs, post_crcs;
@@ -104,8 +104,8 @@ static enum ksp_code run(const char *pre_path, const char *post_path, const char
 		}
 		mt_crcs_free(&pre_crcs);
 	}
-	mt_object_free(&pre);
-	mt_object_free(&post);
+	ksp_obj_free(&pre);
+	ksp_obj_free(&post);
 	return status;
 }
 

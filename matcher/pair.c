@@ -19,12 +19,6 @@ char *mt_strdup_printf(const char *fmt, ...)
 	return s;
 }
 
-int mt_is_entity(const struct mt_object *obj, size_t sym)
-{
-	const struct mt_symbol *s = &obj->symbols[sym];
-	return (s->kind == MT_SYM_FUNC || s->kind == MT_SYM_OBJECT) && s->section < obj->nsections;
-}
-
 /*
  * The name without the number the compiler gave it: gcc's "name.NNN" of a
  * static local or clone, and the kernel's __UNIQUE_ID_prefixNNN (a
@@ -53,33 +47,12 @@ static int numbered(const char *name)
 	return mt_base_len(name) != strlen(name);
 }
 
-void mt_extent(const struct mt_object *obj, size_t sym, uint64_t *start, uint64_t *end)
-{
-	const struct mt_symbol *s = &obj->symbols[sym];
-	uint64_t size = obj->sections[s->section].size;
-	*start = s->value < size ? s->value : size;
-	*end = s->size && s->size <= size - *start ? *start + s->size : size;
-}
-
-size_t mt_first_reloc(const struct mt_section *sec, uint64_t offset)
-{
-	size_t lo = 0, hi = sec->nrelocs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (sec->relocs[mid].offset < offset)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static const struct mt_object *sort_obj;
+static const struct ksp_obj *sort_obj;
 
 static int pos_cmp(const void *a, const void *b)
 {
-	const struct mt_symbol *x = &sort_obj->symbols[*(const size_t *)a];
-	const struct mt_symbol *y = &sort_obj->symbols[*(const size_t *)b];
+	const struct ksp_obj_symbol *x = &sort_obj->symbols[*(const size_t *)a];
+	const struct ksp_obj_symbol *y = &sort_obj->symbols[*(const size_t *)b];
 	if (x->section != y->section)
 		return x->section < y->section ? -1 : 1;
 	return x->value < y->value ? -1 : x->value > y->value;
@@ -87,13 +60,13 @@ static int pos_cmp(const void *a, const void *b)
 
 static int index_positions(struct mt_side *side)
 {
-	const struct mt_object *obj = side->obj;
+	const struct ksp_obj *obj = side->obj;
 	side->by_pos = malloc((obj->nsymbols + 1) * sizeof(size_t));
 	if (!side->by_pos)
 		return -1;
 	side->nby_pos = 0;
 	for (size_t i = 0; i < obj->nsymbols; i++)
-		if (mt_is_entity(obj, i))
+		if (ksp_obj_is_entity(obj, i))
 			side->by_pos[side->nby_pos++] = i;
 	sort_obj = obj;
 	qsort(side->by_pos, side->nby_pos, sizeof(size_t), pos_cmp);
@@ -102,12 +75,12 @@ static int index_positions(struct mt_side *side)
 
 size_t mt_covering(const struct mt_side *side, size_t sec, int64_t off)
 {
-	const struct mt_object *obj = side->obj;
+	const struct ksp_obj *obj = side->obj;
 	size_t lo = 0, hi = side->nby_pos;
 	/* first entity at (sec, > off) */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct mt_symbol *s = &obj->symbols[side->by_pos[mid]];
+		const struct ksp_obj_symbol *s = &obj->symbols[side->by_pos[mid]];
 		if (s->section < sec || (s->section == sec && (int64_t)s->value <= off))
 			lo = mid + 1;
 		else
@@ -118,16 +91,16 @@ size_t mt_covering(const struct mt_side *side, size_t sec, int64_t off)
 		if (obj->symbols[e].section != sec)
 			break;
 		uint64_t start, end;
-		mt_extent(obj, e, &start, &end);
+		ksp_obj_extent(obj, e, &start, &end);
 		if (off >= (int64_t)start && off < (int64_t)end)
 			return e;
 		if (i + 4 < lo) /* overlapping entities are rare: look back a little */
 			break;
 	}
-	return MT_NONE;
+	return KSP_OBJ_NONE;
 }
 
-static int alloc_side(struct mt_side *side, const struct mt_object *obj)
+static int alloc_side(struct mt_side *side, const struct ksp_obj *obj)
 {
 	side->obj = obj;
 	side->pair = malloc((obj->nsymbols + 1) * sizeof(size_t));
@@ -137,22 +110,22 @@ static int alloc_side(struct mt_side *side, const struct mt_object *obj)
 	if (!side->pair || !side->sec_pair || !side->primary || !side->changed)
 		return -1;
 	for (size_t i = 0; i < obj->nsymbols; i++)
-		side->pair[i] = MT_NONE;
+		side->pair[i] = KSP_OBJ_NONE;
 	for (size_t i = 0; i < obj->nsections; i++)
-		side->sec_pair[i] = side->primary[i] = MT_NONE;
+		side->sec_pair[i] = side->primary[i] = KSP_OBJ_NONE;
 	/* A section's primary entity: the only function or variable in it
-	 * (MT_NONE if it holds none or several). */
+	 * (KSP_OBJ_NONE if it holds none or several). */
 	size_t *count = calloc(obj->nsections + 1, sizeof(size_t));
 	if (!count)
 		return -1;
 	for (size_t i = 0; i < obj->nsymbols; i++) {
-		if (!mt_is_entity(obj, i))
+		if (!ksp_obj_is_entity(obj, i))
 			continue;
 		size_t sec = obj->symbols[i].section;
 		if (count[sec]++ == 0)
 			side->primary[sec] = i;
 		else
-			side->primary[sec] = MT_NONE;
+			side->primary[sec] = KSP_OBJ_NONE;
 	}
 	free(count);
 	return index_positions(side);
@@ -182,19 +155,19 @@ static int same_kind(const struct mt_ctx *ctx, size_t a, size_t b)
 }
 
 /* The only unpaired entity of side whose name (or base name, if base) is
- * name, or MT_NONE (none, or ambiguous). */
+ * name, or KSP_OBJ_NONE (none, or ambiguous). */
 static size_t unique_unpaired(const struct mt_side *side, const char *name, size_t len, int base)
 {
-	size_t found = MT_NONE;
+	size_t found = KSP_OBJ_NONE;
 	for (size_t i = 0; i < side->obj->nsymbols; i++) {
 		const char *n = side->obj->symbols[i].name;
-		if (!mt_is_entity(side->obj, i) || side->pair[i] != MT_NONE)
+		if (!ksp_obj_is_entity(side->obj, i) || side->pair[i] != KSP_OBJ_NONE)
 			continue;
 		size_t l = base ? mt_base_len(n) : strlen(n);
 		if (l != len || strncmp(n, name, len) != 0)
 			continue;
-		if (found != MT_NONE)
-			return MT_NONE;
+		if (found != KSP_OBJ_NONE)
+			return KSP_OBJ_NONE;
 		found = i;
 	}
 	return found;
@@ -202,16 +175,17 @@ static size_t unique_unpaired(const struct mt_side *side, const char *name, size
 
 static void pair_by_name(struct mt_ctx *ctx, int base)
 {
-	const struct mt_object *pre = ctx->pre.obj;
+	const struct ksp_obj *pre = ctx->pre.obj;
 	for (size_t i = 0; i < pre->nsymbols; i++) {
 		const char *n = pre->symbols[i].name;
-		if (!mt_is_entity(pre, i) || ctx->pre.pair[i] != MT_NONE || numbered(n) != base)
+		if (!ksp_obj_is_entity(pre, i) || ctx->pre.pair[i] != KSP_OBJ_NONE ||
+		    numbered(n) != base)
 			continue;
 		size_t len = base ? mt_base_len(n) : strlen(n);
 		if (unique_unpaired(&ctx->pre, n, len, base) != i)
 			continue;
 		size_t j = unique_unpaired(&ctx->post, n, len, base);
-		if (j != MT_NONE && same_kind(ctx, i, j))
+		if (j != KSP_OBJ_NONE && same_kind(ctx, i, j))
 			link_pair(ctx, i, j);
 	}
 }
@@ -219,30 +193,31 @@ static void pair_by_name(struct mt_ctx *ctx, int base)
 /* Offset in its symbol's section of what r refers to. Summed unsigned: a
  * corrupt object's addend can overflow int64_t (UB), and a wrapped offset
  * falls outside every entity anyway. */
-static int64_t target_offset(const struct mt_object *obj, const struct mt_reloc *r)
+static int64_t target_offset(const struct ksp_obj *obj, const struct ksp_obj_reloc *r)
 {
 	return (int64_t)(obj->symbols[r->sym].value + (uint64_t)r->addend + (uint64_t)r->bias);
 }
 
-size_t mt_reloc_entity(const struct mt_side *side, const struct mt_reloc *r)
+size_t mt_reloc_entity(const struct mt_side *side, const struct ksp_obj_reloc *r)
 {
-	const struct mt_object *obj = side->obj;
-	const struct mt_symbol *s = &obj->symbols[r->sym];
-	if (mt_is_entity(obj, r->sym))
+	const struct ksp_obj *obj = side->obj;
+	const struct ksp_obj_symbol *s = &obj->symbols[r->sym];
+	if (ksp_obj_is_entity(obj, r->sym))
 		return r->sym;
-	if (s->section >= obj->nsections || (obj->sections[s->section].flags & MT_SEC_MERGE))
-		return MT_NONE;
-	if (side->primary[s->section] != MT_NONE)
+	if (s->section >= obj->nsections || (obj->sections[s->section].flags & KSP_OBJ_SEC_MERGE))
+		return KSP_OBJ_NONE;
+	if (side->primary[s->section] != KSP_OBJ_NONE)
 		return side->primary[s->section];
 	return mt_covering(side, s->section, target_offset(obj, r));
 }
 
-int mt_reloc_place(const struct mt_side *side, const struct mt_reloc *r, size_t *sec, int64_t *off)
+int mt_reloc_place(const struct mt_side *side, const struct ksp_obj_reloc *r, size_t *sec,
+		   int64_t *off)
 {
-	const struct mt_object *obj = side->obj;
-	const struct mt_symbol *s = &obj->symbols[r->sym];
-	if (s->section >= obj->nsections || (obj->sections[s->section].flags & MT_SEC_MERGE) ||
-	    mt_reloc_entity(side, r) != MT_NONE)
+	const struct ksp_obj *obj = side->obj;
+	const struct ksp_obj_symbol *s = &obj->symbols[r->sym];
+	if (s->section >= obj->nsections || (obj->sections[s->section].flags & KSP_OBJ_SEC_MERGE) ||
+	    mt_reloc_entity(side, r) != KSP_OBJ_NONE)
 		return 0;
 	*sec = s->section;
 	*off = target_offset(obj, r);
@@ -254,17 +229,18 @@ int mt_reloc_place(const struct mt_side *side, const struct mt_reloc *r, size_t 
  * the other. Returns how many pairs were made. */
 static size_t correlate_uses(struct mt_ctx *ctx, size_t a, size_t b)
 {
-	const struct mt_object *pre = ctx->pre.obj, *post = ctx->post.obj;
-	const struct mt_section *sa = &pre->sections[pre->symbols[a].section];
-	const struct mt_section *sb = &post->sections[post->symbols[b].section];
+	const struct ksp_obj *pre = ctx->pre.obj, *post = ctx->post.obj;
+	const struct ksp_obj_section *sa = &pre->sections[pre->symbols[a].section];
+	const struct ksp_obj_section *sb = &post->sections[post->symbols[b].section];
 	uint64_t a0, a1, b0, b1;
-	mt_extent(pre, a, &a0, &a1);
-	mt_extent(post, b, &b0, &b1);
+	ksp_obj_extent(pre, a, &a0, &a1);
+	ksp_obj_extent(post, b, &b0, &b1);
 	size_t made = 0;
-	size_t first_b = mt_first_reloc(sb, b0);
-	for (size_t i = mt_first_reloc(sa, a0); i < sa->nrelocs && sa->relocs[i].offset < a1; i++) {
+	size_t first_b = ksp_obj_first_reloc(sb, b0);
+	for (size_t i = ksp_obj_first_reloc(sa, a0); i < sa->nrelocs && sa->relocs[i].offset < a1;
+	     i++) {
 		size_t ea = mt_reloc_entity(&ctx->pre, &sa->relocs[i]);
-		if (ea == MT_NONE || ctx->pre.pair[ea] != MT_NONE)
+		if (ea == KSP_OBJ_NONE || ctx->pre.pair[ea] != KSP_OBJ_NONE)
 			continue;
 		const char *na = pre->symbols[ea].name;
 		size_t la = mt_base_len(na);
@@ -272,7 +248,7 @@ static size_t correlate_uses(struct mt_ctx *ctx, size_t a, size_t b)
 		 * paired are skipped, so the k-th meets the k-th */
 		for (size_t j = first_b; j < sb->nrelocs && sb->relocs[j].offset < b1; j++) {
 			size_t eb = mt_reloc_entity(&ctx->post, &sb->relocs[j]);
-			if (eb == MT_NONE || ctx->post.pair[eb] != MT_NONE)
+			if (eb == KSP_OBJ_NONE || ctx->post.pair[eb] != KSP_OBJ_NONE)
 				continue;
 			const char *nb = post->symbols[eb].name;
 			if (mt_base_len(nb) == la && strncmp(na, nb, la) == 0 &&
@@ -288,10 +264,10 @@ static size_t correlate_uses(struct mt_ctx *ctx, size_t a, size_t b)
 
 static void pair_sections(struct mt_ctx *ctx)
 {
-	const struct mt_object *pre = ctx->pre.obj, *post = ctx->post.obj;
+	const struct ksp_obj *pre = ctx->pre.obj, *post = ctx->post.obj;
 	for (size_t s = 0; s < pre->nsections; s++) {
 		size_t e = ctx->pre.primary[s];
-		if (e != MT_NONE && ctx->pre.pair[e] != MT_NONE) {
+		if (e != KSP_OBJ_NONE && ctx->pre.pair[e] != KSP_OBJ_NONE) {
 			size_t t = post->symbols[ctx->pre.pair[e]].section;
 			if (ctx->post.primary[t] == ctx->pre.pair[e]) {
 				ctx->pre.sec_pair[s] = t;
@@ -300,11 +276,11 @@ static void pair_sections(struct mt_ctx *ctx)
 		}
 	}
 	for (size_t s = 0; s < pre->nsections; s++) {
-		if (ctx->pre.sec_pair[s] != MT_NONE || ctx->pre.primary[s] != MT_NONE)
+		if (ctx->pre.sec_pair[s] != KSP_OBJ_NONE || ctx->pre.primary[s] != KSP_OBJ_NONE)
 			continue;
-		size_t t = mt_object_section(post, pre->sections[s].name);
-		if (t != MT_NONE && ctx->post.sec_pair[t] == MT_NONE &&
-		    ctx->post.primary[t] == MT_NONE) {
+		size_t t = ksp_obj_section(post, pre->sections[s].name);
+		if (t != KSP_OBJ_NONE && ctx->post.sec_pair[t] == KSP_OBJ_NONE &&
+		    ctx->post.primary[t] == KSP_OBJ_NONE) {
 			ctx->pre.sec_pair[s] = t;
 			ctx->post.sec_pair[t] = s;
 		}
@@ -316,12 +292,12 @@ int mt_pair(struct mt_ctx *ctx)
 	if (alloc_side(&ctx->pre, ctx->pre.obj) || alloc_side(&ctx->post, ctx->post.obj))
 		return -1;
 	pair_by_name(ctx, 0);
-	const struct mt_object *pre = ctx->pre.obj;
+	const struct ksp_obj *pre = ctx->pre.obj;
 	size_t made;
 	do {
 		made = 0;
 		for (size_t i = 0; i < pre->nsymbols; i++)
-			if (mt_is_entity(pre, i) && ctx->pre.pair[i] != MT_NONE)
+			if (ksp_obj_is_entity(pre, i) && ctx->pre.pair[i] != KSP_OBJ_NONE)
 				made += correlate_uses(ctx, i, ctx->pre.pair[i]);
 	} while (made);
 	pair_by_name(ctx, 1);
@@ -336,7 +312,7 @@ struct target {
 	size_t index;		    /* entity or section */
 	int64_t offset;		    /* from the entity, entry or section */
 	const unsigned char *bytes; /* T_CONTENT: the merged entry */
-	const struct mt_section *section;
+	const struct ksp_obj_section *section;
 	size_t nbytes;
 };
 
@@ -349,7 +325,7 @@ static int is_nul(const unsigned char *p, unsigned w)
 }
 
 /* The entry of a merged section that contains offset o. */
-static void merged_entry(const struct mt_section *s, int64_t o, struct target *t)
+static void merged_entry(const struct ksp_obj_section *s, int64_t o, struct target *t)
 {
 	if (o < 0)
 		o = 0;
@@ -361,7 +337,7 @@ static void merged_entry(const struct mt_section *s, int64_t o, struct target *t
 	}
 	uint64_t start, end;
 	unsigned w = s->entsize ? s->entsize : 1;
-	if (s->flags & MT_SEC_STRINGS) {
+	if (s->flags & KSP_OBJ_SEC_STRINGS) {
 		/* Entries are NUL-terminated strings of w-byte characters. */
 		start = (uint64_t)o - (uint64_t)o % w;
 		while (start >= w && !is_nul(s->data + start - w, w))
@@ -379,10 +355,10 @@ static void merged_entry(const struct mt_section *s, int64_t o, struct target *t
 	t->offset = o - (int64_t)start;
 }
 
-static void resolve(const struct mt_side *side, const struct mt_reloc *r, struct target *t)
+static void resolve(const struct mt_side *side, const struct ksp_obj_reloc *r, struct target *t)
 {
-	const struct mt_object *obj = side->obj;
-	const struct mt_symbol *s = &obj->symbols[r->sym];
+	const struct ksp_obj *obj = side->obj;
+	const struct ksp_obj_symbol *s = &obj->symbols[r->sym];
 	memset(t, 0, sizeof(*t));
 	t->name = s->name;
 	t->offset = r->addend;
@@ -390,20 +366,21 @@ static void resolve(const struct mt_side *side, const struct mt_reloc *r, struct
 		t->kind = T_NAME;
 		return;
 	}
-	const struct mt_section *sec = &obj->sections[s->section];
-	if (sec->flags & MT_SEC_MERGE) {
+	const struct ksp_obj_section *sec = &obj->sections[s->section];
+	if (sec->flags & KSP_OBJ_SEC_MERGE) {
 		t->kind = T_CONTENT;
 		t->section = sec;
 		/* A section symbol's addend locates the entry; a label's
 		 * value does. */
-		int64_t o = s->kind == MT_SYM_SECTION ? target_offset(obj, r) : (int64_t)s->value;
+		int64_t o =
+			s->kind == KSP_OBJ_SYM_SECTION ? target_offset(obj, r) : (int64_t)s->value;
 		merged_entry(sec, o, t);
-		if (s->kind != MT_SYM_SECTION)
+		if (s->kind != KSP_OBJ_SYM_SECTION)
 			t->offset = r->addend;
 		return;
 	}
 	size_t e = mt_reloc_entity(side, r);
-	if (e != MT_NONE) {
+	if (e != KSP_OBJ_NONE) {
 		t->kind = T_ENTITY;
 		t->index = e;
 		t->offset = target_offset(obj, r) - (int64_t)obj->symbols[e].value;
@@ -431,8 +408,8 @@ static void describe(const struct mt_side *side, const struct target *t, char *o
 	case T_CONTENT: {
 		char buf[72];
 		size_t n = 0, max = sizeof(buf) - 5;
-		const struct mt_section *sec = t->section;
-		int text = sec && (sec->flags & MT_SEC_STRINGS);
+		const struct ksp_obj_section *sec = t->section;
+		int text = sec && (sec->flags & KSP_OBJ_SEC_STRINGS);
 		for (size_t i = 0; i < t->nbytes && n < max; i++) {
 			unsigned char c = t->bytes[i];
 			if (!text)
@@ -450,8 +427,8 @@ static void describe(const struct mt_side *side, const struct target *t, char *o
 	}
 }
 
-int mt_targets_equal(const struct mt_ctx *ctx, const struct mt_reloc *a, const struct mt_reloc *b,
-		     char *why, size_t len)
+int mt_targets_equal(const struct mt_ctx *ctx, const struct ksp_obj_reloc *a,
+		     const struct ksp_obj_reloc *b, char *why, size_t len)
 {
 	struct target ta, tb;
 	resolve(&ctx->pre, a, &ta);

@@ -12,26 +12,26 @@ static struct mt_func *func_named(struct mt_plan *plan, const char *pre_name)
 	return NULL;
 }
 
-static size_t pre_function(const struct mt_object *obj, const char *name)
+static size_t pre_function(const struct ksp_obj *obj, const char *name)
 {
 	for (size_t i = 0; i < obj->nsymbols; i++)
-		if (mt_is_function(obj, i) && strcmp(obj->symbols[i].name, name) == 0)
+		if (ksp_obj_is_function(obj, i) && strcmp(obj->symbols[i].name, name) == 0)
 			return i;
-	return MT_NONE;
+	return KSP_OBJ_NONE;
 }
 
 /* The function or variable of section sec that covers off. */
-static size_t covering(const struct mt_object *obj, size_t sec, uint64_t off)
+static size_t covering(const struct ksp_obj *obj, size_t sec, uint64_t off)
 {
 	for (size_t i = 0; i < obj->nsymbols; i++) {
-		if (!mt_is_entity(obj, i) || obj->symbols[i].section != sec)
+		if (!ksp_obj_is_entity(obj, i) || obj->symbols[i].section != sec)
 			continue;
 		uint64_t start, end;
-		mt_extent(obj, i, &start, &end);
+		ksp_obj_extent(obj, i, &start, &end);
 		if (off >= start && off < end)
 			return i;
 	}
-	return MT_NONE;
+	return KSP_OBJ_NONE;
 }
 
 static int mark_changed(struct mt_func *f, char *why)
@@ -54,12 +54,12 @@ static int mark_changed(struct mt_func *f, char *why)
 static int changed_rodata_use(const struct mt_ctx *ctx, struct mt_plan *plan, size_t data,
 			      size_t sec, uint64_t off)
 {
-	const struct mt_object *pre = ctx->pre.obj;
+	const struct ksp_obj *pre = ctx->pre.obj;
 	const char *name = pre->symbols[data].name;
 	size_t user = covering(pre, sec, off);
 	if (user == data)
 		return 0;
-	if (user != MT_NONE && mt_is_function(pre, user)) {
+	if (user != KSP_OBJ_NONE && ksp_obj_is_function(pre, user)) {
 		struct mt_func *f = func_named(plan, pre->symbols[user].name);
 		return f ? mark_changed(f, mt_strdup_printf("uses changed read-only data %s", name))
 			 : 0;
@@ -71,18 +71,18 @@ static int changed_rodata_use(const struct mt_ctx *ctx, struct mt_plan *plan, si
 		plan, name,
 		mt_strdup_printf("read-only data changed but is used by %s, which the update "
 				 "cannot redirect",
-				 user != MT_NONE ? pre->symbols[user].name : secname));
+				 user != KSP_OBJ_NONE ? pre->symbols[user].name : secname));
 }
 
 static int changed_data(const struct mt_ctx *ctx, struct mt_plan *plan, size_t data)
 {
-	const struct mt_object *pre = ctx->pre.obj;
-	const struct mt_symbol *s = &pre->symbols[data];
-	if (!mt_is_variable_section(pre->sections[s->section].name))
+	const struct ksp_obj *pre = ctx->pre.obj;
+	const struct ksp_obj_symbol *s = &pre->symbols[data];
+	if (!ksp_obj_is_variable_section(pre->sections[s->section].name))
 		return 0; /* table_rules() */
-	const struct mt_symbol *t = &ctx->post.obj->symbols[ctx->pre.pair[data]];
+	const struct ksp_obj_symbol *t = &ctx->post.obj->symbols[ctx->pre.pair[data]];
 	int resized = s->size != t->size;
-	if (pre->sections[s->section].flags & MT_SEC_WRITE)
+	if (pre->sections[s->section].flags & KSP_OBJ_SEC_WRITE)
 		return mt_plan_refuse(
 			plan, s->name,
 			resized ? mt_strdup_printf(
@@ -96,7 +96,7 @@ static int changed_data(const struct mt_ctx *ctx, struct mt_plan *plan, size_t d
 				      strdup("read-only data visible outside the object changed: "
 					     "code elsewhere keeps using the old copy"));
 	for (size_t sec = 0; sec < pre->nsections; sec++) {
-		const struct mt_section *sc = &pre->sections[sec];
+		const struct ksp_obj_section *sc = &pre->sections[sec];
 		for (size_t r = 0; r < sc->nrelocs; r++)
 			if (mt_reloc_entity(&ctx->pre, &sc->relocs[r]) == data &&
 			    changed_rodata_use(ctx, plan, data, sec, sc->relocs[r].offset))
@@ -126,10 +126,11 @@ static int cold_parents(struct mt_plan *plan)
 	return 0;
 }
 
-static int references(const struct mt_object *obj, const char *name)
+static int references(const struct ksp_obj *obj, const char *name)
 {
 	for (size_t i = 0; i < obj->nsymbols; i++)
-		if (obj->symbols[i].section == MT_SEC_UNDEF && !strcmp(obj->symbols[i].name, name))
+		if (obj->symbols[i].section == KSP_OBJ_SHN_UNDEF &&
+		    !strcmp(obj->symbols[i].name, name))
 			return 1;
 	return 0;
 }
@@ -137,18 +138,18 @@ static int references(const struct mt_object *obj, const char *name)
 /* The changed function an unchanged function f calls directly, or NULL. */
 static const char *calls_changed(const struct mt_ctx *ctx, struct mt_plan *plan, size_t f)
 {
-	const struct mt_object *pre = ctx->pre.obj;
-	const struct mt_section *sec = &pre->sections[pre->symbols[f].section];
+	const struct ksp_obj *pre = ctx->pre.obj;
+	const struct ksp_obj_section *sec = &pre->sections[pre->symbols[f].section];
 	uint64_t start, end;
-	mt_extent(pre, f, &start, &end);
-	for (size_t r = mt_first_reloc(sec, start); r < sec->nrelocs; r++) {
-		const struct mt_reloc *rel = &sec->relocs[r];
+	ksp_obj_extent(pre, f, &start, &end);
+	for (size_t r = ksp_obj_first_reloc(sec, start); r < sec->nrelocs; r++) {
+		const struct ksp_obj_reloc *rel = &sec->relocs[r];
 		if (rel->offset >= end)
 			break;
 		if (rel->offset == start || sec->data[rel->offset - 1] != 0xe8)
 			continue;
 		size_t callee = mt_reloc_entity(&ctx->pre, rel);
-		if (callee == MT_NONE || callee == f || !mt_is_function(pre, callee))
+		if (callee == KSP_OBJ_NONE || callee == f || !ksp_obj_is_function(pre, callee))
 			continue;
 		struct mt_func *c = func_named(plan, pre->symbols[callee].name);
 		if (c && c->state == MT_CHANGED)
@@ -166,13 +167,13 @@ static const char *calls_changed(const struct mt_ctx *ctx, struct mt_plan *plan,
  */
 static int ipa_ra_callers(const struct mt_ctx *ctx, struct mt_plan *plan)
 {
-	const struct mt_object *pre = ctx->pre.obj;
+	const struct ksp_obj *pre = ctx->pre.obj;
 	if (references(pre, "__fentry__") || references(pre, "mcount"))
 		return 0;
 	for (int more = 1; more;) {
 		more = 0;
 		for (size_t f = 0; f < pre->nsymbols; f++) {
-			if (!mt_is_function(pre, f))
+			if (!ksp_obj_is_function(pre, f))
 				continue;
 			struct mt_func *u = func_named(plan, pre->symbols[f].name);
 			if (!u || u->state != MT_UNCHANGED)
@@ -232,7 +233,7 @@ static int table_rules(struct mt_plan *plan)
 			d->state = MT_UNCHANGED;
 			continue;
 		}
-		if (d->state != MT_UNCHANGED && !mt_is_variable_section(d->section) &&
+		if (d->state != MT_UNCHANGED && !ksp_obj_is_variable_section(d->section) &&
 		    mt_plan_refuse(plan, d->name,
 				   mt_strdup_printf("%s entry of the kernel table %s: the kernel "
 						    "reads it at boot or load only",
@@ -266,18 +267,18 @@ static int crc_rules(const struct mt_options *opts, struct mt_plan *plan)
  * the entry) when there is one, from the entry otherwise. */
 static int trampoline_rules(const struct mt_ctx *ctx, struct mt_plan *plan)
 {
-	const struct mt_object *pre = ctx->pre.obj;
+	const struct ksp_obj *pre = ctx->pre.obj;
 	for (size_t i = 0; i < plan->nfuncs; i++) {
 		const struct mt_func *f = &plan->funcs[i];
 		if (f->state != MT_CHANGED || strstr(f->name, ".cold"))
 			continue;
 		size_t sym = pre_function(pre, f->pre_name);
-		if (sym == MT_NONE)
+		if (sym == KSP_OBJ_NONE)
 			continue;
-		const struct mt_section *sec = &pre->sections[pre->symbols[sym].section];
+		const struct ksp_obj_section *sec = &pre->sections[pre->symbols[sym].section];
 		uint64_t start, end;
-		mt_extent(pre, sym, &start, &end);
-		size_t r = mt_first_reloc(sec, start + 1);
+		ksp_obj_extent(pre, sym, &start, &end);
+		size_t r = ksp_obj_first_reloc(sec, start + 1);
 		int fentry = end - start >= 5 && sec->data[start] == 0xe8 && r < sec->nrelocs &&
 			     sec->relocs[r].offset == start + 1 &&
 			     strcmp(pre->symbols[sec->relocs[r].sym].name, "__fentry__") == 0;
@@ -296,7 +297,7 @@ static int trampoline_rules(const struct mt_ctx *ctx, struct mt_plan *plan)
 
 int mt_apply_rules(const struct mt_ctx *ctx, const struct mt_options *opts, struct mt_plan *plan)
 {
-	const struct mt_object *pre = ctx->pre.obj;
+	const struct ksp_obj *pre = ctx->pre.obj;
 	for (size_t i = 0; i < pre->nsymbols; i++)
 		if (ctx->pre.changed[i] && changed_data(ctx, plan, i))
 			return -1;

@@ -1,59 +1,58 @@
 /* The run-time patch tables of functions whose code is unchanged: an entry
  * that differs (other than a bug entry's line) changes the function. Each
- * entry belongs to the function its first field points into. */
+ * entry belongs to the function its first field points into. Which tables,
+ * and their layouts: common/special_sections.c. */
 #include "rules.h"
+#include "special_sections.h"
 #include "unit.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-struct table_kind {
-	const char *name;
-	unsigned entsize;
-	int line_off;	  /* 2-byte __LINE__ field, -1 if none */
-	int repl_len_off; /* byte holding the length of the code a field points
-			   * at outside any function (.altinstr_replacement) */
-};
-
-static const struct table_kind kinds[] = {
-	{"__bug_table", 12, 8, -1},	   /* bug_entry with CONFIG_DEBUG_BUGVERBOSE */
-	{"__ex_table", 12, -1, -1},	   /* insn, fixup, data */
-	{".altinstructions", 12, -1, 11},  /* alt_instr */
-	{"__jump_table", 16, -1, -1},	   /* code, target, key */
-	{".static_call_sites", 8, -1, -1}, /* addr, key */
-	{".parainstructions", 16, -1, -1}, /* instr, type, len */
-};
-
 struct table {
-	const struct table_kind *kind;
+	const struct ksp_special_section *kind;
 	unsigned entsize;
-	int line_off;
+	int line_off; /* 2-byte __LINE__ field, -1 if none */
 	size_t sec;
-	size_t *func; /* per entry: the function it belongs to, or MT_NONE */
+	size_t *func; /* per entry: the function it belongs to, or KSP_OBJ_NONE */
 	size_t n;
 };
 
-/* The bug table without CONFIG_DEBUG_BUGVERBOSE has 8-byte entries and no
- * line: tell by its relocations (two per verbose entry). */
-static void entry_layout(const struct table_kind *k, const struct mt_section *s, struct table *t)
+static unsigned relocated_fields(const struct ksp_special_section *k)
 {
-	t->entsize = k->entsize;
-	t->line_off = k->line_off;
-	if (k->line_off >= 0 && (s->size % 12 || s->nrelocs != 2 * (s->size / 12))) {
-		t->entsize = 8;
+	unsigned n = 0;
+	for (size_t i = 0; i < KSP_SPECIAL_MAX_FIELDS && k->fields[i].name; i++)
+		n += k->fields[i].reloc;
+	return n;
+}
+
+/* A table with a compact variant (the bug table without
+ * CONFIG_DEBUG_BUGVERBOSE: 8-byte entries, no line): tell by its relocations
+ * (one per relocated field of a full entry). */
+static void entry_layout(const struct ksp_special_section *k, const struct ksp_obj_section *s,
+			 struct table *t)
+{
+	const struct ksp_special_field *line = ksp_special_field(k, KSP_FIELD_LINE);
+	t->entsize = k->entry_size;
+	t->line_off = line ? (int)line->offset : -1;
+	if (k->compact_entry_size &&
+	    (s->size % k->entry_size ||
+	     s->nrelocs != relocated_fields(k) * (s->size / k->entry_size))) {
+		t->entsize = k->compact_entry_size;
 		t->line_off = -1;
 	}
 }
 
-static int load_table(const struct mt_side *side, const struct table_kind *k, struct table *t)
+static int load_table(const struct mt_side *side, const struct ksp_special_section *k,
+		      struct table *t)
 {
-	const struct mt_object *obj = side->obj;
+	const struct ksp_obj *obj = side->obj;
 	memset(t, 0, sizeof(*t));
 	t->kind = k;
-	t->sec = mt_object_section(obj, k->name);
-	if (t->sec == MT_NONE || !obj->sections[t->sec].data)
+	t->sec = ksp_obj_section(obj, k->name);
+	if (t->sec == KSP_OBJ_NONE || !obj->sections[t->sec].data)
 		return 0;
-	const struct mt_section *s = &obj->sections[t->sec];
+	const struct ksp_obj_section *s = &obj->sections[t->sec];
 	entry_layout(k, s, t);
 	if (s->size % t->entsize)
 		return 0;
@@ -61,23 +60,24 @@ static int load_table(const struct mt_side *side, const struct table_kind *k, st
 	t->func = malloc((t->n + 1) * sizeof(size_t));
 	if (!t->func)
 		return -1;
+	unsigned site = ksp_special_field(k, KSP_FIELD_SITE)->offset;
 	for (size_t e = 0; e < t->n; e++) {
-		uint64_t off = e * t->entsize;
-		size_t r = mt_first_reloc(s, off);
-		t->func[e] = MT_NONE;
+		uint64_t off = e * t->entsize + site;
+		size_t r = ksp_obj_first_reloc(s, off);
+		t->func[e] = KSP_OBJ_NONE;
 		if (r < s->nrelocs && s->relocs[r].offset == off) {
 			size_t f = mt_reloc_entity(side, &s->relocs[r]);
-			if (f != MT_NONE && mt_is_function(obj, f))
+			if (f != KSP_OBJ_NONE && ksp_obj_is_function(obj, f))
 				t->func[e] = f;
 		}
 	}
 	return 0;
 }
 
-static size_t relocs_of_entry(const struct mt_section *s, uint64_t off, unsigned size,
+static size_t relocs_of_entry(const struct ksp_obj_section *s, uint64_t off, unsigned size,
 			      size_t *first)
 {
-	size_t i = mt_first_reloc(s, off), n = 0;
+	size_t i = ksp_obj_first_reloc(s, off), n = 0;
 	*first = i;
 	while (i + n < s->nrelocs && s->relocs[i + n].offset < off + size)
 		n++;
@@ -90,8 +90,8 @@ struct entry_ref {
 };
 
 /* A field pointing at code outside any function: compare that code. */
-static int place_equal(const struct mt_ctx *ctx, const struct mt_reloc *ra,
-		       const struct mt_reloc *rb, unsigned len, char *why, size_t wlen)
+static int place_equal(const struct mt_ctx *ctx, const struct ksp_obj_reloc *ra,
+		       const struct ksp_obj_reloc *rb, unsigned len, char *why, size_t wlen)
 {
 	size_t ps, qs;
 	int64_t po, qo;
@@ -107,8 +107,8 @@ static int place_equal(const struct mt_ctx *ctx, const struct mt_reloc *ra,
 static int entry_equal(const struct mt_ctx *ctx, const struct entry_ref *a,
 		       const struct entry_ref *b, int *line_differs, char *why, size_t wlen)
 {
-	const struct mt_section *sa = &ctx->pre.obj->sections[a->t->sec];
-	const struct mt_section *sb = &ctx->post.obj->sections[b->t->sec];
+	const struct ksp_obj_section *sa = &ctx->pre.obj->sections[a->t->sec];
+	const struct ksp_obj_section *sb = &ctx->post.obj->sections[b->t->sec];
 	unsigned size = a->t->entsize;
 	size_t fa, fb, na = relocs_of_entry(sa, a->off, size, &fa);
 	if (na != relocs_of_entry(sb, b->off, size, &fb) || b->t->entsize != size) {
@@ -118,7 +118,8 @@ static int entry_equal(const struct mt_ctx *ctx, const struct entry_ref *a,
 	for (unsigned k = 0; k < size; k++) {
 		int field = 0;
 		for (size_t i = 0; i < na; i++) {
-			const struct mt_reloc *ra = &sa->relocs[fa + i], *rb = &sb->relocs[fb + i];
+			const struct ksp_obj_reloc *ra = &sa->relocs[fa + i],
+						   *rb = &sb->relocs[fb + i];
 			if (ra->offset - a->off != rb->offset - b->off) {
 				snprintf(why, wlen, "its fields changed");
 				return 0;
@@ -136,11 +137,11 @@ static int entry_equal(const struct mt_ctx *ctx, const struct entry_ref *a,
 		return 0;
 	}
 	for (size_t i = 0; i < na; i++) {
-		const struct mt_reloc *ra = &sa->relocs[fa + i], *rb = &sb->relocs[fb + i];
-		int rl = a->t->kind->repl_len_off;
-		int eq = rl >= 0 ? place_equal(ctx, ra, rb, sa->data[a->off + (unsigned)rl], why,
-					       wlen)
-				 : -1;
+		const struct ksp_obj_reloc *ra = &sa->relocs[fa + i], *rb = &sb->relocs[fb + i];
+		const struct ksp_special_field *rl =
+			ksp_special_field(a->t->kind, KSP_FIELD_REPLACEMENT_LEN);
+		int eq = rl ? place_equal(ctx, ra, rb, sa->data[a->off + rl->offset], why, wlen)
+			    : -1;
 		if (eq < 0)
 			eq = mt_targets_equal(ctx, ra, rb, why, wlen);
 		if (!eq)
@@ -195,7 +196,8 @@ static int compare_function_entries(const struct mt_ctx *ctx, const struct table
 	return pf->difference ? 0 : -1;
 }
 
-static int compare_kind(const struct mt_ctx *ctx, const struct table_kind *k, struct mt_plan *plan)
+static int compare_kind(const struct mt_ctx *ctx, const struct ksp_special_section *k,
+			struct mt_plan *plan)
 {
 	struct table a, b;
 	int rc = 0;
@@ -205,7 +207,7 @@ static int compare_kind(const struct mt_ctx *ctx, const struct table_kind *k, st
 	}
 	/* An entry-less side still has to be compared: entries may come or go. */
 	for (size_t f = 0; !rc && f < ctx->pre.obj->nsymbols; f++) {
-		if (!mt_is_function(ctx->pre.obj, f) || ctx->pre.pair[f] == MT_NONE)
+		if (!ksp_obj_is_function(ctx->pre.obj, f) || ctx->pre.pair[f] == KSP_OBJ_NONE)
 			continue;
 		struct mt_func *pf = unchanged_func(plan, ctx->pre.obj->symbols[f].name);
 		if (pf)
@@ -218,8 +220,9 @@ static int compare_kind(const struct mt_ctx *ctx, const struct table_kind *k, st
 
 int mt_compare_tables(const struct mt_ctx *ctx, struct mt_plan *plan)
 {
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (compare_kind(ctx, &kinds[i], plan))
+	for (size_t i = 0; i < ksp_nspecial_sections; i++)
+		if (ksp_special_sections[i].match == KSP_MATCH_COMPARE &&
+		    compare_kind(ctx, &ksp_special_sections[i], plan))
 			return -1;
 	return 0;
 }

@@ -40,25 +40,25 @@ static int is_line_function(const char *name)
 }
 
 struct span {
-	const struct mt_object *obj;
-	const struct mt_section *sec;
+	const struct ksp_obj *obj;
+	const struct ksp_obj_section *sec;
 	uint64_t start, end;
 	size_t first; /* first relocation at or after start */
 };
 
-static void span_of(const struct mt_object *obj, size_t sym, struct span *sp)
+static void span_of(const struct ksp_obj *obj, size_t sym, struct span *sp)
 {
 	sp->obj = obj;
 	sp->sec = &obj->sections[obj->symbols[sym].section];
-	mt_extent(obj, sym, &sp->start, &sp->end);
-	sp->first = mt_first_reloc(sp->sec, sp->start);
+	ksp_obj_extent(obj, sym, &sp->start, &sp->end);
+	sp->first = ksp_obj_first_reloc(sp->sec, sp->start);
 }
 
 /* Relocations of sp whose field starts in [from, to) (offsets relative to
  * the span): index of the first, count. */
 static size_t relocs_in(const struct span *sp, uint64_t from, uint64_t to, size_t *first)
 {
-	size_t i = mt_first_reloc(sp->sec, sp->start + from), n = 0;
+	size_t i = ksp_obj_first_reloc(sp->sec, sp->start + from), n = 0;
 	*first = i;
 	while (i + n < sp->sec->nrelocs && sp->sec->relocs[i + n].offset < sp->start + to &&
 	       sp->sec->relocs[i + n].offset < sp->end)
@@ -68,7 +68,7 @@ static size_t relocs_in(const struct span *sp, uint64_t from, uint64_t to, size_
 
 /* Whether off lies in a relocation field; *cur moves through the sorted
  * relocations [*cur, end) as off grows. */
-static int in_field(const struct mt_section *sec, size_t *cur, size_t end, uint64_t off)
+static int in_field(const struct ksp_obj_section *sec, size_t *cur, size_t end, uint64_t off)
 {
 	while (*cur < end && sec->relocs[*cur].offset + sec->relocs[*cur].size <= off)
 		(*cur)++;
@@ -104,7 +104,8 @@ static int compare_range(const struct mt_ctx *ctx, const struct span *a, const s
 		return 1;
 	}
 	for (size_t i = 0; i < na; i++) {
-		const struct mt_reloc *ra = &a->sec->relocs[fa + i], *rb = &b->sec->relocs[fb + i];
+		const struct ksp_obj_reloc *ra = &a->sec->relocs[fa + i],
+					   *rb = &b->sec->relocs[fb + i];
 		if (ra->offset - a->start != rb->offset - b->start) {
 			*at = ra->offset - a->start;
 			snprintf(why, len, "relocations moved");
@@ -217,7 +218,7 @@ void mt_compare_unit(const struct mt_ctx *ctx, size_t pre_sym, size_t post_sym,
 	span_of(ctx->post.obj, post_sym, &b);
 	memset(res, 0, sizeof(*res));
 	res->equal = 1;
-	if ((a.sec->flags & MT_SEC_CODE) && a.sec->data && b.sec->data) {
+	if ((a.sec->flags & KSP_OBJ_SEC_CODE) && a.sec->data && b.sec->data) {
 		compare_code(ctx, &a, &b, res);
 		return;
 	}
@@ -237,8 +238,8 @@ void mt_compare_unit(const struct mt_ctx *ctx, size_t pre_sym, size_t post_sym,
 int mt_compare_region(const struct mt_ctx *ctx, size_t pre_sec, uint64_t pre_off, size_t post_sec,
 		      uint64_t post_off, uint64_t len, char *why, size_t whylen)
 {
-	const struct mt_section *sa = &ctx->pre.obj->sections[pre_sec];
-	const struct mt_section *sb = &ctx->post.obj->sections[post_sec];
+	const struct ksp_obj_section *sa = &ctx->pre.obj->sections[pre_sec];
+	const struct ksp_obj_section *sb = &ctx->post.obj->sections[post_sec];
 	if (pre_off > sa->size || len > sa->size - pre_off || post_off > sb->size ||
 	    len > sb->size - post_off) {
 		snprintf(why, whylen, "out of its section");

@@ -346,9 +346,9 @@ static size_t neighbour_candidates(struct session *s, size_t oi, size_t fi, uint
  * 5 bytes and no run-time patched site overlaps them. -1 if none. */
 static int64_t trampoline_offset(const struct rp_sites *sites, const struct rp_function *f)
 {
-	const struct rp_section *s = f->section;
+	const struct ksp_obj_section *s = f->section;
 	const struct rp_site *entry = rp_sites_at(sites, s, f->offset);
-	uint64_t start = entry && entry->kind == RP_SITE_FENTRY ? 5 : 0;
+	uint64_t start = entry && entry->kind == KSP_SITE_FENTRY ? 5 : 0;
 	unsigned char *target = calloc(f->size + 1, 1);
 	unsigned char *boundary = calloc(f->size + 1, 1);
 	int64_t found = -1;
@@ -360,7 +360,7 @@ static int64_t trampoline_offset(const struct rp_sites *sites, const struct rp_f
 		if (!insn.len)
 			break;
 		boundary[o] = 1;
-		const struct rp_reloc *r =
+		const struct ksp_obj_reloc *r =
 			rp_section_reloc_in(s, f->offset + o, f->offset + o + insn.len);
 		if (insn.branch != KSP_NOT_BRANCH && !r) {
 			uint64_t t = o + insn.len + (uint64_t)insn.disp;

@@ -49,7 +49,7 @@ struct rp_attempt {
  * run address `run`; *run_end receives where the run side ended. Sites are
  * honoured, except the one at `from` when skip_site_at_from (the caller is
  * trying its original form). 1: equal, 0: differs (a->why). */
-int rp_compare_stream(struct rp_attempt *a, const struct rp_section *section, uint64_t from,
+int rp_compare_stream(struct rp_attempt *a, const struct ksp_obj_section *section, uint64_t from,
 		      uint64_t to, uint64_t run, uint64_t *run_end, int skip_site_at_from);
 
 /* Handles the site at pre offset o / run address run; 1 and *pre_len,
@@ -77,7 +77,7 @@ int rp_same_landing(const struct rp_memview *mem, uint64_t want, uint64_t got);
 int rp_is_padding(const struct rp_memview *mem, uint64_t run, unsigned len);
 
 /* Formats "func+0xOFF: pre `insn` vs run `insn` (detail)" into a->why. */
-void rp_explain(struct rp_attempt *a, const struct rp_section *section, uint64_t offset,
+void rp_explain(struct rp_attempt *a, const struct ksp_obj_section *section, uint64_t offset,
 		uint64_t run, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 void rp_bindings_free(struct rp_bindings *b);

@@ -98,7 +98,7 @@ static int retpoline_site(struct rp_attempt *a, const struct rp_site *site, uint
 	unsigned op = prefixes < avail ? pre[prefixes] : 0;
 	unsigned pre_len = prefixes + 5;
 	*len = pre_len;
-	const struct rp_reloc *r =
+	const struct ksp_obj_reloc *r =
 		rp_section_reloc_in(site->section, site->offset, site->offset + pre_len);
 	unsigned char live[8];
 	if ((op != 0xe8 && op != 0xe9) || pre_len > avail || !r ||
@@ -107,9 +107,9 @@ static int retpoline_site(struct rp_attempt *a, const struct rp_site *site, uint
 		return 0;
 	}
 	if (memcmp(live, pre, prefixes + 1) == 0 &&
-	    branch_target_named(a, run + prefixes, live + prefixes, r->symbol))
+	    branch_target_named(a, run + prefixes, live + prefixes, rp_reloc_name(a->obj, r)))
 		return 1;
-	int reg = thunk_register(r->symbol);
+	int reg = thunk_register(rp_reloc_name(a->obj, r));
 	unsigned char want[8];
 	for (int lfence = 0; reg >= 0 && lfence <= 1; lfence++) {
 		unsigned n = 0;
@@ -136,7 +136,7 @@ static int jump_label_site(struct rp_attempt *a, const struct rp_site *site, uin
 {
 	struct ksp_insn pi, ri;
 	unsigned char live[5];
-	const struct rp_section *s = site->section;
+	const struct ksp_obj_section *s = site->section;
 	ksp_insn_decode(s->data + site->offset, s->size - site->offset, site->offset, &pi);
 	*len = pi.len;
 	if ((pi.len != 2 && pi.len != 5) || !read_run(a, run, live, pi.len))
@@ -237,7 +237,7 @@ static int paravirt_site(struct rp_attempt *a, const struct rp_site *site, uint6
 
 /* One variant of an alternative: pre bytes [from, from+n) of section s
  * must match at run, and the rest of the site's len bytes be padding. */
-static int alternative_variant(struct rp_attempt *a, const struct rp_section *s, uint64_t from,
+static int alternative_variant(struct rp_attempt *a, const struct ksp_obj_section *s, uint64_t from,
 			       unsigned n, uint64_t run, unsigned len, int is_original)
 {
 	uint64_t end;
@@ -276,28 +276,29 @@ int rp_compare_site(struct rp_attempt *a, const struct rp_site *site, uint64_t r
 	unsigned len = site->len;
 	int ok = 0;
 	switch (site->kind) {
-	case RP_SITE_FENTRY:
+	case KSP_SITE_FENTRY:
 		ok = fentry_site(a, site, run);
 		break;
-	case RP_SITE_RETURN:
+	case KSP_SITE_RETURN:
 		ok = return_site(a, site, run);
 		break;
-	case RP_SITE_RETPOLINE:
+	case KSP_SITE_RETPOLINE:
 		ok = retpoline_site(a, site, run, &len);
 		break;
-	case RP_SITE_ALTERNATIVE:
+	case KSP_SITE_ALTERNATIVE:
 		ok = alternative_site(a, site, run);
 		break;
-	case RP_SITE_JUMP_LABEL:
+	case KSP_SITE_JUMP_LABEL:
 		ok = jump_label_site(a, site, run, &len);
 		break;
-	case RP_SITE_STATIC_CALL:
+	case KSP_SITE_STATIC_CALL:
 		ok = static_call_site(a, site, run);
 		break;
-	case RP_SITE_PARAVIRT:
+	case KSP_SITE_PARAVIRT:
 		ok = paravirt_site(a, site, run);
 		break;
-	case RP_SITE_LOCK:
+	case KSP_SITE_LOCK:
+	case KSP_SITE_NONE:
 		return 0; /* handled within the instruction */
 	}
 	*pre_len = len;

@@ -8,7 +8,7 @@
 
 #define MAX_INSN 16
 
-void rp_explain(struct rp_attempt *a, const struct rp_section *section, uint64_t offset,
+void rp_explain(struct rp_attempt *a, const struct ksp_obj_section *section, uint64_t offset,
 		uint64_t run, const char *fmt, ...)
 {
 	struct ksp_insn pre, live;
@@ -60,7 +60,7 @@ int rp_same_landing(const struct rp_memview *mem, uint64_t want, uint64_t got)
 
 /* The value stored in a relocation field of the given size, sign-extended
  * for 32-bit fields except R_X86_64_32. */
-static int64_t field_value(const unsigned char *p, const struct rp_reloc *r)
+static int64_t field_value(const unsigned char *p, const struct ksp_obj_reloc *r)
 {
 	uint64_t v = 0;
 	for (unsigned i = 0; i < r->size; i++)
@@ -72,11 +72,11 @@ static int64_t field_value(const unsigned char *p, const struct rp_reloc *r)
 
 /* What a section-symbol relocation refers to: the named symbol at the
  * target offset if there is one, else the object's section. */
-static void section_key(const struct rp_attempt *a, const struct rp_section *target,
+static void section_key(const struct rp_attempt *a, const struct ksp_obj_section *target,
 			uint64_t target_offset, char *key, size_t len, uint64_t *key_offset)
 {
 	int global;
-	const char *name = rp_object_symbol_at(a->obj, target->sec, target_offset, &global);
+	const char *name = rp_object_symbol_at(a->obj, target, target_offset, &global);
 	if (name) {
 		if (global)
 			snprintf(key, len, "%s", name);
@@ -91,8 +91,8 @@ static void section_key(const struct rp_attempt *a, const struct rp_section *tar
 
 /* Update objects refer to anonymous places as UNIT:SECTION + addend
  * (splicer/extract.h): learn where each section referred to starts. */
-static int bind_section_start(struct rp_attempt *a, const struct rp_section *target, uint64_t start,
-			      uint64_t site)
+static int bind_section_start(struct rp_attempt *a, const struct ksp_obj_section *target,
+			      uint64_t start, uint64_t site)
 {
 	char key[4096];
 	snprintf(key, sizeof(key), "%s:%s", a->obj->unit, target->name);
@@ -100,22 +100,22 @@ static int bind_section_start(struct rp_attempt *a, const struct rp_section *tar
 }
 
 /* The key of a named symbol: scoped by object if it is a static. */
-static const char *named_key(const struct rp_attempt *a, const struct rp_reloc *r, char *buf,
+static const char *named_key(const struct rp_attempt *a, const struct ksp_obj_reloc *r, char *buf,
 			     size_t len)
 {
-	if (!r->local)
-		return r->symbol;
-	snprintf(buf, len, "%s:%s", a->obj->unit, r->symbol);
+	if (!rp_reloc_local(a->obj, r))
+		return rp_reloc_name(a->obj, r);
+	snprintf(buf, len, "%s:%s", a->obj->unit, rp_reloc_name(a->obj, r));
 	return buf;
 }
 
 /* Strings and constants of merged sections are compared by content. */
-static int compare_merged(struct rp_attempt *a, const struct rp_section *target, uint64_t off,
+static int compare_merged(struct rp_attempt *a, const struct ksp_obj_section *target, uint64_t off,
 			  uint64_t run_addr)
 {
 	if (off >= target->size)
 		return 0;
-	size_t len = target->strings
+	size_t len = (target->flags & KSP_OBJ_SEC_STRINGS)
 			     ? strnlen((const char *)target->data + off, target->size - off) + 1
 			     : (target->entsize ? target->entsize : 1);
 	if (off + len > target->size || len > 4096)
@@ -128,8 +128,8 @@ static int compare_merged(struct rp_attempt *a, const struct rp_section *target,
 
 /* One relocation field: learn the symbol's address from memory. insn_end
  * locates a PC-relative target (target = S + A + insn_end - P). */
-static int check_reloc(struct rp_attempt *a, const struct rp_section *section,
-		       const struct rp_reloc *r, uint64_t run_field, uint64_t insn_end)
+static int check_reloc(struct rp_attempt *a, const struct ksp_obj_section *section,
+		       const struct ksp_obj_reloc *r, uint64_t run_field, uint64_t insn_end)
 {
 	unsigned char buf[8];
 	if (rp_memview_read(a->mem, run_field, buf, r->size))
@@ -139,13 +139,14 @@ static int check_reloc(struct rp_attempt *a, const struct rp_section *section,
 				  : (uint64_t)value - (uint64_t)r->addend;
 	uint64_t site = r->offset;
 	char name[4096];
-	if (!r->section_symbol)
+	if (!rp_reloc_section_symbol(a->obj, r))
 		return rp_bind(a, named_key(a, r, name, sizeof(name)), s_run, site);
-	const struct rp_section *target = rp_object_section_of(a->obj, r->target_section);
+	uint64_t symbol_offset;
+	const struct ksp_obj_section *target = rp_reloc_target(a->obj, r, &symbol_offset);
 	if (!target)
 		return 1; /* debug or discarded section: nothing to learn */
 	uint64_t target_off = (uint64_t)r->addend + (r->pcrel ? insn_end - r->offset : 0);
-	if (target->merge)
+	if (target->flags & KSP_OBJ_SEC_MERGE)
 		return compare_merged(a, target, target_off, s_run + target_off);
 	(void)section;
 	char key[4096];
@@ -156,13 +157,13 @@ static int check_reloc(struct rp_attempt *a, const struct rp_section *section,
 
 /* Same instruction bytes outside relocation fields, and every field agrees
  * with what is known; a LOCK prefix may have become a DS prefix (UP). */
-static int compare_plain(struct rp_attempt *a, const struct rp_section *s, uint64_t o, unsigned len,
-			 uint64_t run, const unsigned char *live)
+static int compare_plain(struct rp_attempt *a, const struct ksp_obj_section *s, uint64_t o,
+			 unsigned len, uint64_t run, const unsigned char *live)
 {
 	const unsigned char *pre = s->data + o;
 	const struct rp_site *lock = rp_sites_at(a->sites, s, o);
 	for (unsigned i = 0; i < len; i++) {
-		const struct rp_reloc *r = rp_section_reloc_in(s, o + i, o + i + 1);
+		const struct ksp_obj_reloc *r = rp_section_reloc_in(s, o + i, o + i + 1);
 		if (r && r->offset == o + i) {
 			if (r->offset + r->size > o + len) {
 				rp_explain(a, s, o, run, "relocation crosses the instruction");
@@ -171,7 +172,7 @@ static int compare_plain(struct rp_attempt *a, const struct rp_section *s, uint6
 			if (!check_reloc(a, s, r, run + i, o + len)) {
 				if (!a->why[0])
 					rp_explain(a, s, o, run, "%s points elsewhere than before",
-						   r->symbol);
+						   rp_reloc_name(a->obj, r));
 				return 0;
 			}
 			i += r->size - 1;
@@ -179,7 +180,7 @@ static int compare_plain(struct rp_attempt *a, const struct rp_section *s, uint6
 		}
 		if (pre[i] == live[i])
 			continue;
-		if (i == 0 && lock && lock->kind == RP_SITE_LOCK && pre[0] == 0xf0 &&
+		if (i == 0 && lock && lock->kind == KSP_SITE_LOCK && pre[0] == 0xf0 &&
 		    live[0] == 0x3e)
 			continue;
 		rp_explain(a, s, o, run, "byte %u differs", i);
@@ -193,7 +194,7 @@ static int compare_plain(struct rp_attempt *a, const struct rp_section *s, uint6
  * branch and at the end for a forward one. Outside the function (sections
  * shared by several functions keep their layout) it must keep its distance
  * from the function's start. */
-static int note_local_jump(struct rp_attempt *a, const struct rp_section *s, uint64_t o,
+static int note_local_jump(struct rp_attempt *a, const struct ksp_obj_section *s, uint64_t o,
 			   uint64_t pre_target, uint64_t run, uint64_t run_target)
 {
 	const struct rp_function *f = a->func;
@@ -218,7 +219,7 @@ static int note_local_jump(struct rp_attempt *a, const struct rp_section *s, uin
 	return 1;
 }
 
-static int bind_or_explain(struct rp_attempt *a, const struct rp_section *s, uint64_t o,
+static int bind_or_explain(struct rp_attempt *a, const struct ksp_obj_section *s, uint64_t o,
 			   uint64_t run, const char *key, uint64_t addr, uint64_t site)
 {
 	if (rp_bind(a, key, addr, site))
@@ -231,7 +232,7 @@ static int bind_or_explain(struct rp_attempt *a, const struct rp_section *s, uin
 /* Relative branches are compared by target: a jump within the function
  * must land on the corresponding instruction, one to a symbol teaches its
  * address. */
-static int compare_branch(struct rp_attempt *a, const struct rp_section *s, uint64_t o,
+static int compare_branch(struct rp_attempt *a, const struct ksp_obj_section *s, uint64_t o,
 			  const struct ksp_insn *pi, uint64_t run, const struct ksp_insn *ri)
 {
 	if (pi->branch != ri->branch || (pi->branch == KSP_JCC && pi->cond != ri->cond)) {
@@ -239,7 +240,7 @@ static int compare_branch(struct rp_attempt *a, const struct rp_section *s, uint
 		return 0;
 	}
 	uint64_t run_target = run + ri->len + (uint64_t)ri->disp;
-	const struct rp_reloc *r = rp_section_reloc_in(s, o + pi->disp_off, o + pi->len);
+	const struct ksp_obj_reloc *r = rp_section_reloc_in(s, o + pi->disp_off, o + pi->len);
 	if (!r)
 		return note_local_jump(a, s, o, o + pi->len + (uint64_t)pi->disp, run, run_target);
 	if (r->offset != o + pi->disp_off) {
@@ -250,10 +251,11 @@ static int compare_branch(struct rp_attempt *a, const struct rp_section *s, uint
 	uint64_t to_end = o + pi->len - r->offset;
 	uint64_t s_run = run_target - (uint64_t)r->addend - to_end;
 	char buf[4096];
-	if (!r->section_symbol)
+	if (!rp_reloc_section_symbol(a->obj, r))
 		return bind_or_explain(a, s, o, run, named_key(a, r, buf, sizeof(buf)), s_run,
 				       r->offset);
-	const struct rp_section *target = rp_object_section_of(a->obj, r->target_section);
+	uint64_t symbol_offset;
+	const struct ksp_obj_section *target = rp_reloc_target(a->obj, r, &symbol_offset);
 	if (!target)
 		return 1;
 	uint64_t target_off = (uint64_t)r->addend + to_end;
@@ -275,8 +277,8 @@ static unsigned read_live(const struct rp_attempt *a, uint64_t run, unsigned cha
 	return 0;
 }
 
-int rp_compare_stream(struct rp_attempt *a, const struct rp_section *s, uint64_t from, uint64_t to,
-		      uint64_t run, uint64_t *run_end, int skip_site_at_from)
+int rp_compare_stream(struct rp_attempt *a, const struct ksp_obj_section *s, uint64_t from,
+		      uint64_t to, uint64_t run, uint64_t *run_end, int skip_site_at_from)
 {
 	const struct rp_function *f = a->func;
 	uint64_t o = from;
@@ -286,13 +288,13 @@ int rp_compare_stream(struct rp_attempt *a, const struct rp_section *s, uint64_t
 			a->progress = o - f->offset;
 		}
 		const struct rp_site *site = rp_sites_at(a->sites, s, o);
-		if (site && site->kind != RP_SITE_LOCK && !(skip_site_at_from && o == from)) {
+		if (site && site->kind != KSP_SITE_LOCK && !(skip_site_at_from && o == from)) {
 			unsigned pre_len, run_len;
 			if (!rp_compare_site(a, site, run, &pre_len, &run_len))
 				return 0;
 			if (!pre_len) { /* a corrupt table's empty site: no progress */
 				rp_explain(a, s, o, run, "empty %s site",
-					   rp_site_kind_name(site->kind));
+					   ksp_site_kind_name(site->kind));
 				return 0;
 			}
 			o += pre_len;

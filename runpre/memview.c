@@ -1,5 +1,7 @@
 #include "memview.h"
 
+#include "objfile.h"
+
 #include <bfd.h>
 #include <elf.h>
 #include <errno.h>
@@ -79,7 +81,7 @@ int rp_memview_open_vmlinux(struct rp_memview *v, const char *path, struct ksp_e
 	memset(v, 0, sizeof(*v));
 	v->kind = "vmlinux";
 	v->fd = -1;
-	bfd_init();
+	ksp_bfd_init();
 	bfd *abfd = bfd_openr(path, NULL);
 	if (!abfd)
 		return ksp_fail(err, "%s: %s", path, bfd_errmsg(bfd_get_error()));

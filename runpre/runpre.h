@@ -24,7 +24,7 @@
 
 #include "error.h"
 #include "memview.h"
-#include "objfile.h"
+#include "pre_object.h"
 #include "sites.h"
 
 #include <stddef.h>

@@ -4,31 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *rp_site_kind_name(enum rp_site_kind kind)
-{
-	static const char *const names[] = {
-		"fentry",     "return thunk", "retpoline", "alternative",
-		"jump label", "static call",  "smp lock",  "paravirt",
-	};
-	return kind <= RP_SITE_PARAVIRT ? names[kind] : "?";
-}
-
 /* Where a table entry's relocation points: (section, offset). */
-static int reloc_target(const struct rp_object *obj, const struct rp_reloc *r,
-			const struct rp_section **section, uint64_t *offset)
+static int reloc_target(const struct rp_object *obj, const struct ksp_obj_reloc *r,
+			const struct ksp_obj_section **section, uint64_t *offset)
 {
-	if (!r || !r->target_section)
+	uint64_t symbol_offset;
+	if (!r || r->size == 0 || !(*section = rp_reloc_target(obj, r, &symbol_offset)))
 		return -1;
-	*section = rp_object_section_of(obj, r->target_section);
-	if (!*section)
-		return -1;
-	*offset = r->symbol_offset + (uint64_t)r->addend;
+	*offset = symbol_offset + (uint64_t)r->addend;
 	/* <=: an empty alternative replacement may sit at the very end */
 	return *offset <= (*section)->size ? 0 : -1;
 }
 
-static struct rp_site *new_site(struct rp_sites *s, const struct rp_section *section,
-				uint64_t offset, enum rp_site_kind kind, unsigned len)
+static struct rp_site *new_site(struct rp_sites *s, const struct ksp_obj_section *section,
+				uint64_t offset, enum ksp_site_kind kind, unsigned len)
 {
 	struct rp_site *n = realloc(s->sites, (s->count + 1) * sizeof(*n));
 	if (!n)
@@ -43,92 +32,87 @@ static struct rp_site *new_site(struct rp_sites *s, const struct rp_section *sec
 	return n;
 }
 
-/* Tables of one relocated pointer per entry_size bytes, the site at its
- * target. */
-static int load_simple(const struct rp_object *obj, struct rp_sites *s, const char *table,
-		       size_t entry_size, enum rp_site_kind kind, unsigned len)
+static const struct ksp_obj_reloc *reloc_at(const struct ksp_obj_section *t, uint64_t offset)
 {
-	const struct rp_section *t = rp_object_section(obj, table);
-	if (!t)
-		return 0;
-	for (size_t i = 0; i < t->nrelocs; i++) {
-		const struct rp_reloc *r = &t->relocs[i];
-		const struct rp_section *section;
-		uint64_t offset;
-		if (r->offset % entry_size != 0 || reloc_target(obj, r, &section, &offset))
-			continue;
-		if (!new_site(s, section, offset, kind, len))
-			return -1;
-	}
-	return 0;
-}
-
-static const struct rp_reloc *reloc_at(const struct rp_section *t, uint64_t offset)
-{
-	const struct rp_reloc *r = rp_section_reloc_in(t, offset, offset + 1);
+	const struct ksp_obj_reloc *r = rp_section_reloc_in(t, offset, offset + 1);
 	return r && r->offset == offset ? r : NULL;
 }
 
-/* struct alt_instr { s32 instr_offset; s32 repl_offset; u16 cpuid; u8 instrlen;
- * u8 replacementlen; } __packed: 12 bytes. */
-static int load_alternatives(const struct rp_object *obj, struct rp_sites *s)
+/* Where field f of the entry at e points. */
+static int field_target(const struct rp_object *obj, const struct ksp_obj_section *t, uint64_t e,
+			const struct ksp_special_field *f, const struct ksp_obj_section **section,
+			uint64_t *offset)
 {
-	const struct rp_section *t = rp_object_section(obj, ".altinstructions");
-	if (!t)
-		return 0;
-	for (uint64_t e = 0; e + 12 <= t->size; e += 12) {
-		const struct rp_section *section, *repl_section;
-		uint64_t offset, repl;
-		if (reloc_target(obj, reloc_at(t, e), &section, &offset) ||
-		    reloc_target(obj, reloc_at(t, e + 4), &repl_section, &repl))
-			continue;
-		struct rp_site *site =
-			new_site(s, section, offset, RP_SITE_ALTERNATIVE, t->data[e + 10]);
-		if (!site)
-			return -1;
-		site->alts = malloc(sizeof(*site->alts));
-		if (!site->alts)
-			return -1;
-		site->alts[0] = (struct rp_alt_replacement){repl, t->data[e + 11]};
-		site->nalts = 1;
-		s->replacements = repl_section;
-	}
+	return reloc_target(obj, reloc_at(t, e + f->offset), section, offset);
+}
+
+static unsigned byte_field(const struct ksp_obj_section *t, uint64_t e,
+			   const struct ksp_special_field *f)
+{
+	return t->data[e + f->offset];
+}
+
+/* An alternative: one replacement (merged with the others at its site
+ * later). */
+static int add_replacement(const struct rp_object *obj, struct rp_sites *s, struct rp_site *site,
+			   const struct ksp_special_section *row, const struct ksp_obj_section *t,
+			   uint64_t e)
+{
+	const struct ksp_obj_section *repl_section;
+	uint64_t repl;
+	field_target(obj, t, e, ksp_special_field(row, KSP_FIELD_REPLACEMENT), &repl_section,
+		     &repl);
+	site->alts = malloc(sizeof(*site->alts));
+	if (!site->alts)
+		return -1;
+	unsigned len = byte_field(t, e, ksp_special_field(row, KSP_FIELD_REPLACEMENT_LEN));
+	site->alts[0] = (struct rp_alt_replacement){repl, len};
+	site->nalts = 1;
+	s->replacements = repl_section;
 	return 0;
 }
 
-/* struct jump_entry { s32 code; s32 target; long key; }: 16 bytes. */
-static int load_jump_labels(const struct rp_object *obj, struct rp_sites *s)
+/* Whether the entry at e is usable: the replacement or target it names
+ * resolves too (a jump label's target in the site's section). */
+static int entry_resolves(const struct rp_object *obj, const struct ksp_special_section *row,
+			  const struct ksp_obj_section *t, uint64_t e,
+			  const struct ksp_obj_section *site_section)
 {
-	const struct rp_section *t = rp_object_section(obj, "__jump_table");
-	if (!t)
+	const struct ksp_special_field *repl = ksp_special_field(row, KSP_FIELD_REPLACEMENT);
+	const struct ksp_special_field *target = ksp_special_field(row, KSP_FIELD_TARGET);
+	const struct ksp_obj_section *section;
+	uint64_t offset;
+	if (repl && field_target(obj, t, e, repl, &section, &offset))
 		return 0;
-	for (uint64_t e = 0; e + 16 <= t->size; e += 16) {
-		const struct rp_section *section, *target_section;
-		uint64_t offset, target;
-		if (reloc_target(obj, reloc_at(t, e), &section, &offset) ||
-		    reloc_target(obj, reloc_at(t, e + 4), &target_section, &target) ||
-		    target_section != section)
-			continue;
-		struct rp_site *site = new_site(s, section, offset, RP_SITE_JUMP_LABEL, 0);
-		if (!site)
-			return -1;
-		site->jump_target = target;
-	}
-	return 0;
+	return !target ||
+	       (!field_target(obj, t, e, target, &section, &offset) && section == site_section);
 }
 
-/* struct paravirt_patch_site { u8 *instr; u8 type; u8 len; }: 16 bytes. */
-static int load_paravirt(const struct rp_object *obj, struct rp_sites *s)
+/* The sites of one table: an entry per entry_size bytes, the site where its
+ * SITE field points. */
+static int load_table(const struct rp_object *obj, struct rp_sites *s,
+		      const struct ksp_special_section *row)
 {
-	const struct rp_section *t = rp_object_section(obj, ".parainstructions");
+	const struct ksp_obj_section *t = rp_object_section(obj, row->name);
+	const struct ksp_special_field *site_field = ksp_special_field(row, KSP_FIELD_SITE);
+	const struct ksp_special_field *len_field = ksp_special_field(row, KSP_FIELD_SITE_LEN);
+	const struct ksp_special_field *target = ksp_special_field(row, KSP_FIELD_TARGET);
 	if (!t)
 		return 0;
-	for (uint64_t e = 0; e + 16 <= t->size; e += 16) {
-		const struct rp_section *section;
+	for (uint64_t e = 0; e + row->entry_size <= t->size; e += row->entry_size) {
+		const struct ksp_obj_section *section;
 		uint64_t offset;
-		if (reloc_target(obj, reloc_at(t, e), &section, &offset))
+		if (field_target(obj, t, e, site_field, &section, &offset) ||
+		    !entry_resolves(obj, row, t, e, section))
 			continue;
-		if (!new_site(s, section, offset, RP_SITE_PARAVIRT, t->data[e + 9]))
+		unsigned len = len_field ? byte_field(t, e, len_field) : row->site_len;
+		struct rp_site *site = new_site(s, section, offset, row->site, len);
+		if (!site)
+			return -1;
+		if (target)
+			field_target(obj, t, e, target, &section, &site->jump_target);
+		if (ksp_special_field(row, KSP_FIELD_REPLACEMENT) &&
+		    add_replacement(obj, s, site, row, t, e))
 			return -1;
 	}
 	return 0;
@@ -152,8 +136,9 @@ static int merge_alternatives(struct rp_sites *s)
 	for (size_t i = 0; i < s->count; i++) {
 		struct rp_site *prev = out ? &s->sites[out - 1] : NULL;
 		struct rp_site *cur = &s->sites[i];
-		if (prev && cur->kind == RP_SITE_ALTERNATIVE && prev->kind == RP_SITE_ALTERNATIVE &&
-		    prev->section == cur->section && prev->offset == cur->offset) {
+		if (prev && cur->kind == KSP_SITE_ALTERNATIVE &&
+		    prev->kind == KSP_SITE_ALTERNATIVE && prev->section == cur->section &&
+		    prev->offset == cur->offset) {
 			struct rp_alt_replacement *n =
 				realloc(prev->alts, (prev->nalts + 1) * sizeof(*n));
 			if (!n)
@@ -171,14 +156,27 @@ static int merge_alternatives(struct rp_sites *s)
 	return 0;
 }
 
-/* Static call trampolines (.static_call.text) are rewritten as a whole by
- * static_call_update(): their jump is a static call site of its own. */
-static int load_trampolines(const struct rp_object *obj, struct rp_sites *s)
+/* Sections of code whose functions are sites as a whole (static call
+ * trampolines, rewritten by static_call_update()). */
+static int load_code_sites(const struct rp_object *obj, struct rp_sites *s,
+			   const struct ksp_special_section *row)
 {
 	for (size_t i = 0; i < obj->nfunctions; i++) {
 		const struct rp_function *f = &obj->functions[i];
-		if (strcmp(f->section->name, ".static_call.text") == 0 &&
-		    !new_site(s, f->section, f->offset, RP_SITE_STATIC_CALL, 5))
+		if (strcmp(f->section->name, row->name) == 0 &&
+		    !new_site(s, f->section, f->offset, row->site, row->site_len))
+			return -1;
+	}
+	return 0;
+}
+
+static int load_all(const struct rp_object *obj, struct rp_sites *s)
+{
+	for (size_t i = 0; i < ksp_nspecial_sections; i++) {
+		const struct ksp_special_section *row = &ksp_special_sections[i];
+		if (row->site == KSP_SITE_NONE)
+			continue;
+		if (row->entry_size ? load_table(obj, s, row) : load_code_sites(obj, s, row))
 			return -1;
 	}
 	return 0;
@@ -187,12 +185,7 @@ static int load_trampolines(const struct rp_object *obj, struct rp_sites *s)
 int rp_sites_load(const struct rp_object *obj, struct rp_sites *s, struct ksp_error *err)
 {
 	memset(s, 0, sizeof(*s));
-	if (load_simple(obj, s, "__mcount_loc", 8, RP_SITE_FENTRY, 5) ||
-	    load_simple(obj, s, ".return_sites", 4, RP_SITE_RETURN, 5) ||
-	    load_simple(obj, s, ".retpoline_sites", 4, RP_SITE_RETPOLINE, 0) ||
-	    load_simple(obj, s, ".static_call_sites", 8, RP_SITE_STATIC_CALL, 5) ||
-	    load_simple(obj, s, ".smp_locks", 4, RP_SITE_LOCK, 1) || load_alternatives(obj, s) ||
-	    load_jump_labels(obj, s) || load_paravirt(obj, s) || load_trampolines(obj, s)) {
+	if (load_all(obj, s)) {
 		rp_sites_free(s);
 		return ksp_fail(err, "%s: out of memory reading run-time patch tables", obj->path);
 	}
@@ -205,7 +198,7 @@ int rp_sites_load(const struct rp_object *obj, struct rp_sites *s, struct ksp_er
 	return 0;
 }
 
-static size_t first_at_or_after(const struct rp_sites *s, const struct rp_section *section,
+static size_t first_at_or_after(const struct rp_sites *s, const struct ksp_obj_section *section,
 				uint64_t offset)
 {
 	size_t lo = 0, hi = s->count;
@@ -220,7 +213,7 @@ static size_t first_at_or_after(const struct rp_sites *s, const struct rp_sectio
 	return lo;
 }
 
-const struct rp_site *rp_sites_at(const struct rp_sites *s, const struct rp_section *section,
+const struct rp_site *rp_sites_at(const struct rp_sites *s, const struct ksp_obj_section *section,
 				  uint64_t offset)
 {
 	size_t i = first_at_or_after(s, section, offset);
@@ -230,7 +223,7 @@ const struct rp_site *rp_sites_at(const struct rp_sites *s, const struct rp_sect
 }
 
 const struct rp_site *rp_sites_overlapping(const struct rp_sites *s,
-					   const struct rp_section *section, uint64_t from,
+					   const struct ksp_obj_section *section, uint64_t from,
 					   uint64_t to)
 {
 	size_t i = first_at_or_after(s, section, from > 16 ? from - 16 : 0);

@@ -1,27 +1,16 @@
 /*
  * The places the kernel rewrites at run time, read from the pre object's own
- * tables: __mcount_loc (fentry calls, nops at boot), .return_sites (return
- * thunk jumps), .retpoline_sites (indirect thunk calls), .altinstructions
- * (with .altinstr_replacement), __jump_table, .static_call_sites, .smp_locks
- * and .parainstructions. Every entry is located through its relocation, so
- * sections and offsets come out right in objects built with
- * -ffunction-sections.
+ * tables: the rows of common/special_sections.c with a site kind
+ * (__mcount_loc, .return_sites, .retpoline_sites, .altinstructions with
+ * .altinstr_replacement, __jump_table, .static_call_sites, .smp_locks,
+ * .parainstructions, and the trampolines of .static_call.text). Every entry is located through its
+ * relocation, so sections and offsets come out right in objects built with -ffunction-sections.
  */
 #ifndef KSPLICE_RUNPRE_SITES_H
 #define KSPLICE_RUNPRE_SITES_H
 
-#include "objfile.h"
-
-enum rp_site_kind {
-	RP_SITE_FENTRY,
-	RP_SITE_RETURN,
-	RP_SITE_RETPOLINE,
-	RP_SITE_ALTERNATIVE,
-	RP_SITE_JUMP_LABEL,
-	RP_SITE_STATIC_CALL,
-	RP_SITE_LOCK,
-	RP_SITE_PARAVIRT,
-};
+#include "pre_object.h"
+#include "special_sections.h"
 
 struct rp_alt_replacement {
 	uint64_t offset; /* in .altinstr_replacement */
@@ -29,10 +18,10 @@ struct rp_alt_replacement {
 };
 
 struct rp_site {
-	const struct rp_section *section;
+	const struct ksp_obj_section *section;
 	uint64_t offset;
 	unsigned len; /* bytes the kernel may rewrite (0: decided from the code) */
-	enum rp_site_kind kind;
+	enum ksp_site_kind kind;
 	uint64_t jump_target;		 /* jump label: target offset in the section */
 	struct rp_alt_replacement *alts; /* alternatives at this site */
 	size_t nalts;
@@ -41,22 +30,20 @@ struct rp_site {
 struct rp_sites {
 	struct rp_site *sites; /* sorted by section, then offset */
 	size_t count;
-	const struct rp_section *replacements; /* .altinstr_replacement */
+	const struct ksp_obj_section *replacements; /* .altinstr_replacement */
 };
 
 int rp_sites_load(const struct rp_object *obj, struct rp_sites *sites, struct ksp_error *err);
 
 /* The site that starts at offset of section, or NULL. Several alternatives
  * at one place are merged into one site. */
-const struct rp_site *rp_sites_at(const struct rp_sites *sites, const struct rp_section *section,
-				  uint64_t offset);
+const struct rp_site *rp_sites_at(const struct rp_sites *sites,
+				  const struct ksp_obj_section *section, uint64_t offset);
 
 /* The first site overlapping [from, to) of section, or NULL. */
 const struct rp_site *rp_sites_overlapping(const struct rp_sites *sites,
-					   const struct rp_section *section, uint64_t from,
+					   const struct ksp_obj_section *section, uint64_t from,
 					   uint64_t to);
-
-const char *rp_site_kind_name(enum rp_site_kind kind);
 
 void rp_sites_free(struct rp_sites *sites);
 

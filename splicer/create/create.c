@@ -472,14 +472,14 @@ static int compare_units(const struct ksp_create_opts *o, struct ksp_create_resu
 	progress(o, "comparing");
 	for (size_t i = 0; i < res->nunits; i++) {
 		struct ksp_create_unit *u = &res->units[i];
-		struct mt_object pre, post;
+		struct ksp_obj pre, post;
 		struct mt_crcs pre_crcs = {0}, post_crcs = {0};
 		char cmd[4096], path[8300];
 		cmd_file_of(u->object, cmd, sizeof(cmd));
-		if (mt_object_open(u->pre, &pre, err))
+		if (ksp_obj_open(u->pre, &pre, err))
 			return KSP_CREATE_INTERNAL;
-		if (mt_object_open(u->post, &post, err)) {
-			mt_object_free(&pre);
+		if (ksp_obj_open(u->post, &post, err)) {
+			ksp_obj_free(&pre);
 			return KSP_CREATE_INTERNAL;
 		}
 		snprintf(path, sizeof(path), "%s/pre/%s", res->workdir, cmd);
@@ -490,8 +490,8 @@ static int compare_units(const struct ksp_create_opts *o, struct ksp_create_resu
 		int rc = mt_compare(&pre, &post, &mo, &u->plan, err);
 		mt_crcs_free(&pre_crcs);
 		mt_crcs_free(&post_crcs);
-		mt_object_free(&pre);
-		mt_object_free(&post);
+		ksp_obj_free(&pre);
+		ksp_obj_free(&post);
 		if (rc)
 			return KSP_CREATE_INTERNAL;
 	}

@@ -1,57 +1,37 @@
 #include "extract.h"
+#include "objfile.h"
+#include "special_sections.h"
 
 #include <bfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Tables whose entries belong to the code their first field points at; an
- * entry is kept when that code is carried. .orc_unwind runs parallel to
- * .orc_unwind_ip (entry i of one describes entry i of the other). */
-struct table_spec {
-	const char *name;
-	unsigned entry;
-	const char *parallel;
-	unsigned parallel_entry;
-};
-
-static const struct table_spec tables[] = {
-	{"__mcount_loc", 8, NULL, 0},
-	{".return_sites", 4, NULL, 0},
-	{".retpoline_sites", 4, NULL, 0},
-	{".static_call_sites", 8, NULL, 0},
-	{".smp_locks", 4, NULL, 0},
-	{".altinstructions", 12, NULL, 0},
-	{"__jump_table", 16, NULL, 0},
-	{".parainstructions", 16, NULL, 0},
-	{"__bug_table", 12, NULL, 0},
-	{"__ex_table", 12, NULL, 0},
-	{".orc_unwind_ip", 4, ".orc_unwind", 6},
-};
-
+/* Tables whose entries belong to the code their SITE field points at
+ * (KSP_EXTRACT_FILTER rows of common/special_sections.c): an entry is kept
+ * when that code is carried. */
 struct xsec {
 	asection *in, *out;
-	int carried;			/* copied whole */
-	int shared;			/* code of other functions too (.ref.text) */
-	const struct table_spec *table; /* or filtered entry by entry */
-	bfd_byte *data;			/* output contents */
+	int carried;				 /* copied whole */
+	int shared;				 /* code of other functions too (.ref.text) */
+	const struct ksp_special_section *table; /* or filtered entry by entry */
+	bfd_byte *data;				 /* output contents */
 	bfd_size_type size;
 	arelent **in_relocs;
 	long n_in;
 	arelent *out_relocs;
 	arelent **out_ptrs;
 	size_t n_out;
-	long *kept;    /* tables: input entry -> output entry, -1 if dropped */
-	int own_table; /* table was allocated for this section (.orc_unwind) */
+	long *kept; /* tables: input entry -> output entry, -1 if dropped */
 };
 
 struct ctx {
 	const struct ksp_extract_req *req;
 	struct ksp_extract_result *res;
 	struct ksp_error *err;
-	bfd *ibfd, *obfd;
-	asymbol **isyms;
-	long nisyms;
+	struct ksp_obj model;  /* the post object: what is carried is decided on it */
+	struct ksp_obj_bfd in; /* the same, open in libbfd: copied from */
+	bfd *obfd;
 	struct xsec *secs; /* by input section index */
 	unsigned nsecs;
 	asymbol **osyms; /* output symbol table, capacity fixed up front */
@@ -80,139 +60,180 @@ static struct xsec *xsec_of(struct ctx *c, const asection *s)
 		       : NULL;
 }
 
+/* The section a symbol of the model is defined in. */
+static struct xsec *xsec_of_symbol(struct ctx *c, size_t sym)
+{
+	size_t sec = c->model.symbols[sym].section;
+	return sec < c->nsecs ? &c->secs[sec] : NULL;
+}
+
+static const struct ksp_obj_section *model_section(const struct ctx *c, const struct xsec *x)
+{
+	return &c->model.sections[x->in->index];
+}
+
 static int load_relocs(struct ctx *c, struct xsec *x)
 {
 	if (x->in_relocs || !(x->in->flags & SEC_RELOC))
 		return 0;
-	long bound = bfd_get_reloc_upper_bound(c->ibfd, x->in);
+	long bound = bfd_get_reloc_upper_bound(c->in.abfd, x->in);
 	if (bound < 0)
 		return -1;
 	x->in_relocs = malloc((size_t)bound + sizeof(arelent *));
 	if (!x->in_relocs)
 		return -1;
-	x->n_in = bfd_canonicalize_reloc(c->ibfd, x->in, x->in_relocs, c->isyms);
+	x->n_in = bfd_canonicalize_reloc(c->in.abfd, x->in, x->in_relocs, c->in.syms);
 	return x->n_in < 0 ? -1 : 0;
+}
+
+/* Functions live in -ffunction-sections' own section; variables in
+ * -fdata-sections'. */
+static int own_section(const char *sec, int code)
+{
+	return code ? ksp_obj_is_text_section(sec) : ksp_obj_is_data_section(sec);
 }
 
 static int mark_carried(struct ctx *c, const char *name, int code)
 {
-	for (long i = 0; i < c->nisyms; i++) {
-		asymbol *s = c->isyms[i];
-		if (strcmp(bfd_asymbol_name(s), name) != 0 || bfd_is_und_section(s->section) ||
-		    !(s->flags & (code ? BSF_FUNCTION : BSF_OBJECT)))
+	const struct ksp_obj *m = &c->model;
+	for (size_t i = 0; i < m->nsymbols; i++) {
+		const struct ksp_obj_symbol *s = &m->symbols[i];
+		struct xsec *x = xsec_of_symbol(c, i);
+		if (strcmp(s->name, name) != 0 || !x ||
+		    s->kind != (code ? KSP_OBJ_SYM_FUNC : KSP_OBJ_SYM_OBJECT))
 			continue;
-		const char *sec = bfd_section_name(s->section);
-		int own = code ? strncmp(sec, ".text.", 6) == 0
-			       : (strncmp(sec, ".data.", 6) == 0 || strncmp(sec, ".bss.", 5) == 0 ||
-				  strncmp(sec, ".rodata.", 8) == 0);
+		const struct ksp_obj_section *in = &m->sections[s->section];
+		int own = own_section(in->name, code);
 		/* A function the kernel places by attribute (__ref, __sched,
 		 * noinstr, __kprobes) shares its section even with
 		 * -ffunction-sections: the section comes whole, the others'
 		 * copies unused and their symbols made local. */
-		if (code && !own && (s->section->flags & SEC_CODE) &&
-		    strncmp(sec, ".init", 5) != 0 && strncmp(sec, ".exit", 5) != 0) {
-			xsec_of(c, s->section)->carried = 1;
-			xsec_of(c, s->section)->shared = 1;
+		if (code && !own && (in->flags & KSP_OBJ_SEC_CODE) &&
+		    strncmp(in->name, ".init", 5) != 0 && strncmp(in->name, ".exit", 5) != 0) {
+			x->carried = 1;
+			x->shared = 1;
 			return 0;
 		}
 		if (!own || s->value != 0)
 			return ksp_fail(c->err,
 					"%s: %s shares section %s with other code or data; "
 					"it cannot be carried alone",
-					c->req->post, name, sec);
-		xsec_of(c, s->section)->carried = 1;
+					c->req->post, name, in->name);
+		x->carried = 1;
 		return 0;
 	}
 	return ksp_fail(c->err, "%s: no %s called %s", c->req->post, code ? "function" : "variable",
 			name);
 }
 
-/* Is relocation r of x part of what is carried: a carried section, or a
- * kept entry of a filtered table (a __bug_table entry names its file's
- * name, a merged string the code itself never refers to)? */
-static int carried_reloc(const struct xsec *x, long r)
+/* Is a relocation at offset of x part of what is carried: a carried
+ * section, or a kept entry of a filtered table (a __bug_table entry names
+ * its file's name, a merged string the code itself never refers to)? */
+static int carried_reloc(const struct xsec *x, uint64_t offset)
 {
 	if (x->carried)
 		return 1;
 	if (!x->kept || !x->table)
 		return 0;
-	size_t e = (size_t)(x->in_relocs[r]->address / x->table->entry);
-	return e < bfd_section_size(x->in) / x->table->entry && x->kept[e] >= 0;
+	size_t e = (size_t)(offset / x->table->entry_size);
+	return e < bfd_section_size(x->in) / x->table->entry_size && x->kept[e] >= 0;
 }
 
-/* Merged strings and constants, and static_cpu_has() slow paths, go with
- * the code that uses them. Repeats until nothing more is pulled in. */
-static int pull_in_dependencies(struct ctx *c)
+/* Whether carried code referring to section t brings it along: merged
+ * strings and constants, static_cpu_has() slow paths. */
+static int goes_with_users(const struct ksp_obj_section *t)
+{
+	const struct ksp_special_section *row = ksp_special_section(t->name);
+	return (t->flags & KSP_OBJ_SEC_MERGE) || (row && row->extract == KSP_EXTRACT_WHEN_USED);
+}
+
+/* Pulls in what carried relocations of x refer to; 1 if anything was. */
+static int pull_in_from(struct ctx *c, const struct xsec *x)
+{
+	const struct ksp_obj_section *s = model_section(c, x);
+	int changed = 0;
+	for (size_t r = 0; r < s->nrelocs; r++) {
+		if (!carried_reloc(x, s->relocs[r].offset))
+			continue;
+		struct xsec *t = xsec_of_symbol(c, s->relocs[r].sym);
+		if (t && !t->carried && goes_with_users(model_section(c, t))) {
+			t->carried = 1;
+			changed = 1;
+		}
+	}
+	return changed;
+}
+
+/* What the carried code uses goes with it. Repeats until nothing more is
+ * pulled in. */
+static void pull_in_dependencies(struct ctx *c)
 {
 	for (int changed = 1; changed;) {
 		changed = 0;
 		for (unsigned i = 0; i < c->nsecs; i++) {
-			struct xsec *x = &c->secs[i];
-			if ((!x->carried && !x->kept) || load_relocs(c, x))
-				continue;
-			for (long r = 0; r < x->n_in; r++) {
-				if (!carried_reloc(x, r))
-					continue;
-				asymbol *s = *x->in_relocs[r]->sym_ptr_ptr;
-				struct xsec *t = xsec_of(c, s->section);
-				if (!t || t->carried)
-					continue;
-				const char *n = bfd_section_name(t->in);
-				if ((t->in->flags & SEC_MERGE) || strcmp(n, ".altinstr_aux") == 0) {
-					t->carried = 1;
-					changed = 1;
-				}
-			}
+			const struct xsec *x = &c->secs[i];
+			if (x->carried || x->kept)
+				changed |= pull_in_from(c, x);
 		}
 	}
-	return 0;
 }
 
-/* Which entries of a table to keep: those whose first field points into
+/* Which entries of a table to keep: those whose SITE field points into
  * carried code. */
-static int filter_table(struct ctx *c, struct xsec *x, const struct table_spec *t)
+static int filter_table(struct ctx *c, struct xsec *x, const struct ksp_special_section *t)
 {
-	if (load_relocs(c, x))
-		return -1;
-	size_t n = (size_t)(bfd_section_size(x->in) / t->entry);
+	const struct ksp_obj_section *s = model_section(c, x);
+	unsigned site = ksp_special_field(t, KSP_FIELD_SITE)->offset;
+	size_t n = (size_t)(bfd_section_size(x->in) / t->entry_size);
 	x->kept = malloc((n + 1) * sizeof(*x->kept));
 	if (!x->kept)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		x->kept[i] = -1;
 	long out = 0;
-	for (long r = 0; r < x->n_in; r++) {
-		arelent *rel = x->in_relocs[r];
-		struct xsec *target = xsec_of(c, (*rel->sym_ptr_ptr)->section);
-		size_t e = (size_t)(rel->address / t->entry);
-		if (rel->address % t->entry == 0 && e < n && target && target->carried &&
-		    target->in->flags & SEC_CODE && x->kept[e] < 0)
+	for (size_t r = 0; r < s->nrelocs; r++) {
+		const struct ksp_obj_reloc *rel = &s->relocs[r];
+		struct xsec *target = xsec_of_symbol(c, rel->sym);
+		size_t e = (size_t)(rel->offset / t->entry_size);
+		if (rel->offset % t->entry_size == site && e < n && target && target->carried &&
+		    (model_section(c, target)->flags & KSP_OBJ_SEC_CODE) && x->kept[e] < 0)
 			x->kept[e] = out++;
 	}
 	x->table = t;
-	x->size = (bfd_size_type)out * t->entry;
+	x->size = (bfd_size_type)out * t->entry_size;
 	return 0;
 }
 
 static struct xsec *section_named(struct ctx *c, const char *name)
 {
-	asection *s = bfd_get_section_by_name(c->ibfd, name);
+	asection *s = bfd_get_section_by_name(c->in.abfd, name);
 	return s ? xsec_of(c, s) : NULL;
+}
+
+/* Sections carried whole when their leader table keeps an entry
+ * (.altinstr_replacement, with .altinstructions). */
+static void carry_with_leader(struct ctx *c, const char *leader)
+{
+	for (size_t i = 0; i < ksp_nspecial_sections; i++) {
+		const struct ksp_special_section *row = &ksp_special_sections[i];
+		struct xsec *x = section_named(c, row->name);
+		if (x && row->extract == KSP_EXTRACT_WITH_LEADER &&
+		    strcmp(row->leader, leader) == 0)
+			x->carried = 1;
+	}
 }
 
 static int filter_tables(struct ctx *c)
 {
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		struct xsec *x = section_named(c, tables[i].name);
-		if (!x)
+	for (size_t i = 0; i < ksp_nspecial_sections; i++) {
+		const struct ksp_special_section *row = &ksp_special_sections[i];
+		struct xsec *x = section_named(c, row->name);
+		if (!x || row->extract != KSP_EXTRACT_FILTER)
 			continue;
-		if (filter_table(c, x, &tables[i]))
+		if (filter_table(c, x, row))
 			return -1;
-		if (x->size && strcmp(tables[i].name, ".altinstructions") == 0) {
-			struct xsec *repl = section_named(c, ".altinstr_replacement");
-			if (repl)
-				repl->carried = 1;
-		}
+		if (x->size)
+			carry_with_leader(c, row->name);
 	}
 	return 0;
 }
@@ -220,53 +241,41 @@ static int filter_tables(struct ctx *c)
 /* Output contents: whole sections as they are, tables entry by entry. */
 static int build_contents(struct ctx *c, struct xsec *x)
 {
-	bfd_size_type in_size = bfd_section_size(x->in);
-	bfd_byte *in = malloc(in_size ? in_size : 1);
-	if (!in)
-		return -1;
-	if ((x->in->flags & SEC_HAS_CONTENTS) && in_size &&
-	    !bfd_get_section_contents(c->ibfd, x->in, in, 0, in_size)) {
-		free(in);
-		return -1;
-	}
+	const struct ksp_obj_section *in = model_section(c, x);
 	if (!x->table) {
-		x->size = in_size;
-		x->data = in;
-		return 0;
+		x->size = in->size;
+		x->data = calloc(1, in->size ? in->size : 1);
+		if (x->data && in->data)
+			memcpy(x->data, in->data, in->size);
+		return x->data ? 0 : -1;
 	}
+	unsigned entry = x->table->entry_size;
 	x->data = calloc(1, x->size ? x->size : 1);
-	for (size_t e = 0; x->data && e < in_size / x->table->entry; e++)
+	for (size_t e = 0; x->data && in->data && e < in->size / entry; e++)
 		if (x->kept[e] >= 0)
-			memcpy(x->data + (size_t)x->kept[e] * x->table->entry,
-			       in + e * x->table->entry, x->table->entry);
-	free(in);
+			memcpy(x->data + (size_t)x->kept[e] * entry, in->data + e * entry, entry);
 	return x->data ? 0 : -1;
 }
 
-/* The parallel table (.orc_unwind) keeps the same entries as its leader. */
+/* A parallel table (.orc_unwind) keeps the same entries as its leader. */
 static int build_parallel(struct ctx *c)
 {
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		if (!tables[i].parallel)
+	for (size_t i = 0; i < ksp_nspecial_sections; i++) {
+		const struct ksp_special_section *row = &ksp_special_sections[i];
+		if (row->extract != KSP_EXTRACT_PARALLEL)
 			continue;
-		struct xsec *lead = section_named(c, tables[i].name);
-		struct xsec *x = section_named(c, tables[i].parallel);
+		struct xsec *lead = section_named(c, row->leader);
+		struct xsec *x = section_named(c, row->name);
 		if (!lead || !x || !lead->kept)
 			continue;
-		struct table_spec *spec = malloc(sizeof(*spec));
-		if (!spec)
-			return -1;
-		*spec = (struct table_spec){tables[i].parallel, tables[i].parallel_entry, NULL, 0};
-		size_t n = (size_t)(bfd_section_size(lead->in) / tables[i].entry);
+		unsigned lead_entry = lead->table->entry_size;
+		size_t n = (size_t)(bfd_section_size(lead->in) / lead_entry);
 		x->kept = malloc((n + 1) * sizeof(*x->kept));
-		if (!x->kept) {
-			free(spec);
+		if (!x->kept)
 			return -1;
-		}
 		memcpy(x->kept, lead->kept, n * sizeof(*x->kept));
-		x->table = spec;
-		x->own_table = 1;
-		x->size = lead->size / tables[i].entry * spec->entry;
+		x->table = row;
+		x->size = lead->size / lead_entry * row->entry_size;
 	}
 	return 0;
 }
@@ -299,8 +308,8 @@ static int wanted(const char *const *names, size_t n, const char *name)
  * global __ksplice_new_NAME. */
 static int copy_symbols(struct ctx *c)
 {
-	for (long i = 0; i < c->nisyms; i++) {
-		asymbol *in = c->isyms[i];
+	for (long i = 0; i < c->in.nsyms; i++) {
+		asymbol *in = c->in.syms[i];
 		struct xsec *x = xsec_of(c, in->section);
 		if (!x || !x->out || x->table || (in->flags & BSF_FILE))
 			continue;
@@ -423,11 +432,11 @@ static int build_relocs(struct ctx *c, struct xsec *x)
 		arelent *in = x->in_relocs[r];
 		bfd_vma address = in->address;
 		if (x->table) {
-			size_t e = (size_t)(in->address / x->table->entry);
+			size_t e = (size_t)(in->address / x->table->entry_size);
 			if (x->kept[e] < 0)
 				continue;
-			address = (bfd_vma)x->kept[e] * x->table->entry +
-				  in->address % x->table->entry;
+			address = (bfd_vma)x->kept[e] * x->table->entry_size +
+				  in->address % x->table->entry_size;
 		}
 		arelent *out = &x->out_relocs[x->n_out];
 		out->address = address;
@@ -454,7 +463,7 @@ static int create_sections(struct ctx *c)
 			bfd_make_section_anyway_with_flags(c->obfd, bfd_section_name(x->in), flags);
 		if (!x->out || !bfd_set_section_size(x->out, x->size) ||
 		    !bfd_set_section_alignment(x->out, bfd_section_alignment(x->in)) ||
-		    !bfd_copy_private_section_data(c->ibfd, x->in, c->obfd, x->out))
+		    !bfd_copy_private_section_data(c->in.abfd, x->in, c->obfd, x->out))
 			return -1;
 		x->out->entsize = x->in->entsize;
 		x->in->output_section = x->out;
@@ -495,36 +504,31 @@ static int write_output(struct ctx *c)
 
 static int open_input(struct ctx *c)
 {
-	bfd_init();
-	c->ibfd = bfd_openr(c->req->post, NULL);
-	if (!c->ibfd || !bfd_check_format(c->ibfd, bfd_object))
-		return ksp_fail(c->err, "%s: not an object file", c->req->post);
-	long bound = bfd_get_symtab_upper_bound(c->ibfd);
-	c->isyms = bound > 0 ? malloc((size_t)bound) : NULL;
-	c->nisyms = c->isyms ? bfd_canonicalize_symtab(c->ibfd, c->isyms) : -1;
-	c->nsecs = bfd_count_sections(c->ibfd);
+	if (ksp_obj_open_bfd(c->req->post, &c->model, &c->in, c->err))
+		return -1;
+	c->nsecs = (unsigned)c->model.nsections;
 	c->secs = calloc(c->nsecs + 1, sizeof(*c->secs));
-	if (c->nisyms < 0 || !c->secs)
-		return ksp_fail(c->err, "%s: unreadable symbol table", c->req->post);
-	for (asection *s = c->ibfd->sections; s; s = s->next)
+	if (!c->secs)
+		return ksp_fail(c->err, "out of memory");
+	for (asection *s = c->in.abfd->sections; s; s = s->next)
 		c->secs[s->index].in = s;
 	return 0;
 }
 
 static int open_output(struct ctx *c, const char *out_path)
 {
-	c->obfd = bfd_openw(out_path, bfd_get_target(c->ibfd));
+	c->obfd = bfd_openw(out_path, bfd_get_target(c->in.abfd));
 	if (!c->obfd || !bfd_set_format(c->obfd, bfd_object) ||
-	    !bfd_set_arch_mach(c->obfd, bfd_get_arch(c->ibfd), bfd_get_mach(c->ibfd)))
+	    !bfd_set_arch_mach(c->obfd, bfd_get_arch(c->in.abfd), bfd_get_mach(c->in.abfd)))
 		return ksp_fail(c->err, "%s: cannot create: %s", out_path,
 				bfd_errmsg(bfd_get_error()));
 	size_t relocs = 0;
 	for (unsigned i = 0; i < c->nsecs; i++)
 		if (c->secs[i].in->flags & SEC_RELOC) {
-			long b = bfd_get_reloc_upper_bound(c->ibfd, c->secs[i].in);
+			long b = bfd_get_reloc_upper_bound(c->in.abfd, c->secs[i].in);
 			relocs += b > 0 ? (size_t)b / sizeof(arelent *) : 0;
 		}
-	c->cap = (size_t)c->nisyms + relocs + c->nsecs + 1;
+	c->cap = (size_t)c->in.nsyms + relocs + c->nsecs + 1;
 	c->osyms = calloc(c->cap + 1, sizeof(*c->osyms));
 	return c->osyms ? 0 : ksp_fail(c->err, "out of memory");
 }
@@ -538,14 +542,11 @@ static void free_ctx(struct ctx *c)
 		free(x->out_relocs);
 		free(x->out_ptrs);
 		free(x->kept);
-		if (x->own_table)
-			free((void *)x->table);
 	}
 	free(c->secs);
-	free(c->isyms);
 	free(c->osyms);
-	if (c->ibfd)
-		bfd_close(c->ibfd);
+	ksp_obj_bfd_close(&c->in);
+	ksp_obj_free(&c->model);
 	for (size_t i = 0; i < c->nnames; i++)
 		free(c->names[i]);
 	free(c->names);
@@ -561,9 +562,14 @@ int ksp_extract(const struct ksp_extract_req *req, const char *out_path,
 		rc = mark_carried(&c, req->functions[i], 1);
 	for (size_t i = 0; !rc && i < req->ndata; i++)
 		rc = mark_carried(&c, req->data[i], 0);
-	if (!rc && (pull_in_dependencies(&c) || filter_tables(&c) || pull_in_dependencies(&c) ||
-		    build_parallel(&c)))
-		rc = ksp_fail(err, "%s: unreadable relocations", req->post);
+	if (!rc) {
+		pull_in_dependencies(&c);
+		if (filter_tables(&c))
+			rc = ksp_fail(err, "out of memory");
+		pull_in_dependencies(&c);
+	}
+	if (!rc && build_parallel(&c))
+		rc = ksp_fail(err, "out of memory");
 	if (!rc)
 		rc = open_output(&c, out_path);
 	if (!rc && (create_sections(&c) || copy_symbols(&c) || write_output(&c)))

@@ -1,8 +1,16 @@
 /*
  * In-place edits of a kernel module image (ELF64 relocatable) before it is
  * inserted: finding a section's bytes and turning undefined symbols into
- * absolute ones. Done on the raw ELF with <elf.h>: these are edits of a few
- * fields in place, which libbfd cannot do short of rewriting the file.
+ * absolute ones.
+ *
+ * Why not the object model (common/objfile.h): that model copies an object
+ * out of libbfd, while these are writes of a few fields where they lie in
+ * the file (the patch table's entries are filled in, symbols' st_shndx and
+ * st_value rewritten), and libbfd gives neither a symbol's place in the file
+ * nor a way to write it short of rewriting the whole file. So this is the
+ * one raw-ELF writer, kept to the .ko image: ksp_ko_check() validates the
+ * headers once, and section and symbol lookups go through the section
+ * table walk in ko_image.c and nowhere else.
  */
 #ifndef KSPLICE_KO_IMAGE_H
 #define KSPLICE_KO_IMAGE_H

@@ -1,4 +1,5 @@
-/* libFuzzer target: run-pre's object reader (runpre/objfile.c) and its
+/* libFuzzer target: run-pre's view of an object (common/objfile.c read by
+ * runpre/pre_object.c) and its
  * run-time patch tables (runpre/sites.c), as ksplice-apply reads the pre
  * objects of an update; then run-pre matching of the object against its own
  * bytes (each code section placed at an address of its own, a kallsyms
@@ -6,7 +7,7 @@
  * lie inside their sections. */
 #include "fuzz_util.h"
 #include "kallsyms.h"
-#include "objfile.h"
+#include "pre_object.h"
 #include "runpre.h"
 #include "sites.h"
 #include "symtab.h"
@@ -27,8 +28,8 @@ static void check_layout(const struct rp_object *obj)
 		fuzz_check(f->offset <= f->section->size && f->size <= f->section->size - f->offset,
 			   "a function lies inside its section");
 	}
-	for (size_t i = 0; i < obj->nsections; i++) {
-		const struct rp_section *s = &obj->sections[i];
+	for (size_t i = 0; i < obj->model.nsections; i++) {
+		const struct ksp_obj_section *s = &obj->model.sections[i];
 		for (size_t k = 0; k < s->nrelocs; k++) {
 			fuzz_check(s->relocs[k].offset + s->relocs[k].size <= s->size,
 				   "a relocation field lies inside its section");
@@ -49,7 +50,7 @@ static void query_sites(const struct rp_object *obj)
 		int global;
 		rp_sites_at(&sites, f->section, f->offset);
 		rp_sites_overlapping(&sites, f->section, f->offset, f->offset + f->size);
-		rp_object_symbol_at(obj, f->section->sec, f->offset, &global);
+		rp_object_symbol_at(obj, f->section, f->offset, &global);
 		rp_section_reloc_in(f->section, f->offset, f->offset + f->size);
 	}
 	rp_sites_free(&sites);
@@ -65,9 +66,9 @@ static int plain_name(const char *name)
 	return 1;
 }
 
-static uint64_t section_addr(const struct rp_object *obj, const struct rp_section *s)
+static uint64_t section_addr(const struct rp_object *obj, const struct ksp_obj_section *s)
 {
-	return BASE + (uint64_t)(s - obj->sections) * SLOT;
+	return BASE + (uint64_t)(s - obj->model.sections) * SLOT;
 }
 
 /* kallsyms text naming every function at its place in the view. */
@@ -95,9 +96,9 @@ static void match_itself(struct rp_object *obj)
 {
 	struct rp_range ranges[MAX_SECTIONS];
 	size_t n = 0;
-	for (size_t i = 0; i < obj->nsections && n < MAX_SECTIONS; i++) {
-		const struct rp_section *s = &obj->sections[i];
-		if (s->size && s->size < SLOT)
+	for (size_t i = 0; i < obj->model.nsections && n < MAX_SECTIONS; i++) {
+		const struct ksp_obj_section *s = &obj->model.sections[i];
+		if (s->data && s->size && s->size < SLOT)
 			ranges[n++] = (struct rp_range){
 				.addr = section_addr(obj, s), .len = s->size, .data = s->data};
 	}

@@ -9,13 +9,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct mt_object obj;
+	struct ksp_obj obj;
 	struct ksp_error err;
-	if (mt_object_open_mem("fuzz.o", data, size, &obj, &err) != 0)
+	if (ksp_obj_open_mem("fuzz.o", data, size, &obj, &err) != 0)
 		return 0;
 	struct mt_plan plan;
 	if (mt_compare(&obj, &obj, NULL, &plan, &err) == 0)
 		mt_plan_free(&plan);
-	mt_object_free(&obj);
+	ksp_obj_free(&obj);
 	return 0;
 }

@@ -4,6 +4,7 @@
  * of the kernel is left as an undefined symbol named by its binding key. */
 #include "check_run.h"
 #include "extract.h"
+#include "objfile.h"
 
 #include <bfd.h>
 #include <check.h>
@@ -242,7 +243,7 @@ END_TEST
 
 int main(void)
 {
-	bfd_init();
+	ksp_bfd_init();
 	Suite *s = suite_create("create.extract");
 	TCase *tc = tcase_create("extract");
 	tcase_add_checked_fixture(tc, setup, teardown);

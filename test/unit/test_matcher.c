@@ -28,12 +28,12 @@ static void compile(const char *side, const char *source, const char *flags)
 	ck_assert_msg(system(cmd) == 0, "%s", cmd);
 }
 
-static void open_side(const char *side, struct mt_object *obj)
+static void open_side(const char *side, struct ksp_obj *obj)
 {
 	char path[1024];
 	struct ksp_error err = {0};
 	snprintf(path, sizeof(path), "%s/%s/x.o", workdir, side);
-	ck_assert_msg(mt_object_open(path, obj, &err) == 0, "%s", err.msg);
+	ck_assert_msg(ksp_obj_open(path, obj, &err) == 0, "%s", err.msg);
 }
 
 /* Compiles both versions (with extra flags) and compares them; plan must be
@@ -41,15 +41,15 @@ static void open_side(const char *side, struct mt_object *obj)
 static void compare_sources_with(const char *pre_src, const char *post_src, const char *flags,
 				 struct mt_plan *plan)
 {
-	struct mt_object pre, post;
+	struct ksp_obj pre, post;
 	struct ksp_error err = {0};
 	compile("pre", pre_src, flags);
 	compile("post", post_src, flags);
 	open_side("pre", &pre);
 	open_side("post", &post);
 	ck_assert_msg(mt_compare(&pre, &post, NULL, plan, &err) == 0, "%s", err.msg);
-	mt_object_free(&pre);
-	mt_object_free(&post);
+	ksp_obj_free(&pre);
+	ksp_obj_free(&post);
 }
 
 /* Code generation flags as the kernel's: ftrace call sites, no PIC. */
@@ -538,7 +538,7 @@ START_TEST(changed_crc_refused)
 	ck_assert_uint_eq(a.n, 2);
 	compile("pre", BASE, "");
 	compile("post", BASE, "");
-	struct mt_object pre, post;
+	struct ksp_obj pre, post;
 	open_side("pre", &pre);
 	open_side("post", &post);
 	struct mt_options opts = {&a, &b};
@@ -549,8 +549,8 @@ START_TEST(changed_crc_refused)
 	ck_assert_int_eq(mt_plan_new_object("fs/new.o", &plan, &err), 0);
 	EXPECT_REFUSED(&plan, "fs/new.o");
 	mt_plan_free(&plan);
-	mt_object_free(&pre);
-	mt_object_free(&post);
+	ksp_obj_free(&pre);
+	ksp_obj_free(&post);
 	mt_crcs_free(&a);
 	mt_crcs_free(&b);
 }

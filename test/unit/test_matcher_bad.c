@@ -33,10 +33,10 @@ static void teardown(void)
 static void expect_open_error(const char *rel, const char *words)
 {
 	char path[1024];
-	struct mt_object obj;
+	struct ksp_obj obj;
 	struct ksp_error err = {0};
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	ck_assert_int_eq(mt_object_open(path, &obj, &err), -1);
+	ck_assert_int_eq(ksp_obj_open(path, &obj, &err), -1);
 	ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, words), "%s: %s", rel, err.msg);
 }
 
@@ -64,10 +64,10 @@ START_TEST(every_truncation)
 	ck_assert_uint_gt(n, 500);
 	size_t failures = 0;
 	for (size_t len = 0; len < n; len++) {
-		struct mt_object obj;
+		struct ksp_obj obj;
 		struct ksp_error err = {0};
-		if (mt_object_open_mem("prefix", buf, len, &obj, &err) == 0)
-			mt_object_free(&obj);
+		if (ksp_obj_open_mem("prefix", buf, len, &obj, &err) == 0)
+			ksp_obj_free(&obj);
 		else
 			failures++;
 	}
@@ -104,17 +104,17 @@ START_TEST(unrelated_pair)
 	const char *pairs[][2] = {{"a/x.o", "y.o"}, {"a/x.o", "c/x.o"}};
 	for (int i = 0; i < 2; i++) {
 		char p1[1024], p2[1024];
-		struct mt_object a, b;
+		struct ksp_obj a, b;
 		struct mt_plan plan;
 		struct ksp_error err = {0};
 		snprintf(p1, sizeof(p1), "%s/%s", dir, pairs[i][0]);
 		snprintf(p2, sizeof(p2), "%s/%s", dir, pairs[i][1]);
-		ck_assert_int_eq(mt_object_open(p1, &a, &err), 0);
-		ck_assert_int_eq(mt_object_open(p2, &b, &err), 0);
+		ck_assert_int_eq(ksp_obj_open(p1, &a, &err), 0);
+		ck_assert_int_eq(ksp_obj_open(p2, &b, &err), 0);
 		ck_assert_int_eq(mt_compare(&a, &b, NULL, &plan, &err), -1);
 		ck_assert_msg(strstr(err.msg, "unrelated"), "%s", err.msg);
-		mt_object_free(&a);
-		mt_object_free(&b);
+		ksp_obj_free(&a);
+		ksp_obj_free(&b);
 	}
 }
 END_TEST

@@ -115,10 +115,10 @@ static void compare_with(const char *tag, struct mt_plan *plan)
 	snprintf(ca, sizeof(ca), "%s/.pre.o.cmd", work);
 	snprintf(cb, sizeof(cb), "%s/.%s.o.cmd", work, tag);
 	struct ksp_error err = {0};
-	struct mt_object pre, post;
+	struct ksp_obj pre, post;
 	struct mt_crcs pc, qc;
-	ck_assert_msg(mt_object_open(a, &pre, &err) == 0, "%s", err.msg);
-	ck_assert_msg(mt_object_open(b, &post, &err) == 0, "%s", err.msg);
+	ck_assert_msg(ksp_obj_open(a, &pre, &err) == 0, "%s", err.msg);
+	ck_assert_msg(ksp_obj_open(b, &post, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(mt_crcs_read(ca, &pc, &err), 0);
 	ck_assert_int_eq(mt_crcs_read(cb, &qc, &err), 0);
 	struct mt_options opts = {&pc, &qc};
@@ -126,8 +126,8 @@ static void compare_with(const char *tag, struct mt_plan *plan)
 	ck_assert_msg(mt_compare(&pre, &post, &opts, plan, &err) == 0, "%s", err.msg);
 	mt_crcs_free(&pc);
 	mt_crcs_free(&qc);
-	mt_object_free(&pre);
-	mt_object_free(&post);
+	ksp_obj_free(&pre);
+	ksp_obj_free(&post);
 }
 
 struct patch {

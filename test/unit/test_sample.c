@@ -1,6 +1,7 @@
 /* common.sample: the vmlinux sample reader, and the committed samples
  * themselves: every function of the sample objects is where kallsyms says,
  * with its bytes in both memory variants, as run-pre matching will need. */
+#include "objfile.h"
 #include "sample.h"
 
 #include "check_run.h"
@@ -526,7 +527,7 @@ END_TEST
 
 int main(void)
 {
-	bfd_init();
+	ksp_bfd_init();
 	find_samples();
 	if (nsamples == 0) {
 		fprintf(stderr, "no sample under KSPLICE_SAMPLES=%s\n", getenv("KSPLICE_SAMPLES"));

@@ -1,5 +1,7 @@
-#include "objread.h"
-#include "internal.h"
+/* The object reader: libbfd's view of an object copied into struct ksp_obj. */
+#include "objfile.h"
+
+#include "disasm.h"
 
 #include <bfd.h>
 #include <stdarg.h>
@@ -18,7 +20,7 @@ static void quiet_bfd_handler(const char *fmt, va_list ap)
 		vsnprintf(bfd_message, sizeof(bfd_message), fmt, ap);
 }
 
-static void bfd_once(void)
+void ksp_bfd_init(void)
 {
 	static int done;
 	if (done)
@@ -54,7 +56,7 @@ static int symref_cmp(const void *a, const void *b)
 
 static int reloc_cmp(const void *a, const void *b)
 {
-	const struct mt_reloc *x = a, *y = b;
+	const struct ksp_obj_reloc *x = a, *y = b;
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
@@ -63,9 +65,10 @@ struct reader {
 	asymbol **syms;
 	long nsyms;
 	struct symref *refs; /* sorted by pointer */
-	struct mt_object *obj;
+	struct ksp_obj *obj;
 	struct ksp_error *err;
-	int elf_magic; /* the file starts like an ELF file */
+	int elf_magic;		  /* the file starts like an ELF file */
+	struct ksp_obj_bfd *keep; /* the caller keeps the bfd open, or NULL */
 };
 
 static int fail(struct reader *r, const char *what)
@@ -79,23 +82,23 @@ static unsigned section_flags(const asection *sec)
 {
 	unsigned f = 0;
 	if (sec->flags & SEC_ALLOC)
-		f |= MT_SEC_ALLOC;
+		f |= KSP_OBJ_SEC_ALLOC;
 	if (sec->flags & SEC_CODE)
-		f |= MT_SEC_CODE;
+		f |= KSP_OBJ_SEC_CODE;
 	if ((sec->flags & SEC_ALLOC) && !(sec->flags & SEC_READONLY))
-		f |= MT_SEC_WRITE;
+		f |= KSP_OBJ_SEC_WRITE;
 	if (sec->flags & SEC_MERGE)
-		f |= MT_SEC_MERGE;
+		f |= KSP_OBJ_SEC_MERGE;
 	if (sec->flags & SEC_STRINGS)
-		f |= MT_SEC_STRINGS;
+		f |= KSP_OBJ_SEC_STRINGS;
 	if ((sec->flags & SEC_ALLOC) && !(sec->flags & SEC_HAS_CONTENTS))
-		f |= MT_SEC_NOBITS;
+		f |= KSP_OBJ_SEC_NOBITS;
 	return f;
 }
 
 static int load_sections(struct reader *r)
 {
-	struct mt_object *obj = r->obj;
+	struct ksp_obj *obj = r->obj;
 	size_t n = 0;
 	for (asection *sec = r->abfd->sections; sec; sec = sec->next)
 		n++;
@@ -103,17 +106,17 @@ static int load_sections(struct reader *r)
 	if (!obj->sections)
 		return fail(r, "out of memory");
 	for (asection *sec = r->abfd->sections; sec; sec = sec->next) {
-		struct mt_section *s = &obj->sections[obj->nsections];
+		struct ksp_obj_section *s = &obj->sections[obj->nsections];
 		sec->userdata = (void *)(uintptr_t)(obj->nsections + 1);
 		obj->nsections++;
 		s->name = strdup(bfd_section_name(sec));
 		s->size = bfd_section_size(sec);
 		s->flags = section_flags(sec);
 		s->entsize = sec->entsize;
-		s->sym = MT_NONE;
+		s->sym = KSP_OBJ_NONE;
 		if (!s->name)
 			return fail(r, "out of memory");
-		if (!(s->flags & MT_SEC_ALLOC) || (s->flags & MT_SEC_NOBITS))
+		if (!(s->flags & KSP_OBJ_SEC_ALLOC) || (s->flags & KSP_OBJ_SEC_NOBITS))
 			continue;
 		if (s->size > bfd_get_file_size(r->abfd))
 			return fail(r, "section larger than the file");
@@ -128,39 +131,39 @@ static int load_sections(struct reader *r)
 
 static size_t section_index(const asection *sec)
 {
-	return sec->userdata ? (size_t)(uintptr_t)sec->userdata - 1 : MT_NONE;
+	return sec->userdata ? (size_t)(uintptr_t)sec->userdata - 1 : KSP_OBJ_NONE;
 }
 
-static enum mt_sym_kind symbol_kind(const asymbol *s)
+static enum ksp_obj_sym_kind symbol_kind(const asymbol *s)
 {
 	if (s->flags & BSF_SECTION_SYM)
-		return MT_SYM_SECTION;
+		return KSP_OBJ_SYM_SECTION;
 	if (s->flags & BSF_FILE)
-		return MT_SYM_FILE;
+		return KSP_OBJ_SYM_FILE;
 	if (s->flags & BSF_FUNCTION)
-		return MT_SYM_FUNC;
+		return KSP_OBJ_SYM_FUNC;
 	if (s->flags & BSF_OBJECT)
-		return MT_SYM_OBJECT;
-	return MT_SYM_NOTYPE;
+		return KSP_OBJ_SYM_OBJECT;
+	return KSP_OBJ_SYM_NOTYPE;
 }
 
 static size_t symbol_section(const asymbol *s)
 {
 	if (bfd_is_und_section(s->section))
-		return MT_SEC_UNDEF;
+		return KSP_OBJ_SHN_UNDEF;
 	if (bfd_is_com_section(s->section))
-		return MT_SEC_COMMON;
+		return KSP_OBJ_SHN_COMMON;
 	if (bfd_is_abs_section(s->section))
-		return MT_SEC_ABS;
+		return KSP_OBJ_SHN_ABS;
 	size_t i = section_index(s->section);
-	return i == MT_NONE ? MT_SEC_ABS : i;
+	return i == KSP_OBJ_NONE ? KSP_OBJ_SHN_ABS : i;
 }
 
 /* Sizes: ELF st_size where libbfd's copy checks out, else the distance to
  * the next symbol of the section or to its end. */
 static void read_sizes(struct reader *r)
 {
-	struct mt_object *obj = r->obj;
+	struct ksp_obj *obj = r->obj;
 	int trusted = bfd_get_flavour(r->abfd) == bfd_target_elf_flavour;
 	for (long i = 0; trusted && i < r->nsyms; i++) {
 		const asymbol *s = r->syms[i];
@@ -171,7 +174,7 @@ static void read_sizes(struct reader *r)
 			trusted = 0;
 	}
 	for (size_t i = 0; i < obj->nsymbols; i++) {
-		struct mt_symbol *sym = &obj->symbols[i];
+		struct ksp_obj_symbol *sym = &obj->symbols[i];
 		if (sym->section >= obj->nsections)
 			continue;
 		if (trusted && i < (size_t)r->nsyms) {
@@ -181,18 +184,19 @@ static void read_sizes(struct reader *r)
 		}
 		uint64_t end = obj->sections[sym->section].size;
 		for (size_t j = 0; j < obj->nsymbols; j++) {
-			const struct mt_symbol *o = &obj->symbols[j];
-			if (o->section == sym->section && o->kind != MT_SYM_SECTION &&
+			const struct ksp_obj_symbol *o = &obj->symbols[j];
+			if (o->section == sym->section && o->kind != KSP_OBJ_SYM_SECTION &&
 			    o->value > sym->value && o->value < end)
 				end = o->value;
 		}
-		sym->size = sym->kind == MT_SYM_SECTION || end < sym->value ? 0 : end - sym->value;
+		sym->size =
+			sym->kind == KSP_OBJ_SYM_SECTION || end < sym->value ? 0 : end - sym->value;
 	}
 }
 
 static int load_symbols(struct reader *r)
 {
-	struct mt_object *obj = r->obj;
+	struct ksp_obj *obj = r->obj;
 	long bound = bfd_get_symtab_upper_bound(r->abfd);
 	if (bound < 0)
 		return fail(r, "unreadable symbol table");
@@ -210,18 +214,19 @@ static int load_symbols(struct reader *r)
 		return fail(r, "out of memory");
 	for (long i = 0; i < r->nsyms; i++) {
 		const asymbol *s = r->syms[i];
-		struct mt_symbol *sym = &obj->symbols[obj->nsymbols];
+		struct ksp_obj_symbol *sym = &obj->symbols[obj->nsymbols];
 		sym->name = strdup(bfd_asymbol_name(s) ? bfd_asymbol_name(s) : "");
 		if (!sym->name)
 			return fail(r, "out of memory");
 		sym->kind = symbol_kind(s);
 		sym->section = symbol_section(s);
 		sym->value = s->value;
-		sym->global =
-			(s->flags & (BSF_GLOBAL | BSF_WEAK)) != 0 || sym->section == MT_SEC_UNDEF;
+		sym->global = (s->flags & (BSF_GLOBAL | BSF_WEAK)) != 0 ||
+			      sym->section == KSP_OBJ_SHN_UNDEF;
 		sym->weak = (s->flags & BSF_WEAK) != 0;
-		if (sym->kind == MT_SYM_SECTION && sym->section < obj->nsections &&
-		    obj->sections[sym->section].sym == MT_NONE)
+		sym->local = (s->flags & BSF_LOCAL) != 0;
+		if (sym->kind == KSP_OBJ_SYM_SECTION && sym->section < obj->nsections &&
+		    obj->sections[sym->section].sym == KSP_OBJ_NONE)
 			obj->sections[sym->section].sym = obj->nsymbols;
 		r->refs[i] = (struct symref){s, obj->nsymbols};
 		obj->nsymbols++;
@@ -233,28 +238,28 @@ static int load_symbols(struct reader *r)
 
 static size_t section_symbol(struct reader *r, size_t sec)
 {
-	struct mt_object *obj = r->obj;
-	if (obj->sections[sec].sym != MT_NONE)
+	struct ksp_obj *obj = r->obj;
+	if (obj->sections[sec].sym != KSP_OBJ_NONE)
 		return obj->sections[sec].sym;
-	struct mt_symbol *sym = &obj->symbols[obj->nsymbols];
+	struct ksp_obj_symbol *sym = &obj->symbols[obj->nsymbols];
 	sym->name = strdup(obj->sections[sec].name);
 	if (!sym->name)
-		return MT_NONE;
-	sym->kind = MT_SYM_SECTION;
+		return KSP_OBJ_NONE;
+	sym->kind = KSP_OBJ_SYM_SECTION;
 	sym->section = sec;
 	obj->sections[sec].sym = obj->nsymbols;
 	return obj->nsymbols++;
 }
 
-/* Our index of a relocation's symbol, MT_NONE if unknown. */
+/* Our index of a relocation's symbol, KSP_OBJ_NONE if unknown. */
 static size_t reloc_symbol(struct reader *r, const arelent *rel)
 {
 	if (!rel->sym_ptr_ptr || !*rel->sym_ptr_ptr)
-		return MT_NONE;
+		return KSP_OBJ_NONE;
 	const asymbol *s = *rel->sym_ptr_ptr;
 	if (s->flags & BSF_SECTION_SYM) {
 		size_t sec = section_index(s->section);
-		if (sec != MT_NONE)
+		if (sec != KSP_OBJ_NONE)
 			return section_symbol(r, sec);
 	}
 	struct symref key = {s, 0};
@@ -265,21 +270,21 @@ static size_t reloc_symbol(struct reader *r, const arelent *rel)
 	/* r_sym 0 and the like: an absolute section symbol. */
 	if (bfd_is_abs_section(s->section)) {
 		for (size_t i = 0; i < r->obj->nsymbols; i++)
-			if (r->obj->symbols[i].section == MT_SEC_ABS &&
-			    r->obj->symbols[i].kind == MT_SYM_SECTION)
+			if (r->obj->symbols[i].section == KSP_OBJ_SHN_ABS &&
+			    r->obj->symbols[i].kind == KSP_OBJ_SYM_SECTION)
 				return i;
-		struct mt_symbol *sym = &r->obj->symbols[r->obj->nsymbols];
+		struct ksp_obj_symbol *sym = &r->obj->symbols[r->obj->nsymbols];
 		sym->name = strdup("*ABS*");
 		if (!sym->name)
-			return MT_NONE;
-		sym->kind = MT_SYM_SECTION;
-		sym->section = MT_SEC_ABS;
+			return KSP_OBJ_NONE;
+		sym->kind = KSP_OBJ_SYM_SECTION;
+		sym->section = KSP_OBJ_SHN_ABS;
 		return r->obj->nsymbols++;
 	}
-	return MT_NONE;
+	return KSP_OBJ_NONE;
 }
 
-static int load_relocs_of(struct reader *r, asection *sec, struct mt_section *s)
+static int load_relocs_of(struct reader *r, asection *sec, struct ksp_obj_section *s)
 {
 	long bound = bfd_get_reloc_upper_bound(r->abfd, sec);
 	if (bound < 0)
@@ -299,7 +304,7 @@ static int load_relocs_of(struct reader *r, asection *sec, struct mt_section *s)
 	}
 	for (long i = 0; i < n; i++) {
 		const arelent *rel = rels[i];
-		struct mt_reloc *m = &s->relocs[i];
+		struct ksp_obj_reloc *m = &s->relocs[i];
 		if (!rel->howto) {
 			free(rels);
 			return fail(r, "unknown relocation type");
@@ -310,7 +315,8 @@ static int load_relocs_of(struct reader *r, asection *sec, struct mt_section *s)
 		m->pcrel = rel->howto->pc_relative;
 		m->addend = (int64_t)rel->addend;
 		m->sym = reloc_symbol(r, rel);
-		if (m->sym == MT_NONE || m->offset > s->size || m->size > s->size - m->offset) {
+		if (m->sym == KSP_OBJ_NONE || m->offset > s->size ||
+		    m->size > s->size - m->offset) {
 			free(rels);
 			char what[160];
 			snprintf(what, sizeof(what), "bad relocation at %s+0x%llx", s->name,
@@ -327,16 +333,18 @@ static int load_relocs_of(struct reader *r, asection *sec, struct mt_section *s)
 /* Sets each pc-relative code field's bias by decoding the section's
  * instructions from its start (gcc pads between functions with
  * instructions too); a field outside any decoded instruction gets 4. */
-static void code_biases(struct mt_section *s)
+static void code_biases(struct ksp_obj_section *s)
 {
 	size_t next = 0;
-	if (!(s->flags & MT_SEC_CODE) || !s->data)
+	if (!(s->flags & KSP_OBJ_SEC_CODE) || !s->data)
 		return;
 	for (size_t i = 0; i < s->nrelocs; i++)
 		if (s->relocs[i].pcrel)
 			s->relocs[i].bias = (int64_t)s->relocs[i].size;
 	for (uint64_t off = 0; off < s->size && next < s->nrelocs;) {
-		unsigned n = mt_insn(s->data + off, s->size - off, NULL, 0);
+		struct ksp_insn insn;
+		ksp_insn_decode(s->data + off, s->size - off, 0, &insn);
+		unsigned n = insn.len;
 		if (!n)
 			n = 1;
 		while (next < s->nrelocs && s->relocs[next].offset < off)
@@ -351,8 +359,8 @@ static void code_biases(struct mt_section *s)
 static int load_relocs(struct reader *r)
 {
 	for (asection *sec = r->abfd->sections; sec; sec = sec->next) {
-		struct mt_section *s = &r->obj->sections[section_index(sec)];
-		if ((s->flags & MT_SEC_ALLOC) && (sec->flags & SEC_RELOC)) {
+		struct ksp_obj_section *s = &r->obj->sections[section_index(sec)];
+		if ((s->flags & KSP_OBJ_SEC_ALLOC) && (sec->flags & SEC_RELOC)) {
 			if (load_relocs_of(r, sec, s))
 				return -1;
 			code_biases(s);
@@ -390,26 +398,37 @@ static int read_object(struct reader *r)
 		rc = load_symbols(r);
 	if (!rc)
 		rc = load_relocs(r);
-	free(r->syms);
 	free(r->refs);
+	if (!rc && r->keep) { /* its relocations point into r->syms */
+		*r->keep = (struct ksp_obj_bfd){r->abfd, r->syms, r->nsyms};
+		return 0;
+	}
+	free(r->syms);
 	bfd_close(r->abfd);
 	if (rc)
-		mt_object_free(r->obj);
+		ksp_obj_free(r->obj);
 	return rc;
 }
 
-int mt_object_open(const char *path, struct mt_object *obj, struct ksp_error *err)
+/* Starts obj named name: 0, or -1 with err set. */
+static int start_object(const char *name, struct ksp_obj *obj, struct ksp_error *err)
 {
 	memset(obj, 0, sizeof(*obj));
-	bfd_once();
-	obj->path = strdup(path);
-	if (!obj->path)
-		return ksp_fail(err, "out of memory");
-	struct reader r = {.obj = obj, .err = err};
+	ksp_bfd_init();
+	obj->path = strdup(name);
+	return obj->path ? 0 : ksp_fail(err, "out of memory");
+}
+
+static int open_file(const char *path, struct ksp_obj *obj, struct ksp_obj_bfd *keep,
+		     struct ksp_error *err)
+{
+	if (start_object(path, obj, err))
+		return -1;
+	struct reader r = {.obj = obj, .err = err, .keep = keep};
 	struct stat st;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		ksp_fail(err, "%s: is a directory, not an object file", path);
-		mt_object_free(obj);
+		ksp_obj_free(obj);
 		return -1;
 	}
 	FILE *f = fopen(path, "rb");
@@ -422,10 +441,30 @@ int mt_object_open(const char *path, struct mt_object *obj, struct ksp_error *er
 	r.abfd = bfd_openr(path, NULL);
 	if (!r.abfd) {
 		ksp_fail(err, "%s: %s", path, bfd_errmsg(bfd_get_error()));
-		mt_object_free(obj);
+		ksp_obj_free(obj);
 		return -1;
 	}
 	return read_object(&r);
+}
+
+int ksp_obj_open(const char *path, struct ksp_obj *obj, struct ksp_error *err)
+{
+	return open_file(path, obj, NULL, err);
+}
+
+int ksp_obj_open_bfd(const char *path, struct ksp_obj *obj, struct ksp_obj_bfd *b,
+		     struct ksp_error *err)
+{
+	memset(b, 0, sizeof(*b));
+	return open_file(path, obj, b, err);
+}
+
+void ksp_obj_bfd_close(struct ksp_obj_bfd *b)
+{
+	free(b->syms);
+	if (b->abfd)
+		bfd_close(b->abfd);
+	memset(b, 0, sizeof(*b));
 }
 
 struct membuf {
@@ -465,14 +504,11 @@ static int mem_stat(struct bfd *abfd, void *stream, struct stat *sb)
 	return 0;
 }
 
-int mt_object_open_mem(const char *name, const void *data, size_t size, struct mt_object *obj,
-		       struct ksp_error *err)
+int ksp_obj_open_mem(const char *name, const void *data, size_t size, struct ksp_obj *obj,
+		     struct ksp_error *err)
 {
-	memset(obj, 0, sizeof(*obj));
-	bfd_once();
-	obj->path = strdup(name);
-	if (!obj->path)
-		return ksp_fail(err, "out of memory");
+	if (start_object(name, obj, err))
+		return -1;
 	struct membuf m = {data, size};
 	struct reader r = {.obj = obj, .err = err};
 	r.elf_magic = size >= 4 && memcmp(data, "\177ELF", 4) == 0;
@@ -480,13 +516,13 @@ int mt_object_open_mem(const char *name, const void *data, size_t size, struct m
 	r.abfd = bfd_openr_iovec(name, NULL, mem_open, &m, mem_pread, mem_close, mem_stat);
 	if (!r.abfd) {
 		ksp_fail(err, "%s: %s", name, bfd_errmsg(bfd_get_error()));
-		mt_object_free(obj);
+		ksp_obj_free(obj);
 		return -1;
 	}
 	return read_object(&r);
 }
 
-void mt_object_free(struct mt_object *obj)
+void ksp_obj_free(struct ksp_obj *obj)
 {
 	for (size_t i = 0; i < obj->nsections; i++) {
 		free(obj->sections[i].name);
@@ -499,12 +535,4 @@ void mt_object_free(struct mt_object *obj)
 	free(obj->symbols);
 	free(obj->path);
 	memset(obj, 0, sizeof(*obj));
-}
-
-size_t mt_object_section(const struct mt_object *obj, const char *name)
-{
-	for (size_t i = 0; i < obj->nsections; i++)
-		if (strcmp(obj->sections[i].name, name) == 0)
-			return i;
-	return MT_NONE;
 }

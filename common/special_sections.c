@@ -1,0 +1,177 @@
+/* The table of the kernel's special sections (see special_sections.h). */
+#include "special_sections.h"
+
+#include <string.h>
+
+/* A relocated 32-bit displacement or 64-bit pointer to the code an entry
+ * belongs to: the first field of every table. */
+#define SITE32(n)                                                                                  \
+	{                                                                                          \
+		n, 0, 4, 1, KSP_FIELD_SITE                                                         \
+	}
+#define SITE64(n)                                                                                  \
+	{                                                                                          \
+		n, 0, 8, 1, KSP_FIELD_SITE                                                         \
+	}
+
+/* The matcher reports the first difference it finds, table by table in
+ * this order: keep the rows it compares first. */
+const struct ksp_special_section ksp_special_sections[] = {
+	{
+		.name = "__bug_table", /* struct bug_entry, CONFIG_DEBUG_BUGVERBOSE */
+		.entry_size = 12,
+		.compact_entry_size = 8, /* without it: bug_addr_disp, flags */
+		.fields = {SITE32("bug_addr_disp"),
+			   {"file_disp", 4, 4, 1, KSP_FIELD_NONE},
+			   {"line", 8, 2, 0, KSP_FIELD_LINE},
+			   {"flags", 10, 2, 0, KSP_FIELD_NONE}},
+		.extract = KSP_EXTRACT_FILTER,
+		.match = KSP_MATCH_COMPARE,
+		.site = KSP_SITE_NONE,
+	},
+	{
+		.name = "__ex_table", /* struct exception_table_entry */
+		.entry_size = 12,
+		.fields = {SITE32("insn"),
+			   {"fixup", 4, 4, 1, KSP_FIELD_NONE},
+			   {"data", 8, 4, 0, KSP_FIELD_NONE}},
+		.extract = KSP_EXTRACT_FILTER,
+		.match = KSP_MATCH_COMPARE,
+		.site = KSP_SITE_NONE,
+	},
+	{
+		.name = ".altinstructions", /* struct alt_instr, __packed */
+		.entry_size = 12,
+		.fields = {SITE32("instr_offset"),
+			   {"repl_offset", 4, 4, 1, KSP_FIELD_REPLACEMENT},
+			   {"cpuid", 8, 2, 0, KSP_FIELD_NONE},
+			   {"instrlen", 10, 1, 0, KSP_FIELD_SITE_LEN},
+			   {"replacementlen", 11, 1, 0, KSP_FIELD_REPLACEMENT_LEN}},
+		.extract = KSP_EXTRACT_FILTER,
+		.match = KSP_MATCH_COMPARE,
+		.site = KSP_SITE_ALTERNATIVE,
+	},
+	{
+		.name = "__jump_table", /* struct jump_entry */
+		.entry_size = 16,
+		.fields = {SITE32("code"),
+			   {"target", 4, 4, 1, KSP_FIELD_TARGET},
+			   {"key", 8, 8, 1, KSP_FIELD_NONE}},
+		.extract = KSP_EXTRACT_FILTER,
+		.match = KSP_MATCH_COMPARE,
+		.site = KSP_SITE_JUMP_LABEL,
+	},
+	{
+		.name = ".static_call_sites", /* struct static_call_site */
+		.entry_size = 8,
+		.fields = {SITE32("addr"), {"key", 4, 4, 1, KSP_FIELD_NONE}},
+		.extract = KSP_EXTRACT_FILTER,
+		.match = KSP_MATCH_COMPARE,
+		.site = KSP_SITE_STATIC_CALL,
+		.site_len = 5, /* call or jmp rel32 */
+	},
+	{
+		.name = ".parainstructions", /* struct paravirt_patch_site */
+		.entry_size = 16,
+		.fields = {SITE64("instr"),
+			   {"type", 8, 1, 0, KSP_FIELD_NONE},
+			   {"len", 9, 1, 0, KSP_FIELD_SITE_LEN}},
+		.extract = KSP_EXTRACT_FILTER,
+		.match = KSP_MATCH_COMPARE,
+		.site = KSP_SITE_PARAVIRT,
+	},
+	{
+		.name = "__mcount_loc", /* ftrace: the call __fentry__ of each function */
+		.entry_size = 8,
+		.fields = {SITE64("ip")},
+		.extract = KSP_EXTRACT_FILTER,
+		.site = KSP_SITE_FENTRY,
+		.site_len = 5, /* nopped at boot */
+	},
+	{
+		.name = ".return_sites", /* objtool: jmp __x86_return_thunk */
+		.entry_size = 4,
+		.fields = {SITE32("site")},
+		.extract = KSP_EXTRACT_FILTER,
+		.site = KSP_SITE_RETURN,
+		.site_len = 5,
+	},
+	{
+		.name = ".retpoline_sites", /* objtool: call/jmp __x86_indirect_thunk_* */
+		.entry_size = 4,
+		.fields = {SITE32("site")},
+		.extract = KSP_EXTRACT_FILTER,
+		.site = KSP_SITE_RETPOLINE,
+	},
+	{
+		.name = ".smp_locks", /* lock prefixes, nopped on one CPU */
+		.entry_size = 4,
+		.fields = {SITE32("lock")},
+		.extract = KSP_EXTRACT_FILTER,
+		.site = KSP_SITE_LOCK,
+		.site_len = 1,
+	},
+	{
+		.name = ".orc_unwind_ip",
+		.entry_size = 4,
+		.fields = {SITE32("ip")},
+		.extract = KSP_EXTRACT_FILTER,
+		.site = KSP_SITE_NONE,
+	},
+	{
+		.name = ".orc_unwind", /* struct orc_entry: entry i describes ip i */
+		.entry_size = 6,
+		.fields = {{"sp_offset", 0, 2, 0, KSP_FIELD_NONE},
+			   {"bp_offset", 2, 2, 0, KSP_FIELD_NONE},
+			   {"flags", 4, 2, 0, KSP_FIELD_NONE}},
+		.extract = KSP_EXTRACT_PARALLEL,
+		.leader = ".orc_unwind_ip",
+		.site = KSP_SITE_NONE,
+	},
+	{
+		.name = ".altinstr_replacement", /* code the repl_offset fields point at */
+		.extract = KSP_EXTRACT_WITH_LEADER,
+		.leader = ".altinstructions",
+		.site = KSP_SITE_NONE,
+	},
+	{
+		.name = ".altinstr_aux", /* static_cpu_has() slow paths */
+		.extract = KSP_EXTRACT_WHEN_USED,
+		.site = KSP_SITE_NONE,
+	},
+	{
+		/* static call trampolines, rewritten whole by
+		 * static_call_update(): each is a site */
+		.name = ".static_call.text",
+		.site = KSP_SITE_STATIC_CALL,
+		.site_len = 5,
+	},
+};
+
+const size_t ksp_nspecial_sections = sizeof(ksp_special_sections) / sizeof(ksp_special_sections[0]);
+
+const struct ksp_special_section *ksp_special_section(const char *name)
+{
+	for (size_t i = 0; i < ksp_nspecial_sections; i++)
+		if (strcmp(ksp_special_sections[i].name, name) == 0)
+			return &ksp_special_sections[i];
+	return NULL;
+}
+
+const struct ksp_special_field *ksp_special_field(const struct ksp_special_section *row,
+						  enum ksp_field_role role)
+{
+	for (size_t i = 0; i < KSP_SPECIAL_MAX_FIELDS && row->fields[i].name; i++)
+		if (row->fields[i].role == role)
+			return &row->fields[i];
+	return NULL;
+}
+
+const char *ksp_site_kind_name(enum ksp_site_kind kind)
+{
+	static const char *const names[] = {
+		"fentry",     "return thunk", "retpoline", "alternative",
+		"jump label", "static call",  "smp lock",  "paravirt",
+	};
+	return kind >= KSP_SITE_FENTRY && kind <= KSP_SITE_PARAVIRT ? names[kind] : "?";
+}

@@ -1,0 +1,95 @@
+/*
+ * The kernel's special sections: the tables it walks at boot or module load
+ * to rewrite or look up code (alternatives, jump labels, static calls, ftrace
+ * call sites, return and retpoline thunks, lock prefixes, paravirt sites,
+ * bug and exception tables, ORC), one row per section, with the layout of an
+ * entry and what extraction, the matcher and run-pre matching each do with
+ * it. Layouts are those of x86-64 (arch/x86/include/asm/alternative.h,
+ * jump_label.h, static_call_types.h, bug.h, extable.h, paravirt_types.h,
+ * orc_types.h); each consumer reads them from here and nowhere else.
+ */
+#ifndef KSPLICE_SPECIAL_SECTIONS_H
+#define KSPLICE_SPECIAL_SECTIONS_H
+
+#include <stddef.h>
+
+/* What a field of an entry is to the consumers. */
+enum ksp_field_role {
+	KSP_FIELD_NONE,
+	KSP_FIELD_SITE,		   /* the code the entry belongs to (its owner) */
+	KSP_FIELD_SITE_LEN,	   /* bytes of code at the site the kernel rewrites */
+	KSP_FIELD_REPLACEMENT,	   /* code outside any function (.altinstr_replacement) */
+	KSP_FIELD_REPLACEMENT_LEN, /* its length */
+	KSP_FIELD_TARGET,	   /* a jump label's target, in the site's section */
+	KSP_FIELD_LINE,		   /* __LINE__: may change without the code changing */
+};
+
+struct ksp_special_field {
+	const char *name; /* as the kernel's struct calls it */
+	unsigned offset, size;
+	int reloc; /* a relocated pointer or displacement */
+	enum ksp_field_role role;
+};
+
+#define KSP_SPECIAL_MAX_FIELDS 5
+
+/* Extraction (ksplice-create): which entries go with the carried code. */
+enum ksp_extract_use {
+	KSP_EXTRACT_NONE,
+	KSP_EXTRACT_FILTER,	 /* entries whose site is carried code */
+	KSP_EXTRACT_PARALLEL,	 /* entry i goes with entry i of the leader */
+	KSP_EXTRACT_WITH_LEADER, /* whole, when the leader keeps an entry */
+	KSP_EXTRACT_WHEN_USED,	 /* whole, when carried code refers to it */
+};
+
+/* The matcher: entries of functions found unchanged are compared. */
+enum ksp_match_use {
+	KSP_MATCH_NONE,
+	KSP_MATCH_COMPARE,
+};
+
+/* Run-pre matching: the places the kernel rewrites at run time. */
+enum ksp_site_kind {
+	KSP_SITE_NONE = -1,
+	KSP_SITE_FENTRY,
+	KSP_SITE_RETURN,
+	KSP_SITE_RETPOLINE,
+	KSP_SITE_ALTERNATIVE,
+	KSP_SITE_JUMP_LABEL,
+	KSP_SITE_STATIC_CALL,
+	KSP_SITE_LOCK,
+	KSP_SITE_PARAVIRT,
+};
+
+struct ksp_special_section {
+	const char *name;
+	/* bytes of an entry; 0 for a section of code rather than a table
+	 * (then each function in it is a site) */
+	unsigned entry_size;
+	/* the entry size of a variant layout told apart by its relocations
+	 * (__bug_table without CONFIG_DEBUG_BUGVERBOSE: no file, no line), 0 if
+	 * none */
+	unsigned compact_entry_size;
+	struct ksp_special_field fields[KSP_SPECIAL_MAX_FIELDS];
+	enum ksp_extract_use extract;
+	const char *leader; /* KSP_EXTRACT_PARALLEL and _WITH_LEADER */
+	enum ksp_match_use match;
+	enum ksp_site_kind site;
+	unsigned site_len; /* bytes the kernel rewrites at a site, 0: decided
+			    * from the code (or a KSP_FIELD_SITE_LEN field) */
+};
+
+extern const struct ksp_special_section ksp_special_sections[];
+extern const size_t ksp_nspecial_sections;
+
+/* The row of section name, or NULL. */
+const struct ksp_special_section *ksp_special_section(const char *name);
+
+/* The field of a row with role, or NULL. */
+const struct ksp_special_field *ksp_special_field(const struct ksp_special_section *row,
+						  enum ksp_field_role role);
+
+/* Name of a run-time patch site kind ("fentry", "jump label", ...). */
+const char *ksp_site_kind_name(enum ksp_site_kind kind);
+
+#endif
