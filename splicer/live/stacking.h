@@ -27,6 +27,9 @@ struct ksp_stacked {
 	size_t n;
 };
 
+/* Where the jump (e9 rel32) at addr lands; 0 when there is none. */
+int ksp_jump_target(const struct rp_memview *mem, uint64_t addr, uint64_t *target);
+
 /* Every replacement of every applied update (none without the helper);
  * -1 when out of memory. */
 int ksp_stacked_load(struct ksp_stacked *st, const struct rp_memview *mem);
