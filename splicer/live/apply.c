@@ -4,6 +4,7 @@
 #include "kallsyms.h"
 #include "ko_image.h"
 #include "ksplice_update.h"
+#include "metadata.h"
 #include "module_load.h"
 #include "package.h"
 #include "runpre.h"
@@ -30,7 +31,7 @@ _Static_assert(KSP_UPDATE_API_VERSION == KSPLICE_API_VERSION,
 struct session {
 	const struct ksp_apply_opts *o;
 	struct ksp_package pkg;
-	char *meta; /* NUL-terminated metadata text */
+	struct ksp_metadata meta;
 	char id[KSPLICE_ID_MAX + 1];
 	char workdir[256];
 	struct rp_object *objs;
@@ -69,31 +70,6 @@ static int as_kind(struct ksp_error *err, enum ksp_code code)
 	return -1;
 }
 
-/* The value of the first KEY= line of the metadata from `from` on, or NULL;
- * *next is where to look for the next one. */
-static char *meta_next(const char *text, const char *key, const char **next, char *buf, size_t len)
-{
-	size_t n = strlen(key);
-	for (const char *line = *next ? *next : text; line && *line;) {
-		const char *end = strchr(line, '\n');
-		size_t l = end ? (size_t)(end - line) : strlen(line);
-		const char *after = end ? end + 1 : line + l;
-		if (l > n && strncmp(line, key, n) == 0 && line[n] == '=') {
-			snprintf(buf, len, "%.*s", (int)(l - n - 1), line + n + 1);
-			*next = after;
-			return buf;
-		}
-		line = after;
-	}
-	return NULL;
-}
-
-static char *meta_get(const char *text, const char *key, char *buf, size_t len)
-{
-	const char *next = NULL;
-	return meta_next(text, key, &next, buf, len);
-}
-
 /* The running kernel's GNU build id, from /sys/kernel/notes. */
 static int running_build_id(char *hex, size_t len)
 {
@@ -129,28 +105,36 @@ static int check_file(struct session *s, struct ksp_error *err)
 	if (!m || !ksp_pkg_find(&s->pkg, KSP_UPDATE_MODULE))
 		return ksp_failc(err, KSP_E_BAD_FILE,
 				 "%s: not a ksplice update (no metadata or module)", s->o->update);
-	s->meta = strndup((const char *)m->data, m->size);
-	char buf[512] = "", build[256];
-	if (!s->meta || !meta_get(s->meta, "ID", s->id, sizeof(s->id)))
+	if (ksp_metadata_parse((const char *)m->data, m->size, &s->meta, err))
+		return as_kind(err, KSP_E_BAD_FILE);
+	if (!s->meta.id)
 		return ksp_failc(err, KSP_E_BAD_FILE, "%s: metadata lacks an ID", s->o->update);
+	snprintf(s->id, sizeof(s->id), "%s", s->meta.id);
 	snprintf(s->out->id, sizeof(s->out->id), "%s", s->id);
-	if (!meta_get(s->meta, "API_VERSION", buf, sizeof(buf)) || atoi(buf) != KSPLICE_API_VERSION)
+	if (s->meta.api_version != KSPLICE_API_VERSION) {
+		char version[16] = "";
+		if (s->meta.api_version >= 0)
+			snprintf(version, sizeof(version), "%d", s->meta.api_version);
 		return ksp_failc(err, KSP_E_OTHER_API,
 				 "%s: update %s was made for kmod-helper API version %s, this "
 				 "ksplice uses %d: create it again",
-				 s->o->update, s->id, buf, KSPLICE_API_VERSION);
+				 s->o->update, s->id, version, KSPLICE_API_VERSION);
+	}
 	struct utsname u;
 	uname(&u);
-	if (!meta_get(s->meta, "KERNEL_RELEASE", buf, sizeof(buf)) || strcmp(buf, u.release) != 0)
+	const char *release = s->meta.kernel_release ? s->meta.kernel_release : "";
+	const char *build_id = s->meta.build_id;
+	char build[256];
+	if (strcmp(release, u.release) != 0)
 		return ksp_failc(err, KSP_E_WRONG_KERNEL,
-				 "update %s is for kernel %s, this is %s: refused", s->id, buf,
+				 "update %s is for kernel %s, this is %s: refused", s->id, release,
 				 u.release);
-	if (meta_get(s->meta, "BUILD_ID", buf, sizeof(buf)) && buf[0] &&
-	    running_build_id(build, sizeof(build)) == 0 && strcmp(buf, build) != 0)
+	if (build_id && build_id[0] && running_build_id(build, sizeof(build)) == 0 &&
+	    strcmp(build_id, build) != 0)
 		return ksp_failc(err, KSP_E_WRONG_KERNEL,
 				 "update %s is for build %s of %s, this kernel is build %s: "
 				 "refused",
-				 s->id, buf, u.release, build);
+				 s->id, build_id, u.release, build);
 	return 0;
 }
 
@@ -158,9 +142,8 @@ static int check_file(struct session *s, struct ksp_error *err)
  * while they are applied: say so rather than fail to match. */
 static int check_earlier(struct session *s, struct ksp_error *err)
 {
-	const char *next = NULL;
-	char id[64];
-	while (meta_next(s->meta, "AFTER", &next, id, sizeof(id))) {
+	for (size_t i = 0; i < s->meta.after.n; i++) {
+		const char *id = s->meta.after.v[i];
 		enum ksp_stage stage = ksp_helper_stage(id);
 		if (stage != KSP_STAGE_APPLIED)
 			return ksp_failc(err, KSP_E_NEEDS_EARLIER,
@@ -265,15 +248,13 @@ static int run_pre(struct session *s, struct ksp_error *err)
 	return 0;
 }
 
-static const struct rp_function_result *replaced_function(const struct session *s,
-							  const char *unit_func)
+/* The match of function of unit, or NULL. */
+static const struct rp_function_result *replaced_function(const struct session *s, const char *unit,
+							  const char *function)
 {
-	const char *colon = strrchr(unit_func, ':');
-	for (size_t i = 0; colon && i < s->result.nfunctions; i++) {
+	for (size_t i = 0; i < s->result.nfunctions; i++) {
 		const struct rp_function_result *f = &s->result.functions[i];
-		if (strlen(f->object->unit) == (size_t)(colon - unit_func) &&
-		    !strncmp(f->object->unit, unit_func, (size_t)(colon - unit_func)) &&
-		    !strcmp(f->function->name, colon + 1))
+		if (!strcmp(f->object->unit, unit) && !strcmp(f->function->name, function))
 			return f;
 	}
 	return NULL;
@@ -306,20 +287,10 @@ static int resolve_key(const char *key, uint64_t *addr, void *ctx)
 	return core == 1;
 }
 
-static int is_external(const char *meta, const char *name)
-{
-	const char *next = NULL;
-	char buf[4200];
-	while (meta_next(meta, "EXTERNAL", &next, buf, sizeof(buf)))
-		if (!strcmp(buf, name))
-			return 1;
-	return 0;
-}
-
 static int resolve_external(const char *name, uint64_t *addr, void *ctx)
 {
 	struct resolver *r = ctx;
-	if (!is_external(r->s->meta, name))
+	if (!ksp_metadata_is_external(&r->s->meta, name))
 		return 0; /* the stub's own imports (the helper's API): the loader's job */
 	if (resolve_key(name, addr, ctx))
 		return 1;
@@ -328,17 +299,15 @@ static int resolve_external(const char *name, uint64_t *addr, void *ctx)
 	return 0;
 }
 
-/* The matched function the metadata lists under key (CHANGED or CHECK)
- * with this name. */
-static const struct rp_function_result *listed_function(const struct session *s, const char *key,
+/* The matched function the metadata lists as replaced (or, check_only, as
+ * old code for the stack check) under this name. */
+static const struct rp_function_result *listed_function(const struct session *s, int check_only,
 							const char *name)
 {
-	const char *next = NULL;
-	char line[4200];
-	while (meta_next(s->meta, key, &next, line, sizeof(line))) {
-		const char *colon = strrchr(line, ':');
-		if (colon && !strcmp(colon + 1, name))
-			return replaced_function(s, line);
+	for (size_t i = 0; i < s->meta.nunits; i++) {
+		const struct ksp_meta_unit *u = &s->meta.units[i];
+		if (ksp_meta_list_has(check_only ? &u->check : &u->changed, name))
+			return replaced_function(s, u->object, name);
 	}
 	return NULL;
 }
@@ -354,8 +323,7 @@ static int fill_entry(struct session *s, unsigned char *entry, struct ksp_error 
 	memcpy(name, e.name, KSPLICE_NAME_LEN);
 	name[KSPLICE_NAME_LEN] = '\0';
 	int check_only = (e.flags & KSPLICE_PATCH_CHECK_ONLY) != 0;
-	const struct rp_function_result *f =
-		listed_function(s, check_only ? "CHECK" : "CHANGED", name);
+	const struct rp_function_result *f = listed_function(s, check_only, name);
 	if (!f || f->status != RP_MATCHED)
 		return ksp_failc(
 			err, KSP_E_NO_MATCH,
@@ -492,21 +460,24 @@ static void cleanup(struct session *s)
 	if (s->mem_open)
 		rp_memview_close(&s->mem);
 	ksp_kallsyms_free(&s->ks);
-	free(s->meta);
+	ksp_metadata_free(&s->meta);
 	ksp_pkg_free(&s->pkg);
 }
 
-/* Where --check says a replaced function is. */
-static void print_place(const struct session *s, const char *key,
-			const struct rp_function_result *f)
+/* Where --check says the replaced functions of a unit are. */
+static void print_places(const struct session *s, const struct ksp_meta_unit *u)
 {
-	const char *owner = ksp_stacked_owner(&s->stacked, f->code_address);
-	printf("%s: at 0x%llx, jump at +%lld", key, (unsigned long long)f->code_address,
-	       (long long)f->trampoline);
-	if (owner)
-		printf(" (new code of update %s; the function is at 0x%llx)", owner,
-		       (unsigned long long)f->address);
-	printf("\n");
+	for (size_t i = 0; i < u->changed.n; i++) {
+		const struct rp_function_result *f =
+			replaced_function(s, u->object, u->changed.v[i]);
+		const char *owner = ksp_stacked_owner(&s->stacked, f->code_address);
+		printf("%s:%s: at 0x%llx, jump at +%lld", u->object, u->changed.v[i],
+		       (unsigned long long)f->code_address, (long long)f->trampoline);
+		if (owner)
+			printf(" (new code of update %s; the function is at 0x%llx)", owner,
+			       (unsigned long long)f->address);
+		printf("\n");
+	}
 }
 
 int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
@@ -529,10 +500,8 @@ int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
 	if (!rc)
 		rc = prepare_module(&s, &ko, err);
 	if (!rc) {
-		const char *next = NULL;
-		char key[4200];
-		while (meta_next(s.meta, "CHANGED", &next, key, sizeof(key)))
-			print_place(&s, key, replaced_function(&s, key));
+		for (size_t i = 0; i < s.meta.nunits; i++)
+			print_places(&s, &s.meta.units[i]);
 		printf("update %s would apply: %zu functions matched, %zu symbols resolved\n", s.id,
 		       s.result.matched, s.result.nsymbols);
 	}
