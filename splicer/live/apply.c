@@ -22,11 +22,11 @@
 #include <unistd.h>
 
 _Static_assert(KSP_DESCRIPTION_MAX == KSPLICE_DESCRIPTION_MAX,
-	       "update_package.h and ksplice_update.h disagree on descriptions");
+	       "update_file.h and ksplice_update.h disagree on descriptions");
 _Static_assert(sizeof(struct ksplice_patch) == KSPLICE_PATCH_SIZE,
 	       "struct ksplice_patch is the layout the update module's table has");
 _Static_assert(KSP_UPDATE_API_VERSION == KSPLICE_API_VERSION,
-	       "update_package.h and ksplice_update.h disagree on the helper's API");
+	       "update_file.h and ksplice_update.h disagree on the helper's API");
 
 struct session {
 	const struct ksp_apply_opts *o;

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DEPTH 64 /* as kmod-helper follows */
-
 static int add(struct ksp_stacked *st, const char *id, uint64_t old, uint64_t new_addr)
 {
 	struct ksp_replacement *v = realloc(st->v, (st->n + 1) * sizeof(*v));
@@ -83,7 +81,8 @@ uint64_t ksp_stacked_newest(void *ctx, uint64_t addr)
 {
 	const struct ksp_stacked *st = ctx;
 	uint64_t next;
-	for (int depth = 0; depth < MAX_DEPTH && (next = ksp_stacked_next(st, addr)); depth++)
+	for (int depth = 0; depth < KSP_STACK_MAX_DEPTH && (next = ksp_stacked_next(st, addr));
+	     depth++)
 		addr = next;
 	return addr;
 }

@@ -15,6 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* How many jumps a chain of stacked updates may take, as kmod-helper
+ * follows. */
+#define KSP_STACK_MAX_DEPTH 64
+
 struct ksp_replacement {
 	char id[256];	   /* the applied update */
 	uint64_t old_addr; /* the code it patched */

@@ -162,7 +162,7 @@ static int jumps_to(const struct rp_memview *mem, uint64_t addr, uint64_t target
  * jump lives in the earlier one's new code). 0 if none does. */
 static uint64_t jumping_code(const struct ksp_stacked *st, uint64_t old, uint64_t target)
 {
-	for (int depth = 0; depth < 64 && old; depth++) {
+	for (int depth = 0; depth < KSP_STACK_MAX_DEPTH && old; depth++) {
 		if (jumps_to(st->mem, old + KSPLICE_FENTRY_LEN, target) ||
 		    jumps_to(st->mem, old, target))
 			return old;
