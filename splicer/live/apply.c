@@ -105,8 +105,9 @@ static int check_file(struct session *s, struct ksp_error *err)
 	if (!m || !ksp_pkg_find(&s->pkg, KSP_UPDATE_MODULE))
 		return ksp_failc(err, KSP_E_BAD_FILE,
 				 "%s: not a ksplice update (no metadata or module)", s->o->update);
-	if (ksp_metadata_parse((const char *)m->data, m->size, &s->meta, err))
-		return as_kind(err, KSP_E_BAD_FILE);
+	struct ksp_error why = {0};
+	if (ksp_metadata_parse((const char *)m->data, m->size, &s->meta, &why))
+		return ksp_failc(err, KSP_E_BAD_FILE, "%s: %s", s->o->update, why.msg);
 	if (!s->meta.id)
 		return ksp_failc(err, KSP_E_BAD_FILE, "%s: metadata lacks an ID", s->o->update);
 	snprintf(s->id, sizeof(s->id), "%s", s->meta.id);
