@@ -85,7 +85,12 @@ build_initramfs() {
 	fi
 	local ko
 	ko=$(helper_module)
-	[ -z "$ko" ] || cp "$ko" "$root/ksplice/kmod-helper.ko"
+	if [ -n "$ko" ]; then
+		cp "$ko" "$root/ksplice/kmod-helper.ko"
+		# Also where modules_install puts it, ksplice-apply's default.
+		mkdir -p "$root/lib/modules/$PROFILE_KERNEL_RELEASE/extra"
+		cp "$ko" "$root/lib/modules/$PROFILE_KERNEL_RELEASE/extra/kmod-helper.ko"
+	fi
 	local f
 	for f in "${files[@]}"; do
 		[ -e "$f" ] || die "--file $f: no such file"

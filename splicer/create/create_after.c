@@ -1,4 +1,5 @@
 #include "create_after.h"
+#include "metadata.h"
 #include "package.h"
 #include "patch_apply.h"
 #include "update_file.h"
@@ -7,23 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The value of the metadata line KEY=..., or -1. */
-static int meta_value(const struct ksp_pkg_member *m, const char *key, char *buf, size_t len)
-{
-	size_t n = strlen(key);
-	const char *text = (const char *)m->data, *end = text + m->size;
-	for (const char *line = text; line < end;) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		size_t l = nl ? (size_t)(nl - line) : (size_t)(end - line);
-		if (l > n && !strncmp(line, key, n) && line[n] == '=') {
-			snprintf(buf, len, "%.*s", (int)(l - n - 1), line + n + 1);
-			return 0;
-		}
-		line += l + 1;
-	}
-	return -1;
-}
 
 static int write_member(const struct ksp_pkg_member *m, const char *path, struct ksp_error *err)
 {
@@ -40,18 +24,25 @@ static int read_update(struct ksp_after *a, const char *release, const char *pat
 	struct ksp_package pkg = {0};
 	if (ksp_pkg_read(a->file, &pkg, err))
 		return -1;
-	const struct ksp_pkg_member *meta = ksp_pkg_find(&pkg, KSP_UPDATE_METADATA);
+	const struct ksp_pkg_member *member = ksp_pkg_find(&pkg, KSP_UPDATE_METADATA);
 	const struct ksp_pkg_member *patch = ksp_pkg_find(&pkg, KSP_UPDATE_PATCH);
-	char rel[256] = "";
+	struct ksp_metadata meta = {0};
+	struct ksp_error why = {0};
 	int rc = 0;
-	if (!meta || !patch || meta_value(meta, "ID", a->id, sizeof(a->id)) || !a->id[0])
+	if (!member || !patch ||
+	    ksp_metadata_parse((const char *)member->data, member->size, &meta, &why) || !meta.id ||
+	    !meta.id[0])
 		rc = ksp_fail(err, "--after %s: not a ksplice update (no metadata, ID or patch)",
 			      a->file);
-	else if (meta_value(meta, "KERNEL_RELEASE", rel, sizeof(rel)) || strcmp(rel, release))
+	else
+		snprintf(a->id, sizeof(a->id), "%s", meta.id);
+	const char *rel = meta.kernel_release ? meta.kernel_release : "";
+	if (!rc && strcmp(rel, release))
 		rc = ksp_fail(err, "--after %s: update %s is for kernel %s, the tree is %s",
 			      a->file, a->id, rel, release);
-	else
+	else if (!rc)
 		rc = write_member(patch, path, err);
+	ksp_metadata_free(&meta);
 	ksp_pkg_free(&pkg);
 	return rc;
 }

@@ -3,6 +3,7 @@
  * diff and the metadata (package.h, update_file.h). */
 #include "create.h"
 #include "extract.h"
+#include "metadata.h"
 #include "package.h"
 #include "update_module.h"
 #include "package_update.h"
@@ -137,41 +138,61 @@ static int add_text(struct ksp_package *pkg, const char *name, const char *text,
 	return ksp_pkg_add(pkg, name, text, strlen(text), err);
 }
 
-/* KEY=VALUE lines (update_package.h lists the keys). */
+/* The NEW functions of a unit: carried, neither replaced nor check-only. */
+static int add_new_functions(struct ksp_meta_unit *mu, const struct unit_code *uc)
+{
+	for (size_t k = 0; k < uc->ncarry; k++)
+		if (!listed(uc->replaced, uc->nreplaced, uc->carry[k]) &&
+		    !listed(uc->check_only, uc->ncheck_only, uc->carry[k]) &&
+		    ksp_meta_list_add(&mu->new_functions, uc->carry[k]))
+			return -1;
+	return 0;
+}
+
+static int add_all(struct ksp_meta_list *l, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ksp_meta_list_add(l, v[i]))
+			return -1;
+	return 0;
+}
+
+static int add_unit(struct ksp_metadata *m, const char *object, const struct unit_code *uc)
+{
+	struct ksp_meta_unit *mu = ksp_metadata_add_unit(m, object);
+	if (!mu || add_all(&mu->changed, uc->replaced, uc->nreplaced) ||
+	    add_all(&mu->check, uc->check_only, uc->ncheck_only) || add_new_functions(mu, uc) ||
+	    add_all(&mu->new_data, uc->data, uc->ndata))
+		return -1;
+	return add_all(&mu->externals, (const char *const *)uc->ext.externals, uc->ext.nexternals);
+}
+
+/* The metadata's text (metadata.h), or NULL when out of memory. */
 static char *metadata(const struct ksp_create_result *res, const struct ksp_update_info *info,
 		      const struct unit_code *uc)
 {
-	char *text = NULL, stamp[64];
-	size_t len = 0;
+	char stamp[64], *text = NULL;
 	time_t now = time(NULL);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return NULL;
-	fprintf(f,
-		"API_VERSION=%d\nID=%s\nDESCRIPTION=%s\nKERNEL_RELEASE=%s\nBUILD_ID=%s\n"
-		"COMPILER=%s\nTOOL_VERSION=%s\nCREATED=%s\n",
-		KSP_UPDATE_API_VERSION, info->id, info->description, res->tree.release,
-		info->build_id ? info->build_id : "", res->tree.cc_version_text, KSPLICE_VERSION,
-		stamp);
-	for (size_t i = 0; i < res->nafter; i++)
-		fprintf(f, "AFTER=%s\n", res->after[i].id);
-	for (size_t i = 0; i < res->nunits; i++) {
-		fprintf(f, "UNIT=%s\n", res->units[i].object);
-		for (size_t k = 0; k < uc[i].nreplaced; k++)
-			fprintf(f, "CHANGED=%s:%s\n", res->units[i].object, uc[i].replaced[k]);
-		for (size_t k = 0; k < uc[i].ncheck_only; k++)
-			fprintf(f, "CHECK=%s:%s\n", res->units[i].object, uc[i].check_only[k]);
-		for (size_t k = 0; k < uc[i].ncarry; k++)
-			if (!listed(uc[i].replaced, uc[i].nreplaced, uc[i].carry[k]) &&
-			    !listed(uc[i].check_only, uc[i].ncheck_only, uc[i].carry[k]))
-				fprintf(f, "NEW=%s:%s\n", res->units[i].object, uc[i].carry[k]);
-		for (size_t k = 0; k < uc[i].ndata; k++)
-			fprintf(f, "NEW_DATA=%s:%s\n", res->units[i].object, uc[i].data[k]);
-		for (size_t k = 0; k < uc[i].ext.nexternals; k++)
-			fprintf(f, "EXTERNAL=%s\n", uc[i].ext.externals[k]);
-	}
-	return fclose(f) == 0 ? text : NULL;
+	struct ksp_metadata m = {
+		.api_version = KSP_UPDATE_API_VERSION,
+		.id = info->id,
+		.description = info->description,
+		.kernel_release = res->tree.release,
+		.build_id = info->build_id,
+		.compiler = res->tree.cc_version_text,
+		.tool_version = KSPLICE_VERSION,
+		.created = stamp,
+	};
+	int rc = 0;
+	for (size_t i = 0; i < res->nafter && !rc; i++)
+		rc = ksp_meta_list_add(&m.after, res->after[i].id);
+	for (size_t i = 0; i < res->nunits && !rc; i++)
+		rc = add_unit(&m, res->units[i].object, &uc[i]);
+	if (!rc)
+		text = ksp_metadata_format(&m);
+	ksp_metadata_free(&m);
+	return text;
 }
 
 static int package(const struct ksp_create_opts *o, const struct ksp_create_result *res,

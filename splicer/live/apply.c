@@ -1,8 +1,11 @@
 /* ksplice-apply: from an update file to an applied update (apply.h). */
 #include "apply.h"
+#include "helper_client.h"
 #include "kallsyms.h"
 #include "ko_image.h"
 #include "ksplice_update.h"
+#include "metadata.h"
+#include "module_load.h"
 #include "package.h"
 #include "runpre.h"
 #include "stacking.h"
@@ -11,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +22,16 @@
 #include <unistd.h>
 
 _Static_assert(KSP_DESCRIPTION_MAX == KSPLICE_DESCRIPTION_MAX,
-	       "update_package.h and ksplice_update.h disagree on descriptions");
+	       "update_file.h and ksplice_update.h disagree on descriptions");
+_Static_assert(sizeof(struct ksplice_patch) == KSPLICE_PATCH_SIZE,
+	       "struct ksplice_patch is the layout the update module's table has");
 _Static_assert(KSP_UPDATE_API_VERSION == KSPLICE_API_VERSION,
-	       "update_package.h and ksplice_update.h disagree on the helper's API");
+	       "update_file.h and ksplice_update.h disagree on the helper's API");
 
 struct session {
 	const struct ksp_apply_opts *o;
 	struct ksp_package pkg;
-	char *meta; /* NUL-terminated metadata text */
+	struct ksp_metadata meta;
 	char id[KSPLICE_ID_MAX + 1];
 	char workdir[256];
 	struct rp_object *objs;
@@ -40,59 +46,28 @@ struct session {
 	int matched, mem_open;
 };
 
-const char *ksp_apply_status_name(int status)
-{
-	switch (status) {
-	case KSP_APPLY_OK:
-		return "ok";
-	case KSP_APPLY_USAGE:
-		return "usage";
-	case KSP_APPLY_BAD_FILE:
-		return "bad_file";
-	case KSP_APPLY_NOT_ROOT:
-		return "not_root";
-	case KSP_APPLY_WRONG_KERNEL:
-		return "wrong_kernel";
-	case KSP_APPLY_NO_MATCH:
-		return "no_match";
-	case KSP_APPLY_CODE_BUSY:
-		return "code_busy";
-	case KSP_APPLY_REFUSED:
-		return "refused";
-	case KSP_APPLY_LOAD:
-		return "load_failed";
-	case KSP_APPLY_NEEDS_EARLIER:
-		return "needs_earlier";
-	case KSP_APPLY_OTHER_API:
-		return "other_api";
-	default:
-		return "internal";
-	}
-}
+const struct ksp_exit_map ksp_apply_exit_map[] = {
+	{KSP_E_USAGE, KSP_APPLY_USAGE},
+	{KSP_E_BAD_FILE, KSP_APPLY_BAD_FILE},
+	{KSP_E_PERMISSION, KSP_APPLY_NOT_ROOT},
+	{KSP_E_WRONG_KERNEL, KSP_APPLY_WRONG_KERNEL},
+	{KSP_E_NO_MATCH, KSP_APPLY_NO_MATCH},
+	{KSP_E_CODE_BUSY, KSP_APPLY_CODE_BUSY},
+	{KSP_E_HELPER_REFUSED, KSP_APPLY_REFUSED},
+	{KSP_E_LOAD, KSP_APPLY_LOAD},
+	{KSP_E_INTERNAL, KSP_APPLY_INTERNAL},
+	{KSP_E_NEEDS_EARLIER, KSP_APPLY_NEEDS_EARLIER},
+	{KSP_E_OTHER_API, KSP_APPLY_OTHER_API},
+	{KSP_E_UNSET, -1},
+};
 
-/* The value of the first KEY= line of the metadata from `from` on, or NULL;
- * *next is where to look for the next one. */
-static char *meta_next(const char *text, const char *key, const char **next, char *buf, size_t len)
+/* A failure of a step another module reported, as the kind it is for
+ * ksplice-apply (which the step cannot know); returns -1. */
+static int as_kind(struct ksp_error *err, enum ksp_code code)
 {
-	size_t n = strlen(key);
-	for (const char *line = *next ? *next : text; line && *line;) {
-		const char *end = strchr(line, '\n');
-		size_t l = end ? (size_t)(end - line) : strlen(line);
-		const char *after = end ? end + 1 : line + l;
-		if (l > n && strncmp(line, key, n) == 0 && line[n] == '=') {
-			snprintf(buf, len, "%.*s", (int)(l - n - 1), line + n + 1);
-			*next = after;
-			return buf;
-		}
-		line = after;
-	}
-	return NULL;
-}
-
-static char *meta_get(const char *text, const char *key, char *buf, size_t len)
-{
-	const char *next = NULL;
-	return meta_next(text, key, &next, buf, len);
+	if (err)
+		err->code = code;
+	return -1;
 }
 
 /* The running kernel's GNU build id, from /sys/kernel/notes. */
@@ -125,36 +100,42 @@ static int running_build_id(char *hex, size_t len)
 static int check_file(struct session *s, struct ksp_error *err)
 {
 	if (ksp_pkg_read(s->o->update, &s->pkg, err))
-		return KSP_APPLY_BAD_FILE;
+		return as_kind(err, KSP_E_BAD_FILE);
 	const struct ksp_pkg_member *m = ksp_pkg_find(&s->pkg, KSP_UPDATE_METADATA);
 	if (!m || !ksp_pkg_find(&s->pkg, KSP_UPDATE_MODULE))
-		return ksp_fail(err, "%s: not a ksplice update (no metadata or module)",
-				s->o->update),
-		       KSP_APPLY_BAD_FILE;
-	s->meta = strndup((const char *)m->data, m->size);
-	char buf[512] = "", build[256];
-	if (!s->meta || !meta_get(s->meta, "ID", s->id, sizeof(s->id)))
-		return ksp_fail(err, "%s: metadata lacks an ID", s->o->update), KSP_APPLY_BAD_FILE;
+		return ksp_failc(err, KSP_E_BAD_FILE,
+				 "%s: not a ksplice update (no metadata or module)", s->o->update);
+	struct ksp_error why = {0};
+	if (ksp_metadata_parse((const char *)m->data, m->size, &s->meta, &why))
+		return ksp_failc(err, KSP_E_BAD_FILE, "%s: %s", s->o->update, why.msg);
+	if (!s->meta.id)
+		return ksp_failc(err, KSP_E_BAD_FILE, "%s: metadata lacks an ID", s->o->update);
+	snprintf(s->id, sizeof(s->id), "%s", s->meta.id);
 	snprintf(s->out->id, sizeof(s->out->id), "%s", s->id);
-	if (!meta_get(s->meta, "API_VERSION", buf, sizeof(buf)) || atoi(buf) != KSPLICE_API_VERSION)
-		return ksp_fail(err,
-				"%s: update %s was made for kmod-helper API version %s, this "
-				"ksplice uses %d: create it again",
-				s->o->update, s->id, buf, KSPLICE_API_VERSION),
-		       KSP_APPLY_OTHER_API;
+	if (s->meta.api_version != KSPLICE_API_VERSION) {
+		char version[16] = "";
+		if (s->meta.api_version >= 0)
+			snprintf(version, sizeof(version), "%d", s->meta.api_version);
+		return ksp_failc(err, KSP_E_OTHER_API,
+				 "%s: update %s was made for kmod-helper API version %s, this "
+				 "ksplice uses %d: create it again",
+				 s->o->update, s->id, version, KSPLICE_API_VERSION);
+	}
 	struct utsname u;
 	uname(&u);
-	if (!meta_get(s->meta, "KERNEL_RELEASE", buf, sizeof(buf)) || strcmp(buf, u.release) != 0)
-		return ksp_fail(err, "update %s is for kernel %s, this is %s: refused", s->id, buf,
-				u.release),
-		       KSP_APPLY_WRONG_KERNEL;
-	if (meta_get(s->meta, "BUILD_ID", buf, sizeof(buf)) && buf[0] &&
-	    running_build_id(build, sizeof(build)) == 0 && strcmp(buf, build) != 0)
-		return ksp_fail(err,
-				"update %s is for build %s of %s, this kernel is build %s: "
-				"refused",
-				s->id, buf, u.release, build),
-		       KSP_APPLY_WRONG_KERNEL;
+	const char *release = s->meta.kernel_release ? s->meta.kernel_release : "";
+	const char *build_id = s->meta.build_id;
+	char build[256];
+	if (strcmp(release, u.release) != 0)
+		return ksp_failc(err, KSP_E_WRONG_KERNEL,
+				 "update %s is for kernel %s, this is %s: refused", s->id, release,
+				 u.release);
+	if (build_id && build_id[0] && running_build_id(build, sizeof(build)) == 0 &&
+	    strcmp(build_id, build) != 0)
+		return ksp_failc(err, KSP_E_WRONG_KERNEL,
+				 "update %s is for build %s of %s, this kernel is build %s: "
+				 "refused",
+				 s->id, build_id, u.release, build);
 	return 0;
 }
 
@@ -162,17 +143,14 @@ static int check_file(struct session *s, struct ksp_error *err)
  * while they are applied: say so rather than fail to match. */
 static int check_earlier(struct session *s, struct ksp_error *err)
 {
-	const char *next = NULL;
-	char id[64], stage[64];
-	while (meta_next(s->meta, "AFTER", &next, id, sizeof(id))) {
-		if (ksp_sysfs_read(id, "stage", stage, sizeof(stage)))
-			snprintf(stage, sizeof(stage), "not loaded");
-		if (strcmp(stage, "applied") != 0)
-			return ksp_fail(err,
-					"update %s was made on top of update %s, which is %s "
-					"here: apply %s first",
-					s->id, id, stage, id),
-			       KSP_APPLY_NEEDS_EARLIER;
+	for (size_t i = 0; i < s->meta.after.n; i++) {
+		const char *id = s->meta.after.v[i];
+		enum ksp_stage stage = ksp_helper_stage(id);
+		if (stage != KSP_STAGE_APPLIED)
+			return ksp_failc(err, KSP_E_NEEDS_EARLIER,
+					 "update %s was made on top of update %s, which is %s "
+					 "here: apply %s first",
+					 s->id, id, ksp_stage_name(stage), id);
 	}
 	return 0;
 }
@@ -230,36 +208,34 @@ static int no_match(const struct session *s, const struct rp_function_result *f,
 {
 	const char *owner = replaced_by(s, f->function->name);
 	if (owner)
-		return ksp_fail(err,
-				"no_match: %s:%s does not match the running kernel: %s (it runs "
-				"the new code of update %s: was this update made on top of it, "
-				"with ksplice-create --after?)",
-				f->object->unit, f->function->name, f->detail, owner),
-		       KSP_APPLY_NO_MATCH;
-	return ksp_fail(err,
-			"no_match: %s:%s does not match the running kernel: %s (was the kernel "
-			"built from this source, with this compiler?)",
-			f->object->unit, f->function->name, f->detail),
-	       KSP_APPLY_NO_MATCH;
+		return ksp_failc(err, KSP_E_NO_MATCH,
+				 "no_match: %s:%s does not match the running kernel: %s (it runs "
+				 "the new code of update %s: was this update made on top of it, "
+				 "with ksplice-create --after?)",
+				 f->object->unit, f->function->name, f->detail, owner);
+	return ksp_failc(err, KSP_E_NO_MATCH,
+			 "no_match: %s:%s does not match the running kernel: %s (was the kernel "
+			 "built from this source, with this compiler?)",
+			 f->object->unit, f->function->name, f->detail);
 }
 
 static int run_pre(struct session *s, struct ksp_error *err)
 {
 	if (open_pre_objects(s, err))
-		return KSP_APPLY_BAD_FILE;
+		return as_kind(err, KSP_E_BAD_FILE);
 	if (rp_memview_open_kcore(&s->mem, "/proc/kcore", err))
-		return KSP_APPLY_NOT_ROOT;
+		return as_kind(err, KSP_E_PERMISSION);
 	s->mem_open = 1;
 	if (ksp_kallsyms_load("/proc/kallsyms", &s->ks, err))
-		return KSP_APPLY_INTERNAL;
+		return as_kind(err, KSP_E_INTERNAL);
 	if (ksp_stacked_load(&s->stacked, &s->mem))
-		return ksp_fail(err, "out of memory"), KSP_APPLY_INTERNAL;
+		return ksp_failc(err, KSP_E_INTERNAL, "out of memory");
 	struct rp_symtab st;
 	rp_symtab_from_kallsyms(&st, &s->ks);
 	st.newest_code = ksp_stacked_newest; /* functions applied updates replaced */
 	st.newest_ctx = &s->stacked;
 	if (rp_match_objects(s->ptrs, s->nobjs, &s->mem, &st, &s->result, err))
-		return KSP_APPLY_INTERNAL;
+		return as_kind(err, KSP_E_INTERNAL);
 	s->matched = 1;
 	for (size_t i = 0; i < s->result.nfunctions; i++) {
 		const struct rp_function_result *f = &s->result.functions[i];
@@ -273,15 +249,13 @@ static int run_pre(struct session *s, struct ksp_error *err)
 	return 0;
 }
 
-static const struct rp_function_result *replaced_function(const struct session *s,
-							  const char *unit_func)
+/* The match of function of unit, or NULL. */
+static const struct rp_function_result *replaced_function(const struct session *s, const char *unit,
+							  const char *function)
 {
-	const char *colon = strrchr(unit_func, ':');
-	for (size_t i = 0; colon && i < s->result.nfunctions; i++) {
+	for (size_t i = 0; i < s->result.nfunctions; i++) {
 		const struct rp_function_result *f = &s->result.functions[i];
-		if (strlen(f->object->unit) == (size_t)(colon - unit_func) &&
-		    !strncmp(f->object->unit, unit_func, (size_t)(colon - unit_func)) &&
-		    !strcmp(f->function->name, colon + 1))
+		if (!strcmp(f->object->unit, unit) && !strcmp(f->function->name, function))
 			return f;
 	}
 	return NULL;
@@ -314,20 +288,10 @@ static int resolve_key(const char *key, uint64_t *addr, void *ctx)
 	return core == 1;
 }
 
-static int is_external(const char *meta, const char *name)
-{
-	const char *next = NULL;
-	char buf[4200];
-	while (meta_next(meta, "EXTERNAL", &next, buf, sizeof(buf)))
-		if (!strcmp(buf, name))
-			return 1;
-	return 0;
-}
-
 static int resolve_external(const char *name, uint64_t *addr, void *ctx)
 {
 	struct resolver *r = ctx;
-	if (!is_external(r->s->meta, name))
+	if (!ksp_metadata_is_external(&r->s->meta, name))
 		return 0; /* the stub's own imports (the helper's API): the loader's job */
 	if (resolve_key(name, addr, ctx))
 		return 1;
@@ -336,60 +300,59 @@ static int resolve_external(const char *name, uint64_t *addr, void *ctx)
 	return 0;
 }
 
-/* The matched function the metadata lists under key (CHANGED or CHECK)
- * with this name. */
-static const struct rp_function_result *listed_function(const struct session *s, const char *key,
+/* The matched function the metadata lists as replaced (or, check_only, as
+ * old code for the stack check) under this name. */
+static const struct rp_function_result *listed_function(const struct session *s, int check_only,
 							const char *name)
 {
-	const char *next = NULL;
-	char line[4200];
-	while (meta_next(s->meta, key, &next, line, sizeof(line))) {
-		const char *colon = strrchr(line, ':');
-		if (colon && !strcmp(colon + 1, name))
-			return replaced_function(s, line);
+	for (size_t i = 0; i < s->meta.nunits; i++) {
+		const struct ksp_meta_unit *u = &s->meta.units[i];
+		if (ksp_meta_list_has(check_only ? &u->check : &u->changed, name))
+			return replaced_function(s, u->object, name);
 	}
 	return NULL;
 }
 
 /* One patch table entry, from its function's match. A check-only entry
- * (the old cold part of a replaced function) needs only where the code is. */
-static int fill_entry(struct session *s, unsigned char *e, struct ksp_error *err)
+ * (the old cold part of a replaced function) needs only where the code is.
+ * The entry is copied out and back: the section need not be aligned. */
+static int fill_entry(struct session *s, unsigned char *entry, struct ksp_error *err)
 {
+	struct ksplice_patch e;
 	char name[KSPLICE_NAME_LEN + 1];
-	uint32_t flags;
-	memcpy(name, e + 36, KSPLICE_NAME_LEN);
+	memcpy(&e, entry, sizeof(e));
+	memcpy(name, e.name, KSPLICE_NAME_LEN);
 	name[KSPLICE_NAME_LEN] = '\0';
-	memcpy(&flags, e + 24, 4);
-	int check_only = (flags & KSPLICE_PATCH_CHECK_ONLY) != 0;
-	const struct rp_function_result *f =
-		listed_function(s, check_only ? "CHECK" : "CHANGED", name);
+	int check_only = (e.flags & KSPLICE_PATCH_CHECK_ONLY) != 0;
+	const struct rp_function_result *f = listed_function(s, check_only, name);
 	if (!f || f->status != RP_MATCHED)
-		return ksp_fail(err,
-				"no_match: %s was not found exactly once in the running kernel%s%s",
-				name, f && f->detail[0] ? ": " : "", f ? f->detail : ""),
-		       KSP_APPLY_NO_MATCH;
-	uint64_t old = f->code_address; /* stacked: the newest replacement */
-	uint32_t size = (uint32_t)f->function->size, off = 0;
-	unsigned char expected[KSPLICE_EXPECTED_LEN] = {0};
+		return ksp_failc(
+			err, KSP_E_NO_MATCH,
+			"no_match: %s was not found exactly once in the running kernel%s%s", name,
+			f && f->detail[0] ? ": " : "", f ? f->detail : "");
+	memset(e.expected, 0, sizeof(e.expected));
+	e.old_addr = f->code_address; /* stacked: the newest replacement */
+	e.old_size = (uint32_t)f->function->size;
+	e.jump_offset = 0;
 	if (!check_only) {
 		if (f->trampoline != 0 && f->trampoline != KSPLICE_FENTRY_LEN)
-			return ksp_fail(err,
-					"%s: cannot be patched: its own code branches into the 5 "
-					"bytes "
-					"after its entry, where the jump to the new code would go",
-					name),
-			       KSP_APPLY_NO_MATCH;
-		off = (uint32_t)f->trampoline;
-		if (rp_memview_read(&s->mem, old + off, expected, KSPLICE_JUMP_LEN))
-			return ksp_fail(err, "%s: cannot read the running code", name),
-			       KSP_APPLY_INTERNAL;
+			return ksp_failc(err, KSP_E_NO_MATCH,
+					 "%s: cannot be patched: its own code branches into the 5 "
+					 "bytes "
+					 "after its entry, where the jump to the new code would go",
+					 name);
+		e.jump_offset = (uint32_t)f->trampoline;
+		if (rp_memview_read(&s->mem, e.old_addr + e.jump_offset, e.expected,
+				    KSPLICE_JUMP_LEN))
+			return ksp_failc(err, KSP_E_INTERNAL, "%s: cannot read the running code",
+					 name);
 	}
-	flags |= KSPLICE_PATCH_FILLED;
-	memcpy(e + 0, &old, 8);
-	memcpy(e + 16, &size, 4);
-	memcpy(e + 20, &off, 4);
-	memcpy(e + 24, &flags, 4);
-	memcpy(e + 28, expected, sizeof(expected));
+	e.flags |= KSPLICE_PATCH_FILLED;
+	/* new_addr carries a relocation and name is the module's: only the
+	 * fields user space fills are written back. */
+	memcpy(entry + offsetof(struct ksplice_patch, old_addr), &e.old_addr, sizeof(e.old_addr));
+	memcpy(entry + offsetof(struct ksplice_patch, old_size), &e.old_size,
+	       offsetof(struct ksplice_patch, name) - offsetof(struct ksplice_patch, old_size));
 	return 0;
 }
 
@@ -399,80 +362,74 @@ static int prepare_module(struct session *s, struct ksp_ko *ko, struct ksp_error
 	ko->data = m->data; /* edited in place: the package is ours */
 	ko->len = m->size;
 	if (ksp_ko_check(ko, err))
-		return KSP_APPLY_BAD_FILE;
+		return as_kind(err, KSP_E_BAD_FILE);
 	struct resolver r = {.s = s};
 	if (ksp_ko_resolve_undefined(ko, resolve_external, &r) < 0)
-		return ksp_fail(err, "update module: malformed symbol table"), KSP_APPLY_BAD_FILE;
+		return ksp_failc(err, KSP_E_BAD_FILE, "update module: malformed symbol table");
 	if (r.unresolved)
-		return ksp_fail(err,
-				"no_match: %zu reference(s) of the new code are not found in "
-				"the running kernel, the first %s",
-				r.unresolved, r.first),
-		       KSP_APPLY_NO_MATCH;
+		return ksp_failc(err, KSP_E_NO_MATCH,
+				 "no_match: %zu reference(s) of the new code are not found in "
+				 "the running kernel, the first %s",
+				 r.unresolved, r.first);
 	size_t size;
 	unsigned char *table = ksp_ko_section(ko, KSPLICE_PATCHES_SECTION, &size);
-	if (!table || size % KSPLICE_PATCH_SIZE)
-		return ksp_fail(err, "update module: no patch table"), KSP_APPLY_BAD_FILE;
-	for (size_t i = 0; i < size / KSPLICE_PATCH_SIZE; i++) {
-		int rc = fill_entry(s, table + i * KSPLICE_PATCH_SIZE, err);
-		if (rc)
-			return rc;
-	}
+	if (!table || size % sizeof(struct ksplice_patch))
+		return ksp_failc(err, KSP_E_BAD_FILE, "update module: no patch table");
+	for (size_t i = 0; i < size / sizeof(struct ksplice_patch); i++)
+		if (fill_entry(s, table + i * sizeof(struct ksplice_patch), err))
+			return -1;
 	return 0;
 }
 
-static int count_lines(const char *text)
+/* The helper refused to apply: why, in words; returns the status. */
+static int helper_refused(struct session *s, struct ksp_error *err)
 {
-	int n = 0;
-	for (; text && *text; text++)
-		n += *text == '\n';
-	return n;
+	enum ksplice_abort_cause cause;
+	char detail[1024] = "", conflicts[4096];
+	int known = ksp_helper_abort_cause(s->id, &cause) == 0;
+	const char *name = known ? ksp_abort_cause_name(cause) : "";
+	ksp_helper_abort_detail(s->id, detail, sizeof(detail));
+	snprintf(s->out->cause, sizeof(s->out->cause), "%s", name);
+	if (known && cause == KSPLICE_CODE_BUSY) {
+		ksp_helper_conflicts(s->id, conflicts, sizeof(conflicts));
+		return ksp_failc(err, KSP_E_CODE_BUSY,
+				 "code_busy: threads are running the code to replace (pid comm "
+				 "function: %s); retry when they are idle",
+				 conflicts);
+	}
+	if (known && cause == KSPLICE_NO_MATCH) {
+		return ksp_failc(err, KSP_E_NO_MATCH,
+				 "no_match: the code changed since it was matched: %s", detail);
+	}
+	return ksp_failc(err, KSP_E_HELPER_REFUSED, "the helper refused the update: %s%s%s", name,
+			 detail[0] ? ": " : "", detail);
 }
 
 /* Inserts the update module and has the helper apply it; on any failure
  * the module is removed again. */
 static int insert_and_apply(struct session *s, const struct ksp_ko *ko, struct ksp_error *err)
 {
-	char what[64], module[64], cause[64] = "", detail[1024] = "";
+	char what[64], module[64];
 	snprintf(what, sizeof(what), "update module of %s", s->id);
 	snprintf(module, sizeof(module), "ksplice_%s", s->id);
-	if (ksp_sysfs_read(s->id, "stage", cause, sizeof(cause)) == 0)
-		return ksp_fail(err, "update %s is already loaded (stage %s)", s->id, cause),
-		       KSP_APPLY_REFUSED;
+	enum ksp_stage stage = ksp_helper_stage(s->id);
+	if (stage != KSP_STAGE_NOT_LOADED)
+		return ksp_failc(err, KSP_E_HELPER_REFUSED,
+				 "update %s is already loaded (stage %s)", s->id,
+				 ksp_stage_name(stage));
 	if (ksp_module_insert(ko->data, ko->len, what, err))
-		return KSP_APPLY_LOAD;
-	int applied = ksp_sysfs_write(s->id, "stage", "applied") == 0;
-	char pause[64] = "0";
-	ksp_sysfs_read(s->id, "pause_ns", pause, sizeof(pause));
-	s->out->pause_ns = strtoull(pause, NULL, 10);
+		return -1;
+	int applied = ksp_helper_set_stage(s->id, KSP_STAGE_APPLIED) == 0;
+	s->out->pause_ns = ksp_helper_pause_ns(s->id);
 	if (applied) {
-		char functions[8192] = "";
-		ksp_sysfs_read(s->id, "functions", functions, sizeof(functions));
-		s->out->functions = count_lines(functions) + (functions[0] != '\0');
-		return KSP_APPLY_OK;
+		struct ksp_helper_function *f;
+		size_t n = 0;
+		if (ksp_helper_functions(s->id, &f, &n) == 0)
+			free(f);
+		s->out->functions = (int)n;
+		return 0;
 	}
-	ksp_sysfs_read(s->id, "abort_cause", cause, sizeof(cause));
-	ksp_sysfs_read(s->id, "abort_detail", detail, sizeof(detail));
-	snprintf(s->out->cause, sizeof(s->out->cause), "%s", cause);
-	int rc = KSP_APPLY_REFUSED;
-	if (!strcmp(cause, "code_busy")) {
-		char conflicts[4096] = "";
-		ksp_sysfs_read(s->id, "conflicts", conflicts, sizeof(conflicts));
-		for (char *p = conflicts; *p; p++)
-			if (*p == '\n')
-				*p = ';';
-		ksp_fail(err,
-			 "code_busy: threads are running the code to replace (pid comm "
-			 "function: %s); retry when they are idle",
-			 conflicts);
-		rc = KSP_APPLY_CODE_BUSY;
-	} else if (!strcmp(cause, "no_match")) {
-		ksp_fail(err, "no_match: the code changed since it was matched: %s", detail);
-		rc = KSP_APPLY_NO_MATCH;
-	} else {
-		ksp_fail(err, "the helper refused the update: %s%s%s", cause, detail[0] ? ": " : "",
-			 detail);
-	}
+	int rc = helper_refused(s, err);
 	if (ksp_module_remove(module) != 0)
 		fprintf(stderr, "ksplice-apply: warning: could not remove %s: %s\n", module,
 			strerror(errno));
@@ -504,21 +461,24 @@ static void cleanup(struct session *s)
 	if (s->mem_open)
 		rp_memview_close(&s->mem);
 	ksp_kallsyms_free(&s->ks);
-	free(s->meta);
+	ksp_metadata_free(&s->meta);
 	ksp_pkg_free(&s->pkg);
 }
 
-/* Where --check says a replaced function is. */
-static void print_place(const struct session *s, const char *key,
-			const struct rp_function_result *f)
+/* Where --check says the replaced functions of a unit are. */
+static void print_places(const struct session *s, const struct ksp_meta_unit *u)
 {
-	const char *owner = ksp_stacked_owner(&s->stacked, f->code_address);
-	printf("%s: at 0x%llx, jump at +%lld", key, (unsigned long long)f->code_address,
-	       (long long)f->trampoline);
-	if (owner)
-		printf(" (new code of update %s; the function is at 0x%llx)", owner,
-		       (unsigned long long)f->address);
-	printf("\n");
+	for (size_t i = 0; i < u->changed.n; i++) {
+		const struct rp_function_result *f =
+			replaced_function(s, u->object, u->changed.v[i]);
+		const char *owner = ksp_stacked_owner(&s->stacked, f->code_address);
+		printf("%s:%s: at 0x%llx, jump at +%lld", u->object, u->changed.v[i],
+		       (unsigned long long)f->code_address, (long long)f->trampoline);
+		if (owner)
+			printf(" (new code of update %s; the function is at 0x%llx)", owner,
+			       (unsigned long long)f->address);
+		printf("\n");
+	}
 }
 
 int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
@@ -530,8 +490,8 @@ int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
 	s.out = &out;
 	int rc = check_file(&s, err);
 	if (!rc && geteuid() != 0) {
-		ksp_fail(err, "reading the running kernel's memory needs root");
-		rc = KSP_APPLY_NOT_ROOT;
+		rc = ksp_failc(err, KSP_E_PERMISSION,
+			       "reading the running kernel's memory needs root");
 	}
 	if (!rc)
 		rc = check_earlier(&s, err);
@@ -541,10 +501,8 @@ int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
 	if (!rc)
 		rc = prepare_module(&s, &ko, err);
 	if (!rc) {
-		const char *next = NULL;
-		char key[4200];
-		while (meta_next(s.meta, "CHANGED", &next, key, sizeof(key)))
-			print_place(&s, key, replaced_function(&s, key));
+		for (size_t i = 0; i < s.meta.nunits; i++)
+			print_places(&s, &s.meta.units[i]);
 		printf("update %s would apply: %zu functions matched, %zu symbols resolved\n", s.id,
 		       s.result.matched, s.result.nsymbols);
 	}
@@ -561,11 +519,10 @@ int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, str
 	s.out = out;
 	int rc = check_file(&s, err);
 	if (!rc && geteuid() != 0) {
-		ksp_fail(err, "applying an update needs root");
-		rc = KSP_APPLY_NOT_ROOT;
+		rc = ksp_failc(err, KSP_E_PERMISSION, "applying an update needs root");
 	}
-	if (!rc && ksp_helper_ensure(o->helper, err))
-		rc = KSP_APPLY_LOAD;
+	if (!rc)
+		rc = ksp_helper_ensure(o->helper, err);
 	if (!rc)
 		rc = check_earlier(&s, err);
 	if (!rc)
@@ -576,7 +533,8 @@ int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, str
 	if (!rc)
 		rc = insert_and_apply(&s, &ko, err);
 	if (rc && !out->cause[0])
-		snprintf(out->cause, sizeof(out->cause), "%s", ksp_apply_status_name(rc));
+		snprintf(out->cause, sizeof(out->cause), "%s",
+			 ksp_code_name(ksp_error_code(err, KSP_E_INTERNAL)));
 	cleanup(&s);
 	return rc;
 }

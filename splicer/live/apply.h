@@ -1,5 +1,4 @@
-/* ksplice-apply's work, and what ksplice-undo and ksplice-view share with
- * it: the helper's sysfs files and module loading. */
+/* ksplice-apply's work, and its --check that ksplice-view runs. */
 #ifndef KSPLICE_APPLY_H
 #define KSPLICE_APPLY_H
 
@@ -24,8 +23,9 @@ enum ksp_apply_exit {
 	KSP_APPLY_OTHER_API = 14,     /* made for another kmod-helper API version */
 };
 
-/* One word per status ("bad_file", "no_match", ...), for --json. */
-const char *ksp_apply_status_name(int status);
+/* The status of each kind of failure (ksp_exit_status); also
+ * ksplice-view --check's. */
+extern const struct ksp_exit_map ksp_apply_exit_map[];
 
 struct ksp_apply_opts {
 	const char *update; /* the update file */
@@ -42,27 +42,14 @@ struct ksp_apply_outcome {
 	char cause[64];		     /* failed: the helper's abort cause, else the status's name */
 };
 
+/* 0 when applied; -1 with err and its kind. */
 int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, struct ksp_error *err);
 
 /* Would the update apply here? Everything ksplice-apply does before it
  * inserts anything: file, kernel, run-pre matching of every function,
  * every reference of the new code resolved, the patch table filled. Prints
- * where each replaced function is; returns a ksp_apply_exit status. */
+ * where each replaced function is; -1 with err and its kind when it would
+ * not apply. */
 int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err);
-
-#define KSP_SYSFS "/sys/kernel/ksplice"
-
-/* Reads /sys/kernel/ksplice/ID/FILE (trailing newline removed). */
-int ksp_sysfs_read(const char *id, const char *file, char *buf, size_t len);
-/* Writes value to /sys/kernel/ksplice/ID/FILE; -1 with errno set. */
-int ksp_sysfs_write(const char *id, const char *file, const char *value);
-
-/* Loads a module image (init_module); -1 with err. */
-int ksp_module_insert(const void *image, size_t len, const char *what, struct ksp_error *err);
-/* Removes module name; -1 with errno set. */
-int ksp_module_remove(const char *name);
-
-/* Loads kmod-helper unless /sys/kernel/ksplice exists. */
-int ksp_helper_ensure(const char *helper, struct ksp_error *err);
 
 #endif

@@ -31,7 +31,8 @@ static void usage(FILE *f)
 	      "                exit_status, functions, pause_ns, cause, message); the\n"
 	      "                rest goes to stderr\n"
 	      "  --helper KO   kmod-helper.ko to load if it is not loaded (default:\n"
-	      "                $KSPLICE_HELPER, else /lib/modules/RELEASE/extra/kmod-helper.ko)\n"
+	      "                $KSPLICE_HELPER, else /lib/modules/RELEASE/extra/kmod-helper.ko,\n"
+	      "                where kbuild's modules_install puts it)\n"
 	      "Exit status: 0 applied, 2 usage, 3 unreadable or corrupted update file,\n"
 	      "4 not root, 5 update made for another kernel, 6 the running code does not\n"
 	      "match (no_match), 7 code busy, 8 the helper refused, 9 loading a module failed,\n"
@@ -40,17 +41,19 @@ static void usage(FILE *f)
 	      f);
 }
 
-static void print_json(const struct ksp_apply_outcome *out, int rc, const char *message)
+static void print_json(const struct ksp_apply_outcome *out, int status, const char *message)
 {
-	printf("{\"id\":");
-	ksp_json_string(stdout, out->id[0] ? out->id : NULL);
-	printf(",\"result\":\"%s\",\"exit_status\":%d,\"functions\":%d,\"pause_ns\":%llu,"
-	       "\"cause\":",
-	       rc ? "failed" : "applied", rc, out->functions, out->pause_ns);
-	ksp_json_string(stdout, rc ? out->cause : "ok");
-	printf(",\"message\":");
-	ksp_json_string(stdout, message);
-	printf("}\n");
+	struct ksp_json j;
+	ksp_json_begin(&j, stdout);
+	ksp_json_object(&j, NULL);
+	ksp_json_str(&j, "id", out->id[0] ? out->id : NULL);
+	ksp_json_str(&j, "result", status ? "failed" : "applied");
+	ksp_json_int(&j, "exit_status", status);
+	ksp_json_int(&j, "functions", out->functions);
+	ksp_json_uint(&j, "pause_ns", out->pause_ns);
+	ksp_json_str(&j, "cause", status ? out->cause : "ok");
+	ksp_json_str(&j, "message", message);
+	ksp_json_close(&j);
 }
 
 int main(int argc, char **argv)
@@ -79,18 +82,20 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			usage(stderr);
-			return KSP_APPLY_USAGE;
+			return ksp_exit_status(ksp_apply_exit_map, KSP_E_USAGE);
 		}
 	}
 	if (optind != argc - 1) {
 		usage(stderr);
-		return KSP_APPLY_USAGE;
+		return ksp_exit_status(ksp_apply_exit_map, KSP_E_USAGE);
 	}
 	o.update = argv[optind];
 	o.detail = json ? stderr : stdout;
 	struct ksp_error err = {0};
 	struct ksp_apply_outcome out;
-	int rc = ksp_apply(&o, &out, &err);
+	int failed = ksp_apply(&o, &out, &err) != 0;
+	int rc = failed ? ksp_exit_status(ksp_apply_exit_map, ksp_error_code(&err, KSP_E_INTERNAL))
+			: 0;
 	char done[256];
 	snprintf(done, sizeof(done),
 		 "Done: update %s applied (%d function%s, machine paused %llu us)", out.id,

@@ -15,6 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* How many jumps a chain of stacked updates may take, as kmod-helper
+ * follows. */
+#define KSP_STACK_MAX_DEPTH 64
+
 struct ksp_replacement {
 	char id[256];	   /* the applied update */
 	uint64_t old_addr; /* the code it patched */
@@ -26,6 +30,9 @@ struct ksp_stacked {
 	struct ksp_replacement *v;
 	size_t n;
 };
+
+/* Where the jump (e9 rel32) at addr lands; 0 when there is none. */
+int ksp_jump_target(const struct rp_memview *mem, uint64_t addr, uint64_t *target);
 
 /* Every replacement of every applied update (none without the helper);
  * -1 when out of memory. */

@@ -5,26 +5,46 @@
  * trampoline was overwritten, ...), 9 the module could not be removed,
  * 11 no such update, 12 a later update depends on it.
  */
-#include "apply.h"
+#include "error.h"
+#include "helper_client.h"
 #include "json.h"
+#include "module_load.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-enum { EXIT_NO_SUCH_UPDATE = 11, EXIT_HAS_DEPENDENTS = 12 };
+static const struct ksp_exit_map exit_map[] = {
+	{KSP_E_USAGE, 2},	    {KSP_E_PERMISSION, 4}, {KSP_E_CODE_BUSY, 7},
+	{KSP_E_HELPER_REFUSED, 8},  {KSP_E_LOAD, 9},	   {KSP_E_NO_SUCH_UPDATE, 11},
+	{KSP_E_HAS_DEPENDENTS, 12}, {KSP_E_UNSET, -1},
+};
 
 struct outcome {
 	const char *id;
-	int status;
-	char cause[64];
+	enum ksp_code code;
+	const char *cause; /* for --json: the helper's abort cause, else the kind's name */
+	/* Not a struct ksp_error's: the helper's conflicts and detail make
+	 * messages longer than its. */
 	char message[1024 + 5000];
 	unsigned long long pause_ns;
 };
+
+/* Sets the outcome of a failure, with its kind; returns -1. */
+static int failed(struct outcome *o, enum ksp_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int failed(struct outcome *o, enum ksp_code code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->message, sizeof(o->message), fmt, ap);
+	va_end(ap);
+	o->code = code;
+	return -1;
+}
 
 static void usage(FILE *f)
 {
@@ -40,79 +60,62 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* Sets the outcome of a failure; returns its status. */
-static int failed(struct outcome *o, int status, const char *cause, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int failed(struct outcome *o, int status, const char *cause, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(o->message, sizeof(o->message), fmt, ap);
-	va_end(ap);
-	snprintf(o->cause, sizeof(o->cause), "%s", cause);
-	o->status = status;
-	return status;
-}
-
 /* The helper refused: why, in words. */
 static int refused(struct outcome *o)
 {
-	char cause[64] = "", detail[1024] = "", conflicts[4096] = "";
-	ksp_sysfs_read(o->id, "abort_cause", cause, sizeof(cause));
-	ksp_sysfs_read(o->id, "abort_detail", detail, sizeof(detail));
-	if (!strcmp(cause, "code_busy")) {
-		ksp_sysfs_read(o->id, "conflicts", conflicts, sizeof(conflicts));
-		for (char *p = conflicts; *p; p++)
-			if (*p == '\n')
-				*p = ';';
-		return failed(o, KSP_APPLY_CODE_BUSY, cause,
+	enum ksplice_abort_cause cause;
+	char detail[1024] = "", conflicts[4096];
+	int known = ksp_helper_abort_cause(o->id, &cause) == 0;
+	ksp_helper_abort_detail(o->id, detail, sizeof(detail));
+	o->cause = known ? ksp_abort_cause_name(cause) : "refused";
+	if (known && cause == KSPLICE_CODE_BUSY) {
+		ksp_helper_conflicts(o->id, conflicts, sizeof(conflicts));
+		return failed(o, KSP_E_CODE_BUSY,
 			      "code_busy: threads are running code of update %s (pid comm "
 			      "function: %s); retry when they are idle",
 			      o->id, conflicts);
 	}
-	if (!strcmp(cause, "has_dependents"))
-		return failed(o, EXIT_HAS_DEPENDENTS, cause, "update %s not reversed: %s: %s",
-			      o->id, cause, detail);
-	return failed(o, KSP_APPLY_REFUSED, cause[0] ? cause : "refused",
-		      "update %s not reversed: %s%s%s", o->id, cause, detail[0] ? ": " : "",
-		      detail);
+	if (known && cause == KSPLICE_HAS_DEPENDENTS)
+		return failed(o, KSP_E_HAS_DEPENDENTS, "update %s not reversed: %s: %s", o->id,
+			      o->cause, detail);
+	return failed(o, KSP_E_HELPER_REFUSED, "update %s not reversed: %s%s%s", o->id,
+		      known ? o->cause : "", detail[0] ? ": " : "", detail);
 }
 
-static int undo(struct outcome *o, int verbose)
+static int undo(struct outcome *o)
 {
-	char stage[64];
-	if (ksp_sysfs_read(o->id, "stage", stage, sizeof(stage)))
-		return failed(o, EXIT_NO_SUCH_UPDATE, "no_such_update",
-			      "no update %s is loaded (%s/%s)", o->id, KSP_SYSFS, o->id);
+	enum ksp_stage stage = ksp_helper_stage(o->id);
+	if (stage == KSP_STAGE_NOT_LOADED)
+		return failed(o, KSP_E_NO_SUCH_UPDATE, "no update %s is loaded (%s/%s)", o->id,
+			      KSP_SYSFS, o->id);
 	if (geteuid() != 0)
-		return failed(o, KSP_APPLY_NOT_ROOT, "not_root", "undoing an update needs root");
-	if (strcmp(stage, "applied") == 0 && ksp_sysfs_write(o->id, "stage", "reversed") != 0)
+		return failed(o, KSP_E_PERMISSION, "undoing an update needs root");
+	if (stage == KSP_STAGE_APPLIED && ksp_helper_set_stage(o->id, KSP_STAGE_REVERSED) != 0)
 		return refused(o);
-	char pause[64] = "0", module[64];
-	ksp_sysfs_read(o->id, "pause_ns", pause, sizeof(pause));
-	o->pause_ns = strtoull(pause, NULL, 10);
+	char module[64];
+	o->pause_ns = ksp_helper_pause_ns(o->id);
 	snprintf(module, sizeof(module), "ksplice_%s", o->id);
-	if (ksp_module_remove(module) != 0)
-		return failed(o, KSP_APPLY_LOAD, "module_remove",
+	if (ksp_module_remove(module) != 0) {
+		o->cause = "module_remove";
+		return failed(o, KSP_E_LOAD,
 			      "update %s reversed, but its module %s could not be removed: %s",
 			      o->id, module, strerror(errno));
-	snprintf(o->message, sizeof(o->message),
-		 "Done: update %s reversed (machine paused %llu us)%s", o->id, o->pause_ns / 1000,
-		 verbose ? ", module removed" : "");
-	snprintf(o->cause, sizeof(o->cause), "ok");
+	}
 	return 0;
 }
 
-static void print_json(const struct outcome *o)
+static void print_json(const struct outcome *o, int status)
 {
-	printf("{\"id\":");
-	ksp_json_string(stdout, o->id);
-	printf(",\"result\":\"%s\",\"exit_status\":%d,\"pause_ns\":%llu,\"cause\":",
-	       o->status ? "failed" : "reversed", o->status, o->pause_ns);
-	ksp_json_string(stdout, o->cause);
-	printf(",\"message\":");
-	ksp_json_string(stdout, o->message);
-	printf("}\n");
+	struct ksp_json j;
+	ksp_json_begin(&j, stdout);
+	ksp_json_object(&j, NULL);
+	ksp_json_str(&j, "id", o->id);
+	ksp_json_str(&j, "result", status ? "failed" : "reversed");
+	ksp_json_int(&j, "exit_status", status);
+	ksp_json_uint(&j, "pause_ns", o->pause_ns);
+	ksp_json_str(&j, "cause", o->cause);
+	ksp_json_str(&j, "message", o->message);
+	ksp_json_close(&j);
 }
 
 int main(int argc, char **argv)
@@ -135,20 +138,26 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			usage(stderr);
-			return KSP_APPLY_USAGE;
+			return ksp_exit_status(exit_map, KSP_E_USAGE);
 		}
 	}
 	if (optind != argc - 1) {
 		usage(stderr);
-		return KSP_APPLY_USAGE;
+		return ksp_exit_status(exit_map, KSP_E_USAGE);
 	}
 	struct outcome o = {.id = argv[optind]};
-	o.status = undo(&o, verbose);
-	if (o.status)
+	int status = undo(&o) ? ksp_exit_status(exit_map, o.code) : 0;
+	if (!o.cause)
+		o.cause = ksp_code_name(status ? o.code : KSP_E_UNSET);
+	if (status) {
 		fprintf(stderr, "ksplice-undo: %s\n", o.message);
-	else
+	} else {
+		snprintf(o.message, sizeof(o.message),
+			 "Done: update %s reversed (machine paused %llu us)%s", o.id,
+			 o.pause_ns / 1000, verbose ? ", module removed" : "");
 		fprintf(json ? stderr : stdout, "%s\n", o.message);
+	}
 	if (json)
-		print_json(&o);
-	return o.status;
+		print_json(&o, status);
+	return status;
 }

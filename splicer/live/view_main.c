@@ -5,17 +5,25 @@
  * Exit status: 0, 2 usage, 11 no such update (--id).
  */
 #include "apply.h"
+#include "helper_client.h"
 #include "json.h"
 #include "memview.h"
 #include "stacking.h"
 
-#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+/* Statuses of the listing and --audit; --check has ksplice-apply's. */
+static const struct ksp_exit_map exit_map[] = {
+	{KSP_E_USAGE, 2},	    {KSP_E_PERMISSION, 4}, {KSP_E_INTERNAL, 10},
+	{KSP_E_NO_SUCH_UPDATE, 11}, {KSP_E_MISMATCH, 12}, /* --audit: live code is not what the
+							     helper wrote */
+	{KSP_E_UNSET, -1},
+};
 
 static void usage(FILE *f)
 {
@@ -36,127 +44,117 @@ static void usage(FILE *f)
 }
 
 struct update_view {
-	char id[64], stage[64], cause[64], pause[64], functions[16384], depends[1024];
-	char description[512], applied_at[32];
+	const char *id;
+	enum ksp_stage stage;
+	enum ksplice_abort_cause cause;
+	int cause_known;
+	unsigned long long pause_ns;
+	long long applied_at;
+	struct ksp_helper_function *functions;
+	size_t nfunctions;
+	struct ksp_id_list depends;
+	char description[512];
 };
 
+/* What the helper says of update id; -1 when it is not loaded. */
 static int load(const char *id, struct update_view *u)
 {
 	memset(u, 0, sizeof(*u));
-	snprintf(u->id, sizeof(u->id), "%s", id);
-	if (ksp_sysfs_read(id, "stage", u->stage, sizeof(u->stage)))
+	u->id = id;
+	u->stage = ksp_helper_stage(id);
+	if (u->stage == KSP_STAGE_NOT_LOADED)
 		return -1;
-	ksp_sysfs_read(id, "abort_cause", u->cause, sizeof(u->cause));
-	ksp_sysfs_read(id, "pause_ns", u->pause, sizeof(u->pause));
-	ksp_sysfs_read(id, "functions", u->functions, sizeof(u->functions));
-	ksp_sysfs_read(id, "depends_on", u->depends, sizeof(u->depends));
-	ksp_sysfs_read(id, "description", u->description, sizeof(u->description));
-	if (ksp_sysfs_read(id, "applied_at", u->applied_at, sizeof(u->applied_at)))
-		snprintf(u->applied_at, sizeof(u->applied_at), "0");
+	u->cause_known = ksp_helper_abort_cause(id, &u->cause) == 0;
+	u->pause_ns = ksp_helper_pause_ns(id);
+	ksp_helper_functions(id, &u->functions, &u->nfunctions);
+	ksp_helper_depends_on(id, &u->depends);
+	ksp_helper_description(id, u->description, sizeof(u->description));
+	u->applied_at = ksp_helper_applied_at(id);
 	return 0;
+}
+
+static void unload(struct update_view *u)
+{
+	free(u->functions);
+	ksp_id_list_free(&u->depends);
+	memset(u, 0, sizeof(*u));
 }
 
 /* "2026-11-23 10:00:00 UTC", or "" if never applied. */
 static void applied_time(const struct update_view *u, char *buf, size_t len)
 {
-	time_t t = (time_t)strtoll(u->applied_at, NULL, 10);
+	time_t t = (time_t)u->applied_at;
 	struct tm tm;
 	buf[0] = '\0';
 	if (t > 0 && gmtime_r(&t, &tm))
 		strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-static int nfunctions(const struct update_view *u)
+/* A function as the helper lists it: "NAME 0xOLD 0xNEW". */
+static void function_line(const struct ksp_helper_function *f, char *buf, size_t len)
 {
-	int n = 0;
-	for (const char *p = u->functions; *p; p++)
-		n += *p == '\n';
-	return n + (u->functions[0] && u->functions[strlen(u->functions) - 1] != '\n');
+	snprintf(buf, len, "%s 0x%llx 0x%llx", f->name, (unsigned long long)f->old_addr,
+		 (unsigned long long)f->new_addr);
 }
 
-static void json_lines(const char *key, const char *text)
+static void print_json(struct ksp_json *j, const struct update_view *u)
 {
-	printf("\"%s\":[", key);
-	int first = 1;
-	for (const char *p = text; *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char line[1024];
-		snprintf(line, sizeof(line), "%.*s", (int)len, p);
-		printf("%s", first ? "" : ",");
-		ksp_json_string(stdout, line);
-		first = 0;
-		p += len + (nl ? 1 : 0);
-	}
-	printf("]");
-}
-
-static void print_json(const struct update_view *u)
-{
-	char when[64];
+	char when[64], line[KSPLICE_NAME_LEN + 64];
 	applied_time(u, when, sizeof(when));
-	printf("{\"id\":");
-	ksp_json_string(stdout, u->id);
-	printf(",\"description\":");
-	ksp_json_string(stdout, u->description);
-	printf(",\"stage\":");
-	ksp_json_string(stdout, u->stage);
-	printf(",\"applied_at\":%lld,\"applied_at_utc\":", strtoll(u->applied_at, NULL, 10));
-	ksp_json_string(stdout, when[0] ? when : NULL);
-	printf(",\"abort_cause\":");
-	ksp_json_string(stdout, u->cause);
-	printf(",\"pause_ns\":%llu,\"functions_count\":%d,", strtoull(u->pause, NULL, 10),
-	       nfunctions(u));
-	json_lines("functions", u->functions);
-	printf(",");
-	json_lines("depends_on", u->depends);
-	printf("}");
+	ksp_json_object(j, NULL);
+	ksp_json_str(j, "id", u->id);
+	ksp_json_str(j, "description", u->description);
+	ksp_json_str(j, "stage", ksp_stage_name(u->stage));
+	ksp_json_int(j, "applied_at", u->applied_at);
+	ksp_json_str(j, "applied_at_utc", when[0] ? when : NULL);
+	ksp_json_str(j, "abort_cause", u->cause_known ? ksp_abort_cause_name(u->cause) : "");
+	ksp_json_uint(j, "pause_ns", u->pause_ns);
+	ksp_json_int(j, "functions_count", (long long)u->nfunctions);
+	ksp_json_array(j, "functions");
+	for (size_t i = 0; i < u->nfunctions; i++) {
+		function_line(&u->functions[i], line, sizeof(line));
+		ksp_json_str(j, NULL, line);
+	}
+	ksp_json_close(j);
+	ksp_json_array(j, "depends_on");
+	for (size_t i = 0; i < u->depends.n; i++)
+		ksp_json_str(j, NULL, u->depends.ids[i]);
+	ksp_json_close(j);
+	ksp_json_close(j);
 }
 
 /* ID: "DESCRIPTION", applied at TIME, N functions, last pause X us */
-static void print_one(const struct update_view *u, int json, int detail)
+static void print_one(const struct update_view *u, int detail)
 {
-	if (json) {
-		print_json(u);
-		return;
-	}
-	char when[64], state[192];
+	char when[64], state[192], line[KSPLICE_NAME_LEN + 64];
+	const char *stage = ksp_stage_name(u->stage);
 	applied_time(u, when, sizeof(when));
-	if (!strcmp(u->stage, "applied"))
+	if (u->stage == KSP_STAGE_APPLIED)
 		snprintf(state, sizeof(state), "applied at %s", when);
 	else if (when[0])
-		snprintf(state, sizeof(state), "%s, last applied at %s", u->stage, when);
+		snprintf(state, sizeof(state), "%s, last applied at %s", stage, when);
 	else
-		snprintf(state, sizeof(state), "%s, never applied", u->stage);
-	printf("%s: \"%s\", %s, %d function%s, last pause %llu us\n", u->id, u->description, state,
-	       nfunctions(u), nfunctions(u) == 1 ? "" : "s", strtoull(u->pause, NULL, 10) / 1000);
+		snprintf(state, sizeof(state), "%s, never applied", stage);
+	printf("%s: \"%s\", %s, %zu function%s, last pause %llu us\n", u->id, u->description, state,
+	       u->nfunctions, u->nfunctions == 1 ? "" : "s", u->pause_ns / 1000);
 	if (!detail)
 		return;
 	printf("  functions (name, old address, new address):\n");
-	for (const char *p = u->functions; *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		printf("    %.*s\n", (int)len, p);
-		p += len + (nl ? 1 : 0);
+	for (size_t i = 0; i < u->nfunctions; i++) {
+		function_line(&u->functions[i], line, sizeof(line));
+		printf("    %s\n", line);
 	}
 	printf("  depends on: ");
-	for (const char *p = u->depends; *p; p++)
-		if (*p == '\n')
-			printf(", ");
-		else
-			putchar(*p);
-	printf("%s\n", u->depends[0] ? "" : "nothing");
+	for (size_t i = 0; i < u->depends.n; i++)
+		printf("%s%s", i ? ", " : "", u->depends.ids[i]);
+	printf("%s\n", u->depends.n ? "" : "nothing");
 }
 
 /* Is there a 5-byte jump to target at addr? */
 static int jumps_to(const struct rp_memview *mem, uint64_t addr, uint64_t target)
 {
-	unsigned char b[5];
-	if (rp_memview_read(mem, addr, b, 5) || b[0] != 0xe9)
-		return 0;
-	int32_t disp = (int32_t)((uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16 |
-				 (uint32_t)b[4] << 24);
-	return addr + 5 + (uint64_t)(int64_t)disp == target;
+	uint64_t lands;
+	return ksp_jump_target(mem, addr, &lands) && lands == target;
 }
 
 /* The code that jumps to target: old itself, or, for an update stacked on
@@ -164,8 +162,9 @@ static int jumps_to(const struct rp_memview *mem, uint64_t addr, uint64_t target
  * jump lives in the earlier one's new code). 0 if none does. */
 static uint64_t jumping_code(const struct ksp_stacked *st, uint64_t old, uint64_t target)
 {
-	for (int depth = 0; depth < 64 && old; depth++) {
-		if (jumps_to(st->mem, old + 5, target) || jumps_to(st->mem, old, target))
+	for (int depth = 0; depth < KSP_STACK_MAX_DEPTH && old; depth++) {
+		if (jumps_to(st->mem, old + KSPLICE_FENTRY_LEN, target) ||
+		    jumps_to(st->mem, old, target))
 			return old;
 		old = ksp_stacked_next(st, old);
 	}
@@ -177,91 +176,167 @@ static uint64_t jumping_code(const struct ksp_stacked *st, uint64_t old, uint64_
  * module must be loaded. Returns the number of problems. */
 static int audit_update(const struct ksp_stacked *stacked, const struct update_view *u)
 {
-	const struct rp_memview *mem = stacked->mem;
 	int problems = 0;
 	char path[512];
-	struct stat st;
 	snprintf(path, sizeof(path), "/sys/module/ksplice_%s", u->id);
-	if (stat(path, &st) != 0) {
+	if (access(path, F_OK) != 0) {
 		printf("PROBLEM %s: applied, but its module ksplice_%s is not loaded\n", u->id,
 		       u->id);
 		problems++;
 	}
-	for (const char *p = u->functions; *p;) {
-		const char *nl = strchr(p, '\n');
-		char line[512], name[256];
-		unsigned long long old, target;
-		snprintf(line, sizeof(line), "%.*s", (int)(nl ? nl - p : (long)strlen(p)), p);
-		p += strlen(line) + (nl ? 1 : 0);
-		if (sscanf(line, "%255s %llx %llx", name, &old, &target) != 3 || !target)
+	for (size_t i = 0; i < u->nfunctions; i++) {
+		const struct ksp_helper_function *f = &u->functions[i];
+		if (!f->new_addr)
 			continue; /* check-only entries have no new code */
-		uint64_t from = jumping_code(stacked, old, target);
-		const char *via = from && from != old ? ksp_stacked_owner(stacked, from) : NULL;
+		uint64_t from = jumping_code(stacked, f->old_addr, f->new_addr);
+		const char *via =
+			from && from != f->old_addr ? ksp_stacked_owner(stacked, from) : NULL;
 		if (from) {
-			printf("ok      %s: %s at 0x%llx jumps to 0x%llx", u->id, name,
-			       (unsigned long long)from, target);
+			printf("ok      %s: %s at 0x%llx jumps to 0x%llx", u->id, f->name,
+			       (unsigned long long)from, (unsigned long long)f->new_addr);
 			printf(via ? " (in new code of update %s)\n" : "\n", via);
 			continue;
 		}
 		unsigned char b[10] = {0};
-		rp_memview_read(mem, old, b, sizeof(b));
+		rp_memview_read(stacked->mem, f->old_addr, b, sizeof(b));
 		printf("PROBLEM %s: %s at 0x%llx no longer jumps to its new code at 0x%llx "
 		       "(bytes %02x %02x %02x %02x %02x | %02x %02x %02x %02x %02x): "
 		       "overwritten behind kmod-helper's back\n",
-		       u->id, name, old, target, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-		       b[8], b[9]);
+		       u->id, f->name, (unsigned long long)f->old_addr,
+		       (unsigned long long)f->new_addr, b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+		       b[7], b[8], b[9]);
 		problems++;
 	}
 	return problems;
 }
 
-/* Re-reads live memory for every applied update. Exit 0 when everything
- * is in place, 12 when something is not. */
-static int audit(void)
+/* Update modules loaded while the helper is not: each is a problem. */
+static int orphan_modules(void)
+{
+	int problems = 0;
+	FILE *f = fopen("/proc/modules", "r");
+	char line[512];
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "ksplice_", 8)) {
+			printf("PROBLEM kmod-helper is not loaded, but update module %.*s is\n",
+			       (int)strcspn(line, " "), line);
+			problems++;
+		}
+	if (f)
+		fclose(f);
+	if (!problems)
+		printf("kmod-helper is not loaded: no updates\n");
+	return problems;
+}
+
+/* Every problem of the applied updates in the running kernel; *napplied
+ * is how many were audited. */
+static int audit_updates(const struct ksp_stacked *st, int *napplied)
+{
+	struct ksp_id_list ids;
+	struct update_view u;
+	int problems = 0;
+	ksp_helper_updates(&ids);
+	for (size_t i = 0; i < ids.n; i++) {
+		if (load(ids.ids[i], &u))
+			continue;
+		if (u.stage == KSP_STAGE_APPLIED) {
+			problems += audit_update(st, &u);
+			(*napplied)++;
+		}
+		unload(&u);
+	}
+	ksp_id_list_free(&ids);
+	return problems;
+}
+
+/* Re-reads live memory for every applied update: KSP_E_MISMATCH when
+ * something is not in place. */
+static enum ksp_code audit(void)
 {
 	struct rp_memview mem;
 	struct ksp_error err = {0};
 	if (rp_memview_open_kcore(&mem, "/proc/kcore", &err)) {
 		fprintf(stderr, "ksplice-view: %s\n", err.msg);
-		return 4;
+		return KSP_E_PERMISSION;
 	}
-	int problems = 0, n = 0;
 	struct ksp_stacked st;
 	if (ksp_stacked_load(&st, &mem)) {
 		rp_memview_close(&mem);
 		fprintf(stderr, "ksplice-view: out of memory\n");
-		return 10;
+		return KSP_E_INTERNAL;
 	}
-	DIR *d = opendir(KSP_SYSFS);
-	if (!d) {
-		FILE *f = fopen("/proc/modules", "r");
-		char line[512];
-		while (f && fgets(line, sizeof(line), f))
-			if (!strncmp(line, "ksplice_", 8)) {
-				printf("PROBLEM kmod-helper is not loaded, but update module %.*s "
-				       "is\n",
-				       (int)strcspn(line, " "), line);
-				problems++;
-			}
-		if (f)
-			fclose(f);
-		if (!problems)
-			printf("kmod-helper is not loaded: no updates\n");
-	}
-	struct update_view u;
-	for (struct dirent *e; d && (e = readdir(d));) {
-		if (e->d_name[0] == '.' || load(e->d_name, &u) || strcmp(u.stage, "applied") != 0)
-			continue;
-		problems += audit_update(&st, &u);
-		n++;
-	}
-	if (d)
-		closedir(d);
+	int n = 0, problems = ksp_helper_loaded() ? audit_updates(&st, &n) : orphan_modules();
 	ksp_stacked_free(&st);
 	rp_memview_close(&mem);
 	printf("audit: %d applied update%s, %d problem%s\n", n, n == 1 ? "" : "s", problems,
 	       problems == 1 ? "" : "s");
-	return problems ? 12 : 0;
+	return problems ? KSP_E_MISMATCH : KSP_E_UNSET;
+}
+
+/* --check: ksplice-apply's verdict and exit status, nothing inserted. */
+static int check_update(const char *file)
+{
+	struct ksp_apply_opts o = {.update = file};
+	struct ksp_error err = {0};
+	if (ksp_apply_check(&o, &err) == 0)
+		return 0;
+	fprintf(stderr, "ksplice-view: update would not apply: %s\n", err.msg);
+	return ksp_exit_status(ksp_apply_exit_map, ksp_error_code(&err, KSP_E_INTERNAL));
+}
+
+/* --id ID: one update in detail. */
+static enum ksp_code show_update(const char *id, int json)
+{
+	struct update_view u;
+	if (load(id, &u)) {
+		fprintf(stderr, "ksplice-view: no update %s is loaded\n", id);
+		return KSP_E_NO_SUCH_UPDATE;
+	}
+	if (json) {
+		struct ksp_json j;
+		ksp_json_begin(&j, stdout);
+		print_json(&j, &u);
+	} else {
+		print_one(&u, 1);
+	}
+	unload(&u);
+	return KSP_E_UNSET;
+}
+
+/* Every loaded update, one line (or object) each. */
+static void list_updates(int json)
+{
+	struct ksp_json j;
+	struct ksp_id_list ids;
+	struct update_view u;
+	int loaded = ksp_helper_loaded(), n = 0;
+	ksp_helper_updates(&ids);
+	if (json) {
+		ksp_json_begin(&j, stdout);
+		ksp_json_object(&j, NULL);
+		ksp_json_bool(&j, "helper", loaded);
+		ksp_json_array(&j, "updates");
+	} else if (!loaded) {
+		printf("kmod-helper is not loaded: no updates\n");
+	}
+	for (size_t i = 0; i < ids.n; i++) {
+		if (load(ids.ids[i], &u))
+			continue;
+		if (json)
+			print_json(&j, &u);
+		else
+			print_one(&u, 0);
+		unload(&u);
+		n++;
+	}
+	ksp_id_list_free(&ids);
+	if (json) {
+		ksp_json_close(&j);
+		ksp_json_close(&j);
+	} else if (loaded && !n) {
+		printf("no updates loaded\n");
+	}
 }
 
 int main(int argc, char **argv)
@@ -270,10 +345,8 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},	 {"id", required_argument, NULL, 'i'},
 		{"check", required_argument, NULL, 'c'}, {"audit", no_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0}};
-	int json = 0, ch;
-	const char *check = NULL;
-	int do_audit = 0;
-	const char *only = NULL;
+	int json = 0, do_audit = 0, ch;
+	const char *check = NULL, *only = NULL;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
@@ -293,53 +366,19 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			usage(stderr);
-			return 2;
+			return ksp_exit_status(exit_map, KSP_E_USAGE);
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		return 2;
+		return ksp_exit_status(exit_map, KSP_E_USAGE);
 	}
 	if (do_audit)
-		return audit();
-	if (check) {
-		struct ksp_apply_opts o = {.update = check};
-		struct ksp_error err = {0};
-		int rc = ksp_apply_check(&o, &err);
-		if (rc)
-			fprintf(stderr, "ksplice-view: update would not apply: %s\n", err.msg);
-		return rc;
-	}
-	struct update_view u;
-	if (only) {
-		if (load(only, &u)) {
-			fprintf(stderr, "ksplice-view: no update %s is loaded\n", only);
-			return 11;
-		}
-		print_one(&u, json, 1);
-		if (json)
-			printf("\n");
-		return 0;
-	}
-	DIR *d = opendir(KSP_SYSFS);
-	if (json)
-		printf("{\"helper\":%s,\"updates\":[", d ? "true" : "false");
-	else if (!d)
-		printf("kmod-helper is not loaded: no updates\n");
-	int n = 0;
-	for (struct dirent *e; d && (e = readdir(d));) {
-		if (e->d_name[0] == '.' || load(e->d_name, &u))
-			continue;
-		if (json && n)
-			printf(",");
-		print_one(&u, json, 0);
-		n++;
-	}
-	if (d)
-		closedir(d);
-	if (json)
-		printf("]}\n");
-	else if (d && !n)
-		printf("no updates loaded\n");
+		return ksp_exit_status(exit_map, audit());
+	if (check)
+		return check_update(check);
+	if (only)
+		return ksp_exit_status(exit_map, show_update(only, json));
+	list_updates(json);
 	return 0;
 }

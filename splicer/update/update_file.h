@@ -8,7 +8,8 @@
  *                   NEW_DATA=obj:variable, EXTERNAL=binding key the update
  *                   module leaves for ksplice-apply to resolve; AFTER=ID per
  *                   earlier update it was made on top of (ksplice-create
- *                   --after), which must be applied first;
+ *                   --after), which must be applied first (metadata.h reads
+ *                   and writes them);
  *   update.ko       the update module (update_module.h);
  *   patch           the diff it was made from;
  *   pre/UNIT        the pre object of each unit, for run-pre matching;

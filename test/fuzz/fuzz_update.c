@@ -1,11 +1,11 @@
 /* libFuzzer target: what ksplice-apply does with the members of an update
  * file once the container is verified (the container has its own target,
- * fuzz_package): the metadata (KEY=VALUE lines), the pre objects (run-pre
- * matching against the committed vmlinux sample's live bytes and kallsyms,
- * as `ksplice-view --check` would against /proc/kcore), and the update
- * module's rewriting (splicer/ko_image.c: undefined symbols resolved, patch
- * table filled). apply.c is included to reach its static steps; nothing is
- * inserted or written to any kernel.
+ * fuzz_package): the metadata (KEY=VALUE lines, splicer/update/metadata.c),
+ * the pre objects (run-pre matching against the committed vmlinux sample's
+ * live bytes and kallsyms, as `ksplice-view --check` would against
+ * /proc/kcore), and the update module's rewriting (splicer/ko_image.c:
+ * undefined symbols resolved, patch table filled). apply.c is included to
+ * reach its static steps; nothing is inserted or written to any kernel.
  *
  * Input: members one after another, each "NAME\nSIZE\n" and SIZE bytes
  * (fewer if the input ends first). */
@@ -82,14 +82,11 @@ static void members(const uint8_t *data, size_t size, struct ksp_package *pkg)
 static int read_metadata(struct session *s)
 {
 	const struct ksp_pkg_member *m = ksp_pkg_find(&s->pkg, KSP_UPDATE_METADATA);
-	if (!m || !ksp_pkg_find(&s->pkg, KSP_UPDATE_MODULE))
+	struct ksp_error err;
+	if (!m || !ksp_pkg_find(&s->pkg, KSP_UPDATE_MODULE) ||
+	    ksp_metadata_parse((const char *)m->data, m->size, &s->meta, &err) || !s->meta.id)
 		return -1;
-	s->meta = strndup((const char *)m->data, m->size);
-	char buf[512];
-	if (!s->meta || !meta_get(s->meta, "ID", s->id, sizeof(s->id)))
-		return -1;
-	meta_get(s->meta, "KERNEL_RELEASE", buf, sizeof(buf));
-	meta_get(s->meta, "BUILD_ID", buf, sizeof(buf));
+	snprintf(s->id, sizeof(s->id), "%s", s->meta.id);
 	return 0;
 }
 

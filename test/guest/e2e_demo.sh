@@ -4,7 +4,9 @@
 # prints, ksplice-view lists the update, ksplice-undo restores the output,
 # and the bytes of cmdline_proc_show read back through /proc/kcore equal
 # those before the apply. A corrupted update file and one for another
-# kernel release are refused before anything is loaded.
+# kernel release are refused before anything is loaded. No --helper:
+# ksplice-apply loads kmod-helper from its default path, where the guest
+# has it as modules_install would put it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pre_objects.sh"
 eval "$("$TESTBED" env)"
@@ -48,14 +50,14 @@ out=$("$TESTBED" run-guest --file "$u" --file "$TEST_TMP/corrupt.tar.gz" --file 
 	addr=$(grep " cmdline_proc_show$" /proc/kallsyms | cut -d" " -f1)
 	echo "before $(ksplice-kcore-read $addr 64)"
 	echo "cmdline $(cat /proc/cmdline)"
-	ksplice-apply --helper /ksplice/kmod-helper.ko corrupt.tar.gz; echo "corrupt $?"
-	ksplice-apply --helper /ksplice/kmod-helper.ko other.tar.gz; echo "other $?"
-	ksplice-apply --helper /ksplice/kmod-helper.ko build.tar.gz; echo "build $?"
-	ksplice-apply --helper /ksplice/kmod-helper.ko skylake.tar.gz; echo "skylake $?"
-	ksplice-apply --helper /ksplice/kmod-helper.ko api1.tar.gz; echo "api1 $?"
+	ksplice-apply corrupt.tar.gz; echo "corrupt $?"
+	ksplice-apply other.tar.gz; echo "other $?"
+	ksplice-apply build.tar.gz; echo "build $?"
+	ksplice-apply skylake.tar.gz; echo "skylake $?"
+	ksplice-apply api1.tar.gz; echo "api1 $?"
 	ksplice-view --check ksplice-e2edemo1.tar.gz; echo "check $?"
 	echo "modules $(lsmod | grep -c ksplice_)"
-	ksplice-apply --helper /ksplice/kmod-helper.ko ksplice-e2edemo1.tar.gz; echo "apply $?"
+	ksplice-apply ksplice-e2edemo1.tar.gz; echo "apply $?"
 	echo "patched $(cat /proc/cmdline)"
 	ksplice-view
 	ksplice-undo e2edemo1; echo "undo $?"

@@ -1,0 +1,247 @@
+/* kmod-helper's sysfs protocol, read and written (helper_client.h). */
+#include "helper_client.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const cause_names[] = {
+	[KSPLICE_OK] = "ok",
+	[KSPLICE_CODE_BUSY] = "code_busy",
+	[KSPLICE_NO_MATCH] = "no_match",
+	[KSPLICE_BAD_PLAN] = "bad_plan",
+	[KSPLICE_MODULE_BUSY] = "module_busy",
+	[KSPLICE_ALREADY_APPLIED] = "already_applied",
+	[KSPLICE_NOT_APPLIED] = "not_applied",
+	[KSPLICE_HAS_DEPENDENTS] = "has_dependents",
+	[KSPLICE_TRAMPOLINE_CHANGED] = "trampoline_changed",
+	[KSPLICE_OUT_OF_MEMORY] = "out_of_memory",
+};
+/* The enum has no count: its last member stands for it. A cause added to
+ * ksplice_update.h without a name here fails the unit test live.helper_client,
+ * which reads the names from the header's comments. */
+_Static_assert(sizeof(cause_names) / sizeof(cause_names[0]) == KSPLICE_OUT_OF_MEMORY + 1,
+	       "a name for every enum ksplice_abort_cause");
+
+static const char *const stage_names[] = {
+	[KSP_STAGE_NOT_LOADED] = "not loaded", [KSP_STAGE_PREPARED] = "prepared",
+	[KSP_STAGE_APPLIED] = "applied",       [KSP_STAGE_REVERSED] = "reversed",
+	[KSP_STAGE_UNKNOWN] = "unknown",
+};
+
+/* Reads KSP_SYSFS/ID/FILE (or KSP_SYSFS/FILE when id is NULL), trailing
+ * newlines removed. */
+static int sysfs_read(const char *id, const char *file, char *buf, size_t len)
+{
+	char path[512];
+	snprintf(path, sizeof(path), KSP_SYSFS "/%s%s%s", id ? id : "", id ? "/" : "", file);
+	buf[0] = '\0';
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0) {
+		buf[0] = '\0';
+		return -1;
+	}
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return 0;
+}
+
+/* Writes value to KSP_SYSFS/ID/FILE; -1 with errno set. */
+static int sysfs_write(const char *id, const char *file, const char *value)
+{
+	char path[512];
+	snprintf(path, sizeof(path), KSP_SYSFS "/%s/%s", id, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, value, strlen(value));
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return n == (ssize_t)strlen(value) ? 0 : -1;
+}
+
+const char *ksp_stage_name(enum ksp_stage stage)
+{
+	return stage <= KSP_STAGE_UNKNOWN ? stage_names[stage] : "unknown";
+}
+
+enum ksp_stage ksp_helper_stage(const char *id)
+{
+	char word[64];
+	if (sysfs_read(id, "stage", word, sizeof(word)))
+		return KSP_STAGE_NOT_LOADED;
+	for (int s = KSP_STAGE_PREPARED; s < KSP_STAGE_UNKNOWN; s++)
+		if (!strcmp(word, stage_names[s]))
+			return (enum ksp_stage)s;
+	return KSP_STAGE_UNKNOWN;
+}
+
+int ksp_helper_set_stage(const char *id, enum ksp_stage stage)
+{
+	if (stage != KSP_STAGE_APPLIED && stage != KSP_STAGE_REVERSED) {
+		errno = EINVAL;
+		return -1;
+	}
+	return sysfs_write(id, "stage", stage_names[stage]);
+}
+
+const char *ksp_abort_cause_name(enum ksplice_abort_cause cause)
+{
+	return cause <= KSPLICE_OUT_OF_MEMORY ? cause_names[cause] : "?";
+}
+
+int ksp_abort_cause_parse(const char *name, enum ksplice_abort_cause *cause)
+{
+	for (int c = KSPLICE_OK; c <= KSPLICE_OUT_OF_MEMORY; c++)
+		if (!strcmp(name, cause_names[c])) {
+			*cause = (enum ksplice_abort_cause)c;
+			return 0;
+		}
+	return -1;
+}
+
+int ksp_helper_abort_cause(const char *id, enum ksplice_abort_cause *cause)
+{
+	char word[64];
+	if (sysfs_read(id, "abort_cause", word, sizeof(word)))
+		return -1;
+	return ksp_abort_cause_parse(word, cause);
+}
+
+void ksp_helper_abort_detail(const char *id, char *buf, size_t len)
+{
+	sysfs_read(id, "abort_detail", buf, len);
+}
+
+void ksp_helper_conflicts(const char *id, char *buf, size_t len)
+{
+	sysfs_read(id, "conflicts", buf, len);
+	for (char *p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ';';
+}
+
+int ksp_helper_functions_parse(const char *text, struct ksp_helper_function **v, size_t *n)
+{
+	*v = NULL;
+	*n = 0;
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char copy[KSPLICE_NAME_LEN + 64];
+		struct ksp_helper_function f;
+		snprintf(copy, sizeof(copy), "%.*s", (int)len, line);
+		line += len + (nl ? 1 : 0);
+		if (sscanf(copy, "%128s %" SCNx64 " %" SCNx64, f.name, &f.old_addr, &f.new_addr) !=
+		    3)
+			continue;
+		struct ksp_helper_function *grown = realloc(*v, (*n + 1) * sizeof(**v));
+		if (!grown) {
+			free(*v);
+			*v = NULL;
+			*n = 0;
+			return -1;
+		}
+		*v = grown;
+		(*v)[(*n)++] = f;
+	}
+	return 0;
+}
+
+int ksp_helper_functions(const char *id, struct ksp_helper_function **v, size_t *n)
+{
+	static char text[1 << 16];
+	*v = NULL;
+	*n = 0;
+	if (sysfs_read(id, "functions", text, sizeof(text)))
+		return -1;
+	return ksp_helper_functions_parse(text, v, n);
+}
+
+static int id_list_add(struct ksp_id_list *list, const char *id, size_t len)
+{
+	if (len == 0 || len > KSPLICE_ID_MAX)
+		return 0;
+	void *grown = realloc(list->ids, (list->n + 1) * sizeof(*list->ids));
+	if (!grown)
+		return -1;
+	list->ids = grown;
+	snprintf(list->ids[list->n++], sizeof(*list->ids), "%.*s", (int)len, id);
+	return 0;
+}
+
+int ksp_id_list_parse(const char *text, struct ksp_id_list *list)
+{
+	memset(list, 0, sizeof(*list));
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		if (id_list_add(list, line, len)) {
+			ksp_id_list_free(list);
+			return -1;
+		}
+		line += len + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+int ksp_helper_updates(struct ksp_id_list *list)
+{
+	memset(list, 0, sizeof(*list));
+	DIR *d = opendir(KSP_SYSFS);
+	int rc = 0;
+	for (struct dirent *e; d && !rc && (e = readdir(d));)
+		if (e->d_name[0] != '.' && strcmp(e->d_name, "version"))
+			rc = id_list_add(list, e->d_name, strlen(e->d_name));
+	if (d)
+		closedir(d);
+	if (rc)
+		ksp_id_list_free(list);
+	return rc;
+}
+
+int ksp_helper_depends_on(const char *id, struct ksp_id_list *list)
+{
+	char text[4096];
+	sysfs_read(id, "depends_on", text, sizeof(text));
+	return ksp_id_list_parse(text, list);
+}
+
+void ksp_id_list_free(struct ksp_id_list *list)
+{
+	free(list->ids);
+	memset(list, 0, sizeof(*list));
+}
+
+void ksp_helper_description(const char *id, char *buf, size_t len)
+{
+	sysfs_read(id, "description", buf, len);
+}
+
+long long ksp_helper_applied_at(const char *id)
+{
+	char text[32];
+	return sysfs_read(id, "applied_at", text, sizeof(text)) ? 0 : strtoll(text, NULL, 10);
+}
+
+unsigned long long ksp_helper_pause_ns(const char *id)
+{
+	char text[32];
+	return sysfs_read(id, "pause_ns", text, sizeof(text)) ? 0 : strtoull(text, NULL, 10);
+}
+
+int ksp_helper_loaded(void)
+{
+	return access(KSP_SYSFS "/version", F_OK) == 0;
+}

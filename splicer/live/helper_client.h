@@ -1,0 +1,83 @@
+/*
+ * The one client of kmod-helper's sysfs protocol (/sys/kernel/ksplice):
+ * every file the helper publishes is read or written here, typed. ID is an
+ * update's id (its directory); the top directory holds "version".
+ */
+#ifndef KSPLICE_HELPER_CLIENT_H
+#define KSPLICE_HELPER_CLIENT_H
+
+#include "ksplice_update.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KSP_SYSFS "/sys/kernel/ksplice"
+
+/* An update's stage file; KSP_STAGE_NOT_LOADED when it has none. */
+enum ksp_stage {
+	KSP_STAGE_NOT_LOADED,
+	KSP_STAGE_PREPARED,
+	KSP_STAGE_APPLIED,
+	KSP_STAGE_REVERSED,
+	KSP_STAGE_UNKNOWN, /* a word this client does not know */
+};
+
+/* "prepared", "applied", "reversed"; "not loaded", "unknown". */
+const char *ksp_stage_name(enum ksp_stage stage);
+enum ksp_stage ksp_helper_stage(const char *id);
+/* Writes "applied" or "reversed" to the stage file; -1 with errno set
+ * when the helper refuses (its abort_cause says why). */
+int ksp_helper_set_stage(const char *id, enum ksp_stage stage);
+
+/* The names the helper writes to abort_cause, as ksplice_update.h's enum
+ * ksplice_abort_cause comments them ("ok", "code_busy", ...). */
+const char *ksp_abort_cause_name(enum ksplice_abort_cause cause);
+/* The cause named name; -1 if none is. */
+int ksp_abort_cause_parse(const char *name, enum ksplice_abort_cause *cause);
+/* Why the last action stopped; -1 when unreadable or unknown. */
+int ksp_helper_abort_cause(const char *id, enum ksplice_abort_cause *cause);
+/* The helper's words on the cause ("" when none). */
+void ksp_helper_abort_detail(const char *id, char *buf, size_t len);
+/* The threads that kept the last action from going ahead, one "pid comm
+ * function" per conflict, joined by ';' ("" when none). */
+void ksp_helper_conflicts(const char *id, char *buf, size_t len);
+
+struct ksp_helper_function {
+	char name[KSPLICE_NAME_LEN + 1];
+	uint64_t old_addr; /* the code it patches */
+	uint64_t new_addr; /* its new code; 0 for a check-only entry */
+};
+
+/* The update's patch table as the helper holds it ("NAME OLD NEW" lines);
+ * *v is malloc'ed. -1 when unreadable or out of memory. */
+int ksp_helper_functions(const char *id, struct ksp_helper_function **v, size_t *n);
+/* Parses the text of a functions file; lines that do not parse are left
+ * out. -1 when out of memory. */
+int ksp_helper_functions_parse(const char *text, struct ksp_helper_function **v, size_t *n);
+
+/* A list of ids: loaded updates, or what one depends on. */
+struct ksp_id_list {
+	char (*ids)[KSPLICE_ID_MAX + 1];
+	size_t n;
+};
+
+/* The ids of every loaded update, in directory order; empty when the helper
+ * is not loaded. -1 when out of memory. */
+int ksp_helper_updates(struct ksp_id_list *list);
+/* The updates whose new code this one patched over (depends_on). */
+int ksp_helper_depends_on(const char *id, struct ksp_id_list *list);
+/* Parses one id a line; too long lines are left out. */
+int ksp_id_list_parse(const char *text, struct ksp_id_list *list);
+void ksp_id_list_free(struct ksp_id_list *list);
+
+/* The helper's one-line description of the update ("" when none). */
+void ksp_helper_description(const char *id, char *buf, size_t len);
+/* When it was last applied (seconds since the epoch; 0: never). */
+long long ksp_helper_applied_at(const char *id);
+/* How long the machine was paused by the last action, in ns. */
+unsigned long long ksp_helper_pause_ns(const char *id);
+
+/* Is kmod-helper loaded (its version file there)? */
+int ksp_helper_loaded(void);
+
+#endif

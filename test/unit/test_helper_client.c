@@ -1,0 +1,93 @@
+/* live.helper_client: parsing what kmod-helper's sysfs files hold, and the
+ * abort-cause names against the ones ksplice_update.h documents. */
+#include "helper_client.h"
+
+#include "check_run.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+START_TEST(functions_file_parsed)
+{
+	struct ksp_helper_function *f;
+	size_t n;
+	ck_assert_int_eq(
+		ksp_helper_functions_parse("demo_show 0xffffffffc0001000 0xffffffffc0402000\n"
+					   "demo_show.cold 0xffffffffc0001800 0x0\n"
+					   "garbage\n",
+					   &f, &n),
+		0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(f[0].name, "demo_show");
+	ck_assert_uint_eq(f[0].old_addr, 0xffffffffc0001000ull);
+	ck_assert_uint_eq(f[0].new_addr, 0xffffffffc0402000ull);
+	ck_assert_str_eq(f[1].name, "demo_show.cold");
+	ck_assert_uint_eq(f[1].new_addr, 0);
+	free(f);
+	ck_assert_int_eq(ksp_helper_functions_parse("", &f, &n), 0);
+	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+START_TEST(id_lists_parsed)
+{
+	struct ksp_id_list l;
+	ck_assert_int_eq(ksp_id_list_parse("first\nsecond\n\nthisidiswaytoolongforone", &l), 0);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_str_eq(l.ids[0], "first");
+	ck_assert_str_eq(l.ids[1], "second");
+	ksp_id_list_free(&l);
+}
+END_TEST
+
+START_TEST(stage_names)
+{
+	ck_assert_str_eq(ksp_stage_name(KSP_STAGE_APPLIED), "applied");
+	ck_assert_str_eq(ksp_stage_name(KSP_STAGE_NOT_LOADED), "not loaded");
+}
+END_TEST
+
+/* Every "KSPLICE_X, / * name: ..." line of enum ksplice_abort_cause, in
+ * order, names the cause the client's table gives that value. */
+START_TEST(cause_names_match_the_header)
+{
+	char path[4200], line[512];
+	snprintf(path, sizeof(path), "%s/kmod-helper/ksplice_update.h",
+		 getenv("KSPLICE_SOURCE_DIR"));
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s", path);
+	int in_enum = 0, value = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "enum ksplice_abort_cause {"))
+			in_enum = 1;
+		else if (in_enum && strstr(line, "};"))
+			break;
+		char name[64];
+		if (!in_enum || sscanf(line, " KSPLICE_%*[A-Z_], /* %63[a-z_]", name) != 1)
+			continue;
+		enum ksplice_abort_cause parsed;
+		ck_assert_str_eq(ksp_abort_cause_name((enum ksplice_abort_cause)value), name);
+		ck_assert_int_eq(ksp_abort_cause_parse(name, &parsed), 0);
+		ck_assert_int_eq(parsed, value);
+		value++;
+	}
+	fclose(f);
+	ck_assert_int_eq(value, KSPLICE_OUT_OF_MEMORY + 1);
+	enum ksplice_abort_cause unused;
+	ck_assert_int_eq(ksp_abort_cause_parse("no_such_cause", &unused), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("live.helper_client");
+	TCase *tc = tcase_create("helper_client");
+	tcase_add_test(tc, functions_file_parsed);
+	tcase_add_test(tc, id_lists_parsed);
+	tcase_add_test(tc, stage_names);
+	tcase_add_test(tc, cause_names_match_the_header);
+	suite_add_tcase(s, tc);
+	return ksp_check_run(s);
+}

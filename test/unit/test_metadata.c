@@ -1,0 +1,129 @@
+/* update.metadata: the update's KEY=VALUE metadata, parsed and written by
+ * the one model (splicer/update/metadata.c). */
+#include "metadata.h"
+
+#include "check_run.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* As ksplice-create writes it: every key, two units, an --after. */
+static const char sample[] = "API_VERSION=2\n"
+			     "ID=abcd1234\n"
+			     "DESCRIPTION=fix the demo: it said 42\n"
+			     "KERNEL_RELEASE=6.1.0-56-cloud-amd64\n"
+			     "BUILD_ID=0123abcd\n"
+			     "COMPILER=gcc-12 (Debian 12.2.0-14) 12.2.0\n"
+			     "TOOL_VERSION=0.1.0\n"
+			     "CREATED=2026-12-04T19:00:00Z\n"
+			     "AFTER=earlier1\n"
+			     "AFTER=earlier2\n"
+			     "UNIT=fs/proc/demo.o\n"
+			     "CHANGED=fs/proc/demo.o:demo_show\n"
+			     "CHANGED=fs/proc/demo.o:demo_open\n"
+			     "CHECK=fs/proc/demo.o:demo_show.cold\n"
+			     "NEW=fs/proc/demo.o:demo_show.cold\n"
+			     "NEW=fs/proc/demo.o:demo_helper\n"
+			     "NEW_DATA=fs/proc/demo.o:demo_count\n"
+			     "EXTERNAL=seq_printf\n"
+			     "EXTERNAL=fs/proc/demo.o:demo_state\n"
+			     "UNIT=kernel/other.o\n"
+			     "CHANGED=kernel/other.o:other_fn\n";
+
+static void parse_ok(const char *text, struct ksp_metadata *m)
+{
+	struct ksp_error err = {0};
+	ck_assert_msg(ksp_metadata_parse(text, strlen(text), m, &err) == 0, "%s", err.msg);
+}
+
+START_TEST(round_trip_is_byte_identical)
+{
+	struct ksp_metadata m;
+	parse_ok(sample, &m);
+	char *text = ksp_metadata_format(&m);
+	ck_assert_str_eq(text, sample);
+	free(text);
+	ksp_metadata_free(&m);
+}
+END_TEST
+
+START_TEST(fields_and_units)
+{
+	struct ksp_metadata m;
+	parse_ok(sample, &m);
+	ck_assert_int_eq(m.api_version, 2);
+	ck_assert_str_eq(m.id, "abcd1234");
+	ck_assert_str_eq(m.kernel_release, "6.1.0-56-cloud-amd64");
+	ck_assert_str_eq(m.build_id, "0123abcd");
+	ck_assert_uint_eq(m.after.n, 2);
+	ck_assert_str_eq(m.after.v[1], "earlier2");
+	ck_assert_uint_eq(m.nunits, 2);
+	ck_assert_str_eq(m.units[0].object, "fs/proc/demo.o");
+	ck_assert_uint_eq(m.units[0].changed.n, 2);
+	ck_assert_str_eq(m.units[0].changed.v[1], "demo_open");
+	ck_assert_str_eq(m.units[0].check.v[0], "demo_show.cold");
+	ck_assert_uint_eq(m.units[0].new_functions.n, 2);
+	ck_assert_str_eq(m.units[0].new_data.v[0], "demo_count");
+	ck_assert(ksp_metadata_is_external(&m, "fs/proc/demo.o:demo_state"));
+	ck_assert(!ksp_metadata_is_external(&m, "demo_state"));
+	ck_assert_str_eq(m.units[1].changed.v[0], "other_fn");
+	ksp_metadata_free(&m);
+}
+END_TEST
+
+START_TEST(first_of_a_single_key_wins_and_unknown_keys_are_ignored)
+{
+	struct ksp_metadata m;
+	parse_ok("ID=first\nFUTURE_KEY=x\nID=second\nno equals sign\nKERNEL_RELEASE=r", &m);
+	ck_assert_str_eq(m.id, "first");
+	ck_assert_str_eq(m.kernel_release, "r");
+	ck_assert_int_eq(m.api_version, -1);
+	ck_assert_ptr_null(m.build_id);
+	ksp_metadata_free(&m);
+}
+END_TEST
+
+START_TEST(unit_lines_outside_their_unit_refused)
+{
+	static const char *const bad[] = {
+		"ID=a\nCHANGED=x.o:f\n",
+		"ID=a\nUNIT=x.o\nCHANGED=y.o:f\n",
+		"ID=a\nUNIT=x.o\nNEW=x.of\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ksp_metadata m;
+		struct ksp_error err = {0};
+		ck_assert_int_eq(ksp_metadata_parse(bad[i], strlen(bad[i]), &m, &err), -1);
+		ck_assert_int_eq(err.code, KSP_E_BAD_FILE);
+		ck_assert_ptr_nonnull(strstr(err.msg, "metadata: "));
+	}
+}
+END_TEST
+
+START_TEST(built_model_writes_absent_strings_empty)
+{
+	struct ksp_metadata m = {.api_version = 2, .id = "abc"};
+	struct ksp_meta_unit *u = ksp_metadata_add_unit(&m, "a.o");
+	ck_assert_ptr_nonnull(u);
+	ck_assert_int_eq(ksp_meta_list_add(&u->changed, "f"), 0);
+	char *text = ksp_metadata_format(&m);
+	ck_assert_str_eq(text, "API_VERSION=2\nID=abc\nDESCRIPTION=\nKERNEL_RELEASE=\nBUILD_ID=\n"
+			       "COMPILER=\nTOOL_VERSION=\nCREATED=\nUNIT=a.o\nCHANGED=a.o:f\n");
+	free(text);
+	ksp_metadata_free(&m);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("update.metadata");
+	TCase *tc = tcase_create("metadata");
+	tcase_add_test(tc, round_trip_is_byte_identical);
+	tcase_add_test(tc, fields_and_units);
+	tcase_add_test(tc, first_of_a_single_key_wins_and_unknown_keys_are_ignored);
+	tcase_add_test(tc, unit_lines_outside_their_unit_refused);
+	tcase_add_test(tc, built_model_writes_absent_strings_empty);
+	suite_add_tcase(s, tc);
+	return ksp_check_run(s);
+}
