@@ -6,8 +6,8 @@
  * ksplice-ID.tar.gz. --diff-only stops at the plan.
  */
 #include "create.h"
-#include "run.h"
 #include "package_update.h"
+#include "run.h"
 #include "update_file.h"
 
 #include <getopt.h>
@@ -17,6 +17,24 @@
 #include <unistd.h>
 
 #define MAX_AFTER 16
+
+/* ksplice-create's exit status for each kind of failure (--help lists them). */
+static const struct ksp_exit_map create_exits[] = {
+	{KSP_E_USAGE, KSP_CREATE_USAGE},
+	{KSP_E_TREE, KSP_CREATE_TREE},
+	{KSP_E_BAD_DIFF, KSP_CREATE_BAD_DIFF},
+	{KSP_E_NO_APPLY, KSP_CREATE_NO_APPLY},
+	{KSP_E_REFUSED, KSP_CREATE_REFUSED},
+	{KSP_E_COMPILER, KSP_CREATE_COMPILER},
+	{KSP_E_BUILD, KSP_CREATE_BUILD},
+	{KSP_E_TOOL, KSP_CREATE_TOOL},
+	{KSP_E_INTERNAL, KSP_CREATE_INTERNAL},
+	{KSP_E_BAD_AFTER, KSP_CREATE_BAD_AFTER},
+	{KSP_E_OUTPUT, KSP_CREATE_OUTPUT},
+	{KSP_E_NO_CHANGES, KSP_CREATE_NO_CHANGES},
+	{KSP_E_INTERRUPTED, KSP_CREATE_INTERRUPTED},
+	{KSP_E_UNSET, -1},
+};
 
 struct cli {
 	struct ksp_create_opts opts;
@@ -158,8 +176,8 @@ static char *tree_build_id(const char *tree)
 	return line;
 }
 
-/* Extract, build the module, package; returns an exit status. */
-static int make_update(struct cli *c, const struct ksp_create_result *res)
+/* Extract, build the module, package; returns the kind of failure. */
+static enum ksp_code make_update(struct cli *c, const struct ksp_create_result *res)
 {
 	char id[17], headers[4200], out[4200];
 	struct ksp_error err = {0};
@@ -167,7 +185,7 @@ static int make_update(struct cli *c, const struct ksp_create_result *res)
 		snprintf(id, sizeof(id), "%s", c->id);
 	else if (ksp_update_id_make(id)) {
 		fprintf(stderr, "ksplice-create: /dev/urandom: cannot read an id\n");
-		return KSP_CREATE_INTERNAL;
+		return KSP_E_INTERNAL;
 	}
 	if (c->headers)
 		snprintf(headers, sizeof(headers), "%s", c->headers);
@@ -178,7 +196,7 @@ static int make_update(struct cli *c, const struct ksp_create_result *res)
 			"ksplice-create: %s: no kbuild headers for %s (install them or give "
 			"--headers DIR)\n",
 			headers, res->tree.release);
-		return KSP_CREATE_TREE;
+		return KSP_E_TREE;
 	}
 	char *build_id = tree_build_id(res->tree.path);
 	char description[KSP_DESCRIPTION_MAX + 1];
@@ -188,8 +206,7 @@ static int make_update(struct cli *c, const struct ksp_create_result *res)
 	free(build_id);
 	if (rc) {
 		fprintf(stderr, "ksplice-create: %s\n", err.msg);
-		return strstr(err.msg, "building the update module") ? KSP_CREATE_BUILD
-								     : KSP_CREATE_INTERNAL;
+		return ksp_error_code(&err, KSP_E_INTERNAL);
 	}
 	size_t changed = 0, added = 0;
 	for (size_t i = 0; i < res->nunits; i++) {
@@ -200,7 +217,7 @@ static int make_update(struct cli *c, const struct ksp_create_result *res)
 	       "object%s\n",
 	       id, out, changed, changed == 1 ? "" : "s", added, res->nunits,
 	       res->nunits == 1 ? "" : "s");
-	return KSP_CREATE_OK;
+	return KSP_E_UNSET;
 }
 
 static void print_plans(const struct ksp_create_result *res, int json, int verbose)
@@ -229,24 +246,24 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	if (parse(argc, argv, &c)) {
 		usage(stderr);
-		return KSP_CREATE_USAGE;
+		return ksp_exit_status(create_exits, KSP_E_USAGE);
 	}
 	c.opts.progress = c.json ? stderr : stdout;
 	ksp_catch_interrupts();
 	struct ksp_create_result res;
 	struct ksp_error err = {0};
-	int rc = ksp_create_compare(&c.opts, &res, &err);
+	enum ksp_code rc = ksp_create_compare(&c.opts, &res, &err);
 	if (res.nunits && res.units[0].plan.pre_path &&
-	    (c.diff_only || c.json || c.opts.verbose || rc != KSP_CREATE_OK))
+	    (c.diff_only || c.json || c.opts.verbose || rc != KSP_E_UNSET))
 		print_plans(&res, c.json, c.opts.verbose);
-	if (rc == KSP_CREATE_NO_CHANGES)
+	if (rc == KSP_E_NO_CHANGES)
 		printf("%s\n", err.msg[0] ? err.msg : "No changes.");
-	if (rc && rc != KSP_CREATE_NO_CHANGES) {
+	if (rc && rc != KSP_E_NO_CHANGES) {
 		fflush(stdout); /* the plan first: the error line stays whole in a shared log */
 		fprintf(stderr, "ksplice-create: %s\n", err.msg);
 	}
-	if (rc == KSP_CREATE_OK && !c.diff_only)
+	if (rc == KSP_E_UNSET && !c.diff_only)
 		rc = make_update(&c, &res);
 	ksp_create_result_free(&res);
-	return rc;
+	return ksp_exit_status(create_exits, rc);
 }
