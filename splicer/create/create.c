@@ -5,6 +5,7 @@
 #include "layout.h"
 #include "leftovers.h"
 #include "patch_apply.h"
+#include "preflight.h"
 #include "run.h"
 #include "tree_guard.h"
 
@@ -547,6 +548,9 @@ static int check_inputs(const struct ksp_create_opts *o, struct ksp_create_resul
 	if (ksp_diff_load(o->patch, &res->diff, err))
 		return ksp_error_code(err, KSP_E_BAD_DIFF);
 	if (ksp_tree_open(o->tree, &res->tree, err))
+		return ksp_error_code(err, KSP_E_TREE);
+	if (o->package &&
+	    ksp_headers_find(&res->tree, o->headers, res->headers, sizeof(res->headers), err))
 		return ksp_error_code(err, KSP_E_TREE);
 	char found[512];
 	int same = ksp_tree_compiler_matches(&res->tree, found, sizeof(found), err);

@@ -44,8 +44,10 @@ struct ksp_create_opts {
 	int force_compiler;
 	const char *const *after; /* earlier update files, applied first, in order */
 	size_t nafter;
-	size_t max_objects; /* refused if header changes may alter more built-in objects */
-	FILE *progress;	    /* "building pre objects (3 files)..." lines; NULL: quiet */
+	size_t max_objects;  /* refused if header changes may alter more built-in objects */
+	int package;	     /* an update will be built: find its kbuild headers first */
+	const char *headers; /* --headers; NULL: the tree's record or /lib/modules */
+	FILE *progress;	     /* "building pre objects (3 files)..." lines; NULL: quiet */
 };
 
 /* One object the diff changes. */
@@ -67,6 +69,7 @@ struct ksp_create_result {
 	size_t nafter;
 	char *workdir;
 	int own_workdir;
+	char headers[4096]; /* the kbuild headers found, if opts->package */
 };
 
 /* Runs the pipeline. Returns KSP_E_UNSET on success, else the kind of the

@@ -7,6 +7,7 @@
  */
 #include "create.h"
 #include "package_update.h"
+#include "preflight.h"
 #include "run.h"
 #include "update_file.h"
 
@@ -39,7 +40,7 @@ static const struct ksp_exit_map create_exits[] = {
 struct cli {
 	struct ksp_create_opts opts;
 	int diff_only, json;
-	const char *id, *description, *headers, *outdir;
+	const char *id, *description, *outdir;
 	const char *after[MAX_AFTER];
 };
 
@@ -61,9 +62,11 @@ static void usage(FILE *f)
 	      "  --after UPDATE    the patch applies on top of this earlier update's\n"
 	      "                    (ksplice-ID.tar.gz), which the kernel will be running:\n"
 	      "                    its patch is applied first; repeat for more, oldest first\n"
-	      "  -o DIR            where to write the update file (default: .)\n"
-	      "  --headers DIR     the target kernel's kbuild headers\n"
-	      "                    (default: /lib/modules/RELEASE/build)\n"
+	      "  -o DIR            where to write the update file (default: .; created if\n"
+	      "                    missing)\n"
+	      "  --headers DIR     the target kernel's kbuild headers (default: the ones the\n"
+	      "                    prepared tree names in .ksplice-headers, else\n"
+	      "                    /lib/modules/RELEASE/build)\n"
 	      "  --diff-only       stop after the plan: changed, new and deleted functions and\n"
 	      "                    data, and what cannot be live-patched\n"
 	      "  --json            the plan as JSON on standard output\n"
@@ -75,8 +78,8 @@ static void usage(FILE *f)
 	      "                    N built-in objects (after screening; default 100)\n"
 	      "Exit status: 0 ok, 2 usage, 3 KERNEL_SOURCE or headers unusable, 4 bad diff,\n"
 	      "5 the diff does not apply, 6 refused change, 7 wrong compiler, 8 build failed,\n"
-	      "9 missing tool, 10 internal error, 11 an --after update unusable, 66 no changes,\n"
-	      "130 interrupted.\n",
+	      "9 missing tool, 10 internal error, 11 an --after update unusable, 12 -o DIR\n"
+	      "cannot be created or written, 66 no changes, 130 interrupted.\n",
 	      f);
 }
 
@@ -129,7 +132,7 @@ static int parse(int argc, char **argv, struct cli *c)
 			c->description = optarg;
 			break;
 		case 'H':
-			c->headers = optarg;
+			c->opts.headers = optarg;
 			break;
 		case 'A':
 			if (c->opts.nafter == MAX_AFTER)
@@ -179,7 +182,7 @@ static char *tree_build_id(const char *tree)
 /* Extract, build the module, package; returns the kind of failure. */
 static enum ksp_code make_update(struct cli *c, const struct ksp_create_result *res)
 {
-	char id[17], headers[4200], out[4200];
+	char id[17], out[4200];
 	struct ksp_error err = {0};
 	if (c->id)
 		snprintf(id, sizeof(id), "%s", c->id);
@@ -187,21 +190,10 @@ static enum ksp_code make_update(struct cli *c, const struct ksp_create_result *
 		fprintf(stderr, "ksplice-create: /dev/urandom: cannot read an id\n");
 		return KSP_E_INTERNAL;
 	}
-	if (c->headers)
-		snprintf(headers, sizeof(headers), "%s", c->headers);
-	else
-		snprintf(headers, sizeof(headers), "/lib/modules/%s/build", res->tree.release);
-	if (access(headers, R_OK) != 0) {
-		fprintf(stderr,
-			"ksplice-create: %s: no kbuild headers for %s (install them or give "
-			"--headers DIR)\n",
-			headers, res->tree.release);
-		return KSP_E_TREE;
-	}
 	char *build_id = tree_build_id(res->tree.path);
 	char description[KSP_DESCRIPTION_MAX + 1];
 	ksp_description_clean(c->description ? c->description : res->diff.description, description);
-	struct ksp_update_info info = {id, description, build_id, headers, c->outdir};
+	struct ksp_update_info info = {id, description, build_id, res->headers, c->outdir};
 	int rc = ksp_create_package(&c->opts, res, &info, out, sizeof(out), &err);
 	free(build_id);
 	if (rc) {
@@ -249,9 +241,14 @@ int main(int argc, char **argv)
 		return ksp_exit_status(create_exits, KSP_E_USAGE);
 	}
 	c.opts.progress = c.json ? stderr : stdout;
+	c.opts.package = !c.diff_only;
 	ksp_catch_interrupts();
 	struct ksp_create_result res;
 	struct ksp_error err = {0};
+	if (c.opts.package && ksp_output_dir_ready(c.outdir, &err)) {
+		fprintf(stderr, "ksplice-create: %s\n", err.msg);
+		return ksp_exit_status(create_exits, ksp_error_code(&err, KSP_E_OUTPUT));
+	}
 	enum ksp_code rc = ksp_create_compare(&c.opts, &res, &err);
 	if (res.nunits && res.units[0].plan.pre_path &&
 	    (c.diff_only || c.json || c.opts.verbose || rc != KSP_E_UNSET))
