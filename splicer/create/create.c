@@ -8,6 +8,7 @@
 #include "preflight.h"
 #include "run.h"
 #include "tree_guard.h"
+#include "tree_journal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -378,6 +379,8 @@ static int build_both(const struct ksp_create_opts *o, struct ksp_create_result 
 		ksp_fail(err, "No changes: %s changes no compiled code", o->patch);
 		rc = KSP_E_NO_CHANGES;
 	}
+	if (!rc && ksp_guard_commit(g, err)) /* screening protected the units it kept */
+		rc = KSP_E_INTERNAL;
 	if (!rc)
 		rc = build_side(o, res, "pre", err);
 	if (rc)
@@ -395,9 +398,8 @@ static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_crea
 				struct ksp_error *err)
 {
 	char backups[4200];
-	snprintf(backups, sizeof(backups), "%s/tree-backup", res->workdir);
-	if (mkdir(backups, 0700))
-		return ksp_fail(err, "%s: %s", backups, strerror(errno)), KSP_E_INTERNAL;
+	if (ksp_journal_dir_make(res->tree.path, backups, sizeof(backups), err))
+		return ksp_error_code(err, KSP_E_INTERNAL);
 	struct ksp_guard g;
 	if (ksp_guard_init(&g, res->tree.path, backups, err))
 		return KSP_E_INTERNAL;
@@ -421,6 +423,8 @@ static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_crea
 		ksp_fail(err, "out of memory");
 		rc = KSP_E_INTERNAL;
 	}
+	if (!rc && ksp_guard_commit(&g, err))
+		rc = KSP_E_INTERNAL;
 	if (!rc)
 		rc = build_both(o, res, &g, err);
 	if (listed)
@@ -441,11 +445,14 @@ static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_crea
 /*
  * Two ksplice-create runs on one tree would each take the other's patched
  * files for the tree's original state. flock() on the tree's directory keeps
- * them apart without writing anything into the tree.
+ * them apart without writing anything into the tree. The descriptor is
+ * inherited (no O_CLOEXEC): a make that outlives a killed ksplice-create
+ * holds the lock until it is done writing, so the next run's recovery
+ * (tree_journal.h) never races it.
  */
 static int lock_tree(const struct ksp_create_opts *o, const char *tree, struct ksp_error *err)
 {
-	int fd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(tree, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return ksp_fail(err, "%s: %s", tree, strerror(errno)), -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -466,7 +473,10 @@ static int guarded_build(const struct ksp_create_opts *o, struct ksp_create_resu
 	int lock = lock_tree(o, res->tree.path, err);
 	if (lock < 0)
 		return ksp_interrupted ? KSP_E_INTERRUPTED : KSP_E_INTERNAL;
-	int rc = guarded_build_locked(o, res, err);
+	int rc = ksp_journal_recover(res->tree.path, stderr, err) ? ksp_error_code(err, KSP_E_TREE)
+								  : 0;
+	if (!rc)
+		rc = guarded_build_locked(o, res, err);
 	close(lock);
 	return rc;
 }
