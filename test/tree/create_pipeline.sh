@@ -65,7 +65,7 @@ run_full() {
 	sleep 1
 	local before after
 	before=$(snapshot "$@")
-	"$CREATE" --patch="$patch" --id "$id" --headers "$KSPLICE_HEADERS" -o "$T/out" -j2 \
+	"$CREATE" --patch="$patch" --id "$id" -o "$T/out" -j2 \
 		"$KSPLICE_SRC" >"$T/$name.out" 2>&1 || fail "$name: $(cat "$T/$name.out")"
 	after=$(snapshot "$@")
 	[ "$before" = "$after" ] || fail "$name: the tree changed: $after"
@@ -98,7 +98,7 @@ mkdir -p "$T/out"
 touch "$T/marker"
 sleep 1
 before=$(snapshot "${cmdline[@]}")
-"$CREATE" --patch="$T/one.patch" --id testupd1 --headers "$KSPLICE_HEADERS" -o "$T/out" -j2 \
+"$CREATE" --patch="$T/one.patch" --id testupd1 -o "$T/out" -j2 \
 	"$KSPLICE_SRC" >"$T/pkg.out" 2>&1 || fail "ksplice-create failed: $(cat "$T/pkg.out")"
 after=$(snapshot "${cmdline[@]}")
 [ "$before" = "$after" ] || fail "packaging changed the tree: $after"
