@@ -232,7 +232,7 @@ restore_from_journal() {
 			;;
 		esac
 	done < <(tail -n +3 "$dir/journal")
-	note "$SRC_TREE: restored $((restored + removed)) files ($restored restored, $removed removed) left by an interrupted ksplice-create (pid $pid, started $(date -d "@$started" '+%F %T'))"
+	note "$SRC_TREE: restored $restored files and removed $removed that an interrupted ksplice-create (pid $pid, started $(date -d "@$started" '+%F %T')) left changed"
 }
 
 # The shipped kernel's GNU build id, recorded in the prepared tree

@@ -214,9 +214,9 @@ static void report_recovery(FILE *report, const struct ksp_guard *g,
 	if (localtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	fprintf(report,
-		"ksplice-create: %s: restored %zu file%s (%zu restored, %zu removed) left by an "
-		"interrupted ksplice-create (pid %ld, started %s)\n",
-		g->root, g->count, g->count == 1 ? "" : "s", g->count - removed, removed,
+		"ksplice-create: %s: restored %zu file%s and removed %zu that an interrupted "
+		"ksplice-create (pid %ld, started %s) left changed\n",
+		g->root, g->count - removed, g->count - removed == 1 ? "" : "s", removed,
 		owner->pid, when);
 }
 
