@@ -6,39 +6,10 @@
 # the next ksplice-create, or scripts/testbed setup, restore the tree (say
 # so, and succeed), byte for byte, mode and mtime as before.
 set -euo pipefail
-SRC_DIR=${KSPLICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-CREATE=${KSPLICE_BUILD:-$SRC_DIR/build}/bin/ksplice-create
-eval "$("$SRC_DIR/scripts/testbed" env)"
-if [ "$KSPLICE_READY" != yes ]; then
-	echo "create.killed: skipped: the test-bed is not set up (scripts/testbed setup)"
-	exit 77
-fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+tree_test_init create.killed
 JOURNAL="$KSPLICE_SRC/.ksplice-guard/journal"
-
-files=(fs/proc/cmdline.c fs/proc/cmdline.o fs/proc/.cmdline.o.cmd fs/proc/.cmdline.o.d
-	.missing-syscalls.d)
-
-# sha256, mode and mtime of the files a run may write, and what is new in
-# the tree, under ksplice-create's own lock on the tree (a make that outlives
-# a killed run holds it until done).
-snapshot() {
-	(
-		exec 9<"$KSPLICE_SRC"
-		flock 9
-		cd "$KSPLICE_SRC"
-		for f in "${files[@]}"; do
-			if [ -e "$f" ]; then
-				echo "$(sha256sum <"$f" | cut -c1-64) $(stat -c '%a %Y.%y' "$f") $f"
-			else
-				echo "absent $f"
-			fi
-		done
-		find . -newer "$T/marker" -type f | sort
-	)
-}
 
 # kill_at NAME STAGE_TEXT ARGS...: starts ksplice-create ARGS, waits for
 # STAGE_TEXT in its output, kills it with SIGKILL.
@@ -65,7 +36,7 @@ killed() {
 	shift 3
 	touch "$T/marker"
 	sleep 1
-	BEFORE=$(snapshot)
+	BEFORE=$(snapshot "${CMDLINE_FILES[@]}")
 	kill_at "$name" "$text" "$@"
 	sleep "$delay"
 	[ -f "$JOURNAL" ] || fail "$name: killed at '$text', but no journal in $JOURNAL"
@@ -79,7 +50,7 @@ restored() {
 		fail "$name: no recovery message: $(cat "$output")"
 	echo "$said"
 	[ ! -e "$KSPLICE_SRC/.ksplice-guard" ] || fail "$name: $KSPLICE_SRC/.ksplice-guard left"
-	after=$(snapshot)
+	after=$(snapshot "${CMDLINE_FILES[@]}")
 	[ "$BEFORE" = "$after" ] || fail "$name: the tree changed:
 --- before
 $BEFORE
@@ -88,30 +59,7 @@ $after"
 	echo "ok: $name: restored, tree as before"
 }
 
-cat >"$T/one.patch" <<'P'
---- a/fs/proc/cmdline.c
-+++ b/fs/proc/cmdline.c
-@@ -8,6 +8,7 @@
- static int cmdline_proc_show(struct seq_file *m, void *v)
- {
-+	seq_puts(m, "ksplice ");
- 	seq_puts(m, saved_command_line);
- 	seq_putc(m, '\n');
- 	return 0;
- }
-P
-cat >"$T/on_top.patch" <<'P'
---- a/fs/proc/cmdline.c
-+++ b/fs/proc/cmdline.c
-@@ -8,6 +8,6 @@
- static int cmdline_proc_show(struct seq_file *m, void *v)
- {
--	seq_puts(m, "ksplice ");
-+	seq_puts(m, "ksplice twice ");
- 	seq_puts(m, saved_command_line);
- 	seq_putc(m, '\n');
- 	return 0;
-P
+cmdline_patches
 mkdir -p "$T/out"
 
 # Building the pre objects; the next ksplice-create (a whole update, the
@@ -142,11 +90,11 @@ restored after "$T/after.next"
 # Packaging: the tree is already restored and the journal gone.
 touch "$T/marker"
 sleep 1
-BEFORE=$(snapshot)
+BEFORE=$(snapshot "${CMDLINE_FILES[@]}")
 kill_at packaging "building update module" --patch="$T/one.patch" --id killed2 -o "$T/out" \
 	-j1 "$KSPLICE_SRC"
 [ ! -e "$KSPLICE_SRC/.ksplice-guard" ] || fail "packaging: a journal is left"
-[ "$BEFORE" = "$(snapshot)" ] || fail "packaging: the tree changed"
+[ "$BEFORE" = "$(snapshot "${CMDLINE_FILES[@]}")" ] || fail "packaging: the tree changed"
 "$CREATE" --patch="$T/one.patch" --diff-only -j2 "$KSPLICE_SRC" >"$T/packaging.next" 2>&1 ||
 	fail "packaging: the next ksplice-create failed: $(cat "$T/packaging.next")"
 grep -q "interrupted ksplice-create" "$T/packaging.next" && fail "packaging: nothing to restore"
