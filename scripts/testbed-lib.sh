@@ -163,6 +163,78 @@ prepare_source() {
 	printf '%s\n' "${MAKE_VARS[@]}" >"$stamp"
 }
 
+# The profile's kbuild headers, named in the prepared tree (.ksplice-headers)
+# as its make variables are, so that ksplice-create finds them without
+# --headers.
+record_headers() {
+	local record="$SRC_TREE/.ksplice-headers"
+	[ "$(cat "$record" 2>/dev/null)" = "$HEADERS_DIR" ] && return 0
+	printf '%s\n' "$HEADERS_DIR" >"$record"
+}
+
+# Start time of process $1 in clock ticks (field 22 of /proc/PID/stat; the
+# command, field 2, may hold spaces), empty if it is gone.
+proc_start_ticks() {
+	local stat fields
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	read -r -a fields <<<"$stat"
+	echo "${fields[19]}"
+}
+
+# Restores one file of the journal: the backup's bytes, mode, atime, mtime.
+restore_backup() {
+	local dir=$1 idx=$2 mode=$3 as=$4 an=$5 ms=$6 mn=$7 rel=$8
+	local path="$SRC_TREE/$rel"
+	if ! { cp "$dir/$idx" "$path.ksplice-restore" &&
+		chmod "$mode" "$path.ksplice-restore" &&
+		mv -f "$path.ksplice-restore" "$path" &&
+		touch -a -d "@$as.$(printf '%09d' "$an")" "$path" &&
+		touch -m -d "@$ms.$(printf '%09d' "$mn")" "$path"; }; then
+		die "$path: could not be restored; backup kept in $dir/$idx"
+	fi
+}
+
+# A ksplice-create killed (SIGKILL, power loss) while it had the prepared
+# tree patched leaves TREE/.ksplice-guard/journal (its format:
+# splicer/create/tree_journal.h). Restores the tree from it, under
+# ksplice-create's own lock on the tree, unless its owner still runs.
+recover_tree() {
+	local dir="$SRC_TREE/.ksplice-guard" lockfd
+	[ -d "$dir" ] || return 0
+	exec {lockfd}<"$SRC_TREE"
+	flock "$lockfd"
+	[ ! -f "$dir/journal" ] || restore_from_journal "$dir"
+	rm -rf "$dir"
+	exec {lockfd}<&-
+}
+
+restore_from_journal() {
+	local dir=$1 magic pid start started kind rest restored=0 removed=0
+	local idx mode as an ms mn rel
+	{
+		read -r magic
+		read -r _ pid start started
+	} <"$dir/journal"
+	[ "$magic" = "ksplice-guard 1" ] || die "$dir/journal: not a ksplice-create journal"
+	[ "$(proc_start_ticks "$pid")" != "$start" ] ||
+		die "$SRC_TREE: ksplice-create (pid $pid) is still working in it ($dir/journal)"
+	while read -r kind rest; do
+		case "$kind" in
+		B)
+			read -r idx mode as an ms mn rel <<<"$rest"
+			restore_backup "$dir" "$idx" "$mode" "$as" "$an" "$ms" "$mn" "$rel"
+			restored=$((restored + 1))
+			;;
+		N)
+			rm -f "$SRC_TREE/$rest"
+			removed=$((removed + 1))
+			;;
+		esac
+	done < <(tail -n +3 "$dir/journal")
+	note "$SRC_TREE: restored $restored files and removed $removed that an interrupted ksplice-create (pid $pid, started $(date -d "@$started" '+%F %T')) left changed"
+}
+
 # The shipped kernel's GNU build id, recorded in the prepared tree
 # (.ksplice-build-id) so that updates made from it name the exact build.
 record_build_id() {
@@ -183,7 +255,9 @@ cmd_setup() {
 	download_debs
 	unpack_packages
 	unpack_source
+	recover_tree
 	prepare_source
+	record_headers
 	record_build_id
 	note "setup of $PROFILE_KERNEL_RELEASE done in $((SECONDS - t0)) s (cache: $KDIR)"
 }

@@ -5,8 +5,10 @@
 #include "layout.h"
 #include "leftovers.h"
 #include "patch_apply.h"
+#include "preflight.h"
 #include "run.h"
 #include "tree_guard.h"
+#include "tree_journal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -97,10 +99,10 @@ static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_r
 	}
 	ksp_header_users_free(users, n);
 	if (!rc && !built_in && modules)
-		return ksp_fail(err,
-				"%s: only objects built as loadable modules include it; only "
-				"vmlinux can be patched: refused",
-				header);
+		return ksp_failc(err, KSP_E_REFUSED,
+				 "%s: only objects built as loadable modules include it; only "
+				 "vmlinux can be patched: refused",
+				 header);
 	if (!rc)
 		progress(o, "%s: included by %zu built-in object%s", header, built_in,
 			 built_in == 1 ? "" : "s");
@@ -123,28 +125,32 @@ static int classify_file(const struct ksp_create_opts *o, struct ksp_create_resu
 	const char *base = base_name(path);
 	int source = ends_with(path, ".c") || ends_with(path, ".S");
 	if (!f->new_path)
-		return ksp_fail(err, "%s: the patch deletes this file: refused", path);
+		return ksp_failc(err, KSP_E_REFUSED, "%s: the patch deletes this file: refused",
+				 path);
 	if (!f->old_path && source)
-		return ksp_fail(err, "%s: the patch creates a new object file: refused", path);
+		return ksp_failc(err, KSP_E_REFUSED,
+				 "%s: the patch creates a new object file: refused", path);
 	if (source) {
 		char object[4096];
 		enum ksp_obj_kind kind;
 		if (ksp_tree_classify(&res->tree, path, object, sizeof(object), &kind, err))
 			return -1;
 		if (kind == KSP_OBJ_MODULE)
-			return ksp_fail(err,
-					"%s: built as a loadable module in this configuration; "
-					"only vmlinux can be patched: refused",
-					path);
+			return ksp_failc(err, KSP_E_REFUSED,
+					 "%s: built as a loadable module in this configuration; "
+					 "only vmlinux can be patched: refused",
+					 path);
 		if (kind == KSP_OBJ_NOT_BUILT)
-			return ksp_fail(err, "%s: not built in this configuration: refused", path);
+			return ksp_failc(err, KSP_E_REFUSED,
+					 "%s: not built in this configuration: refused", path);
 		return add_unit(res, path, object, 0) ? ksp_fail(err, "out of memory") : 0;
 	}
 	if (ends_with(path, ".h"))
 		return add_header_users(o, res, path, err);
 	if (strncmp(base, "Makefile", 8) == 0 || strcmp(base, "Kbuild") == 0 ||
 	    strncmp(base, "Kconfig", 7) == 0)
-		return ksp_fail(err, "%s: the patch changes the build itself: refused", path);
+		return ksp_failc(err, KSP_E_REFUSED,
+				 "%s: the patch changes the build itself: refused", path);
 	if (o->verbose)
 		progress(o, "ignoring %s (not compiled)", path);
 	return 0;
@@ -199,7 +205,7 @@ static int build_side(const struct ksp_create_opts *o, struct ksp_create_result 
 	int rc = ksp_tree_build(&res->tree, objects, res->nunits, o->jobs, log, err);
 	free(objects);
 	if (rc)
-		return ksp_interrupted ? KSP_CREATE_INTERRUPTED : KSP_CREATE_BUILD;
+		return ksp_interrupted ? KSP_E_INTERRUPTED : ksp_error_code(err, KSP_E_BUILD);
 	for (size_t i = 0; i < res->nunits; i++) {
 		struct ksp_create_unit *u = &res->units[i];
 		char from[8300], to[8300], cmd[4096];
@@ -210,13 +216,13 @@ static int build_side(const struct ksp_create_opts *o, struct ksp_create_result 
 		snprintf(cmd_from, sizeof(cmd_from), "%s/%s", res->tree.path, cmd);
 		snprintf(cmd_to, sizeof(cmd_to), "%s/%s/%s", res->workdir, side, cmd);
 		if (ksp_copy_file(from, to, err) || ksp_copy_file(cmd_from, cmd_to, err))
-			return KSP_CREATE_INTERNAL;
+			return KSP_E_INTERNAL;
 		char **keep = !strcmp(side, "pre") ? &u->pre : &u->post;
 		*keep = strdup(to);
 		if (!*keep)
-			return ksp_fail(err, "out of memory"), KSP_CREATE_INTERNAL;
+			return ksp_fail(err, "out of memory"), KSP_E_INTERNAL;
 	}
-	return KSP_CREATE_OK;
+	return KSP_E_UNSET;
 }
 
 /* The earlier updates' patches (--after), in order, then a dry run of the
@@ -228,17 +234,17 @@ static int apply_earlier(const struct ksp_create_opts *o, struct ksp_create_resu
 	for (size_t i = 0; i < res->nafter; i++) {
 		progress(o, "applying the patch of earlier update %s", res->after[i].id);
 		if (ksp_after_apply(&res->after[i], res->tree.path, log, err))
-			return KSP_CREATE_NO_APPLY;
+			return ksp_error_code(err, KSP_E_NO_APPLY);
 		if (ksp_interrupted)
-			return KSP_CREATE_INTERRUPTED;
+			return KSP_E_INTERRUPTED;
 	}
 	if (ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 1, log, err))
-		return strstr(err->msg, "cannot run") ? KSP_CREATE_TOOL : KSP_CREATE_NO_APPLY;
+		return ksp_error_code(err, KSP_E_NO_APPLY);
 	int layout =
 		ksp_patch_layout_check(res->tree.path, o->patch, &res->diff, res->workdir, err);
 	if (layout)
-		return layout > 0 ? KSP_CREATE_REFUSED : KSP_CREATE_INTERNAL;
-	return KSP_CREATE_OK;
+		return layout > 0 ? KSP_E_REFUSED : KSP_E_INTERNAL;
+	return KSP_E_UNSET;
 }
 
 static size_t count_screened(const struct ksp_create_result *res)
@@ -287,9 +293,9 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 	char **why = calloc(n + 1, sizeof(*why));
 	char dir[4200];
 	snprintf(dir, sizeof(dir), "%s/screen", res->workdir);
-	int rc = objects && keep && why ? 0 : ksp_fail(err, "out of memory");
+	int rc = objects && keep && why ? 0 : (ksp_fail(err, "out of memory"), KSP_E_INTERNAL);
 	if (!rc && mkdir(dir, 0700))
-		rc = ksp_fail(err, "%s: %s", dir, strerror(errno));
+		rc = (ksp_fail(err, "%s: %s", dir, strerror(errno)), KSP_E_INTERNAL);
 	for (size_t i = 0; i < res->nunits && !rc; i++)
 		if (res->units[i].screened)
 			objects[s++] = res->units[i].object;
@@ -302,14 +308,14 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 		changed[nchanged++] = ksp_file_diff_path(&res->diff.files[i]);
 	}
 	if (!rc && (!changed || !state))
-		rc = ksp_fail(err, "out of memory");
+		rc = (ksp_fail(err, "out of memory"), KSP_E_INTERNAL);
 	struct ksp_screen sc = {&res->tree, objects,	 n,	  o->jobs,
 				dir,	    o->progress, changed, creates ? 0 : nchanged,
 				state};
 	progress(o, "screening %zu object%s that only the changed headers reach...", n,
 		 n == 1 ? "" : "s");
 	if (!rc)
-		rc = ksp_screen_before(&sc, err) ? KSP_CREATE_BUILD : 0;
+		rc = ksp_screen_before(&sc, err) ? ksp_error_code(err, KSP_E_BUILD) : 0;
 	if (!rc && sc.nchanged) {
 		size_t reading = n;
 		for (size_t i = 0; i < n; i++)
@@ -318,14 +324,14 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 			 n == 1 ? "" : "s");
 	}
 	if (!rc && ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 0, log, err))
-		rc = KSP_CREATE_NO_APPLY;
+		rc = ksp_error_code(err, KSP_E_NO_APPLY);
 	else if (!rc) {
-		rc = ksp_screen_after(&sc, keep, why, err) ? KSP_CREATE_BUILD : 0;
-		struct ksp_error revert_err;
+		rc = ksp_screen_after(&sc, keep, why, err) ? ksp_error_code(err, KSP_E_BUILD) : 0;
+		struct ksp_error revert_err = {0};
 		if (ksp_patch_revert(res->tree.path, o->patch, res->diff.strip, log, &revert_err) &&
 		    !rc) {
 			*err = revert_err;
-			rc = KSP_CREATE_NO_APPLY;
+			rc = ksp_error_code(err, KSP_E_NO_APPLY);
 		}
 	}
 	size_t kept = 0;
@@ -341,21 +347,21 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 	}
 	for (size_t i = 0; i < res->nunits && !rc; i++)
 		if (res->units[i].screened && protect_unit(g, &res->units[i], err))
-			rc = KSP_CREATE_INTERNAL;
+			rc = KSP_E_INTERNAL;
 	if (!rc && o->max_objects && kept > o->max_objects) {
 		ksp_fail(err,
 			 "the changed headers may alter the code of %zu built-in objects, more "
 			 "than --max-objects (%zu): refused",
 			 kept, o->max_objects);
-		rc = KSP_CREATE_REFUSED;
+		rc = KSP_E_REFUSED;
 	}
 	free(objects);
 	free(keep);
 	free(why);
 	free(changed);
 	free(state);
-	if (rc == KSP_CREATE_BUILD && ksp_interrupted)
-		rc = KSP_CREATE_INTERRUPTED;
+	if ((rc == KSP_E_BUILD || rc == KSP_E_TOOL) && ksp_interrupted)
+		rc = KSP_E_INTERRUPTED;
 	return rc;
 }
 
@@ -371,18 +377,20 @@ static int build_both(const struct ksp_create_opts *o, struct ksp_create_result 
 		rc = screen_units(o, res, g, log, err);
 	if (!rc && res->nunits == 0) {
 		ksp_fail(err, "No changes: %s changes no compiled code", o->patch);
-		rc = KSP_CREATE_NO_CHANGES;
+		rc = KSP_E_NO_CHANGES;
 	}
+	if (!rc && ksp_guard_commit(g, err)) /* screening protected the units it kept */
+		rc = KSP_E_INTERNAL;
 	if (!rc)
 		rc = build_side(o, res, "pre", err);
 	if (rc)
 		return rc;
 	if (ksp_interrupted)
-		return KSP_CREATE_INTERRUPTED;
+		return KSP_E_INTERRUPTED;
 	if (ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 0, log, err))
-		return KSP_CREATE_NO_APPLY;
+		return ksp_error_code(err, KSP_E_NO_APPLY);
 	if (ksp_interrupted)
-		return KSP_CREATE_INTERRUPTED;
+		return KSP_E_INTERRUPTED;
 	return build_side(o, res, "post", err);
 }
 
@@ -390,21 +398,20 @@ static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_crea
 				struct ksp_error *err)
 {
 	char backups[4200];
-	snprintf(backups, sizeof(backups), "%s/tree-backup", res->workdir);
-	if (mkdir(backups, 0700))
-		return ksp_fail(err, "%s: %s", backups, strerror(errno)), KSP_CREATE_INTERNAL;
+	if (ksp_journal_dir_make(res->tree.path, backups, sizeof(backups), err))
+		return ksp_error_code(err, KSP_E_INTERNAL);
 	struct ksp_guard g;
 	if (ksp_guard_init(&g, res->tree.path, backups, err))
-		return KSP_CREATE_INTERNAL;
-	int rc = ksp_guard_protect(&g, ".missing-syscalls.d", err) ? KSP_CREATE_INTERNAL : 0;
+		return KSP_E_INTERNAL;
+	int rc = ksp_guard_protect(&g, ".missing-syscalls.d", err) ? KSP_E_INTERNAL : 0;
 	for (size_t i = 0; i < res->diff.nfiles && !rc; i++)
 		rc = ksp_guard_protect(&g, ksp_file_diff_path(&res->diff.files[i]), err)
-			     ? KSP_CREATE_INTERNAL
+			     ? KSP_E_INTERNAL
 			     : 0;
 	for (size_t i = 0; i < res->nunits && !rc; i++)
-		rc = protect_unit_or_screen(&g, &res->units[i], err) ? KSP_CREATE_INTERNAL : 0;
+		rc = protect_unit_or_screen(&g, &res->units[i], err) ? KSP_E_INTERNAL : 0;
 	for (size_t i = 0; i < res->nafter && !rc; i++)
-		rc = ksp_after_protect(&g, &res->after[i], err) ? KSP_CREATE_INTERNAL : 0;
+		rc = ksp_after_protect(&g, &res->after[i], err) ? KSP_E_INTERNAL : 0;
 	/* Before screening drops any: the directories of all candidates. */
 	const char **objects = calloc(res->nunits + 1, sizeof(*objects));
 	for (size_t i = 0; objects && i < res->nunits; i++)
@@ -414,21 +421,23 @@ static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_crea
 	free(objects);
 	if (!rc && !listed) {
 		ksp_fail(err, "out of memory");
-		rc = KSP_CREATE_INTERNAL;
+		rc = KSP_E_INTERNAL;
 	}
+	if (!rc && ksp_guard_commit(&g, err))
+		rc = KSP_E_INTERNAL;
 	if (!rc)
 		rc = build_both(o, res, &g, err);
 	if (listed)
 		ksp_leftovers_remove(&left);
 	struct ksp_error restore_err;
 	if (ksp_guard_restore(&g, &restore_err)) {
-		snprintf(err->msg, sizeof(err->msg), "%s", restore_err.msg);
-		rc = KSP_CREATE_INTERNAL;
+		ksp_failc(err, KSP_E_INTERNAL, "%s", restore_err.msg);
+		rc = KSP_E_INTERNAL;
 	}
 	ksp_guard_free(&g);
 	if (rc == 0 && ksp_interrupted)
-		rc = KSP_CREATE_INTERRUPTED;
-	if (rc == KSP_CREATE_INTERRUPTED)
+		rc = KSP_E_INTERRUPTED;
+	if (rc == KSP_E_INTERRUPTED)
 		ksp_fail(err, "interrupted; %s is as it was", res->tree.path);
 	return rc;
 }
@@ -436,11 +445,14 @@ static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_crea
 /*
  * Two ksplice-create runs on one tree would each take the other's patched
  * files for the tree's original state. flock() on the tree's directory keeps
- * them apart without writing anything into the tree.
+ * them apart without writing anything into the tree. The descriptor is
+ * inherited (no O_CLOEXEC): a make that outlives a killed ksplice-create
+ * holds the lock until it is done writing, so the next run's recovery
+ * (tree_journal.h) never races it.
  */
 static int lock_tree(const struct ksp_create_opts *o, const char *tree, struct ksp_error *err)
 {
-	int fd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(tree, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return ksp_fail(err, "%s: %s", tree, strerror(errno)), -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -460,8 +472,11 @@ static int guarded_build(const struct ksp_create_opts *o, struct ksp_create_resu
 {
 	int lock = lock_tree(o, res->tree.path, err);
 	if (lock < 0)
-		return ksp_interrupted ? KSP_CREATE_INTERRUPTED : KSP_CREATE_INTERNAL;
-	int rc = guarded_build_locked(o, res, err);
+		return ksp_interrupted ? KSP_E_INTERRUPTED : KSP_E_INTERNAL;
+	int rc = ksp_journal_recover(res->tree.path, stderr, err) ? ksp_error_code(err, KSP_E_TREE)
+								  : 0;
+	if (!rc)
+		rc = guarded_build_locked(o, res, err);
 	close(lock);
 	return rc;
 }
@@ -477,10 +492,10 @@ static int compare_units(const struct ksp_create_opts *o, struct ksp_create_resu
 		char cmd[4096], path[8300];
 		cmd_file_of(u->object, cmd, sizeof(cmd));
 		if (ksp_obj_open(u->pre, &pre, err))
-			return KSP_CREATE_INTERNAL;
+			return KSP_E_INTERNAL;
 		if (ksp_obj_open(u->post, &post, err)) {
 			ksp_obj_free(&pre);
-			return KSP_CREATE_INTERNAL;
+			return KSP_E_INTERNAL;
 		}
 		snprintf(path, sizeof(path), "%s/pre/%s", res->workdir, cmd);
 		mt_crcs_read(path, &pre_crcs, err);
@@ -493,9 +508,9 @@ static int compare_units(const struct ksp_create_opts *o, struct ksp_create_resu
 		ksp_obj_free(&pre);
 		ksp_obj_free(&post);
 		if (rc)
-			return KSP_CREATE_INTERNAL;
+			return KSP_E_INTERNAL;
 	}
-	return KSP_CREATE_OK;
+	return KSP_E_UNSET;
 }
 
 static int make_workdir(const struct ksp_create_opts *o, struct ksp_create_result *res,
@@ -527,46 +542,49 @@ static int load_earlier(const struct ksp_create_opts *o, struct ksp_create_resul
 {
 	res->after = calloc(o->nafter + 1, sizeof(*res->after));
 	if (!res->after)
-		return ksp_fail(err, "out of memory"), KSP_CREATE_INTERNAL;
+		return ksp_fail(err, "out of memory"), KSP_E_INTERNAL;
 	for (size_t i = 0; i < o->nafter; i++) {
 		res->nafter++;
 		if (ksp_after_load(o->after[i], res->tree.release, res->tree.path, res->workdir, i,
 				   &res->after[i], err))
-			return KSP_CREATE_BAD_AFTER;
+			return KSP_E_BAD_AFTER;
 	}
-	return KSP_CREATE_OK;
+	return KSP_E_UNSET;
 }
 
 static int check_inputs(const struct ksp_create_opts *o, struct ksp_create_result *res,
 			struct ksp_error *err)
 {
 	if (ksp_diff_load(o->patch, &res->diff, err))
-		return KSP_CREATE_BAD_DIFF;
+		return ksp_error_code(err, KSP_E_BAD_DIFF);
 	if (ksp_tree_open(o->tree, &res->tree, err))
-		return KSP_CREATE_TREE;
+		return ksp_error_code(err, KSP_E_TREE);
+	if (o->package &&
+	    ksp_headers_find(&res->tree, o->headers, res->headers, sizeof(res->headers), err))
+		return ksp_error_code(err, KSP_E_TREE);
 	char found[512];
 	int same = ksp_tree_compiler_matches(&res->tree, found, sizeof(found), err);
 	if (same < 0)
-		return KSP_CREATE_TOOL;
+		return ksp_error_code(err, KSP_E_TOOL);
 	if (!same && !o->force_compiler) {
 		ksp_fail(err,
 			 "this machine's compiler ('%s') is not the kernel's ('%s'); "
 			 "--force-compiler builds anyway, but run-pre matching will then "
 			 "almost surely fail",
 			 found, res->tree.cc_version_text);
-		return KSP_CREATE_COMPILER;
+		return KSP_E_COMPILER;
 	}
 	if (ksp_diff_resolve_paths(&res->diff, res->tree.path, err))
-		return KSP_CREATE_NO_APPLY;
+		return KSP_E_NO_APPLY;
 	for (size_t i = 0; i < res->diff.nfiles; i++)
 		if (classify_file(o, res, &res->diff.files[i], err))
-			return strstr(err->msg, "refused") ? KSP_CREATE_REFUSED : KSP_CREATE_TREE;
+			return ksp_error_code(err, KSP_E_TREE);
 	if (res->nunits == 0) {
 		ksp_fail(err, "No changes: %s touches no compiled file", o->patch);
-		return KSP_CREATE_NO_CHANGES;
+		return KSP_E_NO_CHANGES;
 	}
 	if (make_workdir(o, res, err))
-		return KSP_CREATE_INTERNAL;
+		return KSP_E_INTERNAL;
 	/* Whether the patch applies is checked under the tree's lock. */
 	return load_earlier(o, res, err);
 }
@@ -610,10 +628,9 @@ static void list_functions(const struct ksp_create_result *res, enum mt_state st
 		snprintf(out + used, len - used, " and %zu more", more);
 }
 
-int ksp_create_compare(const struct ksp_create_opts *o, struct ksp_create_result *res,
-		       struct ksp_error *err)
+static enum ksp_code compare(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			     struct ksp_error *err)
 {
-	memset(res, 0, sizeof(*res));
 	int rc = check_inputs(o, res, err);
 	if (rc)
 		return rc;
@@ -625,11 +642,11 @@ int ksp_create_compare(const struct ksp_create_opts *o, struct ksp_create_result
 		return rc;
 	if (ksp_create_refusals(res)) {
 		ksp_fail(err, "the patch makes changes that cannot be live-patched");
-		return KSP_CREATE_REFUSED;
+		return KSP_E_REFUSED;
 	}
 	if (!ksp_create_has_changes(res)) {
 		ksp_fail(err, "No changes: %s changes no compiled code", o->patch);
-		return KSP_CREATE_NO_CHANGES;
+		return KSP_E_NO_CHANGES;
 	}
 	if (!replaces_anything(res)) {
 		char names[256];
@@ -638,9 +655,19 @@ int ksp_create_compare(const struct ksp_create_opts *o, struct ksp_create_result
 			 "No changes: %s replaces no function; it only adds functions that "
 			 "nothing it changes calls (%s), so the update would never run them",
 			 o->patch, names);
-		return KSP_CREATE_NO_CHANGES;
+		return KSP_E_NO_CHANGES;
 	}
-	return KSP_CREATE_OK;
+	return KSP_E_UNSET;
+}
+
+enum ksp_code ksp_create_compare(const struct ksp_create_opts *o, struct ksp_create_result *res,
+				 struct ksp_error *err)
+{
+	memset(res, 0, sizeof(*res));
+	err->code = KSP_E_UNSET;
+	enum ksp_code code = compare(o, res, err);
+	err->code = code;
+	return code;
 }
 
 size_t ksp_create_refusals(const struct ksp_create_result *res)

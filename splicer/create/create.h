@@ -16,7 +16,8 @@
 
 #include <stdio.h>
 
-/* Exit statuses of ksplice-create, one per cause (documented in --help). */
+/* Exit statuses of ksplice-create, one per cause (documented in --help);
+ * create_main.c maps each kind of error (enum ksp_code) to one of them. */
 enum ksp_create_exit {
 	KSP_CREATE_OK = 0,
 	KSP_CREATE_USAGE = 2,
@@ -29,6 +30,7 @@ enum ksp_create_exit {
 	KSP_CREATE_TOOL = 9,	    /* a tool is missing */
 	KSP_CREATE_INTERNAL = 10,   /* out of memory, I/O, or not implemented */
 	KSP_CREATE_BAD_AFTER = 11,  /* an --after update file is unusable */
+	KSP_CREATE_OUTPUT = 12,	    /* -o DIR cannot be created or written */
 	KSP_CREATE_NO_CHANGES = 66, /* the diff changes no compiled code (as Ksplice) */
 	KSP_CREATE_INTERRUPTED = 130,
 };
@@ -42,8 +44,10 @@ struct ksp_create_opts {
 	int force_compiler;
 	const char *const *after; /* earlier update files, applied first, in order */
 	size_t nafter;
-	size_t max_objects; /* refused if header changes may alter more built-in objects */
-	FILE *progress;	    /* "building pre objects (3 files)..." lines; NULL: quiet */
+	size_t max_objects;  /* refused if header changes may alter more built-in objects */
+	int package;	     /* an update will be built: find its kbuild headers first */
+	const char *headers; /* --headers; NULL: the tree's record or /lib/modules */
+	FILE *progress;	     /* "building pre objects (3 files)..." lines; NULL: quiet */
 };
 
 /* One object the diff changes. */
@@ -65,12 +69,14 @@ struct ksp_create_result {
 	size_t nafter;
 	char *workdir;
 	int own_workdir;
+	char headers[4096]; /* the kbuild headers found, if opts->package */
 };
 
-/* Runs the pipeline. Returns a ksp_create_exit status; err says why when it
- * is not OK. The tree is as it was on return, whatever happened. */
-int ksp_create_compare(const struct ksp_create_opts *opts, struct ksp_create_result *res,
-		       struct ksp_error *err);
+/* Runs the pipeline. Returns KSP_E_UNSET on success, else the kind of the
+ * failure (also in err->code), and err says why. The tree is as it was on
+ * return, whatever happened. */
+enum ksp_code ksp_create_compare(const struct ksp_create_opts *opts, struct ksp_create_result *res,
+				 struct ksp_error *err);
 
 /* Refusals of every unit, and whether any function or data changed. */
 size_t ksp_create_refusals(const struct ksp_create_result *res);

@@ -8,6 +8,7 @@
 #include "create.h"
 #include "json.h"
 #include "package_update.h"
+#include "preflight.h"
 #include "run.h"
 #include "update_file.h"
 
@@ -19,10 +20,28 @@
 
 #define MAX_AFTER 16
 
+/* ksplice-create's exit status for each kind of failure (--help lists them). */
+static const struct ksp_exit_map create_exits[] = {
+	{KSP_E_USAGE, KSP_CREATE_USAGE},
+	{KSP_E_TREE, KSP_CREATE_TREE},
+	{KSP_E_BAD_DIFF, KSP_CREATE_BAD_DIFF},
+	{KSP_E_NO_APPLY, KSP_CREATE_NO_APPLY},
+	{KSP_E_REFUSED, KSP_CREATE_REFUSED},
+	{KSP_E_COMPILER, KSP_CREATE_COMPILER},
+	{KSP_E_BUILD, KSP_CREATE_BUILD},
+	{KSP_E_TOOL, KSP_CREATE_TOOL},
+	{KSP_E_INTERNAL, KSP_CREATE_INTERNAL},
+	{KSP_E_BAD_AFTER, KSP_CREATE_BAD_AFTER},
+	{KSP_E_OUTPUT, KSP_CREATE_OUTPUT},
+	{KSP_E_NO_CHANGES, KSP_CREATE_NO_CHANGES},
+	{KSP_E_INTERRUPTED, KSP_CREATE_INTERRUPTED},
+	{KSP_E_UNSET, -1},
+};
+
 struct cli {
 	struct ksp_create_opts opts;
 	int diff_only, json;
-	const char *id, *description, *headers, *outdir;
+	const char *id, *description, *outdir;
 	const char *after[MAX_AFTER];
 };
 
@@ -44,9 +63,11 @@ static void usage(FILE *f)
 	      "  --after UPDATE    the patch applies on top of this earlier update's\n"
 	      "                    (ksplice-ID.tar.gz), which the kernel will be running:\n"
 	      "                    its patch is applied first; repeat for more, oldest first\n"
-	      "  -o DIR            where to write the update file (default: .)\n"
-	      "  --headers DIR     the target kernel's kbuild headers\n"
-	      "                    (default: /lib/modules/RELEASE/build)\n"
+	      "  -o DIR            where to write the update file (default: .; created if\n"
+	      "                    missing)\n"
+	      "  --headers DIR     the target kernel's kbuild headers (default: the ones the\n"
+	      "                    prepared tree names in .ksplice-headers, else\n"
+	      "                    /lib/modules/RELEASE/build)\n"
 	      "  --diff-only       stop after the plan: changed, new and deleted functions and\n"
 	      "                    data, and what cannot be live-patched\n"
 	      "  --json            the plan as JSON on standard output\n"
@@ -58,8 +79,8 @@ static void usage(FILE *f)
 	      "                    N built-in objects (after screening; default 100)\n"
 	      "Exit status: 0 ok, 2 usage, 3 KERNEL_SOURCE or headers unusable, 4 bad diff,\n"
 	      "5 the diff does not apply, 6 refused change, 7 wrong compiler, 8 build failed,\n"
-	      "9 missing tool, 10 internal error, 11 an --after update unusable, 66 no changes,\n"
-	      "130 interrupted.\n",
+	      "9 missing tool, 10 internal error, 11 an --after update unusable, 12 -o DIR\n"
+	      "cannot be created or written, 66 no changes, 130 interrupted.\n",
 	      f);
 }
 
@@ -112,7 +133,7 @@ static int parse(int argc, char **argv, struct cli *c)
 			c->description = optarg;
 			break;
 		case 'H':
-			c->headers = optarg;
+			c->opts.headers = optarg;
 			break;
 		case 'A':
 			if (c->opts.nafter == MAX_AFTER)
@@ -159,38 +180,26 @@ static char *tree_build_id(const char *tree)
 	return line;
 }
 
-/* Extract, build the module, package; returns an exit status. */
-static int make_update(struct cli *c, const struct ksp_create_result *res)
+/* Extract, build the module, package; returns the kind of failure. */
+static enum ksp_code make_update(struct cli *c, const struct ksp_create_result *res)
 {
-	char id[17], headers[4200], out[4200];
+	char id[17], out[4200];
 	struct ksp_error err = {0};
 	if (c->id)
 		snprintf(id, sizeof(id), "%s", c->id);
 	else if (ksp_update_id_make(id)) {
 		fprintf(stderr, "ksplice-create: /dev/urandom: cannot read an id\n");
-		return KSP_CREATE_INTERNAL;
-	}
-	if (c->headers)
-		snprintf(headers, sizeof(headers), "%s", c->headers);
-	else
-		snprintf(headers, sizeof(headers), "/lib/modules/%s/build", res->tree.release);
-	if (access(headers, R_OK) != 0) {
-		fprintf(stderr,
-			"ksplice-create: %s: no kbuild headers for %s (install them or give "
-			"--headers DIR)\n",
-			headers, res->tree.release);
-		return KSP_CREATE_TREE;
+		return KSP_E_INTERNAL;
 	}
 	char *build_id = tree_build_id(res->tree.path);
 	char description[KSP_DESCRIPTION_MAX + 1];
 	ksp_description_clean(c->description ? c->description : res->diff.description, description);
-	struct ksp_update_info info = {id, description, build_id, headers, c->outdir};
+	struct ksp_update_info info = {id, description, build_id, res->headers, c->outdir};
 	int rc = ksp_create_package(&c->opts, res, &info, out, sizeof(out), &err);
 	free(build_id);
 	if (rc) {
 		fprintf(stderr, "ksplice-create: %s\n", err.msg);
-		return strstr(err.msg, "building the update module") ? KSP_CREATE_BUILD
-								     : KSP_CREATE_INTERNAL;
+		return ksp_error_code(&err, KSP_E_INTERNAL);
 	}
 	size_t changed = 0, added = 0;
 	for (size_t i = 0; i < res->nunits; i++) {
@@ -201,7 +210,7 @@ static int make_update(struct cli *c, const struct ksp_create_result *res)
 	       "object%s\n",
 	       id, out, changed, changed == 1 ? "" : "s", added, res->nunits,
 	       res->nunits == 1 ? "" : "s");
-	return KSP_CREATE_OK;
+	return KSP_E_UNSET;
 }
 
 static void print_plans(const struct ksp_create_result *res, int json, int verbose)
@@ -234,24 +243,29 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	if (parse(argc, argv, &c)) {
 		usage(stderr);
-		return KSP_CREATE_USAGE;
+		return ksp_exit_status(create_exits, KSP_E_USAGE);
 	}
 	c.opts.progress = c.json ? stderr : stdout;
+	c.opts.package = !c.diff_only;
 	ksp_catch_interrupts();
 	struct ksp_create_result res;
 	struct ksp_error err = {0};
-	int rc = ksp_create_compare(&c.opts, &res, &err);
+	if (c.opts.package && ksp_output_dir_ready(c.outdir, &err)) {
+		fprintf(stderr, "ksplice-create: %s\n", err.msg);
+		return ksp_exit_status(create_exits, ksp_error_code(&err, KSP_E_OUTPUT));
+	}
+	enum ksp_code rc = ksp_create_compare(&c.opts, &res, &err);
 	if (res.nunits && res.units[0].plan.pre_path &&
-	    (c.diff_only || c.json || c.opts.verbose || rc != KSP_CREATE_OK))
+	    (c.diff_only || c.json || c.opts.verbose || rc != KSP_E_UNSET))
 		print_plans(&res, c.json, c.opts.verbose);
-	if (rc == KSP_CREATE_NO_CHANGES)
+	if (rc == KSP_E_NO_CHANGES)
 		printf("%s\n", err.msg[0] ? err.msg : "No changes.");
-	if (rc && rc != KSP_CREATE_NO_CHANGES) {
+	if (rc && rc != KSP_E_NO_CHANGES) {
 		fflush(stdout); /* the plan first: the error line stays whole in a shared log */
 		fprintf(stderr, "ksplice-create: %s\n", err.msg);
 	}
-	if (rc == KSP_CREATE_OK && !c.diff_only)
+	if (rc == KSP_E_UNSET && !c.diff_only)
 		rc = make_update(&c, &res);
 	ksp_create_result_free(&res);
-	return rc;
+	return ksp_exit_status(create_exits, rc);
 }

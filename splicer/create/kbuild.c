@@ -79,7 +79,7 @@ static char **split_lines(const char *text)
 
 static int tree_fail(struct ksp_tree *t, struct ksp_error *err, const char *what)
 {
-	ksp_fail(err, "%s: %s; %s", t->path, what, PREPARE_HINT);
+	ksp_failc(err, KSP_E_TREE, "%s: %s; %s", t->path, what, PREPARE_HINT);
 	ksp_tree_close(t);
 	return -1;
 }
@@ -155,8 +155,8 @@ int ksp_tree_compiler_matches(const struct ksp_tree *t, char *found, size_t len,
 	char out[4096];
 	int status = ksp_run_capture(argv, NULL, out, sizeof(out));
 	if (status != 0)
-		return ksp_fail(err, "cannot run the kernel's compiler '%s' (install it)",
-				t->compiler);
+		return ksp_failc(err, KSP_E_TOOL,
+				 "cannot run the kernel's compiler '%s' (install it)", t->compiler);
 	out[strcspn(out, "\n")] = '\0';
 	snprintf(found, len, "%s", out);
 	return strcmp(out, t->cc_version_text) == 0;
@@ -397,9 +397,12 @@ int ksp_tree_build(const struct ksp_tree *t, const char *const *objects, size_t 
 	int status = run_make(t, objects, n, jobs, 0, log_path, err);
 	if (status == 0 || status == -2)
 		return status ? -1 : 0;
+	if (status == 127)
+		return ksp_failc(err, KSP_E_TOOL, "cannot run make");
 	char first[512];
 	ksp_first_error_line(log_path, first, sizeof(first));
-	return ksp_fail(err, "kbuild failed in %s (%s; full log: %s)", t->path, first, log_path);
+	return ksp_failc(err, KSP_E_BUILD, "kbuild failed in %s (%s; full log: %s)", t->path, first,
+			 log_path);
 }
 
 int ksp_tree_preprocess(const struct ksp_tree *t, const char *const *targets, size_t n, int jobs,
@@ -407,6 +410,6 @@ int ksp_tree_preprocess(const struct ksp_tree *t, const char *const *targets, si
 {
 	int status = run_make(t, targets, n, jobs, 1, log_path, err);
 	if (status < 0 || status == 127)
-		return status == -2 ? -1 : ksp_fail(err, "cannot run make");
+		return status == -2 ? -1 : ksp_failc(err, KSP_E_TOOL, "cannot run make");
 	return 0;
 }

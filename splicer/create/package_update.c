@@ -1,13 +1,13 @@
 /* From an update plan to ksplice-<id>.tar.gz: extract the new code of every
  * unit, build the update module, and package it with the pre objects, the
  * diff and the metadata (package.h, update_file.h). */
+#include "package_update.h"
 #include "create.h"
 #include "extract.h"
 #include "metadata.h"
 #include "package.h"
-#include "update_module.h"
-#include "package_update.h"
 #include "update_file.h"
+#include "update_module.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -220,6 +220,15 @@ static int package(const struct ksp_create_opts *o, const struct ksp_create_resu
 	return rc;
 }
 
+/* Flushed at once: a log or a pipe shows which step is running. */
+static void progress_line(const struct ksp_create_opts *o, const char *line)
+{
+	if (!o->progress)
+		return;
+	fprintf(o->progress, "%s\n", line);
+	fflush(o->progress);
+}
+
 int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_result *res,
 		       const struct ksp_update_info *info, char *out_path, size_t out_len,
 		       struct ksp_error *err)
@@ -254,15 +263,15 @@ int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_
 				       access(symvers, R_OK) == 0 ? symvers : NULL,
 				       mo,
 				       res->nunits};
+	if (!rc)
+		progress_line(o, "building update module");
 	if (!rc) {
-		if (o->progress)
-			fprintf(o->progress, "building update module\n");
 		char mdir[4300];
 		snprintf(mdir, sizeof(mdir), "%s/module", dir);
 		rc = ksp_update_module_build(&spec, mdir, &ko, err);
 	}
-	if (!rc && o->progress)
-		fprintf(o->progress, "packaging\n");
+	if (!rc)
+		progress_line(o, "packaging");
 	if (!rc)
 		rc = package(o, res, info, uc, ko, out_path, out_len, err);
 	free(ko);

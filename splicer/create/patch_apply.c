@@ -72,7 +72,8 @@ static int run_patch(const char *root, const char *patch_file, int strip, const 
 	if (status == 0)
 		return 0;
 	if (status == 127 || status < 0)
-		return ksp_fail(err, "cannot run GNU patch (install the Debian package 'patch')");
+		return ksp_failc(err, KSP_E_TOOL,
+				 "cannot run GNU patch (install the Debian package 'patch')");
 	explain_failure(patch_file, log_path, err);
 	return -1;
 }

@@ -1,4 +1,5 @@
 #include "tree_guard.h"
+#include "tree_journal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +43,7 @@ int ksp_guard_init(struct ksp_guard *g, const char *root, const char *backup_dir
 	memset(g, 0, sizeof(*g));
 	g->root = strdup(root);
 	g->backup_dir = strdup(backup_dir);
+	g->started = time(NULL);
 	if (!g->root || !g->backup_dir) {
 		ksp_guard_free(g);
 		return ksp_fail(err, "out of memory");
@@ -107,6 +109,16 @@ static int restore_one(const struct ksp_guard *g, const struct ksp_guard_entry *
 	return utimensat(AT_FDCWD, path, times, 0);
 }
 
+int ksp_guard_commit(struct ksp_guard *g, struct ksp_error *err)
+{
+	if (g->journaled == g->count)
+		return 0;
+	if (ksp_journal_write(g, err))
+		return -1;
+	g->journaled = g->count;
+	return 0;
+}
+
 int ksp_guard_restore(struct ksp_guard *g, struct ksp_error *err)
 {
 	int rc = 0;
@@ -117,6 +129,8 @@ int ksp_guard_restore(struct ksp_guard *g, struct ksp_error *err)
 				      g->entries[i].backup ? g->entries[i].backup : "(none)");
 		}
 	}
+	if (rc == 0)
+		ksp_journal_remove(g);
 	return rc;
 }
 

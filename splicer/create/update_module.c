@@ -213,7 +213,8 @@ int ksp_update_module_build(const struct ksp_module_spec *spec, const char *dir,
 	if (ksp_run_logged(argv, log) != 0) {
 		char first[512];
 		ksp_first_error_line(log, first, sizeof(first));
-		return ksp_fail(err, "building the update module failed (%s; log: %s)", first, log);
+		return ksp_failc(err, KSP_E_BUILD,
+				 "building the update module failed (%s; log: %s)", first, log);
 	}
 	if (asprintf(ko, "%s/ksplice_%s.ko", dir, spec->id) < 0) {
 		*ko = NULL;
