@@ -43,7 +43,7 @@ real_update() {
 		[ "${KSPLICE_READY:-}" = yes ] && [ -x "$create" ] || return 1
 		mkdir -p "$(dirname "$out")"
 		"$create" --patch="$root/test/patches/demo-cmdline.patch" --id fuzzseed \
-			--headers "$KSPLICE_HEADERS" -o "$(dirname "$out")" "$KSPLICE_SRC" \
+			-o "$(dirname "$out")" "$KSPLICE_SRC" \
 			>/dev/null 2>&1 || return 1
 	fi
 	echo "$out"

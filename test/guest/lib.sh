@@ -37,7 +37,7 @@ create_update() {
 	local patch=$1 id=$2
 	shift 2
 	"${KSPLICE_BUILD:-$SRC_DIR/build}/bin/ksplice-create" --patch="$SRC_DIR/test/patches/$patch" \
-		--id "$id" --headers "$KSPLICE_HEADERS" -o "$TEST_TMP" "$@" "$KSPLICE_SRC" >/dev/null ||
+		--id "$id" -o "$TEST_TMP" "$@" "$KSPLICE_SRC" >/dev/null ||
 		fail "ksplice-create $patch failed"
 	echo "$TEST_TMP/ksplice-$id.tar.gz"
 }
