@@ -2,7 +2,7 @@
 #include "fileio.h"
 #include "header_screen.h"
 #include "header_users.h"
-#include "layout.h"
+#include "layout_check.h"
 #include "leftovers.h"
 #include "patch_apply.h"
 #include "preflight.h"

@@ -1,4 +1,4 @@
-/* libFuzzer target: preprocessed C (splicer/pp_items.c, pp_screen.c), as
+/* libFuzzer target: preprocessed C (matcher/source/pp_items.c, pp_screen.c), as
  * ksplice-create screens the objects a changed header reaches. The input is
  * a "before" and an "after" text split at the first NUL byte. Checks that a
  * text never differs from itself, that a digest reads back as written, and

@@ -1,4 +1,4 @@
-/* create.layout: data layout changes found in C source before a build. */
+/* matcher.layout: data layout changes found in C source before a build. */
 #include "layout.h"
 
 #include "check_run.h"
@@ -181,7 +181,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("create.layout");
+	Suite *s = suite_create("matcher.layout");
 	TCase *tc = tcase_create("layout");
 	tcase_add_test(tc, member_added_or_retyped);
 	tcase_add_test(tc, not_a_layout_change);

@@ -1,4 +1,4 @@
-/* create.pp_screen: whether a header change can alter an object's code,
+/* matcher.pp_screen: whether a header change can alter an object's code,
  * from its preprocessed source before and after (no compiler involved). */
 #include "pp_screen.h"
 

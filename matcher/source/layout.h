@@ -15,7 +15,6 @@
 #ifndef KSPLICE_LAYOUT_H
 #define KSPLICE_LAYOUT_H
 
-#include "diff.h"
 #include "error.h"
 #include "kconfig.h"
 
@@ -27,12 +26,5 @@
  * k (NULL: none known) does not compile is left out. */
 int ksp_layout_changed(const char *pre, const char *post, const struct ksp_kconfig *k, char *out,
 		       size_t len);
-
-/* Applies the patch to copies of the files it modifies (under workdir/layout;
- * the tree is only read) and compares each C file and header before and
- * after. Returns 1 with err naming the file and type if a layout changes,
- * 0 if none does, -1 with err on failure. */
-int ksp_patch_layout_check(const char *tree, const char *patch, const struct ksp_diff *diff,
-			   const char *workdir, struct ksp_error *err);
 
 #endif
