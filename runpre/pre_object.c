@@ -51,11 +51,8 @@ static int load_functions(struct rp_object *obj)
 	return 0;
 }
 
-int rp_object_open(const char *path, struct rp_object *obj, struct ksp_error *err)
+static int finish_open(struct rp_object *obj, struct ksp_error *err)
 {
-	memset(obj, 0, sizeof(*obj));
-	if (ksp_obj_open(path, &obj->model, err))
-		return -1;
 	obj->path = obj->model.path;
 	obj->unit = obj->path;
 	if (load_functions(obj)) {
@@ -64,6 +61,23 @@ int rp_object_open(const char *path, struct rp_object *obj, struct ksp_error *er
 		return -1;
 	}
 	return 0;
+}
+
+int rp_object_open(const char *path, struct rp_object *obj, struct ksp_error *err)
+{
+	memset(obj, 0, sizeof(*obj));
+	if (ksp_obj_open(path, &obj->model, err))
+		return -1;
+	return finish_open(obj, err);
+}
+
+int rp_object_open_mem(const char *name, const void *data, size_t size, struct rp_object *obj,
+		       struct ksp_error *err)
+{
+	memset(obj, 0, sizeof(*obj));
+	if (ksp_obj_open_mem(name, data, size, &obj->model, err))
+		return -1;
+	return finish_open(obj, err);
 }
 
 void rp_object_close(struct rp_object *obj)

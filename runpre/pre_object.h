@@ -40,6 +40,11 @@ struct rp_object {
 /* Opens a relocatable x86-64 ELF object and lists its functions. */
 int rp_object_open(const char *path, struct rp_object *obj, struct ksp_error *err);
 
+/* The same from size bytes at data (copied); name stands for the path in
+ * messages. */
+int rp_object_open_mem(const char *name, const void *data, size_t size, struct rp_object *obj,
+		       struct ksp_error *err);
+
 void rp_object_close(struct rp_object *obj);
 
 /* The allocated section called name, or NULL. */

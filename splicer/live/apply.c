@@ -1,10 +1,13 @@
 /* ksplice-apply: from an update file to an applied update (apply.h). */
 #include "apply.h"
+#include "critical.h"
 #include "helper_client.h"
 #include "kallsyms.h"
+#include "kernel_protection.h"
 #include "ko_image.h"
 #include "ksplice_update.h"
 #include "metadata.h"
+#include "module_info.h"
 #include "module_load.h"
 #include "package.h"
 #include "runpre.h"
@@ -33,10 +36,8 @@ struct session {
 	struct ksp_package pkg;
 	struct ksp_metadata meta;
 	char id[KSPLICE_ID_MAX + 1];
-	char workdir[256];
 	struct rp_object *objs;
 	struct rp_object **ptrs;
-	char **units;
 	size_t nobjs;
 	struct ksp_kallsyms ks;
 	struct rp_memview mem;
@@ -58,6 +59,8 @@ const struct ksp_exit_map ksp_apply_exit_map[] = {
 	{KSP_E_INTERNAL, KSP_APPLY_INTERNAL},
 	{KSP_E_NEEDS_EARLIER, KSP_APPLY_NEEDS_EARLIER},
 	{KSP_E_OTHER_API, KSP_APPLY_OTHER_API},
+	{KSP_E_LOCKDOWN, KSP_APPLY_LOCKDOWN},
+	{KSP_E_MODULE_UNTRUSTED, KSP_APPLY_MODULE_UNTRUSTED},
 	{KSP_E_UNSET, -1},
 };
 
@@ -97,6 +100,25 @@ static int running_build_id(char *hex, size_t len)
 	return -1;
 }
 
+/* The update module must be the one the metadata names: the helper knows
+ * an update by the id its module registers, ksplice-apply by the
+ * metadata's, and the module is removed by its name. */
+static int check_module_name(struct session *s, struct ksp_error *err)
+{
+	const struct ksp_pkg_member *m = ksp_pkg_find(&s->pkg, KSP_UPDATE_MODULE);
+	char name[64], want[64];
+	struct ksp_error why = {0};
+	if (ksp_module_info_name(m->data, m->size, name, sizeof(name), &why))
+		return ksp_failc(err, KSP_E_BAD_FILE, "%s: %s", s->o->update, why.msg);
+	snprintf(want, sizeof(want), "ksplice_%s", s->id);
+	if (strcmp(name, want) != 0)
+		return ksp_failc(err, KSP_E_BAD_FILE,
+				 "%s: its update module is %s, its metadata says update %s: the "
+				 "file is inconsistent, refused",
+				 s->o->update, name, s->id);
+	return 0;
+}
+
 static int check_file(struct session *s, struct ksp_error *err)
 {
 	if (ksp_pkg_read(s->o->update, &s->pkg, err))
@@ -112,6 +134,8 @@ static int check_file(struct session *s, struct ksp_error *err)
 		return ksp_failc(err, KSP_E_BAD_FILE, "%s: metadata lacks an ID", s->o->update);
 	snprintf(s->id, sizeof(s->id), "%s", s->meta.id);
 	snprintf(s->out->id, sizeof(s->out->id), "%s", s->id);
+	if (check_module_name(s, err))
+		return -1;
 	if (s->meta.api_version != KSPLICE_API_VERSION) {
 		char version[16] = "";
 		if (s->meta.api_version >= 0)
@@ -139,6 +163,16 @@ static int check_file(struct session *s, struct ksp_error *err)
 	return 0;
 }
 
+/* A kernel that loads only signed modules refuses an unsigned update
+ * module: say so before loading anything, the helper included. */
+static int check_loadable(struct session *s, struct ksp_error *err)
+{
+	const struct ksp_pkg_member *m = ksp_pkg_find(&s->pkg, KSP_UPDATE_MODULE);
+	char what[64];
+	snprintf(what, sizeof(what), "the update module of %s", s->id);
+	return ksp_check_loadable(m->data, m->size, what, err);
+}
+
 /* An update made on top of others (ksplice-create --after) matches only
  * while they are applied: say so rather than fail to match. */
 static int check_earlier(struct session *s, struct ksp_error *err)
@@ -155,32 +189,22 @@ static int check_earlier(struct session *s, struct ksp_error *err)
 	return 0;
 }
 
-/* Writes the pre objects out and opens them, each named by its unit. */
+/* Opens the pre objects where the package holds them, each named by its
+ * unit: nothing is written to disk, so nothing is left behind by a kill. */
 static int open_pre_objects(struct session *s, struct ksp_error *err)
 {
-	snprintf(s->workdir, sizeof(s->workdir), "%s/ksplice-apply.XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(s->workdir))
-		return ksp_fail(err, "%s: %s", s->workdir, strerror(errno));
 	s->objs = calloc(s->pkg.count + 1, sizeof(*s->objs));
 	s->ptrs = calloc(s->pkg.count + 1, sizeof(*s->ptrs));
-	s->units = calloc(s->pkg.count + 1, sizeof(*s->units));
-	if (!s->objs || !s->ptrs || !s->units)
+	if (!s->objs || !s->ptrs)
 		return ksp_fail(err, "out of memory");
 	size_t pre_len = strlen(KSP_UPDATE_PRE_DIR);
 	for (size_t i = 0; i < s->pkg.count; i++) {
 		const struct ksp_pkg_member *m = &s->pkg.members[i];
 		if (strncmp(m->name, KSP_UPDATE_PRE_DIR, pre_len) != 0)
 			continue;
-		char path[512];
-		snprintf(path, sizeof(path), "%s/%zu.o", s->workdir, s->nobjs);
-		FILE *f = fopen(path, "wb");
-		if (!f || fwrite(m->data, 1, m->size, f) != m->size || fclose(f) != 0)
-			return ksp_fail(err, "%s: cannot write", path);
-		if (rp_object_open(path, &s->objs[s->nobjs], err))
+		if (rp_object_open_mem(m->name, m->data, m->size, &s->objs[s->nobjs], err))
 			return -1;
-		s->units[s->nobjs] = strdup(m->name + pre_len);
-		s->objs[s->nobjs].unit = s->units[s->nobjs];
+		s->objs[s->nobjs].unit = m->name + pre_len;
 		s->ptrs[s->nobjs] = &s->objs[s->nobjs];
 		s->nobjs++;
 	}
@@ -223,8 +247,9 @@ static int run_pre(struct session *s, struct ksp_error *err)
 {
 	if (open_pre_objects(s, err))
 		return as_kind(err, KSP_E_BAD_FILE);
-	if (rp_memview_open_kcore(&s->mem, "/proc/kcore", err))
-		return as_kind(err, KSP_E_PERMISSION);
+	struct ksp_error why = {0};
+	if (rp_memview_open_kcore(&s->mem, "/proc/kcore", &why))
+		return ksp_explain_kcore_failure(why.msg, err);
 	s->mem_open = 1;
 	if (ksp_kallsyms_load("/proc/kallsyms", &s->ks, err))
 		return as_kind(err, KSP_E_INTERNAL);
@@ -419,6 +444,14 @@ static int insert_and_apply(struct session *s, const struct ksp_ko *ko, struct k
 				 ksp_stage_name(stage));
 	if (ksp_module_insert(ko->data, ko->len, what, err))
 		return -1;
+	if (ksp_helper_stage(s->id) != KSP_STAGE_PREPARED) {
+		/* It registered under another id, or not at all. */
+		ksp_module_remove(module);
+		return ksp_failc(err, KSP_E_BAD_FILE,
+				 "the update module of %s did not register update %s with "
+				 "kmod-helper: refused, module removed",
+				 s->id, s->id);
+	}
 	int applied = ksp_helper_set_stage(s->id, KSP_STAGE_APPLIED) == 0;
 	s->out->pause_ns = ksp_helper_pause_ns(s->id);
 	if (applied) {
@@ -440,23 +473,10 @@ static void cleanup(struct session *s)
 {
 	if (s->matched)
 		rp_result_free(&s->result);
-	for (size_t i = 0; i < s->nobjs; i++) {
-		char path[600];
-		snprintf(path, sizeof(path), "%s/%zu.o", s->workdir, i);
-		unlink(path);
+	for (size_t i = 0; i < s->nobjs; i++)
 		rp_object_close(&s->objs[i]);
-		free(s->units[i]);
-	}
-	if (s->workdir[0]) {
-		/* The pre object that could not be written or opened, if any. */
-		char path[600];
-		snprintf(path, sizeof(path), "%s/%zu.o", s->workdir, s->nobjs);
-		unlink(path);
-		rmdir(s->workdir);
-	}
 	free(s->objs);
 	free(s->ptrs);
-	free(s->units);
 	ksp_stacked_free(&s->stacked);
 	if (s->mem_open)
 		rp_memview_close(&s->mem);
@@ -522,6 +542,8 @@ int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, str
 		rc = ksp_failc(err, KSP_E_PERMISSION, "applying an update needs root");
 	}
 	if (!rc)
+		rc = check_loadable(&s, err);
+	if (!rc)
 		rc = ksp_helper_ensure(o->helper, err);
 	if (!rc)
 		rc = check_earlier(&s, err);
@@ -530,8 +552,12 @@ int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, str
 	struct ksp_ko ko;
 	if (!rc)
 		rc = prepare_module(&s, &ko, err);
-	if (!rc)
+	if (!rc) {
+		struct ksp_critical section;
+		ksp_critical_begin(&section);
 		rc = insert_and_apply(&s, &ko, err);
+		ksp_critical_end(&section);
+	}
 	if (rc && !out->cause[0])
 		snprintf(out->cause, sizeof(out->cause), "%s",
 			 ksp_code_name(ksp_error_code(err, KSP_E_INTERNAL)));

@@ -21,6 +21,8 @@ enum ksp_apply_exit {
 	/* 11 and 12 are ksplice-view's (--check returns these statuses) */
 	KSP_APPLY_NEEDS_EARLIER = 13, /* made on top of an update not applied */
 	KSP_APPLY_OTHER_API = 14,     /* made for another kmod-helper API version */
+	KSP_APPLY_LOCKDOWN = 19,      /* the kernel's lockdown forbids it */
+	KSP_APPLY_MODULE_UNTRUSTED = 20, /* signature enforced: unsigned or untrusted key */
 };
 
 /* The status of each kind of failure (ksp_exit_status); also

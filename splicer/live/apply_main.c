@@ -37,7 +37,10 @@ static void usage(FILE *f)
 	      "4 not root, 5 update made for another kernel, 6 the running code does not\n"
 	      "match (no_match), 7 code busy, 8 the helper refused, 9 loading a module failed,\n"
 	      "10 internal error, 13 made on top of an update (--after) that is not applied,\n"
-	      "14 made for another kmod-helper API version (create it again).\n",
+	      "14 made for another kmod-helper API version (create it again), 19 the\n"
+	      "kernel's lockdown forbids it (an unsigned module under integrity, /proc/kcore\n"
+	      "closed under confidentiality), 20 the kernel enforces module signatures and\n"
+	      "the module is unsigned or signed by a key it does not trust.\n",
 	      f);
 }
 

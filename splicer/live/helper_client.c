@@ -1,5 +1,6 @@
 /* kmod-helper's sysfs protocol, read and written (helper_client.h). */
 #include "helper_client.h"
+#include "update_file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -39,8 +40,12 @@ static const char *const stage_names[] = {
 static int sysfs_read(const char *id, const char *file, char *buf, size_t len)
 {
 	char path[512];
-	snprintf(path, sizeof(path), KSP_SYSFS "/%s%s%s", id ? id : "", id ? "/" : "", file);
 	buf[0] = '\0';
+	if (id && !ksp_update_id_valid(id)) {
+		errno = ENOENT; /* no update can have it: no path is built from it */
+		return -1;
+	}
+	snprintf(path, sizeof(path), KSP_SYSFS "/%s%s%s", id ? id : "", id ? "/" : "", file);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -60,6 +65,10 @@ static int sysfs_read(const char *id, const char *file, char *buf, size_t len)
 static int sysfs_write(const char *id, const char *file, const char *value)
 {
 	char path[512];
+	if (!ksp_update_id_valid(id)) {
+		errno = ENOENT;
+		return -1;
+	}
 	snprintf(path, sizeof(path), KSP_SYSFS "/%s/%s", id, file);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -2,6 +2,7 @@
 #include "module_load.h"
 #include "fileio.h"
 #include "helper_client.h"
+#include "kernel_protection.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +17,7 @@ int ksp_module_insert(const void *image, size_t len, const char *what, struct ks
 {
 	if (syscall(SYS_init_module, image, (unsigned long)len, "") == 0)
 		return 0;
-	return ksp_failc(err, KSP_E_LOAD, "%s: the kernel refused the module: %s", what,
-			 strerror(errno));
+	return ksp_explain_load_failure(errno, image, len, what, err);
 }
 
 int ksp_module_remove(const char *name)
@@ -43,7 +43,9 @@ int ksp_helper_ensure(const char *helper, struct ksp_error *err)
 				 "kmod-helper is not loaded and %s cannot be read "
 				 "(give --helper KO)",
 				 helper);
-	int rc = ksp_module_insert(image, len, helper, err);
+	int rc = ksp_check_loadable(image, len, helper, err);
+	if (!rc)
+		rc = ksp_module_insert(image, len, helper, err);
 	free(image);
 	return rc;
 }

@@ -6,6 +6,7 @@
  * 11 no such update, 12 a later update depends on it.
  */
 #include "error.h"
+#include "critical.h"
 #include "helper_client.h"
 #include "json.h"
 #include "module_load.h"
@@ -82,14 +83,9 @@ static int refused(struct outcome *o)
 		      known ? o->cause : "", detail[0] ? ": " : "", detail);
 }
 
-static int undo(struct outcome *o)
+/* Reversed but still loaded would be a state no tool leaves behind. */
+static int reverse_and_remove(struct outcome *o, enum ksp_stage stage)
 {
-	enum ksp_stage stage = ksp_helper_stage(o->id);
-	if (stage == KSP_STAGE_NOT_LOADED)
-		return failed(o, KSP_E_NO_SUCH_UPDATE, "no update %s is loaded (%s/%s)", o->id,
-			      KSP_SYSFS, o->id);
-	if (geteuid() != 0)
-		return failed(o, KSP_E_PERMISSION, "undoing an update needs root");
 	if (stage == KSP_STAGE_APPLIED && ksp_helper_set_stage(o->id, KSP_STAGE_REVERSED) != 0)
 		return refused(o);
 	char module[64];
@@ -102,6 +98,21 @@ static int undo(struct outcome *o)
 			      o->id, module, strerror(errno));
 	}
 	return 0;
+}
+
+static int undo(struct outcome *o)
+{
+	enum ksp_stage stage = ksp_helper_stage(o->id);
+	if (stage == KSP_STAGE_NOT_LOADED)
+		return failed(o, KSP_E_NO_SUCH_UPDATE, "no update %s is loaded (%s/%s)", o->id,
+			      KSP_SYSFS, o->id);
+	if (geteuid() != 0)
+		return failed(o, KSP_E_PERMISSION, "undoing an update needs root");
+	struct ksp_critical section;
+	ksp_critical_begin(&section);
+	int rc = reverse_and_remove(o, stage);
+	ksp_critical_end(&section);
+	return rc;
 }
 
 static void print_json(const struct outcome *o, int status)

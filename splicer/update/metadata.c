@@ -1,5 +1,6 @@
 /* The update's metadata: model, parser, writer (metadata.h). */
 #include "metadata.h"
+#include "update_file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,22 @@ static int parse_line(struct ksp_metadata *m, char *line, struct ksp_error *err)
 	return 0;
 }
 
+/* Ids name sysfs directories and module names: only what ksplice-create
+ * makes is accepted. */
+static int check_ids(const struct ksp_metadata *m, struct ksp_error *err)
+{
+	if (m->id && !ksp_update_id_valid(m->id))
+		return ksp_failc(err, KSP_E_BAD_FILE,
+				 "metadata: ID=%.64s is not an update id (1 to 16 of a-z, 0-9)", m->id);
+	for (size_t i = 0; i < m->after.n; i++)
+		if (!ksp_update_id_valid(m->after.v[i]))
+			return ksp_failc(err, KSP_E_BAD_FILE,
+					 "metadata: AFTER=%.64s is not an update id (1 to 16 of "
+					 "a-z, 0-9)",
+					 m->after.v[i]);
+	return 0;
+}
+
 int ksp_metadata_parse(const char *text, size_t len, struct ksp_metadata *m, struct ksp_error *err)
 {
 	memset(m, 0, sizeof(*m));
@@ -172,6 +189,10 @@ int ksp_metadata_parse(const char *text, size_t len, struct ksp_metadata *m, str
 			return -1;
 		}
 		line = nl ? nl + 1 : m->text + len;
+	}
+	if (check_ids(m, err)) {
+		ksp_metadata_free(m);
+		return -1;
 	}
 	return 0;
 }

@@ -90,6 +90,12 @@ START_TEST(unit_lines_outside_their_unit_refused)
 		"ID=a\nCHANGED=x.o:f\n",
 		"ID=a\nUNIT=x.o\nCHANGED=y.o:f\n",
 		"ID=a\nUNIT=x.o\nNEW=x.of\n",
+		/* ids name sysfs directories and modules */
+		"ID=../../module/x\n",
+		"ID=ABC\n",
+		"ID=abcdefghijklmnopq\n",
+		"ID=a\nAFTER=b/c\n",
+		"ID=a\nAFTER=\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct ksp_metadata m;
