@@ -17,6 +17,7 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 # Everything the kernel says from here on reaches the console.
 echo 8 >/proc/sys/kernel/printk
 stty -F /dev/ttyS1 raw -echo
