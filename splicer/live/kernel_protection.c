@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ENROLL_HINT                                                                         \
-	"sign it with a key the kernel trusts (ksplice-create --sign-key/--sign-cert, "     \
-	"ksplice-sign-module for kmod-helper) and enroll that key's certificate with "     \
+#define ENROLL_HINT                                                                                \
+	"sign it with a key the kernel trusts (ksplice-create --sign-key/--sign-cert, "            \
+	"ksplice-sign-module for kmod-helper) and enroll that key's certificate with "             \
 	"`mokutil --import CERT.der` and a reboot"
 
 static int read_small(const char *path, char *buf, size_t size)

@@ -5,8 +5,8 @@
  * trampoline was overwritten, ...), 9 the module could not be removed,
  * 11 no such update, 12 a later update depends on it.
  */
-#include "error.h"
 #include "critical.h"
+#include "error.h"
 #include "helper_client.h"
 #include "json.h"
 #include "module_load.h"

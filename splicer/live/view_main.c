@@ -7,6 +7,7 @@
 #include "apply.h"
 #include "helper_client.h"
 #include "json.h"
+#include "kernel_protection.h"
 #include "memview.h"
 #include "stacking.h"
 
@@ -19,9 +20,12 @@
 
 /* Statuses of the listing and --audit; --check has ksplice-apply's. */
 static const struct ksp_exit_map exit_map[] = {
-	{KSP_E_USAGE, 2},	    {KSP_E_PERMISSION, 4}, {KSP_E_INTERNAL, 10},
-	{KSP_E_NO_SUCH_UPDATE, 11}, {KSP_E_MISMATCH, 12}, /* --audit: live code is not what the
-							     helper wrote */
+	{KSP_E_USAGE, 2},
+	{KSP_E_PERMISSION, 4},
+	{KSP_E_INTERNAL, 10},
+	{KSP_E_NO_SUCH_UPDATE, 11},
+	{KSP_E_MISMATCH, 12}, /* --audit: live code is not what the helper wrote */
+	{KSP_E_LOCKDOWN, 19}, /* --audit: /proc/kcore closed by lockdown */
 	{KSP_E_UNSET, -1},
 };
 
@@ -39,7 +43,8 @@ static void usage(FILE *f)
 	      "must still jump to its new code and its module be loaded; a helper that is gone\n"
 	      "while update modules remain is reported.\n"
 	      "Exit status: 0, 2 usage, 4 not root (--audit), 11 no such update, 12 --audit\n"
-	      "found a problem; --check: as ksplice-apply.\n",
+	      "found a problem, 19 --audit under lockdown=confidentiality (/proc/kcore\n"
+	      "closed); --check: as ksplice-apply.\n",
 	      f);
 }
 
@@ -257,8 +262,10 @@ static enum ksp_code audit(void)
 	struct rp_memview mem;
 	struct ksp_error err = {0};
 	if (rp_memview_open_kcore(&mem, "/proc/kcore", &err)) {
-		fprintf(stderr, "ksplice-view: %s\n", err.msg);
-		return KSP_E_PERMISSION;
+		struct ksp_error why = {0};
+		ksp_explain_kcore_failure(err.msg, &why);
+		fprintf(stderr, "ksplice-view: %s\n", why.msg);
+		return ksp_error_code(&why, KSP_E_PERMISSION);
 	}
 	struct ksp_stacked st;
 	if (ksp_stacked_load(&st, &mem)) {

@@ -157,7 +157,8 @@ static int check_ids(const struct ksp_metadata *m, struct ksp_error *err)
 {
 	if (m->id && !ksp_update_id_valid(m->id))
 		return ksp_failc(err, KSP_E_BAD_FILE,
-				 "metadata: ID=%.64s is not an update id (1 to 16 of a-z, 0-9)", m->id);
+				 "metadata: ID=%.64s is not an update id (1 to 16 of a-z, 0-9)",
+				 m->id);
 	for (size_t i = 0; i < m->after.n; i++)
 		if (!ksp_update_id_valid(m->after.v[i]))
 			return ksp_failc(err, KSP_E_BAD_FILE,

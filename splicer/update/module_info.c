@@ -7,8 +7,7 @@
 
 #define MODULE_SIG_MARKER "~Module signature appended~\n"
 
-int ksp_module_info_name(const void *ko, size_t len, char *name, size_t size,
-			 struct ksp_error *err)
+int ksp_module_info_name(const void *ko, size_t len, char *name, size_t size, struct ksp_error *err)
 {
 	struct ksp_obj obj;
 	if (ksp_obj_open_mem("update module", ko, len, &obj, err)) {
