@@ -18,14 +18,16 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Statuses of the listing and --audit; --check has ksplice-apply's. */
+/* Statuses of the listing and --audit; --check has ksplice-apply's. 12:
+ * --audit found live code that is not what the helper wrote; 19: --audit
+ * found /proc/kcore closed by lockdown. */
 static const struct ksp_exit_map exit_map[] = {
 	{KSP_E_USAGE, 2},
 	{KSP_E_PERMISSION, 4},
 	{KSP_E_INTERNAL, 10},
 	{KSP_E_NO_SUCH_UPDATE, 11},
-	{KSP_E_MISMATCH, 12}, /* --audit: live code is not what the helper wrote */
-	{KSP_E_LOCKDOWN, 19}, /* --audit: /proc/kcore closed by lockdown */
+	{KSP_E_MISMATCH, 12},
+	{KSP_E_LOCKDOWN, 19},
 	{KSP_E_UNSET, -1},
 };
 
