@@ -22,12 +22,8 @@
  * --audit found live code that is not what the helper wrote; 19: --audit
  * found /proc/kcore closed by lockdown. */
 static const struct ksp_exit_map exit_map[] = {
-	{KSP_E_USAGE, 2},
-	{KSP_E_PERMISSION, 4},
-	{KSP_E_INTERNAL, 10},
-	{KSP_E_NO_SUCH_UPDATE, 11},
-	{KSP_E_MISMATCH, 12},
-	{KSP_E_LOCKDOWN, 19},
+	{KSP_E_USAGE, 2},	    {KSP_E_PERMISSION, 4}, {KSP_E_INTERNAL, 10},
+	{KSP_E_NO_SUCH_UPDATE, 11}, {KSP_E_MISMATCH, 12},  {KSP_E_LOCKDOWN, 19},
 	{KSP_E_UNSET, -1},
 };
 
