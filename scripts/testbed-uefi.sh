@@ -21,7 +21,6 @@ need_ovmf() {
 	for f in "$OVMF_CODE" "$OVMF_VARS_BLANK" "$OVMF_VARS_SNAKEOIL" "$SNAKEOIL_KEY" "$SNAKEOIL_CERT"; do
 		[ -f "$f" ] || die "run-guest --uefi: $f is missing (package ovmf): run scripts/testbed setup"
 	done
-	command -v sbsign >/dev/null || die "run-guest --secure-boot: sbsign is missing (package sbsigntool): run scripts/testbed setup"
 }
 
 # The profile's kernel with a second signature by the snakeoil key, kept in
@@ -29,6 +28,8 @@ need_ovmf() {
 # temporary name first: guests of other shells may read it meanwhile.
 secure_boot_kernel() {
 	local signed="$KDIR/vmlinuz-$PROFILE_KERNEL_RELEASE.snakeoil.efi"
+	command -v sbsign >/dev/null ||
+		die "run-guest --secure-boot: sbsign is missing (package sbsigntool): run scripts/testbed setup"
 	if [ -f "$signed" ] && [ ! "$VMLINUZ" -nt "$signed" ]; then
 		echo "$signed"
 		return
@@ -64,12 +65,13 @@ setup_firmware() {
 	local template=$OVMF_VARS_BLANK
 	if [ "$mode" = secure-boot ]; then
 		template=$OVMF_VARS_SNAKEOIL
-		GUEST_KERNEL=$(secure_boot_kernel) || exit 1
+		GUEST_KERNEL=$(secure_boot_kernel) || { rm -rf "$work"; exit 1; }
 	fi
 	cp "$template" "$work/vars.fd"
-	if [ $# -gt 0 ]; then
-		python3 "$TESTBED_DIR/testbed-efivars.py" enroll-mok "$work/vars.fd" "$@" ||
-			die "run-guest --trust-cert: could not enroll $*"
+	local err
+	if [ $# -gt 0 ] && ! err=$(python3 "$TESTBED_DIR/testbed-efivars.py" enroll-mok "$work/vars.fd" "$@" 2>&1); then
+		rm -rf "$work"
+		die "run-guest --trust-cert: ${err#testbed-efivars: }"
 	fi
 	FIRMWARE_ARGS=(
 		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
