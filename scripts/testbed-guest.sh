@@ -3,7 +3,9 @@
 #
 # The guest has three serial ports: ttyS0 is the kernel console (console.log),
 # ttyS1 carries the command's output (streamed to our stdout), ttyS2 carries the
-# command's exit status and then the whole dmesg. Both the console and the dmesg
+# command's exit status and then the whole dmesg. (Under UEFI, where the
+# firmware writes to the first two ports, a spare port is ttyS1 and the other
+# two move up: the kernel command line names them to /init.) Both the console and the dmesg
 # are searched for kernel splats, so a WARNING printed below the console's
 # loglevel is still caught, and so is a panic that never reaches the dmesg dump.
 
@@ -20,14 +22,17 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 # Everything the kernel says from here on reaches the console.
 echo 8 >/proc/sys/kernel/printk
-stty -F /dev/ttyS1 raw -echo
-stty -F /dev/ttyS2 raw -echo
+out=/dev/${ksplice_out:-ttyS1}
+status=/dev/${ksplice_status:-ttyS2}
+unset ksplice_out ksplice_status
+stty -F $out raw -echo
+stty -F $status raw -echo
 export PATH=/ksplice/bin:/bin:/sbin HOME=/root
 cd /files
-sh /ksplice/cmd </dev/null >/dev/ttyS1 2>&1
+sh /ksplice/cmd </dev/null >$out 2>&1
 rc=$?
-echo "KSPLICE_EXIT $rc" >/dev/ttyS2
-dmesg >/dev/ttyS2
+echo "KSPLICE_EXIT $rc" >$status
+dmesg >$status
 sync
 poweroff -f
 '
@@ -135,6 +140,7 @@ find_splats() {
 
 cmd_run_guest() {
 	local smp=2 cpu=qemu64 timeout=300 mem=1024 append="" files=()
+	local firmware=bios certs=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--smp) smp=$2; shift 2 ;;
@@ -144,6 +150,14 @@ cmd_run_guest() {
 		--mem) mem=$2; shift 2 ;;
 		--append) append+=" $2"; shift 2 ;;
 		--file) files+=("$2"); shift 2 ;;
+		--uefi) [ "$firmware" != bios ] || firmware=uefi; shift ;;
+		--secure-boot) firmware=secure-boot; shift ;;
+		--trust-cert)
+			[ -f "${2:-}" ] || die "run-guest --trust-cert ${2:-}: no such file"
+			certs+=("$2")
+			firmware=secure-boot
+			shift 2
+			;;
 		--) shift; break ;;
 		*) usage_error "run-guest: unknown option '$1' (command goes after --)" ;;
 		esac
@@ -158,6 +172,7 @@ cmd_run_guest() {
 	work=$(mktemp -d "${TMPDIR:-/tmp}/ksplice-guest.XXXXXX")
 	# shellcheck disable=SC2064
 	trap "rm -rf '$work'" RETURN
+	setup_firmware "$firmware" "$work" "${certs[@]}"
 	GUEST_FILES=("${files[@]}")
 	build_initramfs "$work/root" "$work/initramfs.cpio" "$@"
 	: >"$work/out"
@@ -166,10 +181,10 @@ cmd_run_guest() {
 	local t0=$SECONDS
 	timeout --kill-after=5 "$timeout" qemu-system-x86_64 -nodefaults -nic none \
 		-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
-		-kernel "$VMLINUZ" -initrd "$work/initramfs.cpio" \
-		-append "console=ttyS0 quiet panic=-1$append" \
-		-display none -no-reboot -monitor none \
-		-serial "file:$work/console.log" -serial "file:$work/out" -serial "file:$work/status" \
+		"${FIRMWARE_ARGS[@]}" -kernel "$GUEST_KERNEL" -initrd "$work/initramfs.cpio" \
+		-append "console=ttyS0 quiet panic=-1$FIRMWARE_APPEND$append" \
+		-display none -no-reboot -monitor none -serial "file:$work/console.log" \
+		"${FIRMWARE_SERIAL[@]}" -serial "file:$work/out" -serial "file:$work/status" \
 		</dev/null >"$work/qemu.log" 2>&1 &
 	local qemu=$!
 	tail -n +1 -F --pid="$qemu" "$work/out" 2>/dev/null &
@@ -200,6 +215,6 @@ cmd_run_guest() {
 		return $EXIT_QEMU
 	fi
 	rc=${status_line#KSPLICE_EXIT }
-	[ -n "${GUEST_QUIET:-}" ] || note "guest ($PROFILE_KERNEL_RELEASE, $accel, -cpu $cpu, -smp $smp) finished in ${elapsed} s, exit $rc"
+	[ -n "${GUEST_QUIET:-}" ] || note "guest ($PROFILE_KERNEL_RELEASE, $accel, $firmware, -cpu $cpu, -smp $smp) finished in ${elapsed} s, exit $rc"
 	return "$rc"
 }

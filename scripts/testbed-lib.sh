@@ -5,6 +5,7 @@ APT_PACKAGES=(
 	build-essential gcc-12 make binutils-dev check zlib1g-dev cmake pkg-config
 	qemu-system-x86 busybox-static kmod cpio flex bison bc libelf-dev dwarves
 	libssl-dev xz-utils rsync file ca-certificates patch clang libclang-rt-14-dev man-db
+	ovmf sbsigntool python3 openssl
 )
 
 list_profiles() {
@@ -326,3 +327,5 @@ cmd_kallsyms() {
 
 # shellcheck source=testbed-guest.sh
 . "$TESTBED_DIR/testbed-guest.sh"
+# shellcheck source=testbed-uefi.sh
+. "$TESTBED_DIR/testbed-uefi.sh"
