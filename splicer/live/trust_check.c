@@ -1,0 +1,60 @@
+#include "trust_check.h"
+#include "signature.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int no_store(const struct ksp_trust_policy *p, const char *path,
+		    const struct ksp_package *pkg, struct ksp_error *err)
+{
+	char signer[512];
+	if (!pkg->signature) {
+		fprintf(stderr,
+			"ksplice-apply: warning: %s is not signed: its origin is not verified "
+			"(no trust store at %s)\n",
+			path, KSP_TRUST_DEFAULT);
+		return 0;
+	}
+	struct ksp_error why = {0};
+	if (ksp_pkg_verify(pkg, NULL, signer, sizeof(signer), &why))
+		return ksp_failc(err, ksp_error_code(&why, KSP_E_BAD_SIGNATURE), "%s: %s: refused",
+				 path, why.msg);
+	if (p->detail)
+		fprintf(p->detail, "signed by '%s' (not checked: no trust store at %s)\n", signer,
+			KSP_TRUST_DEFAULT);
+	return 0;
+}
+
+int ksp_trust_check(const struct ksp_trust_policy *p, const char *path,
+		    const struct ksp_package *pkg, struct ksp_error *err)
+{
+	if (p->insecure_unsigned) {
+		fprintf(stderr,
+			"ksplice-apply: warning: %s: signature not checked (--insecure-unsigned)\n",
+			path);
+		return 0;
+	}
+	const char *dir = p->trust_dir ? p->trust_dir : KSP_TRUST_DEFAULT;
+	struct stat st;
+	if (!p->trust_dir && stat(dir, &st) != 0 && errno == ENOENT)
+		return no_store(p, path, pkg, err);
+	struct ksp_trust *trust;
+	if (ksp_trust_load(dir, &trust, err))
+		return -1;
+	char signer[512];
+	struct ksp_error why = {0};
+	int rc = ksp_pkg_verify(pkg, trust, signer, sizeof(signer), &why);
+	ksp_trust_free(trust);
+	if (rc && why.code == KSP_E_UNSIGNED)
+		return ksp_failc(err, KSP_E_UNSIGNED,
+				 "%s: the update is not signed and trust store %s requires a "
+				 "signature: refused (--insecure-unsigned applies it anyway)",
+				 path, dir);
+	if (rc)
+		return ksp_failc(err, ksp_error_code(&why, KSP_E_BAD_SIGNATURE),
+				 "%s: %s (trust store %s): refused", path, why.msg, dir);
+	if (p->detail)
+		fprintf(p->detail, "signed by '%s', trusted by %s\n", signer, dir);
+	return 0;
+}
