@@ -294,8 +294,8 @@ int ksp_verify_detached(const struct ksp_trust *trust, const void *data, size_t 
 	if (!rc &&
 	    CMS_verify(cms, NULL, NULL, content, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1)
 		rc = ksp_failc(err, KSP_E_BAD_SIGNATURE,
-			       "the signature by '%s' does not match the content (changed after "
-			       "signing? %s)",
+			       "the signature by '%s' does not match the content: it changed "
+			       "after signing (%s)",
 			       subject, ssl_reason(why, sizeof(why)));
 	STACK_OF(X509) *chain = rc ? NULL : CMS_get1_certs(cms);
 	if (!rc && trust)
