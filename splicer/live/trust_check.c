@@ -1,9 +1,11 @@
 #include "trust_check.h"
 #include "signature.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int no_store(const struct ksp_trust_policy *p, const char *path,
 		    const struct ksp_package *pkg, struct ksp_error *err)
@@ -26,6 +28,44 @@ static int no_store(const struct ksp_trust_policy *p, const char *path,
 	return 0;
 }
 
+/* A store others can write to trusts whoever writes there: its directory
+ * and files must belong to root (or this user) and be writable by no one
+ * else. */
+static int safe_entry(const char *dir, const char *name, struct ksp_error *err)
+{
+	char path[4200];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s%s%s", dir, name ? "/" : "", name ? name : "");
+	if (stat(path, &st) != 0)
+		return ksp_failc(err, KSP_E_TRUST_STORE, "trust store %s: cannot read: %s", path,
+				 strerror(errno));
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return ksp_failc(err, KSP_E_TRUST_STORE,
+				 "trust store %s: owned by uid %u, not root: refused", path,
+				 (unsigned)st.st_uid);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return ksp_failc(err, KSP_E_TRUST_STORE,
+				 "trust store %s: writable by group or others (mode %03o): refused",
+				 path, (unsigned)(st.st_mode & 0777));
+	return 0;
+}
+
+static int safe_store(const char *dir, struct ksp_error *err)
+{
+	if (safe_entry(dir, NULL, err))
+		return -1;
+	DIR *d = opendir(dir);
+	if (!d)
+		return ksp_failc(err, KSP_E_TRUST_STORE, "trust store %s: cannot read: %s", dir,
+				 strerror(errno));
+	int rc = 0;
+	for (struct dirent *e; !rc && (e = readdir(d));)
+		if (e->d_name[0] != '.')
+			rc = safe_entry(dir, e->d_name, err);
+	closedir(d);
+	return rc;
+}
+
 int ksp_trust_check(const struct ksp_trust_policy *p, const char *path,
 		    const struct ksp_package *pkg, struct ksp_error *err)
 {
@@ -40,7 +80,7 @@ int ksp_trust_check(const struct ksp_trust_policy *p, const char *path,
 	if (!p->trust_dir && stat(dir, &st) != 0 && errno == ENOENT)
 		return no_store(p, path, pkg, err);
 	struct ksp_trust *trust;
-	if (ksp_trust_load(dir, &trust, err))
+	if (safe_store(dir, err) || ksp_trust_load(dir, &trust, err))
 		return -1;
 	char signer[512];
 	struct ksp_error why = {0};

@@ -9,6 +9,8 @@
  *   no trust store               as before, with a warning when the file is
  *                                unsigned; a signature it carries must still
  *                                match (a bad one is refused).
+ * A store whose directory or files another user than root (or the caller)
+ * owns, or that group or others can write, is refused as unreadable.
  */
 #ifndef KSPLICE_TRUST_CHECK_H
 #define KSPLICE_TRUST_CHECK_H
