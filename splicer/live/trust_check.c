@@ -13,9 +13,9 @@ static int no_store(const struct ksp_trust_policy *p, const char *path,
 	char signer[512];
 	if (!pkg->signature) {
 		fprintf(stderr,
-			"ksplice-apply: warning: %s is not signed: its origin is not verified "
+			"%s: warning: %s is not signed: its origin is not verified "
 			"(no trust store at %s)\n",
-			path, KSP_TRUST_DEFAULT);
+			program_invocation_short_name, path, KSP_TRUST_DEFAULT);
 		return 0;
 	}
 	struct ksp_error why = {0};
@@ -70,9 +70,8 @@ int ksp_trust_check(const struct ksp_trust_policy *p, const char *path,
 		    const struct ksp_package *pkg, struct ksp_error *err)
 {
 	if (p->insecure_unsigned) {
-		fprintf(stderr,
-			"ksplice-apply: warning: %s: signature not checked (--insecure-unsigned)\n",
-			path);
+		fprintf(stderr, "%s: warning: %s: signature not checked (--insecure-unsigned)\n",
+			program_invocation_short_name, path);
 		return 0;
 	}
 	const char *dir = p->trust_dir ? p->trust_dir : KSP_TRUST_DEFAULT;
