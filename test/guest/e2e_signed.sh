@@ -5,8 +5,9 @@
 # recomputed, signature kept), the file without its signature, and the file
 # signed by another key are each refused with their own exit status before
 # anything is loaded (neither kmod_helper nor an update module in lsmod), as
-# is an unreadable --trust store; --insecure-unsigned applies the unsigned
-# one with a warning; without a trust store it applies with a warning.
+# is an unreadable --trust store (ksplice-view --check agrees);
+# --insecure-unsigned applies the unsigned one with a warning; without a
+# trust store it applies with a warning.
 # Keys are made here, at run time.
 . "$(dirname "$0")/lib.sh"
 eval "$("$TESTBED" env)"
@@ -52,6 +53,8 @@ out=$("$TESTBED" run-guest --file "$u" --file "$TEST_TMP/tampered.tar.gz" \
 	ksplice-apply unsigned.tar.gz; echo "unsigned $?"
 	ksplice-apply untrusted.tar.gz; echo "untrusted $?"
 	ksplice-apply --trust /no/such/dir ksplice-e2esign1.tar.gz; echo "nostore $?"
+	ksplice-view --check untrusted.tar.gz >/dev/null 2>&1; echo "check-untrusted $?"
+	ksplice-view --check ksplice-e2esign1.tar.gz --trust /etc/ksplice/trusted >/dev/null; echo "check $?"
 	loaded "loaded-after-refusals"
 	ksplice-apply -v ksplice-e2esign1.tar.gz >apply.out; echo "apply $?"
 	grep -e "^signed by" -e "^Done" apply.out
@@ -76,6 +79,8 @@ expect_eq "signed by an untrusted key" "$(line untrusted)" 17
 echo "$out" | grep -q "ksplice-apply: untrusted.tar.gz: signed by 'CN=ksplice e2e other', which the trust store does not trust" ||
 	fail "untrusted signer not named"
 expect_eq "unreadable trust store" "$(line nostore)" 18
+expect_eq "ksplice-view --check of the untrusted file" "$(line check-untrusted)" 17
+expect_eq "ksplice-view --check --trust of the signed file" "$(line check)" 0
 expect_eq "modules loaded after the refusals (update modules, kmod_helper)" \
 	"$(line loaded-after-refusals)" 0
 expect_eq "signed update" "$(line apply)" 0
