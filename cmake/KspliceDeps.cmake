@@ -19,8 +19,11 @@ endfunction()
 ksplice_require_library(BFD bfd bfd.h binutils-dev)
 ksplice_require_library(OPCODES opcodes dis-asm.h binutils-dev)
 ksplice_require_library(ZLIB z zlib.h zlib1g-dev)
-# SHA-256 of update file members.
-ksplice_require_library(CRYPTO crypto openssl/evp.h libssl-dev)
+# SHA-256 of update file members; CMS signatures of updates and modules.
+find_package(OpenSSL 3.0 QUIET COMPONENTS Crypto)
+if(NOT OPENSSL_FOUND)
+  message(FATAL_ERROR "OpenSSL 3 (libcrypto) not found: install the Debian package 'libssl-dev'")
+endif()
 
 if(NOT PKG_CONFIG_FOUND)
   message(FATAL_ERROR "pkg-config not found: install the Debian package 'pkg-config'")

@@ -35,6 +35,11 @@ static const char *const code_names[KSP_E_COUNT] = {
 	[KSP_E_MISMATCH] = "mismatch",
 	[KSP_E_BAD_OBJECT] = "bad_object",
 	[KSP_E_UNRELATED] = "unrelated",
+	[KSP_E_SIGN_KEY] = "bad_sign_key",
+	[KSP_E_UNSIGNED] = "unsigned",
+	[KSP_E_BAD_SIGNATURE] = "bad_signature",
+	[KSP_E_UNTRUSTED] = "untrusted_signer",
+	[KSP_E_TRUST_STORE] = "bad_trust_store",
 };
 
 static int vfail(struct ksp_error *err, enum ksp_code code, const char *fmt, va_list ap)

@@ -47,6 +47,12 @@ enum ksp_code {
 	KSP_E_MISMATCH,	    /* run-pre: a function does not match */
 	KSP_E_BAD_OBJECT,   /* objdiff: an unreadable object */
 	KSP_E_UNRELATED,    /* objdiff: the objects are not pre/post of one file */
+	/* signatures (splicer/update/signature.h) */
+	KSP_E_SIGN_KEY,	    /* create: --sign-key/--sign-cert unusable */
+	KSP_E_UNSIGNED,	    /* apply: the update carries no signature */
+	KSP_E_BAD_SIGNATURE, /* apply: the signature does not match the content */
+	KSP_E_UNTRUSTED,    /* apply: signed by a certificate not trusted */
+	KSP_E_TRUST_STORE,  /* apply: the trust store cannot be read */
 	KSP_E_COUNT
 };
 

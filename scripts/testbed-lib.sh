@@ -4,8 +4,8 @@
 APT_PACKAGES=(
 	build-essential gcc-12 make binutils-dev check zlib1g-dev cmake pkg-config
 	qemu-system-x86 busybox-static kmod cpio flex bison bc libelf-dev dwarves
-	libssl-dev xz-utils rsync file ca-certificates patch clang libclang-rt-14-dev man-db
-	ovmf sbsigntool python3 openssl
+	libssl-dev openssl xz-utils rsync file ca-certificates patch clang libclang-rt-14-dev man-db
+	ovmf sbsigntool python3
 )
 
 list_profiles() {
@@ -282,21 +282,27 @@ need_setup() {
 	[ -f "$ROOT_DIR/.done" ] || die "kernel $PROFILE_KERNEL_RELEASE is not set up: run scripts/testbed --kernel $PROFILE_NAME setup"
 }
 
-# kmod --out DIR SRCDIR...: build each kbuild module directory against the
-# profile's headers. Kbuild builds external modules in their source directory,
-# so each one is mirrored into DIR/NAME first (mtimes kept, so make stays
-# incremental) and its .ko files end up in DIR.
+# kmod --out DIR [--sign-key KEY --sign-cert CERT] SRCDIR...: build each
+# kbuild module directory against the profile's headers. Kbuild builds
+# external modules in their source directory, so each one is mirrored into
+# DIR/NAME first (mtimes kept, so make stays incremental) and its .ko files
+# end up in DIR; with a key, those are signed in the kernel's module format
+# by build/bin/ksplice-sign-module (the key that signs updates).
 cmd_kmod() {
-	local out=""
+	local out="" key="" cert=""
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--out) out=$2; shift 2 ;;
+		--sign-key) key=$2; shift 2 ;;
+		--sign-cert) cert=$2; shift 2 ;;
 		--) shift; break ;;
 		-*) usage_error "kmod: unknown option $1" ;;
 		*) break ;;
 		esac
 	done
-	if [ -z "$out" ] || [ $# -lt 1 ]; then usage_error "usage: testbed kmod --out DIR SRCDIR..."; fi
+	if [ -z "$out" ] || [ $# -lt 1 ] || { [ -n "$key$cert" ] && { [ -z "$key" ] || [ -z "$cert" ]; }; }; then
+		usage_error "usage: testbed kmod --out DIR [--sign-key KEY --sign-cert CERT] SRCDIR..."
+	fi
 	need_setup
 	mkdir -p "$out"
 	local src name
@@ -310,6 +316,13 @@ cmd_kmod() {
 			die "kbuild failed for $src against $PROFILE_KERNEL_RELEASE"; } |
 			grep -v '^Skipping BTF generation' >&2 || true
 		cp "$out/$name"/*.ko "$out/"
+		if [ -n "$key" ]; then
+			local ko
+			for ko in "$out/$name"/*.ko; do
+				"$BUILD_DIR/bin/ksplice-sign-module" --key "$key" --cert "$cert" \
+					"$out/$(basename "$ko")" || die "signing $ko failed"
+			done
+		fi
 	done
 }
 

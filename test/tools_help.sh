@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # tools.help: every tool answers --help with its usage and exit 0, refuses a
-# bad option with exit 2, and the four manual pages render without warnings.
+# bad option with exit 2, and the manual pages render without warnings.
 set -euo pipefail
 SRC_DIR=${KSPLICE_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BIN=${KSPLICE_BUILD:-$SRC_DIR/build}/bin
 fail() { echo "FAIL: $*" >&2; exit 1; }
-for tool in ksplice-create ksplice-apply ksplice-undo ksplice-view ksplice-runpre ksplice-objdiff; do
+for tool in ksplice-create ksplice-apply ksplice-undo ksplice-view ksplice-runpre ksplice-objdiff \
+	ksplice-sign-module; do
 	out=$("$BIN/$tool" --help) || fail "$tool --help exited $?"
 	echo "$out" | grep -qi "usage: $tool" || fail "$tool --help: no usage line"
 	rc=0

@@ -10,6 +10,7 @@
 #include "package_update.h"
 #include "preflight.h"
 #include "run.h"
+#include "signature.h"
 #include "update_file.h"
 
 #include <getopt.h>
@@ -33,6 +34,7 @@ static const struct ksp_exit_map create_exits[] = {
 	{KSP_E_INTERNAL, KSP_CREATE_INTERNAL},
 	{KSP_E_BAD_AFTER, KSP_CREATE_BAD_AFTER},
 	{KSP_E_OUTPUT, KSP_CREATE_OUTPUT},
+	{KSP_E_SIGN_KEY, KSP_CREATE_SIGN_KEY},
 	{KSP_E_NO_CHANGES, KSP_CREATE_NO_CHANGES},
 	{KSP_E_INTERRUPTED, KSP_CREATE_INTERRUPTED},
 	{KSP_E_UNSET, -1},
@@ -43,6 +45,8 @@ struct cli {
 	int diff_only, json;
 	const char *id, *description, *outdir;
 	const char *after[MAX_AFTER];
+	const char *sign_key, *sign_cert;
+	struct ksp_signer *signer;
 };
 
 static void usage(FILE *f)
@@ -50,6 +54,7 @@ static void usage(FILE *f)
 	fputs("usage: ksplice-create --patch=FILE [--id ID] [--description TEXT] [-j N] [-v]\n"
 	      "                      [-o DIR] [--headers DIR] [--diff-only] [--json]\n"
 	      "                      [--force-compiler] [--keep-work DIR] [--max-objects N]\n"
+	      "                      [--sign-key KEY --sign-cert CERT]\n"
 	      "                      [--after EARLIER_UPDATE]... KERNEL_SOURCE\n"
 	      "Turns a unified diff into a live update (ksplice-ID.tar.gz) for the kernel built\n"
 	      "from KERNEL_SOURCE: the exact, configured and prepared source of the target\n"
@@ -68,6 +73,11 @@ static void usage(FILE *f)
 	      "  --headers DIR     the target kernel's kbuild headers (default: the ones the\n"
 	      "                    prepared tree names in .ksplice-headers, else\n"
 	      "                    /lib/modules/RELEASE/build)\n"
+	      "  --sign-key KEY    sign with this private key (PEM or DER, unencrypted): the\n"
+	      "                    update module in the kernel's module signature format,\n"
+	      "                    then the file (SHA256SUMS.p7s, CMS over SHA256SUMS)\n"
+	      "  --sign-cert CERT  the key's X.509 certificate (PEM or DER); both or neither,\n"
+	      "                    checked before anything is built\n"
 	      "  --diff-only       stop after the plan: changed, new and deleted functions and\n"
 	      "                    data, and what cannot be live-patched\n"
 	      "  --json            the plan as JSON on standard output\n"
@@ -80,7 +90,8 @@ static void usage(FILE *f)
 	      "Exit status: 0 ok, 2 usage, 3 KERNEL_SOURCE or headers unusable, 4 bad diff,\n"
 	      "5 the diff does not apply, 6 refused change, 7 wrong compiler, 8 build failed,\n"
 	      "9 missing tool, 10 internal error, 11 an --after update unusable, 12 -o DIR\n"
-	      "cannot be created or written, 66 no changes, 130 interrupted.\n",
+	      "cannot be created or written, 13 --sign-key/--sign-cert unreadable or not a\n"
+	      "pair, 66 no changes, 130 interrupted.\n",
 	      f);
 }
 
@@ -98,6 +109,8 @@ static int parse(int argc, char **argv, struct cli *c)
 						 {"keep-work", required_argument, NULL, 'k'},
 						 {"after", required_argument, NULL, 'A'},
 						 {"max-objects", required_argument, NULL, 'm'},
+						 {"sign-key", required_argument, NULL, 'K'},
+						 {"sign-cert", required_argument, NULL, 'C'},
 						 {NULL, 0, NULL, 0}};
 	int ch;
 	c->opts.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -144,6 +157,12 @@ static int parse(int argc, char **argv, struct cli *c)
 			c->opts.max_objects = strtoul(optarg, NULL, 10);
 			if (c->opts.max_objects < 1)
 				return -1;
+			break;
+		case 'K':
+			c->sign_key = optarg;
+			break;
+		case 'C':
+			c->sign_cert = optarg;
 			break;
 		case 'j':
 			c->opts.jobs = atoi(optarg);
@@ -194,7 +213,8 @@ static enum ksp_code make_update(struct cli *c, const struct ksp_create_result *
 	char *build_id = tree_build_id(res->tree.path);
 	char description[KSP_DESCRIPTION_MAX + 1];
 	ksp_description_clean(c->description ? c->description : res->diff.description, description);
-	struct ksp_update_info info = {id, description, build_id, res->headers, c->outdir};
+	struct ksp_update_info info = {id,	     description, build_id,
+				       res->headers, c->outdir,	  c->signer};
 	int rc = ksp_create_package(&c->opts, res, &info, out, sizeof(out), &err);
 	free(build_id);
 	if (rc) {
@@ -245,6 +265,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return ksp_exit_status(create_exits, KSP_E_USAGE);
 	}
+	if (!c.sign_key != !c.sign_cert) {
+		fprintf(stderr, "ksplice-create: --sign-key and --sign-cert go together: give both "
+				"or neither\n");
+		return ksp_exit_status(create_exits, KSP_E_USAGE);
+	}
 	c.opts.progress = c.json ? stderr : stdout;
 	c.opts.package = !c.diff_only;
 	ksp_catch_interrupts();
@@ -253,6 +278,10 @@ int main(int argc, char **argv)
 	if (c.opts.package && ksp_output_dir_ready(c.outdir, &err)) {
 		fprintf(stderr, "ksplice-create: %s\n", err.msg);
 		return ksp_exit_status(create_exits, ksp_error_code(&err, KSP_E_OUTPUT));
+	}
+	if (c.sign_key && ksp_signer_load(c.sign_key, c.sign_cert, &c.signer, &err)) {
+		fprintf(stderr, "ksplice-create: %s\n", err.msg);
+		return ksp_exit_status(create_exits, ksp_error_code(&err, KSP_E_SIGN_KEY));
 	}
 	enum ksp_code rc = ksp_create_compare(&c.opts, &res, &err);
 	if (res.nunits && res.units[0].plan.pre_path &&
@@ -267,5 +296,6 @@ int main(int argc, char **argv)
 	if (rc == KSP_E_UNSET && !c.diff_only)
 		rc = make_update(&c, &res);
 	ksp_create_result_free(&res);
+	ksp_signer_free(c.signer);
 	return ksp_exit_status(create_exits, rc);
 }

@@ -4,8 +4,11 @@
 #include "package_update.h"
 #include "create.h"
 #include "extract.h"
+#include "fileio.h"
 #include "metadata.h"
+#include "module_signature.h"
 #include "package.h"
+#include "signature.h"
 #include "update_file.h"
 #include "update_module.h"
 
@@ -167,12 +170,22 @@ static int add_unit(struct ksp_metadata *m, const char *object, const struct uni
 	return add_all(&mu->externals, (const char *const *)uc->ext.externals, uc->ext.nexternals);
 }
 
+/* When the update is made: SOURCE_DATE_EPOCH if set (reproducible-builds.org),
+ * so that the same inputs give the same file, else now. */
+static time_t creation_time(void)
+{
+	const char *epoch = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long t = epoch && *epoch ? strtoll(epoch, &end, 10) : -1;
+	return t >= 0 && !*end ? (time_t)t : time(NULL);
+}
+
 /* The metadata's text (metadata.h), or NULL when out of memory. */
 static char *metadata(const struct ksp_create_result *res, const struct ksp_update_info *info,
 		      const struct unit_code *uc)
 {
 	char stamp[64], *text = NULL;
-	time_t now = time(NULL);
+	time_t now = creation_time();
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	struct ksp_metadata m = {
 		.api_version = KSP_UPDATE_API_VERSION,
@@ -195,17 +208,36 @@ static char *metadata(const struct ksp_create_result *res, const struct ksp_upda
 	return text;
 }
 
+/* The update module, signed in the kernel's format when there is a signer:
+ * the sums and the file's signature then cover the signed bytes. */
+static int add_module(struct ksp_package *pkg, const char *ko, const struct ksp_signer *signer,
+		      struct ksp_error *err)
+{
+	if (!signer)
+		return ksp_pkg_add_file(pkg, KSP_UPDATE_MODULE, ko, err);
+	unsigned char *data = NULL, *signed_ko = NULL;
+	size_t size = 0, signed_size = 0;
+	if (ksp_read_file(ko, KSP_PKG_MAX_MEMBER, &data, &size, err))
+		return -1;
+	int rc = ksp_modsig_sign(signer, data, size, &signed_ko, &signed_size, err);
+	if (!rc)
+		rc = ksp_pkg_add(pkg, KSP_UPDATE_MODULE, signed_ko, signed_size, err);
+	free(data);
+	free(signed_ko);
+	return rc;
+}
+
 static int package(const struct ksp_create_opts *o, const struct ksp_create_result *res,
 		   const struct ksp_update_info *info, const struct unit_code *uc, const char *ko,
 		   char *out_path, size_t out_len, struct ksp_error *err)
 {
-	struct ksp_package pkg = {.mtime = time(NULL)};
+	struct ksp_package pkg = {.mtime = creation_time()};
 	char *meta = metadata(res, info, uc);
 	int rc = !meta ? ksp_fail(err, "out of memory")
 		       : add_text(&pkg, KSP_UPDATE_METADATA, meta, err);
 	free(meta);
 	if (!rc)
-		rc = ksp_pkg_add_file(&pkg, KSP_UPDATE_MODULE, ko, err);
+		rc = add_module(&pkg, ko, info->signer, err);
 	if (!rc)
 		rc = ksp_pkg_add_file(&pkg, KSP_UPDATE_PATCH, o->patch, err);
 	for (size_t i = 0; i < res->nunits && !rc; i++) {
@@ -214,6 +246,8 @@ static int package(const struct ksp_create_opts *o, const struct ksp_create_resu
 		rc = ksp_pkg_add_file(&pkg, name, res->units[i].pre, err);
 	}
 	snprintf(out_path, out_len, "%s/ksplice-%s.tar.gz", info->outdir, info->id);
+	if (!rc && info->signer)
+		rc = ksp_pkg_sign(&pkg, info->signer, err);
 	if (!rc)
 		rc = ksp_pkg_write(&pkg, out_path, err);
 	ksp_pkg_free(&pkg);

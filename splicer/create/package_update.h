@@ -9,6 +9,7 @@
 
 struct ksp_create_opts;
 struct ksp_create_result;
+struct ksp_signer;
 
 struct ksp_update_info {
 	const char *id;
@@ -16,6 +17,9 @@ struct ksp_update_info {
 	const char *build_id; /* may be NULL */
 	const char *headers;  /* kbuild headers of the target kernel */
 	const char *outdir;
+	/* --sign-key/--sign-cert, or NULL: signs update.ko (module format)
+	 * before the sums are computed, then SHA256SUMS. */
+	const struct ksp_signer *signer;
 };
 
 /* Extracts, builds the update module and writes the update file into

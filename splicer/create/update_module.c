@@ -202,14 +202,17 @@ int ksp_update_module_build(const struct ksp_module_spec *spec, const char *dir,
 		return -1;
 	if (!spec->helper_symvers && copy_helper_sources(spec->helper_include, dir, err))
 		return -1;
-	char m[4200], cc[256], extra[4300], log[4300];
+	char m[4200], cc[256], extra[4300], log[4300], kcflags[4300];
 	snprintf(m, sizeof(m), "M=%s", dir);
+	/* The work directory's random name would reach the debug info (and so
+	 * the build id): the same inputs must give the same module bytes. */
+	snprintf(kcflags, sizeof(kcflags), "KCFLAGS=-ffile-prefix-map=%s=/ksplice-update", dir);
 	snprintf(cc, sizeof(cc), "CC=%s", spec->compiler);
 	snprintf(extra, sizeof(extra), "KBUILD_EXTRA_SYMBOLS=%s",
 		 spec->helper_symvers ? spec->helper_symvers : "");
 	snprintf(log, sizeof(log), "%s/build.log", dir);
-	const char *argv[] = {"make", "-C",	 spec->headers, m, cc, "KBUILD_MODPOST_WARN=1",
-			      extra,  "modules", NULL};
+	const char *argv[] = {"make", "-C",    spec->headers, m,   cc, "KBUILD_MODPOST_WARN=1",
+			      extra,  kcflags, "modules",     NULL};
 	if (ksp_run_logged(argv, log) != 0) {
 		char first[512];
 		ksp_first_error_line(log, first, sizeof(first));

@@ -13,6 +13,7 @@
 #include "runpre.h"
 #include "stacking.h"
 #include "symtab.h"
+#include "trust_check.h"
 #include "update_file.h"
 
 #include <errno.h>
@@ -59,6 +60,10 @@ const struct ksp_exit_map ksp_apply_exit_map[] = {
 	{KSP_E_INTERNAL, KSP_APPLY_INTERNAL},
 	{KSP_E_NEEDS_EARLIER, KSP_APPLY_NEEDS_EARLIER},
 	{KSP_E_OTHER_API, KSP_APPLY_OTHER_API},
+	{KSP_E_UNSIGNED, KSP_APPLY_UNSIGNED},
+	{KSP_E_BAD_SIGNATURE, KSP_APPLY_BAD_SIGNATURE},
+	{KSP_E_UNTRUSTED, KSP_APPLY_UNTRUSTED},
+	{KSP_E_TRUST_STORE, KSP_APPLY_TRUST_STORE},
 	{KSP_E_LOCKDOWN, KSP_APPLY_LOCKDOWN},
 	{KSP_E_MODULE_UNTRUSTED, KSP_APPLY_MODULE_UNTRUSTED},
 	{KSP_E_UNSET, -1},
@@ -123,6 +128,13 @@ static int check_file(struct session *s, struct ksp_error *err)
 {
 	if (ksp_pkg_read(s->o->update, &s->pkg, err))
 		return as_kind(err, KSP_E_BAD_FILE);
+	/* Before the metadata is believed, and before anything is loaded. */
+	struct ksp_trust_policy policy = {s->o->trust, s->o->insecure_unsigned,
+					  !s->o->verbose ? NULL
+					  : s->o->detail ? s->o->detail
+							 : stdout};
+	if (ksp_trust_check(&policy, s->o->update, &s->pkg, err))
+		return -1;
 	const struct ksp_pkg_member *m = ksp_pkg_find(&s->pkg, KSP_UPDATE_METADATA);
 	if (!m || !ksp_pkg_find(&s->pkg, KSP_UPDATE_MODULE))
 		return ksp_failc(err, KSP_E_BAD_FILE,

@@ -21,6 +21,11 @@ enum ksp_apply_exit {
 	/* 11 and 12 are ksplice-view's (--check returns these statuses) */
 	KSP_APPLY_NEEDS_EARLIER = 13, /* made on top of an update not applied */
 	KSP_APPLY_OTHER_API = 14,     /* made for another kmod-helper API version */
+	/* signatures, when a trust store exists (trust_check.h) */
+	KSP_APPLY_UNSIGNED = 15,      /* the file carries no signature */
+	KSP_APPLY_BAD_SIGNATURE = 16, /* it does not match the content */
+	KSP_APPLY_UNTRUSTED = 17,     /* the signer is not trusted */
+	KSP_APPLY_TRUST_STORE = 18,   /* the trust store cannot be read */
 	KSP_APPLY_LOCKDOWN = 19,      /* the kernel's lockdown forbids it */
 	KSP_APPLY_MODULE_UNTRUSTED = 20, /* signature enforced: unsigned or untrusted key */
 };
@@ -32,6 +37,8 @@ extern const struct ksp_exit_map ksp_apply_exit_map[];
 struct ksp_apply_opts {
 	const char *update; /* the update file */
 	const char *helper; /* kmod-helper.ko, or NULL for the default */
+	const char *trust;  /* --trust DIR, or NULL (trust_check.h) */
+	int insecure_unsigned;
 	int verbose;
 	FILE *detail; /* where -v writes (NULL: stdout) */
 };

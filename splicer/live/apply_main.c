@@ -1,10 +1,10 @@
 /*
- * ksplice-apply [-v] [--json] [--helper KO] UPDATE_FILE: applies an update
- * to the running kernel.
+ * ksplice-apply [-v] [--json] [--helper KO] [--trust DIR]
+ * [--insecure-unsigned] UPDATE_FILE: applies an update to the running kernel.
  *
- * Verifies the file (every member's sha256, the kernel release and build
- * id), loads kmod-helper if needed, run-pre matches the update's pre
- * objects against live memory, resolves every reference the new code makes
+ * Verifies the file (every member's sha256, its signature against the trust
+ * store (trust_check.h), the kernel release and build id), loads kmod-helper if needed, run-pre
+ * matches the update's pre objects against live memory, resolves every reference the new code makes
  * (run-pre's bindings, else a name kallsyms has exactly once), writes the
  * addresses into the update module (absolute symbols, patch table), inserts
  * it and has the helper apply it. A failure leaves the kernel as it was: the
@@ -22,7 +22,8 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: ksplice-apply [-v] [--json] [--helper KO] UPDATE_FILE\n"
+	fputs("usage: ksplice-apply [-v] [--json] [--helper KO] [--trust DIR]\n"
+	      "                     [--insecure-unsigned] UPDATE_FILE\n"
 	      "Applies a ksplice update (ksplice-ID.tar.gz) to the running kernel, after\n"
 	      "proving with run-pre matching that the kernel runs the code the update was\n"
 	      "made from.\n"
@@ -33,14 +34,21 @@ static void usage(FILE *f)
 	      "  --helper KO   kmod-helper.ko to load if it is not loaded (default:\n"
 	      "                $KSPLICE_HELPER, else /lib/modules/RELEASE/extra/kmod-helper.ko,\n"
 	      "                where kbuild's modules_install puts it)\n"
+	      "  --trust DIR   the trust store: X.509 certificates (PEM or DER) of the\n"
+	      "                signers whose updates apply (default: /etc/ksplice/trusted,\n"
+	      "                when it exists; without one, an unsigned update applies\n"
+	      "                with a warning). Checked before anything is loaded.\n"
+	      "  --insecure-unsigned  do not check the signature (warns)\n"
 	      "Exit status: 0 applied, 2 usage, 3 unreadable or corrupted update file,\n"
 	      "4 not root, 5 update made for another kernel, 6 the running code does not\n"
 	      "match (no_match), 7 code busy, 8 the helper refused, 9 loading a module failed,\n"
 	      "10 internal error, 13 made on top of an update (--after) that is not applied,\n"
-	      "14 made for another kmod-helper API version (create it again), 19 the\n"
-	      "kernel's lockdown forbids it (an unsigned module under integrity, /proc/kcore\n"
-	      "closed under confidentiality), 20 the kernel enforces module signatures and\n"
-	      "the module is unsigned or signed by a key it does not trust.\n",
+	      "14 made for another kmod-helper API version (create it again), 15 not signed\n"
+	      "(a trust store exists), 16 the signature does not match the file, 17 signed\n"
+	      "by a certificate the trust store does not trust, 18 the trust store cannot be\n"
+	      "read, 19 the kernel's lockdown forbids it (an unsigned module under integrity,\n"
+	      "/proc/kcore closed under confidentiality), 20 the kernel enforces module\n"
+	      "signatures and the module is unsigned or signed by a key it does not trust.\n",
 	      f);
 }
 
@@ -64,6 +72,8 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {{"verbose", no_argument, NULL, 'v'},
 						 {"json", no_argument, NULL, 'j'},
 						 {"helper", required_argument, NULL, 'H'},
+						 {"trust", required_argument, NULL, 'T'},
+						 {"insecure-unsigned", no_argument, NULL, 'I'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	struct ksp_apply_opts o = {0};
@@ -79,6 +89,12 @@ int main(int argc, char **argv)
 			break;
 		case 'H':
 			o.helper = optarg;
+			break;
+		case 'T':
+			o.trust = optarg;
+			break;
+		case 'I':
+			o.insecure_unsigned = 1;
 			break;
 		case 'h':
 			usage(stdout);

@@ -1,7 +1,7 @@
 /* The running kernel's lockdown and signature enforcement
  * (kernel_protection.h). */
 #include "kernel_protection.h"
-#include "module_info.h"
+#include "module_signature.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -61,9 +61,22 @@ int ksp_module_sig_enforced(void)
 	       text[0] == 'Y';
 }
 
+/* Whether the module carries a signature, and whose (signer, size bytes). */
+static int module_signer(const void *image, size_t len, char *signer, size_t size)
+{
+	struct ksp_modsig_info info;
+	struct ksp_error ignored = {0};
+	snprintf(signer, size, "%s", "");
+	if (ksp_modsig_read(image, len, &info, &ignored) != 0 || !info.is_signed)
+		return 0;
+	snprintf(signer, size, "%s", info.signer);
+	return 1;
+}
+
 int ksp_check_loadable(const void *image, size_t len, const char *what, struct ksp_error *err)
 {
-	if (ksp_module_info_signed(image, len))
+	char signer[600];
+	if (module_signer(image, len, signer, sizeof(signer)))
 		return 0;
 	enum ksp_lockdown level = ksp_lockdown_level();
 	if (level != KSP_LOCKDOWN_NONE)
@@ -82,7 +95,12 @@ int ksp_check_loadable(const void *image, size_t len, const char *what, struct k
 int ksp_explain_load_failure(int error, const void *image, size_t len, const char *what,
 			     struct ksp_error *err)
 {
-	int is_signed = ksp_module_info_signed(image, len);
+	char signer[600], by[700] = "the module is not signed";
+	if (module_signer(image, len, signer, sizeof(signer)))
+		snprintf(by, sizeof(by),
+			 "it does not trust the key that signed it (%s), or the signature does "
+			 "not match the module",
+			 signer);
 	enum ksp_lockdown level = ksp_lockdown_level();
 	switch (error) {
 	case EKEYREJECTED:
@@ -93,18 +111,13 @@ int ksp_explain_load_failure(int error, const void *image, size_t len, const cha
 	case ENOPKG:
 		return ksp_failc(err, KSP_E_MODULE_UNTRUSTED,
 				 "%s: the kernel refused its signature (%s): %s; " ENROLL_HINT,
-				 what, strerror(error),
-				 is_signed ? "it does not trust the key that signed it, or the "
-					     "signature does not match the module"
-					   : "the module is not signed");
+				 what, strerror(error), by);
 	case EPERM:
 		if (level != KSP_LOCKDOWN_NONE)
 			return ksp_failc(err, KSP_E_LOCKDOWN,
 					 "%s: the kernel is locked down (%s) and refused the "
 					 "module: %s; " ENROLL_HINT,
-					 what, ksp_lockdown_name(level),
-					 is_signed ? "it does not trust the key that signed it"
-						   : "it is not signed");
+					 what, ksp_lockdown_name(level), by);
 		break;
 	default:
 		break;

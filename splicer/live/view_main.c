@@ -30,15 +30,17 @@ static const struct ksp_exit_map exit_map[] = {
 static void usage(FILE *f)
 {
 	fputs("usage: ksplice-view [--json] [--id ID]\n"
-	      "       ksplice-view --check UPDATE_FILE\n"
+	      "       ksplice-view --check UPDATE_FILE [--trust DIR]\n"
 	      "       ksplice-view --audit\n"
 	      "Lists the updates loaded into the running kernel (id, description, stage and\n"
 	      "when last applied (UTC), number of functions, last pause); --id ID also shows\n"
 	      "its functions (name, old and new address) and what it depends on.\n"
 	      "--check UPDATE_FILE says whether the update would apply to this kernel, without\n"
 	      "applying it (run-pre matching, every reference resolved), with ksplice-apply's\n"
-	      "exit statuses. --audit re-reads live memory: every applied update's functions\n"
-	      "must still jump to its new code and its module be loaded; a helper that is gone\n"
+	      "exit statuses; its signature is checked as ksplice-apply does (--trust DIR:\n"
+	      "the trust store, default /etc/ksplice/trusted when it exists).\n"
+	      "--audit re-reads live memory: every applied update's functions must still\n"
+	      "jump to its new code and its module be loaded; a helper that is gone\n"
 	      "while update modules remain is reported.\n"
 	      "Exit status: 0, 2 usage, 4 not root (--audit), 11 no such update, 12 --audit\n"
 	      "found a problem, 19 --audit under lockdown=confidentiality (/proc/kcore\n"
@@ -280,9 +282,9 @@ static enum ksp_code audit(void)
 }
 
 /* --check: ksplice-apply's verdict and exit status, nothing inserted. */
-static int check_update(const char *file)
+static int check_update(const char *file, const char *trust)
 {
-	struct ksp_apply_opts o = {.update = file};
+	struct ksp_apply_opts o = {.update = file, .trust = trust};
 	struct ksp_error err = {0};
 	if (ksp_apply_check(&o, &err) == 0)
 		return 0;
@@ -346,12 +348,15 @@ static void list_updates(int json)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},	 {"id", required_argument, NULL, 'i'},
-		{"check", required_argument, NULL, 'c'}, {"audit", no_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+						 {"id", required_argument, NULL, 'i'},
+						 {"check", required_argument, NULL, 'c'},
+						 {"audit", no_argument, NULL, 'a'},
+						 {"trust", required_argument, NULL, 'T'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	int json = 0, do_audit = 0, ch;
-	const char *check = NULL, *only = NULL;
+	const char *check = NULL, *only = NULL, *trust = NULL;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
@@ -366,6 +371,9 @@ int main(int argc, char **argv)
 		case 'a':
 			do_audit = 1;
 			break;
+		case 'T':
+			trust = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -374,14 +382,14 @@ int main(int argc, char **argv)
 			return ksp_exit_status(exit_map, KSP_E_USAGE);
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (trust && !check)) {
 		usage(stderr);
 		return ksp_exit_status(exit_map, KSP_E_USAGE);
 	}
 	if (do_audit)
 		return ksp_exit_status(exit_map, audit());
 	if (check)
-		return check_update(check);
+		return check_update(check, trust);
 	if (only)
 		return ksp_exit_status(exit_map, show_update(only, json));
 	list_updates(json);

@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MODULE_SIG_MARKER "~Module signature appended~\n"
-
 int ksp_module_info_name(const void *ko, size_t len, char *name, size_t size, struct ksp_error *err)
 {
 	struct ksp_obj obj;
@@ -32,10 +30,4 @@ int ksp_module_info_name(const void *ko, size_t len, char *name, size_t size, st
 	}
 	ksp_obj_free(&obj);
 	return rc;
-}
-
-int ksp_module_info_signed(const void *ko, size_t len)
-{
-	size_t n = sizeof(MODULE_SIG_MARKER) - 1;
-	return len > n && memcmp((const char *)ko + len - n, MODULE_SIG_MARKER, n) == 0;
 }

@@ -48,7 +48,8 @@ int ksp_pkg_add(struct ksp_package *pkg, const char *name, const void *data, siz
 {
 	if (!valid_member_name(name))
 		return ksp_fail(err, "package member name '%s' is not a plain relative path", name);
-	if (ksp_pkg_find(pkg, name) || strcmp(name, KSP_PKG_SUMS) == 0)
+	if (ksp_pkg_find(pkg, name) || strcmp(name, KSP_PKG_SUMS) == 0 ||
+	    strcmp(name, KSP_PKG_SIGNATURE) == 0)
 		return ksp_fail(err, "package member '%s' added twice or reserved", name);
 	if (size > KSP_PKG_MAX_MEMBER)
 		return ksp_fail(err, "package member '%s' is too large (%zu bytes)", name, size);
@@ -150,7 +151,7 @@ static int gz_member(gzFile gz, const char *name, const void *data, size_t size,
 	return 0;
 }
 
-static char *sums_text(const struct ksp_package *pkg, size_t *len)
+char *ksp_pkg_sums(const struct ksp_package *pkg, size_t *len)
 {
 	char *text = NULL;
 	FILE *f = open_memstream(&text, len);
@@ -178,10 +179,13 @@ static int write_archive(const struct ksp_package *pkg, int fd)
 		rc = gz_member(gz, pkg->members[i].name, pkg->members[i].data, pkg->members[i].size,
 			       pkg->mtime);
 	size_t sums_len = 0;
-	char *sums = rc ? NULL : sums_text(pkg, &sums_len);
+	char *sums = rc ? NULL : ksp_pkg_sums(pkg, &sums_len);
 	if (!sums || gz_member(gz, KSP_PKG_SUMS, sums, sums_len, pkg->mtime))
 		rc = -1;
 	free(sums);
+	if (!rc && pkg->signature &&
+	    gz_member(gz, KSP_PKG_SIGNATURE, pkg->signature, pkg->signature_len, pkg->mtime))
+		rc = -1;
 	static const char end[2 * BLOCK];
 	if (!rc && gzwrite(gz, end, sizeof(end)) != (int)sizeof(end))
 		rc = -1;
@@ -328,6 +332,11 @@ static int read_member(struct reader *r, const struct ustar_header *h)
 		r->sums_len = (size_t)size;
 		return 0;
 	}
+	if (strcmp(name, KSP_PKG_SIGNATURE) == 0 && !r->pkg->signature) {
+		r->pkg->signature = data;
+		r->pkg->signature_len = (size_t)size;
+		return 0;
+	}
 	struct ksp_error add_err;
 	if (ksp_pkg_add(r->pkg, name, data, (size_t)size, &add_err))
 		rc = ksp_fail(r->err, "%s: %s", r->path, add_err.msg);
@@ -425,7 +434,8 @@ int ksp_pkg_read(const char *path, struct ksp_package *pkg, struct ksp_error *er
 		return ksp_fail(err, "%s: %s", path, strerror(errno));
 	int rc = read_archive(&r);
 	gzclose(r.gz);
-	free(r.sums);
+	pkg->sums = r.sums;
+	pkg->sums_len = r.sums_len;
 	if (rc)
 		ksp_pkg_free(pkg);
 	return rc;
@@ -446,5 +456,7 @@ void ksp_pkg_free(struct ksp_package *pkg)
 		free(pkg->members[i].data);
 	}
 	free(pkg->members);
+	free(pkg->sums);
+	free(pkg->signature);
 	memset(pkg, 0, sizeof(*pkg));
 }

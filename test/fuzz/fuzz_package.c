@@ -3,9 +3,13 @@
  * used: odd, as the file itself (gzip framing, CRC, truncation); even, as
  * the uncompressed tar stream, gzip-compressed here, so that mutations reach
  * the tar headers and SHA256SUMS instead of dying in gzip's CRC. An update
- * that reads back must write and read again to the same members. */
+ * that reads back must write and read again to the same members and
+ * signature; its signature (SHA256SUMS.p7s) and the module signature of any
+ * member are parsed as ksplice-apply and ksplice-sign-module parse them. */
 #include "fuzz_util.h"
+#include "module_signature.h"
 #include "package.h"
+#include "signature.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +34,28 @@ static void same_members(const struct ksp_package *a, const struct ksp_package *
 		fuzz_check(m && m->size == a->members[i].size &&
 				   memcmp(m->data, a->members[i].data, m->size) == 0,
 			   "a rewritten member reads back the same");
+	}
+	fuzz_check(
+		!a->signature == !b->signature &&
+			(!a->signature || (a->signature_len == b->signature_len &&
+					   !memcmp(a->signature, b->signature, a->signature_len))),
+		"a rewritten signature reads back the same");
+}
+
+/* Signatures: whatever they hold, no crash; a module signature that reads
+ * lies inside its member. */
+static void signatures(const struct ksp_package *pkg)
+{
+	struct ksp_error err;
+	char signer[512];
+	ksp_pkg_verify(pkg, NULL, signer, sizeof(signer), &err);
+	for (size_t i = 0; i < pkg->count; i++) {
+		struct ksp_modsig_info info;
+		const struct ksp_pkg_member *m = &pkg->members[i];
+		if (ksp_modsig_read(m->data, m->size, &info, &err) == 0 && info.is_signed)
+			fuzz_check(info.sig_offset + info.sig_len + 40 == m->size &&
+					   info.content_len == info.sig_offset,
+				   "a module signature lies inside the module");
 	}
 }
 
@@ -64,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < pkg.count; i++)
 		fuzz_check(ksp_pkg_find(&pkg, pkg.members[i].name) == &pkg.members[i],
 			   "member names are unique");
+	signatures(&pkg);
 	round_trip(&pkg);
 	ksp_pkg_free(&pkg);
 	return 0;

@@ -64,6 +64,23 @@ synthetic_update_dir() {
 	echo "$d"
 }
 
+# The synthetic update signed as ksplice-create --sign-key signs: update.ko
+# in the kernel's module format (ksplice-sign-module of a normal build, when
+# there is one), SHA256SUMS by a detached CMS signature; a key made now.
+signed_update_tar() {
+	local d=$tmp/signed sign=${KSPLICE_BUILD:-$root/build}/bin/ksplice-sign-module
+	rm -rf "$d" && cp -r "$1" "$d"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=fuzz seed" \
+		-keyout "$tmp/seed.key" -out "$tmp/seed.crt" 2>/dev/null || return 1
+	if [ -x "$sign" ]; then
+		"$sign" --key "$tmp/seed.key" --cert "$tmp/seed.crt" "$d/update.ko" || return 1
+	fi
+	(cd "$d" && sha256sum metadata update.ko pre/fs/proc/cmdline.o >SHA256SUMS &&
+		openssl cms -sign -binary -noattr -md sha256 -outform DER -signer "$tmp/seed.crt" \
+			-inkey "$tmp/seed.key" -in SHA256SUMS -out SHA256SUMS.p7s &&
+		tar --format=ustar -cf "$tmp/signed.tar" metadata update.ko pre SHA256SUMS SHA256SUMS.p7s)
+}
+
 # fuzz_package: first byte odd = the file as is, even = the tar stream.
 seed_package() {
 	local d real
@@ -71,6 +88,7 @@ seed_package() {
 	(cd "$d" && tar --format=ustar -cf "$tmp/synthetic.tar" metadata update.ko pre SHA256SUMS)
 	{ printf '\0'; cat "$tmp/synthetic.tar"; } >"$1/synthetic-tar"
 	{ printf '\1'; gzip -c "$tmp/synthetic.tar"; } >"$1/synthetic-gz"
+	signed_update_tar "$d" && { printf '\0'; cat "$tmp/signed.tar"; } >"$1/signed-tar"
 	if real=$(real_update); then
 		{ printf '\0'; gzip -dc "$real"; } >"$1/real-tar"
 		{ printf '\1'; cat "$real"; } >"$1/real-gz"
