@@ -146,6 +146,11 @@ extern unsigned int ksplice_retry_ms;
 int ksplice_apply(struct ksplice_state *state);
 int ksplice_reverse(struct ksplice_state *state);
 
+/* force_unload.c: reverse updates whose code a forced unload frees. */
+int ksplice_force_unload_init(void);
+void ksplice_force_unload_exit(void);
+void ksplice_reverse_for_unload(struct ksplice_state *state, const char *why);
+
 /* Records why an action stopped, with a one-line detail. */
 __printf(3, 4)
 int ksplice_abort(struct ksplice_state *state, enum ksplice_abort_cause cause,

@@ -9,6 +9,7 @@
  * runs the callback and serializes (sync_core) after the write.
  */
 #include <linux/cpu.h>
+#include <linux/ctype.h>
 #include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -190,15 +191,43 @@ static int act_with_retries(struct ksplice_state *state, bool undo)
 	return cause;
 }
 
+/*
+ * The kernel log may be readable by users who cannot read /proc/kallsyms
+ * (dmesg_restrict=0): it gets the detail with every 0x-number of more than
+ * 8 digits hidden. abort_detail (root only) keeps the whole line.
+ */
+static void hide_addresses(char *to, const char *from, size_t len)
+{
+	size_t o = 0, n;
+
+	while (*from && o + 1 < len) {
+		n = 0;
+		if (from[0] == '0' && from[1] == 'x')
+			while (isxdigit(from[2 + n]))
+				n++;
+		if (n > 8) {
+			o += scnprintf(to + o, len - o, "0x(hidden)");
+			from += 2 + n;
+		} else {
+			to[o++] = *from++;
+		}
+	}
+	to[o] = '\0';
+}
+
 static void report(struct ksplice_state *state, const char *action)
 {
-	if (state->cause == KSPLICE_OK)
+	char detail[KSPLICE_DETAIL_LEN];
+
+	if (state->cause == KSPLICE_OK) {
 		pr_info("ksplice: %s: %s, machine paused %llu ns (%llu ns of work)\n",
 			state->id, action, state->pause_ns,
 			state->pause_inside_ns);
-	else
-		pr_warn("ksplice: %s: %s refused: %s: %s\n", state->id, action,
-			ksplice_cause_name(state->cause), state->detail);
+		return;
+	}
+	hide_addresses(detail, state->detail, sizeof(detail));
+	pr_warn("ksplice: %s: %s refused: %s: %s\n", state->id, action,
+		ksplice_cause_name(state->cause), detail);
 }
 
 static int do_apply(struct ksplice_state *state)
