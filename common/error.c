@@ -30,6 +30,7 @@ static const char *const code_names[KSP_E_COUNT] = {
 	[KSP_E_OTHER_API] = "other_api",
 	[KSP_E_NO_SUCH_UPDATE] = "no_such_update",
 	[KSP_E_HAS_DEPENDENTS] = "has_dependents",
+	[KSP_E_REDIRECTED] = "redirected",
 	[KSP_E_MISMATCH] = "mismatch",
 	[KSP_E_BAD_OBJECT] = "bad_object",
 	[KSP_E_UNRELATED] = "unrelated",

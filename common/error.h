@@ -41,6 +41,7 @@ enum ksp_code {
 	KSP_E_OTHER_API,    /* made for another kmod-helper API version */
 	KSP_E_NO_SUCH_UPDATE,
 	KSP_E_HAS_DEPENDENTS, /* a later update is stacked on it */
+	KSP_E_REDIRECTED,   /* another redirector (livepatch) owns a function */
 	/* ksplice-runpre, ksplice-objdiff */
 	KSP_E_MISMATCH,	    /* run-pre: a function does not match */
 	KSP_E_BAD_OBJECT,   /* objdiff: an unreadable object */

@@ -245,8 +245,11 @@ static int do_apply(struct ksplice_state *state)
 		return ksplice_abort(state, KSPLICE_MODULE_BUSY,
 				     "update module is going away");
 	}
-	cause = act_with_retries(state, false);
+	cause = ksplice_claim_entries(state);
+	if (!cause)
+		cause = act_with_retries(state, false);
 	if (cause) {
+		ksplice_release_claims(state);
 		module_put(state->owner);
 		ksplice_release_plan(state);
 		return cause;
@@ -274,6 +277,7 @@ static int do_reverse(struct ksplice_state *state)
 	if (cause)
 		return cause;
 	WRITE_ONCE(state->stage, KSPLICE_REVERSED);
+	ksplice_release_claims(state);
 	ksplice_release_plan(state);
 	module_put(state->owner);
 	return ksplice_abort(state, KSPLICE_OK, "reversed %u functions",

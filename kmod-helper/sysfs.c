@@ -24,6 +24,7 @@ static const char * const cause_names[] = {
 	[KSPLICE_HAS_DEPENDENTS] = "has_dependents",
 	[KSPLICE_TRAMPOLINE_CHANGED] = "trampoline_changed",
 	[KSPLICE_OUT_OF_MEMORY] = "out_of_memory",
+	[KSPLICE_REDIRECTED] = "redirected",
 };
 
 static const char * const stage_names[] = {
@@ -57,6 +58,7 @@ static int cause_errno(enum ksplice_abort_cause cause)
 	case KSPLICE_CODE_BUSY:
 	case KSPLICE_MODULE_BUSY:
 	case KSPLICE_HAS_DEPENDENTS:
+	case KSPLICE_REDIRECTED:
 		return -EBUSY;
 	case KSPLICE_ALREADY_APPLIED:
 		return -EEXIST;

@@ -21,6 +21,7 @@ enum ksp_apply_exit {
 	/* 11 and 12 are ksplice-view's (--check returns these statuses) */
 	KSP_APPLY_NEEDS_EARLIER = 13, /* made on top of an update not applied */
 	KSP_APPLY_OTHER_API = 14,     /* made for another kmod-helper API version */
+	KSP_APPLY_REDIRECTED = 16,    /* a livepatch or other ftrace redirector owns a function */
 };
 
 /* The status of each kind of failure (ksp_exit_status); also

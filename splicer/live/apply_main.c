@@ -37,7 +37,8 @@ static void usage(FILE *f)
 	      "4 not root, 5 update made for another kernel, 6 the running code does not\n"
 	      "match (no_match), 7 code busy, 8 the helper refused, 9 loading a module failed,\n"
 	      "10 internal error, 13 made on top of an update (--after) that is not applied,\n"
-	      "14 made for another kmod-helper API version (create it again).\n",
+	      "14 made for another kmod-helper API version (create it again), 16 a function\n"
+	      "is already redirected by a livepatch or another ftrace IPMODIFY user.\n",
 	      f);
 }
 
