@@ -147,6 +147,14 @@ extern unsigned int ksplice_retry_ms;
 int ksplice_apply(struct ksplice_state *state);
 int ksplice_reverse(struct ksplice_state *state);
 
+/* jump_write.c: the jump written with one store, NMI-safe. */
+struct ksplice_jump_write;
+struct ksplice_jump_write *ksplice_jump_write_new(struct ksplice_state *state,
+						  int *cause);
+void ksplice_jump_write_free(struct ksplice_jump_write *jw);
+void ksplice_jump_write(struct ksplice_jump_write *jw, unsigned int i,
+			const u8 *bytes);
+
 /* redirectors.c: own the fentry calls of replaced functions (ftrace). */
 int ksplice_claim_entries(struct ksplice_state *state);
 void ksplice_release_claims(struct ksplice_state *state);

@@ -3,10 +3,10 @@
  * Apply and undo: what happens with the machine stopped.
  *
  * Lock order, as the kernel's own text patching: cpus_read_lock(), then
- * text_mutex, then stop_machine_cpuslocked(). Inside, the stopper thread
- * does not own text_mutex, so text_poke() would complain; text_poke_kgdb()
- * writes through the same temporary mapping without asserting it. Every CPU
- * runs the callback and serializes (sync_core) after the write.
+ * text_mutex, then stop_machine_cpuslocked(). Inside, each jump is written
+ * with one atomic store through a writable alias mapped beforehand
+ * (jump_write.c: an NMI sees the old or the new bytes, never a mix). Every
+ * CPU runs the callback and serializes (sync_core) after the write.
  */
 #include <linux/cpu.h>
 #include <linux/ctype.h>
@@ -41,6 +41,7 @@ int ksplice_abort(struct ksplice_state *state, enum ksplice_abort_cause cause,
 struct stop_ctx {
 	struct ksplice_state *state;
 	struct ksplice_stack_check *check;
+	struct ksplice_jump_write *jw;
 	bool undo;
 	atomic_t arrived;
 	int done;
@@ -78,7 +79,8 @@ static int verify_sites(struct ksplice_state *state, bool undo)
 	return KSPLICE_OK;
 }
 
-static void write_sites(struct ksplice_state *state, bool undo)
+static void write_sites(struct ksplice_state *state,
+			struct ksplice_jump_write *jw, bool undo)
 {
 	unsigned int i;
 
@@ -90,9 +92,7 @@ static void write_sites(struct ksplice_state *state, bool undo)
 		if (!undo)
 			memcpy(site->saved, state->plan[i].expected,
 			       KSPLICE_JUMP_LEN);
-		ksplice_ksyms.text_poke_kgdb((void *)site->site,
-					     undo ? site->saved : site->trampoline,
-					     KSPLICE_JUMP_LEN);
+		ksplice_jump_write(jw, i, undo ? site->saved : site->trampoline);
 	}
 }
 
@@ -103,7 +103,7 @@ static int stopped_action(struct stop_ctx *ctx)
 	if (!cause)
 		cause = ksplice_stack_recheck(ctx->check);
 	if (!cause)
-		write_sites(ctx->state, ctx->undo);
+		write_sites(ctx->state, ctx->jw, ctx->undo);
 	return cause;
 }
 
@@ -138,6 +138,9 @@ static int stop_and_act(struct ksplice_state *state,
 	u64 start;
 	int cause;
 
+	ctx.jw = ksplice_jump_write_new(state, &cause);
+	if (!ctx.jw)
+		return cause;
 	cpus_read_lock();
 	mutex_lock(ksplice_ksyms.text_mutex);
 	cause = undo ? KSPLICE_OK : ksplice_check_reserved(state);
@@ -150,6 +153,7 @@ static int stop_and_act(struct ksplice_state *state,
 	}
 	mutex_unlock(ksplice_ksyms.text_mutex);
 	cpus_read_unlock();
+	ksplice_jump_write_free(ctx.jw);
 	return cause;
 }
 
