@@ -79,6 +79,8 @@ void ksplice_jump_write_free(struct ksplice_jump_write *jw)
 	for (i = 0; i < jw->nr; i++)
 		if (jw->sites[i].map)
 			vunmap(jw->sites[i].map);
+	/* vunmap() flushes lazily: leave no writable alias of text in a TLB. */
+	vm_unmap_aliases();
 	kfree(jw);
 }
 
