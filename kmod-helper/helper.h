@@ -77,6 +77,7 @@ struct ksplice_state {
 	unsigned int nr_patches;
 	struct ksplice_patch *plan;	/* the helper's own copy */
 	struct ksplice_site *sites;
+	struct ksplice_claim *claims;	/* redirectors.c, while applied */
 	enum ksplice_stage stage;
 	enum ksplice_abort_cause cause;
 	char detail[KSPLICE_DETAIL_LEN];
@@ -145,6 +146,23 @@ extern unsigned int ksplice_tries;
 extern unsigned int ksplice_retry_ms;
 int ksplice_apply(struct ksplice_state *state);
 int ksplice_reverse(struct ksplice_state *state);
+
+/* jump_write.c: the jump written with one store, NMI-safe. */
+struct ksplice_jump_write;
+struct ksplice_jump_write *ksplice_jump_write_new(struct ksplice_state *state,
+						  int *cause);
+void ksplice_jump_write_free(struct ksplice_jump_write *jw);
+void ksplice_jump_write(struct ksplice_jump_write *jw, unsigned int i,
+			const u8 *bytes);
+
+/* redirectors.c: own the fentry calls of replaced functions (ftrace). */
+int ksplice_claim_entries(struct ksplice_state *state);
+void ksplice_release_claims(struct ksplice_state *state);
+
+/* force_unload.c: reverse updates whose code a forced unload frees. */
+int ksplice_force_unload_init(void);
+void ksplice_force_unload_exit(void);
+void ksplice_reverse_for_unload(struct ksplice_state *state, const char *why);
 
 /* Records why an action stopped, with a one-line detail. */
 __printf(3, 4)

@@ -24,6 +24,12 @@ static int __init ksplice_helper_init(void)
 		ksplice_sched_notes_exit();
 		return ret;
 	}
+	ret = ksplice_force_unload_init();
+	if (ret) {
+		ksplice_sysfs_exit();
+		ksplice_sched_notes_exit();
+		return ret;
+	}
 	pr_info("ksplice: helper %s loaded\n", KSPLICE_HELPER_VERSION);
 	return 0;
 }
@@ -31,6 +37,7 @@ static int __init ksplice_helper_init(void)
 static void __exit ksplice_helper_exit(void)
 {
 	/* Update modules use our symbols: none can be loaded now. */
+	ksplice_force_unload_exit();
 	ksplice_sysfs_exit();
 	ksplice_sched_notes_exit();
 	pr_info("ksplice: helper unloaded\n");

@@ -97,6 +97,7 @@ enum ksplice_abort_cause {
 	KSPLICE_HAS_DEPENDENTS,		/* has_dependents: a later update needs it */
 	KSPLICE_TRAMPOLINE_CHANGED,	/* trampoline_changed: overwritten since */
 	KSPLICE_OUT_OF_MEMORY,		/* out_of_memory */
+	KSPLICE_REDIRECTED,		/* redirected: another ftrace IPMODIFY user */
 };
 
 #ifdef __KERNEL__

@@ -3,12 +3,13 @@
  * Apply and undo: what happens with the machine stopped.
  *
  * Lock order, as the kernel's own text patching: cpus_read_lock(), then
- * text_mutex, then stop_machine_cpuslocked(). Inside, the stopper thread
- * does not own text_mutex, so text_poke() would complain; text_poke_kgdb()
- * writes through the same temporary mapping without asserting it. Every CPU
- * runs the callback and serializes (sync_core) after the write.
+ * text_mutex, then stop_machine_cpuslocked(). Inside, each jump is written
+ * with one atomic store through a writable alias mapped beforehand
+ * (jump_write.c: an NMI sees the old or the new bytes, never a mix). Every
+ * CPU runs the callback and serializes (sync_core) after the write.
  */
 #include <linux/cpu.h>
+#include <linux/ctype.h>
 #include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -40,6 +41,7 @@ int ksplice_abort(struct ksplice_state *state, enum ksplice_abort_cause cause,
 struct stop_ctx {
 	struct ksplice_state *state;
 	struct ksplice_stack_check *check;
+	struct ksplice_jump_write *jw;
 	bool undo;
 	atomic_t arrived;
 	int done;
@@ -77,7 +79,8 @@ static int verify_sites(struct ksplice_state *state, bool undo)
 	return KSPLICE_OK;
 }
 
-static void write_sites(struct ksplice_state *state, bool undo)
+static void write_sites(struct ksplice_state *state,
+			struct ksplice_jump_write *jw, bool undo)
 {
 	unsigned int i;
 
@@ -89,9 +92,7 @@ static void write_sites(struct ksplice_state *state, bool undo)
 		if (!undo)
 			memcpy(site->saved, state->plan[i].expected,
 			       KSPLICE_JUMP_LEN);
-		ksplice_ksyms.text_poke_kgdb((void *)site->site,
-					     undo ? site->saved : site->trampoline,
-					     KSPLICE_JUMP_LEN);
+		ksplice_jump_write(jw, i, undo ? site->saved : site->trampoline);
 	}
 }
 
@@ -102,7 +103,7 @@ static int stopped_action(struct stop_ctx *ctx)
 	if (!cause)
 		cause = ksplice_stack_recheck(ctx->check);
 	if (!cause)
-		write_sites(ctx->state, ctx->undo);
+		write_sites(ctx->state, ctx->jw, ctx->undo);
 	return cause;
 }
 
@@ -137,6 +138,9 @@ static int stop_and_act(struct ksplice_state *state,
 	u64 start;
 	int cause;
 
+	ctx.jw = ksplice_jump_write_new(state, &cause);
+	if (!ctx.jw)
+		return cause;
 	cpus_read_lock();
 	mutex_lock(ksplice_ksyms.text_mutex);
 	cause = undo ? KSPLICE_OK : ksplice_check_reserved(state);
@@ -149,6 +153,7 @@ static int stop_and_act(struct ksplice_state *state,
 	}
 	mutex_unlock(ksplice_ksyms.text_mutex);
 	cpus_read_unlock();
+	ksplice_jump_write_free(ctx.jw);
 	return cause;
 }
 
@@ -190,15 +195,43 @@ static int act_with_retries(struct ksplice_state *state, bool undo)
 	return cause;
 }
 
+/*
+ * The kernel log may be readable by users who cannot read /proc/kallsyms
+ * (dmesg_restrict=0): it gets the detail with every 0x-number of more than
+ * 8 digits hidden. abort_detail (root only) keeps the whole line.
+ */
+static void hide_addresses(char *to, const char *from, size_t len)
+{
+	size_t o = 0, n;
+
+	while (*from && o + 1 < len) {
+		n = 0;
+		if (from[0] == '0' && from[1] == 'x')
+			while (isxdigit(from[2 + n]))
+				n++;
+		if (n > 8) {
+			o += scnprintf(to + o, len - o, "0x(hidden)");
+			from += 2 + n;
+		} else {
+			to[o++] = *from++;
+		}
+	}
+	to[o] = '\0';
+}
+
 static void report(struct ksplice_state *state, const char *action)
 {
-	if (state->cause == KSPLICE_OK)
+	char detail[KSPLICE_DETAIL_LEN];
+
+	if (state->cause == KSPLICE_OK) {
 		pr_info("ksplice: %s: %s, machine paused %llu ns (%llu ns of work)\n",
 			state->id, action, state->pause_ns,
 			state->pause_inside_ns);
-	else
-		pr_warn("ksplice: %s: %s refused: %s: %s\n", state->id, action,
-			ksplice_cause_name(state->cause), state->detail);
+		return;
+	}
+	hide_addresses(detail, state->detail, sizeof(detail));
+	pr_warn("ksplice: %s: %s refused: %s: %s\n", state->id, action,
+		ksplice_cause_name(state->cause), detail);
 }
 
 static int do_apply(struct ksplice_state *state)
@@ -216,8 +249,11 @@ static int do_apply(struct ksplice_state *state)
 		return ksplice_abort(state, KSPLICE_MODULE_BUSY,
 				     "update module is going away");
 	}
-	cause = act_with_retries(state, false);
+	cause = ksplice_claim_entries(state);
+	if (!cause)
+		cause = act_with_retries(state, false);
 	if (cause) {
+		ksplice_release_claims(state);
 		module_put(state->owner);
 		ksplice_release_plan(state);
 		return cause;
@@ -245,6 +281,7 @@ static int do_reverse(struct ksplice_state *state)
 	if (cause)
 		return cause;
 	WRITE_ONCE(state->stage, KSPLICE_REVERSED);
+	ksplice_release_claims(state);
 	ksplice_release_plan(state);
 	module_put(state->owner);
 	return ksplice_abort(state, KSPLICE_OK, "reversed %u functions",

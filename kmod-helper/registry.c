@@ -130,14 +130,15 @@ void ksplice_unregister_update(const struct ksplice_update *update)
 	list_for_each_entry(state, &ksplice_updates, list)
 		if (state->update == update)
 			found = state;
-	if (found && found->stage == KSPLICE_APPLIED) {
+	if (found) {
+		found->unregistered = true;	/* no more stage writes */
 		/* Only a forced unload gets here: the module was pinned. */
-		pr_crit("ksplice: update %s unloaded while applied\n",
-			found->id);
-		found = NULL;
-	} else if (found) {
-		found->unregistered = true;
-		list_del(&found->list);
+		if (found->stage == KSPLICE_APPLIED)
+			ksplice_reverse_for_unload(found, found->owner->name);
+		if (found->stage == KSPLICE_APPLIED)
+			found = NULL;	/* logged; its state stays visible */
+		else
+			list_del(&found->list);
 	}
 	mutex_unlock(&ksplice_mutex);
 	/* Outside the mutex: removal waits for sysfs readers, who take it. */

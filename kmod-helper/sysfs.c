@@ -24,6 +24,7 @@ static const char * const cause_names[] = {
 	[KSPLICE_HAS_DEPENDENTS] = "has_dependents",
 	[KSPLICE_TRAMPOLINE_CHANGED] = "trampoline_changed",
 	[KSPLICE_OUT_OF_MEMORY] = "out_of_memory",
+	[KSPLICE_REDIRECTED] = "redirected",
 };
 
 static const char * const stage_names[] = {
@@ -57,6 +58,7 @@ static int cause_errno(enum ksplice_abort_cause cause)
 	case KSPLICE_CODE_BUSY:
 	case KSPLICE_MODULE_BUSY:
 	case KSPLICE_HAS_DEPENDENTS:
+	case KSPLICE_REDIRECTED:
 		return -EBUSY;
 	case KSPLICE_ALREADY_APPLIED:
 		return -EEXIST;
@@ -201,8 +203,12 @@ static ssize_t applied_at_show(struct kobject *kobj,
 static struct kobj_attribute stage_attr = __ATTR(stage, 0644, stage_show,
 						 stage_store);
 static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
-static struct kobj_attribute abort_detail_attr = __ATTR_RO(abort_detail);
-/* Addresses: root only. */
+/*
+ * Files that can carry kernel addresses are root only (0400): an address
+ * is readable here only by who can read it in /proc/kcore anyway.
+ */
+static struct kobj_attribute abort_detail_attr = __ATTR(abort_detail, 0400,
+							abort_detail_show, NULL);
 static struct kobj_attribute conflicts_attr = __ATTR(conflicts, 0400,
 						     conflicts_show, NULL);
 static struct kobj_attribute functions_attr = __ATTR(functions, 0400,

@@ -10,6 +10,7 @@
 #include "module_info.h"
 #include "module_load.h"
 #include "package.h"
+#include "redirectors.h"
 #include "runpre.h"
 #include "stacking.h"
 #include "symtab.h"
@@ -66,6 +67,7 @@ const struct ksp_exit_map ksp_apply_exit_map[] = {
 	{KSP_E_TRUST_STORE, KSP_APPLY_TRUST_STORE},
 	{KSP_E_LOCKDOWN, KSP_APPLY_LOCKDOWN},
 	{KSP_E_MODULE_UNTRUSTED, KSP_APPLY_MODULE_UNTRUSTED},
+	{KSP_E_REDIRECTED, KSP_APPLY_REDIRECTED},
 	{KSP_E_UNSET, -1},
 };
 
@@ -418,6 +420,22 @@ static int prepare_module(struct session *s, struct ksp_ko *ko, struct ksp_error
 	return 0;
 }
 
+/* The helper could not own a function's fentry call: someone else does
+ * (detail: "FUNCTION: ..."). Names the owner where user space can tell. */
+static int redirected(const char *detail, struct ksp_error *err)
+{
+	char func[KSPLICE_NAME_LEN + 1], owner[256];
+	snprintf(func, sizeof(func), "%.*s", (int)strcspn(detail, ":"), detail);
+	if (!ksp_redirector(func, owner, sizeof(owner)))
+		snprintf(owner, sizeof(owner),
+			 "another ftrace IPMODIFY user (livepatch, kprobe "
+			 "or BPF trampoline)");
+	return ksp_failc(err, KSP_E_REDIRECTED,
+			 "redirected: %s is already redirected by %s; nothing was changed: "
+			 "disable that redirector first",
+			 func, owner);
+}
+
 /* The helper refused to apply: why, in words; returns the status. */
 static int helper_refused(struct session *s, struct ksp_error *err)
 {
@@ -434,6 +452,8 @@ static int helper_refused(struct session *s, struct ksp_error *err)
 				 "function: %s); retry when they are idle",
 				 conflicts);
 	}
+	if (known && cause == KSPLICE_REDIRECTED)
+		return redirected(detail, err);
 	if (known && cause == KSPLICE_NO_MATCH) {
 		return ksp_failc(err, KSP_E_NO_MATCH,
 				 "no_match: the code changed since it was matched: %s", detail);

@@ -48,7 +48,9 @@ static void usage(FILE *f)
 	      "by a certificate the trust store does not trust, 18 the trust store cannot be\n"
 	      "read, 19 the kernel's lockdown forbids it (an unsigned module under integrity,\n"
 	      "/proc/kcore closed under confidentiality), 20 the kernel enforces module\n"
-	      "signatures and the module is unsigned or signed by a key it does not trust.\n",
+	      "signatures and the module is unsigned or signed by a key it does not trust,\n"
+	      "21 a function is already redirected by a livepatch or another ftrace IPMODIFY\n"
+	      "user.\n",
 	      f);
 }
 

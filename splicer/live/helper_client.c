@@ -22,11 +22,12 @@ static const char *const cause_names[] = {
 	[KSPLICE_HAS_DEPENDENTS] = "has_dependents",
 	[KSPLICE_TRAMPOLINE_CHANGED] = "trampoline_changed",
 	[KSPLICE_OUT_OF_MEMORY] = "out_of_memory",
+	[KSPLICE_REDIRECTED] = "redirected",
 };
 /* The enum has no count: its last member stands for it. A cause added to
  * ksplice_update.h without a name here fails the unit test live.helper_client,
  * which reads the names from the header's comments. */
-_Static_assert(sizeof(cause_names) / sizeof(cause_names[0]) == KSPLICE_OUT_OF_MEMORY + 1,
+_Static_assert(sizeof(cause_names) / sizeof(cause_names[0]) == KSPLICE_REDIRECTED + 1,
 	       "a name for every enum ksplice_abort_cause");
 
 static const char *const stage_names[] = {
@@ -107,12 +108,12 @@ int ksp_helper_set_stage(const char *id, enum ksp_stage stage)
 
 const char *ksp_abort_cause_name(enum ksplice_abort_cause cause)
 {
-	return cause <= KSPLICE_OUT_OF_MEMORY ? cause_names[cause] : "?";
+	return cause <= KSPLICE_REDIRECTED ? cause_names[cause] : "?";
 }
 
 int ksp_abort_cause_parse(const char *name, enum ksplice_abort_cause *cause)
 {
-	for (int c = KSPLICE_OK; c <= KSPLICE_OUT_OF_MEMORY; c++)
+	for (int c = KSPLICE_OK; c <= KSPLICE_REDIRECTED; c++)
 		if (!strcmp(name, cause_names[c])) {
 			*cause = (enum ksplice_abort_cause)c;
 			return 0;

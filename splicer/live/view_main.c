@@ -9,6 +9,7 @@
 #include "json.h"
 #include "kernel_protection.h"
 #include "memview.h"
+#include "redirectors.h"
 #include "stacking.h"
 
 #include <getopt.h>
@@ -40,8 +41,9 @@ static void usage(FILE *f)
 	      "exit statuses; its signature is checked as ksplice-apply does (--trust DIR:\n"
 	      "the trust store, default /etc/ksplice/trusted when it exists).\n"
 	      "--audit re-reads live memory: every applied update's functions must still\n"
-	      "jump to its new code and its module be loaded; a helper that is gone\n"
-	      "while update modules remain is reported.\n"
+	      "jump to its new code, no livepatch or other ftrace IPMODIFY user may\n"
+	      "redirect them at their entry, and its module must be loaded; a helper that\n"
+	      "is gone while update modules remain is reported.\n"
 	      "Exit status: 0, 2 usage, 4 not root (--audit), 11 no such update, 12 --audit\n"
 	      "found a problem, 19 --audit under lockdown=confidentiality (/proc/kcore\n"
 	      "closed); --check: as ksplice-apply.\n",
@@ -196,6 +198,15 @@ static int audit_update(const struct ksp_stacked *stacked, const struct update_v
 		uint64_t from = jumping_code(stacked, f->old_addr, f->new_addr);
 		const char *via =
 			from && from != f->old_addr ? ksp_stacked_owner(stacked, from) : NULL;
+		char owner[256];
+		if (ksp_redirector(f->name, owner, sizeof(owner))) {
+			printf("PROBLEM %s: %s is redirected at its fentry call by %s: the "
+			       "update's "
+			       "new code does not run\n",
+			       u->id, f->name, owner);
+			problems++;
+			continue;
+		}
 		if (from) {
 			printf("ok      %s: %s at 0x%llx jumps to 0x%llx", u->id, f->name,
 			       (unsigned long long)from, (unsigned long long)f->new_addr);

@@ -1,6 +1,7 @@
 # helper.apply_undo: an update changes behaviour when applied, undo restores
 # it, and the code after undo equals the code before apply byte for byte
-# (read back through /proc/kcore); the update module is pinned while applied.
+# (read back through /proc/kcore); the update module is pinned while applied;
+# the fentry call is claimed (a call into ftrace) while applied, a nop after.
 # Under -cpu qemu64 and -cpu max.
 . "$(dirname "$0")/helper_lib.sh"
 build_helper_modules ksplice_target ksplice_update_a
@@ -23,7 +24,9 @@ expect "abort_cause" "$(cause testa)" ok
 expect "value applied" "$(value)" 2
 [ "$(cat $KS/testa/pause_ns)" -gt 0 ] || fail "pause_ns is 0"
 after=$(target_bytes)
-expect "bytes before the jump" "$(echo $after | cut -c1-10)" "$(echo $before | cut -c1-10)"
+# The fentry nop became a call: the helper owns it through ftrace (claim).
+expect "fentry nop before" "$(echo $before | cut -c1-10)" 0f1f440000
+expect "fentry call while applied" "$(echo $after | cut -c1-2)" e8
 expect "jump opcode at +5" "$(echo $after | cut -c11-12)" e9
 expect "bytes after the jump" "$(echo $after | cut -c21-)" "$(echo $before | cut -c21-)"
 rmmod ksplice_update_a 2>/dev/null && fail "update module unloaded while applied"

@@ -66,10 +66,22 @@ static struct task_struct *hammers[MAX_HAMMERS];
 static unsigned int nr_hammers;
 static DEFINE_MUTEX(hammer_lock);
 
+/*
+ * Sleeps a tick every HAMMER_NAP calls: undo releases the helper's ftrace
+ * claim, which waits for every task to switch voluntarily (RCU tasks); a
+ * kernel thread that never sleeps would hold that off for ever.
+ */
+#define HAMMER_NAP 256
+
 static int hammer(void *unused)
 {
+	unsigned long n = 0;
+
 	while (!kthread_should_stop()) {
 		int v = ksplice_target_value();
+
+		if (++n % HAMMER_NAP == 0)
+			schedule_timeout_interruptible(1);
 
 		atomic_long_inc(&calls);
 		if (v == 1)
