@@ -112,8 +112,10 @@ static int extract_unit(const struct ksp_create_result *res, size_t i, struct un
 			from[n] = u->plan.data[k].name;
 			to[n++] = u->plan.data[k].pre_name;
 		}
+	char anchors[64];
+	snprintf(anchors, sizeof(anchors), "__ksplice_o%zu", i);
 	struct ksp_extract_req req = {u->post,	 u->object, uc->carry, uc->ncarry, uc->data,
-				      uc->ndata, from,	    to,	       n};
+				      uc->ndata, from,	    to,	       n,	   anchors};
 	int rc = ksp_extract(&req, uc->path, &uc->ext, err);
 	free(from);
 	free(to);
@@ -248,8 +250,10 @@ int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_
 			.nreplaced = uc[i].nreplaced,
 			.check_only = uc[i].check_only,
 			.ncheck_only = uc[i].ncheck_only,
-			.externals = (const char *const *)uc[i].ext.externals,
-			.nexternals = uc[i].ext.nexternals,
+			.relocs = uc[i].ext.relocs,
+			.nrelocs = uc[i].ext.nrelocs,
+			.loader_symbols = (const char *const *)uc[i].ext.loader_symbols,
+			.nloader_symbols = uc[i].ext.nloader_symbols,
 		};
 	}
 	char symvers[4200], *ko = NULL;

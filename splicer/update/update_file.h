@@ -34,7 +34,7 @@ int ksp_update_id_valid(const char *id);
 /* The metadata's API_VERSION: kmod-helper's KSPLICE_API_VERSION that the
  * update module is built for (apply.c checks they agree, and refuses a file
  * made for another). */
-#define KSP_UPDATE_API_VERSION 2
+#define KSP_UPDATE_API_VERSION 3
 
 /* kmod-helper's KSPLICE_DESCRIPTION_MAX (apply.c checks they agree). */
 #define KSP_DESCRIPTION_MAX 255
