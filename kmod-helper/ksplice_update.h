@@ -162,7 +162,7 @@ void ksplice_unregister_update(const struct ksplice_update *update);
 #define KSPLICE_CHECK_ONLY(old_name) \
 	{ .flags = KSPLICE_PATCH_CHECK_ONLY, .name = #old_name }
 
-/* Declares the module's patch table, in the section ksplice-apply fills. */
+/* Declares the module's patch table (user space reads it from the file). */
 #define KSPLICE_PATCH_TABLE(table) \
 	static struct ksplice_patch table[] __used \
 		__section(KSPLICE_PATCHES_SECTION) __aligned(8)
