@@ -7,6 +7,7 @@
 #include "check_run.h"
 #include "extract.h"
 #include "objfile.h"
+#include "update_module.h"
 
 #include <bfd.h>
 #include <check.h>
@@ -306,6 +307,35 @@ START_TEST(bug_table_file_name_carried)
 }
 END_TEST
 
+/* A reference the module loader must resolve (at a site it rewrites at
+ * load) to a symbol the kernel does not export cannot be completed later:
+ * refused before anything is built; an exported one is not refused for it. */
+START_TEST(unexported_loader_symbol_refused)
+{
+	char dir[] = "/tmp/ksplice-headers.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[512];
+	snprintf(path, sizeof(path), "%s/Module.symvers", dir);
+	FILE *f = fopen(path, "w");
+	fprintf(f, "0x12345678\t__fentry__\tvmlinux\tEXPORT_SYMBOL\t\n");
+	fclose(f);
+	const char *loader[] = {"__fentry__", "__SCK__tp_func_sched_switch"};
+	struct ksp_module_object o = {
+		.path = "new0.o", .loader_symbols = loader, .nloader_symbols = 2};
+	struct ksp_module_spec spec = {
+		.id = "unittest", .headers = dir, .objects = &o, .nobjects = 1};
+	char out_dir[600], *ko = NULL;
+	snprintf(out_dir, sizeof(out_dir), "%s/module", dir);
+	struct ksp_error err = {0};
+	ck_assert_int_eq(ksp_update_module_build(&spec, out_dir, &ko, &err), -1);
+	ck_assert_int_eq(err.code, KSP_E_REFUSED);
+	ck_assert_msg(strstr(err.msg, "__SCK__tp_func_sched_switch") != NULL, "%s", err.msg);
+	ck_assert_int_ne(access(out_dir, F_OK), 0); /* nothing made */
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
 	ksp_bfd_init();
@@ -317,6 +347,7 @@ int main(void)
 	tcase_add_test(tc, unknown_or_shared_functions_refused);
 	tcase_add_test(tc, function_in_shared_code_section);
 	tcase_add_test(tc, bug_table_file_name_carried);
+	tcase_add_test(tc, unexported_loader_symbol_refused);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }
