@@ -4,7 +4,7 @@
 # after insmod. ksplice-apply -v names the sha256 of what it inserts: that of
 # update.ko in the file. The module has no undefined symbol but the helper's
 # API and the exports the module loader resolves at load. By hand, the
-# helper refuses to apply a plan that lacks a key (bad_plan, the key named,
+# helper refuses to apply without a plan, or with one that lacks a key (bad_plan, the key named,
 # neither the target nor the new code changed), refuses a key given a
 # user-space address, applies the completed plan, and refuses any plan
 # write once the relocations are written, also after undo; re-applying
@@ -31,6 +31,9 @@ out=$("$TESTBED" run-guest --file "$u" -- sh -c '
 	new=$(modsym __ksplice_new_cmdline_proc_show)
 	before=$(ksplice-kcore-read $target 32)
 	new_before=$(ksplice-kcore-read $new 64)
+	echo applied >$KS/stage; echo "no-plan $?"
+	echo "nocause $(cat $KS/abort_cause)"
+	echo "nodetail $(cat $KS/abort_detail)"
 	ksplice-test-plan --print update.ko e2eunmod >plan; echo "entries $?"
 	missing=$(sed -n "s/^EXTERNAL=//p" metadata | head -1)
 	for key in $(sed -n "s/^EXTERNAL=//p" metadata); do
@@ -65,6 +68,9 @@ echo "$out" | grep -q "inserting update.ko: sha256 $sum$" ||
 	fail "ksplice-apply did not insert update.ko as the file holds it (sha256 $sum)"
 expect_eq "undo" "$(line undo)" 0
 expect_eq "insmod of the file's update.ko" "$(line insmod)" 0
+[ "$(line no-plan)" != 0 ] || fail "applied without a plan"
+expect_eq "no plan: cause" "$(line nocause)" bad_plan
+expect_eq "no plan: detail" "$(line nodetail)" "entry 0 (cmdline_proc_show) is not in the plan"
 expect_eq "entries of the plan" "$(line entries)" 0
 expect_eq "plan without one key written" "$(line plan)" 0
 [ "$(line missing-key)" != 0 ] || fail "applied with a key missing"
