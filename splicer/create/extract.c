@@ -469,6 +469,19 @@ static const char *list_add(char ***list, size_t *n, char *key)
 	return key;
 }
 
+/* A static call site's key the kernel does not export: its exported
+ * trampoline instead (key changed in place, which it fits). */
+static void static_call_key(const struct ctx *c, const struct xsec *x, char *key)
+{
+	static const char sck[] = "__SCK__";
+	if (!c->req->exported || strcmp(bfd_section_name(x->in), ".static_call_sites") != 0 ||
+	    strncmp(key, sck, sizeof(sck) - 1) != 0 || c->req->exported(key, c->req->exported_ctx))
+		return;
+	key[4] = 'T';
+	if (!c->req->exported(key, c->req->exported_ctx))
+		key[4] = 'K';
+}
+
 /* The undefined symbol named key (taken), for the module loader. */
 static asymbol **loader_symbol(struct ctx *c, char *key)
 {
@@ -552,8 +565,10 @@ static asymbol **target_slot(struct ctx *c, struct xsec *x, arelent *in, int *la
 			   (sym->flags & BSF_SECTION_SYM) && t ? bfd_section_name(t->in) : NULL);
 	if (!key)
 		return NULL;
-	if (loader_place(c, x, in->address))
+	if (loader_place(c, x, in->address)) {
+		static_call_key(c, x, key);
 		return loader_symbol(c, key);
+	}
 	*late = 1;
 	return late_reloc(c, x, in, key) ? NULL : in->sym_ptr_ptr;
 }

@@ -39,7 +39,11 @@
  * __fentry__ ftrace checks, jmp __x86_return_thunk, retpolines, alternatives,
  * paravirt and static call sites). Those stay undefined symbols named by the
  * key (loader_symbols), for the loader to resolve against the kernel's
- * exports; update_module.c refuses one that is not exported.
+ * exports; update_module.c refuses one that is not exported. The one
+ * exception the kernel makes for modules: a static call site's key
+ * (__SCK__name) that is not exported may name the exported trampoline
+ * (__SCT__name) instead, and the loader looks the key up from it
+ * (static_call_add_module()), as objtool --module arranges for modules.
  */
 #ifndef KSPLICE_EXTRACT_H
 #define KSPLICE_EXTRACT_H
@@ -69,6 +73,9 @@ struct ksp_extract_req {
 	size_t nrenamed;
 	/* names of anchors: PREFIX_sN, unique among the update's objects */
 	const char *anchor_prefix;
+	/* does the kernel export name? (NULL: assume so) */
+	int (*exported)(const char *name, void *ctx);
+	void *exported_ctx;
 };
 
 /* A reference kmod-helper completes: at anchor + offset, relocation type

@@ -75,11 +75,10 @@ static void import_namespaces(FILE *f, const struct ksp_module_spec *spec)
 		fclose(in);
 }
 
-/* Is name an export in the target kernel's Module.symvers? */
-static int exported(const struct ksp_module_spec *spec, const char *name)
+int ksp_kernel_exports(const char *headers, const char *name)
 {
 	char path[4200], line[1024];
-	snprintf(path, sizeof(path), "%s/Module.symvers", spec->headers);
+	snprintf(path, sizeof(path), "%s/Module.symvers", headers);
 	FILE *in = fopen(path, "r");
 	int found = 0;
 	while (in && !found && fgets(line, sizeof(line), in)) {
@@ -99,7 +98,7 @@ static int check_loader_symbols(const struct ksp_module_spec *spec, struct ksp_e
 	for (size_t i = 0; i < spec->nobjects; i++)
 		for (size_t k = 0; k < spec->objects[i].nloader_symbols; k++) {
 			const char *name = spec->objects[i].loader_symbols[k];
-			if (!exported(spec, name))
+			if (!ksp_kernel_exports(spec->headers, name))
 				return ksp_failc(
 					err, KSP_E_REFUSED,
 					"%s: the new code refers to %s where the module "

@@ -41,6 +41,10 @@ struct ksp_module_spec {
 	size_t nobjects;
 };
 
+/* Is name an export of the kernel whose kbuild headers are headers (its
+ * Module.symvers)? */
+int ksp_kernel_exports(const char *headers, const char *name);
+
 /* Generates the module's sources in dir (created) and builds it; *ko
  * receives the module's path (malloc'ed). */
 int ksp_update_module_build(const struct ksp_module_spec *spec, const char *dir, char **ko,

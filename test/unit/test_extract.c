@@ -307,6 +307,40 @@ START_TEST(bug_table_file_name_carried)
 }
 END_TEST
 
+/* The kernel's exports, for the test: not might_resched's key (as 6.1). */
+static int test_exports(const char *name, void *ctx)
+{
+	(void)ctx;
+	return strcmp(name, "__SCK__might_resched") != 0;
+}
+
+/* irq_work_sync's might_sleep() is a static call: the call site and the
+ * table's key stay the loader's; the key it cannot resolve (unexported)
+ * becomes the exported trampoline, which the loader maps to the key. */
+START_TEST(static_call_key_not_exported)
+{
+	char post[8200];
+	snprintf(post, sizeof(post), "%s/kernel/irq_work.o", objects);
+	const char *funcs[] = {"irq_work_sync"};
+	struct ksp_extract_req req = {.post = post,
+				      .unit = "kernel/irq_work.o",
+				      .functions = funcs,
+				      .nfunctions = 1,
+				      .exported = test_exports};
+	struct ksp_extract_result res;
+	struct ksp_error err = {0};
+	ck_assert_msg(ksp_extract(&req, out, &res, &err) == 0, "%s", err.msg);
+	ck_assert(has_loader_symbol(&res, "__SCT__might_resched"));
+	ck_assert(!has_loader_symbol(&res, "__SCK__might_resched"));
+	ck_assert(!has_external(&res, "__SCT__might_resched"));
+	ksp_extract_result_free(&res);
+	req.exported = NULL; /* every symbol exported: the key stays */
+	ck_assert_msg(ksp_extract(&req, out, &res, &err) == 0, "%s", err.msg);
+	ck_assert(has_loader_symbol(&res, "__SCK__might_resched"));
+	ksp_extract_result_free(&res);
+}
+END_TEST
+
 /* A reference the module loader must resolve (at a site it rewrites at
  * load) to a symbol the kernel does not export cannot be completed later:
  * refused before anything is built; an exported one is not refused for it. */
@@ -348,6 +382,7 @@ int main(void)
 	tcase_add_test(tc, function_in_shared_code_section);
 	tcase_add_test(tc, bug_table_file_name_carried);
 	tcase_add_test(tc, unexported_loader_symbol_refused);
+	tcase_add_test(tc, static_call_key_not_exported);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }
