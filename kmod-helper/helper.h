@@ -26,6 +26,7 @@ struct ksplice_ksyms {
 	int (*stop_machine_cpuslocked)(cpu_stop_fn_t fn, void *data,
 				       const struct cpumask *cpus);
 	void *(*text_poke_kgdb)(void *addr, const void *opcode, size_t len);
+	void *(*text_poke)(void *addr, const void *opcode, size_t len);
 	struct mutex *text_mutex;
 	int (*save_tsk_reliable)(struct task_struct *tsk, unsigned long *store,
 				 unsigned int size);
@@ -48,6 +49,7 @@ int ksplice_find_ksyms(void);
 enum ksplice_stage { KSPLICE_PREPARED, KSPLICE_APPLIED, KSPLICE_REVERSED };
 
 struct ksplice_state;
+struct ksplice_keys;
 
 /* What the helper learned about one patch when it last applied it. */
 struct ksplice_site {
@@ -78,6 +80,8 @@ struct ksplice_state {
 	struct ksplice_patch *plan;	/* the helper's own copy */
 	struct ksplice_site *sites;
 	struct ksplice_claim *claims;	/* redirectors.c, while applied */
+	struct ksplice_keys *keys;	/* relocs.c: keys and their addresses */
+	bool frozen;			/* relocations written: plan final */
 	enum ksplice_stage stage;
 	enum ksplice_abort_cause cause;
 	char detail[KSPLICE_DETAIL_LEN];
@@ -116,6 +120,16 @@ const char *ksplice_cause_name(enum ksplice_abort_cause cause);
 int ksplice_resolve_plan(struct ksplice_state *state);
 void ksplice_release_plan(struct ksplice_state *state);
 int ksplice_check_reserved(struct ksplice_state *state);
+
+/* relocs.c: the plan user space writes, and the new code's references. */
+bool ksplice_relocs_valid(const struct ksplice_update *update);
+int ksplice_keys_new(struct ksplice_state *state,
+		     const struct ksplice_update *update);
+void ksplice_keys_free(struct ksplice_state *state);
+int ksplice_plan_write(struct ksplice_state *state, const char *buf,
+		       size_t count);
+int ksplice_relocs_check(struct ksplice_state *state);
+void ksplice_relocs_write(struct ksplice_state *state);
 
 /* sched_notes.c: threads switched out or created while armed. */
 #define KSPLICE_MAX_NOTED 4096

@@ -12,14 +12,15 @@
  *
  * Who fills in what. The module itself knows only its new functions: each
  * entry's new_addr is a relocation against the new function, resolved by the
- * module loader, and name is the replaced function's symbol. Everything about
- * the running kernel is filled in by user space (ksplice-apply, from run-pre
- * matching) in the .ko file before insmod: for every entry, found by name,
- * it writes old_addr, old_size, jump_offset and expected and sets
- * KSPLICE_PATCH_FILLED in flags. The layout below is fixed (little endian,
- * KSPLICE_PATCH_SIZE bytes per entry, offsets checked at compile time), so a
- * tool can rewrite the section in place without a compiler. new_addr carries
- * a RELA relocation: its bytes in the file are ignored, leave them alone.
+ * module loader, and name is the replaced function's symbol. The module file
+ * is never modified (it may be signed): everything about the running kernel
+ * reaches the helper after insmod, written by user space (ksplice-apply, from
+ * run-pre matching) to /sys/kernel/ksplice/<id>/plan: for every entry, by its
+ * index in the table, old_addr, old_size, jump_offset and expected; for every
+ * key of the module's relocation table (struct ksplice_reloc), its address.
+ * The helper keeps its own copy of the table and fills that. The layout below
+ * is fixed (little endian, KSPLICE_PATCH_SIZE bytes per entry, offsets checked
+ * at compile time), so user space can read names and flags from the file.
  *
  * What the fields mean:
  *  - old_addr: run-time address of the function to replace, as kallsyms
@@ -49,11 +50,12 @@
 #include <stddef.h>
 #include <stdint.h>
 typedef uint8_t __u8;
+typedef int64_t __s64;
 typedef uint32_t __u32;
 typedef uint64_t __u64;
 #endif
 
-#define KSPLICE_API_VERSION 2
+#define KSPLICE_API_VERSION 3
 #define KSPLICE_PATCHES_SECTION ".ksplice_patches"
 #define KSPLICE_ID_MAX 16		/* [a-z0-9_], 1 to 16 characters */
 #define KSPLICE_NAME_LEN 128		/* NUL-terminated symbol name */
@@ -62,9 +64,11 @@ typedef uint64_t __u64;
 #define KSPLICE_EXPECTED_LEN 8
 #define KSPLICE_MAX_PATCHES 256
 #define KSPLICE_DESCRIPTION_MAX 255	/* bytes kept of a description */
+#define KSPLICE_MAX_RELOCS 65536
+#define KSPLICE_KEY_MAX 512		/* bytes of a key, NUL included */
 
 /* flags */
-#define KSPLICE_PATCH_FILLED 0x1	/* set by ksplice-apply once filled in */
+#define KSPLICE_PATCH_FILLED 0x1	/* set in the helper's copy once planned */
 /*
  * No jump: [old_addr, old_addr + old_size) only joins the stack check, for
  * code of a replaced function under another symbol (gcc's foo.cold). Only
@@ -84,6 +88,21 @@ struct ksplice_patch {
 };
 
 #define KSPLICE_PATCH_SIZE 168
+
+/*
+ * A reference of the new code to the running kernel that the helper
+ * completes (the module loader leaves it alone): at place, a relocation of
+ * ELF type (R_X86_64_64, _32, _32S, _PC32 or _PLT32) against the address user
+ * space gives for key (a run-pre binding key: "name" or "unit:name") plus
+ * addend. place is an address in the module (relocated by the loader).
+ */
+struct ksplice_reloc {
+	__u64 place;
+	const char *key;
+	__s64 addend;
+	__u32 type;
+	__u32 reserved;
+};
 
 /* Why the last action stopped; sysfs shows the names in the comments. */
 enum ksplice_abort_cause {
@@ -120,6 +139,9 @@ struct ksplice_update {
 	const char *description;
 	const struct ksplice_patch *patches;
 	struct module *owner;		/* THIS_MODULE */
+	/* Since API version 3: references the helper completes. */
+	const struct ksplice_reloc *relocs;
+	__u32 nr_relocs;
 };
 
 /*
@@ -141,13 +163,21 @@ void ksplice_unregister_update(const struct ksplice_update *update);
 #define KSPLICE_CHECK_ONLY(old_name) \
 	{ .flags = KSPLICE_PATCH_CHECK_ONLY, .name = #old_name }
 
-/* Declares the module's patch table, in the section ksplice-apply fills. */
+/* Declares the module's patch table (user space reads it from the file). */
 #define KSPLICE_PATCH_TABLE(table) \
 	static struct ksplice_patch table[] __used \
 		__section(KSPLICE_PATCHES_SECTION) __aligned(8)
 
-/* Writes the update module's init and exit around one patch table. */
-#define KSPLICE_DEFINE_UPDATE(update_id, update_description, table)	\
+/* Declares the module's relocation table (struct ksplice_reloc). */
+#define KSPLICE_RELOC_TABLE(table) \
+	static const struct ksplice_reloc table[] __used __aligned(8)
+
+/*
+ * Writes the update module's init and exit around one patch table and a
+ * relocation table (KSPLICE_DEFINE_UPDATE: none).
+ */
+#define KSPLICE_DEFINE_UPDATE_RELOCS(update_id, update_description, table, \
+				     reloc_table, reloc_count)		\
 	static const struct ksplice_update table##_update = {		\
 		.api_version = KSPLICE_API_VERSION,			\
 		.nr_patches = ARRAY_SIZE(table),			\
@@ -155,6 +185,8 @@ void ksplice_unregister_update(const struct ksplice_update *update);
 		.description = update_description,			\
 		.patches = table,					\
 		.owner = THIS_MODULE,					\
+		.relocs = reloc_table,					\
+		.nr_relocs = reloc_count,				\
 	};								\
 	static int __init table##_init(void)				\
 	{								\
@@ -166,6 +198,10 @@ void ksplice_unregister_update(const struct ksplice_update *update);
 	}								\
 	module_init(table##_init);					\
 	module_exit(table##_exit)
+
+#define KSPLICE_DEFINE_UPDATE(update_id, update_description, table)	\
+	KSPLICE_DEFINE_UPDATE_RELOCS(update_id, update_description, table, \
+				     NULL, 0)
 #endif /* __KERNEL__ */
 
 #endif /* KSPLICE_UPDATE_H */

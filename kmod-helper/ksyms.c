@@ -33,6 +33,7 @@ static const struct {
 	KSYM(module_text_address, __module_text_address),
 	KSYM(stop_machine_cpuslocked, stop_machine_cpuslocked),
 	KSYM(text_poke_kgdb, text_poke_kgdb),
+	KSYM(text_poke, text_poke),
 	KSYM(text_mutex, text_mutex),
 	KSYM(save_tsk_reliable, stack_trace_save_tsk_reliable),
 	KSYM(idle_task, idle_task),

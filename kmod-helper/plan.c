@@ -177,9 +177,11 @@ void ksplice_release_plan(struct ksplice_state *state)
 int ksplice_resolve_plan(struct ksplice_state *state)
 {
 	unsigned int i;
-	int cause = KSPLICE_OK;
+	int cause = ksplice_relocs_check(state);
 
 	ksplice_release_plan(state);
+	if (cause)
+		return cause;
 	ksplice_ksyms.jump_label_lock();
 	preempt_disable();
 	for (i = 0; i < state->nr_patches && !cause; i++)
@@ -188,6 +190,8 @@ int ksplice_resolve_plan(struct ksplice_state *state)
 	ksplice_ksyms.jump_label_unlock();
 	if (cause)
 		ksplice_release_plan(state);
+	else
+		ksplice_relocs_write(state);	/* once: the plan is final */
 	return cause;
 }
 

@@ -38,7 +38,7 @@ static bool valid_update(const struct ksplice_update *update)
 		if (strnlen(update->patches[i].name, KSPLICE_NAME_LEN) ==
 		    KSPLICE_NAME_LEN)
 			return false;
-	return true;
+	return ksplice_relocs_valid(update);
 }
 
 /* The description, cut to KSPLICE_DESCRIPTION_MAX bytes, on one line. */
@@ -62,9 +62,18 @@ static struct ksplice_state *find_by_id(const char *id)
 	return NULL;
 }
 
+static void free_state(struct ksplice_state *state)
+{
+	ksplice_keys_free(state);
+	kfree(state->plan);
+	kfree(state->sites);
+	kfree(state);
+}
+
 static struct ksplice_state *new_state(const struct ksplice_update *update)
 {
 	struct ksplice_state *state = kzalloc(sizeof(*state), GFP_KERNEL);
+	unsigned int i;
 
 	if (!state)
 		return NULL;
@@ -73,12 +82,14 @@ static struct ksplice_state *new_state(const struct ksplice_update *update)
 			      GFP_KERNEL);
 	state->sites = kcalloc(update->nr_patches, sizeof(*state->sites),
 			       GFP_KERNEL);
-	if (!state->plan || !state->sites) {
-		kfree(state->plan);
-		kfree(state->sites);
-		kfree(state);
+	if (!state->plan || !state->sites ||
+	    ksplice_keys_new(state, update)) {
+		free_state(state);
 		return NULL;
 	}
+	/* The kernel side of every entry comes from the plan, nothing else. */
+	for (i = 0; i < update->nr_patches; i++)
+		state->plan[i].flags &= ~KSPLICE_PATCH_FILLED;
 	strscpy(state->id, update->id, sizeof(state->id));
 	copy_description(state->description, update->description);
 	state->update = update;
@@ -106,9 +117,7 @@ int ksplice_register_update(const struct ksplice_update *update)
 		mutex_unlock(&ksplice_mutex);
 		pr_warn("ksplice: update id %s is already registered\n",
 			state->id);
-		kfree(state->plan);
-		kfree(state->sites);
-		kfree(state);
+		free_state(state);
 		return -EEXIST;
 	}
 	ret = ksplice_state_add(state);	/* frees state on failure */

@@ -94,6 +94,22 @@ static ssize_t stage_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return cause ? cause_errno(cause) : count;
 }
 
+/* The plan (relocs.c), before the first apply: root with CAP_SYS_MODULE. */
+static ssize_t plan_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	struct ksplice_state *state = to_state(kobj);
+	int ret;
+
+	if (!capable(CAP_SYS_MODULE))
+		return -EPERM;
+	mutex_lock(&ksplice_mutex);
+	ret = state->unregistered ? -EBUSY :
+		ksplice_plan_write(state, buf, count);
+	mutex_unlock(&ksplice_mutex);
+	return ret ? ret : count;
+}
+
 static ssize_t abort_cause_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
@@ -202,6 +218,7 @@ static ssize_t applied_at_show(struct kobject *kobj,
 
 static struct kobj_attribute stage_attr = __ATTR(stage, 0644, stage_show,
 						 stage_store);
+static struct kobj_attribute plan_attr = __ATTR(plan, 0200, NULL, plan_store);
 static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
 /*
  * Files that can carry kernel addresses are root only (0400): an address
@@ -221,6 +238,7 @@ static struct kobj_attribute applied_at_attr = __ATTR_RO(applied_at);
 
 static struct attribute *update_attrs[] = {
 	&stage_attr.attr,
+	&plan_attr.attr,
 	&abort_cause_attr.attr,
 	&abort_detail_attr.attr,
 	&conflicts_attr.attr,
@@ -238,6 +256,7 @@ static void update_release(struct kobject *kobj)
 {
 	struct ksplice_state *state = to_state(kobj);
 
+	ksplice_keys_free(state);
 	kfree(state->plan);
 	kfree(state->sites);
 	kfree(state);

@@ -3,6 +3,7 @@
 #include "special_sections.h"
 
 #include <bfd.h>
+#include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,14 @@ struct xsec {
 	arelent *out_relocs;
 	arelent **out_ptrs;
 	size_t n_out;
-	long *kept; /* tables: input entry -> output entry, -1 if dropped */
+	long *kept;	    /* tables: input entry -> output entry, -1 if dropped */
+	const char *anchor; /* global symbol at its start, for late relocations */
+};
+
+/* Bytes of carried code the module loader rewrites at load (a site). */
+struct site {
+	unsigned sec;
+	uint64_t lo, hi;
 };
 
 struct ctx {
@@ -38,6 +46,9 @@ struct ctx {
 	size_t nosyms, cap;
 	char **names; /* strings the output bfd points at */
 	size_t nnames;
+	struct site *sites;
+	size_t nsites;
+	int reported; /* err already says what is wrong */
 };
 
 static char *keep_name(struct ctx *c, char *s)
@@ -280,6 +291,62 @@ static int build_parallel(struct ctx *c)
 	return 0;
 }
 
+/* How many bytes the loader may rewrite at the site of entry e of x. */
+static uint64_t site_length(const struct ctx *c, const struct xsec *x, size_t e)
+{
+	const struct ksp_special_section *t = x->table;
+	if (t->site_len)
+		return t->site_len;
+	const struct ksp_special_field *len = ksp_special_field(t, KSP_FIELD_SITE_LEN);
+	const struct ksp_obj_section *in = model_section(c, x);
+	if (len && in->data)
+		return in->data[e * t->entry_size + len->offset];
+	return 6; /* a call, jmp or jcc rel32 */
+}
+
+/* The sites of the kept entries of every table: where a reference must be
+ * in place when the module is loaded. */
+static int collect_sites(struct ctx *c)
+{
+	for (unsigned i = 0; i < c->nsecs; i++) {
+		const struct xsec *x = &c->secs[i];
+		if (!x->table || !x->kept || x->table->site == KSP_SITE_NONE)
+			continue;
+		const struct ksp_special_field *f = ksp_special_field(x->table, KSP_FIELD_SITE);
+		const struct ksp_obj_section *s = model_section(c, x);
+		for (size_t r = 0; f && r < s->nrelocs; r++) {
+			const struct ksp_obj_reloc *rel = &s->relocs[r];
+			size_t e = (size_t)(rel->offset / x->table->entry_size);
+			const struct xsec *t = xsec_of_symbol(c, rel->sym);
+			if (rel->offset % x->table->entry_size != f->offset || !t || !t->carried ||
+			    x->kept[e] < 0)
+				continue;
+			struct site *n = realloc(c->sites, (c->nsites + 1) * sizeof(*n));
+			if (!n)
+				return -1;
+			c->sites = n;
+			uint64_t lo = c->model.symbols[rel->sym].value + (uint64_t)rel->addend;
+			c->sites[c->nsites++] =
+				(struct site){t->in->index, lo, lo + site_length(c, x, e)};
+		}
+	}
+	return 0;
+}
+
+/* Must the loader resolve a reference at offset of x? In a section it
+ * walks or copies at load, or inside a site it rewrites. */
+static int loader_place(const struct ctx *c, const struct xsec *x, uint64_t offset)
+{
+	const struct ksp_special_section *row = ksp_special_section(bfd_section_name(x->in));
+	if (x->table || (row && (row->entry_size || row->extract == KSP_EXTRACT_WITH_LEADER)))
+		return 1;
+	for (size_t i = 0; i < c->nsites; i++)
+		if (c->sites[i].sec == x->in->index && offset >= c->sites[i].lo &&
+		    offset < c->sites[i].hi)
+			return 1;
+	return 0;
+}
+
 void ksp_new_symbol_name(const char *name, char *buf, size_t len)
 {
 	size_t n = (size_t)snprintf(buf, len, "%s", KSP_NEW_PREFIX);
@@ -369,8 +436,8 @@ static int section_key(struct ctx *c, const char *section_name, char **key)
 	return asprintf(key, "%s:%s", c->req->unit, section_name);
 }
 
-/* An undefined symbol named by the binding key of what in refers to. */
-static asymbol **external(struct ctx *c, const asymbol *in, const char *section_name)
+/* The binding key of what in refers to (malloc'ed), or NULL. */
+static char *key_of(struct ctx *c, const asymbol *in, const char *section_name)
 {
 	char *key = NULL;
 	int local = (in->flags & BSF_LOCAL) && !bfd_is_und_section(in->section);
@@ -381,27 +448,55 @@ static asymbol **external(struct ctx *c, const asymbol *in, const char *section_
 		n = asprintf(&key, "%s:%s", c->req->unit, pre_name(c->req, bfd_asymbol_name(in)));
 	else
 		n = asprintf(&key, "%s", bfd_asymbol_name(in));
-	if (n < 0)
+	return n < 0 ? NULL : key;
+}
+
+/* Adds key (taken) to a list of distinct strings; returns the list's copy. */
+static const char *list_add(char ***list, size_t *n, char *key)
+{
+	for (size_t k = 0; k < *n; k++)
+		if (strcmp((*list)[k], key) == 0) {
+			free(key);
+			return (*list)[k];
+		}
+	char **grown = realloc(*list, (*n + 1) * sizeof(*grown));
+	if (!grown) {
+		free(key);
 		return NULL;
+	}
+	*list = grown;
+	grown[(*n)++] = key;
+	return key;
+}
+
+/* A static call site's key the kernel does not export: its exported
+ * trampoline instead (key changed in place, which it fits). */
+static void static_call_key(const struct ctx *c, const struct xsec *x, char *key)
+{
+	static const char sck[] = "__SCK__";
+	if (!c->req->exported || strcmp(bfd_section_name(x->in), ".static_call_sites") != 0 ||
+	    strncmp(key, sck, sizeof(sck) - 1) != 0 || c->req->exported(key, c->req->exported_ctx))
+		return;
+	key[4] = 'T';
+	if (!c->req->exported(key, c->req->exported_ctx))
+		key[4] = 'K';
+}
+
+/* The undefined symbol named key (taken), for the module loader. */
+static asymbol **loader_symbol(struct ctx *c, char *key)
+{
 	for (size_t k = 0; k < c->nosyms; k++)
 		if (bfd_is_und_section(c->osyms[k]->section) &&
 		    strcmp(bfd_asymbol_name(c->osyms[k]), key) == 0) {
 			free(key);
 			return &c->osyms[k];
 		}
-	char **names = realloc(c->res->externals, (c->res->nexternals + 1) * sizeof(*names));
-	if (!names || c->nosyms == c->cap) {
-		free(key);
+	asymbol *s = c->nosyms < c->cap ? bfd_make_empty_symbol(c->obfd) : NULL;
+	const char *name = s ? list_add(&c->res->loader_symbols, &c->res->nloader_symbols, key)
+			     : (free(key), NULL);
+	if (!name)
 		return NULL;
-	}
-	c->res->externals = names;
-	asymbol *s = bfd_make_empty_symbol(c->obfd);
-	if (!s) {
-		free(key);
-		return NULL;
-	}
-	c->res->externals[c->res->nexternals++] = key;
-	s->name = key;
+	s->name = name;
 	s->section = bfd_und_section_ptr;
 	s->flags = 0;
 	s->value = 0;
@@ -409,15 +504,73 @@ static asymbol **external(struct ctx *c, const asymbol *in, const char *section_
 	return &c->osyms[c->nosyms++];
 }
 
-/* Where the output relocation's symbol pointer must point for in's target:
- * the symbol itself if it is carried, else an external. */
-static asymbol **target_slot(struct ctx *c, asymbol **in_slot)
+/* The global symbol at the start of x that late relocations are placed by. */
+static const char *anchor_of(struct ctx *c, struct xsec *x)
 {
-	asymbol *in = *in_slot;
-	struct xsec *t = xsec_of(c, in->section);
+	if (x->anchor)
+		return x->anchor;
+	char *name = NULL;
+	asymbol *s = c->nosyms < c->cap ? bfd_make_empty_symbol(c->obfd) : NULL;
+	if (!s || asprintf(&name, "%s_s%u",
+			   c->req->anchor_prefix ? c->req->anchor_prefix : "__ksplice_o0",
+			   x->in->index) < 0)
+		return NULL;
+	if (!list_add(&c->res->anchors, &c->res->nanchors, name))
+		return NULL;
+	s->name = name;
+	s->section = x->in; /* written through its output section, offset 0 */
+	s->flags = BSF_GLOBAL;
+	s->value = 0;
+	c->osyms[c->nosyms++] = s;
+	return x->anchor = name;
+}
+
+/* Records a reference for kmod-helper to complete instead of a relocation. */
+static int late_reloc(struct ctx *c, struct xsec *x, const arelent *in, char *key)
+{
+	unsigned type = in->howto->type;
+	if (type != R_X86_64_64 && type != R_X86_64_32 && type != R_X86_64_32S &&
+	    type != R_X86_64_PC32 && type != R_X86_64_PLT32) {
+		ksp_fail(c->err, "%s: %s+0x%llx: relocation type %u against %s is not supported",
+			 c->req->post, bfd_section_name(x->in), (unsigned long long)in->address,
+			 type, key);
+		c->reported = 1;
+		free(key);
+		return -1;
+	}
+	const char *anchor = anchor_of(c, x);
+	const char *k =
+		anchor ? list_add(&c->res->externals, &c->res->nexternals, key) : (free(key), NULL);
+	struct ksp_extract_reloc *r =
+		k ? realloc(c->res->relocs, (c->res->nrelocs + 1) * sizeof(*r)) : NULL;
+	if (!r)
+		return -1;
+	c->res->relocs = r;
+	r[c->res->nrelocs++] =
+		(struct ksp_extract_reloc){anchor, in->address, type, (int64_t)in->addend, k};
+	return 0;
+}
+
+/* Where the output relocation's symbol pointer must point for in's target:
+ * the symbol itself if it is carried, else an undefined symbol for the
+ * loader. *late: the reference is kmod-helper's instead (recorded). */
+static asymbol **target_slot(struct ctx *c, struct xsec *x, arelent *in, int *late)
+{
+	asymbol *sym = *in->sym_ptr_ptr;
+	struct xsec *t = xsec_of(c, sym->section);
+	*late = 0;
 	if (t && t->out && !t->table)
-		return in_slot;
-	return external(c, in, (in->flags & BSF_SECTION_SYM) && t ? bfd_section_name(t->in) : NULL);
+		return in->sym_ptr_ptr;
+	char *key = key_of(c, sym,
+			   (sym->flags & BSF_SECTION_SYM) && t ? bfd_section_name(t->in) : NULL);
+	if (!key)
+		return NULL;
+	if (loader_place(c, x, in->address)) {
+		static_call_key(c, x, key);
+		return loader_symbol(c, key);
+	}
+	*late = 1;
+	return late_reloc(c, x, in, key) ? NULL : in->sym_ptr_ptr;
 }
 
 static int build_relocs(struct ctx *c, struct xsec *x)
@@ -439,13 +592,15 @@ static int build_relocs(struct ctx *c, struct xsec *x)
 				  in->address % x->table->entry_size;
 		}
 		arelent *out = &x->out_relocs[x->n_out];
+		int late;
 		out->address = address;
 		out->addend = in->addend;
 		out->howto = in->howto;
-		out->sym_ptr_ptr = target_slot(c, in->sym_ptr_ptr);
+		out->sym_ptr_ptr = target_slot(c, x, in, &late);
 		if (!out->sym_ptr_ptr)
 			return -1;
-		x->out_ptrs[x->n_out++] = out;
+		if (!late)
+			x->out_ptrs[x->n_out++] = out;
 	}
 	return 0;
 }
@@ -528,7 +683,7 @@ static int open_output(struct ctx *c, const char *out_path)
 			long b = bfd_get_reloc_upper_bound(c->in.abfd, c->secs[i].in);
 			relocs += b > 0 ? (size_t)b / sizeof(arelent *) : 0;
 		}
-	c->cap = (size_t)c->in.nsyms + relocs + c->nsecs + 1;
+	c->cap = (size_t)c->in.nsyms + relocs + 2 * (size_t)c->nsecs + 1;
 	c->osyms = calloc(c->cap + 1, sizeof(*c->osyms));
 	return c->osyms ? 0 : ksp_fail(c->err, "out of memory");
 }
@@ -544,6 +699,7 @@ static void free_ctx(struct ctx *c)
 		free(x->kept);
 	}
 	free(c->secs);
+	free(c->sites);
 	free(c->osyms);
 	ksp_obj_bfd_close(&c->in);
 	ksp_obj_free(&c->model);
@@ -568,12 +724,14 @@ int ksp_extract(const struct ksp_extract_req *req, const char *out_path,
 			rc = ksp_fail(err, "out of memory");
 		pull_in_dependencies(&c);
 	}
-	if (!rc && build_parallel(&c))
+	if (!rc && (build_parallel(&c) || collect_sites(&c)))
 		rc = ksp_fail(err, "out of memory");
 	if (!rc)
 		rc = open_output(&c, out_path);
 	if (!rc && (create_sections(&c) || copy_symbols(&c) || write_output(&c)))
-		rc = ksp_fail(err, "%s: cannot write: %s", out_path, bfd_errmsg(bfd_get_error()));
+		rc = c.reported ? -1
+				: ksp_fail(err, "%s: cannot write: %s", out_path,
+					   bfd_errmsg(bfd_get_error()));
 	if (c.obfd && !bfd_close(c.obfd) && !rc)
 		rc = ksp_fail(err, "%s: cannot write: %s", out_path, bfd_errmsg(bfd_get_error()));
 	free_ctx(&c);
@@ -584,10 +742,18 @@ int ksp_extract(const struct ksp_extract_req *req, const char *out_path,
 	return rc;
 }
 
+static void free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
 void ksp_extract_result_free(struct ksp_extract_result *res)
 {
-	for (size_t i = 0; i < res->nexternals; i++)
-		free(res->externals[i]);
-	free(res->externals);
+	free_list(res->externals, res->nexternals);
+	free_list(res->loader_symbols, res->nloader_symbols);
+	free_list(res->anchors, res->nanchors);
+	free(res->relocs);
 	memset(res, 0, sizeof(*res));
 }

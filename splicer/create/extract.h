@@ -11,25 +11,39 @@
  *    copied code, so that the module loader treats the new code as the
  *    kernel treats its own;
  *  - the merged string and constant sections the code uses, copied whole;
- *  - every other reference turned into an undefined symbol whose name is the
- *    run-pre binding key of what it refers to: `name` for a global or
- *    external symbol, `UNIT:name` for a static of the object (UNIT is the
- *    object's path in the tree, e.g. fs/proc/cmdline.o), `UNIT:SECTION` for
- *    an anonymous place in one of its sections (the relocation keeps its
- *    addend, so the section's start is what must be known).
+ *  - every other reference named by the run-pre binding key of what it
+ *    refers to: `name` for a global or external symbol, `UNIT:name` for a
+ *    static of the object (UNIT is the object's path in the tree, e.g.
+ *    fs/proc/cmdline.o), `UNIT:SECTION` for an anonymous place in one of its
+ *    sections (the relocation keeps its addend, so the section's start is
+ *    what must be known).
  * Each copied function F is renamed __ksplice_new_F (dots of compiler
  * clones such as foo.isra.0 spelt "__", so the name is a C identifier) and
  * made global, so that the update module's generated patch table can name
  * it.
  *
- * At apply time, run-pre matching of the pre objects learns the run-time
- * address of every such key (a name it does not meet in the pre code but
- * which kallsyms names exactly once, e.g. __fentry__, is taken from
- * kallsyms), and ksplice-apply rewrites each undefined symbol of the update
- * module as an absolute one (SHN_ABS, value = address) before inserting it:
- * the kernel's module loader then links the new code against the running
- * kernel without any symbol having to be exported. A key run-pre cannot
- * resolve refuses the update before anything is loaded.
+ * Such a reference is not a relocation of the object any more (the update
+ * module is never modified after it is built, so it may be signed): it is
+ * recorded in the result (place: an anchor, a global symbol at offset 0 of
+ * the place's section, plus an offset; ELF type, addend, key) for the update
+ * module's table of struct ksplice_reloc, which kmod-helper completes after
+ * load with the addresses ksplice-apply learns from run-pre matching (a name
+ * it does not meet in the pre code but which kallsyms names exactly once is
+ * taken from kallsyms). A key run-pre cannot resolve refuses the update
+ * before anything is loaded.
+ *
+ * Except where the module loader itself reads or rewrites the place before
+ * the helper could write it: in a table the loader walks (special_sections.h:
+ * __jump_table keys, .static_call_sites, ...), in code it copies
+ * (.altinstr_replacement), or inside a site it rewrites at load (the call
+ * __fentry__ ftrace checks, jmp __x86_return_thunk, retpolines, alternatives,
+ * paravirt and static call sites). Those stay undefined symbols named by the
+ * key (loader_symbols), for the loader to resolve against the kernel's
+ * exports; update_module.c refuses one that is not exported. The one
+ * exception the kernel makes for modules: a static call site's key
+ * (__SCK__name) that is not exported may name the exported trampoline
+ * (__SCT__name) instead, and the loader looks the key up from it
+ * (static_call_add_module()), as objtool --module arranges for modules.
  */
 #ifndef KSPLICE_EXTRACT_H
 #define KSPLICE_EXTRACT_H
@@ -37,6 +51,7 @@
 #include "error.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define KSP_NEW_PREFIX "__ksplice_new_"
 
@@ -56,11 +71,32 @@ struct ksp_extract_req {
 	 * binds */
 	const char *const *renamed_post, *const *renamed_pre;
 	size_t nrenamed;
+	/* names of anchors: PREFIX_sN, unique among the update's objects */
+	const char *anchor_prefix;
+	/* does the kernel export name? (NULL: assume so) */
+	int (*exported)(const char *name, void *ctx);
+	void *exported_ctx;
+};
+
+/* A reference kmod-helper completes: at anchor + offset, relocation type
+ * (R_X86_64_*) against key + addend. */
+struct ksp_extract_reloc {
+	const char *anchor; /* the result's anchors */
+	uint64_t offset;
+	unsigned type;
+	int64_t addend;
+	const char *key; /* the result's externals */
 };
 
 struct ksp_extract_result {
-	char **externals; /* binding keys of the undefined symbols left */
+	char **externals; /* binding keys kmod-helper needs, each once */
 	size_t nexternals;
+	char **loader_symbols; /* undefined symbols left for the module loader */
+	size_t nloader_symbols;
+	struct ksp_extract_reloc *relocs;
+	size_t nrelocs;
+	char **anchors;
+	size_t nanchors;
 	size_t nsections; /* sections written */
 };
 

@@ -91,8 +91,13 @@ static int renamed(const char *pre_name, const char *name)
 	return pre_name && pre_name[0] && strcmp(pre_name, name) != 0;
 }
 
-static int extract_unit(const struct ksp_create_result *res, size_t i, struct unit_code *uc,
-			struct ksp_error *err)
+static int kernel_exports(const char *name, void *headers)
+{
+	return ksp_kernel_exports(headers, name);
+}
+
+static int extract_unit(const struct ksp_create_result *res, size_t i, const char *headers,
+			struct unit_code *uc, struct ksp_error *err)
 {
 	const struct ksp_create_unit *u = &res->units[i];
 	if (choose_code(&u->plan, uc))
@@ -115,8 +120,22 @@ static int extract_unit(const struct ksp_create_result *res, size_t i, struct un
 			from[n] = u->plan.data[k].name;
 			to[n++] = u->plan.data[k].pre_name;
 		}
-	struct ksp_extract_req req = {u->post,	 u->object, uc->carry, uc->ncarry, uc->data,
-				      uc->ndata, from,	    to,	       n};
+	char anchors[64];
+	snprintf(anchors, sizeof(anchors), "__ksplice_o%zu", i);
+	struct ksp_extract_req req = {
+		.post = u->post,
+		.unit = u->object,
+		.functions = uc->carry,
+		.nfunctions = uc->ncarry,
+		.data = uc->data,
+		.ndata = uc->ndata,
+		.renamed_post = from,
+		.renamed_pre = to,
+		.nrenamed = n,
+		.anchor_prefix = anchors,
+		.exported = kernel_exports,
+		.exported_ctx = (void *)headers,
+	};
 	int rc = ksp_extract(&req, uc->path, &uc->ext, err);
 	free(from);
 	free(to);
@@ -275,15 +294,17 @@ int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_
 	if (!rc && mkdir(dir, 0755) != 0)
 		rc = ksp_fail(err, "%s: cannot create", dir);
 	for (size_t i = 0; i < res->nunits && !rc; i++) {
-		rc = extract_unit(res, i, &uc[i], err);
+		rc = extract_unit(res, i, info->headers, &uc[i], err);
 		mo[i] = (struct ksp_module_object){
 			.path = uc[i].path,
 			.replaced = uc[i].replaced,
 			.nreplaced = uc[i].nreplaced,
 			.check_only = uc[i].check_only,
 			.ncheck_only = uc[i].ncheck_only,
-			.externals = (const char *const *)uc[i].ext.externals,
-			.nexternals = uc[i].ext.nexternals,
+			.relocs = uc[i].ext.relocs,
+			.nrelocs = uc[i].ext.nrelocs,
+			.loader_symbols = (const char *const *)uc[i].ext.loader_symbols,
+			.nloader_symbols = uc[i].ext.nloader_symbols,
 		};
 	}
 	char symvers[4200], *ko = NULL;

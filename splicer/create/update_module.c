@@ -37,8 +37,8 @@ static void c_string(FILE *f, const char *text)
 static int uses_symbol(const struct ksp_module_spec *spec, const char *name)
 {
 	for (size_t i = 0; i < spec->nobjects; i++)
-		for (size_t k = 0; k < spec->objects[i].nexternals; k++)
-			if (strcmp(spec->objects[i].externals[k], name) == 0)
+		for (size_t k = 0; k < spec->objects[i].nloader_symbols; k++)
+			if (strcmp(spec->objects[i].loader_symbols[k], name) == 0)
 				return 1;
 	return 0;
 }
@@ -75,6 +75,78 @@ static void import_namespaces(FILE *f, const struct ksp_module_spec *spec)
 		fclose(in);
 }
 
+int ksp_kernel_exports(const char *headers, const char *name)
+{
+	char path[4200], line[1024];
+	snprintf(path, sizeof(path), "%s/Module.symvers", headers);
+	FILE *in = fopen(path, "r");
+	int found = 0;
+	while (in && !found && fgets(line, sizeof(line), in)) {
+		char *sym = strchr(line, '\t');
+		size_t n = strlen(name);
+		found = sym && strncmp(sym + 1, name, n) == 0 && sym[1 + n] == '\t';
+	}
+	if (in)
+		fclose(in);
+	return found;
+}
+
+/* The loader resolves only exports: a place it reads or rewrites at load
+ * that refers to anything else cannot be completed later. */
+static int check_loader_symbols(const struct ksp_module_spec *spec, struct ksp_error *err)
+{
+	for (size_t i = 0; i < spec->nobjects; i++)
+		for (size_t k = 0; k < spec->objects[i].nloader_symbols; k++) {
+			const char *name = spec->objects[i].loader_symbols[k];
+			if (!ksp_kernel_exports(spec->headers, name))
+				return ksp_failc(
+					err, KSP_E_REFUSED,
+					"%s: the new code refers to %s where the module "
+					"loader rewrites or reads it at load (a jump label, "
+					"static call, alternative or ftrace site), and the "
+					"kernel does not export it: not supported",
+					spec->objects[i].path, name);
+		}
+	return 0;
+}
+
+/* The references kmod-helper completes (struct ksplice_reloc), by anchor. */
+static void reloc_table(FILE *f, const struct ksp_module_spec *spec)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < spec->nobjects; i++)
+		for (size_t k = 0; k < spec->objects[i].nrelocs; k++) {
+			const char *anchor = spec->objects[i].relocs[k].anchor;
+			int seen = 0;
+			for (size_t j = 0; j < k && !seen; j++)
+				seen = spec->objects[i].relocs[j].anchor == anchor;
+			if (!seen)
+				fprintf(f, "extern char %s[];\n", anchor);
+			n++;
+		}
+	if (!n)
+		return;
+	fprintf(f, "\nKSPLICE_RELOC_TABLE(ksplice_relocs) = {\n");
+	for (size_t i = 0; i < spec->nobjects; i++)
+		for (size_t k = 0; k < spec->objects[i].nrelocs; k++) {
+			const struct ksp_extract_reloc *r = &spec->objects[i].relocs[k];
+			fprintf(f, "\t{ .place = (unsigned long)(%s + %llu), .key = \"", r->anchor,
+				(unsigned long long)r->offset);
+			c_string(f, r->key);
+			fprintf(f, "\", .addend = %lldLL, .type = %u },\n", (long long)r->addend,
+				r->type);
+		}
+	fprintf(f, "};\n");
+}
+
+static int has_relocs(const struct ksp_module_spec *spec)
+{
+	for (size_t i = 0; i < spec->nobjects; i++)
+		if (spec->objects[i].nrelocs)
+			return 1;
+	return 0;
+}
+
 /* The patch table: an entry per replaced function (the name as the kernel
  * spells it, the new code by its C-safe name), and a check-only entry per
  * cold part of one. */
@@ -107,10 +179,13 @@ static char *stub_source(const struct ksp_module_spec *spec)
 			fprintf(f, "\t{ .flags = KSPLICE_PATCH_CHECK_ONLY, .name = \"%s\" },\n",
 				o->check_only[k]);
 	}
-	fprintf(f, "};\n\nKSPLICE_DEFINE_UPDATE(\"%s\", \"", spec->id);
+	fprintf(f, "};\n");
+	reloc_table(f, spec);
+	fprintf(f, "\nKSPLICE_DEFINE_UPDATE_RELOCS(\"%s\", \"", spec->id);
 	c_string(f, spec->description ? spec->description : "");
+	fprintf(f, "\", ksplice_patches, %s);\n",
+		has_relocs(spec) ? "ksplice_relocs, ARRAY_SIZE(ksplice_relocs)" : "NULL, 0");
 	fprintf(f,
-		"\", ksplice_patches);\n"
 		"MODULE_LICENSE(\"GPL\");\n"
 		"MODULE_DESCRIPTION(\"ksplice update %s\");\n",
 		spec->id);
@@ -188,6 +263,8 @@ int ksp_update_module_build(const struct ksp_module_spec *spec, const char *dir,
 			    struct ksp_error *err)
 {
 	*ko = NULL;
+	if (check_loader_symbols(spec, err))
+		return -1;
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		return ksp_fail(err, "%s: %s", dir, strerror(errno));
 	char *stub = stub_source(spec);

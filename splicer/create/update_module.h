@@ -3,14 +3,18 @@
  * kernel's headers from the objects extract.h cut out (as prebuilt
  * "_shipped" objects) and a generated stub holding the patch table that
  * kmod-helper's ksplice_update.h describes (one entry per replaced
- * function; ksplice-apply fills in the addresses). The new code's references
- * to the running kernel stay undefined (modpost only warns, by
- * KBUILD_MODPOST_WARN=1) until ksplice-apply resolves them.
+ * function) and the table of the new code's references to the running
+ * kernel (struct ksplice_reloc, extract.h), both completed by kmod-helper
+ * from the plan ksplice-apply writes after insmod: the module is never
+ * modified once built. Its only undefined symbols are kmod-helper's API and
+ * the exported symbols the loader must resolve (extract.h: loader_symbols);
+ * one of those that the kernel does not export is refused here.
  */
 #ifndef KSPLICE_UPDATE_MODULE_H
 #define KSPLICE_UPDATE_MODULE_H
 
 #include "error.h"
+#include "extract.h"
 
 #include <stddef.h>
 
@@ -18,10 +22,12 @@ struct ksp_module_object {
 	const char *path;	     /* an extracted object */
 	const char *const *replaced; /* functions it replaces (renamed inside) */
 	size_t nreplaced;
-	const char *const *check_only; /* old code that only joins the stack check */
-	size_t ncheck_only;	       /* (gcc's foo.cold of a replaced foo) */
-	const char *const *externals;  /* undefined symbols the new code uses */
-	size_t nexternals;
+	const char *const *check_only;		/* old code that only joins the stack check */
+	size_t ncheck_only;			/* (gcc's foo.cold of a replaced foo) */
+	const struct ksp_extract_reloc *relocs; /* completed by kmod-helper */
+	size_t nrelocs;
+	const char *const *loader_symbols; /* resolved by the module loader */
+	size_t nloader_symbols;
 };
 
 struct ksp_module_spec {
@@ -34,6 +40,10 @@ struct ksp_module_spec {
 	const struct ksp_module_object *objects;
 	size_t nobjects;
 };
+
+/* Is name an export of the kernel whose kbuild headers are headers (its
+ * Module.symvers)? */
+int ksp_kernel_exports(const char *headers, const char *name);
 
 /* Generates the module's sources in dir (created) and builds it; *ko
  * receives the module's path (malloc'ed). */

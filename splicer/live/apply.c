@@ -4,11 +4,11 @@
 #include "helper_client.h"
 #include "kallsyms.h"
 #include "kernel_protection.h"
-#include "ko_image.h"
 #include "ksplice_update.h"
 #include "metadata.h"
 #include "module_info.h"
 #include "module_load.h"
+#include "objfile.h"
 #include "package.h"
 #include "redirectors.h"
 #include "runpre.h"
@@ -47,6 +47,11 @@ struct session {
 	struct ksp_stacked stacked;
 	struct ksp_apply_outcome *out;
 	int matched, mem_open;
+	struct ksp_plan_entry *entries; /* the plan, by patch table index */
+	size_t nentries;
+	struct ksp_plan_key *keys;
+	size_t nkeys;
+	char *plan; /* as written to the helper */
 };
 
 const struct ksp_exit_map ksp_apply_exit_map[] = {
@@ -300,24 +305,17 @@ static const struct rp_function_result *replaced_function(const struct session *
 	return NULL;
 }
 
-struct resolver {
-	const struct session *s;
-	size_t unresolved;
-	char first[512];
-};
-
 /* A binding key's address: run-pre's, else a name kallsyms has once. */
-static int resolve_key(const char *key, uint64_t *addr, void *ctx)
+static int resolve_key(const struct session *s, const char *key, uint64_t *addr)
 {
-	struct resolver *r = ctx;
-	const struct rp_result *res = &r->s->result;
+	const struct rp_result *res = &s->result;
 	for (size_t i = 0; i < res->nsymbols; i++)
 		if (!strcmp(res->symbols[i].name, key)) {
 			*addr = res->symbols[i].address;
 			return 1;
 		}
 	const struct ksp_ksym *const *found;
-	size_t n = strchr(key, ':') ? 0 : ksp_kallsyms_lookup(&r->s->ks, key, &found);
+	size_t n = strchr(key, ':') ? 0 : ksp_kallsyms_lookup(&s->ks, key, &found);
 	size_t core = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!found[i]->module) {
@@ -327,96 +325,82 @@ static int resolve_key(const char *key, uint64_t *addr, void *ctx)
 	return core == 1;
 }
 
-static int resolve_external(const char *name, uint64_t *addr, void *ctx)
+/* The address of every key the update module's relocation table names (the
+ * metadata's EXTERNALs), each once. */
+static int plan_keys(struct session *s, struct ksp_error *err)
 {
-	struct resolver *r = ctx;
-	if (!ksp_metadata_is_external(&r->s->meta, name))
-		return 0; /* the stub's own imports (the helper's API): the loader's job */
-	if (resolve_key(name, addr, ctx))
-		return 1;
-	if (!r->unresolved++)
-		snprintf(r->first, sizeof(r->first), "%s", name);
+	size_t total = 0, unresolved = 0;
+	for (size_t u = 0; u < s->meta.nunits; u++)
+		total += s->meta.units[u].externals.n;
+	s->keys = calloc(total + 1, sizeof(*s->keys));
+	if (!s->keys)
+		return ksp_failc(err, KSP_E_INTERNAL, "out of memory");
+	const char *first = NULL;
+	for (size_t u = 0; u < s->meta.nunits; u++)
+		for (size_t k = 0; k < s->meta.units[u].externals.n; k++) {
+			const char *key = s->meta.units[u].externals.v[k];
+			int seen = 0;
+			for (size_t j = 0; j < s->nkeys && !seen; j++)
+				seen = !strcmp(s->keys[j].key, key);
+			if (seen)
+				continue;
+			s->keys[s->nkeys].key = key;
+			if (!resolve_key(s, key, &s->keys[s->nkeys].addr) && !unresolved++)
+				first = key;
+			s->nkeys++;
+		}
+	if (unresolved)
+		return ksp_failc(err, KSP_E_NO_MATCH,
+				 "no_match: %zu reference(s) of the new code are not found in "
+				 "the running kernel, the first %s",
+				 unresolved, first);
 	return 0;
 }
 
-/* The matched function the metadata lists as replaced (or, check_only, as
- * old code for the stack check) under this name. */
-static const struct rp_function_result *listed_function(const struct session *s, int check_only,
-							const char *name)
-{
-	for (size_t i = 0; i < s->meta.nunits; i++) {
-		const struct ksp_meta_unit *u = &s->meta.units[i];
-		if (ksp_meta_list_has(check_only ? &u->check : &u->changed, name))
-			return replaced_function(s, u->object, name);
-	}
-	return NULL;
-}
-
 /* One patch table entry, from its function's match. A check-only entry
- * (the old cold part of a replaced function) needs only where the code is.
- * The entry is copied out and back: the section need not be aligned. */
-static int fill_entry(struct session *s, unsigned char *entry, struct ksp_error *err)
+ * (the old cold part of a replaced function) needs only where the code is. */
+static int plan_entry(struct session *s, const char *unit, const char *name, int check_only,
+		      struct ksp_plan_entry *e, struct ksp_error *err)
 {
-	struct ksplice_patch e;
-	char name[KSPLICE_NAME_LEN + 1];
-	memcpy(&e, entry, sizeof(e));
-	memcpy(name, e.name, KSPLICE_NAME_LEN);
-	name[KSPLICE_NAME_LEN] = '\0';
-	int check_only = (e.flags & KSPLICE_PATCH_CHECK_ONLY) != 0;
-	const struct rp_function_result *f = listed_function(s, check_only, name);
+	const struct rp_function_result *f = replaced_function(s, unit, name);
 	if (!f || f->status != RP_MATCHED)
 		return ksp_failc(
 			err, KSP_E_NO_MATCH,
 			"no_match: %s was not found exactly once in the running kernel%s%s", name,
 			f && f->detail[0] ? ": " : "", f ? f->detail : "");
-	memset(e.expected, 0, sizeof(e.expected));
-	e.old_addr = f->code_address; /* stacked: the newest replacement */
-	e.old_size = (uint32_t)f->function->size;
-	e.jump_offset = 0;
-	if (!check_only) {
-		if (f->trampoline != 0 && f->trampoline != KSPLICE_FENTRY_LEN)
-			return ksp_failc(err, KSP_E_NO_MATCH,
-					 "%s: cannot be patched: its own code branches into the 5 "
-					 "bytes "
-					 "after its entry, where the jump to the new code would go",
-					 name);
-		e.jump_offset = (uint32_t)f->trampoline;
-		if (rp_memview_read(&s->mem, e.old_addr + e.jump_offset, e.expected,
-				    KSPLICE_JUMP_LEN))
-			return ksp_failc(err, KSP_E_INTERNAL, "%s: cannot read the running code",
-					 name);
-	}
-	e.flags |= KSPLICE_PATCH_FILLED;
-	/* new_addr carries a relocation and name is the module's: only the
-	 * fields user space fills are written back. */
-	memcpy(entry + offsetof(struct ksplice_patch, old_addr), &e.old_addr, sizeof(e.old_addr));
-	memcpy(entry + offsetof(struct ksplice_patch, old_size), &e.old_size,
-	       offsetof(struct ksplice_patch, name) - offsetof(struct ksplice_patch, old_size));
+	memset(e, 0, sizeof(*e));
+	e->check_only = check_only;
+	e->old_addr = f->code_address; /* stacked: the newest replacement */
+	e->old_size = (uint32_t)f->function->size;
+	if (check_only)
+		return 0;
+	if (f->trampoline != 0 && f->trampoline != KSPLICE_FENTRY_LEN)
+		return ksp_failc(err, KSP_E_NO_MATCH,
+				 "%s: cannot be patched: its own code branches into the 5 bytes "
+				 "after its entry, where the jump to the new code would go",
+				 name);
+	e->jump_offset = (uint32_t)f->trampoline;
+	if (rp_memview_read(&s->mem, e->old_addr + e->jump_offset, e->expected, KSPLICE_JUMP_LEN))
+		return ksp_failc(err, KSP_E_INTERNAL, "%s: cannot read the running code", name);
 	return 0;
 }
 
-static int prepare_module(struct session *s, struct ksp_ko *ko, struct ksp_error *err)
+/* The update module's patch table, read (never written) from the file:
+ * entry i's name and flags. */
+static int read_table(struct session *s, struct ksp_obj *ko, const unsigned char **table,
+		      size_t *count, struct ksp_error *err)
 {
 	const struct ksp_pkg_member *m = ksp_pkg_find(&s->pkg, KSP_UPDATE_MODULE);
-	ko->data = m->data; /* edited in place: the package is ours */
-	ko->len = m->size;
-	if (ksp_ko_check(ko, err))
-		return as_kind(err, KSP_E_BAD_FILE);
-	struct resolver r = {.s = s};
-	if (ksp_ko_resolve_undefined(ko, resolve_external, &r) < 0)
-		return ksp_failc(err, KSP_E_BAD_FILE, "update module: malformed symbol table");
-	if (r.unresolved)
-		return ksp_failc(err, KSP_E_NO_MATCH,
-				 "no_match: %zu reference(s) of the new code are not found in "
-				 "the running kernel, the first %s",
-				 r.unresolved, r.first);
-	size_t size;
-	unsigned char *table = ksp_ko_section(ko, KSPLICE_PATCHES_SECTION, &size);
-	if (!table || size % sizeof(struct ksplice_patch))
-		return ksp_failc(err, KSP_E_BAD_FILE, "update module: no patch table");
-	for (size_t i = 0; i < size / sizeof(struct ksplice_patch); i++)
-		if (fill_entry(s, table + i * sizeof(struct ksplice_patch), err))
-			return -1;
+	struct ksp_error why = {0};
+	if (ksp_obj_open_mem(KSP_UPDATE_MODULE, m->data, m->size, ko, &why))
+		return ksp_failc(err, KSP_E_BAD_FILE, "%s: %s", s->o->update, why.msg);
+	size_t sec = ksp_obj_section(ko, KSPLICE_PATCHES_SECTION);
+	if (sec == KSP_OBJ_NONE || !ko->sections[sec].data ||
+	    ko->sections[sec].size % KSPLICE_PATCH_SIZE || !ko->sections[sec].size)
+		return ksp_failc(err, KSP_E_BAD_FILE, "%s: update module: no patch table",
+				 s->o->update);
+	*table = ko->sections[sec].data;
+	*count = ko->sections[sec].size / KSPLICE_PATCH_SIZE;
 	return 0;
 }
 
@@ -434,6 +418,61 @@ static int redirected(const char *detail, struct ksp_error *err)
 			 "redirected: %s is already redirected by %s; nothing was changed: "
 			 "disable that redirector first",
 			 func, owner);
+}
+
+/* Entry i of the table is the i-th CHANGED, then CHECK, of the units in
+ * the metadata's order (ksplice-create writes both so): the metadata says
+ * which unit, the table confirms name and kind. */
+static int plan_entries(struct session *s, const unsigned char *table, size_t count,
+			struct ksp_error *err)
+{
+	s->entries = calloc(count + 1, sizeof(*s->entries));
+	if (!s->entries)
+		return ksp_failc(err, KSP_E_INTERNAL, "out of memory");
+	for (size_t u = 0; u < s->meta.nunits; u++) {
+		const struct ksp_meta_unit *mu = &s->meta.units[u];
+		for (size_t k = 0; k < mu->changed.n + mu->check.n; k++) {
+			int check = k >= mu->changed.n;
+			const char *name =
+				check ? mu->check.v[k - mu->changed.n] : mu->changed.v[k];
+			struct ksplice_patch p;
+			if (s->nentries < count)
+				memcpy(&p, table + s->nentries * KSPLICE_PATCH_SIZE, sizeof(p));
+			if (s->nentries >= count || strncmp(p.name, name, KSPLICE_NAME_LEN) != 0 ||
+			    !(p.flags & KSPLICE_PATCH_CHECK_ONLY) != !check)
+				return ksp_failc(err, KSP_E_BAD_FILE,
+						 "%s: the update module's patch table does not "
+						 "list %s:%s as entry %zu, as its metadata does",
+						 s->o->update, mu->object, name, s->nentries);
+			if (plan_entry(s, mu->object, name, check, &s->entries[s->nentries], err))
+				return -1;
+			s->nentries++;
+		}
+	}
+	if (s->nentries != count)
+		return ksp_failc(err, KSP_E_BAD_FILE,
+				 "%s: the update module's patch table has %zu entries, its "
+				 "metadata %zu",
+				 s->o->update, count, s->nentries);
+	return 0;
+}
+
+/* Everything the helper must be told, as plan text; nothing is written. */
+static int make_plan(struct session *s, struct ksp_error *err)
+{
+	struct ksp_obj ko;
+	const unsigned char *table = NULL;
+	size_t count = 0;
+	memset(&ko, 0, sizeof(ko));
+	int rc = read_table(s, &ko, &table, &count, err);
+	if (!rc)
+		rc = plan_keys(s, err);
+	if (!rc)
+		rc = plan_entries(s, table, count, err);
+	ksp_obj_free(&ko);
+	if (!rc && !(s->plan = ksp_plan_format(s->entries, s->nentries, s->keys, s->nkeys)))
+		rc = ksp_failc(err, KSP_E_INTERNAL, "out of memory");
+	return rc;
 }
 
 /* The helper refused to apply: why, in words; returns the status. */
@@ -462,10 +501,23 @@ static int helper_refused(struct session *s, struct ksp_error *err)
 			 detail[0] ? ": " : "", detail);
 }
 
-/* Inserts the update module and has the helper apply it; on any failure
- * the module is removed again. */
-static int insert_and_apply(struct session *s, const struct ksp_ko *ko, struct ksp_error *err)
+/* The plan was refused: the helper's words. */
+static int plan_refused(struct session *s, struct ksp_error *err)
 {
+	int saved = errno;
+	char detail[1024] = "";
+	ksp_helper_abort_detail(s->id, detail, sizeof(detail));
+	snprintf(s->out->cause, sizeof(s->out->cause), "bad_plan");
+	return ksp_failc(err, KSP_E_HELPER_REFUSED, "the helper refused the plan: %s%s%s",
+			 strerror(saved), detail[0] ? ": " : "", detail);
+}
+
+/* Inserts the update module exactly as the update file holds it, writes
+ * the plan and has the helper apply it; on any failure the module is
+ * removed again. */
+static int insert_and_apply(struct session *s, struct ksp_error *err)
+{
+	const struct ksp_pkg_member *ko = ksp_pkg_find(&s->pkg, KSP_UPDATE_MODULE);
 	char what[64], module[64];
 	snprintf(what, sizeof(what), "update module of %s", s->id);
 	snprintf(module, sizeof(module), "ksplice_%s", s->id);
@@ -474,7 +526,13 @@ static int insert_and_apply(struct session *s, const struct ksp_ko *ko, struct k
 		return ksp_failc(err, KSP_E_HELPER_REFUSED,
 				 "update %s is already loaded (stage %s)", s->id,
 				 ksp_stage_name(stage));
-	if (ksp_module_insert(ko->data, ko->len, what, err))
+	if (s->o->verbose) {
+		char hex[65];
+		ksp_sha256_hex(ko->data, ko->size, hex);
+		fprintf(s->o->detail ? s->o->detail : stdout, "  inserting %s: sha256 %s\n",
+			KSP_UPDATE_MODULE, hex);
+	}
+	if (ksp_module_insert(ko->data, ko->size, what, err))
 		return -1;
 	if (ksp_helper_stage(s->id) != KSP_STAGE_PREPARED) {
 		/* It registered under another id, or not at all. */
@@ -483,6 +541,13 @@ static int insert_and_apply(struct session *s, const struct ksp_ko *ko, struct k
 				 "the update module of %s did not register update %s with "
 				 "kmod-helper: refused, module removed",
 				 s->id, s->id);
+	}
+	if (ksp_helper_write_plan(s->id, s->plan) != 0) {
+		int rc = plan_refused(s, err);
+		if (ksp_module_remove(module) != 0)
+			fprintf(stderr, "ksplice-apply: warning: could not remove %s: %s\n", module,
+				strerror(errno));
+		return rc;
 	}
 	int applied = ksp_helper_set_stage(s->id, KSP_STAGE_APPLIED) == 0;
 	s->out->pause_ns = ksp_helper_pause_ns(s->id);
@@ -510,6 +575,9 @@ static void cleanup(struct session *s)
 	free(s->objs);
 	free(s->ptrs);
 	ksp_stacked_free(&s->stacked);
+	free(s->entries);
+	free(s->keys);
+	free(s->plan);
 	if (s->mem_open)
 		rp_memview_close(&s->mem);
 	ksp_kallsyms_free(&s->ks);
@@ -549,9 +617,8 @@ int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
 		rc = check_earlier(&s, err);
 	if (!rc)
 		rc = run_pre(&s, err);
-	struct ksp_ko ko;
 	if (!rc)
-		rc = prepare_module(&s, &ko, err);
+		rc = make_plan(&s, err);
 	if (!rc) {
 		for (size_t i = 0; i < s.meta.nunits; i++)
 			print_places(&s, &s.meta.units[i]);
@@ -581,13 +648,12 @@ int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, str
 		rc = check_earlier(&s, err);
 	if (!rc)
 		rc = run_pre(&s, err);
-	struct ksp_ko ko;
 	if (!rc)
-		rc = prepare_module(&s, &ko, err);
+		rc = make_plan(&s, err);
 	if (!rc) {
 		struct ksp_critical section;
 		ksp_critical_begin(&section);
-		rc = insert_and_apply(&s, &ko, err);
+		rc = insert_and_apply(&s, err);
 		ksp_critical_end(&section);
 	}
 	if (rc && !out->cause[0])

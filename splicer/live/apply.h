@@ -57,7 +57,7 @@ int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, str
 
 /* Would the update apply here? Everything ksplice-apply does before it
  * inserts anything: file, kernel, run-pre matching of every function,
- * every reference of the new code resolved, the patch table filled. Prints
+ * every reference of the new code resolved, the plan made. Prints
  * where each replaced function is; -1 with err and its kind when it would
  * not apply. */
 int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err);

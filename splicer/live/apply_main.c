@@ -3,12 +3,14 @@
  * [--insecure-unsigned] UPDATE_FILE: applies an update to the running kernel.
  *
  * Verifies the file (every member's sha256, its signature against the trust
- * store (trust_check.h), the kernel release and build id), loads kmod-helper if needed, run-pre
- * matches the update's pre objects against live memory, resolves every reference the new code makes
- * (run-pre's bindings, else a name kallsyms has exactly once), writes the
- * addresses into the update module (absolute symbols, patch table), inserts
- * it and has the helper apply it. A failure leaves the kernel as it was: the
- * update module is removed and nothing was written. --json: the outcome as
+ * store (trust_check.h), the kernel release and build id), loads kmod-helper
+ * if needed, run-pre matches the update's pre objects against live memory,
+ * resolves every reference the new code makes (run-pre's bindings, else a
+ * name kallsyms has exactly once), inserts the update module exactly as the
+ * file holds it, writes the plan (addresses of the patched functions and of
+ * every reference) to the helper and has the helper apply it. A failure
+ * leaves the kernel as it was: the update module is removed and nothing was
+ * written. --json: the outcome as
  * one JSON object on stdout, everything else on stderr.
  */
 #include "apply.h"
@@ -27,7 +29,7 @@ static void usage(FILE *f)
 	      "Applies a ksplice update (ksplice-ID.tar.gz) to the running kernel, after\n"
 	      "proving with run-pre matching that the kernel runs the code the update was\n"
 	      "made from.\n"
-	      "  -v            detail: every function matched, every symbol resolved\n"
+	      "  -v            detail: every function matched, the sha256 of the module inserted\n"
 	      "  --json        the outcome as one JSON object on stdout (id, result,\n"
 	      "                exit_status, functions, pause_ns, cause, message); the\n"
 	      "                rest goes to stderr\n"

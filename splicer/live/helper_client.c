@@ -81,6 +81,68 @@ static int sysfs_write(const char *id, const char *file, const char *value)
 	return n == (ssize_t)strlen(value) ? 0 : -1;
 }
 
+char *ksp_plan_format(const struct ksp_plan_entry *entries, size_t nentries,
+		      const struct ksp_plan_key *keys, size_t nkeys)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < nentries; i++) {
+		const struct ksp_plan_entry *e = &entries[i];
+		if (e->check_only) {
+			fprintf(f, "check %zu 0x%" PRIx64 " %" PRIu32 "\n", i, e->old_addr,
+				e->old_size);
+			continue;
+		}
+		fprintf(f, "patch %zu 0x%" PRIx64 " %" PRIu32 " %" PRIu32 " ", i, e->old_addr,
+			e->old_size, e->jump_offset);
+		for (int b = 0; b < KSPLICE_JUMP_LEN; b++)
+			fprintf(f, "%02x", e->expected[b]);
+		fprintf(f, "\n");
+	}
+	for (size_t i = 0; i < nkeys; i++)
+		fprintf(f, "key %s 0x%" PRIx64 "\n", keys[i].key, keys[i].addr);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+#define PLAN_WRITE_MAX 4000
+
+int ksp_helper_write_plan(const char *id, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), KSP_SYSFS "/%s/plan", id);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = 0;
+	for (size_t at = 0, len = strlen(text); at < len && !rc;) {
+		size_t n = len - at;
+		if (n > PLAN_WRITE_MAX) { /* whole lines only */
+			n = PLAN_WRITE_MAX;
+			while (n > 0 && text[at + n - 1] != '\n')
+				n--;
+			if (n == 0) {
+				errno = E2BIG;
+				rc = -1;
+				break;
+			}
+		}
+		ssize_t w = write(fd, text + at, n);
+		rc = w == (ssize_t)n ? 0 : -1;
+		at += n;
+	}
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
 const char *ksp_stage_name(enum ksp_stage stage)
 {
 	return stage <= KSP_STAGE_UNKNOWN ? stage_names[stage] : "unknown";

@@ -29,6 +29,33 @@ enum ksp_stage ksp_helper_stage(const char *id);
  * when the helper refuses (its abort_cause says why). */
 int ksp_helper_set_stage(const char *id, enum ksp_stage stage);
 
+/*
+ * The plan (kmod-helper/README.md, "How an update module gets its plan"):
+ * what the helper needs to know about the running kernel, written after
+ * insmod and before the first apply; the module file is never modified.
+ * Entry i describes entry i of the module's patch table.
+ */
+struct ksp_plan_entry {
+	int check_only; /* only old_addr and old_size */
+	uint64_t old_addr;
+	uint32_t old_size, jump_offset;
+	uint8_t expected[KSPLICE_JUMP_LEN];
+};
+
+struct ksp_plan_key {
+	const char *key; /* a binding key of the module's relocation table */
+	uint64_t addr;
+};
+
+/* The plan as the lines the helper reads (malloc'ed), or NULL when out of
+ * memory. */
+char *ksp_plan_format(const struct ksp_plan_entry *entries, size_t nentries,
+		      const struct ksp_plan_key *keys, size_t nkeys);
+/* Writes plan text to the update's plan file, in writes of whole lines
+ * under 4096 bytes; -1 with errno set when the helper refuses (EINVAL: its
+ * abort_detail says which line, EBUSY: the plan is final). */
+int ksp_helper_write_plan(const char *id, const char *text);
+
 /* The names the helper writes to abort_cause, as ksplice_update.h's enum
  * ksplice_abort_cause comments them ("ok", "code_busy", ...). */
 const char *ksp_abort_cause_name(enum ksplice_abort_cause cause);

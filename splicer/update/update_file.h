@@ -5,8 +5,10 @@
  *                   KERNEL_RELEASE, BUILD_ID (of the target vmlinux, when the
  *                   tree knows it), COMPILER, TOOL_VERSION, CREATED (UTC), and
  *                   per unit UNIT=obj, CHANGED=obj:function, NEW=obj:function,
- *                   NEW_DATA=obj:variable, EXTERNAL=binding key the update
- *                   module leaves for ksplice-apply to resolve; AFTER=ID per
+ *                   NEW_DATA=obj:variable, EXTERNAL=binding key of the
+ *                   update module's relocation table, which ksplice-apply
+ *                   resolves and kmod-helper writes (the module file is never
+ *                   modified); AFTER=ID per
  *                   earlier update it was made on top of (ksplice-create
  *                   --after), which must be applied first (metadata.h reads
  *                   and writes them);
@@ -33,8 +35,9 @@ int ksp_update_id_valid(const char *id);
 
 /* The metadata's API_VERSION: kmod-helper's KSPLICE_API_VERSION that the
  * update module is built for (apply.c checks they agree, and refuses a file
- * made for another). */
-#define KSP_UPDATE_API_VERSION 2
+ * made for another). 3: the module carries a relocation table and gets its
+ * plan through sysfs. */
+#define KSP_UPDATE_API_VERSION 3
 
 /* kmod-helper's KSPLICE_DESCRIPTION_MAX (apply.c checks they agree). */
 #define KSP_DESCRIPTION_MAX 255

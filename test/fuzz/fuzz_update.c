@@ -3,9 +3,10 @@
  * fuzz_package): the metadata (KEY=VALUE lines, splicer/update/metadata.c),
  * the pre objects (run-pre matching against the committed vmlinux sample's
  * live bytes and kallsyms, as `ksplice-view --check` would against
- * /proc/kcore), and the update module's rewriting (splicer/ko_image.c:
- * undefined symbols resolved, patch table filled). apply.c is included to
- * reach its static steps; nothing is inserted or written to any kernel.
+ * /proc/kcore), and the plan made from the update module's patch table (read
+ * from the module, never written) and the metadata's keys. apply.c is
+ * included to reach its static steps; nothing is inserted or written to any
+ * kernel.
  *
  * Input: members one after another, each "NAME\nSIZE\n" and SIZE bytes
  * (fewer if the input ends first). */
@@ -115,9 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	open_fixture();
 	members(data, size, &s.pkg);
 	struct ksp_error err;
-	struct ksp_ko ko;
 	if (read_metadata(&s) == 0 && run_pre_on_sample(&s, &err) == 0)
-		prepare_module(&s, &ko, &err);
+		make_plan(&s, &err);
 	/* The sample's view and symbols are shared: not the session's to free. */
 	memset(&s.ks, 0, sizeof(s.ks));
 	memset(&s.mem, 0, sizeof(s.mem));

@@ -23,8 +23,9 @@ grep -q "^BUILD_ID=$(cat "$KSPLICE_SRC/.ksplice-build-id")$" "$TEST_TMP/x/metada
 (cd "$TEST_TMP/x" && sed -i 's/^KERNEL_RELEASE=.*/KERNEL_RELEASE='"$KSPLICE_KERNEL_RELEASE"'/; s/^BUILD_ID=.*/BUILD_ID=0123456789abcdef0123456789abcdef01234567/' metadata &&
 	grep -v ' metadata$' SHA256SUMS >S && sha256sum metadata >>S && mv S SHA256SUMS &&
 	tar czf "$TEST_TMP/build.tar.gz" metadata update.ko patch pre/fs/proc/cmdline.o SHA256SUMS)
-# A file made for the helper API before descriptions (API_VERSION=1).
-(cd "$TEST_TMP/x" && sed 's/^API_VERSION=.*/API_VERSION=1/; s/^BUILD_ID=.*/BUILD_ID='"$(cat "$KSPLICE_SRC/.ksplice-build-id")"'/' \
+# A file made for the helper API before plans (API_VERSION=2: ksplice-apply
+# edited its module then).
+(cd "$TEST_TMP/x" && sed 's/^API_VERSION=.*/API_VERSION=2/; s/^BUILD_ID=.*/BUILD_ID='"$(cat "$KSPLICE_SRC/.ksplice-build-id")"'/' \
 	metadata >"$TEST_TMP/m1" &&
 	mkdir -p "$TEST_TMP/api1/pre/fs/proc" && cp update.ko patch "$TEST_TMP/api1/" &&
 	cp "$TEST_TMP/m1" "$TEST_TMP/api1/metadata" && cp pre/fs/proc/cmdline.o "$TEST_TMP/api1/pre/fs/proc/" &&
@@ -75,8 +76,8 @@ echo "$out" | grep -q "is for build 0123456789abcdef" || fail "build id mismatch
 expect_eq "pre object from other compiler flags refused" "$(line skylake)" 6
 echo "$out" | grep -q "no_match: fs/proc/cmdline.o:cmdline_proc_show does not match the running kernel: cmdline_proc_show+0x" ||
 	fail "no_match not explained with the first differing instruction"
-expect_eq "update file for helper API 1 refused" "$(line api1)" 14
-echo "$out" | grep -q "update e2edemo1 was made for kmod-helper API version 1, this ksplice uses 2: create it again" ||
+expect_eq "update file for helper API 2 refused" "$(line api1)" 14
+echo "$out" | grep -q "update e2edemo1 was made for kmod-helper API version 2, this ksplice uses 3: create it again" ||
 	fail "API version mismatch not explained"
 expect_eq "ksplice-view --check" "$(line check)" 0
 echo "$out" | grep -q "^fs/proc/cmdline.o:cmdline_proc_show: at 0xffffffff[0-9a-f]*, jump at +5$" ||

@@ -29,13 +29,14 @@ load_helper() {
 	insmod /files/ksplice_target.ko || fail "insmod ksplice_target"
 }
 
-# load_update X [ksplice-test-plan options]: fills in and inserts update X.
+# load_update X [ksplice-test-plan options]: inserts update X (id testX) as
+# it was built and writes its plan.
 load_update() {
 	x=$1
 	shift
-	ksplice-test-plan "$@" "/files/ksplice_update_$x.ko" "/tmp/update_$x.ko" >/dev/null ||
-		fail "filling in update $x"
-	insmod "/tmp/update_$x.ko" || fail "insmod update $x"
+	insmod "/files/ksplice_update_$x.ko" || fail "insmod update $x"
+	ksplice-test-plan "$@" "/files/ksplice_update_$x.ko" "test$x" >/dev/null ||
+		fail "the plan of update $x: $(cat $KS/test$x/abort_detail)"
 }
 
 # set_stage ID STAGE: the write's status is the function's.

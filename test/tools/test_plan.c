@@ -1,19 +1,23 @@
 /*
- * ksplice-test-plan [OPTIONS] IN.ko OUT.ko: fills in the patch table of a
- * hand-made update module from the running kernel, as ksplice-apply will do
- * from run-pre matching (a test tool: no matching, just kallsyms and kcore).
- * For each entry, by name: the function's address and size (distance to the
- * next symbol), the jump offset (5 after an fentry site, else 0) and the
- * bytes there. A function already redirected by a jump at that offset is
- * followed to the newest replacement, whose code is described (old_addr
- * stays the original unless --direct). Options override what was found,
- * for tests of bad input: --expected HEX, --old-addr HEX, --jump-offset N,
- * --old-size N.
+ * ksplice-test-plan [OPTIONS] UPDATE.ko ID: the plan of a hand-made update
+ * module, from the running kernel, written to the helper after insmod as
+ * ksplice-apply does from run-pre matching (a test tool: no matching, just
+ * kallsyms and kcore); --print prints it instead. The module file is only
+ * read, for its patch table's names and flags. For each entry: the
+ * function's address and size (distance to the next symbol), the jump offset
+ * (5 after an fentry site, else 0) and the bytes there. A function already
+ * redirected by a jump at that offset is followed to the newest replacement,
+ * whose code is described (old_addr stays the original unless --direct).
+ * Options override what was found, for tests of bad input: --expected HEX,
+ * --old-addr HEX, --jump-offset N, --old-size N. No keys: a module with a
+ * relocation table needs "key KEY ADDR" lines of its own.
  */
+#include "helper_client.h"
 #include "kcore.h"
 #include "ksplice_update.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -48,14 +52,15 @@ static unsigned char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-static struct ksplice_patch *find_table(unsigned char *ko, size_t len, size_t *count)
+static const struct ksplice_patch *find_table(unsigned char *ko, size_t len, size_t *count)
 {
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)ko;
 	Elf64_Shdr *sh, *strs;
 	int i;
 
 	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
-	    eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(*sh) > len || eh->e_shstrndx >= eh->e_shnum)
+	    eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(*sh) > len ||
+	    eh->e_shstrndx >= eh->e_shnum)
 		return NULL;
 	sh = (Elf64_Shdr *)(ko + eh->e_shoff);
 	strs = &sh[eh->e_shstrndx];
@@ -66,20 +71,20 @@ static struct ksplice_patch *find_table(unsigned char *ko, size_t len, size_t *c
 		if (sh[i].sh_offset + sh[i].sh_size > len || sh[i].sh_size % KSPLICE_PATCH_SIZE)
 			return NULL;
 		*count = sh[i].sh_size / KSPLICE_PATCH_SIZE;
-		return (struct ksplice_patch *)(ko + sh[i].sh_offset);
+		return (const struct ksplice_patch *)(ko + sh[i].sh_offset);
 	}
 	return NULL;
 }
 
 static bool has_fentry(const unsigned char *b)
 {
-	static const unsigned char nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+	static const unsigned char nop5[] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
 
 	return memcmp(b, nop5, 5) == 0 || b[0] == 0xe8;
 }
 
-/* Describes the newest version of the function at addr in p. */
-static int describe(struct ksplice_patch *p, uint64_t addr, uint64_t size)
+/* Describes the newest version of the function at addr in e. */
+static int describe(struct ksp_plan_entry *e, uint64_t addr, uint64_t size)
 {
 	unsigned char head[KSPLICE_FENTRY_LEN + KSPLICE_JUMP_LEN];
 	int depth;
@@ -91,10 +96,9 @@ static int describe(struct ksplice_patch *p, uint64_t addr, uint64_t size)
 		if (kcore_read(addr, head, sizeof(head)))
 			return -1;
 		offset = has_fentry(head) ? KSPLICE_FENTRY_LEN : 0;
-		p->jump_offset = offset;
-		p->old_size = size;
-		memset(p->expected, 0, sizeof(p->expected));
-		memcpy(p->expected, head + offset, KSPLICE_JUMP_LEN);
+		e->jump_offset = offset;
+		e->old_size = size;
+		memcpy(e->expected, head + offset, KSPLICE_JUMP_LEN);
 		if (head[offset] != 0xe9)
 			return 0;
 		memcpy(&rel, head + offset + 1, 4);
@@ -102,7 +106,7 @@ static int describe(struct ksplice_patch *p, uint64_t addr, uint64_t size)
 		if (kallsyms_size_at(target, &size))
 			return 0;
 		addr = target;
-		p->old_addr = addr;	/* the code described; undone below */
+		e->old_addr = addr; /* the code described; undone below */
 	}
 	return 0;
 }
@@ -119,68 +123,87 @@ static int parse_hex_bytes(const char *hex, unsigned char *out, size_t len)
 	return 0;
 }
 
-static int fill(struct ksplice_patch *p, const struct overrides *o)
+static int fill(const struct ksplice_patch *p, struct ksp_plan_entry *e, const struct overrides *o)
 {
+	char name[KSPLICE_NAME_LEN + 1];
 	uint64_t addr, size;
 
-	if (kallsyms_find(p->name, &addr, &size))
+	memcpy(name, p->name, KSPLICE_NAME_LEN);
+	name[KSPLICE_NAME_LEN] = '\0';
+	if (kallsyms_find(name, &addr, &size))
 		return -1;
-	p->old_addr = addr;
-	if (describe(p, addr, size))
+	e->check_only = (p->flags & KSPLICE_PATCH_CHECK_ONLY) != 0;
+	e->old_addr = addr;
+	if (describe(e, addr, size))
 		return -1;
 	if (!o->direct)
-		p->old_addr = addr;
+		e->old_addr = addr;
 	if (o->old_addr)
-		p->old_addr = strtoull(o->old_addr, NULL, 16);
+		e->old_addr = strtoull(o->old_addr, NULL, 16);
 	if (o->jump_offset >= 0)
-		p->jump_offset = o->jump_offset;
+		e->jump_offset = o->jump_offset;
 	if (o->old_size >= 0)
-		p->old_size = o->old_size;
-	if (o->expected && parse_hex_bytes(o->expected, p->expected, KSPLICE_JUMP_LEN)) {
-		fprintf(stderr, "ksplice-test-plan: --expected wants %d hex bytes\n", KSPLICE_JUMP_LEN);
+		e->old_size = o->old_size;
+	if (o->expected && parse_hex_bytes(o->expected, e->expected, KSPLICE_JUMP_LEN)) {
+		fprintf(stderr, "ksplice-test-plan: --expected wants %d hex bytes\n",
+			KSPLICE_JUMP_LEN);
 		return -1;
 	}
-	p->flags |= KSPLICE_PATCH_FILLED;
-	printf("%s 0x%" PRIx64 " size %u jump +%u expected %02x%02x%02x%02x%02x\n", p->name,
-	       (uint64_t)p->old_addr, p->old_size, p->jump_offset, p->expected[0], p->expected[1],
-	       p->expected[2], p->expected[3], p->expected[4]);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "direct", no_argument, NULL, 'd' },
-		{ "expected", required_argument, NULL, 'e' },
-		{ "old-addr", required_argument, NULL, 'a' },
-		{ "jump-offset", required_argument, NULL, 'j' },
-		{ "old-size", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"direct", no_argument, NULL, 'd'},
+		{"expected", required_argument, NULL, 'e'},
+		{"old-addr", required_argument, NULL, 'a'},
+		{"jump-offset", required_argument, NULL, 'j'},
+		{"old-size", required_argument, NULL, 's'},
+		{"print", no_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	struct overrides o = { .jump_offset = -1, .old_size = -1 };
-	struct ksplice_patch *table;
+	struct overrides o = {.jump_offset = -1, .old_size = -1};
+	const struct ksplice_patch *table;
+	struct ksp_plan_entry *entries;
+	bool print = false;
 	unsigned char *ko;
 	size_t len, count, i;
-	FILE *out;
+	char *plan;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': o.direct = true; break;
-		case 'e': o.expected = optarg; break;
-		case 'a': o.old_addr = optarg; break;
-		case 'j': o.jump_offset = strtol(optarg, NULL, 0); break;
-		case 's': o.old_size = strtol(optarg, NULL, 0); break;
+		case 'd':
+			o.direct = true;
+			break;
+		case 'e':
+			o.expected = optarg;
+			break;
+		case 'a':
+			o.old_addr = optarg;
+			break;
+		case 'j':
+			o.jump_offset = strtol(optarg, NULL, 0);
+			break;
+		case 's':
+			o.old_size = strtol(optarg, NULL, 0);
+			break;
+		case 'p':
+			print = true;
+			break;
 		case 'h':
-			printf("usage: ksplice-test-plan [--direct] [--expected HEX] [--old-addr HEX]\n"
-			       "       [--jump-offset N] [--old-size N] IN.ko OUT.ko\n");
+			printf("usage: ksplice-test-plan [--direct] [--expected HEX] [--old-addr "
+			       "HEX]\n"
+			       "       [--jump-offset N] [--old-size N] [--print] UPDATE.ko ID\n");
 			return 0;
-		default: return 2;
+		default:
+			return 2;
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: ksplice-test-plan [OPTIONS] IN.ko OUT.ko\n");
+		fprintf(stderr, "usage: ksplice-test-plan [OPTIONS] UPDATE.ko ID\n");
 		return 2;
 	}
 	ko = read_file(argv[optind], &len);
@@ -192,14 +215,24 @@ int main(int argc, char **argv)
 			KSPLICE_PATCHES_SECTION);
 		return 1;
 	}
+	entries = calloc(count, sizeof(*entries));
+	if (!entries)
+		return 1;
 	for (i = 0; i < count; i++)
-		if (fill(&table[i], &o))
+		if (fill(&table[i], &entries[i], &o))
 			return 1;
-	out = fopen(argv[optind + 1], "wb");
-	if (!out || fwrite(ko, 1, len, out) != len || fclose(out)) {
-		perror(argv[optind + 1]);
+	plan = ksp_plan_format(entries, count, NULL, 0);
+	if (!plan)
+		return 1;
+	if (print) {
+		fputs(plan, stdout);
+	} else if (ksp_helper_write_plan(argv[optind + 1], plan)) {
+		fprintf(stderr, "ksplice-test-plan: writing the plan of %s: %s\n", argv[optind + 1],
+			strerror(errno));
 		return 1;
 	}
+	free(plan);
+	free(entries);
 	free(ko);
 	return 0;
 }

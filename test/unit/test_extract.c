@@ -1,10 +1,13 @@
 /* create.extract: cutting an update's new code out of an object, on the
  * sample's real kernel objects: the function is renamed and global, its
  * table entries come along and no others, and every reference to the rest
- * of the kernel is left as an undefined symbol named by its binding key. */
+ * of the kernel is named by its binding key: recorded for kmod-helper
+ * (no relocation in the object), or, where the module loader rewrites or
+ * reads the place at load, left as an undefined symbol. */
 #include "check_run.h"
 #include "extract.h"
 #include "objfile.h"
+#include "update_module.h"
 
 #include <bfd.h>
 #include <check.h>
@@ -48,6 +51,54 @@ static int has_external(const struct ksp_extract_result *res, const char *key)
 		if (strcmp(res->externals[i], key) == 0)
 			return 1;
 	return 0;
+}
+
+static int has_loader_symbol(const struct ksp_extract_result *res, const char *key)
+{
+	for (size_t i = 0; i < res->nloader_symbols; i++)
+		if (strcmp(res->loader_symbols[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* The symbols of the written object that are undefined, joined by ' '. */
+static void undefined_symbols(bfd *abfd, char *buf, size_t len)
+{
+	long bound = bfd_get_symtab_upper_bound(abfd);
+	asymbol **syms = malloc((size_t)bound);
+	long n = bfd_canonicalize_symtab(abfd, syms);
+	buf[0] = '\0';
+	for (long i = 0; i < n; i++)
+		if (bfd_is_und_section(syms[i]->section)) {
+			strncat(buf, bfd_asymbol_name(syms[i]), len - strlen(buf) - 2);
+			strcat(buf, " ");
+		}
+	free(syms);
+}
+
+/* The recorded reference to key, or NULL. */
+static const struct ksp_extract_reloc *late_reloc(const struct ksp_extract_result *res,
+						  const char *key)
+{
+	for (size_t i = 0; i < res->nrelocs; i++)
+		if (strcmp(res->relocs[i].key, key) == 0)
+			return &res->relocs[i];
+	return NULL;
+}
+
+/* Is name a global symbol at offset 0 of section? */
+static int anchored(bfd *abfd, const char *name, const char *section)
+{
+	long bound = bfd_get_symtab_upper_bound(abfd);
+	asymbol **syms = malloc((size_t)bound);
+	long n = bfd_canonicalize_symtab(abfd, syms);
+	int found = 0;
+	for (long i = 0; i < n; i++)
+		if (!strcmp(bfd_asymbol_name(syms[i]), name))
+			found = (syms[i]->flags & BSF_GLOBAL) && syms[i]->value == 0 &&
+				!strcmp(bfd_section_name(syms[i]->section), section);
+	free(syms);
+	return found;
 }
 
 /* Entries of table (entry bytes each) in the written object, and whether
@@ -96,12 +147,26 @@ START_TEST(cmdline_proc_show_alone)
 {
 	struct ksp_extract_result res;
 	extract("fs/proc/cmdline.o", "cmdline_proc_show", &res);
-	const char *want[] = {"__fentry__", "saved_command_line", "seq_puts", "seq_putc",
-			      "__x86_return_thunk"};
-	ck_assert_uint_eq(res.nexternals, 5);
-	for (size_t i = 0; i < 5; i++)
+	const char *want[] = {"saved_command_line", "seq_puts", "seq_putc"};
+	ck_assert_uint_eq(res.nexternals, 3);
+	for (size_t i = 0; i < 3; i++)
 		ck_assert_msg(has_external(&res, want[i]), "no external %s", want[i]);
+	/* ftrace and the return thunks check these sites at load. */
+	ck_assert_uint_eq(res.nloader_symbols, 2);
+	ck_assert(has_loader_symbol(&res, "__fentry__"));
+	ck_assert(has_loader_symbol(&res, "__x86_return_thunk"));
+	ck_assert_uint_eq(res.nrelocs, 3); /* one each */
+	const struct ksp_extract_reloc *r = late_reloc(&res, "saved_command_line");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->type, 2); /* R_X86_64_PC32 */
+	ck_assert_int_eq(r->addend, -4);
+	ck_assert_int_eq(strncmp(r->anchor, "__ksplice_o0_s", 14), 0);
 	bfd *abfd = open_out();
+	char undefined[1024];
+	undefined_symbols(abfd, undefined, sizeof(undefined));
+	ck_assert_msg(strstr(undefined, "seq_puts") == NULL && strstr(undefined, "saved") == NULL,
+		      "undefined: %s", undefined);
+	ck_assert(anchored(abfd, r->anchor, ".text.cmdline_proc_show"));
 	ck_assert(global_function(abfd, "__ksplice_new_cmdline_proc_show"));
 	ck_assert_ptr_null(bfd_get_section_by_name(abfd, ".init.text"));
 	ck_assert_uint_eq(table_entries(abfd, "__mcount_loc", 8, ".text.cmdline_proc_show"), 1);
@@ -121,7 +186,8 @@ START_TEST(static_references_and_jump_labels)
 	struct ksp_extract_result res;
 	extract("kernel/sys.o", "prctl_set_mm", &res);
 	ck_assert(has_external(&res, "kernel/sys.o:.text.validate_prctl_map_addr"));
-	ck_assert(has_external(&res, "__tracepoint_mmap_lock_start_locking"));
+	/* a __jump_table key: the loader reads it at load */
+	ck_assert(has_loader_symbol(&res, "__tracepoint_mmap_lock_start_locking"));
 	ck_assert(!has_external(&res, "prctl_set_mm"));
 	bfd *abfd = open_out();
 	ck_assert(global_function(abfd, "__ksplice_new_prctl_set_mm"));
@@ -241,6 +307,69 @@ START_TEST(bug_table_file_name_carried)
 }
 END_TEST
 
+/* The kernel's exports, for the test: not might_resched's key (as 6.1). */
+static int test_exports(const char *name, void *ctx)
+{
+	(void)ctx;
+	return strcmp(name, "__SCK__might_resched") != 0;
+}
+
+/* irq_work_sync's might_sleep() is a static call: the call site and the
+ * table's key stay the loader's; the key it cannot resolve (unexported)
+ * becomes the exported trampoline, which the loader maps to the key. */
+START_TEST(static_call_key_not_exported)
+{
+	char post[8200];
+	snprintf(post, sizeof(post), "%s/kernel/irq_work.o", objects);
+	const char *funcs[] = {"irq_work_sync"};
+	struct ksp_extract_req req = {.post = post,
+				      .unit = "kernel/irq_work.o",
+				      .functions = funcs,
+				      .nfunctions = 1,
+				      .exported = test_exports};
+	struct ksp_extract_result res;
+	struct ksp_error err = {0};
+	ck_assert_msg(ksp_extract(&req, out, &res, &err) == 0, "%s", err.msg);
+	ck_assert(has_loader_symbol(&res, "__SCT__might_resched"));
+	ck_assert(!has_loader_symbol(&res, "__SCK__might_resched"));
+	ck_assert(!has_external(&res, "__SCT__might_resched"));
+	ksp_extract_result_free(&res);
+	req.exported = NULL; /* every symbol exported: the key stays */
+	ck_assert_msg(ksp_extract(&req, out, &res, &err) == 0, "%s", err.msg);
+	ck_assert(has_loader_symbol(&res, "__SCK__might_resched"));
+	ksp_extract_result_free(&res);
+}
+END_TEST
+
+/* A reference the module loader must resolve (at a site it rewrites at
+ * load) to a symbol the kernel does not export cannot be completed later:
+ * refused before anything is built; an exported one is not refused for it. */
+START_TEST(unexported_loader_symbol_refused)
+{
+	char dir[] = "/tmp/ksplice-headers.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[512];
+	snprintf(path, sizeof(path), "%s/Module.symvers", dir);
+	FILE *f = fopen(path, "w");
+	fprintf(f, "0x12345678\t__fentry__\tvmlinux\tEXPORT_SYMBOL\t\n");
+	fclose(f);
+	const char *loader[] = {"__fentry__", "__SCK__tp_func_sched_switch"};
+	struct ksp_module_object o = {
+		.path = "new0.o", .loader_symbols = loader, .nloader_symbols = 2};
+	struct ksp_module_spec spec = {
+		.id = "unittest", .headers = dir, .objects = &o, .nobjects = 1};
+	char out_dir[600], *ko = NULL;
+	snprintf(out_dir, sizeof(out_dir), "%s/module", dir);
+	struct ksp_error err = {0};
+	ck_assert_int_eq(ksp_update_module_build(&spec, out_dir, &ko, &err), -1);
+	ck_assert_int_eq(err.code, KSP_E_REFUSED);
+	ck_assert_msg(strstr(err.msg, "__SCK__tp_func_sched_switch") != NULL, "%s", err.msg);
+	ck_assert_int_ne(access(out_dir, F_OK), 0); /* nothing made */
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
 	ksp_bfd_init();
@@ -252,6 +381,8 @@ int main(void)
 	tcase_add_test(tc, unknown_or_shared_functions_refused);
 	tcase_add_test(tc, function_in_shared_code_section);
 	tcase_add_test(tc, bug_table_file_name_carried);
+	tcase_add_test(tc, unexported_loader_symbol_refused);
+	tcase_add_test(tc, static_call_key_not_exported);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }

@@ -1,5 +1,6 @@
-/* live.helper_client: parsing what kmod-helper's sysfs files hold, and the
- * abort-cause names against the ones ksplice_update.h documents. */
+/* live.helper_client: parsing what kmod-helper's sysfs files hold, the plan
+ * written to it, and the abort-cause names against the ones ksplice_update.h
+ * documents. */
 #include "helper_client.h"
 
 #include "check_run.h"
@@ -28,6 +29,29 @@ START_TEST(functions_file_parsed)
 	free(f);
 	ck_assert_int_eq(ksp_helper_functions_parse("", &f, &n), 0);
 	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+/* The plan's lines, as kmod-helper/README.md's "The plan file" gives them:
+ * entries by index, check-only ones without jump, keys after. */
+START_TEST(plan_formatted)
+{
+	struct ksp_plan_entry e[2] = {
+		{.old_addr = 0xffffffff81234560ULL,
+		 .old_size = 58,
+		 .jump_offset = 5,
+		 .expected = {0x53, 0x48, 0x8b, 0x35, 0x7b}},
+		{.check_only = 1, .old_addr = 0xffffffff81000010ULL, .old_size = 7},
+	};
+	struct ksp_plan_key k[1] = {{"fs/proc/cmdline.o:.rodata.str1.1", 0xffffffff82000000ULL}};
+	char *text = ksp_plan_format(e, 2, k, 1);
+	ck_assert_str_eq(text, "patch 0 0xffffffff81234560 58 5 53488b357b\n"
+			       "check 1 0xffffffff81000010 7\n"
+			       "key fs/proc/cmdline.o:.rodata.str1.1 0xffffffff82000000\n");
+	free(text);
+	text = ksp_plan_format(NULL, 0, NULL, 0);
+	ck_assert_str_eq(text, "");
+	free(text);
 }
 END_TEST
 
@@ -86,6 +110,7 @@ int main(void)
 	TCase *tc = tcase_create("helper_client");
 	tcase_add_test(tc, functions_file_parsed);
 	tcase_add_test(tc, id_lists_parsed);
+	tcase_add_test(tc, plan_formatted);
 	tcase_add_test(tc, stage_names);
 	tcase_add_test(tc, cause_names_match_the_header);
 	suite_add_tcase(s, tc);

@@ -2,7 +2,7 @@
 /*
  * Hand-made test update "testa": ksplice_target_value() returns 2. Like the
  * original it sleeps delay_ms first, so that a thread can be caught inside
- * the new code. Its patch table is filled in by ksplice-test-plan.
+ * the new code. Its plan is written by ksplice-test-plan after insmod.
  */
 #include <linux/delay.h>
 #include <linux/module.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Hand-made test update "testb": ksplice_target_value() returns 3.
- * Its patch table is filled in by ksplice-test-plan before insmod.
+ * Its plan is written by ksplice-test-plan after insmod.
  */
 #include <linux/module.h>
 #include "ksplice_update.h"

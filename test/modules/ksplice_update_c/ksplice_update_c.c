@@ -2,7 +2,7 @@
 /*
  * Hand-made test update "testc": ksplice_target_value() returns 2, and
  * ksplice_target_other() is listed for the stack check only, as the cold
- * part of a replaced function would be. Filled in by ksplice-test-plan.
+ * part of a replaced function would be. Planned by ksplice-test-plan after insmod.
  */
 #include <linux/module.h>
 #include "ksplice_update.h"

@@ -2,7 +2,7 @@
 /*
  * Hand-made test update "testcore": replaces a function of the core kernel,
  * version_proc_show() (fs/proc/version.c), so that /proc/version says it
- * was patched. Its patch table is filled in by ksplice-test-plan.
+ * was patched. Its plan is written by ksplice-test-plan after insmod.
  */
 #include <linux/module.h>
 #include <linux/seq_file.h>
