@@ -60,8 +60,11 @@ static int add_replacement(const struct rp_object *obj, struct rp_sites *s, stru
 {
 	const struct ksp_obj_section *repl_section;
 	uint64_t repl;
-	field_target(obj, t, e, ksp_special_field(row, KSP_FIELD_REPLACEMENT), &repl_section,
-		     &repl);
+	/* entry_resolves() already resolved this field; checked again for
+	 * the compiler's sake. */
+	if (field_target(obj, t, e, ksp_special_field(row, KSP_FIELD_REPLACEMENT),
+			 &repl_section, &repl))
+		return 0;
 	site->alts = malloc(sizeof(*site->alts));
 	if (!site->alts)
 		return -1;

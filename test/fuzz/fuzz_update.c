@@ -123,7 +123,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&s.mem, 0, sizeof(s.mem));
 	s.mem_open = 0;
 	cleanup(&s);
-	fuzz_check(!s.workdir[0] || access(s.workdir, F_OK) != 0,
-		   "ksplice-apply removes its work directory");
 	return 0;
 }

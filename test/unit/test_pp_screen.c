@@ -46,7 +46,11 @@ static const char *with(const char *from, const char *to)
 	static char text[4096];
 	const char *at = strstr(base, from);
 	ck_assert_ptr_nonnull(at);
-	snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - base), base, to, at + strlen(from));
+	size_t head = (size_t)(at - base), tail = strlen(at + strlen(from));
+	ck_assert_uint_lt(head + strlen(to) + tail, sizeof(text));
+	memcpy(text, base, head);
+	strcpy(text + head, to);
+	strcat(text, at + strlen(from));
 	return text;
 }
 
