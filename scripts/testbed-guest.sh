@@ -140,7 +140,7 @@ find_splats() {
 
 cmd_run_guest() {
 	local smp=2 cpu=qemu64 timeout=300 mem=1024 append="" files=()
-	local firmware=bios certs=()
+	local firmware=bios certs=() tcg_threads=multi
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--smp) smp=$2; shift 2 ;;
@@ -152,6 +152,7 @@ cmd_run_guest() {
 		--file) files+=("$2"); shift 2 ;;
 		--uefi) [ "$firmware" != bios ] || firmware=uefi; shift ;;
 		--secure-boot) firmware=secure-boot; shift ;;
+		--tcg-single) tcg_threads=single; shift ;;
 		--trust-cert)
 			[ -f "${2:-}" ] || die "run-guest --trust-cert ${2:-}: no such file"
 			certs+=("$2")
@@ -168,6 +169,11 @@ cmd_run_guest() {
 	need_setup
 	local accel
 	accel=$(choose_accel)
+	# Multi-threaded TCG can keep running a stale translation of code
+	# that another vCPU rewrote with the kernel's int3 protocol (README,
+	# run-guest --tcg-single): tests that make ftrace rewrite a
+	# function every vCPU runs in a tight loop ask for one thread.
+	[ "$accel" != tcg ] || [ "$tcg_threads" != single ] || accel=tcg,thread=single
 	local work
 	work=$(mktemp -d "${TMPDIR:-/tmp}/ksplice-guest.XXXXXX")
 	# shellcheck disable=SC2064
