@@ -45,7 +45,10 @@ update=$(create_update demo-cmdline.patch soak)
 timeout=$((300 + COUNT * 8))
 t0=$(date +%s)
 rc=0
-out=$("$TESTBED" run-guest --smp "$SMP" --timeout "$timeout" --file "$update" -- sh -c '
+# One TCG thread: every apply and undo makes ftrace rewrite cmdline_proc_show's
+# entry (kmod-helper's claim) while the readers run it, and multi-threaded TCG
+# can keep a stale translation of it (README, run-guest --tcg-single).
+out=$("$TESTBED" run-guest --smp "$SMP" --tcg-single --timeout "$timeout" --file "$update" -- sh -c '
 count=$1
 insmod /ksplice/kmod-helper.ko || exit 1
 old=$(cat /proc/cmdline)

@@ -123,6 +123,33 @@ static int add_unit_line(struct ksp_metadata *m, const char *key, const char *va
 	return ksp_meta_list_add(l, value + n + 1);
 }
 
+int ksp_module_name_valid(const char *name)
+{
+	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	return n > 0 && n <= 55 && !name[n];
+}
+
+const char *ksp_meta_unit_target(const struct ksp_meta_unit *u)
+{
+	return u->target ? u->target : "vmlinux";
+}
+
+/* TARGET= of the current unit: once, a module name or vmlinux (kept NULL). */
+static int set_target(struct ksp_metadata *m, const char *value, struct ksp_error *err)
+{
+	struct ksp_meta_unit *u = m->nunits ? &m->units[m->nunits - 1] : NULL;
+	if (!u)
+		return ksp_failc(err, KSP_E_BAD_FILE, "metadata: TARGET=%.64s before any UNIT=",
+				 value);
+	if (strcmp(value, "vmlinux") && !ksp_module_name_valid(value))
+		return ksp_failc(err, KSP_E_BAD_FILE,
+				 "metadata: TARGET=%.64s of %s is neither vmlinux nor a module name",
+				 value, u->object);
+	if (!u->target && strcmp(value, "vmlinux"))
+		u->target = value;
+	return 0;
+}
+
 static int parse_line(struct ksp_metadata *m, char *line, struct ksp_error *err)
 {
 	char *eq = strchr(line, '=');
@@ -146,6 +173,8 @@ static int parse_line(struct ksp_metadata *m, char *line, struct ksp_error *err)
 		return ksp_meta_list_add(&m->after, value);
 	if (!strcmp(key, "UNIT"))
 		return ksp_metadata_add_unit(m, value) ? 0 : -1;
+	if (!strcmp(key, "TARGET"))
+		return set_target(m, value, err);
 	if (unit_list(&probe, key))
 		return add_unit_line(m, key, value, err);
 	return 0;
@@ -227,7 +256,7 @@ char *ksp_metadata_format(const struct ksp_metadata *m)
 		fprintf(f, "AFTER=%s\n", m->after.v[i]);
 	for (size_t i = 0; i < m->nunits; i++) {
 		const struct ksp_meta_unit *u = &m->units[i];
-		fprintf(f, "UNIT=%s\n", u->object);
+		fprintf(f, "UNIT=%s\nTARGET=%s\n", u->object, ksp_meta_unit_target(u));
 		write_unit_lines(f, "CHANGED", u->object, &u->changed);
 		write_unit_lines(f, "CHECK", u->object, &u->check);
 		write_unit_lines(f, "NEW", u->object, &u->new_functions);

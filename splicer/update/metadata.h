@@ -6,6 +6,9 @@
  *   TOOL_VERSION=  CREATED=        once each, in this order
  *   AFTER=ID                       per earlier update (ksplice-create --after)
  *   UNIT=OBJECT                    per unit, followed by its
+ *     TARGET=vmlinux|MODULE        where its code runs: the kernel image or
+ *                                  the module (its name as in /proc/modules;
+ *                                  absent: vmlinux)
  *     CHANGED=OBJECT:FUNCTION      replaced functions (jumps)
  *     CHECK=OBJECT:FUNCTION        old code that only joins the stack check
  *     NEW=OBJECT:FUNCTION          functions the update adds
@@ -30,6 +33,7 @@ struct ksp_meta_list {
 
 struct ksp_meta_unit {
 	const char *object;
+	const char *target;		    /* module name; NULL: vmlinux */
 	struct ksp_meta_list changed;	    /* function names (CHANGED) */
 	struct ksp_meta_list check;	    /* CHECK */
 	struct ksp_meta_list new_functions; /* NEW */
@@ -61,6 +65,11 @@ char *ksp_metadata_format(const struct ksp_metadata *m);
  * when out of memory; the pointer lasts until the next unit is added). */
 int ksp_meta_list_add(struct ksp_meta_list *l, const char *s);
 struct ksp_meta_unit *ksp_metadata_add_unit(struct ksp_metadata *m, const char *object);
+
+/* The unit's target as written: "vmlinux" or the module's name. */
+const char *ksp_meta_unit_target(const struct ksp_meta_unit *u);
+/* Whether name can be a module's name (1 to 55 of a-z, 0-9, _). */
+int ksp_module_name_valid(const char *name);
 
 int ksp_meta_list_has(const struct ksp_meta_list *l, const char *s);
 /* Is name an EXTERNAL of any unit? */

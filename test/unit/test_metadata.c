@@ -20,6 +20,7 @@ static const char sample[] = "API_VERSION=2\n"
 			     "AFTER=earlier1\n"
 			     "AFTER=earlier2\n"
 			     "UNIT=fs/proc/demo.o\n"
+			     "TARGET=vmlinux\n"
 			     "CHANGED=fs/proc/demo.o:demo_show\n"
 			     "CHANGED=fs/proc/demo.o:demo_open\n"
 			     "CHECK=fs/proc/demo.o:demo_show.cold\n"
@@ -28,8 +29,9 @@ static const char sample[] = "API_VERSION=2\n"
 			     "NEW_DATA=fs/proc/demo.o:demo_count\n"
 			     "EXTERNAL=seq_printf\n"
 			     "EXTERNAL=fs/proc/demo.o:demo_state\n"
-			     "UNIT=kernel/other.o\n"
-			     "CHANGED=kernel/other.o:other_fn\n";
+			     "UNIT=fs/nfsd/nfs4state.o\n"
+			     "TARGET=nfsd\n"
+			     "CHANGED=fs/nfsd/nfs4state.o:nfsd4_sequence\n";
 
 static void parse_ok(const char *text, struct ksp_metadata *m)
 {
@@ -67,7 +69,10 @@ START_TEST(fields_and_units)
 	ck_assert_str_eq(m.units[0].new_data.v[0], "demo_count");
 	ck_assert(ksp_metadata_is_external(&m, "fs/proc/demo.o:demo_state"));
 	ck_assert(!ksp_metadata_is_external(&m, "demo_state"));
-	ck_assert_str_eq(m.units[1].changed.v[0], "other_fn");
+	ck_assert_ptr_null(m.units[0].target);
+	ck_assert_str_eq(ksp_meta_unit_target(&m.units[0]), "vmlinux");
+	ck_assert_str_eq(m.units[1].target, "nfsd");
+	ck_assert_str_eq(m.units[1].changed.v[0], "nfsd4_sequence");
 	ksp_metadata_free(&m);
 }
 END_TEST
@@ -90,6 +95,11 @@ START_TEST(unit_lines_outside_their_unit_refused)
 		"ID=a\nCHANGED=x.o:f\n",
 		"ID=a\nUNIT=x.o\nCHANGED=y.o:f\n",
 		"ID=a\nUNIT=x.o\nNEW=x.of\n",
+		/* targets are vmlinux or module names */
+		"ID=a\nTARGET=nfsd\n",
+		"ID=a\nUNIT=x.o\nTARGET=../x\n",
+		"ID=a\nUNIT=x.o\nTARGET=\n",
+		"ID=a\nUNIT=x.o\nTARGET=nfs-d\n",
 		/* ids name sysfs directories and modules */
 		"ID=../../module/x\n",
 		"ID=ABC\n",
@@ -115,7 +125,7 @@ START_TEST(built_model_writes_absent_strings_empty)
 	ck_assert_int_eq(ksp_meta_list_add(&u->changed, "f"), 0);
 	char *text = ksp_metadata_format(&m);
 	ck_assert_str_eq(text, "API_VERSION=2\nID=abc\nDESCRIPTION=\nKERNEL_RELEASE=\nBUILD_ID=\n"
-			       "COMPILER=\nTOOL_VERSION=\nCREATED=\nUNIT=a.o\nCHANGED=a.o:f\n");
+			       "COMPILER=\nTOOL_VERSION=\nCREATED=\nUNIT=a.o\nTARGET=vmlinux\nCHANGED=a.o:f\n");
 	free(text);
 	ksp_metadata_free(&m);
 }
