@@ -99,8 +99,8 @@ int rp_bind(struct rp_attempt *a, const char *key, uint64_t addr, uint64_t site_
 	const char *name = symbol_name_of_key(key);
 	size_t n = 0;
 	uint64_t any;
-	if (name[0] != '.' && !a->syms->is_at(a->syms->ctx, name, addr) &&
-	    (n = a->syms->lookup(a->syms->ctx, name, &any, 1)) > 0) {
+	if (name[0] != '.' && !a->syms->is_at(a->syms->ctx, a->obj->module, name, addr) &&
+	    (n = a->syms->lookup(a->syms->ctx, a->obj->module, name, &any, 1)) > 0) {
 		snprintf(a->why, sizeof(a->why),
 			 "%s: %s resolves to 0x%llx, none of the kallsyms addresses of that name",
 			 where, key, (unsigned long long)addr);
@@ -277,7 +277,8 @@ static size_t candidates(struct session *s, size_t oi, const struct rp_function 
 		cands[0] = b->addr;
 		return 1;
 	}
-	size_t n = s->syms->lookup(s->syms->ctx, f->name, cands, MAX_CANDIDATES);
+	size_t n = s->syms->lookup(s->syms->ctx, s->objects[oi]->module, f->name, cands,
+				   MAX_CANDIDATES);
 	return n < MAX_CANDIDATES ? n : MAX_CANDIDATES;
 }
 

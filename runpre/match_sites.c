@@ -28,7 +28,8 @@ static int branch_target_named(const struct rp_attempt *a, uint64_t run, const u
 			       const char *part)
 {
 	const char *names[16];
-	size_t n = a->syms->names_at(a->syms->ctx, rel32_target(run, live), names, 16);
+	size_t n = a->syms->names_at(a->syms->ctx, a->obj->module, rel32_target(run, live),
+				     names, 16);
 	for (size_t i = 0; i < n; i++)
 		if (!part || strstr(names[i], part))
 			return 1;

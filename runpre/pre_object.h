@@ -33,6 +33,9 @@ struct rp_object {
 	 * the path by default; ksplice-apply names units as ksplice-create did
 	 * ("fs/proc/cmdline.o"), so both sides speak of the same statics. */
 	const char *unit;
+	/* The module the object's code runs in (its name as in
+	 * /proc/modules), NULL for vmlinux: where its own symbols live. */
+	const char *module;
 	struct rp_function *functions;
 	size_t nfunctions;
 };

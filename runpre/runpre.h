@@ -31,15 +31,20 @@
 #include <stdint.h>
 
 /* The running kernel's symbol table (kallsyms or System.map). */
+/* Symbols as code of a given scope sees them: scope is the object's module
+ * (rp_object.module), NULL for vmlinux. */
 struct rp_symtab {
-	/* Addresses of every symbol named name (up to max); their number. */
-	size_t (*lookup)(void *ctx, const char *name, uint64_t *addrs, size_t max);
+	/* Addresses of every symbol named name (up to max) that the scope's
+	 * code can mean; their number. */
+	size_t (*lookup)(void *ctx, const char *scope, const char *name, uint64_t *addrs,
+			 size_t max);
 	/* Whether a symbol called name starts at addr (names like __func__.0
 	 * exist hundreds of times). */
-	int (*is_at)(void *ctx, const char *name, uint64_t addr);
+	int (*is_at)(void *ctx, const char *scope, const char *name, uint64_t addr);
 	/* The names of the symbols starting exactly at addr (aliases share an
 	 * address: __x86_indirect_thunk_array and _rax); their number. */
-	size_t (*names_at)(void *ctx, uint64_t addr, const char **names, size_t max);
+	size_t (*names_at)(void *ctx, const char *scope, uint64_t addr, const char **names,
+			   size_t max);
 	/* The symbol containing addr and its start, or NULL (for reports). */
 	const char *(*containing)(void *ctx, uint64_t addr, uint64_t *start);
 	void *ctx;

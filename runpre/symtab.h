@@ -5,8 +5,9 @@
 #include "kallsyms.h"
 #include "runpre.h"
 
-/* ks must outlive st. Only core-kernel symbols are candidates: module
- * symbols have names of their own scope. */
+/* ks must outlive st. vmlinux code (scope NULL) sees only the core
+ * kernel's symbols; a module's code its own first, then the kernel's, then
+ * other modules'. */
 void rp_symtab_from_kallsyms(struct rp_symtab *st, const struct ksp_kallsyms *ks);
 
 #endif

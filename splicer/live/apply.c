@@ -8,6 +8,7 @@
 #include "metadata.h"
 #include "module_info.h"
 #include "module_load.h"
+#include "module_targets.h"
 #include "objfile.h"
 #include "package.h"
 #include "redirectors.h"
@@ -73,6 +74,7 @@ const struct ksp_exit_map ksp_apply_exit_map[] = {
 	{KSP_E_LOCKDOWN, KSP_APPLY_LOCKDOWN},
 	{KSP_E_MODULE_UNTRUSTED, KSP_APPLY_MODULE_UNTRUSTED},
 	{KSP_E_REDIRECTED, KSP_APPLY_REDIRECTED},
+	{KSP_E_TARGET_ABSENT, KSP_APPLY_TARGET_ABSENT},
 	{KSP_E_UNSET, -1},
 };
 
@@ -208,6 +210,15 @@ static int check_earlier(struct session *s, struct ksp_error *err)
 	return 0;
 }
 
+/* The module a unit's code runs in, NULL for vmlinux. */
+static const char *unit_target(const struct session *s, const char *unit)
+{
+	for (size_t u = 0; u < s->meta.nunits; u++)
+		if (!strcmp(s->meta.units[u].object, unit))
+			return s->meta.units[u].target;
+	return NULL;
+}
+
 /* Opens the pre objects where the package holds them, each named by its
  * unit: nothing is written to disk, so nothing is left behind by a kill. */
 static int open_pre_objects(struct session *s, struct ksp_error *err)
@@ -224,6 +235,7 @@ static int open_pre_objects(struct session *s, struct ksp_error *err)
 		if (rp_object_open_mem(m->name, m->data, m->size, &s->objs[s->nobjs], err))
 			return -1;
 		s->objs[s->nobjs].unit = m->name + pre_len;
+		s->objs[s->nobjs].module = unit_target(s, m->name + pre_len);
 		s->ptrs[s->nobjs] = &s->objs[s->nobjs];
 		s->nobjs++;
 	}
@@ -305,8 +317,9 @@ static const struct rp_function_result *replaced_function(const struct session *
 	return NULL;
 }
 
-/* A binding key's address: run-pre's, else a name kallsyms has once. */
-static int resolve_key(const struct session *s, const char *key, uint64_t *addr)
+/* A binding key's address: run-pre's, else the one symbol of that name the
+ * code of scope (the unit's module, NULL for vmlinux) can mean. */
+static int resolve_key(const struct session *s, const char *key, const char *scope, uint64_t *addr)
 {
 	const struct rp_result *res = &s->result;
 	for (size_t i = 0; i < res->nsymbols; i++)
@@ -314,15 +327,40 @@ static int resolve_key(const struct session *s, const char *key, uint64_t *addr)
 			*addr = res->symbols[i].address;
 			return 1;
 		}
-	const struct ksp_ksym *const *found;
-	size_t n = strchr(key, ':') ? 0 : ksp_kallsyms_lookup(&s->ks, key, &found);
-	size_t core = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!found[i]->module) {
-			*addr = found[i]->addr;
-			core++;
-		}
-	return core == 1;
+	if (strchr(key, ':'))
+		return 0;
+	struct rp_symtab st;
+	uint64_t found[2];
+	rp_symtab_from_kallsyms(&st, &s->ks);
+	if (st.lookup(st.ctx, scope, key, found, 2) != 1)
+		return 0;
+	*addr = found[0];
+	return 1;
+}
+
+/* Units of different targets may name one key; it is one table entry, so
+ * it must mean one address. */
+static int add_key(struct session *s, const char *key, const char *scope, size_t *unresolved,
+		   const char **first, struct ksp_error *err)
+{
+	uint64_t addr = 0;
+	int resolved = resolve_key(s, key, scope, &addr);
+	for (size_t j = 0; j < s->nkeys; j++) {
+		if (strcmp(s->keys[j].key, key))
+			continue;
+		if (resolved && s->keys[j].addr && s->keys[j].addr != addr)
+			return ksp_failc(err, KSP_E_NO_MATCH,
+					 "no_match: the new code's reference %s means different "
+					 "symbols in the update's units (vmlinux and modules)",
+					 key);
+		return 0;
+	}
+	s->keys[s->nkeys].key = key;
+	s->keys[s->nkeys].addr = resolved ? addr : 0;
+	if (!resolved && !(*unresolved)++)
+		*first = key;
+	s->nkeys++;
+	return 0;
 }
 
 /* The address of every key the update module's relocation table names (the
@@ -337,18 +375,10 @@ static int plan_keys(struct session *s, struct ksp_error *err)
 		return ksp_failc(err, KSP_E_INTERNAL, "out of memory");
 	const char *first = NULL;
 	for (size_t u = 0; u < s->meta.nunits; u++)
-		for (size_t k = 0; k < s->meta.units[u].externals.n; k++) {
-			const char *key = s->meta.units[u].externals.v[k];
-			int seen = 0;
-			for (size_t j = 0; j < s->nkeys && !seen; j++)
-				seen = !strcmp(s->keys[j].key, key);
-			if (seen)
-				continue;
-			s->keys[s->nkeys].key = key;
-			if (!resolve_key(s, key, &s->keys[s->nkeys].addr) && !unresolved++)
-				first = key;
-			s->nkeys++;
-		}
+		for (size_t k = 0; k < s->meta.units[u].externals.n; k++)
+			if (add_key(s, s->meta.units[u].externals.v[k], s->meta.units[u].target,
+				    &unresolved, &first, err))
+				return -1;
 	if (unresolved)
 		return ksp_failc(err, KSP_E_NO_MATCH,
 				 "no_match: %zu reference(s) of the new code are not found in "
@@ -614,6 +644,8 @@ int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
 			       "reading the running kernel's memory needs root");
 	}
 	if (!rc)
+		rc = ksp_module_targets_live("/sys", &s.meta, err);
+	if (!rc)
 		rc = check_earlier(&s, err);
 	if (!rc)
 		rc = run_pre(&s, err);
@@ -640,6 +672,8 @@ int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, str
 	if (!rc && geteuid() != 0) {
 		rc = ksp_failc(err, KSP_E_PERMISSION, "applying an update needs root");
 	}
+	if (!rc)
+		rc = ksp_module_targets_live("/sys", &s.meta, err);
 	if (!rc)
 		rc = check_loadable(&s, err);
 	if (!rc)

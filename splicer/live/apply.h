@@ -29,6 +29,7 @@ enum ksp_apply_exit {
 	KSP_APPLY_LOCKDOWN = 19,      /* the kernel's lockdown forbids it */
 	KSP_APPLY_MODULE_UNTRUSTED = 20, /* signature enforced: unsigned or untrusted key */
 	KSP_APPLY_REDIRECTED = 21,    /* a livepatch or other ftrace redirector owns a function */
+	KSP_APPLY_TARGET_ABSENT = 22, /* a module the update patches is not loaded */
 };
 
 /* The status of each kind of failure (ksp_exit_status); also

@@ -29,9 +29,10 @@ static void lookups(const struct ksp_kallsyms *ks)
 		fuzz_check(n > 0, "a listed name is found");
 		uint64_t addrs[8], start = 0, end = 0;
 		const char *names[8];
-		st.lookup(st.ctx, s->name, addrs, 8);
-		st.is_at(st.ctx, s->name, s->addr);
-		st.names_at(st.ctx, s->addr, names, 8);
+		st.lookup(st.ctx, NULL, s->name, addrs, 8);
+		st.lookup(st.ctx, s->module, s->name, addrs, 8);
+		st.is_at(st.ctx, s->module, s->name, s->addr);
+		st.names_at(st.ctx, s->module, s->addr, names, 8);
 		st.containing(st.ctx, s->addr + 1, &start);
 		const struct ksp_ksym *c = ksp_kallsyms_containing(ks, s->addr, &end);
 		fuzz_check(c && c->addr == s->addr, "a symbol's address is inside a symbol");
