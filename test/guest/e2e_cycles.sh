@@ -7,7 +7,8 @@
 eval "$("$TESTBED" env)"
 CYCLES=${KSPLICE_CYCLES:-50}
 create_update demo-cmdline.patch e2ecycle >/dev/null
-out=$("$TESTBED" run-guest --smp 2 --timeout 900 --file "$TEST_TMP/ksplice-e2ecycle.tar.gz" -- sh -c '
+# One TCG thread, as bench/soak.sh (README, run-guest --tcg-single).
+out=$("$TESTBED" run-guest --smp 2 --tcg-single --timeout 900 --file "$TEST_TMP/ksplice-e2ecycle.tar.gz" -- sh -c '
 	insmod /ksplice/kmod-helper.ko
 	old=$(cat /proc/cmdline)
 	for cpu in 0 1; do
