@@ -9,6 +9,12 @@
 #   nfs_workload TAG      writes a file through the mount, reads it back
 #                         (page cache dropped, so from the server), checks
 #                         the server's copy, lists, renames and removes
+#   nfs_workload_loop_start
+#                         nfs_workload over and over in the background (tags
+#                         loop1, loop2, ...), e.g. while nfsd is live-patched
+#   nfs_workload_loop_stop [MIN_ROUNDS]
+#                         waits for MIN_ROUNDS (default 1) rounds, stops the
+#                         loop and fails if any round failed
 #   nfs_server_stop       unmounts, stops nfsd and mountd, unexports and
 #                         unmounts the nfsd filesystem: `rmmod nfsd` works
 #
@@ -19,6 +25,8 @@
 NFS_EXPORT=${NFS_EXPORT:-/srv/nfs}
 NFS_MNT=${NFS_MNT:-/mnt/nfs}
 NFS_THREADS=${NFS_THREADS:-4}
+# Extra mount options after vers=4.1, e.g. "soft,timeo=50".
+NFS_MOUNT_OPTS=${NFS_MOUNT_OPTS:-}
 NFSD_FS=/proc/fs/nfsd
 
 nfs_fail() {
@@ -79,7 +87,9 @@ nfs_server_start() {
 		[ $nfs_i -le 50 ] || nfs_fail "nfsd's grace period did not end"
 		sleep 0.1
 	done
-	nfs_run "mount.nfs4" mount.nfs4 127.0.0.1:/ "$NFS_MNT" -o vers=4.1
+	# A hard mount (the default): if the server stops answering, I/O
+	# waits, and run-guest's --timeout ends the guest.
+	nfs_run "mount.nfs4" mount.nfs4 127.0.0.1:/ "$NFS_MNT" -o "vers=4.1${NFS_MOUNT_OPTS:+,$NFS_MOUNT_OPTS}"
 	nfs_check_mount
 	echo "nfs: server up (versions $nfs_versions), $NFS_MNT mounted: $(nfs_mount_options)"
 }
@@ -125,7 +135,48 @@ nfs_workload() {
 	nfs_run "remove" rm -r "$NFS_MNT/dir-$nfs_tag"
 	[ ! -e "$NFS_EXPORT/dir-$nfs_tag" ] || nfs_fail "the removal did not reach the server"
 	rm -f "$nfs_want"
-	echo "nfs: workload $nfs_tag ok ($(seq 1 4000 | sed "s/^/$nfs_tag /" | wc -c) bytes written and read back)"
+	[ -n "${NFS_QUIET:-}" ] ||
+		echo "nfs: workload $nfs_tag ok ($(seq 1 4000 | sed "s/^/$nfs_tag /" | wc -c) bytes written and read back)"
+}
+
+NFS_LOOP_DIR=/tmp/nfs-loop
+
+nfs_loop_rounds() {
+	cat $NFS_LOOP_DIR/rounds 2>/dev/null || echo 0
+}
+
+nfs_workload_loop_start() {
+	[ -z "${NFS_LOOP_PID:-}" ] || nfs_fail "a workload loop is already running"
+	rm -rf $NFS_LOOP_DIR
+	mkdir -p $NFS_LOOP_DIR
+	(
+		NFS_QUIET=1
+		n=0
+		while [ ! -e $NFS_LOOP_DIR/stop ]; do
+			n=$((n + 1))
+			nfs_workload "loop$n"
+			echo $n >$NFS_LOOP_DIR/rounds
+		done
+	) &
+	NFS_LOOP_PID=$!
+}
+
+nfs_workload_loop_stop() {
+	[ -n "${NFS_LOOP_PID:-}" ] || nfs_fail "no workload loop is running"
+	nfs_min=${1:-1}
+	nfs_i=0
+	while [ "$(nfs_loop_rounds)" -lt "$nfs_min" ] && kill -0 "$NFS_LOOP_PID" 2>/dev/null; do
+		nfs_i=$((nfs_i + 1))
+		[ $nfs_i -le 600 ] || nfs_fail "the workload loop did $(nfs_loop_rounds) rounds in 60 s, want $nfs_min"
+		sleep 0.1
+	done
+	touch $NFS_LOOP_DIR/stop
+	nfs_rc=0
+	wait "$NFS_LOOP_PID" || nfs_rc=$?
+	NFS_LOOP_PID=
+	[ $nfs_rc = 0 ] || nfs_fail "the workload loop failed (exit $nfs_rc) after $(nfs_loop_rounds) rounds"
+	[ "$(nfs_loop_rounds)" -ge "$nfs_min" ] || nfs_fail "the workload loop did $(nfs_loop_rounds) rounds, want $nfs_min"
+	echo "nfs: workload loop ok ($(nfs_loop_rounds) rounds)"
 }
 
 nfs_server_stop() {

@@ -1,10 +1,11 @@
 # testbed.nfsd: run-guest --nfs gives a guest a real NFSv4.1 server (the
 # image's own nfsd.ko) and the kernel's NFS client on the loopback interface
 # (test/guest/nfs_guest.sh). The server starts, 127.0.0.1:/ mounts with
-# vers=4.1, a write/read/list/rename/remove workload passes three times, the
-# server stops and `rmmod nfsd` succeeds. The nfsd the guest kernel runs is
-# the image's: same file, same vermagic, same GNU build id as the cache's
-# unpacked package.
+# vers=4.1, a write/read/list/rename/remove workload passes three times while
+# the same workload loops in the background (as it will while nfsd is
+# live-patched), the server stops and `rmmod nfsd` succeeds. The nfsd the
+# guest kernel runs is the image's: same file, same vermagic, same GNU build
+# id as the cache's unpacked package.
 . "$(dirname "$0")/lib.sh"
 eval "$("$TESTBED" env)"
 
@@ -30,16 +31,18 @@ nfs_server_start
 t1=$(now)
 echo "versions $(cat /proc/fs/nfsd/versions)"
 echo "mount $(nfs_mount_options)"
+nfs_workload_loop_start
 for i in 1 2 3; do
 	nfs_workload "run$i"
 done
+nfs_workload_loop_stop 2
 t2=$(now)
 nfs_server_stop
 t3=$(now)
 rmmod nfsd || nfs_fail "rmmod nfsd after the server stopped"
 grep -q '^nfsd ' /proc/modules && nfs_fail "nfsd still loaded after rmmod"
 echo "rmmod ok"
-echo "timing start $(awk "BEGIN { print $t1 - $t0 }") s, 3 workloads $(awk "BEGIN { print $t2 - $t1 }") s, stop $(awk "BEGIN { print $t3 - $t2 }") s"
+echo "timing start $(awk "BEGIN { print $t1 - $t0 }") s, 3 workloads beside the loop $(awk "BEGIN { print $t2 - $t1 }") s, stop $(awk "BEGIN { print $t3 - $t2 }") s"
 EOF
 
 rc=0
@@ -57,5 +60,7 @@ case ",$(line mount)," in
 *) fail "mount options: $(line mount)" ;;
 esac
 expect_eq "workloads passed" "$(echo "$out" | grep -c '^nfs: workload run[123] ok')" 3
+echo "$out" | grep -q '^nfs: workload loop ok' || fail "the background workload loop did not report success"
+echo "ok: $(echo "$out" | grep '^nfs: workload loop ok')"
 expect_eq "rmmod nfsd" "$(line rmmod)" ok
 echo "$out" | grep '^timing ' || true
