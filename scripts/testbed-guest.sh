@@ -57,6 +57,90 @@ stage_executable() {
 	done < <(ldd "$exe" 2>/dev/null | grep -o '/[^ ]*' | sort -u)
 }
 
+# Copies the shared libraries a program needs (ldd of it, run as LDD) into
+# the initramfs at the paths the guest's loader looks in: a library found
+# under PREFIX (an unpacked package) goes where the package would put it.
+stage_libs() {
+	local exe=$1 root=$2 ldd_cmd=$3 prefix=${4:-} lib dest needs
+	needs=$("$ldd_cmd" "$exe" 2>/dev/null) || die "$exe: ldd failed"
+	if grep -q 'not found' <<<"$needs"; then
+		die "$exe: libraries not found: $(grep 'not found' <<<"$needs" | tr -s '\t\n' '  ')"
+	fi
+	while read -r lib; do
+		[ -f "$lib" ] || continue
+		dest=$lib
+		[ -z "$prefix" ] || dest=${lib#"$prefix"}
+		mkdir -p "$root$(dirname "$dest")"
+		cp -L "$lib" "$root$dest"
+	done < <(grep -o '/[^ ]*' <<<"$needs" | sort -u)
+}
+
+# run-guest --modules NAME[,NAME]...: the image's modules NAME with what they
+# depend on (modprobe --show-depends on the depmod'ed copy: modules.dep and
+# soft dependencies), or all of them for "all", under /lib/modules/RELEASE
+# with a modules.dep of their own; kmod's modprobe and modinfo first on PATH
+# and at /sbin/modprobe, where the kernel's request_module() runs it.
+stage_modules() {
+	local root=$1
+	shift
+	local rel=$PROFILE_KERNEL_RELEASE
+	local src="$MODULES_ROOT/lib/modules/$rel" dst="$root/lib/modules/$rel"
+	local modprobe name ko deps
+	prepare_modules
+	modprobe=$(sbin_tool modprobe)
+	mkdir -p "$dst"
+	for name in "$@"; do
+		if [ "$name" = all ]; then
+			cp -a "$src/kernel" "$dst/"
+			continue
+		fi
+		deps=$("$modprobe" -d "$MODULES_ROOT" -S "$rel" --show-depends "$name" 2>&1) ||
+			die "run-guest --modules: $name: ${deps:-unknown module}"
+		while read -r ko; do
+			mkdir -p "$dst/$(dirname "${ko#"$src/"}")"
+			cp "$ko" "$dst/${ko#"$src/"}"
+		done < <(echo "$deps" | awk '$1 == "insmod" { print $2 }')
+	done
+	cp "$src"/modules.order "$src"/modules.builtin "$src"/modules.builtin.modinfo "$dst/"
+	"$(sbin_tool depmod)" -b "$root" "$rel" || die "depmod failed on the guest's modules"
+	local kmod
+	kmod=$(readlink -f "$modprobe")
+	stage_executable "$kmod" "$root"
+	ln -sf "$(basename "$kmod")" "$root/ksplice/bin/modprobe"
+	ln -sf "$(basename "$kmod")" "$root/ksplice/bin/modinfo"
+	ln -sf "/ksplice/bin/$(basename "$kmod")" "$root/sbin/modprobe"
+}
+
+# run-guest --nfs: NFS_PROGRAMS in /sbin with their libraries, and the files
+# they read, for a v4-only server and client on the loopback interface
+# (test/guest/nfs_guest.sh drives them).
+stage_nfs() {
+	local root=$1 prog
+	setup_nfs_userland
+	for prog in "${NFS_PROGRAMS[@]}"; do
+		cp "$NFS_ROOT/$prog" "$root/sbin/"
+		stage_libs "$NFS_ROOT/$prog" "$root" nfs_ldd "$NFS_ROOT"
+	done
+	ln -sf mount.nfs "$root/sbin/mount.nfs4"
+	ln -sf mount.nfs "$root/sbin/umount.nfs"
+	ln -sf mount.nfs "$root/sbin/umount.nfs4"
+	# libtirpc reads /etc/netconfig (from libtirpc-common, here or unpacked).
+	local netconfig="$NFS_ROOT/etc/netconfig"
+	[ -f "$netconfig" ] || netconfig=/etc/netconfig
+	[ -f "$netconfig" ] || die "no /etc/netconfig for the guest (package libtirpc-common)"
+	cp "$netconfig" "$root/etc/netconfig"
+	printf 'ip\t0\tIP\ntcp\t6\tTCP\nudp\t17\tUDP\n' >"$root/etc/protocols"
+	printf 'sunrpc\t111/tcp\tportmapper\nsunrpc\t111/udp\tportmapper\nnfs\t2049/tcp\nnfs\t2049/udp\n' >"$root/etc/services"
+	printf '127.0.0.1\tlocalhost\n' >"$root/etc/hosts"
+	printf 'passwd: files\ngroup: files\nhosts: files\n' >"$root/etc/nsswitch.conf"
+	: >"$root/etc/exports"
+	ln -sf /proc/self/mounts "$root/etc/mtab"
+	mkdir -p "$root/var/lib/nfs" "$root/run" "$root/mnt"
+	# exportfs and mountd keep their tables here (the package's state).
+	: >"$root/var/lib/nfs/etab"
+	: >"$root/var/lib/nfs/rmtab"
+}
+
 # kmod-helper for this profile, rebuilt only when its sources are newer.
 helper_module() {
 	local src="$REPO_DIR/kmod-helper" out="$BUILD_DIR/kmod/$PROFILE_KERNEL_RELEASE"
@@ -71,7 +155,7 @@ helper_module() {
 build_initramfs() {
 	local root=$1 image=$2
 	shift 2
-	local files=("${GUEST_FILES[@]}")
+	local files=("${GUEST_FILES[@]}") modules=("${GUEST_MODULES[@]}")
 	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,root,files,etc,ksplice/bin,lib64}
 	cp /bin/busybox "$root/bin/busybox"
 	local applet
@@ -97,6 +181,8 @@ build_initramfs() {
 		mkdir -p "$root/lib/modules/$PROFILE_KERNEL_RELEASE/extra"
 		cp "$ko" "$root/lib/modules/$PROFILE_KERNEL_RELEASE/extra/kmod-helper.ko"
 	fi
+	[ ${#modules[@]} -eq 0 ] || stage_modules "$root" "${modules[@]}"
+	[ -z "${GUEST_NFS:-}" ] || stage_nfs "$root"
 	local f
 	for f in "${files[@]}"; do
 		[ -e "$f" ] || die "--file $f: no such file"
@@ -140,7 +226,7 @@ find_splats() {
 
 cmd_run_guest() {
 	local smp=2 cpu=qemu64 timeout=300 mem=1024 append="" files=()
-	local firmware=bios certs=() tcg_threads=multi
+	local firmware=bios certs=() tcg_threads=multi modules=() nfs=""
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--smp) smp=$2; shift 2 ;;
@@ -153,6 +239,14 @@ cmd_run_guest() {
 		--uefi) [ "$firmware" != bios ] || firmware=uefi; shift ;;
 		--secure-boot) firmware=secure-boot; shift ;;
 		--tcg-single) tcg_threads=single; shift ;;
+		--modules)
+			[ -n "${2:-}" ] || usage_error "run-guest --modules needs NAME[,NAME]..."
+			local list
+			IFS=, read -r -a list <<<"$2"
+			modules+=("${list[@]}")
+			shift 2
+			;;
+		--nfs) nfs=1; modules+=(nfsd nfsv4); shift ;;
 		--trust-cert)
 			[ -f "${2:-}" ] || die "run-guest --trust-cert ${2:-}: no such file"
 			certs+=("$2")
@@ -180,6 +274,8 @@ cmd_run_guest() {
 	trap "rm -rf '$work'" RETURN
 	setup_firmware "$firmware" "$work" "${certs[@]}"
 	GUEST_FILES=("${files[@]}")
+	GUEST_MODULES=("${modules[@]}")
+	GUEST_NFS=$nfs
 	build_initramfs "$work/root" "$work/initramfs.cpio" "$@"
 	: >"$work/out"
 	: >"$work/status"

@@ -8,6 +8,18 @@ APT_PACKAGES=(
 	ovmf sbsigntool python3
 )
 
+# NFS user space for guests (run-guest --nfs): Debian's nfs-kernel-server and
+# nfs-common, downloaded and unpacked into the cache like the kernel packages,
+# never installed here (installing would start an NFS server on this host).
+# Libraries they need that this host lacks are fetched the same way. The
+# cache is shared by all kernel profiles: it is Debian 12 user space.
+NFS_PACKAGES=(nfs-kernel-server nfs-common)
+NFS_DIR="$CACHE/nfs-userland"
+NFS_ROOT="$NFS_DIR/root"
+# What a v4-only server and client on the guest's loopback need (README,
+# run-guest --nfs): no rpcbind, statd, idmapd, gssd, nfsdcld or nfsdcltrack.
+NFS_PROGRAMS=(usr/sbin/rpc.nfsd usr/sbin/rpc.mountd usr/sbin/exportfs sbin/mount.nfs)
+
 list_profiles() {
 	local f
 	for f in "$PROFILE_DIR"/*.profile; do
@@ -44,6 +56,7 @@ load_profile() {
 	HEADERS_DIR="$ROOT_DIR/usr/src/linux-headers-$PROFILE_KERNEL_RELEASE"
 	VMLINUZ="$ROOT_DIR/boot/vmlinuz-$PROFILE_KERNEL_RELEASE"
 	KALLSYMS="$KDIR/kallsyms"
+	MODULES_ROOT="$KDIR/modules"
 	MAKE_VARS=(
 		"CC=$PROFILE_CC"
 		"KERNELRELEASE=$PROFILE_KERNEL_RELEASE"
@@ -78,30 +91,37 @@ install_packages() {
 		"${missing[@]}" >/dev/null
 }
 
-# apt-get download into DEB_DIR, skipping what is already there.
-download_debs() {
-	local want=("linux-image-$PROFILE_KERNEL_RELEASE=$PROFILE_PACKAGE_VERSION"
-		"linux-headers-$PROFILE_KERNEL_RELEASE=$PROFILE_PACKAGE_VERSION"
-		"$PROFILE_HEADERS_COMMON=$PROFILE_PACKAGE_VERSION"
-		"$PROFILE_SOURCE_PACKAGE=$PROFILE_PACKAGE_VERSION"
-		"$PROFILE_KBUILD_PACKAGE")
+# apt_download DIR SPEC...: apt-get download each package (NAME or
+# NAME=VERSION) into DIR, skipping what is already there.
+apt_download() {
+	local dir=$1
+	shift
 	local get=() spec name
-	mkdir -p "$DEB_DIR"
-	for spec in "${want[@]}"; do
+	mkdir -p "$dir"
+	for spec in "$@"; do
 		name=${spec%%=*}
-		compgen -G "$DEB_DIR/${name}_*.deb" >/dev/null || get+=("$spec")
+		compgen -G "$dir/${name}_*.deb" >/dev/null || get+=("$spec")
 	done
 	[ ${#get[@]} -gt 0 ] || return 0
 	note "downloading ${get[*]}"
-	if ! (cd "$DEB_DIR" && apt-get download -q "${get[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2); then
+	if ! (cd "$dir" && apt-get download -q "${get[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2); then
 		# apt-get download needs fresh lists on a new machine.
 		as_root apt-get update -qq
-		(cd "$DEB_DIR" && apt-get download -q "${get[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
+		(cd "$dir" && apt-get download -q "${get[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
 	fi
-	for spec in "${want[@]}"; do
+	for spec in "$@"; do
 		name=${spec%%=*}
-		compgen -G "$DEB_DIR/${name}_*.deb" >/dev/null || die "could not download $spec (is it still in the archive?)"
+		compgen -G "$dir/${name}_*.deb" >/dev/null || die "could not download $spec (is it still in the archive?)"
 	done
+}
+
+# The profile's kernel packages into DEB_DIR.
+download_debs() {
+	apt_download "$DEB_DIR" "linux-image-$PROFILE_KERNEL_RELEASE=$PROFILE_PACKAGE_VERSION" \
+		"linux-headers-$PROFILE_KERNEL_RELEASE=$PROFILE_PACKAGE_VERSION" \
+		"$PROFILE_HEADERS_COMMON=$PROFILE_PACKAGE_VERSION" \
+		"$PROFILE_SOURCE_PACKAGE=$PROFILE_PACKAGE_VERSION" \
+		"$PROFILE_KBUILD_PACKAGE"
 }
 
 # The image, headers and kbuild packages unpacked side by side, so that the
@@ -248,6 +268,85 @@ record_build_id() {
 	echo "$id" >"$SRC_TREE/.ksplice-build-id"
 }
 
+# depmod and friends are in /sbin, which a user's PATH may lack.
+sbin_tool() {
+	PATH="$PATH:/usr/sbin:/sbin" command -v "$1" || die "$1 not found (package kmod)"
+}
+
+# MODULES_ROOT/lib/modules/RELEASE: the image's modules (a hard-linked copy of
+# the unpacked package) with the modules.dep, aliases and symbols depmod
+# makes for them, written into the copy only: never into the unpacked
+# package, nor this host's /lib/modules. Made again when the image is.
+prepare_modules() {
+	local stamp="$MODULES_ROOT/.done" rel=$PROFILE_KERNEL_RELEASE
+	[ -f "$stamp" ] && [ ! "$ROOT_DIR/.done" -nt "$stamp" ] && return 0
+	note "running depmod on a copy of the image's modules"
+	rm -rf "$MODULES_ROOT"
+	mkdir -p "$MODULES_ROOT/lib/modules"
+	cp -al "$ROOT_DIR/lib/modules/$rel" "$MODULES_ROOT/lib/modules/" 2>/dev/null ||
+		cp -a "$ROOT_DIR/lib/modules/$rel" "$MODULES_ROOT/lib/modules/"
+	"$(sbin_tool depmod)" -b "$MODULES_ROOT" "$rel" || die "depmod failed on $MODULES_ROOT"
+	[ -s "$MODULES_ROOT/lib/modules/$rel/modules.dep" ] || die "depmod wrote no modules.dep"
+	touch "$stamp"
+}
+
+installed_on_host() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# The library packages (lib*) a .deb depends on; of alternatives, the first.
+deb_library_depends() {
+	dpkg-deb -f "$1" Depends | tr ',' '\n' | sed 's/|.*//; s/([^)]*)//g; s/:any//; s/[[:space:]]//g' |
+		grep '^lib' || true
+}
+
+# NFS_ROOT: NFS_PACKAGES unpacked, with the library packages they need
+# (recursively) that this host has not installed.
+setup_nfs_userland() {
+	[ -f "$NFS_ROOT/.done" ] && return 0
+	local debs="$NFS_DIR/debs" want=("${NFS_PACKAGES[@]}") seen=" " deb pkg
+	while [ ${#want[@]} -gt 0 ]; do
+		apt_download "$debs" "${want[@]}"
+		local next=()
+		for pkg in "${want[@]}"; do
+			seen+="$pkg "
+		done
+		for pkg in "${want[@]}"; do
+			for deb in "$debs/${pkg}"_*.deb; do
+				while read -r dep; do
+					[[ "$seen" == *" $dep "* ]] && continue
+					seen+="$dep "
+					installed_on_host "$dep" || next+=("$dep")
+				done < <(deb_library_depends "$deb")
+			done
+		done
+		want=("${next[@]}")
+	done
+	local names=""
+	for deb in "$debs"/*.deb; do
+		deb=${deb##*/}
+		names+=" ${deb%%_*}"
+	done
+	note "unpacking NFS user space:$names"
+	rm -rf "$NFS_ROOT"
+	mkdir -p "$NFS_ROOT"
+	for deb in "$debs"/*.deb; do
+		dpkg-deb -x "$deb" "$NFS_ROOT"
+	done
+	local prog missing
+	for prog in "${NFS_PROGRAMS[@]}"; do
+		[ -x "$NFS_ROOT/$prog" ] || die "$prog missing from ${NFS_PACKAGES[*]}"
+		missing=$(nfs_ldd "$NFS_ROOT/$prog" | sed -n 's/^[[:space:]]*\([^ ]*\) => not found.*/\1/p')
+		[ -z "$missing" ] || die "$prog needs $missing, which no package fetched provides"
+	done
+	touch "$NFS_ROOT/.done"
+}
+
+# ldd of a program from NFS_ROOT, finding the libraries unpacked there first.
+nfs_ldd() {
+	LD_LIBRARY_PATH="$NFS_ROOT/lib/x86_64-linux-gnu:$NFS_ROOT/usr/lib/x86_64-linux-gnu" ldd "$1"
+}
+
 cmd_setup() {
 	local t0=$SECONDS
 	[ $# -eq 0 ] || usage_error "setup takes no arguments"
@@ -260,6 +359,8 @@ cmd_setup() {
 	prepare_source
 	record_headers
 	record_build_id
+	prepare_modules
+	setup_nfs_userland
 	note "setup of $PROFILE_KERNEL_RELEASE done in $((SECONDS - t0)) s (cache: $KDIR)"
 }
 
