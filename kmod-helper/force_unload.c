@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Forced unloads (rmmod -f, MODULE_FORCE_UNLOAD=y): a module the helper
- * pinned can still go. If it holds the new code of an applied update, or
+ * pinned can still go (its reference count is ignored). If it holds the new code of an applied update, or
  * code an applied update jumps from, the update is reversed while that code
  * is still mapped: from the update module's exit (ksplice_unregister_update)
  * or from a module notifier (MODULE_STATE_GOING, before the memory is freed).
@@ -84,10 +84,32 @@ static struct ksplice_state *patching_module(struct module *mod)
 		if (state->stage != KSPLICE_APPLIED)
 			continue;
 		for (i = 0; i < state->nr_patches; i++)
-			if (state->sites[i].pinned == mod)
+			if (state->sites[i].mod == mod &&
+			    !ksplice_check_only(state, i))
 				return state;
 	}
 	return NULL;
+}
+
+/*
+ * An update that could not be reversed keeps pointing at mod: its reference
+ * goes with the module, so that it is never put twice or after the free.
+ */
+static void forget_references(struct module *mod)
+{
+	struct ksplice_state *state;
+	unsigned int i;
+
+	list_for_each_entry(state, &ksplice_updates, list) {
+		for (i = 0; i < state->nr_patches; i++) {
+			struct ksplice_site *site = &state->sites[i];
+
+			if (site->holds_ref && site->mod == mod) {
+				module_put(mod);
+				site->holds_ref = false;
+			}
+		}
+	}
 }
 
 static int module_going(struct notifier_block *nb, unsigned long action,
@@ -104,6 +126,7 @@ static int module_going(struct notifier_block *nb, unsigned long action,
 		if (state->stage == KSPLICE_APPLIED)
 			break;	/* logged: nothing more can be done */
 	}
+	forget_references(mod);
 	mutex_unlock(&ksplice_mutex);
 	return NOTIFY_DONE;
 }

@@ -56,7 +56,8 @@ struct ksplice_site {
 	unsigned long func;		/* the code patched (old or followed) */
 	unsigned long site;		/* func + jump_offset */
 	unsigned long new_size;
-	struct module *pinned;		/* module holding func, if any */
+	struct module *mod;		/* module holding func, if any */
+	bool holds_ref;			/* the update's one reference on mod */
 	struct ksplice_state *dep;	/* update owning func, if stacked */
 	u8 saved[KSPLICE_JUMP_LEN];	/* original bytes */
 	u8 trampoline[KSPLICE_JUMP_LEN];
@@ -107,6 +108,8 @@ struct ksplice_state *ksplice_find_follower(const struct ksplice_state *self,
 					   unsigned int *index);
 struct ksplice_state *ksplice_update_owning(struct module *mod);
 struct ksplice_state *ksplice_first_dependent(const struct ksplice_state *state);
+struct ksplice_state *ksplice_find_replaced(unsigned long new_addr,
+					    unsigned int *index);
 
 /* sysfs.c */
 extern struct kobject *ksplice_root;
@@ -120,6 +123,9 @@ const char *ksplice_cause_name(enum ksplice_abort_cause cause);
 int ksplice_resolve_plan(struct ksplice_state *state);
 void ksplice_release_plan(struct ksplice_state *state);
 int ksplice_check_reserved(struct ksplice_state *state);
+bool ksplice_holds_ref(const struct ksplice_state *state, struct module *mod);
+bool ksplice_target(struct ksplice_state *state, unsigned int i, char *name,
+		    size_t len, bool *pinned);
 
 /* relocs.c: the plan user space writes, and the new code's references. */
 bool ksplice_relocs_valid(const struct ksplice_update *update);

@@ -2,7 +2,7 @@
 /*
  * Checking a plan before anything is stopped: where each jump goes, that it
  * fits, that nothing else rewrites those bytes, and which modules must stay
- * loaded while the update is applied.
+ * loaded while the update is applied; what an update's targets are.
  */
 #include <linux/kallsyms.h>
 #include <linux/module.h>
@@ -50,9 +50,9 @@ static bool jump_site_reserved(unsigned long site)
 /*
  * Which module holds the patched code, and whether the update may patch it:
  * code of another update only while that update is applied (it becomes a
- * dependency), never the update's own code. Pins that module.
+ * dependency), never the update's own code. The module must be live.
  */
-static int pin_target(struct ksplice_state *state, unsigned int i)
+static int find_target(struct ksplice_state *state, unsigned int i)
 {
 	struct ksplice_site *site = &state->sites[i];
 	const char *name = state->plan[i].name;
@@ -78,11 +78,42 @@ static int pin_target(struct ksplice_state *state, unsigned int i)
 				     name, site->func, owner->id);
 	if (owner)
 		site->dep = owner;
-	if (mod->state != MODULE_STATE_LIVE || !try_module_get(mod))
+	if (mod->state != MODULE_STATE_LIVE)
 		return ksplice_abort(state, KSPLICE_MODULE_BUSY,
 				     "%s: module %s is not live", name,
 				     mod->name);
-	site->pinned = mod;
+	site->mod = mod;
+	return KSPLICE_OK;
+}
+
+bool ksplice_holds_ref(const struct ksplice_state *state, struct module *mod)
+{
+	unsigned int i;
+
+	for (i = 0; i < state->nr_patches; i++)
+		if (state->sites[i].holds_ref && state->sites[i].mod == mod)
+			return true;
+	return false;
+}
+
+/*
+ * One reference per (update, module) keeps a patched module loaded: a plain
+ * rmmod says it is in use. An update module's code is kept by its own
+ * update, which cannot be undone under a later one (has_dependents).
+ */
+static int pin_module(struct ksplice_state *state, unsigned int i)
+{
+	struct ksplice_site *site = &state->sites[i];
+
+	if (!site->mod || ksplice_check_only(state, i) ||
+	    ksplice_update_owning(site->mod) ||
+	    ksplice_holds_ref(state, site->mod))
+		return KSPLICE_OK;
+	if (!try_module_get(site->mod))
+		return ksplice_abort(state, KSPLICE_MODULE_BUSY,
+				     "%s: module %s is going away",
+				     state->plan[i].name, site->mod->name);
+	site->holds_ref = true;
 	return KSPLICE_OK;
 }
 
@@ -114,7 +145,7 @@ static int check_old_code(struct ksplice_state *state, unsigned int i)
 	struct ksplice_site *site = &state->sites[i];
 	unsigned long size;
 	unsigned int j;
-	int cause = pin_target(state, i);
+	int cause = find_target(state, i);
 
 	if (cause)
 		return cause;
@@ -160,7 +191,8 @@ static int resolve_one(struct ksplice_state *state, unsigned int i)
 		return ksplice_abort(state, KSPLICE_BAD_PLAN,
 				     "%s: jump site +%u overlaps a site the kernel rewrites (ftrace, jump label or static call)",
 				     p->name, p->jump_offset);
-	return check_new_code(state, i);
+	cause = check_new_code(state, i);
+	return cause ? cause : pin_module(state, i);
 }
 
 void ksplice_release_plan(struct ksplice_state *state)
@@ -168,8 +200,8 @@ void ksplice_release_plan(struct ksplice_state *state)
 	unsigned int i;
 
 	for (i = 0; i < state->nr_patches; i++) {
-		if (state->sites[i].pinned)
-			module_put(state->sites[i].pinned);
+		if (state->sites[i].holds_ref)
+			module_put(state->sites[i].mod);
 		memset(&state->sites[i], 0, sizeof(state->sites[i]));
 	}
 }
@@ -212,4 +244,49 @@ int ksplice_check_reserved(struct ksplice_state *state)
 					     state->plan[i].name);
 	}
 	return KSPLICE_OK;
+}
+
+/* What addr replaces, if it is an earlier update's new code (recursively). */
+static unsigned long original_code(unsigned long addr)
+{
+	struct ksplice_state *earlier;
+	unsigned int depth, index;
+
+	for (depth = 0; depth < MAX_STACKING_DEPTH; depth++) {
+		earlier = ksplice_find_replaced(addr, &index);
+		if (!earlier)
+			break;
+		addr = earlier->plan[index].old_addr;
+	}
+	return addr;
+}
+
+/*
+ * What entry i patches, for people: "vmlinux" or a module's name (an earlier
+ * update's new code stands for what that code replaces), and whether this
+ * update holds that module. False for a check-only or unplanned entry, or
+ * code that is gone. Called with ksplice_mutex held.
+ */
+bool ksplice_target(struct ksplice_state *state, unsigned int i, char *name,
+		    size_t len, bool *pinned)
+{
+	const struct ksplice_patch *p = &state->plan[i];
+	unsigned long addr;
+	struct module *mod;
+	bool found = true;
+
+	if (!(p->flags & KSPLICE_PATCH_FILLED) || ksplice_check_only(state, i))
+		return false;
+	addr = original_code(p->old_addr);
+	preempt_disable();	/* mod stays valid */
+	mod = ksplice_ksyms.module_text_address(addr);
+	if (mod)
+		strscpy(name, mod->name, len);
+	else if (ksplice_ksyms.core_kernel_text(addr))
+		strscpy(name, "vmlinux", len);
+	else
+		found = false;
+	*pinned = mod && ksplice_holds_ref(state, mod);
+	preempt_enable();
+	return found;
 }

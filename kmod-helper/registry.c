@@ -202,3 +202,22 @@ struct ksplice_state *ksplice_first_dependent(const struct ksplice_state *state)
 	}
 	return NULL;
 }
+
+/* The update and entry whose new code is at new_addr, or NULL. */
+struct ksplice_state *ksplice_find_replaced(unsigned long new_addr,
+					    unsigned int *index)
+{
+	struct ksplice_state *state;
+	unsigned int i;
+
+	list_for_each_entry(state, &ksplice_updates, list) {
+		for (i = 0; i < state->nr_patches; i++) {
+			if (state->plan[i].new_addr == new_addr &&
+			    !ksplice_check_only(state, i)) {
+				*index = i;
+				return state;
+			}
+		}
+	}
+	return NULL;
+}

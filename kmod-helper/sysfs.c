@@ -2,7 +2,8 @@
 /*
  * /sys/kernel/ksplice/: the helper's version, and one directory per update
  * with its stage (written to apply or undo), the outcome of the last action,
- * what the update patches, its description and when it was last applied.
+ * what the update patches (and which modules it holds loaded), its
+ * description and when it was last applied.
  */
 #include <linux/capability.h>
 #include <linux/kobject.h>
@@ -203,6 +204,45 @@ static ssize_t depends_on_show(struct kobject *kobj,
 	return len;
 }
 
+/* Is name the first word of a line of buf[0, len)? */
+static bool listed(const char *buf, ssize_t len, const char *name)
+{
+	size_t n = strlen(name);
+	const char *line = buf, *end = buf + len, *nl;
+
+	for (; line < end; line = nl + 1) {
+		nl = memchr(line, '\n', end - line);
+		if (!nl)
+			break;
+		if ((size_t)(nl - line) >= n && !memcmp(line, name, n) &&
+		    (line[n] == ' ' || line[n] == '\n'))
+			return true;
+	}
+	return false;
+}
+
+/* Module names, no addresses: readable by anyone. */
+static ssize_t targets_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct ksplice_state *state = to_state(kobj);
+	char name[MODULE_NAME_LEN];
+	ssize_t len = 0;
+	unsigned int i;
+	bool pinned;
+
+	mutex_lock(&ksplice_mutex);
+	for (i = 0; i < state->nr_patches; i++) {
+		if (!ksplice_target(state, i, name, sizeof(name), &pinned) ||
+		    listed(buf, len, name))
+			continue;
+		len += sysfs_emit_at(buf, len, "%s%s\n", name,
+				     pinned ? " pinned" : "");
+	}
+	mutex_unlock(&ksplice_mutex);
+	return len;
+}
+
 static ssize_t description_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
@@ -234,6 +274,7 @@ static struct kobj_attribute pause_ns_attr = __ATTR_RO(pause_ns);
 static struct kobj_attribute pause_inside_ns_attr = __ATTR_RO(pause_inside_ns);
 static struct kobj_attribute depends_on_attr = __ATTR_RO(depends_on);
 static struct kobj_attribute description_attr = __ATTR_RO(description);
+static struct kobj_attribute targets_attr = __ATTR_RO(targets);
 static struct kobj_attribute applied_at_attr = __ATTR_RO(applied_at);
 
 static struct attribute *update_attrs[] = {
@@ -248,6 +289,7 @@ static struct attribute *update_attrs[] = {
 	&depends_on_attr.attr,
 	&description_attr.attr,
 	&applied_at_attr.attr,
+	&targets_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(update);

@@ -241,6 +241,58 @@ int ksp_helper_functions(const char *id, struct ksp_helper_function **v, size_t 
 	return ksp_helper_functions_parse(text, v, n);
 }
 
+/* "NAME" or "NAME pinned" into t; -1 if the line is neither. */
+static int target_parse(const char *line, size_t len, struct ksp_helper_target *t)
+{
+	size_t name_len = strcspn(line, " \n");
+	if (name_len > len)
+		name_len = len;
+	if (name_len == 0 || name_len >= sizeof(t->name))
+		return -1;
+	const char *rest = line + name_len;
+	size_t rest_len = len - name_len;
+	t->pinned = rest_len == strlen(" pinned") && !strncmp(rest, " pinned", rest_len);
+	if (rest_len && !t->pinned)
+		return -1;
+	snprintf(t->name, sizeof(t->name), "%.*s", (int)name_len, line);
+	return 0;
+}
+
+int ksp_helper_targets_parse(const char *text, struct ksp_helper_target **v, size_t *n)
+{
+	*v = NULL;
+	*n = 0;
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		struct ksp_helper_target t;
+		int ok = target_parse(line, len, &t) == 0;
+		line += len + (nl ? 1 : 0);
+		if (!ok)
+			continue;
+		struct ksp_helper_target *grown = realloc(*v, (*n + 1) * sizeof(**v));
+		if (!grown) {
+			free(*v);
+			*v = NULL;
+			*n = 0;
+			return -1;
+		}
+		*v = grown;
+		(*v)[(*n)++] = t;
+	}
+	return 0;
+}
+
+int ksp_helper_targets(const char *id, struct ksp_helper_target **v, size_t *n)
+{
+	char text[8192];
+	*v = NULL;
+	*n = 0;
+	if (sysfs_read(id, "targets", text, sizeof(text)))
+		return -1;
+	return ksp_helper_targets_parse(text, v, n);
+}
+
 static int id_list_add(struct ksp_id_list *list, const char *id, size_t len)
 {
 	if (len == 0 || len > KSPLICE_ID_MAX)

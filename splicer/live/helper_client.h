@@ -82,6 +82,23 @@ int ksp_helper_functions(const char *id, struct ksp_helper_function **v, size_t 
  * out. -1 when out of memory. */
 int ksp_helper_functions_parse(const char *text, struct ksp_helper_function **v, size_t *n);
 
+/* What an update's functions are in (its targets file, one a line):
+ * "vmlinux" or a module's name, and whether the update holds that module
+ * loaded (" pinned": while applied, rmmod says the module is in use). */
+#define KSP_TARGET_NAME_MAX 64 /* the kernel's MODULE_NAME_LEN is 56 */
+struct ksp_helper_target {
+	char name[KSP_TARGET_NAME_MAX];
+	int pinned;
+};
+
+/* The update's distinct targets; *v is malloc'ed, empty before the plan is
+ * written. -1 when unreadable or out of memory. */
+int ksp_helper_targets(const char *id, struct ksp_helper_target **v, size_t *n);
+/* Parses the text of a targets file; lines that do not parse (a name too
+ * long, a word other than "pinned" after it) are left out. -1 when out of
+ * memory. */
+int ksp_helper_targets_parse(const char *text, struct ksp_helper_target **v, size_t *n);
+
 /* A list of ids: loaded updates, or what one depends on. */
 struct ksp_id_list {
 	char (*ids)[KSPLICE_ID_MAX + 1];

@@ -34,8 +34,10 @@ static void usage(FILE *f)
 	      "       ksplice-view --check UPDATE_FILE [--trust DIR]\n"
 	      "       ksplice-view --audit\n"
 	      "Lists the updates loaded into the running kernel (id, description, stage and\n"
-	      "when last applied (UTC), number of functions, last pause); --id ID also shows\n"
-	      "its functions (name, old and new address) and what it depends on.\n"
+	      "when last applied (UTC), number of functions, last pause) and what it patches\n"
+	      "(vmlinux or modules; a module is held loaded while the update is applied);\n"
+	      "--id ID also shows its functions (name, old and new address) and what it\n"
+	      "depends on.\n"
 	      "--check UPDATE_FILE says whether the update would apply to this kernel, without\n"
 	      "applying it (run-pre matching, every reference resolved), with ksplice-apply's\n"
 	      "exit statuses; its signature is checked as ksplice-apply does (--trust DIR:\n"
@@ -60,6 +62,8 @@ struct update_view {
 	struct ksp_helper_function *functions;
 	size_t nfunctions;
 	struct ksp_id_list depends;
+	struct ksp_helper_target *targets;
+	size_t ntargets;
 	char description[512];
 };
 
@@ -75,6 +79,7 @@ static int load(const char *id, struct update_view *u)
 	u->pause_ns = ksp_helper_pause_ns(id);
 	ksp_helper_functions(id, &u->functions, &u->nfunctions);
 	ksp_helper_depends_on(id, &u->depends);
+	ksp_helper_targets(id, &u->targets, &u->ntargets);
 	ksp_helper_description(id, u->description, sizeof(u->description));
 	u->applied_at = ksp_helper_applied_at(id);
 	return 0;
@@ -83,6 +88,7 @@ static int load(const char *id, struct update_view *u)
 static void unload(struct update_view *u)
 {
 	free(u->functions);
+	free(u->targets);
 	ksp_id_list_free(&u->depends);
 	memset(u, 0, sizeof(*u));
 }
@@ -127,7 +133,28 @@ static void print_json(struct ksp_json *j, const struct update_view *u)
 	for (size_t i = 0; i < u->depends.n; i++)
 		ksp_json_str(j, NULL, u->depends.ids[i]);
 	ksp_json_close(j);
+	ksp_json_array(j, "targets");
+	for (size_t i = 0; i < u->ntargets; i++) {
+		ksp_json_object(j, NULL);
+		ksp_json_str(j, "name", u->targets[i].name);
+		ksp_json_bool(j, "held_loaded", u->targets[i].pinned);
+		ksp_json_close(j);
+	}
 	ksp_json_close(j);
+	ksp_json_close(j);
+}
+
+/* "  targets: vmlinux, nfsd (held loaded while applied)"; for the listing,
+ * nothing when the helper names none (no plan written yet). */
+static void print_targets(const struct update_view *u, int detail)
+{
+	if (!u->ntargets && !detail)
+		return;
+	printf("  targets: ");
+	for (size_t i = 0; i < u->ntargets; i++)
+		printf("%s%s%s", i ? ", " : "", u->targets[i].name,
+		       u->targets[i].pinned ? " (held loaded while applied)" : "");
+	printf("%s\n", u->ntargets ? "" : "unknown (no plan yet)");
 }
 
 /* ID: "DESCRIPTION", applied at TIME, N functions, last pause X us */
@@ -144,6 +171,7 @@ static void print_one(const struct update_view *u, int detail)
 		snprintf(state, sizeof(state), "%s, never applied", stage);
 	printf("%s: \"%s\", %s, %zu function%s, last pause %llu us\n", u->id, u->description, state,
 	       u->nfunctions, u->nfunctions == 1 ? "" : "s", u->pause_ns / 1000);
+	print_targets(u, detail);
 	if (!detail)
 		return;
 	printf("  functions (name, old address, new address):\n");

@@ -1,7 +1,8 @@
 # helper.force_unload: rmmod -f of an applied update's module (Debian's
 # kernels allow it) reverses the update while its code is still mapped: no
 # Oops, the original behaviour and bytes are back, the update is gone from
-# sysfs, the log says so, and the update can be loaded and applied again.
+# sysfs, the log says so, the reference on the patched module is dropped,
+# and the update can be loaded and applied again.
 # Also: a stacked update is reversed first when the module it patches is
 # forced out; a forced unload of the patched module itself reverses the
 # update; and a thread sleeping in the new code makes rmmod -f wait for it
@@ -11,6 +12,7 @@ build_helper_modules ksplice_target ksplice_update_a ksplice_update_b
 guest_must_pass -- '
 load_helper
 before=$(target_bytes)
+refcnt=$(cat /sys/module/ksplice_target/refcnt)
 
 load_update a
 set_stage testa applied || fail "apply: $(cause testa)"
@@ -19,6 +21,7 @@ rmmod -f ksplice_update_a || fail "rmmod -f of the applied update module"
 expect "value after rmmod -f" "$(value)" 1
 expect "bytes after rmmod -f" "$(target_bytes)" "$before"
 [ -e $KS/testa ] && fail "$KS/testa still there"
+expect "reference on ksplice_target dropped" "$(cat /sys/module/ksplice_target/refcnt)" $refcnt
 dmesg | grep -q "ksplice: testa: reversed: module ksplice_update_a is being unloaded by force" ||
 	fail "no log line about the forced unload"
 load_update a
@@ -33,6 +36,7 @@ rmmod -f ksplice_update_a || fail "rmmod -f A under B"
 expect "value after rmmod -f A under B" "$(value)" 1
 expect "bytes" "$(target_bytes)" "$before"
 expect "B stage" "$(cat $KS/testb/stage)" reversed
+expect "reference dropped under B" "$(cat /sys/module/ksplice_target/refcnt)" $refcnt
 dmesg | grep -q "ksplice: testb: reversed: it patches testa, whose module is going away" ||
 	fail "no log line about B"
 rmmod ksplice_update_b || fail "rmmod B"

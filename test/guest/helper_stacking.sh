@@ -1,7 +1,8 @@
 # helper.stacking: update B on a function already replaced by update A
 # patches A's new code (the helper follows A's trampoline); A cannot be
 # undone while B is applied; undo B, then A, restores the original bytes.
-# B's plan may also name A's code directly; a plan for B made before A was
+# B's plan may also name A's code directly (its targets still name the
+# module A patches); a plan for B made before A was
 # applied no longer matches once A is (its size is cut to fit A's code, so
 # that the bytes are compared).
 . "$(dirname "$0")/helper_lib.sh"
@@ -22,6 +23,9 @@ set_stage testb applied || fail "apply B: $(cause testb): $(cat $KS/testb/abort_
 expect "value with A and B" "$(value)" 3
 expect "B depends on" "$(cat $KS/testb/depends_on)" testa
 expect "A depends on" "$(cat $KS/testa/depends_on)" ""
+# A holds ksplice_target; B patches the code of A, held by A: no reference of its own.
+expect "A targets" "$(cat $KS/testa/targets)" "ksplice_target pinned"
+expect "B targets" "$(cat $KS/testb/targets)" ksplice_target
 expect "original function untouched by B" "$(target_bytes)" "$with_a"
 expect "B jumps from A code" "$(ksplice-kcore-read $new_a 16 | cut -c11-12)" e9
 set_stage testa reversed && fail "A undone under B"
@@ -43,6 +47,7 @@ load_update b --direct
 grep -q "^ksplice_target_value 0x$new_a " $KS/testb/functions || fail "B does not name A code: $(cat $KS/testb/functions)"
 set_stage testb applied || fail "apply B naming A code: $(cause testb)"
 expect "value with B naming A code" "$(value)" 3
+expect "B naming A code: targets" "$(cat $KS/testb/targets)" ksplice_target
 expect "B depends on" "$(cat $KS/testb/depends_on)" testa
 set_stage testb reversed || fail "undo B: $(cause testb)"
 set_stage testa reversed || fail "undo A: $(cause testa)"

@@ -32,6 +32,37 @@ START_TEST(functions_file_parsed)
 }
 END_TEST
 
+/* The targets file (kmod-helper/README.md): "vmlinux" or a module's name,
+ * " pinned" while the update holds the module loaded. */
+START_TEST(targets_file_parsed)
+{
+	struct ksp_helper_target *t;
+	size_t n;
+	ck_assert_int_eq(ksp_helper_targets_parse("vmlinux\n"
+						  "nfsd pinned\n"
+						  "sunrpc\n"
+						  "lockd held\n"
+						  "\n"
+						  "a_module_name_that_is_longer_than_any_name_the_"
+						  "kernel_allows_for_a_module\n"
+						  "ksplice_target pinned",
+						  &t, &n),
+			 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(t[0].name, "vmlinux");
+	ck_assert_int_eq(t[0].pinned, 0);
+	ck_assert_str_eq(t[1].name, "nfsd");
+	ck_assert_int_eq(t[1].pinned, 1);
+	ck_assert_str_eq(t[2].name, "sunrpc");
+	ck_assert_int_eq(t[2].pinned, 0);
+	ck_assert_str_eq(t[3].name, "ksplice_target");
+	ck_assert_int_eq(t[3].pinned, 1);
+	free(t);
+	ck_assert_int_eq(ksp_helper_targets_parse("", &t, &n), 0);
+	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
 /* The plan's lines, as kmod-helper/README.md's "The plan file" gives them:
  * entries by index, check-only ones without jump, keys after. */
 START_TEST(plan_formatted)
@@ -109,6 +140,7 @@ int main(void)
 	Suite *s = suite_create("live.helper_client");
 	TCase *tc = tcase_create("helper_client");
 	tcase_add_test(tc, functions_file_parsed);
+	tcase_add_test(tc, targets_file_parsed);
 	tcase_add_test(tc, id_lists_parsed);
 	tcase_add_test(tc, plan_formatted);
 	tcase_add_test(tc, stage_names);
