@@ -221,6 +221,34 @@ const struct ksp_ksym *ksp_kallsyms_containing(const struct ksp_kallsyms *ks, ui
 	return &ks->syms[i - 1];
 }
 
+int ksp_kallsyms_add(struct ksp_kallsyms *ks, const struct ksp_ksym *syms, size_t n)
+{
+	size_t total = ks->count + n;
+	struct ksp_ksym *v = malloc((total + 1) * sizeof(*v));
+	const struct ksp_ksym **names = malloc((total + 1) * sizeof(*names));
+	if (!v || !names) {
+		free(v);
+		free(names);
+		return -1;
+	}
+	if (ks->count)
+		memcpy(v, ks->syms, ks->count * sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		v[ks->count + i] = syms[i];
+		v[ks->count + i].line = ks->count + i + 1; /* after the file's lines */
+	}
+	qsort(v, total, sizeof(*v), by_address);
+	for (size_t i = 0; i < total; i++)
+		names[i] = &v[i];
+	qsort(names, total, sizeof(*names), by_name);
+	free(ks->syms);
+	free(ks->by_name);
+	ks->syms = v;
+	ks->by_name = names;
+	ks->count = total;
+	return 0;
+}
+
 void ksp_kallsyms_free(struct ksp_kallsyms *ks)
 {
 	free(ks->syms);

@@ -50,6 +50,11 @@ const struct ksp_ksym *ksp_kallsyms_containing(const struct ksp_kallsyms *ks, ui
 /* The next higher symbol address after addr, or 0 if none. */
 uint64_t ksp_kallsyms_next_addr(const struct ksp_kallsyms *ks, uint64_t addr);
 
+/* Adds n symbols (their names and modules are the caller's, kept alive
+ * while ks is used): a module not loaded yet, as if it were. -1 when out of
+ * memory (ks unchanged). */
+int ksp_kallsyms_add(struct ksp_kallsyms *ks, const struct ksp_ksym *syms, size_t n);
+
 void ksp_kallsyms_free(struct ksp_kallsyms *ks);
 
 #endif

@@ -225,6 +225,9 @@ static int load_symbols(struct reader *r)
 			      sym->section == KSP_OBJ_SHN_UNDEF;
 		sym->weak = (s->flags & BSF_WEAK) != 0;
 		sym->local = (s->flags & BSF_LOCAL) != 0;
+		/* libbfd reads an ELF .symtab in order, less its null entry 0. */
+		if (bfd_get_flavour(r->abfd) == bfd_target_elf_flavour)
+			sym->elf_index = (size_t)i + 1;
 		if (sym->kind == KSP_OBJ_SYM_SECTION && sym->section < obj->nsections &&
 		    obj->sections[sym->section].sym == KSP_OBJ_NONE)
 			obj->sections[sym->section].sym = obj->nsymbols;

@@ -75,6 +75,10 @@ struct ksp_obj_symbol {
 	int global; /* global, weak or undefined */
 	int weak;
 	int local; /* STB_LOCAL: a static of this object */
+	/* Its index in the file's ELF .symtab (what the kernel's module
+	 * loader keeps while a module comes); 0 for a section symbol the model
+	 * added and for objects libbfd does not read as ELF. */
+	size_t elf_index;
 };
 
 struct ksp_obj {

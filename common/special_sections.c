@@ -56,7 +56,7 @@ const struct ksp_special_section ksp_special_sections[] = {
 		.entry_size = 16,
 		.fields = {SITE32("code"),
 			   {"target", 4, 4, 1, KSP_FIELD_TARGET},
-			   {"key", 8, 8, 1, KSP_FIELD_NONE}},
+			   {"key", 8, 8, 1, KSP_FIELD_KEY}},
 		.extract = KSP_EXTRACT_FILTER,
 		.match = KSP_MATCH_COMPARE,
 		.site = KSP_SITE_JUMP_LABEL,
@@ -64,7 +64,7 @@ const struct ksp_special_section ksp_special_sections[] = {
 	{
 		.name = ".static_call_sites", /* struct static_call_site */
 		.entry_size = 8,
-		.fields = {SITE32("addr"), {"key", 4, 4, 1, KSP_FIELD_NONE}},
+		.fields = {SITE32("addr"), {"key", 4, 4, 1, KSP_FIELD_KEY}},
 		.extract = KSP_EXTRACT_FILTER,
 		.match = KSP_MATCH_COMPARE,
 		.site = KSP_SITE_STATIC_CALL,
@@ -137,6 +137,18 @@ const struct ksp_special_section ksp_special_sections[] = {
 	{
 		.name = ".altinstr_aux", /* static_cpu_has() slow paths */
 		.extract = KSP_EXTRACT_WHEN_USED,
+		.site = KSP_SITE_NONE,
+	},
+	{
+		/* dynamic debug descriptors (struct _ddebug, one per pr_debug()
+		 * site; with jump labels the site's static key is inside it).
+		 * The loader registers a module's under the module's name
+		 * (dynamic_debug_setup()) and may apply dyndbg= queries, which
+		 * read their strings, before the helper could write anything:
+		 * the update brings its own, with their strings, and its jump
+		 * labels' keys are then its own. */
+		.name = "__dyndbg",
+		.extract = KSP_EXTRACT_DESCRIPTORS,
 		.site = KSP_SITE_NONE,
 	},
 	{

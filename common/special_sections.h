@@ -22,6 +22,8 @@ enum ksp_field_role {
 	KSP_FIELD_REPLACEMENT_LEN, /* its length */
 	KSP_FIELD_TARGET,	   /* a jump label's target, in the site's section */
 	KSP_FIELD_LINE,		   /* __LINE__: may change without the code changing */
+	KSP_FIELD_KEY,		   /* the static key or static call key the loader links
+				    * the site into when the module comes */
 };
 
 struct ksp_special_field {
@@ -40,6 +42,9 @@ enum ksp_extract_use {
 	KSP_EXTRACT_PARALLEL,	 /* entry i goes with entry i of the leader */
 	KSP_EXTRACT_WITH_LEADER, /* whole, when the leader keeps an entry */
 	KSP_EXTRACT_WHEN_USED,	 /* whole, when carried code refers to it */
+	/* whole, when carried code refers to it, with the read-only data its
+	 * entries point to: descriptors the kernel reads at load */
+	KSP_EXTRACT_DESCRIPTORS,
 };
 
 /* The matcher: entries of functions found unchanged are compared. */

@@ -21,12 +21,39 @@ workload() {
 	ps >/dev/null && uname -a >/dev/null
 }
 insmod /ksplice/kmod-helper.ko
-for f in "$@"; do
+# the modprobe of kmod (run-guest --modules stages it): the sh of busybox
+# runs its own applet for a bare "modprobe"
+MODPROBE=modprobe
+[ -x /ksplice/bin/modprobe ] && MODPROBE=/ksplice/bin/modprobe
+# A module row comes as FILE@MODULE[,MODULE]: the modules are loaded with
+# modprobe (and what they need) before the update, their complaints counted
+# apart ("loadsplats"), and unloaded after it with what they brought in.
+for a in "$@"; do
+	f=${a%%@*}
+	mods=""
+	[ "$f" = "$a" ] || mods=$(echo "${a#*@}" | tr , " ")
 	id=${f#ksplice-}; id=${id%.tar.gz}
 	echo "begin $id"
-	ksplice-apply "$f" >/tmp/apply 2>&1; rc=$?
-	sed "s/^/log $id apply: /" /tmp/apply
-	echo "apply $id $rc"
+	if [ -n "$mods" ]; then
+		cut -d" " -f1 /proc/modules >/tmp/mods-before
+		echo "presplats $id $(complaints)"
+		$MODPROBE -a $mods >/tmp/modprobe 2>&1; rc=$?
+		for m in $mods; do
+			[ "$(cat /sys/module/$m/initstate 2>/dev/null)" = live ] && continue
+			echo "module $m is not live after modprobe" >>/tmp/modprobe
+			[ $rc -ne 0 ] || rc=254
+		done
+		sed "s/^/log $id modprobe: /" /tmp/modprobe
+		echo "modprobe $id $rc"
+		echo "loadsplats $id $(complaints)"
+	fi
+	if [ -z "$mods" ] || [ $rc -eq 0 ]; then
+		ksplice-apply "$f" >/tmp/apply 2>&1; rc=$?
+		sed "s/^/log $id apply: /" /tmp/apply
+		echo "apply $id $rc"
+	else
+		rc=-1
+	fi
 	if [ $rc -eq 0 ]; then
 		workload; echo "workload $id $?"
 		ksplice-view --audit >/tmp/audit 2>&1; rc=$?
@@ -41,6 +68,20 @@ for f in "$@"; do
 		workload; echo "workload2 $id $?"
 	fi
 	echo "splats $id $(complaints)"
+	if [ -n "$mods" ]; then
+		$MODPROBE -r -a $mods >/tmp/rmmod 2>&1
+		# what else the load brought in (modules loaded on request), in three
+		# passes for modules that used each other
+		for pass in 1 2 3; do
+			for m in $(cut -d" " -f1 /proc/modules | grep -vxF -f /tmp/mods-before | grep -v "^ksplice_"); do
+				rmmod "$m" >>/tmp/rmmod 2>&1
+			done
+		done
+		left=$(cut -d" " -f1 /proc/modules | grep -vxF -f /tmp/mods-before | tr "\n" " ")
+		[ -z "$left" ] || { sed "s/^/log $id unload: /" /tmp/rmmod; echo "log $id unload: still loaded: $left"; }
+		echo "unload $id $([ -z "$left" ] && echo 0 || echo 1)"
+		echo "unloadsplats $id $(complaints)"
+	fi
 	echo "end $id"
 done
 '
@@ -61,12 +102,27 @@ step() {
 }
 
 record_guest_row() {
-	local row=$1 out=$2 rc=$3 id splats prev_splats
+	local row=$1 out=$2 rc=$3 id splats prev_splats load unload
 	id=rf$(basename "$row")
 	grep -q "^begin $id$" "$out" || return 0
 	splats=$(step "$out" splats "$id")
 	prev_splats=$4
 	{
+		if grep -q "^presplats $id " "$out"; then
+			# a module row: its modprobe, and the complaints of loading it
+			# (counted apart from the update's) and of unloading it
+			prev_splats=$(step "$out" presplats "$id")
+			load=$(step "$out" loadsplats "$id")
+			echo "modprobe_rc=$(step "$out" modprobe "$id")"
+			echo "modprobe_msg=$(sed -n "s/^log $id modprobe: //p" "$out" | tail -n 1)"
+			[ -z "$load" ] || [ "$load" -le "$prev_splats" ] || echo "load_complaint=$((load - prev_splats))"
+			[ -z "$load" ] || prev_splats=$load
+			echo "unload_rc=$(step "$out" unload "$id")"
+			echo "unload_msg=$(sed -n "s/^log $id unload: still loaded: //p" "$out" | tail -n 1)"
+			unload=$(step "$out" unloadsplats "$id")
+			[ -z "$unload" ] || [ -z "$splats" ] || [ "$unload" -le "$splats" ] ||
+				echo "unload_complaint=$((unload - splats))"
+		fi
 		echo "apply_rc=$(step "$out" apply "$id")"
 		echo "apply_msg=$(sed -n "s/^log $id apply: //p" "$out" | grep -v '^run-pre\|^loading\|^matching' | tail -n 1)"
 		echo "pause_us=$(sed -n "s/^log $id apply: Done: .*machine paused \([0-9.]*\) us.*/\1/p" "$out")"
@@ -86,28 +142,113 @@ record_guest_row() {
 	} >>"$row"
 }
 
-# Runs the pending rows, BATCH updates per boot. A guest that dies takes
-# only the row it was in with it; the rows after it get the next boot.
+# The last complaint count a row's steps printed (after its unload, for a
+# module row): where the next row's count starts.
+last_splats() {
+	local n
+	n=$(step "$1" unloadsplats "$2")
+	[ -n "$n" ] || n=$(step "$1" splats "$2")
+	echo "$n"
+}
+
+# A module row whose module the guest could not load: each unit of its
+# update for a module, its pre object against the image's .ko file
+# (test/tree/module_match.py: the functions equal outside relocation fields).
+match_ko_row() {
+	local row=$1 u dir unit target ko rc=0 msg="" out n=0 differ skipped
+	u="$OUT/updates/ksplice-rf$(basename "$row").tar.gz"
+	dir="$WORK/ko-rf$(basename "$row")"
+	rm -rf "$dir" && mkdir -p "$dir" && tar -xzf "$u" -C "$dir"
+	while read -r unit target; do
+		[ "$target" != vmlinux ] || continue
+		n=$((n + 1))
+		ko=$(module_file "$target")
+		if [ -z "$ko" ]; then
+			rc=1 msg="$target: no such module in the image"
+			break
+		fi
+		# The .ko's .altinstr_replacement (a section module_match.py lists
+		# like a function) holds every object's alternatives, in link
+		# order: only functions are compared.
+		out=$(python3 "$REPO_DIR/test/tree/module_match.py" "$dir/pre/$unit" "$ko" 2>&1) || true
+		differ=$(grep '^differs: ' <<<"$out" | grep -v '^differs: \.' || true)
+		if ! grep -q '^[0-9]* of [1-9][0-9]* functions equal$' <<<"$out" || [ -n "$differ" ]; then
+			rc=1
+			msg="$unit vs $(basename "$ko"): $(tail -n 1 <<<"$out"); $(head -n 1 <<<"$differ" | sed 's/^differs: //')"
+			break
+		fi
+		msg="${msg:+$msg; }$unit vs $(basename "$ko"): $(tail -n 1 <<<"$out")"
+		skipped=$(grep '^differs: \.' <<<"$out" | sed 's/^differs: //; s/:.*//' | paste -sd, - || true)
+		[ -z "$skipped" ] || msg="$msg (all functions; $skipped differs by link order, not compared)"
+	done < <(awk -F= '$1 == "UNIT" { unit = $2 } $1 == "TARGET" { print unit, $2 }' "$dir/metadata")
+	[ $n -gt 0 ] || { rc=1 msg="no module unit"; }
+	rm -rf "$dir"
+	{
+		echo "ko_match_rc=$rc"
+		echo "ko_match_msg=$msg"
+	} >>"$row"
+}
+
+# Runs the pending rows, BATCH updates per boot: vmlinux rows first, as
+# they always ran, then module rows in boots of their own that stage their
+# modules (run-guest --modules). A guest that dies takes only the row it was
+# in with it; the rows after it get the next boot.
 run_guest_rows() {
-	local rows=() batch files row out rc i prev
+	local row mod_rows=() vm_rows=() bad
+	for row in "$@"; do
+		if [ "$(get "$row" class)" = module ]; then
+			mod_rows+=("$row")
+		else
+			vm_rows+=("$row")
+		fi
+	done
+	[ ${#vm_rows[@]} -eq 0 ] || run_guest_batches "${vm_rows[@]}"
+	[ ${#mod_rows[@]} -gt 0 ] || return 0
+	# A module the image lacks cannot be staged: its row goes no further.
+	for row in $(pending_rows "${mod_rows[@]}"); do
+		bad=""
+		for m in $(update_modules "$row" | tr , ' '); do
+			[ -n "$(module_file "$m")" ] || bad="$bad $m"
+		done
+		[ -z "$bad" ] || echo "guest=never started (not in the image's modules:$bad)" >>"$row"
+	done
+	run_guest_batches "${mod_rows[@]}"
+	for row in "${mod_rows[@]}"; do
+		[ "$(get "$row" guest)" = ok ] || continue
+		[ -n "$(get "$row" modprobe_rc)" ] && [ "$(get "$row" modprobe_rc)" != 0 ] || continue
+		grep -q '^ko_match_rc=' "$row" && continue
+		say "$(basename "$row"): $(update_modules "$row") not loadable in the guest: matching its .ko"
+		match_ko_row "$row"
+	done
+}
+
+run_guest_batches() {
+	local rows=() batch files row out rc i prev mods
 	mapfile -t rows < <(pending_rows "$@")
 	while [ ${#rows[@]} -gt 0 ]; do
 		batch=("${rows[@]:0:$BATCH}")
 		files=()
+		local names=() staged=()
 		for row in "${batch[@]}"; do
 			files+=(--file "$OUT/updates/ksplice-rf$(basename "$row").tar.gz")
+			mods=""
+			[ "$(get "$row" class)" != module ] || mods=$(update_modules "$row")
+			if [ -n "$mods" ]; then
+				names+=("ksplice-rf$(basename "$row").tar.gz@$mods")
+				staged+=(--modules "$mods")
+			else
+				names+=("ksplice-rf$(basename "$row").tar.gz")
+			fi
 		done
 		say "guest: ${#batch[@]} updates ($(basename "${batch[0]}")..$(basename "${batch[-1]}")), ${#rows[@]} to go"
 		out="$WORK/guest-$(basename "${batch[0]}").log"
 		rc=0
-		local names=()
-		for row in "${batch[@]}"; do names+=("ksplice-rf$(basename "$row").tar.gz"); done
-		"$TESTBED" run-guest --smp 2 --timeout $((120 + 60 * ${#batch[@]})) "${files[@]}" -- \
+		"$TESTBED" run-guest --smp 2 --timeout $((120 + 60 * ${#batch[@]})) "${staged[@]}" "${files[@]}" -- \
 			sh -c "$GUEST_SCRIPT" guest "${names[@]}" >"$out" 2>&1 || rc=$?
 		prev=0
 		for row in "${batch[@]}"; do
 			record_guest_row "$row" "$out" "$rc" "$prev"
-			i=$(step "$out" splats "rf$(basename "$row")")
+			i=$(last_splats "$out" "rf$(basename "$row")")
 			[ -z "$i" ] || prev=$i
 		done
 		mapfile -t rows < <(pending_rows "${rows[@]}")

@@ -65,6 +65,13 @@ classify() {
 	local item=${1%.c}.o dir out
 	dir=$(dirname "$1")
 	[ "$dir" != . ] || { echo not-built; return; }
+	# Other architectures and the tools' own trees: kbuild never enters
+	# them for this kernel (their Makefiles evaluated against x86's
+	# configuration would name modules: arch/arm64/kvm's kvm.o).
+	case "$1" in
+	arch/x86/*) ;;
+	arch/* | tools/* | scripts/* | samples/* | Documentation/*) echo not-built; return ;;
+	esac
 	printf 'ksplice-print:\n\t@echo "builtin: $(real-obj-y) $(lib-y) $(subdir-builtin) "\n\t@echo "module: $(real-obj-m) $(subdir-modorder) "\n' >"$WORK/print.mk"
 	while :; do
 		out=$(evaluate_dir "$dir")
@@ -114,4 +121,36 @@ changed_headers_of() {
 		-D__KERNEL__ -I"$(dirname "$path")" "$path" 2>/dev/null |
 		tr ' \\' '\n\n' | grep '\.h$' | xargs -r realpath -s -m --relative-to=.) |
 		sort -u | comm -12 - "$WORK/changed-headers"
+}
+
+# The targets of a created row's update (its metadata's TARGET= lines:
+# vmlinux or module names), one per line; empty when it was not created.
+update_targets() {
+	local u
+	u="$OUT/updates/ksplice-rf$(basename "$1").tar.gz"
+	[ -f "$u" ] || return 0
+	tar -xzOf "$u" metadata 2>/dev/null | sed -n 's/^TARGET=//p' | sort -u
+}
+
+# The modules (not vmlinux) a created row's update patches, comma-separated.
+update_modules() {
+	update_targets "$1" | grep -vx vmlinux | paste -sd, -
+}
+
+# The target column of a row: vmlinux for a built-in file; for a module file
+# the modules its update patches, or "module" when it was not created.
+row_target() {
+	local mods
+	if [ "$(get "$1" class)" = builtin ]; then
+		echo vmlinux
+		return
+	fi
+	mods=$(update_targets "$1" | paste -sd, -)
+	echo "${mods:-module}"
+}
+
+# The image's file of module NAME (the test-bed's depmod'ed copy), if any.
+module_file() {
+	local rel=$KSPLICE_KERNEL_RELEASE
+	PATH="$PATH:/usr/sbin:/sbin" modinfo -b "$KSPLICE_CACHE/$rel/modules" -k "$rel" -n "$1" 2>/dev/null
 }

@@ -1,5 +1,6 @@
 # Sourced by eval/realfixes: turns the row state files into results.md and
-# results.csv, one row per built-in file's diff, and a summary.
+# results.csv, one row per built-in or module file's diff (its target:
+# vmlinux or the module), and a summary for each of the two.
 # shellcheck shell=bash
 
 # "RESULT|DETAIL" of a row: applied and undone, no code change, refused
@@ -36,6 +37,9 @@ row_result() {
 	local guest
 	guest=$(get "$row" guest)
 	[ -n "$guest" ] || { echo "pending|not run in a guest yet"; return; }
+	if [ "$(get "$row" class)" = module ]; then
+		module_result "$row" "$guest" && return
+	fi
 	rc=$(get "$row" apply_rc)
 	# new code calling a function the release adds in another file
 	if [ "$rc" = 6 ] && get "$row" apply_msg | grep -q 'not found in the running kernel, the first [^ :]*$'; then
@@ -64,7 +68,41 @@ row_result() {
 		echo "failed|guest: $guest"
 		return
 	fi
-	echo "applied and undone|"
+	local note=""
+	[ -z "$(get "$row" unload_rc)" ] || [ "$(get "$row" unload_rc)" = 0 ] ||
+		note="module not unloaded afterwards: $(get "$row" unload_msg)"
+	# the update went well: complaints of loading or unloading its module
+	# (counted apart from the update's own) are charged to the module
+	if [ -n "$(get "$row" load_complaint)" ]; then
+		echo "module load complained|$(get "$row" load_complaint) complaint(s) in dmesg on modprobe; the update was then applied and undone cleanly${note:+; $note}"
+		return
+	fi
+	if [ -n "$(get "$row" unload_complaint)" ]; then
+		echo "module unload complained|applied and undone cleanly; $(get "$row" unload_complaint) complaint(s) in dmesg on rmmod${note:+; $note}"
+		return
+	fi
+	echo "applied and undone|$note"
+}
+
+# A module row's result when its module did not load (or the guest died
+# loading it): "RESULT|DETAIL", or false to go on as for a vmlinux row.
+module_result() {
+	local row=$1 guest=$2 rc
+	rc=$(get "$row" modprobe_rc)
+	if [ -z "$rc" ]; then
+		case "$guest" in
+		died*) echo "module load complained|the guest died loading the module ($guest)"; return 0 ;;
+		"never started"*) echo "failed|guest: $guest"; return 0 ;;
+		esac
+		return 1
+	fi
+	[ "$rc" != 0 ] || return 1
+	case "$(get "$row" ko_match_rc)" in
+	0) echo "matched .ko (not loadable)|modprobe: $(get "$row" modprobe_msg); $(get "$row" ko_match_msg)" ;;
+	"") echo "pending|not loadable (modprobe: $(get "$row" modprobe_msg)), .ko not matched yet" ;;
+	*) echo "no match with .ko (not loadable)|modprobe: $(get "$row" modprobe_msg); $(get "$row" ko_match_msg)" ;;
+	esac
+	return 0
 }
 
 # Why ksplice-create refused a row: its first "refused:" line (the matcher's
@@ -101,42 +139,97 @@ refusal_kind() {
 	esac
 }
 
+# The counts of KIND's rows (builtin or module) by result, into N_* globals.
+count_results() {
+	local row res detail
+	N_OK=0 N_REFUSED=0 N_FAILED=0 N_NOCHANGE=0 N_PENDING=0 N_SPLIT=0 N_TOOL=0
+	N_LOADWARN=0 N_UNLOADWARN=0 N_KO=0 N_NOKO=0
+	for row in $(selected_rows "$1"); do
+		IFS='|' read -r res detail <<<"${RESULT_OF[$row]}"
+		case "$res" in
+		"applied and undone") N_OK=$((N_OK + 1)) ;;
+		refused)
+			N_REFUSED=$((N_REFUSED + 1))
+			case "$(refusal_kind "$detail")" in "tool limit"* | other) N_TOOL=$((N_TOOL + 1)) ;; esac
+			;;
+		failed) N_FAILED=$((N_FAILED + 1)) ;;
+		"no code change") N_NOCHANGE=$((N_NOCHANGE + 1)) ;;
+		"not self-contained") N_SPLIT=$((N_SPLIT + 1)) ;;
+		"module load complained") N_LOADWARN=$((N_LOADWARN + 1)) ;;
+		"module unload complained") N_UNLOADWARN=$((N_UNLOADWARN + 1)) ;;
+		"matched .ko (not loadable)") N_KO=$((N_KO + 1)) ;;
+		"no match with .ko (not loadable)") N_NOKO=$((N_NOKO + 1)) ;;
+		*) N_PENDING=$((N_PENDING + 1)) ;;
+		esac
+	done
+}
+
+percent() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * a / b }'
+}
+
+# The fractions of the summary over the N_* counts (WHAT: "built-in" or
+# "module"); for built-in rows the lines are those the tables always had.
+fractions() {
+	local code=$((N_OK + N_REFUSED + N_FAILED))
+	[ $code -eq 0 ] || echo "- applied and undone / code-changing: $(percent $N_OK $code)%"
+	[ $((N_OK + N_FAILED)) -eq 0 ] ||
+		echo "- applied and undone / not refused: $(percent $N_OK $((N_OK + N_FAILED)))%"
+	# Code-only: what a function-by-function update can carry, i.e. all
+	# but the refusals of new data layouts, boot-time code or tables and
+	# interface changes; the tools' own limits count as not applied.
+	[ $((N_OK + N_FAILED + N_TOOL)) -eq 0 ] ||
+		echo "- applied and undone / code-only fixes ($((N_OK + N_FAILED + N_TOOL)): refusals for the tools' own limits count against): $(percent $N_OK $((N_OK + N_FAILED + N_TOOL)))%"
+}
+
+refusals_by_kind() {
+	local row res detail
+	for row in $(selected_rows "$1"); do
+		IFS='|' read -r res detail <<<"${RESULT_OF[$row]}"
+		if [ "$res" = refused ]; then refusal_kind "$detail"; fi
+	done | sort | uniq -c | sort -rn | awk '{ n = $1; $1 = ""; printf "- %s:%s\n", n, $0 }'
+}
+
+refusal_reasons() {
+	local row res detail
+	for row in $(selected_rows "$1"); do
+		IFS='|' read -r res detail <<<"${RESULT_OF[$row]}"
+		if [ "$res" = refused ]; then echo "- $(get "$row" file): $detail"; fi
+	done
+}
+
 write_tables() {
 	local md="$OUT/results.md" csv="$OUT/results.csv" row res detail
-	local n_ok=0 n_refused=0 n_failed=0 n_nochange=0 n_pending=0 n_split=0 n_tool=0
-	echo "file,lines_changed,functions_changed,functions_new,result,detail,create_s,apply_pause_us" >"$csv"
+	# each row's result, once
+	declare -gA RESULT_OF=()
+	for row in $(selected_rows); do
+		RESULT_OF[$row]=$(row_result "$row")
+	done
+	echo "file,lines_changed,functions_changed,functions_new,result,detail,create_s,apply_pause_us,target" >"$csv"
 	{
 		echo "# Real fixes: $KSPLICE_KERNEL_RELEASE (source $BASE), $FROM -> $TO"
 		echo
-		echo "| # | file | lines | functions changed / new | result | detail | create s | pause us |"
-		echo "|---|---|---|---|---|---|---|---|"
+		echo "| # | file | target | lines | functions changed / new | result | detail | create s | pause us |"
+		echo "|---|---|---|---|---|---|---|---|---|"
 	} >"$md.rows"
 	for row in $(selected_rows); do
-		IFS='|' read -r res detail <<<"$(row_result "$row")"
-		case "$res" in
-		"applied and undone") n_ok=$((n_ok + 1)) ;;
-		refused)
-			n_refused=$((n_refused + 1))
-			case "$(refusal_kind "$detail")" in "tool limit"* | other) n_tool=$((n_tool + 1)) ;; esac
-			;;
-		failed) n_failed=$((n_failed + 1)) ;;
-		"no code change") n_nochange=$((n_nochange + 1)) ;;
-		"not self-contained") n_split=$((n_split + 1)) ;;
-		*) n_pending=$((n_pending + 1)) ;;
-		esac
-		local f lines fc fn cs pu
+		IFS='|' read -r res detail <<<"${RESULT_OF[$row]}"
+		local f lines fc fn cs pu target
 		f=$(get "$row" file) lines=$(get "$row" lines) fc=$(get "$row" functions)
+		target=$(row_target "$row")
 		local h
 		h=$(get "$row" with_headers)
 		[ -z "$h" ] || f="$f + ${h% }"
 		fn=$(get "$row" new) cs=$(get "$row" create_s) pu=$(get "$row" pause_us)
 		cs=$(printf '%.1f' "${cs:-0}")
-		printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$(csv_field "$f")" "$lines" "$fc" "$fn" \
-			"$(csv_field "$res")" "$(csv_field "$detail")" "$cs" "$pu" >>"$csv"
-		printf '| %s | %s | %s | %s / %s | %s | %s | %s | %s |\n' "$(basename "$row")" "$f" "$lines" \
+		printf '%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$(csv_field "$f")" "$lines" "$fc" "$fn" \
+			"$(csv_field "$res")" "$(csv_field "$detail")" "$cs" "$pu" "$(csv_field "$target")" >>"$csv"
+		printf '| %s | %s | %s | %s | %s / %s | %s | %s | %s | %s |\n' "$(basename "$row")" "$f" "$target" "$lines" \
 			"${fc:--}" "${fn:--}" "$res" "${detail//|/\\|}" "$cs" "${pu:--}" >>"$md.rows"
 	done
-	local code=$((n_ok + n_refused + n_failed))
+	local n_vm n_mod
+	n_vm=$(selected_rows builtin | wc -l)
+	n_mod=$(selected_rows module | wc -l)
 	{
 		cat "$md.rows"
 		echo
@@ -145,36 +238,52 @@ write_tables() {
 		echo "- changed .c files between $FROM and $TO: $(ls "$OUT"/rows | wc -l)"
 		grep -h '^class=' "$OUT"/rows/* | sort | uniq -c | sed 's/class=//' |
 			awk '{printf "- %s: %d\n", $2, $1}'
-		echo "- built-in diffs that change compiled code: $code"
-		echo "  - applied and undone: $n_ok"
-		echo "  - refused: $n_refused"
-		echo "  - failed: $n_failed"
-		echo "- built-in diffs that change no compiled code: $n_nochange"
-		echo "- built-in diffs that do not compile without other files of the release: $n_split"
-		[ $n_pending -eq 0 ] || echo "- not finished: $n_pending"
-		[ $code -eq 0 ] || echo "- applied and undone / code-changing: $(awk -v a=$n_ok -v b=$code 'BEGIN { printf "%.1f", 100 * a / b }')%"
-		[ $((n_ok + n_failed)) -eq 0 ] ||
-			echo "- applied and undone / not refused: $(awk -v a=$n_ok -v b=$((n_ok + n_failed)) 'BEGIN { printf "%.1f", 100 * a / b }')%"
-		# Code-only: what a function-by-function update can carry, i.e. all
-		# but the refusals of new data layouts, boot-time code or tables and
-		# interface changes; the tools' own limits count as not applied.
-		[ $((n_ok + n_failed + n_tool)) -eq 0 ] ||
-			echo "- applied and undone / code-only fixes ($((n_ok + n_failed + n_tool)): refusals for the tools' own limits count against): $(awk -v a=$n_ok -v b=$((n_ok + n_failed + n_tool)) 'BEGIN { printf "%.1f", 100 * a / b }')%"
-		echo
-		echo "Refusals by kind:"
-		echo
-		for row in $(selected_rows); do
-			IFS='|' read -r res detail <<<"$(row_result "$row")"
-			[ "$res" = refused ] && refusal_kind "$detail"
-		done | sort | uniq -c | sort -rn | awk '{ n = $1; $1 = ""; printf "- %s:%s\n", n, $0 }'
+		if [ "$n_vm" -gt 0 ]; then
+			count_results builtin
+			echo
+			echo "### vmlinux rows (built-in files: $n_vm)"
+			echo
+			echo "- built-in diffs that change compiled code: $((N_OK + N_REFUSED + N_FAILED))"
+			echo "  - applied and undone: $N_OK"
+			echo "  - refused: $N_REFUSED"
+			echo "  - failed: $N_FAILED"
+			echo "- built-in diffs that change no compiled code: $N_NOCHANGE"
+			echo "- built-in diffs that do not compile without other files of the release: $N_SPLIT"
+			[ $N_PENDING -eq 0 ] || echo "- not finished: $N_PENDING"
+			fractions
+			echo
+			echo "Refusals by kind:"
+			echo
+			refusals_by_kind builtin
+		fi
+		if [ "$n_mod" -gt 0 ]; then
+			count_results module
+			echo
+			echo "### module rows (module files: $n_mod)"
+			echo
+			echo "- module diffs that change compiled code, module loaded in the guest: $((N_OK + N_REFUSED + N_FAILED))"
+			echo "  - applied and undone: $N_OK"
+			echo "  - refused: $N_REFUSED"
+			echo "  - failed: $N_FAILED"
+			echo "- module load complained (counted apart; the update was then applied and undone, or the guest died loading): $N_LOADWARN"
+			echo "- module unload complained after a clean apply and undo (counted apart): $N_UNLOADWARN"
+			echo "- module not loadable in the guest, pre objects matched against the .ko instead: $((N_KO + N_NOKO))"
+			echo "  - matched .ko: $N_KO"
+			echo "  - no match with .ko: $N_NOKO"
+			echo "- module diffs that change no compiled code: $N_NOCHANGE"
+			echo "- module diffs that do not compile without other files of the release: $N_SPLIT"
+			[ $N_PENDING -eq 0 ] || echo "- not finished: $N_PENDING"
+			fractions
+			echo
+			echo "Refusals by kind:"
+			echo
+			refusals_by_kind module
+		fi
 		echo
 		echo "Refusal reasons:"
 		echo
-		for row in $(selected_rows); do
-			IFS='|' read -r res detail <<<"$(row_result "$row")"
-			[ "$res" = refused ] && echo "- $(get "$row" file): $detail"
-		done
-		true
+		refusal_reasons builtin
+		refusal_reasons module
 	} >"$md"
 	rm -f "$md.rows"
 }

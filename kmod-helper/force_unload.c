@@ -112,15 +112,29 @@ static void forget_references(struct module *mod)
 	}
 }
 
-static int module_going(struct notifier_block *nb, unsigned long action,
-			void *data)
+/*
+ * The helper's one module notifier: COMING writes an update module's early
+ * references (early.c) and applies pending parts (pending_module.c); GOING
+ * lets go of the modules an update module held, makes parts applied at
+ * COMING pending again, then reverses updates whose code a forced unload
+ * frees.
+ */
+static int module_notify(struct notifier_block *nb, unsigned long action,
+			 void *data)
 {
 	struct module *mod = data;
 	struct ksplice_state *state;
+	int ret;
 
+	if (action == MODULE_STATE_COMING) {
+		ret = ksplice_early_coming(mod);
+		return ret ? notifier_from_errno(ret) : ksplice_module_coming(mod);
+	}
 	if (action != MODULE_STATE_GOING)
 		return NOTIFY_DONE;
+	ksplice_early_going(mod);
 	mutex_lock(&ksplice_mutex);
+	ksplice_module_going_parts(mod);
 	while ((state = patching_module(mod))) {
 		ksplice_reverse_for_unload(state, mod->name);
 		if (state->stage == KSPLICE_APPLIED)
@@ -132,8 +146,11 @@ static int module_going(struct notifier_block *nb, unsigned long action,
 }
 
 static struct notifier_block module_nb = {
-	.notifier_call = module_going,
-	/* Before ftrace and livepatch forget the module's code. */
+	.notifier_call = module_notify,
+	/*
+	 * GOING: before ftrace and livepatch forget the module's code.
+	 * COMING: before jump_label and static_call write its sites.
+	 */
 	.priority = INT_MAX,
 };
 

@@ -23,6 +23,7 @@ struct ksplice_ksyms {
 					   unsigned long *offset);
 	int (*core_kernel_text)(unsigned long addr);
 	struct module *(*module_text_address)(unsigned long addr);
+	struct module *(*module_address)(unsigned long addr);
 	int (*stop_machine_cpuslocked)(cpu_stop_fn_t fn, void *data,
 				       const struct cpumask *cpus);
 	void *(*text_poke_kgdb)(void *addr, const void *opcode, size_t len);
@@ -41,6 +42,8 @@ struct ksplice_ksyms {
 	void (*jump_label_lock)(void);
 	void (*jump_label_unlock)(void);
 	void (*put_task_stack)(struct task_struct *tsk);
+	struct module *(*find_module_all)(const char *name, size_t len,
+					  bool even_unformed);
 };
 
 extern struct ksplice_ksyms ksplice_ksyms;
@@ -50,6 +53,7 @@ enum ksplice_stage { KSPLICE_PREPARED, KSPLICE_APPLIED, KSPLICE_REVERSED };
 
 struct ksplice_state;
 struct ksplice_keys;
+struct ksplice_pending;
 
 /* What the helper learned about one patch when it last applied it. */
 struct ksplice_site {
@@ -82,6 +86,8 @@ struct ksplice_state {
 	struct ksplice_site *sites;
 	struct ksplice_claim *claims;	/* redirectors.c, while applied */
 	struct ksplice_keys *keys;	/* relocs.c: keys and their addresses */
+	struct ksplice_pending *pending;	/* pending.c: parts of absent modules */
+	const char *scope;		/* acting on this module's part only */
 	bool frozen;			/* relocations written: plan final */
 	enum ksplice_stage stage;
 	enum ksplice_abort_cause cause;
@@ -125,7 +131,8 @@ void ksplice_release_plan(struct ksplice_state *state);
 int ksplice_check_reserved(struct ksplice_state *state);
 bool ksplice_holds_ref(const struct ksplice_state *state, struct module *mod);
 bool ksplice_target(struct ksplice_state *state, unsigned int i, char *name,
-		    size_t len, bool *pinned);
+		    size_t len, const char **how);
+int ksplice_resolve_part(struct ksplice_state *state);
 
 /* relocs.c: the plan user space writes, and the new code's references. */
 bool ksplice_relocs_valid(const struct ksplice_update *update);
@@ -136,6 +143,38 @@ int ksplice_plan_write(struct ksplice_state *state, const char *buf,
 		       size_t count);
 int ksplice_relocs_check(struct ksplice_state *state);
 void ksplice_relocs_write(struct ksplice_state *state);
+int ksplice_key_index(const struct ksplice_state *state, const char *name);
+void ksplice_key_unvalue(struct ksplice_state *state, unsigned int k);
+void ksplice_key_set(struct ksplice_state *state, unsigned int k,
+		     unsigned long addr);
+unsigned int ksplice_nr_keys(const struct ksplice_state *state);
+const char *ksplice_key_name(const struct ksplice_state *state, unsigned int k);
+int ksplice_relocs_check_keys(struct ksplice_state *state,
+			      const unsigned long *keys);
+void ksplice_relocs_write_keys(struct ksplice_state *state,
+			       const unsigned long *keys);
+
+/* pending.c: entries of modules not loaded at apply (plan lines, scope). */
+int ksplice_pending_new(struct ksplice_state *state, unsigned int nr_entries,
+			unsigned int nr_keys);
+void ksplice_pending_free(struct ksplice_state *state);
+int ksplice_pending_line(struct ksplice_state *state, char **args, int nargs);
+void ksplice_pending_key_valued(struct ksplice_state *state, unsigned int k);
+bool ksplice_is_pending(const struct ksplice_state *state, unsigned int i);
+bool ksplice_waiting(const struct ksplice_state *state, unsigned int i);
+bool ksplice_acting(const struct ksplice_state *state, unsigned int i);
+bool ksplice_key_pending(const struct ksplice_state *state, unsigned int k);
+const char *ksplice_pending_module(const struct ksplice_state *state,
+				   unsigned int i);
+void ksplice_pending_reset(struct ksplice_state *state);
+int ksplice_pending_absent(struct ksplice_state *state);
+
+/* pending_module.c: a pending part applied when its module comes. */
+int ksplice_module_coming(struct module *mod);
+/* early.c: an update module's early references, at COMING and GOING. */
+int ksplice_early_coming(struct module *mod);
+void ksplice_early_going(struct module *mod);
+void ksplice_module_going_parts(struct module *mod);
 
 /* sched_notes.c: threads switched out or created while armed. */
 #define KSPLICE_MAX_NOTED 4096
@@ -166,6 +205,9 @@ extern unsigned int ksplice_tries;
 extern unsigned int ksplice_retry_ms;
 int ksplice_apply(struct ksplice_state *state);
 int ksplice_reverse(struct ksplice_state *state);
+int ksplice_act_with_retries(struct ksplice_state *state, bool undo);
+void ksplice_hide_addresses(char *to, const char *from, size_t len);
+int ksplice_cause_errno(enum ksplice_abort_cause cause);
 
 /* jump_write.c: the jump written with one store, NMI-safe. */
 struct ksplice_jump_write;
@@ -178,6 +220,7 @@ void ksplice_jump_write(struct ksplice_jump_write *jw, unsigned int i,
 /* redirectors.c: own the fentry calls of replaced functions (ftrace). */
 int ksplice_claim_entries(struct ksplice_state *state);
 void ksplice_release_claims(struct ksplice_state *state);
+void ksplice_release_part_claims(struct ksplice_state *state);
 
 /* force_unload.c: reverse updates whose code a forced unload frees. */
 int ksplice_force_unload_init(void);

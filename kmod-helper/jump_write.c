@@ -100,7 +100,7 @@ struct ksplice_jump_write *ksplice_jump_write_new(struct ksplice_state *state,
 	jw->nr = state->nr_patches;
 	*cause = KSPLICE_OK;
 	for (i = 0; i < state->nr_patches && !*cause; i++)
-		if (!ksplice_check_only(state, i))
+		if (!ksplice_check_only(state, i) && ksplice_acting(state, i))
 			*cause = map_site(state, i, jw);
 	if (*cause) {
 		ksplice_jump_write_free(jw);

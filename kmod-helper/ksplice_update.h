@@ -119,6 +119,34 @@ enum ksplice_abort_cause {
 	KSPLICE_REDIRECTED,		/* redirected: another ftrace IPMODIFY user */
 };
 
+/*
+ * Early references: places the module loader reads when the update module
+ * comes (MODULE_STATE_COMING: a __jump_table entry's key, a
+ * .static_call_sites entry's key) that name a symbol no export resolves: a
+ * tracepoint or static key of the target module, or one vmlinux does not
+ * export. They cannot wait for the plan; the helper's module notifier runs
+ * before jump_label's and static_call's, finds the key in kallsyms (module,
+ * or vmlinux when module is NULL), writes the place and holds the key's
+ * module loaded as long as the update module is (early.c). The table is
+ * found by its symbol's name in the update module's kallsyms.
+ */
+#define KSPLICE_EARLY_SYMBOL "ksplice_early_relocs"
+
+struct ksplice_early_reloc {
+	__u64 place;
+	const char *key;	/* a global symbol's name */
+	const char *module;	/* the module it is in; NULL: vmlinux */
+	__s64 addend;
+	__u32 type;		/* R_X86_64_64, _PC64, _PC32 */
+	__u32 reserved;
+};
+
+struct ksplice_early_relocs {
+	__u32 api_version;	/* KSPLICE_API_VERSION */
+	__u32 nr_relocs;
+	const struct ksplice_early_reloc *relocs;
+};
+
 #ifdef __KERNEL__
 static_assert(sizeof(struct ksplice_patch) == KSPLICE_PATCH_SIZE);
 static_assert(offsetof(struct ksplice_patch, expected) == 28);
@@ -198,6 +226,18 @@ void ksplice_unregister_update(const struct ksplice_update *update);
 	}								\
 	module_init(table##_init);					\
 	module_exit(table##_exit)
+
+/* Declares the module's early references (struct ksplice_early_reloc). */
+#define KSPLICE_EARLY_TABLE(table) \
+	static const struct ksplice_early_reloc table[] __used __aligned(8)
+
+/* The symbol the helper looks for when the update module comes. */
+#define KSPLICE_DEFINE_EARLY(table)					\
+	const struct ksplice_early_relocs ksplice_early_relocs __used = { \
+		.api_version = KSPLICE_API_VERSION,			\
+		.nr_relocs = ARRAY_SIZE(table),				\
+		.relocs = table,					\
+	}
 
 #define KSPLICE_DEFINE_UPDATE(update_id, update_description, table)	\
 	KSPLICE_DEFINE_UPDATE_RELOCS(update_id, update_description, table, \

@@ -31,6 +31,7 @@ static const struct {
 	KSYM(kallsyms_lookup_size_offset, kallsyms_lookup_size_offset),
 	KSYM(core_kernel_text, core_kernel_text),
 	KSYM(module_text_address, __module_text_address),
+	KSYM(module_address, __module_address),
 	KSYM(stop_machine_cpuslocked, stop_machine_cpuslocked),
 	KSYM(text_poke_kgdb, text_poke_kgdb),
 	KSYM(text_poke, text_poke),
@@ -45,6 +46,7 @@ static const struct {
 	KSYM(jump_label_lock, jump_label_lock),
 	KSYM(jump_label_unlock, jump_label_unlock),
 	KSYM(put_task_stack, put_task_stack),
+	KSYM(find_module_all, find_module_all),
 };
 
 int ksplice_find_ksyms(void)

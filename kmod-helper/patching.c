@@ -58,7 +58,7 @@ static int verify_sites(struct ksplice_state *state, bool undo)
 		const struct ksplice_site *site = &state->sites[i];
 		const u8 *want = undo ? site->trampoline : state->plan[i].expected;
 
-		if (ksplice_check_only(state, i))
+		if (ksplice_check_only(state, i) || !ksplice_acting(state, i))
 			continue;
 		if (copy_from_kernel_nofault(live, (void *)site->site,
 					     sizeof(live)))
@@ -87,7 +87,7 @@ static void write_sites(struct ksplice_state *state,
 	for (i = 0; i < state->nr_patches; i++) {
 		struct ksplice_site *site = &state->sites[i];
 
-		if (ksplice_check_only(state, i))
+		if (ksplice_check_only(state, i) || !ksplice_acting(state, i))
 			continue;
 		if (!undo)
 			memcpy(site->saved, state->plan[i].expected,
@@ -170,7 +170,8 @@ static int attempt(struct ksplice_state *state,
 	return cause;
 }
 
-static int act_with_retries(struct ksplice_state *state, bool undo)
+/* The entries ksplice_acting() names: the update, or one module's part. */
+int ksplice_act_with_retries(struct ksplice_state *state, bool undo)
 {
 	struct ksplice_stack_check *check;
 	unsigned int try;
@@ -200,7 +201,7 @@ static int act_with_retries(struct ksplice_state *state, bool undo)
  * (dmesg_restrict=0): it gets the detail with every 0x-number of more than
  * 8 digits hidden. abort_detail (root only) keeps the whole line.
  */
-static void hide_addresses(char *to, const char *from, size_t len)
+void ksplice_hide_addresses(char *to, const char *from, size_t len)
 {
 	size_t o = 0, n;
 
@@ -229,7 +230,7 @@ static void report(struct ksplice_state *state, const char *action)
 			state->pause_inside_ns);
 		return;
 	}
-	hide_addresses(detail, state->detail, sizeof(detail));
+	ksplice_hide_addresses(detail, state->detail, sizeof(detail));
 	pr_warn("ksplice: %s: %s refused: %s: %s\n", state->id, action,
 		ksplice_cause_name(state->cause), detail);
 }
@@ -241,7 +242,9 @@ static int do_apply(struct ksplice_state *state)
 	if (state->stage == KSPLICE_APPLIED)
 		return ksplice_abort(state, KSPLICE_ALREADY_APPLIED,
 				     "update %s is applied already", state->id);
-	cause = ksplice_resolve_plan(state);
+	cause = ksplice_pending_absent(state);
+	if (!cause)
+		cause = ksplice_resolve_plan(state);
 	if (cause)
 		return cause;
 	if (!try_module_get(state->owner)) {
@@ -251,7 +254,7 @@ static int do_apply(struct ksplice_state *state)
 	}
 	cause = ksplice_claim_entries(state);
 	if (!cause)
-		cause = act_with_retries(state, false);
+		cause = ksplice_act_with_retries(state, false);
 	if (cause) {
 		ksplice_release_claims(state);
 		module_put(state->owner);
@@ -277,12 +280,13 @@ static int do_reverse(struct ksplice_state *state)
 		return ksplice_abort(state, KSPLICE_HAS_DEPENDENTS,
 				     "update %s patches this one's code: undo %s first",
 				     dependent->id, dependent->id);
-	cause = act_with_retries(state, true);
+	cause = ksplice_act_with_retries(state, true);
 	if (cause)
 		return cause;
 	WRITE_ONCE(state->stage, KSPLICE_REVERSED);
 	ksplice_release_claims(state);
 	ksplice_release_plan(state);
+	ksplice_pending_reset(state);	/* parts applied at COMING, too */
 	module_put(state->owner);
 	return ksplice_abort(state, KSPLICE_OK, "reversed %u functions",
 			     state->nr_patches);

@@ -78,7 +78,9 @@ static int find_target(struct ksplice_state *state, unsigned int i)
 				     name, site->func, owner->id);
 	if (owner)
 		site->dep = owner;
-	if (mod->state != MODULE_STATE_LIVE)
+	/* A pending part is applied while its module is COMING. */
+	if (mod->state != MODULE_STATE_LIVE &&
+	    !(mod->state == MODULE_STATE_COMING && ksplice_is_pending(state, i)))
 		return ksplice_abort(state, KSPLICE_MODULE_BUSY,
 				     "%s: module %s is not live", name,
 				     mod->name);
@@ -171,14 +173,16 @@ static int resolve_one(struct ksplice_state *state, unsigned int i)
 	struct ksplice_site *site = &state->sites[i];
 	int cause;
 
-	if (!(p->flags & KSPLICE_PATCH_FILLED))
+	if (!(p->flags & KSPLICE_PATCH_FILLED) && !ksplice_is_pending(state, i))
 		return ksplice_abort(state, KSPLICE_BAD_PLAN,
 				     "%s: patch not filled in", p->name);
 	if (p->flags & KSPLICE_PATCH_CHECK_ONLY) {
 		site->func = p->old_addr;
 		return check_old_code(state, i);
 	}
-	site->func = follow_trampolines(state, p->old_addr, &site->dep);
+	/* A pending part's code is the module's as loaded: never followed. */
+	site->func = ksplice_is_pending(state, i) ? p->old_addr :
+		follow_trampolines(state, p->old_addr, &site->dep);
 	site->site = site->func + p->jump_offset;
 	cause = check_old_code(state, i);
 	if (cause)
@@ -195,11 +199,14 @@ static int resolve_one(struct ksplice_state *state, unsigned int i)
 	return cause ? cause : pin_module(state, i);
 }
 
+/* The sites of the entries the action covers (ksplice_acting). */
 void ksplice_release_plan(struct ksplice_state *state)
 {
 	unsigned int i;
 
 	for (i = 0; i < state->nr_patches; i++) {
+		if (!ksplice_acting(state, i))
+			continue;
 		if (state->sites[i].holds_ref)
 			module_put(state->sites[i].mod);
 		memset(&state->sites[i], 0, sizeof(state->sites[i]));
@@ -217,13 +224,35 @@ int ksplice_resolve_plan(struct ksplice_state *state)
 	ksplice_ksyms.jump_label_lock();
 	preempt_disable();
 	for (i = 0; i < state->nr_patches && !cause; i++)
-		cause = resolve_one(state, i);
+		if (ksplice_acting(state, i))
+			cause = resolve_one(state, i);
 	preempt_enable();
 	ksplice_ksyms.jump_label_unlock();
 	if (cause)
 		ksplice_release_plan(state);
 	else
 		ksplice_relocs_write(state);	/* once: the plan is final */
+	return cause;
+}
+
+/*
+ * The part for module state->scope, while it is COMING: its entries' old_addr
+ * are filled (pending_module.c). Every other entry is as it was.
+ */
+int ksplice_resolve_part(struct ksplice_state *state)
+{
+	unsigned int i;
+	int cause = KSPLICE_OK;
+
+	ksplice_ksyms.jump_label_lock();
+	preempt_disable();
+	for (i = 0; i < state->nr_patches && !cause; i++)
+		if (ksplice_acting(state, i))
+			cause = resolve_one(state, i);
+	preempt_enable();
+	ksplice_ksyms.jump_label_unlock();
+	if (cause)
+		ksplice_release_plan(state);
 	return cause;
 }
 
@@ -235,7 +264,7 @@ int ksplice_check_reserved(struct ksplice_state *state)
 	for (i = 0; i < state->nr_patches; i++) {
 		unsigned long site = state->sites[i].site;
 
-		if (ksplice_check_only(state, i))
+		if (ksplice_check_only(state, i) || !ksplice_acting(state, i))
 			continue;
 		if (ksplice_ksyms.alternatives_text_reserved((void *)site,
 				(void *)(site + KSPLICE_JUMP_LEN - 1)))
@@ -263,19 +292,27 @@ static unsigned long original_code(unsigned long addr)
 
 /*
  * What entry i patches, for people: "vmlinux" or a module's name (an earlier
- * update's new code stands for what that code replaces), and whether this
- * update holds that module. False for a check-only or unplanned entry, or
- * code that is gone. Called with ksplice_mutex held.
+ * update's new code stands for what that code replaces), and how: " pinned"
+ * if this update holds that module, " pending" if the update is applied and
+ * the entry waits for its module, else "". False for a check-only or
+ * unplanned entry, or code that is gone. Called with ksplice_mutex held.
  */
 bool ksplice_target(struct ksplice_state *state, unsigned int i, char *name,
-		    size_t len, bool *pinned)
+		    size_t len, const char **how)
 {
 	const struct ksplice_patch *p = &state->plan[i];
 	unsigned long addr;
 	struct module *mod;
 	bool found = true;
 
-	if (!(p->flags & KSPLICE_PATCH_FILLED) || ksplice_check_only(state, i))
+	if (ksplice_check_only(state, i))
+		return false;
+	if (ksplice_waiting(state, i)) {
+		strscpy(name, ksplice_pending_module(state, i), len);
+		*how = state->stage == KSPLICE_APPLIED ? " pending" : "";
+		return true;
+	}
+	if (!(p->flags & KSPLICE_PATCH_FILLED) && !ksplice_is_pending(state, i))
 		return false;
 	addr = original_code(p->old_addr);
 	preempt_disable();	/* mod stays valid */
@@ -286,7 +323,7 @@ bool ksplice_target(struct ksplice_state *state, unsigned int i, char *name,
 		strscpy(name, "vmlinux", len);
 	else
 		found = false;
-	*pinned = mod && ksplice_holds_ref(state, mod);
+	*how = mod && ksplice_holds_ref(state, mod) ? " pinned" : "";
 	preempt_enable();
 	return found;
 }

@@ -90,21 +90,28 @@ static int claim_one(struct ksplice_state *state, unsigned int i)
 	return KSPLICE_OK;
 }
 
-void ksplice_release_claims(struct ksplice_state *state)
+/* The claims of the entries the action covers (ksplice_acting). */
+void ksplice_release_part_claims(struct ksplice_state *state)
 {
 	unsigned int i;
 
-	if (!state->claims)
-		return;
-	for (i = 0; i < state->nr_patches; i++) {
+	for (i = 0; state->claims && i < state->nr_patches; i++) {
 		struct ksplice_claim *c = &state->claims[i];
 
-		if (!c->registered)
+		if (!c->registered || !ksplice_acting(state, i))
 			continue;
 		/* Waits until no CPU can be in the handler. */
 		unregister_ftrace_function(&c->ops);
 		ftrace_free_filter(&c->ops);
+		memset(c, 0, sizeof(*c));
 	}
+}
+
+void ksplice_release_claims(struct ksplice_state *state)
+{
+	ksplice_release_part_claims(state);
+	if (state->scope)
+		return;
 	kfree(state->claims);
 	state->claims = NULL;
 }
@@ -117,13 +124,15 @@ int ksplice_claim_entries(struct ksplice_state *state)
 
 	if (!claim)
 		return KSPLICE_OK;
-	state->claims = kcalloc(state->nr_patches, sizeof(*state->claims),
-				GFP_KERNEL);
+	/* A pending part's claims join those made at apply. */
+	if (!state->claims)
+		state->claims = kcalloc(state->nr_patches,
+					sizeof(*state->claims), GFP_KERNEL);
 	if (!state->claims)
 		return ksplice_abort(state, KSPLICE_OUT_OF_MEMORY,
 				     "no memory to claim fentry calls");
 	for (i = 0; i < state->nr_patches && !cause; i++)
-		if (wants_claim(state, i))
+		if (ksplice_acting(state, i) && wants_claim(state, i))
 			cause = claim_one(state, i);
 	if (cause)
 		ksplice_release_claims(state);

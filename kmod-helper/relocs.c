@@ -11,14 +11,19 @@
  *   patch INDEX OLD_ADDR OLD_SIZE JUMP_OFFSET EXPECTED   (EXPECTED: 10 hex digits)
  *   check INDEX OLD_ADDR OLD_SIZE                        (a check-only entry)
  *   key KEY ADDR
- * Numbers as kstrtoull() reads them with base 0 (0x... for hex).
+ * Numbers as kstrtoull() reads them with base 0 (0x... for hex). The lines
+ * of pending parts (pending, pmask, pkey) are pending.c's. A write is
+ * applied to a copy of the plan, which replaces it only if every line
+ * passed.
  */
 #include <linux/kallsyms.h>
+#include <linux/percpu.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <asm/unaligned.h>
 #include "helper.h"
+#include "pending.h"
 
 #define R_X86_64_64 1
 #define R_X86_64_PC32 2
@@ -83,6 +88,35 @@ static int find_key(const struct ksplice_keys *k, const char *name)
 	return -1;
 }
 
+int ksplice_key_index(const struct ksplice_state *state, const char *name)
+{
+	return find_key(state->keys, name);
+}
+
+const char *ksplice_key_name(const struct ksplice_state *state, unsigned int k)
+{
+	return state->keys->keys[k].name;
+}
+
+unsigned int ksplice_nr_keys(const struct ksplice_state *state)
+{
+	return state->keys->nr_keys;
+}
+
+/* A pkey line for key k replaces its key line, if any. */
+void ksplice_key_unvalue(struct ksplice_state *state, unsigned int k)
+{
+	state->keys->keys[k].valued = false;
+	state->keys->keys[k].addr = 0;
+}
+
+/* A pkey valued when its module comes (pending_module.c). */
+void ksplice_key_set(struct ksplice_state *state, unsigned int k,
+		     unsigned long addr)
+{
+	state->keys->keys[k].addr = addr;
+}
+
 int ksplice_keys_new(struct ksplice_state *state,
 		     const struct ksplice_update *update)
 {
@@ -105,11 +139,12 @@ int ksplice_keys_new(struct ksplice_state *state,
 		}
 		k->key_of[i] = at;
 	}
-	return 0;
+	return ksplice_pending_new(state, update->nr_patches, k->nr_keys);
 }
 
 void ksplice_keys_free(struct ksplice_state *state)
 {
+	ksplice_pending_free(state);
 	if (!state->keys)
 		return;
 	kfree(state->keys->keys);
@@ -118,7 +153,12 @@ void ksplice_keys_free(struct ksplice_state *state)
 	state->keys = NULL;
 }
 
-/* A kernel address, or an offset into the per-CPU area (per-CPU symbols). */
+/*
+ * A kernel address, or an offset into the per-CPU area (per-CPU symbols):
+ * the kernel's, or a module's, which the first chunk's reserved part right
+ * after the kernel's holds (PERCPU_MODULE_RESERVE; kallsyms shows a
+ * module's per-CPU symbol as its offset there, e.g. rds_stats).
+ */
 static bool kernel_value(unsigned long addr)
 {
 	unsigned long percpu_end;
@@ -126,11 +166,11 @@ static bool kernel_value(unsigned long addr)
 	if (addr >= PAGE_OFFSET)
 		return true;
 	percpu_end = ksplice_ksyms.kallsyms_lookup_name("__per_cpu_end");
-	return percpu_end && percpu_end < PAGE_OFFSET && addr < percpu_end;
+	return percpu_end && percpu_end < PAGE_OFFSET &&
+	       addr < percpu_end + PAGE_ALIGN(PERCPU_MODULE_RESERVE);
 }
 
-static int plan_key(struct ksplice_state *state, char **args, int nargs,
-		    bool commit)
+static int plan_key(struct ksplice_state *state, char **args, int nargs)
 {
 	struct ksplice_keys *k = state->keys;
 	unsigned long long addr;
@@ -155,10 +195,9 @@ static int plan_key(struct ksplice_state *state, char **args, int nargs,
 		return ksplice_abort(state, KSPLICE_BAD_PLAN,
 				     "plan: key %s: kallsyms has another address",
 				     args[1]);
-	if (commit) {
-		k->keys[at].addr = addr;
-		k->keys[at].valued = true;
-	}
+	k->keys[at].addr = addr;
+	k->keys[at].valued = true;
+	ksplice_pending_key_valued(state, at);
 	return KSPLICE_OK;
 }
 
@@ -169,8 +208,7 @@ static int parse_expected(const char *hex, u8 *out)
 	return hex2bin(out, hex, KSPLICE_JUMP_LEN);
 }
 
-static int plan_entry(struct ksplice_state *state, char **args, int nargs,
-		      bool commit)
+static int plan_entry(struct ksplice_state *state, char **args, int nargs)
 {
 	bool check = !strcmp(args[0], "check");
 	unsigned int index, size, offset = 0;
@@ -192,20 +230,22 @@ static int plan_entry(struct ksplice_state *state, char **args, int nargs,
 		return ksplice_abort(state, KSPLICE_BAD_PLAN,
 				     "plan: entry %u (%s) is %s", index, p->name,
 				     check ? "not check-only" : "check-only");
-	if (commit) {
-		p->old_addr = addr;
-		p->old_size = size;
-		p->jump_offset = offset;
-		memcpy(p->expected, expected, sizeof(p->expected));
-		p->flags |= KSPLICE_PATCH_FILLED;
-	}
+	if (ksplice_is_pending(state, index))
+		return ksplice_abort(state, KSPLICE_BAD_PLAN,
+				     "plan: entry %u (%s) is pending: it cannot have a %s line",
+				     index, p->name, args[0]);
+	p->old_addr = addr;
+	p->old_size = size;
+	p->jump_offset = offset;
+	memcpy(p->expected, expected, sizeof(p->expected));
+	p->flags |= KSPLICE_PATCH_FILLED;
 	return KSPLICE_OK;
 }
 
-#define MAX_ARGS 7
+#define MAX_ARGS 8
 
-/* Checks (commit false) or takes (commit true) every line of buf. */
-static int plan_lines(struct ksplice_state *state, char *buf, bool commit)
+/* Takes every line of buf, until one is refused. */
+static int plan_lines(struct ksplice_state *state, char *buf)
 {
 	char *line, *args[MAX_ARGS];
 	int cause = KSPLICE_OK;
@@ -222,38 +262,70 @@ static int plan_lines(struct ksplice_state *state, char *buf, bool commit)
 		if (line && *line)
 			nargs = MAX_ARGS + 1;	/* too many: malformed */
 		if (!strcmp(args[0], "key"))
-			cause = plan_key(state, args, nargs, commit);
+			cause = plan_key(state, args, nargs);
 		else if (!strcmp(args[0], "patch") || !strcmp(args[0], "check"))
-			cause = plan_entry(state, args, nargs, commit);
+			cause = plan_entry(state, args, nargs);
 		else
+			cause = ksplice_pending_line(state, args, nargs);
+		if (cause < 0)
 			cause = ksplice_abort(state, KSPLICE_BAD_PLAN,
 					      "plan: unknown line %.32s", args[0]);
 	}
 	return cause;
 }
 
+/* What a plan write changes: the state's, or the copies it works on. */
+struct plan_parts {
+	struct ksplice_patch *plan;
+	struct ksplice_key *keys;
+	struct ksplice_pending *pending;
+};
+
+static void swap_parts(struct ksplice_state *state, struct plan_parts *parts)
+{
+	swap(state->plan, parts->plan);
+	swap(state->keys->keys, parts->keys);
+	swap(state->pending, parts->pending);
+}
+
+static void free_parts(struct plan_parts *parts)
+{
+	kfree(parts->plan);
+	kfree(parts->keys);
+	ksplice_pending_release(parts->pending);
+}
+
 /* Called with ksplice_mutex held. A write is taken whole or not at all. */
 int ksplice_plan_write(struct ksplice_state *state, const char *buf,
 		       size_t count)
 {
+	struct plan_parts parts = { 0 };
 	char *copy;
 	int cause;
 
 	if (state->frozen || state->stage == KSPLICE_APPLIED)
 		return -EBUSY;
 	copy = kmemdup_nul(buf, count, GFP_KERNEL);
-	if (!copy)
+	parts.plan = kmemdup(state->plan, state->nr_patches * sizeof(*parts.plan),
+			     GFP_KERNEL);
+	parts.keys = kmemdup(state->keys->keys,
+			     (state->keys->nr_keys + 1) * sizeof(*parts.keys),
+			     GFP_KERNEL);
+	parts.pending = ksplice_pending_clone(state->pending);
+	if (!copy || !parts.plan || !parts.keys || !parts.pending) {
+		kfree(copy);
+		free_parts(&parts);
 		return -ENOMEM;
-	cause = plan_lines(state, copy, false);
+	}
+	swap_parts(state, &parts);	/* the lines change the copies */
+	cause = plan_lines(state, copy);
 	kfree(copy);
 	if (cause)
-		return -EINVAL;
-	copy = kmemdup_nul(buf, count, GFP_KERNEL);
-	if (!copy)
+		swap_parts(state, &parts);	/* refused: back to the plan */
+	free_parts(&parts);
+	if (cause == KSPLICE_OUT_OF_MEMORY)
 		return -ENOMEM;
-	plan_lines(state, copy, true);
-	kfree(copy);
-	return 0;
+	return cause ? -EINVAL : 0;
 }
 
 /* S + A (- P), in range for the relocation's size. */
@@ -301,16 +373,19 @@ int ksplice_relocs_check(struct ksplice_state *state)
 	if (state->frozen)
 		return KSPLICE_OK;
 	for (i = 0; i < state->nr_patches; i++)
-		if (!(state->plan[i].flags & KSPLICE_PATCH_FILLED))
+		if (!(state->plan[i].flags & KSPLICE_PATCH_FILLED) &&
+		    !ksplice_is_pending(state, i))
 			return ksplice_abort(state, KSPLICE_BAD_PLAN,
 					     "entry %u (%s) is not in the plan",
 					     i, state->plan[i].name);
 	for (i = 0; i < k->nr_keys; i++)
-		if (!k->keys[i].valued)
+		if (!k->keys[i].valued && !ksplice_key_pending(state, i))
 			return ksplice_abort(state, KSPLICE_BAD_PLAN,
 					     "key %s has no address in the plan",
 					     k->keys[i].name);
 	for (i = 0; i < state->update->nr_relocs; i++) {
+		if (ksplice_key_pending(state, k->key_of[i]))
+			continue;	/* when its module comes */
 		cause = reloc_value(state, i, &value);
 		if (cause)
 			return cause;
@@ -318,24 +393,61 @@ int ksplice_relocs_check(struct ksplice_state *state)
 	return KSPLICE_OK;
 }
 
-/* Writes the relocations into the module (read-only after load), once. */
-void ksplice_relocs_write(struct ksplice_state *state)
+/* Writes relocations i (keys NULL: all but pkeys'; else those of keys). */
+static void write_relocs(struct ksplice_state *state, const unsigned long *keys)
 {
-	unsigned int i;
+	unsigned int i, k;
 	u64 value;
 
-	if (state->frozen)
-		return;
 	mutex_lock(ksplice_ksyms.text_mutex);
 	for (i = 0; i < state->update->nr_relocs; i++) {
 		const struct ksplice_reloc *r = &state->update->relocs[i];
 		u8 bytes[8];
 
+		k = state->keys->key_of[i];
+		if (keys ? !test_bit(k, keys) : ksplice_key_pending(state, k))
+			continue;
 		reloc_value(state, i, &value);	/* checked: in range */
 		put_unaligned_le64(value, bytes);
 		ksplice_ksyms.text_poke((void *)(unsigned long)r->place, bytes,
 					reloc_size(r->type));
 	}
 	mutex_unlock(ksplice_ksyms.text_mutex);
+}
+
+/*
+ * Writes the relocations into the module (read-only after load), once;
+ * those of pkeys wait for their module (ksplice_relocs_write_keys).
+ */
+void ksplice_relocs_write(struct ksplice_state *state)
+{
+	if (state->frozen)
+		return;
+	write_relocs(state, NULL);
 	state->frozen = true;
+}
+
+/* The relocations of the keys in the bitmap keys are in range. */
+int ksplice_relocs_check_keys(struct ksplice_state *state,
+			      const unsigned long *keys)
+{
+	unsigned int i;
+	u64 value;
+	int cause;
+
+	for (i = 0; i < state->update->nr_relocs; i++) {
+		if (!test_bit(state->keys->key_of[i], keys))
+			continue;
+		cause = reloc_value(state, i, &value);
+		if (cause)
+			return cause;
+	}
+	return KSPLICE_OK;
+}
+
+/* Writes them, once ksplice_relocs_check_keys() passed. */
+void ksplice_relocs_write_keys(struct ksplice_state *state,
+			       const unsigned long *keys)
+{
+	write_relocs(state, keys);
 }

@@ -83,6 +83,8 @@ struct ksplice_stack_check *ksplice_stack_check_new(struct ksplice_state *s,
 	for (i = 0; i < s->nr_patches; i++) {
 		const struct ksplice_site *site = &s->sites[i];
 
+		if (!ksplice_acting(s, i))
+			continue;
 		check->ranges[n].lo = ksplice_check_only(s, i) ? site->func :
 			site->site + 1;
 		check->ranges[n++].hi = site->func + s->plan[i].old_size;

@@ -51,7 +51,7 @@ static ssize_t stage_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 
 /* The errno a failed write of stage returns; abort_cause says more. */
-static int cause_errno(enum ksplice_abort_cause cause)
+int ksplice_cause_errno(enum ksplice_abort_cause cause)
 {
 	switch (cause) {
 	case KSPLICE_OK:
@@ -92,7 +92,7 @@ static ssize_t stage_store(struct kobject *kobj, struct kobj_attribute *attr,
 	else
 		cause = ksplice_reverse(state);
 	mutex_unlock(&ksplice_mutex);
-	return cause ? cause_errno(cause) : count;
+	return cause ? ksplice_cause_errno(cause) : count;
 }
 
 /* The plan (relocs.c), before the first apply: root with CAP_SYS_MODULE. */
@@ -229,15 +229,14 @@ static ssize_t targets_show(struct kobject *kobj, struct kobj_attribute *attr,
 	char name[MODULE_NAME_LEN];
 	ssize_t len = 0;
 	unsigned int i;
-	bool pinned;
+	const char *how;
 
 	mutex_lock(&ksplice_mutex);
 	for (i = 0; i < state->nr_patches; i++) {
-		if (!ksplice_target(state, i, name, sizeof(name), &pinned) ||
+		if (!ksplice_target(state, i, name, sizeof(name), &how) ||
 		    listed(buf, len, name))
 			continue;
-		len += sysfs_emit_at(buf, len, "%s%s\n", name,
-				     pinned ? " pinned" : "");
+		len += sysfs_emit_at(buf, len, "%s%s\n", name, how);
 	}
 	mutex_unlock(&ksplice_mutex);
 	return len;

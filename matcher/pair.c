@@ -287,6 +287,59 @@ static void pair_sections(struct mt_ctx *ctx)
 	}
 }
 
+/* The unpaired numbered entities of side whose base name is name[0..len)
+ * in a section called sec, in address order (malloc'ed; *n of them). */
+static size_t *namesakes(const struct mt_side *side, const char *name, size_t len, const char *sec,
+			 size_t *n)
+{
+	const struct ksp_obj *obj = side->obj;
+	size_t *v = malloc((obj->nsymbols + 1) * sizeof(*v));
+	*n = 0;
+	for (size_t i = 0; v && i < obj->nsymbols; i++) {
+		const struct ksp_obj_symbol *s = &obj->symbols[i];
+		if (!ksp_obj_is_entity(obj, i) || side->pair[i] != KSP_OBJ_NONE ||
+		    !numbered(s->name) || mt_base_len(s->name) != len ||
+		    strncmp(s->name, name, len) != 0 || s->section >= obj->nsections ||
+		    strcmp(obj->sections[s->section].name, sec) != 0)
+			continue;
+		size_t k = (*n)++;
+		while (k > 0 && obj->symbols[v[k - 1]].value > s->value) {
+			v[k] = v[k - 1];
+			k--;
+		}
+		v[k] = i;
+	}
+	return v;
+}
+
+/*
+ * Numbered entities still unpaired that share a name's base and a section
+ * with others: the .modinfo strings of three MODULE_ALIAS lines are
+ * __UNIQUE_ID_alias733..735, renumbered when a header above them gains a
+ * __COUNTER__ use (READ_ONCE's compile-time assertion). The k-th of a base
+ * name in its section, in address order, pairs with the k-th of the other
+ * side when both have as many; their contents are then compared as any.
+ */
+static void pair_in_order(struct mt_ctx *ctx)
+{
+	const struct ksp_obj *pre = ctx->pre.obj;
+	for (size_t i = 0; i < pre->nsymbols; i++) {
+		const struct ksp_obj_symbol *s = &pre->symbols[i];
+		if (!ksp_obj_is_entity(pre, i) || ctx->pre.pair[i] != KSP_OBJ_NONE ||
+		    !numbered(s->name) || s->section >= pre->nsections)
+			continue;
+		size_t len = mt_base_len(s->name), na, nb;
+		const char *sec = pre->sections[s->section].name;
+		size_t *a = namesakes(&ctx->pre, s->name, len, sec, &na);
+		size_t *b = namesakes(&ctx->post, s->name, len, sec, &nb);
+		for (size_t k = 0; a && b && na == nb && k < na; k++)
+			if (same_kind(ctx, a[k], b[k]))
+				link_pair(ctx, a[k], b[k]);
+		free(a);
+		free(b);
+	}
+}
+
 int mt_pair(struct mt_ctx *ctx)
 {
 	if (alloc_side(&ctx->pre, ctx->pre.obj) || alloc_side(&ctx->post, ctx->post.obj))
@@ -301,6 +354,7 @@ int mt_pair(struct mt_ctx *ctx)
 				made += correlate_uses(ctx, i, ctx->pre.pair[i]);
 	} while (made);
 	pair_by_name(ctx, 1);
+	pair_in_order(ctx);
 	pair_sections(ctx);
 	return 0;
 }

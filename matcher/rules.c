@@ -221,15 +221,15 @@ static int init_rules(struct mt_plan *plan)
 
 /* The kernel reads its tables' entries at boot or module load: an update
  * can neither change, add nor remove one. Except dynamic debug descriptors
- * (pr_debug): what a patch changes in one is its line number or format
- * text, which only serve debug-control queries and message prefixes, so
- * the new code uses the kernel's own descriptor, and one the patch removes
- * stays unused. */
+ * (pr_debug): the update module brings its own, new, changed or not, which
+ * the loader registers under the update's name (extraction carries
+ * __dyndbg whole, special_sections.c), and one the patch removes stays
+ * unused. */
 static int table_rules(struct mt_plan *plan)
 {
 	for (size_t i = 0; i < plan->ndata; i++) {
 		struct mt_data *d = &plan->data[i];
-		if (strcmp(d->section, DYNDBG) == 0 && d->state != MT_NEW) {
+		if (strcmp(d->section, DYNDBG) == 0) {
 			d->state = MT_UNCHANGED;
 			continue;
 		}

@@ -117,6 +117,19 @@ int rp_memview_open_ranges(struct rp_memview *v, const struct rp_range *ranges, 
 	return 0;
 }
 
+int rp_memview_add_bytes(struct rp_memview *v, uint64_t addr, const unsigned char *data,
+			 uint64_t len)
+{
+	struct rp_range *r = realloc(v->ranges, (v->nranges + 1) * sizeof(*r));
+	if (!r)
+		return -1;
+	memmove(r + 1, r, v->nranges * sizeof(*r));
+	r[0] = (struct rp_range){.addr = addr, .len = len, .data = data};
+	v->ranges = r;
+	v->nranges++;
+	return 0;
+}
+
 static const struct rp_range *range_of(const struct rp_memview *v, uint64_t addr, size_t len)
 {
 	for (size_t i = 0; i < v->nranges; i++) {

@@ -44,6 +44,12 @@ int rp_memview_open_vmlinux(struct rp_memview *v, const char *path, struct ksp_e
 int rp_memview_open_ranges(struct rp_memview *v, const struct rp_range *ranges, size_t n,
 			   struct ksp_error *err);
 
+/* Adds bytes held in memory at [addr, addr+len) to any view, ahead of its
+ * own ranges (a module file laid out where no module is: module_image.h);
+ * the caller keeps data alive. -1 when out of memory. */
+int rp_memview_add_bytes(struct rp_memview *v, uint64_t addr, const unsigned char *data,
+			 uint64_t len);
+
 /* Reads len bytes at addr; -1 if any of them is outside the view. */
 int rp_memview_read(const struct rp_memview *v, uint64_t addr, void *buf, size_t len);
 

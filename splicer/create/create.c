@@ -4,6 +4,7 @@
 #include "header_users.h"
 #include "layout_check.h"
 #include "leftovers.h"
+#include "metadata.h"
 #include "patch_apply.h"
 #include "preflight.h"
 #include "run.h"
@@ -47,8 +48,9 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* module: the module the object is linked into, or "" for vmlinux. */
 static int add_unit(struct ksp_create_result *res, const char *source, const char *object,
-		    int screened)
+		    const char *module, int screened)
 {
 	for (size_t i = 0; i < res->nunits; i++)
 		if (strcmp(res->units[i].object, object) == 0) {
@@ -64,55 +66,45 @@ static int add_unit(struct ksp_create_result *res, const char *source, const cha
 	u->source = strdup(source);
 	u->object = strdup(object);
 	u->screened = screened;
-	if (!u->source || !u->object)
+	u->module = module[0] ? strdup(module) : NULL;
+	if (!u->source || !u->object || (module[0] && !u->module))
 		return -1;
 	res->nunits++;
 	return 0;
 }
 
-/* A changed header: every built-in object whose source includes it is
- * screened before the build (header_screen.h); those whose code may change
- * are rebuilt and compared (the matcher then finds which functions changed). */
+/* A changed header: every object whose source includes it, built into
+ * vmlinux or as (part of) a module, is screened before the build
+ * (header_screen.h); those whose code may change are rebuilt and compared
+ * (the matcher then finds which functions changed). */
 static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_result *res,
 			    const char *header, struct ksp_error *err)
 {
 	char **users;
-	size_t n, built_in = 0;
+	size_t n, built_in = 0, modules = 0;
 	if (ksp_header_users(res->tree.path, header, &users, &n, err))
 		return -1;
 	int rc = 0;
-	size_t modules = 0;
 	if (ksp_header_is_shared(header))
 		progress(o, "%s: %zu source files include it; classifying...", header, n);
 	for (size_t i = 0; i < n && !rc; i++) {
-		char object[4096];
+		char object[4096], module[64];
 		enum ksp_obj_kind kind;
-		rc = ksp_tree_classify(&res->tree, users[i], object, sizeof(object), &kind, err);
-		modules += !rc && kind == KSP_OBJ_MODULE;
-		if (!rc && kind == KSP_OBJ_BUILTIN) {
+		rc = ksp_tree_classify(&res->tree, users[i], object, sizeof(object), &kind, module,
+				       sizeof(module), err);
+		if (!rc && kind != KSP_OBJ_NOT_BUILT) {
 			int screened = ends_with(users[i], ".c");
-			rc = add_unit(res, users[i], object, screened)
+			rc = add_unit(res, users[i], object, module, screened)
 				     ? ksp_fail(err, "out of memory")
 				     : 0;
-			built_in++;
+			built_in += kind == KSP_OBJ_BUILTIN;
+			modules += kind == KSP_OBJ_MODULE;
 		}
 	}
 	ksp_header_users_free(users, n);
-	if (!rc && !built_in && modules)
-		return ksp_failc(err, KSP_E_REFUSED,
-				 "%s: only objects built as loadable modules include it; only "
-				 "vmlinux can be patched: refused",
-				 header);
 	if (!rc)
-		progress(o, "%s: included by %zu built-in object%s", header, built_in,
-			 built_in == 1 ? "" : "s");
-	/* A module's object named here may not use what changed (the include
-	 * graph over-approximates); only vmlinux is patched either way. */
-	if (!rc && modules)
-		progress(o,
-			 "warning: %s: also reaches %zu object%s built as modules; loaded "
-			 "modules are not patched",
-			 header, modules, modules == 1 ? "" : "s");
+		progress(o, "%s: included by %zu built-in object%s and %zu module object%s", header,
+			 built_in, built_in == 1 ? "" : "s", modules, modules == 1 ? "" : "s");
 	return rc;
 }
 
@@ -131,19 +123,24 @@ static int classify_file(const struct ksp_create_opts *o, struct ksp_create_resu
 		return ksp_failc(err, KSP_E_REFUSED,
 				 "%s: the patch creates a new object file: refused", path);
 	if (source) {
-		char object[4096];
+		char object[4096], module[64];
 		enum ksp_obj_kind kind;
-		if (ksp_tree_classify(&res->tree, path, object, sizeof(object), &kind, err))
+		if (ksp_tree_classify(&res->tree, path, object, sizeof(object), &kind, module,
+				      sizeof(module), err))
 			return -1;
-		if (kind == KSP_OBJ_MODULE)
-			return ksp_failc(err, KSP_E_REFUSED,
-					 "%s: built as a loadable module in this configuration; "
-					 "only vmlinux can be patched: refused",
-					 path);
 		if (kind == KSP_OBJ_NOT_BUILT)
 			return ksp_failc(err, KSP_E_REFUSED,
-					 "%s: not built in this configuration: refused", path);
-		return add_unit(res, path, object, 0) ? ksp_fail(err, "out of memory") : 0;
+					 "%s: not built in this configuration (kbuild lists it "
+					 "neither in vmlinux nor in a module): refused",
+					 path);
+		if (kind == KSP_OBJ_MODULE && !ksp_module_name_valid(module))
+			return ksp_failc(err, KSP_E_REFUSED,
+					 "%s: built into module '%s', a name an update cannot "
+					 "record (1 to 55 of a-z, A-Z, 0-9, _): refused",
+					 path, module);
+		if (kind == KSP_OBJ_MODULE && o->verbose)
+			progress(o, "%s: built as part of module %s", object, module);
+		return add_unit(res, path, object, module, 0) ? ksp_fail(err, "out of memory") : 0;
 	}
 	if (ends_with(path, ".h"))
 		return add_header_users(o, res, path, err);
@@ -270,6 +267,7 @@ static void drop_unchanged(const struct ksp_create_opts *o, struct ksp_create_re
 		if (!keep[s]) {
 			free(u->source);
 			free(u->object);
+			free(u->module);
 			s++;
 			continue;
 		}
@@ -350,7 +348,7 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 			rc = KSP_E_INTERNAL;
 	if (!rc && o->max_objects && kept > o->max_objects) {
 		ksp_fail(err,
-			 "the changed headers may alter the code of %zu built-in objects, more "
+			 "the changed headers may alter the code of %zu objects, more "
 			 "than --max-objects (%zu): refused",
 			 kept, o->max_objects);
 		rc = KSP_E_REFUSED;
@@ -697,6 +695,7 @@ void ksp_create_result_free(struct ksp_create_result *res)
 	for (size_t i = 0; i < res->nunits; i++) {
 		free(res->units[i].source);
 		free(res->units[i].object);
+		free(res->units[i].module);
 		free(res->units[i].pre);
 		free(res->units[i].post);
 		free(res->units[i].why);

@@ -45,7 +45,7 @@ struct ksp_create_opts {
 	int force_compiler;
 	const char *const *after; /* earlier update files, applied first, in order */
 	size_t nafter;
-	size_t max_objects;  /* refused if header changes may alter more built-in objects */
+	size_t max_objects;  /* refused if header changes may alter more objects */
 	int package;	     /* an update will be built: find its kbuild headers first */
 	const char *headers; /* --headers; NULL: the tree's record or /lib/modules */
 	FILE *progress;	     /* "building pre objects (3 files)..." lines; NULL: quiet */
@@ -55,6 +55,7 @@ struct ksp_create_opts {
 struct ksp_create_unit {
 	char *source;	  /* fs/proc/cmdline.c */
 	char *object;	  /* fs/proc/cmdline.o */
+	char *module;	  /* the module it is linked into ("nfsd"); NULL: vmlinux */
 	char *pre, *post; /* copies of the built objects in the work directory */
 	int screened;	  /* reached only through a changed header (header_screen.h) */
 	char *why;	  /* for a screened unit kept: what it uses that changed */

@@ -86,7 +86,8 @@ static void usage(FILE *f)
 	      "  --force-compiler  build even if this compiler is not the kernel's\n"
 	      "  --keep-work DIR   keep the work directory (objects, logs) under DIR\n"
 	      "  --max-objects N   refuse header changes that may alter the code of more than\n"
-	      "                    N built-in objects (after screening; default 100)\n"
+	      "                    N objects, built-in or in modules (after screening;\n"
+	      "                    default 100)\n"
 	      "Exit status: 0 ok, 2 usage, 3 KERNEL_SOURCE or headers unusable, 4 bad diff,\n"
 	      "5 the diff does not apply, 6 refused change, 7 wrong compiler, 8 build failed,\n"
 	      "9 missing tool, 10 internal error, 11 an --after update unusable, 12 -o DIR\n"
@@ -244,6 +245,8 @@ static void print_plans(const struct ksp_create_result *res, int json, int verbo
 			ksp_json_object(&j, NULL);
 			ksp_json_str(&j, "source", res->units[i].source);
 			ksp_json_str(&j, "object", res->units[i].object);
+			ksp_json_str(&j, "target",
+				     res->units[i].module ? res->units[i].module : "vmlinux");
 			mt_plan_write_json(&res->units[i].plan, &j, "plan");
 			ksp_json_close(&j);
 		}
@@ -252,7 +255,10 @@ static void print_plans(const struct ksp_create_result *res, int json, int verbo
 		return;
 	}
 	for (size_t i = 0; i < res->nunits; i++) {
-		printf("== %s\n", res->units[i].object);
+		if (res->units[i].module)
+			printf("== %s (module %s)\n", res->units[i].object, res->units[i].module);
+		else
+			printf("== %s\n", res->units[i].object);
 		mt_plan_write_text(&res->units[i].plan, stdout, verbose);
 	}
 }

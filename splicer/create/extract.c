@@ -31,6 +31,7 @@ struct xsec {
 struct site {
 	unsigned sec;
 	uint64_t lo, hi;
+	enum ksp_site_kind kind;
 };
 
 struct ctx {
@@ -150,12 +151,31 @@ static int carried_reloc(const struct xsec *x, uint64_t offset)
 	return e < bfd_section_size(x->in) / x->table->entry_size && x->kept[e] >= 0;
 }
 
+static enum ksp_extract_use extract_use(const char *section)
+{
+	const struct ksp_special_section *row = ksp_special_section(section);
+	return row ? row->extract : KSP_EXTRACT_NONE;
+}
+
 /* Whether carried code referring to section t brings it along: merged
- * strings and constants, static_cpu_has() slow paths. */
+ * strings and constants, static_cpu_has() slow paths, pr_debug()
+ * descriptors. */
 static int goes_with_users(const struct ksp_obj_section *t)
 {
-	const struct ksp_special_section *row = ksp_special_section(t->name);
-	return (t->flags & KSP_OBJ_SEC_MERGE) || (row && row->extract == KSP_EXTRACT_WHEN_USED);
+	enum ksp_extract_use use = extract_use(t->name);
+	return (t->flags & KSP_OBJ_SEC_MERGE) || use == KSP_EXTRACT_WHEN_USED ||
+	       use == KSP_EXTRACT_DESCRIPTORS;
+}
+
+/* Whether a carried section x brings section t along: what x's users bring,
+ * and the read-only data descriptors point to (__func__ is a section of its
+ * own, .rodata.__func__.N). */
+static int goes_with(const struct xsec *x, const struct ksp_obj_section *t)
+{
+	if (goes_with_users(t))
+		return 1;
+	return extract_use(bfd_section_name(x->in)) == KSP_EXTRACT_DESCRIPTORS &&
+	       !(t->flags & (KSP_OBJ_SEC_CODE | KSP_OBJ_SEC_WRITE));
 }
 
 /* Pulls in what carried relocations of x refer to; 1 if anything was. */
@@ -167,7 +187,7 @@ static int pull_in_from(struct ctx *c, const struct xsec *x)
 		if (!carried_reloc(x, s->relocs[r].offset))
 			continue;
 		struct xsec *t = xsec_of_symbol(c, s->relocs[r].sym);
-		if (t && !t->carried && goes_with_users(model_section(c, t))) {
+		if (t && !t->carried && goes_with(x, model_section(c, t))) {
 			t->carried = 1;
 			changed = 1;
 		}
@@ -304,6 +324,18 @@ static uint64_t site_length(const struct ctx *c, const struct xsec *x, size_t e)
 	return 6; /* a call, jmp or jcc rel32 */
 }
 
+/* A jump label site is a 2-byte (nop2, jmp rel8) or 5-byte (nop5, jmp
+ * rel32) instruction; the kernel rewrites it at its own length
+ * (arch_jump_entry_size()), so a reference right after a 2-byte site is not
+ * in it. */
+static uint64_t jump_label_length(const struct ksp_obj_section *code, uint64_t at)
+{
+	const unsigned char *b = code->data;
+	if (b && at + 1 < code->size && (b[at] == 0xeb || (b[at] == 0x66 && b[at + 1] == 0x90)))
+		return 2;
+	return 5;
+}
+
 /* The sites of the kept entries of every table: where a reference must be
  * in place when the module is loaded. */
 static int collect_sites(struct ctx *c)
@@ -326,8 +358,11 @@ static int collect_sites(struct ctx *c)
 				return -1;
 			c->sites = n;
 			uint64_t lo = c->model.symbols[rel->sym].value + (uint64_t)rel->addend;
+			uint64_t len = x->table->site == KSP_SITE_JUMP_LABEL
+					       ? jump_label_length(model_section(c, t), lo)
+					       : site_length(c, x, e);
 			c->sites[c->nsites++] =
-				(struct site){t->in->index, lo, lo + site_length(c, x, e)};
+				(struct site){t->in->index, lo, lo + len, x->table->site};
 		}
 	}
 	return 0;
@@ -335,16 +370,23 @@ static int collect_sites(struct ctx *c)
 
 /* Must the loader resolve a reference at offset of x? In a section it
  * walks or copies at load, or inside a site it rewrites. */
-static int loader_place(const struct ctx *c, const struct xsec *x, uint64_t offset)
+/* The site of carried code at offset of x, or NULL. */
+static const struct site *site_at(const struct ctx *c, const struct xsec *x, uint64_t offset)
 {
-	const struct ksp_special_section *row = ksp_special_section(bfd_section_name(x->in));
-	if (x->table || (row && (row->entry_size || row->extract == KSP_EXTRACT_WITH_LEADER)))
-		return 1;
 	for (size_t i = 0; i < c->nsites; i++)
 		if (c->sites[i].sec == x->in->index && offset >= c->sites[i].lo &&
 		    offset < c->sites[i].hi)
-			return 1;
-	return 0;
+			return &c->sites[i];
+	return NULL;
+}
+
+static int loader_place(const struct ctx *c, const struct xsec *x, uint64_t offset)
+{
+	const struct ksp_special_section *row = ksp_special_section(bfd_section_name(x->in));
+	if (x->table || (row && (row->entry_size || row->extract == KSP_EXTRACT_WITH_LEADER ||
+				 row->extract == KSP_EXTRACT_DESCRIPTORS)))
+		return 1;
+	return site_at(c, x, offset) != NULL;
 }
 
 void ksp_new_symbol_name(const char *name, char *buf, size_t len)
@@ -551,10 +593,47 @@ static int late_reloc(struct ctx *c, struct xsec *x, const arelent *in, char *ke
 	return 0;
 }
 
+/* An early reference (extract.h) at output offset `at` of x. */
+static int early_reloc(struct ctx *c, struct xsec *x, const arelent *in, bfd_vma at, char *key)
+{
+	const char *anchor = anchor_of(c, x);
+	struct ksp_extract_reloc *r =
+		anchor ? realloc(c->res->early, (c->res->nearly + 1) * sizeof(*r)) : NULL;
+	if (!r) {
+		free(key);
+		return -1;
+	}
+	c->res->early = r;
+	r[c->res->nearly++] =
+		(struct ksp_extract_reloc){anchor, at, in->howto->type, (int64_t)in->addend, key};
+	return 0;
+}
+
+enum loader_use { LOADER_SYMBOL, EARLY_KEY, SITE_FROM_KEY };
+
+/* What becomes of a reference at a place the loader reads or rewrites when
+ * key (a symbol, or UNIT:NAME for a static) is no export: a global's key
+ * field is an early reference; the call of a static call site is written
+ * by the loader from the key; anything else stays the loader's (refused
+ * by update_module.c when it is no export). */
+static enum loader_use loader_use(const struct ctx *c, const struct xsec *x, uint64_t offset,
+				  const char *key)
+{
+	if (!c->req->exported || c->req->exported(key, c->req->exported_ctx) || strchr(key, ':'))
+		return LOADER_SYMBOL;
+	if (x->table) {
+		const struct ksp_special_field *f = ksp_special_field(x->table, KSP_FIELD_KEY);
+		return f && offset % x->table->entry_size == f->offset ? EARLY_KEY : LOADER_SYMBOL;
+	}
+	const struct site *site = site_at(c, x, offset);
+	return site && site->kind == KSP_SITE_STATIC_CALL ? SITE_FROM_KEY : LOADER_SYMBOL;
+}
+
 /* Where the output relocation's symbol pointer must point for in's target:
  * the symbol itself if it is carried, else an undefined symbol for the
- * loader. *late: the reference is kmod-helper's instead (recorded). */
-static asymbol **target_slot(struct ctx *c, struct xsec *x, arelent *in, int *late)
+ * loader. *late: the reference is kmod-helper's instead (recorded), or
+ * needs none. at: the place's offset in the output section. */
+static asymbol **target_slot(struct ctx *c, struct xsec *x, arelent *in, bfd_vma at, int *late)
 {
 	asymbol *sym = *in->sym_ptr_ptr;
 	struct xsec *t = xsec_of(c, sym->section);
@@ -567,6 +646,17 @@ static asymbol **target_slot(struct ctx *c, struct xsec *x, arelent *in, int *la
 		return NULL;
 	if (loader_place(c, x, in->address)) {
 		static_call_key(c, x, key);
+		switch (loader_use(c, x, in->address, key)) {
+		case EARLY_KEY:
+			*late = 1;
+			return early_reloc(c, x, in, at, key) ? NULL : in->sym_ptr_ptr;
+		case SITE_FROM_KEY:
+			*late = 1;
+			free(key);
+			return in->sym_ptr_ptr;
+		case LOADER_SYMBOL:
+			break;
+		}
 		return loader_symbol(c, key);
 	}
 	*late = 1;
@@ -596,7 +686,7 @@ static int build_relocs(struct ctx *c, struct xsec *x)
 		out->address = address;
 		out->addend = in->addend;
 		out->howto = in->howto;
-		out->sym_ptr_ptr = target_slot(c, x, in, &late);
+		out->sym_ptr_ptr = target_slot(c, x, in, address, &late);
 		if (!out->sym_ptr_ptr)
 			return -1;
 		if (!late)
@@ -755,5 +845,8 @@ void ksp_extract_result_free(struct ksp_extract_result *res)
 	free_list(res->loader_symbols, res->nloader_symbols);
 	free_list(res->anchors, res->nanchors);
 	free(res->relocs);
+	for (size_t i = 0; i < res->nearly; i++)
+		free((char *)res->early[i].key); /* owned: no list keeps them */
+	free(res->early);
 	memset(res, 0, sizeof(*res));
 }

@@ -78,6 +78,18 @@ struct ksp_extract_req {
 	void *exported_ctx;
 };
 
+/*
+ * Early references: a static key or static call key the loader links the
+ * new code's site into when the update module comes (a __jump_table or
+ * .static_call_sites entry's key), named by a global symbol no export
+ * resolves (a tracepoint or static key of the target module, or one vmlinux
+ * does not export). Left out of the object's relocations and recorded here
+ * for the module's early table (ksplice_update.h), which kmod-helper writes
+ * from kallsyms before jump_label and static_call read it. The code of a
+ * static call site whose trampoline no export resolves keeps no relocation
+ * either: the loader writes the whole site from its key (__static_call_init).
+ */
+
 /* A reference kmod-helper completes: at anchor + offset, relocation type
  * (R_X86_64_*) against key + addend. */
 struct ksp_extract_reloc {
@@ -95,6 +107,8 @@ struct ksp_extract_result {
 	size_t nloader_symbols;
 	struct ksp_extract_reloc *relocs;
 	size_t nrelocs;
+	struct ksp_extract_reloc *early; /* early references (above) */
+	size_t nearly;
 	char **anchors;
 	size_t nanchors;
 	size_t nsections; /* sections written */

@@ -163,11 +163,17 @@ int ksp_tree_compiler_matches(const struct ksp_tree *t, char *found, size_t len,
 }
 
 /* Make arguments that evaluate DIR's Makefile the way kbuild does and print
- * what it builds. */
+ * what it builds; for each object built as (part of) a module, the module's
+ * name as kbuild itself computes it for KBUILD_MODNAME: $(modname), in the
+ * context of a pattern rule like its own $(obj)/%.o (where $* and $@ give
+ * modname-multi its composite and basetarget the single-file module), with
+ * name-fix-token's '-' and ',' made '_'. */
 static const char *const print_rule =
-	"ksplice-print:\n"
+	"ksplice-print: $(patsubst %.o,%.ksplice-modname,$(filter %.o,$(real-obj-m)))\n"
 	"\t@echo 'builtin:' $(real-obj-y) $(lib-y) $(subdir-builtin)\n"
-	"\t@echo 'module:' $(real-obj-m) $(subdir-modorder)\n";
+	"\t@echo 'module:' $(real-obj-m) $(subdir-modorder)\n"
+	"$(obj)/%.ksplice-modname: FORCE\n"
+	"\t@echo 'modname:' $(@:.ksplice-modname=.o) $(call name-fix-token,$(modname))\n";
 
 static int evaluate_dir(const struct ksp_tree *t, const char *dir, const char *rules, char *out,
 			size_t len)
@@ -257,12 +263,46 @@ static int write_rules(char *path, size_t len)
 	return n == (ssize_t)strlen(print_rule) ? 0 : -1;
 }
 
+int ksp_kbuild_modname(const char *printout, const char *object, char *name, size_t len,
+		       struct ksp_error *err)
+{
+	static const char label[] = "modname: ";
+	size_t n = strlen(object);
+	for (const char *line = printout; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t linelen = end ? (size_t)(end - line) : strlen(line);
+		if (strncmp(line, label, sizeof(label) - 1) == 0 &&
+		    linelen > sizeof(label) - 1 + n &&
+		    strncmp(line + sizeof(label) - 1, object, n) == 0 &&
+		    line[sizeof(label) - 1 + n] == ' ') {
+			const char *value = line + sizeof(label) - 1 + n + 1;
+			size_t vlen = linelen - (size_t)(value - line);
+			if (memchr(value, ':', vlen))
+				return ksp_fail(err,
+						"%s: linked into several modules (%.*s): cannot "
+						"tell which one to patch",
+						object, (int)(vlen > 200 ? 200 : vlen), value);
+			if (vlen == 0 || vlen >= len)
+				return ksp_fail(err, "%s: module name '%.*s' unusable", object,
+						(int)(vlen > 200 ? 200 : vlen), value);
+			memcpy(name, value, vlen);
+			name[vlen] = '\0';
+			return 0;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return ksp_fail(err, "%s: kbuild named no module it is linked into", object);
+}
+
 /* Walks from the object's directory up: the object must be listed in its
- * directory's Makefile, and each directory (as DIR/built-in.a) in its
- * parent's, up to a top-level directory (listed by the top Makefile) or
- * arch/x86 (listed by the arch Makefile). */
+ * directory's Makefile, and each directory in its parent's, up to a
+ * top-level directory (listed by the top Makefile) or arch/x86 (listed by
+ * the arch Makefile). A built-in object's directories are listed as
+ * DIR/built-in.a; a module object's as DIR/modules.order (kbuild descends
+ * into obj-y and obj-m directories alike for modules). */
 static int walk_from(const struct ksp_tree *t, const char *item, const char *dir, const char *rules,
-		     enum ksp_obj_kind *kind, struct ksp_error *err);
+		     enum ksp_obj_kind *kind, char *module, size_t module_len,
+		     struct ksp_error *err);
 
 /* A Makefile that only evaluates inside its parent's (amdgpu's display/dc
  * needs the parent's variables): if the parent does not build the whole
@@ -270,14 +310,14 @@ static int walk_from(const struct ksp_tree *t, const char *item, const char *dir
 static int classify_unevaluable(const struct ksp_tree *t, const char *dir, const char *rules,
 				enum ksp_obj_kind *kind, struct ksp_error *err)
 {
-	char whole[4200], parent[4096];
+	char whole[4200], parent[4096], unused[64];
 	snprintf(whole, sizeof(whole), "%.4000s/built-in.a", dir);
 	snprintf(parent, sizeof(parent), "%s", dir);
 	char *slash = strrchr(parent, '/');
 	enum ksp_obj_kind dir_kind = KSP_OBJ_NOT_BUILT;
 	if (slash) {
 		*slash = '\0';
-		if (walk_from(t, whole, parent, rules, &dir_kind, err))
+		if (walk_from(t, whole, parent, rules, &dir_kind, unused, sizeof(unused), err))
 			return -1;
 	}
 	if (dir_kind != KSP_OBJ_BUILTIN) {
@@ -288,7 +328,8 @@ static int classify_unevaluable(const struct ksp_tree *t, const char *dir, const
 }
 
 static int classify_walk(const struct ksp_tree *t, const char *object, const char *rules,
-			 enum ksp_obj_kind *kind, struct ksp_error *err)
+			 enum ksp_obj_kind *kind, char *module, size_t module_len,
+			 struct ksp_error *err)
 {
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s", object);
@@ -298,53 +339,81 @@ static int classify_walk(const struct ksp_tree *t, const char *object, const cha
 		return 0;
 	}
 	*slash = '\0';
-	return walk_from(t, object, dir, rules, kind, err);
+	return walk_from(t, object, dir, rules, kind, module, module_len, err);
 }
 
 /* item as dir's Makefile lists it, then dir as its parent's, and so on. */
 static int walk_from(const struct ksp_tree *t, const char *start_item, const char *start_dir,
-		     const char *rules, enum ksp_obj_kind *kind, struct ksp_error *err)
+		     const char *rules, enum ksp_obj_kind *kind, char *module, size_t module_len,
+		     struct ksp_error *err)
 {
-	char item[4096], dir[4096], out[1 << 16];
+	enum { OUT_SIZE = 1 << 18 };
+	char item[4096], dir[4096], *out = malloc(OUT_SIZE);
+	if (!out)
+		return ksp_fail(err, "out of memory");
 	snprintf(item, sizeof(item), "%s", start_item);
 	snprintf(dir, sizeof(dir), "%s", start_dir);
-	char *slash;
+	enum ksp_obj_kind found = KSP_OBJ_NOT_BUILT; /* what item was found as, so far */
+	int rc = 0;
+	module[0] = '\0';
 	for (;;) {
+		char *slash;
 		/* A directory without a Makefile of its own (arch/x86/kvm/mmu) is
 		 * listed, object by object, by its parent's. */
 		if (!file_exists_in(t->path, dir, "Makefile") &&
 		    !file_exists_in(t->path, dir, "Kbuild")) {
 			slash = strrchr(dir, '/');
 			if (!slash) {
-				*kind = KSP_OBJ_NOT_BUILT;
-				return 0;
+				found = KSP_OBJ_NOT_BUILT;
+				break;
 			}
 			*slash = '\0';
 			continue;
 		}
-		if (evaluate_dir_cached(t, dir, rules, out, sizeof(out)) != 0)
-			return classify_unevaluable(t, dir, rules, kind, err);
-		if (listed(out, "module:", item)) {
-			*kind = KSP_OBJ_MODULE;
-			return 0;
+		if (evaluate_dir_cached(t, dir, rules, out, OUT_SIZE) != 0) {
+			if (found != KSP_OBJ_MODULE) {
+				rc = classify_unevaluable(t, dir, rules, kind, err);
+				free(out);
+				return rc;
+			}
+			rc = ksp_fail(err, "%s/%s: kbuild could not evaluate its Makefile", t->path,
+				      dir);
+			break;
 		}
-		if (!listed(out, "builtin:", item)) {
-			*kind = KSP_OBJ_NOT_BUILT;
-			return 0;
+		if (found != KSP_OBJ_BUILTIN && listed(out, "module:", item)) {
+			if (found == KSP_OBJ_NOT_BUILT &&
+			    ksp_kbuild_modname(out, item, module, module_len, err)) {
+				rc = -1;
+				break;
+			}
+			found = KSP_OBJ_MODULE;
+		} else if (found != KSP_OBJ_MODULE && listed(out, "builtin:", item)) {
+			found = KSP_OBJ_BUILTIN;
+		} else {
+			found = KSP_OBJ_NOT_BUILT;
+			break;
 		}
 		slash = strrchr(dir, '/');
-		if (!slash || strcmp(dir, "arch/x86") == 0) {
-			*kind = KSP_OBJ_BUILTIN;
-			return 0;
+		if (!slash || strcmp(dir, "arch/x86") == 0)
+			break;
+		if ((size_t)snprintf(item, sizeof(item), "%.4000s/%s", dir,
+				     found == KSP_OBJ_MODULE ? "modules.order" : "built-in.a") >=
+		    sizeof(item)) {
+			rc = ksp_fail(err, "%s: path too long", start_item);
+			break;
 		}
-		if ((size_t)snprintf(item, sizeof(item), "%.4000s/built-in.a", dir) >= sizeof(item))
-			return ksp_fail(err, "%s: path too long", start_item);
 		*slash = '\0';
 	}
+	free(out);
+	if (found != KSP_OBJ_MODULE)
+		module[0] = '\0';
+	*kind = found;
+	return rc;
 }
 
 int ksp_tree_classify(const struct ksp_tree *t, const char *source, char *object, size_t len,
-		      enum ksp_obj_kind *kind, struct ksp_error *err)
+		      enum ksp_obj_kind *kind, char *module, size_t module_len,
+		      struct ksp_error *err)
 {
 	size_t n = strlen(source);
 	if (n < 3 || (strcmp(source + n - 2, ".c") != 0 && strcmp(source + n - 2, ".S") != 0))
@@ -356,7 +425,7 @@ int ksp_tree_classify(const struct ksp_tree *t, const char *source, char *object
 	char rules[4096];
 	if (write_rules(rules, sizeof(rules)))
 		return ksp_fail(err, "cannot write a temporary makefile: %s", strerror(errno));
-	int rc = classify_walk(t, object, rules, kind, err);
+	int rc = classify_walk(t, object, rules, kind, module, module_len, err);
 	unlink(rules);
 	return rc;
 }

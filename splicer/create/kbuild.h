@@ -56,9 +56,21 @@ enum ksp_obj_kind {
 /* For a source file (relative to the tree, e.g. "fs/proc/cmdline.c") gives
  * its object ("fs/proc/cmdline.o") and how this configuration builds it, by
  * asking kbuild itself to evaluate the directory's Makefile and those of its
- * parents. */
+ * parents. For KSP_OBJ_MODULE, module receives the name of the module the
+ * object is linked into, as kbuild gives it KBUILD_MODNAME and the kernel
+ * names it in /proc/modules ("nfsd" for fs/nfsd/nfs4state.o, part of
+ * nfsd-y; "binfmt_misc" for the single-file module fs/binfmt_misc.o; '-'
+ * made '_'); otherwise "". An object linked into several modules fails. */
 int ksp_tree_classify(const struct ksp_tree *tree, const char *source, char *object, size_t len,
-		      enum ksp_obj_kind *kind, struct ksp_error *err);
+		      enum ksp_obj_kind *kind, char *module, size_t module_len,
+		      struct ksp_error *err);
+
+/* From what kbuild printed for a directory, lines "modname: OBJECT NAME"
+ * (one per object of real-obj-m): the module object is linked into. -1 with
+ * err when no line names object, or when its NAME lists several modules
+ * ("a:b", an object shared by two composites) or does not fit len. */
+int ksp_kbuild_modname(const char *printout, const char *object, char *name, size_t len,
+		       struct ksp_error *err);
 
 /* Builds the given objects (relative paths) with function and data sections.
  * make's output goes to log_path. -1 with the first error line on failure. */

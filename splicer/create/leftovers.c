@@ -12,6 +12,15 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* try-run's .tmp_PID directories, and filechk's .NAME.tmp, whose EXIT trap
+ * does not run when make's shell dies of the signal. */
+static int is_kbuild_temporary(const char *name)
+{
+	size_t n = strlen(name);
+	return !strncmp(name, ".tmp_", 5) ||
+	       (name[0] == '.' && n > 5 && !strcmp(name + n - 4, ".tmp"));
+}
+
 static int read_names(struct ksp_listing *d)
 {
 	size_t cap = 0;
@@ -19,7 +28,7 @@ static int read_names(struct ksp_listing *d)
 	int rc = 0;
 	for (struct dirent *e; dir && !rc && (e = readdir(dir));) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    (d->tmp_only && strncmp(e->d_name, ".tmp_", 5) != 0))
+		    (d->tmp_only && !is_kbuild_temporary(e->d_name)))
 			continue;
 		char **v = ksp_array_room(d->names, &cap, d->n, sizeof(*v), 64);
 		if (!v || !(v[d->n] = strdup(e->d_name)))
@@ -68,7 +77,14 @@ int ksp_leftovers_list(struct ksp_leftovers *l, const char *root, const char *co
 {
 	size_t cap = 0;
 	memset(l, 0, sizeof(*l));
+	static const char *const generated[] = {"include/generated", "include/config",
+						"arch/x86/include/generated"};
 	int rc = add_listing(l, &cap, root, 1);
+	for (size_t i = 0; i < sizeof(generated) / sizeof(*generated) && !rc; i++) {
+		char dir[8300];
+		snprintf(dir, sizeof(dir), "%s/%s", root, generated[i]);
+		rc = add_listing(l, &cap, dir, 1);
+	}
 	for (size_t i = 0; i < nfiles && !rc; i++) {
 		const char *slash = strrchr(files[i], '/');
 		char dir[8300];

@@ -1,7 +1,8 @@
 /*
  * What a build leaves in the tree that the tree guard cannot know in
  * advance: kbuild's try-run directories (TREE/.tmp_PID, removed on exit, so
- * left only by an interrupted build) and files that an object's rules
+ * left only by an interrupted build), filechk's temporaries in the generated
+ * include directories (.package.h.tmp, left the same way) and files that an object's rules
  * generate beside it the first time it is built (security/selinux/flask.h,
  * security/apparmor/capability_names.h, security/tomoyo/builtin-policy.h).
  * The names in those directories are listed before the build; afterwards
@@ -16,7 +17,7 @@ struct ksp_listing {
 	char *dir;    /* absolute */
 	char **names; /* sorted */
 	size_t n;
-	int tmp_only; /* only .tmp_* names count */
+	int tmp_only; /* only kbuild temporaries (.tmp_*, .*.tmp) count */
 };
 
 struct ksp_leftovers {
@@ -24,7 +25,8 @@ struct ksp_leftovers {
 	size_t n;
 };
 
-/* Lists root's .tmp_* entries and every entry of the directories holding
+/* Lists the kbuild temporaries of root and the generated include
+ * directories, and every entry of the directories holding
  * the given files (relative to root). -1 if out of memory (nothing kept). */
 int ksp_leftovers_list(struct ksp_leftovers *l, const char *root, const char *const *files,
 		       size_t nfiles);

@@ -179,9 +179,12 @@ static int add_all(struct ksp_meta_list *l, const char *const *v, size_t n)
 	return 0;
 }
 
-static int add_unit(struct ksp_metadata *m, const char *object, const struct unit_code *uc)
+static int add_unit(struct ksp_metadata *m, const struct ksp_create_unit *u,
+		    const struct unit_code *uc)
 {
-	struct ksp_meta_unit *mu = ksp_metadata_add_unit(m, object);
+	struct ksp_meta_unit *mu = ksp_metadata_add_unit(m, u->object);
+	if (mu)
+		mu->target = u->module; /* NULL: vmlinux */
 	if (!mu || add_all(&mu->changed, uc->replaced, uc->nreplaced) ||
 	    add_all(&mu->check, uc->check_only, uc->ncheck_only) || add_new_functions(mu, uc) ||
 	    add_all(&mu->new_data, uc->data, uc->ndata))
@@ -220,7 +223,7 @@ static char *metadata(const struct ksp_create_result *res, const struct ksp_upda
 	for (size_t i = 0; i < res->nafter && !rc; i++)
 		rc = ksp_meta_list_add(&m.after, res->after[i].id);
 	for (size_t i = 0; i < res->nunits && !rc; i++)
-		rc = add_unit(&m, res->units[i].object, &uc[i]);
+		rc = add_unit(&m, &res->units[i], &uc[i]);
 	if (!rc)
 		text = ksp_metadata_format(&m);
 	ksp_metadata_free(&m);
@@ -297,12 +300,16 @@ int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_
 		rc = extract_unit(res, i, info->headers, &uc[i], err);
 		mo[i] = (struct ksp_module_object){
 			.path = uc[i].path,
+			.unit = res->units[i].object,
+			.target = res->units[i].module,
 			.replaced = uc[i].replaced,
 			.nreplaced = uc[i].nreplaced,
 			.check_only = uc[i].check_only,
 			.ncheck_only = uc[i].ncheck_only,
 			.relocs = uc[i].ext.relocs,
 			.nrelocs = uc[i].ext.nrelocs,
+			.early = uc[i].ext.early,
+			.nearly = uc[i].ext.nearly,
 			.loader_symbols = (const char *const *)uc[i].ext.loader_symbols,
 			.nloader_symbols = uc[i].ext.nloader_symbols,
 		};

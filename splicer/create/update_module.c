@@ -81,10 +81,11 @@ int ksp_kernel_exports(const char *headers, const char *name)
 	snprintf(path, sizeof(path), "%s/Module.symvers", headers);
 	FILE *in = fopen(path, "r");
 	int found = 0;
+	size_t n = strlen(name);
 	while (in && !found && fgets(line, sizeof(line), in)) {
 		char *sym = strchr(line, '\t');
-		size_t n = strlen(name);
-		found = sym && strncmp(sym + 1, name, n) == 0 && sym[1 + n] == '\t';
+		found = sym && strncmp(sym + 1, name, n) == 0 && sym[1 + n] == '\t' &&
+			strncmp(sym + 2 + n, "vmlinux\t", 8) == 0;
 	}
 	if (in)
 		fclose(in);
@@ -92,20 +93,37 @@ int ksp_kernel_exports(const char *headers, const char *name)
 }
 
 /* The loader resolves only exports: a place it reads or rewrites at load
- * that refers to anything else cannot be completed later. */
+ * that refers to anything else cannot be completed later. Only vmlinux's
+ * exports: one of a module would make the update module depend on it (the
+ * loader would refuse the update while that module is absent). The keys of
+ * jump labels and static calls are not left to the loader when no export
+ * names them (extract.h: early references); what remains here is a static
+ * (UNIT:NAME) key, or an alternative's, paravirt or ftrace site's symbol. */
 static int check_loader_symbols(const struct ksp_module_spec *spec, struct ksp_error *err)
 {
 	for (size_t i = 0; i < spec->nobjects; i++)
 		for (size_t k = 0; k < spec->objects[i].nloader_symbols; k++) {
-			const char *name = spec->objects[i].loader_symbols[k];
-			if (!ksp_kernel_exports(spec->headers, name))
+			const struct ksp_module_object *o = &spec->objects[i];
+			const char *name = o->loader_symbols[k];
+			if (ksp_kernel_exports(spec->headers, name))
+				continue;
+			if (o->target)
 				return ksp_failc(
 					err, KSP_E_REFUSED,
-					"%s: the new code refers to %s where the module "
-					"loader rewrites or reads it at load (a jump label, "
-					"static call, alternative or ftrace site), and the "
-					"kernel does not export it: not supported",
-					spec->objects[i].path, name);
+					"%s (module %s): the new code refers to %s where the "
+					"module loader rewrites or reads it at load (a jump "
+					"label, static key, tracepoint, static call, "
+					"alternative or ftrace site), and vmlinux does not "
+					"export it (a key of module %s itself, or of another "
+					"module, would make the update need that module "
+					"loaded): not supported",
+					o->unit ? o->unit : o->path, o->target, name, o->target);
+			return ksp_failc(err, KSP_E_REFUSED,
+					 "%s: the new code refers to %s where the module "
+					 "loader rewrites or reads it at load (a jump label, "
+					 "static call, alternative or ftrace site), and the "
+					 "kernel does not export it: not supported",
+					 o->unit ? o->unit : o->path, name);
 		}
 	return 0;
 }
@@ -137,6 +155,37 @@ static void reloc_table(FILE *f, const struct ksp_module_spec *spec)
 				r->type);
 		}
 	fprintf(f, "};\n");
+}
+
+/* The early references (struct ksplice_early_reloc): keys the loader links
+ * the new code's sites into, which kmod-helper finds in kallsyms (in the
+ * unit's module, or vmlinux) when the update module comes. */
+static void early_table(FILE *f, const struct ksp_module_spec *spec)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < spec->nobjects; i++)
+		for (size_t k = 0; k < spec->objects[i].nearly; k++, n++)
+			fprintf(f, "extern char %s[];\n", spec->objects[i].early[k].anchor);
+	if (!n)
+		return;
+	fprintf(f, "\nKSPLICE_EARLY_TABLE(ksplice_early) = {\n");
+	for (size_t i = 0; i < spec->nobjects; i++)
+		for (size_t k = 0; k < spec->objects[i].nearly; k++) {
+			const struct ksp_extract_reloc *r = &spec->objects[i].early[k];
+			fprintf(f, "\t{ .place = (unsigned long)(%s + %llu), .key = \"", r->anchor,
+				(unsigned long long)r->offset);
+			c_string(f, r->key);
+			if (spec->objects[i].target) {
+				fprintf(f, "\", .module = \"");
+				c_string(f, spec->objects[i].target);
+				fprintf(f, "\"");
+			} else {
+				fprintf(f, "\", .module = NULL");
+			}
+			fprintf(f, ", .addend = %lldLL, .type = %u },\n", (long long)r->addend,
+				r->type);
+		}
+	fprintf(f, "};\nKSPLICE_DEFINE_EARLY(ksplice_early);\n");
 }
 
 static int has_relocs(const struct ksp_module_spec *spec)
@@ -181,6 +230,7 @@ static char *stub_source(const struct ksp_module_spec *spec)
 	}
 	fprintf(f, "};\n");
 	reloc_table(f, spec);
+	early_table(f, spec);
 	fprintf(f, "\nKSPLICE_DEFINE_UPDATE_RELOCS(\"%s\", \"", spec->id);
 	c_string(f, spec->description ? spec->description : "");
 	fprintf(f, "\", ksplice_patches, %s);\n",

@@ -20,12 +20,16 @@
 
 struct ksp_module_object {
 	const char *path;	     /* an extracted object */
+	const char *unit;	     /* the object of the tree it was cut from */
+	const char *target;	     /* the module its code runs for; NULL: vmlinux */
 	const char *const *replaced; /* functions it replaces (renamed inside) */
 	size_t nreplaced;
 	const char *const *check_only;		/* old code that only joins the stack check */
 	size_t ncheck_only;			/* (gcc's foo.cold of a replaced foo) */
 	const struct ksp_extract_reloc *relocs; /* completed by kmod-helper */
 	size_t nrelocs;
+	const struct ksp_extract_reloc *early; /* keys kmod-helper writes at load */
+	size_t nearly;
 	const char *const *loader_symbols; /* resolved by the module loader */
 	size_t nloader_symbols;
 };
@@ -41,8 +45,10 @@ struct ksp_module_spec {
 	size_t nobjects;
 };
 
-/* Is name an export of the kernel whose kbuild headers are headers (its
- * Module.symvers)? */
+/* Is name exported by vmlinux itself, as the kernel whose kbuild headers are
+ * headers lists it (Module.symvers: "CRC<TAB>name<TAB>vmlinux<TAB>...")?
+ * An export of a module does not count: the update module would then need
+ * that module loaded. */
 int ksp_kernel_exports(const char *headers, const char *name);
 
 /* Generates the module's sources in dir (created) and builds it; *ko

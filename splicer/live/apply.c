@@ -6,11 +6,13 @@
 #include "kernel_protection.h"
 #include "ksplice_update.h"
 #include "metadata.h"
+#include "module_files.h"
 #include "module_info.h"
 #include "module_load.h"
 #include "module_targets.h"
 #include "objfile.h"
 #include "package.h"
+#include "pending_plan.h"
 #include "redirectors.h"
 #include "runpre.h"
 #include "stacking.h"
@@ -52,7 +54,12 @@ struct session {
 	size_t nentries;
 	struct ksp_plan_key *keys;
 	size_t nkeys;
-	char *plan; /* as written to the helper */
+	char *plan;	    /* as written to the helper */
+	const char **names; /* of the entries */
+	/* Targets not loaded (pending parts), and their files laid out. */
+	const char *absent[KSP_APPLY_PENDING_MAX];
+	size_t nabsent;
+	struct ksp_pending pending;
 };
 
 const struct ksp_exit_map ksp_apply_exit_map[] = {
@@ -194,6 +201,45 @@ static int check_loadable(struct session *s, struct ksp_error *err)
 	return ksp_check_loadable(m->data, m->size, what, err);
 }
 
+/* Does the update module link its new code into keys when it loads (early
+ * references, ksplice_update.h)? */
+static int has_early_references(const struct session *s)
+{
+	const struct ksp_pkg_member *m = ksp_pkg_find(&s->pkg, KSP_UPDATE_MODULE);
+	struct ksp_error why = {0};
+	struct ksp_obj ko;
+	int found = 0;
+	memset(&ko, 0, sizeof(ko));
+	if (ksp_obj_open_mem(KSP_UPDATE_MODULE, m->data, m->size, &ko, &why))
+		return 0;
+	for (size_t i = 0; i < ko.nsymbols && !found; i++)
+		found = ko.symbols[i].name && !strcmp(ko.symbols[i].name, KSPLICE_EARLY_SYMBOL);
+	ksp_obj_free(&ko);
+	return found;
+}
+
+/* The modules the update patches: live, else not loaded with a file to
+ * match against (their part is pending), found before anything is loaded.
+ * An update whose module links into keys at load cannot wait for one: the
+ * keys may be that module's (kmod-helper would refuse the load). */
+static int check_targets(struct session *s, struct ksp_error *err)
+{
+	char dir[4096];
+	if (ksp_module_targets_check("/sys", &s->meta, s->absent, KSP_APPLY_PENDING_MAX,
+				     &s->nabsent, err))
+		return -1;
+	if (!s->nabsent)
+		return 0;
+	if (has_early_references(s))
+		return ksp_failc(err, KSP_E_TARGET_ABSENT,
+				 "update %s: its new code uses tracepoints or static keys that "
+				 "the kernel links when the update module loads, and module %s "
+				 "is not loaded: load it first (modprobe %s)",
+				 s->id, s->absent[0], s->absent[0]);
+	ksp_modules_dir(dir, sizeof(dir));
+	return ksp_pending_find(&s->pending, s->absent, s->nabsent, "/sys", dir, err);
+}
+
 /* An update made on top of others (ksplice-create --after) matches only
  * while they are applied: say so rather than fail to match. */
 static int check_earlier(struct session *s, struct ksp_error *err)
@@ -261,6 +307,16 @@ static const char *replaced_by(const struct session *s, const char *name)
 static int no_match(const struct session *s, const struct rp_function_result *f,
 		    struct ksp_error *err)
 {
+	const struct ksp_pending_module *m = NULL;
+	for (size_t i = 0; f->object->module && i < s->pending.n; i++)
+		if (!strcmp(s->pending.v[i].name, f->object->module))
+			m = &s->pending.v[i];
+	if (m)
+		return ksp_failc(err, KSP_E_NO_MATCH,
+				 "no_match: %s:%s does not match module %s's file %s (the module "
+				 "is not loaded): %s (was the module built from this source, with "
+				 "this compiler?)",
+				 f->object->unit, f->function->name, m->name, m->path, f->detail);
 	const char *owner = replaced_by(s, f->function->name);
 	if (owner)
 		return ksp_failc(err, KSP_E_NO_MATCH,
@@ -284,6 +340,8 @@ static int run_pre(struct session *s, struct ksp_error *err)
 	s->mem_open = 1;
 	if (ksp_kallsyms_load("/proc/kallsyms", &s->ks, err))
 		return as_kind(err, KSP_E_INTERNAL);
+	if (s->pending.n && ksp_pending_lay_out(&s->pending, &s->ks, &s->mem, err))
+		return -1;
 	if (ksp_stacked_load(&s->stacked, &s->mem))
 		return ksp_failc(err, KSP_E_INTERNAL, "out of memory");
 	struct rp_symtab st;
@@ -457,7 +515,8 @@ static int plan_entries(struct session *s, const unsigned char *table, size_t co
 			struct ksp_error *err)
 {
 	s->entries = calloc(count + 1, sizeof(*s->entries));
-	if (!s->entries)
+	s->names = calloc(count + 1, sizeof(*s->names));
+	if (!s->entries || !s->names)
 		return ksp_failc(err, KSP_E_INTERNAL, "out of memory");
 	for (size_t u = 0; u < s->meta.nunits; u++) {
 		const struct ksp_meta_unit *mu = &s->meta.units[u];
@@ -476,7 +535,7 @@ static int plan_entries(struct session *s, const unsigned char *table, size_t co
 						 s->o->update, mu->object, name, s->nentries);
 			if (plan_entry(s, mu->object, name, check, &s->entries[s->nentries], err))
 				return -1;
-			s->nentries++;
+			s->names[s->nentries++] = name;
 		}
 	}
 	if (s->nentries != count)
@@ -485,6 +544,20 @@ static int plan_entries(struct session *s, const unsigned char *table, size_t co
 				 "metadata %zu",
 				 s->o->update, count, s->nentries);
 	return 0;
+}
+
+/* What the outcome says of the pending parts: each target not loaded and
+ * its number of entries. */
+static void note_pending(struct session *s)
+{
+	for (size_t i = 0; i < s->pending.n && s->out->npending < KSP_APPLY_PENDING_MAX; i++) {
+		const struct ksp_pending_module *m = &s->pending.v[i];
+		if (!m->target)
+			continue;
+		snprintf(s->out->pending[s->out->npending].module,
+			 sizeof(s->out->pending[0].module), "%s", m->name);
+		s->out->pending[s->out->npending++].functions = m->functions;
+	}
 }
 
 /* Everything the helper must be told, as plan text; nothing is written. */
@@ -499,6 +572,11 @@ static int make_plan(struct session *s, struct ksp_error *err)
 		rc = plan_keys(s, err);
 	if (!rc)
 		rc = plan_entries(s, table, count, err);
+	if (!rc && s->pending.n)
+		rc = ksp_pending_plan(&s->pending, s->entries, s->nentries, s->names, s->keys,
+				      s->nkeys, err);
+	if (!rc)
+		note_pending(s);
 	ksp_obj_free(&ko);
 	if (!rc && !(s->plan = ksp_plan_format(s->entries, s->nentries, s->keys, s->nkeys)))
 		rc = ksp_failc(err, KSP_E_INTERNAL, "out of memory");
@@ -605,8 +683,12 @@ static void cleanup(struct session *s)
 	free(s->objs);
 	free(s->ptrs);
 	ksp_stacked_free(&s->stacked);
+	for (size_t i = 0; s->entries && i < s->nentries; i++)
+		free(s->entries[i].masks);
 	free(s->entries);
+	free(s->names);
 	free(s->keys);
+	ksp_pending_free(&s->pending);
 	free(s->plan);
 	if (s->mem_open)
 		rp_memview_close(&s->mem);
@@ -615,12 +697,27 @@ static void cleanup(struct session *s)
 	ksp_pkg_free(&s->pkg);
 }
 
+void ksp_apply_pending_message(const struct ksp_apply_outcome *out, size_t i, char *buf, size_t len)
+{
+	const struct ksp_apply_pending *p = &out->pending[i];
+	snprintf(buf, len,
+		 "module %s is not loaded: its part (%d function%s) is pending and is applied "
+		 "when %s loads",
+		 p->module, p->functions, p->functions == 1 ? "" : "s", p->module);
+}
+
 /* Where --check says the replaced functions of a unit are. */
 static void print_places(const struct session *s, const struct ksp_meta_unit *u)
 {
 	for (size_t i = 0; i < u->changed.n; i++) {
 		const struct rp_function_result *f =
 			replaced_function(s, u->object, u->changed.v[i]);
+		const struct ksp_pending_module *m = ksp_pending_module_of(&s->pending, f->address);
+		if (m) {
+			printf("%s:%s: pending (module %s is not loaded; matched in %s)\n",
+			       u->object, u->changed.v[i], m->name, m->path);
+			continue;
+		}
 		const char *owner = ksp_stacked_owner(&s->stacked, f->code_address);
 		printf("%s:%s: at 0x%llx, jump at +%lld", u->object, u->changed.v[i],
 		       (unsigned long long)f->code_address, (long long)f->trampoline);
@@ -644,7 +741,7 @@ int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
 			       "reading the running kernel's memory needs root");
 	}
 	if (!rc)
-		rc = ksp_module_targets_live("/sys", &s.meta, err);
+		rc = check_targets(&s, err);
 	if (!rc)
 		rc = check_earlier(&s, err);
 	if (!rc)
@@ -654,14 +751,24 @@ int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
 	if (!rc) {
 		for (size_t i = 0; i < s.meta.nunits; i++)
 			print_places(&s, &s.meta.units[i]);
+		if (o->verbose)
+			fputs(s.plan, o->detail ? o->detail : stdout);
 		printf("update %s would apply: %zu functions matched, %zu symbols resolved\n", s.id,
 		       s.result.matched, s.result.nsymbols);
+		for (size_t i = 0; i < out.npending; i++) {
+			char line[256];
+			ksp_apply_pending_message(&out, i, line, sizeof(line));
+			printf("%s\n", line);
+		}
 	}
 	cleanup(&s);
 	return rc;
 }
 
-int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, struct ksp_error *err)
+/* One attempt; *replan set when the helper refused because a module whose
+ * part was planned as pending loaded in the meantime. */
+static int apply_once(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out,
+		      struct ksp_error *err, int *replan)
 {
 	struct session s;
 	memset(&s, 0, sizeof(s));
@@ -673,7 +780,7 @@ int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, str
 		rc = ksp_failc(err, KSP_E_PERMISSION, "applying an update needs root");
 	}
 	if (!rc)
-		rc = ksp_module_targets_live("/sys", &s.meta, err);
+		rc = check_targets(&s, err);
 	if (!rc)
 		rc = check_loadable(&s, err);
 	if (!rc)
@@ -684,15 +791,34 @@ int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, str
 		rc = run_pre(&s, err);
 	if (!rc)
 		rc = make_plan(&s, err);
+	if (!rc && o->verbose)
+		fputs(s.plan, o->detail ? o->detail : stdout);
 	if (!rc) {
 		struct ksp_critical section;
 		ksp_critical_begin(&section);
 		rc = insert_and_apply(&s, err);
 		ksp_critical_end(&section);
+		*replan = rc && s.pending.n && !strcmp(out->cause, "module_busy");
 	}
 	if (rc && !out->cause[0])
 		snprintf(out->cause, sizeof(out->cause), "%s",
 			 ksp_code_name(ksp_error_code(err, KSP_E_INTERNAL)));
 	cleanup(&s);
+	return rc;
+}
+
+int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, struct ksp_error *err)
+{
+	int replan = 0;
+	int rc = apply_once(o, out, err, &replan);
+	if (rc && replan) {
+		/* The module came between matching its file and the apply: the
+		 * helper refused (nothing written, module removed); match it
+		 * live now. Once: it cannot come twice. */
+		fprintf(o->detail ? o->detail : stdout,
+			"ksplice-apply: %s; planning again against the loaded module\n", err->msg);
+		memset(err, 0, sizeof(*err));
+		rc = apply_once(o, out, err, &replan);
+	}
 	return rc;
 }

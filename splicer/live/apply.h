@@ -29,7 +29,8 @@ enum ksp_apply_exit {
 	KSP_APPLY_LOCKDOWN = 19,      /* the kernel's lockdown forbids it */
 	KSP_APPLY_MODULE_UNTRUSTED = 20, /* signature enforced: unsigned or untrusted key */
 	KSP_APPLY_REDIRECTED = 21,    /* a livepatch or other ftrace redirector owns a function */
-	KSP_APPLY_TARGET_ABSENT = 22, /* a module the update patches is not loaded */
+	KSP_APPLY_TARGET_ABSENT = 22, /* a module the update patches is not loaded and its
+				       * file cannot be found or read, or is coming or going */
 };
 
 /* The status of each kind of failure (ksp_exit_status); also
@@ -45,13 +46,28 @@ struct ksp_apply_opts {
 	FILE *detail; /* where -v writes (NULL: stdout) */
 };
 
+#define KSP_APPLY_PENDING_MAX 16
+
+/* A module the update patches that is not loaded: its part is pending. */
+struct ksp_apply_pending {
+	char module[64];
+	int functions; /* entries of the patch table in it */
+};
+
 /* What happened, as ksplice-apply --json reports it. */
 struct ksp_apply_outcome {
 	char id[32];		     /* the update's, once the file is read */
 	int functions;		     /* applied: the helper's count */
 	unsigned long long pause_ns; /* the helper's, when it acted */
 	char cause[64];		     /* failed: the helper's abort cause, else the status's name */
+	struct ksp_apply_pending pending[KSP_APPLY_PENDING_MAX];
+	size_t npending;
 };
+
+/* "module nfsd is not loaded: its part (1 function) is pending and is
+ * applied when nfsd loads", for pending part i. */
+void ksp_apply_pending_message(const struct ksp_apply_outcome *out, size_t i, char *buf,
+			       size_t len);
 
 /* 0 when applied; -1 with err and its kind. */
 int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, struct ksp_error *err);

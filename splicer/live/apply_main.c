@@ -29,10 +29,11 @@ static void usage(FILE *f)
 	      "Applies a ksplice update (ksplice-ID.tar.gz) to the running kernel, after\n"
 	      "proving with run-pre matching that the kernel runs the code the update was\n"
 	      "made from.\n"
-	      "  -v            detail: every function matched, the sha256 of the module inserted\n"
+	      "  -v            detail: every function matched, the plan written to the helper,\n"
+	      "                the sha256 of the module inserted\n"
 	      "  --json        the outcome as one JSON object on stdout (id, result,\n"
-	      "                exit_status, functions, pause_ns, cause, message); the\n"
-	      "                rest goes to stderr\n"
+	      "                exit_status, functions, pause_ns, cause, message, pending:\n"
+	      "                [{module, functions}]); the rest goes to stderr\n"
 	      "  --helper KO   kmod-helper.ko to load if it is not loaded (default:\n"
 	      "                $KSPLICE_HELPER, else /lib/modules/RELEASE/extra/kmod-helper.ko,\n"
 	      "                where kbuild's modules_install puts it)\n"
@@ -52,7 +53,12 @@ static void usage(FILE *f)
 	      "/proc/kcore closed under confidentiality), 20 the kernel enforces module\n"
 	      "signatures and the module is unsigned or signed by a key it does not trust,\n"
 	      "21 a function is already redirected by a livepatch or another ftrace IPMODIFY\n"
-	      "user.\n",
+	      "user, 22 a module the update patches is coming or going, or is not loaded\n"
+	      "and its file cannot be found or read.\n"
+	      "A module the update patches that is not loaded is matched against its file\n"
+	      "(modules.dep of /lib/modules/RELEASE, or $KSPLICE_MODULES_DIR): its part is\n"
+	      "pending, and the helper applies it when the module loads, or refuses the load\n"
+	      "if the module's code is not what was matched.\n",
 	      f);
 }
 
@@ -68,6 +74,14 @@ static void print_json(const struct ksp_apply_outcome *out, int status, const ch
 	ksp_json_uint(&j, "pause_ns", out->pause_ns);
 	ksp_json_str(&j, "cause", status ? out->cause : "ok");
 	ksp_json_str(&j, "message", message);
+	ksp_json_array(&j, "pending");
+	for (size_t i = 0; !status && i < out->npending; i++) {
+		ksp_json_object(&j, NULL);
+		ksp_json_str(&j, "module", out->pending[i].module);
+		ksp_json_int(&j, "functions", out->pending[i].functions);
+		ksp_json_close(&j);
+	}
+	ksp_json_close(&j);
 	ksp_json_close(&j);
 }
 
@@ -125,7 +139,12 @@ int main(int argc, char **argv)
 		 out.functions, out.functions == 1 ? "" : "s", out.pause_ns / 1000);
 	if (rc)
 		fprintf(stderr, "ksplice-apply: %s\n", err.msg);
-	else
+	for (size_t i = 0; !rc && i < out.npending; i++) {
+		char line[256];
+		ksp_apply_pending_message(&out, i, line, sizeof(line));
+		fprintf(json ? stderr : stdout, "%s\n", line);
+	}
+	if (!rc)
 		fprintf(json ? stderr : stdout, "%s\n", done);
 	if (json)
 		print_json(&out, rc, rc ? err.msg : done);

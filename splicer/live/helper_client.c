@@ -91,6 +91,15 @@ char *ksp_plan_format(const struct ksp_plan_entry *entries, size_t nentries,
 		return NULL;
 	for (size_t i = 0; i < nentries; i++) {
 		const struct ksp_plan_entry *e = &entries[i];
+		if (e->module) {
+			fprintf(f, "pending %zu %s %zu %s %" PRIu32 " %" PRIu32 " %s\n", i,
+				e->module, e->symindex, e->symname, e->old_size,
+				e->check_only ? 0 : e->jump_offset, e->sha256);
+			for (size_t m = 0; m < e->nmasks; m++)
+				fprintf(f, "pmask %zu %" PRIu32 " %" PRIu32 "\n", i,
+					e->masks[m].offset, e->masks[m].len);
+			continue;
+		}
 		if (e->check_only) {
 			fprintf(f, "check %zu 0x%" PRIx64 " %" PRIu32 "\n", i, e->old_addr,
 				e->old_size);
@@ -103,7 +112,11 @@ char *ksp_plan_format(const struct ksp_plan_entry *entries, size_t nentries,
 		fprintf(f, "\n");
 	}
 	for (size_t i = 0; i < nkeys; i++)
-		fprintf(f, "key %s 0x%" PRIx64 "\n", keys[i].key, keys[i].addr);
+		if (keys[i].module)
+			fprintf(f, "pkey %s %s %zu %s %" PRId64 "\n", keys[i].key, keys[i].module,
+				keys[i].symindex, keys[i].symname, keys[i].offset);
+		else
+			fprintf(f, "key %s 0x%" PRIx64 "\n", keys[i].key, keys[i].addr);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;
@@ -252,7 +265,8 @@ static int target_parse(const char *line, size_t len, struct ksp_helper_target *
 	const char *rest = line + name_len;
 	size_t rest_len = len - name_len;
 	t->pinned = rest_len == strlen(" pinned") && !strncmp(rest, " pinned", rest_len);
-	if (rest_len && !t->pinned)
+	t->pending = rest_len == strlen(" pending") && !strncmp(rest, " pending", rest_len);
+	if (rest_len && !t->pinned && !t->pending)
 		return -1;
 	snprintf(t->name, sizeof(t->name), "%.*s", (int)name_len, line);
 	return 0;

@@ -35,16 +35,38 @@ int ksp_helper_set_stage(const char *id, enum ksp_stage stage);
  * insmod and before the first apply; the module file is never modified.
  * Entry i describes entry i of the module's patch table.
  */
+/* Bytes [offset, offset+len) of a pending entry's function that the
+ * kernel writes at load and the helper does not check (pmask). */
+struct ksp_plan_mask {
+	uint32_t offset, len;
+};
+
 struct ksp_plan_entry {
 	int check_only; /* only old_addr and old_size */
 	uint64_t old_addr;
 	uint32_t old_size, jump_offset;
 	uint8_t expected[KSPLICE_JUMP_LEN];
+	/* A function of a module not loaded (a `pending` line, pending_plan.h):
+	 * symbol symindex of the module's .symtab, called symname, whose
+	 * old_size bytes as loaded hash to sha256 with the masked bytes
+	 * zeroed; old_addr and expected are then unused. NULL: not pending. */
+	const char *module;
+	size_t symindex;
+	const char *symname;
+	char sha256[65];
+	struct ksp_plan_mask *masks; /* malloc'ed */
+	size_t nmasks;
 };
 
 struct ksp_plan_key {
 	const char *key; /* a binding key of the module's relocation table */
 	uint64_t addr;
+	/* Valued when module comes (a `pkey` line): symbol symindex (called
+	 * symname) of its .symtab plus offset. NULL: addr now. */
+	const char *module;
+	size_t symindex;
+	const char *symname;
+	int64_t offset;
 };
 
 /* The plan as the lines the helper reads (malloc'ed), or NULL when out of
@@ -84,18 +106,21 @@ int ksp_helper_functions_parse(const char *text, struct ksp_helper_function **v,
 
 /* What an update's functions are in (its targets file, one a line):
  * "vmlinux" or a module's name, and whether the update holds that module
- * loaded (" pinned": while applied, rmmod says the module is in use). */
+ * loaded (" pinned": while applied, rmmod says the module is in use) or
+ * waits for it (" pending": applied, its part for that module is applied
+ * when the module loads). */
 #define KSP_TARGET_NAME_MAX 64 /* the kernel's MODULE_NAME_LEN is 56 */
 struct ksp_helper_target {
 	char name[KSP_TARGET_NAME_MAX];
 	int pinned;
+	int pending;
 };
 
 /* The update's distinct targets; *v is malloc'ed, empty before the plan is
  * written. -1 when unreadable or out of memory. */
 int ksp_helper_targets(const char *id, struct ksp_helper_target **v, size_t *n);
 /* Parses the text of a targets file; lines that do not parse (a name too
- * long, a word other than "pinned" after it) are left out. -1 when out of
+ * long, a word other than "pinned" or "pending" after it) are left out. -1 when out of
  * memory. */
 int ksp_helper_targets_parse(const char *text, struct ksp_helper_target **v, size_t *n);
 

@@ -27,7 +27,7 @@ static int load_update(struct ksp_stacked *st, const char *id)
 		return 0;
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++)
-		if (f[i].new_addr)
+		if (f[i].new_addr && f[i].old_addr) /* not check-only, not pending */
 			rc = add(st, id, f[i].old_addr, f[i].new_addr);
 	free(f);
 	return rc;

@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ struct outcome {
 	 * messages longer than its. */
 	char message[1024 + 5000];
 	unsigned long long pause_ns;
+	char pending[256]; /* modules whose part was pending, dropped by the undo */
 };
 
 /* Sets the outcome of a failure, with its kind; returns -1. */
@@ -100,9 +102,27 @@ static int reverse_and_remove(struct outcome *o, enum ksp_stage stage)
 	return 0;
 }
 
+/* The modules whose part of the update is pending, ", "-joined: undo drops
+ * those parts (nothing was written into them). */
+static void pending_parts(const char *id, char *buf, size_t len)
+{
+	struct ksp_helper_target *t;
+	size_t n, at = 0;
+	buf[0] = '\0';
+	if (ksp_helper_targets(id, &t, &n))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (t[i].pending && at < len)
+			at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+					       t[i].name);
+	free(t);
+}
+
 static int undo(struct outcome *o)
 {
 	enum ksp_stage stage = ksp_helper_stage(o->id);
+	if (stage == KSP_STAGE_APPLIED)
+		pending_parts(o->id, o->pending, sizeof(o->pending));
 	if (stage == KSP_STAGE_NOT_LOADED)
 		return failed(o, KSP_E_NO_SUCH_UPDATE, "no update %s is loaded (%s/%s)", o->id,
 			      KSP_SYSFS, o->id);
@@ -164,8 +184,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ksplice-undo: %s\n", o.message);
 	} else {
 		snprintf(o.message, sizeof(o.message),
-			 "Done: update %s reversed (machine paused %llu us)%s", o.id,
-			 o.pause_ns / 1000, verbose ? ", module removed" : "");
+			 "Done: update %s reversed (machine paused %llu us)%s%s%s%s", o.id,
+			 o.pause_ns / 1000, verbose ? ", module removed" : "",
+			 o.pending[0] ? "; its pending part for " : "", o.pending,
+			 o.pending[0] ? " dropped (never written)" : "");
 		fprintf(json ? stderr : stdout, "%s\n", o.message);
 	}
 	if (json)

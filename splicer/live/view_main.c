@@ -9,6 +9,7 @@
 #include "json.h"
 #include "kernel_protection.h"
 #include "memview.h"
+#include "module_targets.h"
 #include "redirectors.h"
 #include "stacking.h"
 
@@ -31,20 +32,24 @@ static const struct ksp_exit_map exit_map[] = {
 static void usage(FILE *f)
 {
 	fputs("usage: ksplice-view [--json] [--id ID]\n"
-	      "       ksplice-view --check UPDATE_FILE [--trust DIR]\n"
+	      "       ksplice-view --check UPDATE_FILE [--trust DIR] [-v]\n"
 	      "       ksplice-view --audit\n"
 	      "Lists the updates loaded into the running kernel (id, description, stage and\n"
 	      "when last applied (UTC), number of functions, last pause) and what it patches\n"
-	      "(vmlinux or modules; a module is held loaded while the update is applied);\n"
-	      "--id ID also shows its functions (name, old and new address) and what it\n"
-	      "depends on.\n"
+	      "(vmlinux or modules; a module is held loaded while the update is applied,\n"
+	      "and a module not loaded when it was applied is \"pending: applied when it\n"
+	      "loads\");\n"
+	      "--id ID also shows its functions (name, old and new address; a pending\n"
+	      "function's old address is 0x0 until its module loads) and what it depends on.\n"
 	      "--check UPDATE_FILE says whether the update would apply to this kernel, without\n"
 	      "applying it (run-pre matching, every reference resolved), with ksplice-apply's\n"
 	      "exit statuses; its signature is checked as ksplice-apply does (--trust DIR:\n"
-	      "the trust store, default /etc/ksplice/trusted when it exists).\n"
+	      "the trust store, default /etc/ksplice/trusted when it exists); -v also prints\n"
+	      "every function matched and the plan it would write to the helper.\n"
 	      "--audit re-reads live memory: every applied update's functions must still\n"
 	      "jump to its new code, no livepatch or other ftrace IPMODIFY user may\n"
-	      "redirect them at their entry, and its module must be loaded; a helper that\n"
+	      "redirect them at their entry, and its module must be loaded; so must each\n"
+	      "module it is applied into, and none whose part is pending; a helper that\n"
 	      "is gone while update modules remain is reported.\n"
 	      "Exit status: 0, 2 usage, 4 not root (--audit), 11 no such update, 12 --audit\n"
 	      "found a problem, 19 --audit under lockdown=confidentiality (/proc/kcore\n"
@@ -103,7 +108,8 @@ static void applied_time(const struct update_view *u, char *buf, size_t len)
 		strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-/* A function as the helper lists it: "NAME 0xOLD 0xNEW". */
+/* A function as the helper lists it: "NAME 0xOLD 0xNEW" (0x0: a pending
+ * entry, its module not loaded yet). */
 static void function_line(const struct ksp_helper_function *f, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s 0x%llx 0x%llx", f->name, (unsigned long long)f->old_addr,
@@ -138,14 +144,16 @@ static void print_json(struct ksp_json *j, const struct update_view *u)
 		ksp_json_object(j, NULL);
 		ksp_json_str(j, "name", u->targets[i].name);
 		ksp_json_bool(j, "held_loaded", u->targets[i].pinned);
+		ksp_json_bool(j, "pending", u->targets[i].pending);
 		ksp_json_close(j);
 	}
 	ksp_json_close(j);
 	ksp_json_close(j);
 }
 
-/* "  targets: vmlinux, nfsd (held loaded while applied)"; for the listing,
- * nothing when the helper names none (no plan written yet). */
+/* "  targets: vmlinux, nfsd (held loaded while applied)", or "nfsd
+ * (pending: applied when it loads)" while the module is not loaded; for the
+ * listing, nothing when the helper names none (no plan written yet). */
 static void print_targets(const struct update_view *u, int detail)
 {
 	if (!u->ntargets && !detail)
@@ -153,7 +161,9 @@ static void print_targets(const struct update_view *u, int detail)
 	printf("  targets: ");
 	for (size_t i = 0; i < u->ntargets; i++)
 		printf("%s%s%s", i ? ", " : "", u->targets[i].name,
-		       u->targets[i].pinned ? " (held loaded while applied)" : "");
+		       u->targets[i].pinned    ? " (held loaded while applied)"
+		       : u->targets[i].pending ? " (pending: applied when it loads)"
+					       : "");
 	printf("%s\n", u->ntargets ? "" : "unknown (no plan yet)");
 }
 
@@ -177,7 +187,8 @@ static void print_one(const struct update_view *u, int detail)
 	printf("  functions (name, old address, new address):\n");
 	for (size_t i = 0; i < u->nfunctions; i++) {
 		function_line(&u->functions[i], line, sizeof(line));
-		printf("    %s\n", line);
+		printf("    %s%s\n", line,
+		       u->functions[i].old_addr ? "" : " (pending: its module is not loaded)");
 	}
 	printf("  depends on: ");
 	for (size_t i = 0; i < u->depends.n; i++)
@@ -206,12 +217,43 @@ static uint64_t jumping_code(const struct ksp_stacked *st, uint64_t old, uint64_
 	return 0;
 }
 
-/* One applied update: each replaced function must still jump (right after
- * its fentry site, or at its entry) to its new code, and the update's
- * module must be loaded. Returns the number of problems. */
-static int audit_update(const struct ksp_stacked *stacked, const struct update_view *u)
+/* An applied update's targets: a module it is applied into must be live
+ * (the helper holds it), one its part waits for must not be loaded (the
+ * helper applies the part, or refuses the load, when it comes). Returns
+ * the number of problems. */
+static int audit_targets(const struct update_view *u)
 {
 	int problems = 0;
+	for (size_t i = 0; i < u->ntargets; i++) {
+		const struct ksp_helper_target *t = &u->targets[i];
+		char buf[32];
+		const char *state = strcmp(t->name, "vmlinux")
+					    ? ksp_module_state("/sys", t->name, buf, sizeof(buf))
+					    : "live";
+		if (t->pending && strcmp(state, "absent")) {
+			printf("PROBLEM %s: its part for module %s is pending, but %s is %s: the "
+			       "helper did not apply it when the module loaded\n",
+			       u->id, t->name, t->name, state);
+			problems++;
+		} else if (t->pending) {
+			printf("ok      %s: its part for module %s is pending (not loaded)\n",
+			       u->id, t->name);
+		} else if (t->pinned && strcmp(state, "live")) {
+			printf("PROBLEM %s: applied into module %s, which is %s\n", u->id, t->name,
+			       state);
+			problems++;
+		}
+	}
+	return problems;
+}
+
+/* One applied update: each replaced function must still jump (right after
+ * its fentry site, or at its entry) to its new code, the update's module
+ * must be loaded, and its targets as audit_targets says; a pending entry
+ * (old address 0) has no code yet. Returns the number of problems. */
+static int audit_update(const struct ksp_stacked *stacked, const struct update_view *u)
+{
+	int problems = audit_targets(u);
 	char path[512];
 	snprintf(path, sizeof(path), "/sys/module/ksplice_%s", u->id);
 	if (access(path, F_OK) != 0) {
@@ -221,8 +263,8 @@ static int audit_update(const struct ksp_stacked *stacked, const struct update_v
 	}
 	for (size_t i = 0; i < u->nfunctions; i++) {
 		const struct ksp_helper_function *f = &u->functions[i];
-		if (!f->new_addr)
-			continue; /* check-only entries have no new code */
+		if (!f->new_addr || !f->old_addr)
+			continue; /* check-only entries have no new code, pending ones no old */
 		uint64_t from = jumping_code(stacked, f->old_addr, f->new_addr);
 		const char *via =
 			from && from != f->old_addr ? ksp_stacked_owner(stacked, from) : NULL;
@@ -321,9 +363,9 @@ static enum ksp_code audit(void)
 }
 
 /* --check: ksplice-apply's verdict and exit status, nothing inserted. */
-static int check_update(const char *file, const char *trust)
+static int check_update(const char *file, const char *trust, int verbose)
 {
-	struct ksp_apply_opts o = {.update = file, .trust = trust};
+	struct ksp_apply_opts o = {.update = file, .trust = trust, .verbose = verbose};
 	struct ksp_error err = {0};
 	if (ksp_apply_check(&o, &err) == 0)
 		return 0;
@@ -387,17 +429,18 @@ static void list_updates(int json)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
-						 {"id", required_argument, NULL, 'i'},
-						 {"check", required_argument, NULL, 'c'},
-						 {"audit", no_argument, NULL, 'a'},
-						 {"trust", required_argument, NULL, 'T'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
-	int json = 0, do_audit = 0, ch;
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},	 {"id", required_argument, NULL, 'i'},
+		{"check", required_argument, NULL, 'c'}, {"audit", no_argument, NULL, 'a'},
+		{"trust", required_argument, NULL, 'T'}, {"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0}};
+	int json = 0, do_audit = 0, verbose = 0, ch;
 	const char *check = NULL, *only = NULL, *trust = NULL;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'v':
+			verbose = 1;
+			break;
 		case 'j':
 			json = 1;
 			break;
@@ -421,14 +464,14 @@ int main(int argc, char **argv)
 			return ksp_exit_status(exit_map, KSP_E_USAGE);
 		}
 	}
-	if (optind != argc || (trust && !check)) {
+	if (optind != argc || ((trust || verbose) && !check)) {
 		usage(stderr);
 		return ksp_exit_status(exit_map, KSP_E_USAGE);
 	}
 	if (do_audit)
 		return ksp_exit_status(exit_map, audit());
 	if (check)
-		return check_update(check, trust);
+		return check_update(check, trust, verbose);
 	if (only)
 		return ksp_exit_status(exit_map, show_update(only, json));
 	list_updates(json);

@@ -125,7 +125,7 @@ static int add_unit_line(struct ksp_metadata *m, const char *key, const char *va
 
 int ksp_module_name_valid(const char *name)
 {
-	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
 	return n > 0 && n <= 55 && !name[n];
 }
 

@@ -68,7 +68,8 @@ struct ksp_meta_unit *ksp_metadata_add_unit(struct ksp_metadata *m, const char *
 
 /* The unit's target as written: "vmlinux" or the module's name. */
 const char *ksp_meta_unit_target(const struct ksp_meta_unit *u);
-/* Whether name can be a module's name (1 to 55 of a-z, 0-9, _). */
+/* Whether name can be a module's name (1 to 55 of a-z, A-Z, 0-9, _: kbuild
+ * makes '-' and ',' '_', and keeps case, as in xt_TEE). */
 int ksp_module_name_valid(const char *name);
 
 int ksp_meta_list_has(const struct ksp_meta_list *l, const char *s);

@@ -45,7 +45,7 @@ grep -qx "  targets: ksplice_target (held loaded while applied)" /tmp/view ||
 ksplice-view >/tmp/view || fail "ksplice-view"
 grep -qx "  targets: ksplice_target (held loaded while applied)" /tmp/view ||
 	fail "ksplice-view: $(cat /tmp/view)"
-ksplice-view --json | grep -q "\"targets\": *\[{\"name\": *\"ksplice_target\", *\"held_loaded\": *true}\]" ||
+ksplice-view --json | grep -q "\"targets\": *\[{\"name\": *\"ksplice_target\", *\"held_loaded\": *true, *\"pending\": *false}\]" ||
 	fail "ksplice-view --json: $(ksplice-view --json)"
 
 set_stage testa reversed || fail "undo: $(cause testa)"

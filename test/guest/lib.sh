@@ -30,13 +30,14 @@ line() {
 }
 
 # create_update PATCH ID [OPTION...]: builds an update from
-# test/patches/PATCH with ksplice-create on the prepared tree (with the
+# test/patches/PATCH (or PATCH itself, an absolute path) with ksplice-create on the prepared tree (with the
 # options, e.g. --after FILE); prints the update file's path. Needs
 # `scripts/testbed env`.
 create_update() {
 	local patch=$1 id=$2
 	shift 2
-	"${KSPLICE_BUILD:-$SRC_DIR/build}/bin/ksplice-create" --patch="$SRC_DIR/test/patches/$patch" \
+	case $patch in /*) ;; *) patch=$SRC_DIR/test/patches/$patch ;; esac
+	"${KSPLICE_BUILD:-$SRC_DIR/build}/bin/ksplice-create" --patch="$patch" \
 		--id "$id" -o "$TEST_TMP" "$@" "$KSPLICE_SRC" >/dev/null ||
 		fail "ksplice-create $patch failed"
 	echo "$TEST_TMP/ksplice-$id.tar.gz"

@@ -55,7 +55,7 @@ int kallsyms_size_at(uint64_t addr, uint64_t *size)
 	return -1;
 }
 
-int kallsyms_find(const char *name, uint64_t *addr, uint64_t *size)
+int kallsyms_find_quiet(const char *name, uint64_t *addr, uint64_t *size)
 {
 	const struct ksp_ksym *const *found;
 	if (load_syms())
@@ -66,6 +66,13 @@ int kallsyms_find(const char *name, uint64_t *addr, uint64_t *size)
 			*addr = found[i]->addr;
 			return kallsyms_size_at(*addr, size);
 		}
-	fprintf(stderr, "/proc/kallsyms: no text symbol %s\n", name);
-	return -1;
+	return 1;
+}
+
+int kallsyms_find(const char *name, uint64_t *addr, uint64_t *size)
+{
+	int rc = kallsyms_find_quiet(name, addr, size);
+	if (rc > 0)
+		fprintf(stderr, "/proc/kallsyms: no text symbol %s\n", name);
+	return rc ? -1 : 0;
 }

@@ -44,6 +44,32 @@ snapshot() {
 	)
 }
 
+# run NAME WANT_STATUS PATCH FILES... : runs ksplice-create (with the
+# options in RUN_OPTS), checks status and tree.
+RUN_OPTS=()
+run() {
+	local name=$1 want=$2 patch=$3
+	shift 3
+	touch "$T/marker"
+	sleep 1
+	local before after rc=0
+	before=$(snapshot "$@")
+	"$CREATE" --patch="$patch" --diff-only -j2 "${RUN_OPTS[@]}" "$KSPLICE_SRC" >"$T/$name.out" \
+		2>"$T/$name.err" || rc=$?
+	after=$(snapshot "$@")
+	cat "$T/$name.out" "$T/$name.err"
+	[ "$rc" = "$want" ] || fail "$name: exit status $rc, want $want"
+	[ "$before" = "$after" ] || fail "$name: the tree changed:
+--- before
+$before
+--- after
+$after"
+	echo "ok: $name: exit $rc, tree unchanged"
+}
+
+# expect NAME TEXT: the output of run NAME says TEXT.
+expect() { grep -q -- "$2" "$T/$1.out" "$T/$1.err" || fail "$1: no '$2' in the output"; }
+
 # The files a change of fs/proc/cmdline.c may write.
 # shellcheck disable=SC2034 # for the sourcing test
 CMDLINE_FILES=(fs/proc/cmdline.c fs/proc/cmdline.o fs/proc/.cmdline.o.cmd fs/proc/.cmdline.o.d)

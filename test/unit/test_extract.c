@@ -199,6 +199,58 @@ START_TEST(static_references_and_jump_labels)
 }
 END_TEST
 
+/* The kernel's exports, for the test: none of mmap_lock_start_locking's
+ * tracepoint (as for a module's own tracepoint). */
+static int no_tracepoint_exports(const char *name, void *ctx)
+{
+	(void)ctx;
+	return strstr(name, "mmap_lock_start_locking") == NULL;
+}
+
+static const struct ksp_extract_reloc *early_named(const struct ksp_extract_result *res,
+						   const char *key)
+{
+	for (size_t i = 0; i < res->nearly; i++)
+		if (strcmp(res->early[i].key, key) == 0)
+			return &res->early[i];
+	return NULL;
+}
+
+/* A tracepoint no export names: its jump label keys become early
+ * references (R_X86_64_PC64 at the entries' key fields) and nothing of it is
+ * left to the loader. (kernel/sys.o calls the tracepoint out of line, so it
+ * has no static call site; module rows of eval/realfixes have those.) */
+START_TEST(unexported_tracepoint_keys_are_early)
+{
+	char post[8200];
+	snprintf(post, sizeof(post), "%s/kernel/sys.o", objects);
+	const char *funcs[] = {"prctl_set_mm"};
+	struct ksp_extract_req req = {.post = post,
+				      .unit = "kernel/sys.o",
+				      .functions = funcs,
+				      .nfunctions = 1,
+				      .exported = no_tracepoint_exports};
+	struct ksp_extract_result res;
+	struct ksp_error err = {0};
+	ck_assert_msg(ksp_extract(&req, out, &res, &err) == 0, "%s", err.msg);
+	for (size_t i = 0; i < res.nloader_symbols; i++)
+		ck_assert_msg(!strstr(res.loader_symbols[i], "mmap_lock_start_locking"),
+			      "left to the loader: %s", res.loader_symbols[i]);
+	const struct ksp_extract_reloc *jump =
+		early_named(&res, "__tracepoint_mmap_lock_start_locking");
+	ck_assert_ptr_nonnull(jump);
+	ck_assert_uint_eq(jump->type, 24); /* R_X86_64_PC64 */
+	ck_assert_uint_eq(jump->offset % 16, 8);
+	ck_assert_int_eq(strncmp(jump->anchor, "__ksplice_o0_s", 14), 0);
+	bfd *abfd = open_out();
+	char undefined[4096];
+	undefined_symbols(abfd, undefined, sizeof(undefined));
+	ck_assert_msg(!strstr(undefined, "mmap_lock_start_locking"), "undefined: %s", undefined);
+	bfd_close(abfd);
+	ksp_extract_result_free(&res);
+}
+END_TEST
+
 START_TEST(unknown_or_shared_functions_refused)
 {
 	char post[8200];
@@ -307,6 +359,68 @@ START_TEST(bug_table_file_name_carried)
 }
 END_TEST
 
+/* A pr_debug() site: its descriptor (__dyndbg, with the jump label's key
+ * inside) and the strings the descriptor points to, __func__ in a section
+ * of its own, come with the code; nothing is left for the loader or the
+ * helper to resolve, since the loader reads descriptors at load. The jump
+ * label is a 2-byte nop, as objtool makes the kernel's where the target is
+ * near: the instruction after it is no part of the site. */
+START_TEST(dynamic_debug_descriptor_carried)
+{
+	char dir[] = "/tmp/ksplice-extract-dyndbg.XXXXXX", obj[128], cmd[256];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	compile_in(dir, "dd",
+		   "struct key { int enabled; void *entries; };\n"
+		   "struct ddebug { const char *modname, *function, *filename, *format;\n"
+		   "\tunsigned int lineno:18, class_id:6, flags:8; struct key key; };\n"
+		   "extern int sink(const char *, int);\n"
+		   "#define DESC(n) static struct ddebug n __attribute__((used, "
+		   "section(\"__dyndbg\"), aligned(8))) = \\\n"
+		   "\t{ \"mod\", __func__, \"dd.c\", \"a=%d\\n\", __LINE__ }\n"
+		   "int noisy(int a)\n"
+		   "{\n"
+		   "\tDESC(d);\n"
+		   "\tasm goto(\"1: .byte 0x66,0x90\\nmovq ext_var(%%rip), %%rax\\n.pushsection "
+		   "__jump_table,\\\"aw\\\"\\n\"\n"
+		   "\t\t \".balign 8\\n.long 1b - .\\n.long %l[on] - .\\n.quad %c0 + 1 - .\\n\"\n"
+		   "\t\t \".popsection\" : : \"i\"(&d.key) : \"rax\" : on);\n"
+		   "\treturn a;\n"
+		   "on:\n"
+		   "\treturn sink(d.format, a);\n"
+		   "}\n"
+		   "int quiet(int a)\n"
+		   "{\n"
+		   "\tDESC(e);\n"
+		   "\treturn sink(e.format, a);\n"
+		   "}\n",
+		   "-fno-pic -fdata-sections", obj, sizeof(obj));
+	const char *funcs[] = {"noisy"};
+	struct ksp_extract_req req = {
+		.post = obj, .unit = "dd.o", .functions = funcs, .nfunctions = 1};
+	struct ksp_extract_result res;
+	struct ksp_error err = {0};
+	ck_assert_msg(ksp_extract(&req, out, &res, &err) == 0, "%s", err.msg);
+	/* ext_var is read right after a 2-byte site: not in it, so the helper's */
+	for (size_t i = 0; i < res.nexternals; i++)
+		ck_assert_msg(strcmp(res.externals[i], "sink") == 0 ||
+				      strcmp(res.externals[i], "ext_var") == 0,
+			      "external %s", res.externals[i]);
+	ck_assert_uint_eq(res.nexternals, 2);
+	ck_assert_uint_eq(res.nloader_symbols, 0);
+	bfd *abfd = open_out();
+	ck_assert_ptr_nonnull(bfd_get_section_by_name(abfd, "__dyndbg"));
+	int func_strings = 0;
+	for (asection *sec = abfd->sections; sec; sec = sec->next)
+		func_strings += strncmp(bfd_section_name(sec), ".rodata.__func__", 16) == 0;
+	ck_assert_int_gt(func_strings, 0);
+	ck_assert_uint_eq(table_entries(abfd, "__jump_table", 16, ".text.noisy"), 1);
+	bfd_close(abfd);
+	ksp_extract_result_free(&res);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* The kernel's exports, for the test: not might_resched's key (as 6.1). */
 static int test_exports(const char *name, void *ctx)
 {
@@ -378,9 +492,11 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, cmdline_proc_show_alone);
 	tcase_add_test(tc, static_references_and_jump_labels);
+	tcase_add_test(tc, unexported_tracepoint_keys_are_early);
 	tcase_add_test(tc, unknown_or_shared_functions_refused);
 	tcase_add_test(tc, function_in_shared_code_section);
 	tcase_add_test(tc, bug_table_file_name_carried);
+	tcase_add_test(tc, dynamic_debug_descriptor_carried);
 	tcase_add_test(tc, unexported_loader_symbol_refused);
 	tcase_add_test(tc, static_call_key_not_exported);
 	suite_add_tcase(s, tc);

@@ -42,21 +42,26 @@ START_TEST(targets_file_parsed)
 						  "nfsd pinned\n"
 						  "sunrpc\n"
 						  "lockd held\n"
+						  "xfs pending\n"
 						  "\n"
 						  "a_module_name_that_is_longer_than_any_name_the_"
 						  "kernel_allows_for_a_module\n"
 						  "ksplice_target pinned",
 						  &t, &n),
 			 0);
-	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(n, 5);
 	ck_assert_str_eq(t[0].name, "vmlinux");
 	ck_assert_int_eq(t[0].pinned, 0);
 	ck_assert_str_eq(t[1].name, "nfsd");
 	ck_assert_int_eq(t[1].pinned, 1);
 	ck_assert_str_eq(t[2].name, "sunrpc");
 	ck_assert_int_eq(t[2].pinned, 0);
-	ck_assert_str_eq(t[3].name, "ksplice_target");
-	ck_assert_int_eq(t[3].pinned, 1);
+	ck_assert_str_eq(t[3].name, "xfs");
+	ck_assert_int_eq(t[3].pinned, 0);
+	ck_assert_int_eq(t[3].pending, 1);
+	ck_assert_str_eq(t[4].name, "ksplice_target");
+	ck_assert_int_eq(t[4].pinned, 1);
+	ck_assert_int_eq(t[4].pending, 0);
 	free(t);
 	ck_assert_int_eq(ksp_helper_targets_parse("", &t, &n), 0);
 	ck_assert_uint_eq(n, 0);
@@ -74,7 +79,8 @@ START_TEST(plan_formatted)
 		 .expected = {0x53, 0x48, 0x8b, 0x35, 0x7b}},
 		{.check_only = 1, .old_addr = 0xffffffff81000010ULL, .old_size = 7},
 	};
-	struct ksp_plan_key k[1] = {{"fs/proc/cmdline.o:.rodata.str1.1", 0xffffffff82000000ULL}};
+	struct ksp_plan_key k[1] = {
+		{.key = "fs/proc/cmdline.o:.rodata.str1.1", .addr = 0xffffffff82000000ULL}};
 	char *text = ksp_plan_format(e, 2, k, 1);
 	ck_assert_str_eq(text, "patch 0 0xffffffff81234560 58 5 53488b357b\n"
 			       "check 1 0xffffffff81000010 7\n"
@@ -82,6 +88,59 @@ START_TEST(plan_formatted)
 	free(text);
 	text = ksp_plan_format(NULL, 0, NULL, 0);
 	ck_assert_str_eq(text, "");
+	free(text);
+}
+END_TEST
+
+/* A module not loaded (/work/wt/spec/pending-protocol.md): pending entries
+ * with their masks, a check-only one with jump offset 0, and pkeys beside
+ * keys. */
+START_TEST(pending_plan_formatted)
+{
+	struct ksp_plan_mask masks[2] = {{0, 5}, {12, 4}};
+	char hash[65];
+	memset(hash, 'a', 64);
+	hash[64] = '\0';
+	struct ksp_plan_entry e[2] = {
+		{.old_size = 2100,
+		 .jump_offset = 5,
+		 .module = "nfsd",
+		 .symindex = 4711,
+		 .symname = "nfsd4_sequence",
+		 .masks = masks,
+		 .nmasks = 2},
+		{.check_only = 1,
+		 .old_size = 40,
+		 .jump_offset = 5,
+		 .module = "nfsd",
+		 .symindex = 12,
+		 .symname = "nfsd4_sequence.cold"},
+	};
+	memcpy(e[0].sha256, hash, 65);
+	memcpy(e[1].sha256, hash, 65);
+	struct ksp_plan_key k[2] = {
+		{.key = "fs/nfsd/nfs4state.o:.text.check_slot_seqid",
+		 .module = "nfsd",
+		 .symindex = 300,
+		 .symname = "check_slot_seqid",
+		 .offset = 0},
+		{.key = "svc_xprt_put",
+		 .module = "sunrpc",
+		 .symindex = 9,
+		 .symname = "svc_xprt_put",
+		 .offset = -8},
+	};
+	char *text = ksp_plan_format(e, 2, k, 2);
+	char want[1024];
+	snprintf(want, sizeof(want),
+		 "pending 0 nfsd 4711 nfsd4_sequence 2100 5 %s\n"
+		 "pmask 0 0 5\n"
+		 "pmask 0 12 4\n"
+		 "pending 1 nfsd 12 nfsd4_sequence.cold 40 0 %s\n"
+		 "pkey fs/nfsd/nfs4state.o:.text.check_slot_seqid nfsd 300 check_slot_seqid 0\n"
+		 "pkey svc_xprt_put sunrpc 9 svc_xprt_put -8\n",
+		 hash, hash);
+	ck_assert_str_eq(text, want);
 	free(text);
 }
 END_TEST
@@ -143,6 +202,7 @@ int main(void)
 	tcase_add_test(tc, targets_file_parsed);
 	tcase_add_test(tc, id_lists_parsed);
 	tcase_add_test(tc, plan_formatted);
+	tcase_add_test(tc, pending_plan_formatted);
 	tcase_add_test(tc, stage_names);
 	tcase_add_test(tc, cause_names_match_the_header);
 	suite_add_tcase(s, tc);

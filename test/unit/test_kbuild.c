@@ -93,14 +93,23 @@ START_TEST(unprepared_trees_are_explained)
 }
 END_TEST
 
-static void expect_kind(const struct ksp_tree *t, const char *source, enum ksp_obj_kind want)
+static void expect_module(const struct ksp_tree *t, const char *source, enum ksp_obj_kind want,
+			  const char *want_module)
 {
-	char object[4096];
+	char object[4096], module[64];
 	enum ksp_obj_kind kind;
 	struct ksp_error err = {0};
-	ck_assert_msg(ksp_tree_classify(t, source, object, sizeof(object), &kind, &err) == 0, "%s",
-		      err.msg);
+	ck_assert_msg(ksp_tree_classify(t, source, object, sizeof(object), &kind, module,
+					sizeof(module), &err) == 0,
+		      "%s", err.msg);
 	ck_assert_msg(kind == want, "%s: kind %d, want %d", source, kind, want);
+	ck_assert_msg(strcmp(module, want_module) == 0, "%s: module '%s', want '%s'", source,
+		      module, want_module);
+}
+
+static void expect_kind(const struct ksp_tree *t, const char *source, enum ksp_obj_kind want)
+{
+	expect_module(t, source, want, "");
 }
 
 START_TEST(objects_classified_by_kbuild)
@@ -108,23 +117,28 @@ START_TEST(objects_classified_by_kbuild)
 	struct ksp_tree t;
 	struct ksp_error err = {0};
 	ck_assert_int_eq(ksp_tree_open(src, &t, &err), 0);
-	char object[4096];
+	char object[4096], module[64];
 	enum ksp_obj_kind kind;
-	ck_assert_int_eq(
-		ksp_tree_classify(&t, "fs/proc/cmdline.c", object, sizeof(object), &kind, &err), 0);
+	ck_assert_int_eq(ksp_tree_classify(&t, "fs/proc/cmdline.c", object, sizeof(object), &kind,
+					   module, sizeof(module), &err),
+			 0);
 	ck_assert_str_eq(object, "fs/proc/cmdline.o");
 	ck_assert_int_eq(kind, KSP_OBJ_BUILTIN);
 	expect_kind(&t, "kernel/sched/core.c", KSP_OBJ_BUILTIN);
 	expect_kind(&t, "lib/string.c", KSP_OBJ_BUILTIN); /* lib-y */
 	expect_kind(&t, "arch/x86/kernel/process.c", KSP_OBJ_BUILTIN);
-	expect_kind(&t, "fs/ext4/inode.c", KSP_OBJ_BUILTIN);   /* CONFIG_EXT4_FS=y */
-	expect_kind(&t, "fs/binfmt_misc.c", KSP_OBJ_MODULE);   /* =m */
-	expect_kind(&t, "fs/xfs/xfs_inode.c", KSP_OBJ_MODULE); /* in a module directory */
+	expect_kind(&t, "fs/ext4/inode.c", KSP_OBJ_BUILTIN); /* CONFIG_EXT4_FS=y */
+	/* The module each is linked into, as kbuild names it (KBUILD_MODNAME). */
+	expect_module(&t, "fs/binfmt_misc.c", KSP_OBJ_MODULE, "binfmt_misc"); /* =m, one file */
+	expect_module(&t, "fs/xfs/xfs_inode.c", KSP_OBJ_MODULE, "xfs");	  /* a module directory */
+	expect_module(&t, "fs/nfsd/nfs4state.c", KSP_OBJ_MODULE, "nfsd"); /* nfsd-y */
+	expect_module(&t, "net/ipv4/fou_core.c", KSP_OBJ_MODULE, "fou");  /* fou-objs */
+	expect_module(&t, "net/netfilter/xt_TEE.c", KSP_OBJ_MODULE, "xt_TEE");
 	expect_kind(&t, "drivers/net/ethernet/intel/e1000/e1000_main.c",
 		    KSP_OBJ_NOT_BUILT); /* CONFIG_E1000 is not set */
-	ck_assert_int_eq(
-		ksp_tree_classify(&t, "include/linux/sched.h", object, sizeof(object), &kind, &err),
-		-1);
+	ck_assert_int_eq(ksp_tree_classify(&t, "include/linux/sched.h", object, sizeof(object),
+					   &kind, module, sizeof(module), &err),
+			 -1);
 	ksp_tree_close(&t);
 }
 END_TEST

@@ -324,6 +324,36 @@ START_TEST(unique_id_renumbered)
 }
 END_TEST
 
+/* Several entries of one base name (three MODULE_ALIAS lines of a module's
+ * main file: __UNIQUE_ID_alias733..735), renumbered by a __COUNTER__ use a
+ * header adds above them: paired in order, compared by content. */
+START_TEST(unique_ids_of_one_name_renumbered)
+{
+	struct mt_plan plan;
+	const char *fmt =
+		"static const char __UNIQUE_ID_alias%d[] "
+		"__attribute__((section(\".modinfo\"), used)) = \"alias=a\";\n"
+		"static const char __UNIQUE_ID_alias%d[] "
+		"__attribute__((section(\".modinfo\"), used)) = \"alias=b\";\n"
+		"static const char __UNIQUE_ID_alias%d[] "
+		"__attribute__((section(\".modinfo\"), used)) = \"alias=%s\";\n"
+		"int get(int x) { return x + 1; }\n";
+	char pre[1024], post[1024];
+	snprintf(pre, sizeof(pre), fmt, 733, 734, 735, "c");
+	snprintf(post, sizeof(post), fmt, 734, 735, 736, "c");
+	compare_sources(pre, post, &plan);
+	EXPECT_DATA(&plan, MT_NEW, "");
+	EXPECT_DATA(&plan, MT_DELETED, "");
+	EXPECT_REFUSED(&plan, "");
+	mt_plan_free(&plan);
+	/* A changed entry is still a changed entry of a kernel table. */
+	snprintf(post, sizeof(post), fmt, 734, 735, 736, "d");
+	compare_sources(pre, post, &plan);
+	ck_assert_uint_gt(plan.nrefusals, 0);
+	mt_plan_free(&plan);
+}
+END_TEST
+
 /* pr_debug's descriptor is a static local named by __UNIQUE_ID(): gcc
  * adds its own number too (__UNIQUE_ID_ddebug949.0); a __COUNTER__ use
  * added above it renumbers the first part only. */
@@ -580,6 +610,7 @@ int main(void)
 	tcase_add_test(tc, no_room_for_trampoline_refused);
 	tcase_add_test(tc, changed_crc_refused);
 	tcase_add_test(tc, unique_id_renumbered);
+	tcase_add_test(tc, unique_ids_of_one_name_renumbered);
 	tcase_add_test(tc, unique_id_static_local_renumbered);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);

@@ -117,6 +117,25 @@ START_TEST(unit_lines_outside_their_unit_refused)
 }
 END_TEST
 
+/* kbuild's module names: '-' made '_', case kept (xt_TEE, BusLogic). */
+START_TEST(module_names_as_kbuild_makes_them)
+{
+	ck_assert(ksp_module_name_valid("nfsd"));
+	ck_assert(ksp_module_name_valid("xt_TEE"));
+	ck_assert(ksp_module_name_valid("8021q"));
+	ck_assert(!ksp_module_name_valid("nfs-d"));
+	ck_assert(!ksp_module_name_valid("a:b"));
+	ck_assert(!ksp_module_name_valid(""));
+	ck_assert(!ksp_module_name_valid(
+		"a23456789012345678901234567890123456789012345678901234567"));
+	static const char text[] = "ID=a\nUNIT=net/netfilter/xt_TEE.o\nTARGET=xt_TEE\n";
+	struct ksp_metadata m;
+	parse_ok(text, &m);
+	ck_assert_str_eq(ksp_meta_unit_target(&m.units[0]), "xt_TEE");
+	ksp_metadata_free(&m);
+}
+END_TEST
+
 START_TEST(built_model_writes_absent_strings_empty)
 {
 	struct ksp_metadata m = {.api_version = 2, .id = "abc"};
@@ -124,8 +143,10 @@ START_TEST(built_model_writes_absent_strings_empty)
 	ck_assert_ptr_nonnull(u);
 	ck_assert_int_eq(ksp_meta_list_add(&u->changed, "f"), 0);
 	char *text = ksp_metadata_format(&m);
-	ck_assert_str_eq(text, "API_VERSION=2\nID=abc\nDESCRIPTION=\nKERNEL_RELEASE=\nBUILD_ID=\n"
-			       "COMPILER=\nTOOL_VERSION=\nCREATED=\nUNIT=a.o\nTARGET=vmlinux\nCHANGED=a.o:f\n");
+	ck_assert_str_eq(
+		text,
+		"API_VERSION=2\nID=abc\nDESCRIPTION=\nKERNEL_RELEASE=\nBUILD_ID=\n"
+		"COMPILER=\nTOOL_VERSION=\nCREATED=\nUNIT=a.o\nTARGET=vmlinux\nCHANGED=a.o:f\n");
 	free(text);
 	ksp_metadata_free(&m);
 }
@@ -140,6 +161,7 @@ int main(void)
 	tcase_add_test(tc, first_of_a_single_key_wins_and_unknown_keys_are_ignored);
 	tcase_add_test(tc, unit_lines_outside_their_unit_refused);
 	tcase_add_test(tc, built_model_writes_absent_strings_empty);
+	tcase_add_test(tc, module_names_as_kbuild_makes_them);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }

@@ -8,6 +8,8 @@
  * /proc/ksplice_target_other   reading calls ksplice_target_other() (7)
  * parameter delay_ms           ksplice_target_value() sleeps that long first
  * parameter spin               ... and spins that many loops (stress tests)
+ * parameter fail_init          init fails (after the COMING notifiers: tests
+ *                              of pending parts reversed at GOING)
  * /proc/ksplice_target_hammer  write N: N threads (CPU 1, 0, 1, ...)
  *                              call it in a loop; write 0: stop them;
  *                              read: "calls C old O new N other X"
@@ -26,6 +28,8 @@ static unsigned int delay_ms;
 module_param(delay_ms, uint, 0644);
 static unsigned int spin;
 module_param(spin, uint, 0644);
+static bool fail_init;
+module_param(fail_init, bool, 0444);
 
 /* noipa: callers must use what the (possibly replaced) code returns. */
 __attribute__((__noipa__)) int ksplice_target_value(void)
@@ -157,6 +161,8 @@ static const struct proc_ops hammer_ops = {
 
 static int __init ksplice_target_init(void)
 {
+	if (fail_init)
+		return -EINVAL;
 	if (!proc_create_single("ksplice_target", 0444, NULL, value_show))
 		return -ENOMEM;
 	if (!proc_create_single("ksplice_target_other", 0444, NULL, other_show))

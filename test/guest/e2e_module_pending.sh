@@ -1,0 +1,205 @@
+# shellcheck shell=bash
+# e2e.module_pending: Debian's own fix of 6.1.192-3 (fs/nfsd/nfs4state.c,
+# nfsd4_sequence, built as nfsd.ko; the update of e2e.module) applied while
+# nfsd is NOT loaded (/work/wt/spec/pending-protocol.md): ksplice-apply
+# matches the pre object against nfsd.ko on disk and plans its part as
+# pending (exit 0; ksplice-view says "pending: applied when it loads", audit
+# is clean); `modprobe nfsd` then loads nfsd with the jump already in
+# nfsd4_sequence (byte 6 is e9 in /proc/kcore right after modprobe, before
+# rpc.nfsd serves anything), the NFSv4.1 workload on the loopback passes,
+# audit is clean, undo restores the bytes and rmmod works.
+# Refused: after apply, one byte of nfsd4_sequence's code (outside
+# relocation fields) changed in the guest's nfsd.ko: modprobe nfsd fails,
+# the kernel log says "ksplice: update ID: refusing to load module nfsd",
+# nfsd is not loaded, undo works. And an undo while the part is pending.
+# Needs kmod-helper with pending parts (the kernel side of the protocol).
+. "$(dirname "$0")/lib.sh"
+eval "$("$TESTBED" env)"
+PATCH=${KSPLICE_MODULE_PATCH:-debian-6.1.192-3-nfsd.patch}
+OBJ=fs/nfsd/nfs4state.o
+ID=e2epend1
+u=$(create_update "$PATCH" "$ID")
+mkdir -p "$TEST_TMP/x" && tar xzf "$u" -C "$TEST_TMP/x"
+grep -qx "TARGET=nfsd" "$TEST_TMP/x/metadata" || fail "the unit's target is not nfsd"
+grep -qx "CHANGED=$OBJ:nfsd4_sequence" "$TEST_TMP/x/metadata" || fail "nfsd4_sequence not replaced"
+
+# Where byte 10 of nfsd4_sequence is in nfsd.ko (the guest's copy is the
+# image's): after the fentry call, before the first relocation field.
+KO_PATH=kernel/fs/nfsd/nfsd.ko
+ko="$KSPLICE_CACHE/$KSPLICE_KERNEL/modules/lib/modules/$KSPLICE_KERNEL_RELEASE/$KO_PATH"
+[ -f "$ko" ] || fail "no $ko"
+BYTE_AT=$(python3 - "$ko" "$TEST_TMP/nfsd-changed.ko" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+shoff, = struct.unpack_from("<Q", d, 0x28)
+shentsize, shnum, shstrndx = struct.unpack_from("<HHH", d, 0x3a)
+secs = [struct.unpack_from("<IIQQQQIIQQ", d, shoff + i * shentsize) for i in range(shnum)]
+def name(off, strtab):
+    return d[strtab + off:d.index(b"\0", strtab + off)].decode()
+symtab = [s for s in secs if s[1] == 2][0]
+strtab = secs[symtab[6]][4]
+for i in range(symtab[5] // 24):
+    st_name, info, other, shndx, value, size = struct.unpack_from("<IBBHQQ", d, symtab[4] + 24 * i)
+    if info & 0xf == 2 and name(st_name, strtab) == "nfsd4_sequence":
+        break
+else:
+    sys.exit("nfsd4_sequence not found")
+# Byte 10 must lie outside every relocation field of the function's section.
+for s in secs:
+    if s[1] == 4 and s[7] == shndx:
+        for k in range(s[5] // 24):
+            r_off, r_info, _ = struct.unpack_from("<QQq", d, s[4] + 24 * k)
+            field = 8 if r_info & 0xffffffff == 1 else 4
+            if r_off <= value + 10 < r_off + field:
+                sys.exit("byte 10 of nfsd4_sequence is in a relocation field")
+at = secs[shndx][4] + value + 10
+# The changed copy goes without Debian's signature: a module whose signature
+# does not verify is refused by the kernel itself (EKEYREJECTED) before any
+# notifier runs, even without sig_enforce; an unsigned one only taints.
+magic = b"~Module signature appended~\n"
+assert d.endswith(magic), "nfsd.ko is not signed"
+sig_len, = struct.unpack_from(">I", d, len(d) - len(magic) - 4)
+body = bytearray(d[:len(d) - len(magic) - 12 - sig_len])
+body[at] ^= 0xff
+open(sys.argv[2], "wb").write(body)
+print(at)
+PY
+) || fail "cannot place byte 10 of nfsd4_sequence in $ko"
+
+cat >"$TEST_TMP/guest.sh" <<GUEST
+ID=$ID
+KO=/lib/modules/\$(uname -r)/$KO_PATH
+BYTE_AT=$BYTE_AT
+GUEST
+cat >>"$TEST_TMP/guest.sh" <<'GUEST'
+. /files/nfs_guest.sh
+u=/files/ksplice-$ID.tar.gz
+seq_addr() { awk '$3 == "nfsd4_sequence" && $4 == "[nfsd]" { print $1 }' /proc/kallsyms; }
+echo "loaded-at-start $(grep -c '^nfsd ' /proc/modules)"
+# What user space plans, nothing loaded (ksplice-view --check -v prints it).
+ksplice-view -v --check "$u" >/tmp/check.out 2>&1; echo "check $?"
+sed 's/^/check: /' /tmp/check.out
+ksplice-apply --json "$u" >/tmp/apply.json 2>/tmp/apply.err; echo "apply $?"
+echo "apply-json $(cat /tmp/apply.json)"
+sed 's/^/apply: /' /tmp/apply.err
+echo "loaded-after-apply $(grep -c '^nfsd ' /proc/modules)"
+echo "view-targets $(ksplice-view | grep 'targets:')"
+ksplice-view --id "$ID"
+echo "view-json $(ksplice-view --json --id "$ID")"
+ksplice-view --audit; echo "audit-pending $?"
+
+# nfsd comes: the helper applies the pending part at MODULE_STATE_COMING.
+modprobe nfsd; echo "modprobe $?"
+addr=$(seq_addr)
+echo "loaded $(ksplice-kcore-read "$addr" 16)"
+echo "view-targets-loaded $(ksplice-view | grep 'targets:')"
+ksplice-view --audit; echo "audit-loaded $?"
+nfs_server_start
+nfs_workload during
+ksplice-undo "$ID"; echo "undo $?"
+echo "restored $(ksplice-kcore-read "$addr" 16)"
+ksplice-view --audit; echo "audit-after $?"
+nfs_workload after
+nfs_server_stop
+rmmod nfsd; echo "rmmod $?"
+modprobe nfsd && echo "unpatched $(ksplice-kcore-read "$(seq_addr)" 16)"
+rmmod nfsd
+
+# A byte of nfsd4_sequence's code changed on disk after apply: the load of
+# nfsd is refused, the update stays applied for the rest, undo works.
+cp "$KO" /tmp/nfsd.ko.orig
+# sunrpc stays loaded after rmmod nfsd: its symbols are now keys.
+echo "modules-live $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
+ksplice-view -v --check "$u" 2>&1 | grep -v '^  matched' | sed 's/^/check-live: /'
+ksplice-apply "$u"; echo "apply-tamper $?"
+old=$(od -An -tu1 -j "$BYTE_AT" -N1 "$KO" | tr -d ' ')
+cp /files/nfsd-changed.ko "$KO"
+echo "tampered $(od -An -tu1 -j "$BYTE_AT" -N1 "$KO" | tr -d ' ') was $old"
+modprobe nfsd; echo "modprobe-tampered $?"
+dmesg | grep "refusing to load module nfsd" | sed 's/^[^]]*] //; s/^/refused-log /'
+echo "loaded-tampered $(grep -c '^nfsd ' /proc/modules)"
+echo "view-targets-tampered $(ksplice-view | grep 'targets:')"
+ksplice-undo "$ID"; echo "undo-tamper $?"
+cp /tmp/nfsd.ko.orig "$KO"
+
+# Undo while the part is still pending: dropped, nothing was written.
+ksplice-apply "$u"; echo "apply-pending $?"
+ksplice-undo "$ID"; echo "undo-pending $?"
+echo "modules-after-undo $(grep -c '^ksplice_' /proc/modules)"
+modprobe nfsd; echo "modprobe-after-undo $?"
+echo "bytes-after-undo $(ksplice-kcore-read "$(seq_addr)" 16)"
+rmmod nfsd; echo "rmmod-end $?"
+GUEST
+out=$("$TESTBED" run-guest --nfs --timeout 600 --file "$u" \
+	--file "$SRC_DIR/test/guest/nfs_guest.sh" --file "$TEST_TMP/guest.sh" \
+	--file "$TEST_TMP/nfsd-changed.ko" -- sh guest.sh 2>&1) ||
+	fail "guest failed: $out"
+echo "$out"
+
+# User space: the plan, before anything is loaded.
+expect_eq "nfsd loaded at start" "$(line loaded-at-start)" 0
+expect_eq "ksplice-view --check" "$(line check)" 0
+echo "$out" | grep -Eq "^check: pending 0 nfsd [0-9]+ nfsd4_sequence [0-9]+ 5 [0-9a-f]{64}$" ||
+	fail "no pending line for nfsd4_sequence in the plan"
+echo "$out" | grep -Eq "^check: pending 1 nfsd [0-9]+ nfsd4_sequence.cold [0-9]+ 0 [0-9a-f]{64}$" ||
+	fail "no pending line for the check-only nfsd4_sequence.cold"
+echo "$out" | grep -q "^check: pmask 0 0 5$" || fail "the fentry call is not masked"
+echo "$out" | grep -Eq "^check: pkey fs/nfsd/nfs4state.o:\.text\.[a-z_0-9]+ nfsd [0-9]+ " ||
+	fail "no pkey for a static of nfs4state.o"
+echo "$out" | grep -Eq "^check: pkey svc_xprt_put sunrpc [0-9]+ svc_xprt_put 0$|^check: key svc_xprt_put 0x" ||
+	fail "svc_xprt_put (sunrpc) is neither a pkey nor a key"
+echo "$out" | grep -Eq "^check: key _printk 0xffffffff[0-9a-f]+$" || fail "_printk is not a key"
+echo "$out" | grep -q "^check: module nfsd is not loaded: its part (2 functions) is pending" ||
+	fail "--check does not say the part is pending"
+# Later, with sunrpc loaded (nfsd not): sunrpc's exports are keys, nfsd's
+# own symbols still pkeys.
+line modules-live | grep -qw sunrpc || fail "sunrpc is not loaded for the second plan"
+echo "$out" | grep -Eq "^check-live: key svc_xprt_put 0xffffffff[0-9a-f]+$" ||
+	fail "svc_xprt_put of the loaded sunrpc is not a key"
+echo "$out" | grep -Eq "^check-live: pkey nfsd_net_id nfsd [0-9]+ nfsd_net_id 0$" ||
+	fail "nfsd_net_id is not a pkey"
+
+# The kernel side.
+expect_eq "apply while nfsd is not loaded" "$(line apply)" 0
+echo "$out" | grep -q "^apply: module nfsd is not loaded: its part (2 functions) is pending and is applied when nfsd loads" ||
+	fail "apply does not say what is pending"
+line apply-json | grep -q '"pending":\[{"module":"nfsd","functions":2}\]' ||
+	fail "--json does not list the pending part: $(line apply-json)"
+expect_eq "nfsd loaded by apply" "$(line loaded-after-apply)" 0
+line view-targets | grep -q "nfsd (pending: applied when it loads)" ||
+	fail "ksplice-view does not show the pending part: $(line view-targets)"
+line view-json | grep -q '"name":"nfsd","held_loaded":false,"pending":true' ||
+	fail "ksplice-view --json does not show the pending part"
+expect_eq "audit while pending" "$(line audit-pending)" 0
+expect_eq "modprobe nfsd" "$(line modprobe)" 0
+[ "$(line loaded | cut -c11-12)" = e9 ] ||
+	fail "nfsd4_sequence not patched when nfsd came: $(line loaded)"
+echo "ok: a jump after the fentry site of nfsd4_sequence, right after modprobe"
+line view-targets-loaded | grep -q "nfsd (held loaded while applied)" ||
+	fail "nfsd not held once applied into: $(line view-targets-loaded)"
+expect_eq "audit once loaded" "$(line audit-loaded)" 0
+for w in during after; do
+	echo "$out" | grep -q "^nfs: workload $w ok" || fail "workload $w"
+done
+expect_eq "undo" "$(line undo)" 0
+expect_eq "bytes after undo" "$(line restored)" "$(line unpatched)"
+expect_eq "audit after undo" "$(line audit-after)" 0
+expect_eq "rmmod nfsd after undo" "$(line rmmod)" 0
+
+expect_eq "apply before the file is changed" "$(line apply-tamper)" 0
+[ "$(line modprobe-tampered)" != 0 ] || fail "modprobe of a changed nfsd.ko succeeded"
+line refused-log | grep -q "^ksplice: update $ID: refusing to load module nfsd: .*nfsd4_sequence" ||
+	fail "no refusal naming nfsd4_sequence in the kernel log"
+expect_eq "nfsd loaded from the changed file" "$(line loaded-tampered)" 0
+line view-targets-tampered | grep -q "nfsd (pending: applied when it loads)" ||
+	fail "the part is not pending after the refused load"
+expect_eq "undo after the refused load" "$(line undo-tamper)" 0
+
+expect_eq "apply again" "$(line apply-pending)" 0
+expect_eq "undo while pending" "$(line undo-pending)" 0
+echo "$out" | grep -q "its pending part for nfsd dropped" || fail "undo does not say it dropped the part"
+expect_eq "update modules after undo" "$(line modules-after-undo)" 0
+expect_eq "modprobe after the undo" "$(line modprobe-after-undo)" 0
+expect_eq "bytes of nfsd loaded after the undo" "$(line bytes-after-undo)" "$(line unpatched)"
+expect_eq "rmmod at the end" "$(line rmmod-end)" 0
+echo PASS
