@@ -393,11 +393,14 @@ P
 run_full module_key testkey1 "$T/module_key.patch" "${nfsd[@]}"
 tar xzf "$T/out/ksplice-testkey1.tar.gz" -C "$T" update.ko
 mv "$T/update.ko" "$T/module_key.ko"
-nm "$T/module_key.ko" | grep -q " ksplice_early_relocs$" ||
-	fail "module_key: no early reference table in update.ko: $(nm "$T/module_key.ko" | grep -i early)"
-strings -a "$T/module_key.ko" | grep -q "^__tracepoint_nfsd_clid_stale$" ||
+# Files, not pipes into grep -q: under pipefail its early exit fails the pipe.
+nm "$T/module_key.ko" >"$T/module_key.nm"
+strings -a "$T/module_key.ko" >"$T/module_key.strings"
+grep -q " ksplice_early_relocs$" "$T/module_key.nm" ||
+	fail "module_key: no early reference table in update.ko: $(grep -i early "$T/module_key.nm")"
+grep -qx "__tracepoint_nfsd_clid_stale" "$T/module_key.strings" ||
 	fail "module_key: the early reference does not name __tracepoint_nfsd_clid_stale"
-if nm -u "$T/module_key.ko" | grep -q "__tracepoint_nfsd_clid_stale"; then
+if grep -q " U __tracepoint_nfsd_clid_stale$" "$T/module_key.nm"; then
 	fail "module_key: update.ko needs the unexported key as an undefined symbol"
 fi
 echo "ok: a jump label keyed in the target module becomes an early reference"
