@@ -34,6 +34,7 @@ static const char *const code_names[KSP_E_COUNT] = {
 	[KSP_E_MODULE_UNTRUSTED] = "module_untrusted",
 	[KSP_E_REDIRECTED] = "redirected",
 	[KSP_E_TARGET_ABSENT] = "target_absent",
+	[KSP_E_THREADS_STUCK] = "threads_stuck",
 	[KSP_E_MISMATCH] = "mismatch",
 	[KSP_E_BAD_OBJECT] = "bad_object",
 	[KSP_E_UNRELATED] = "unrelated",

@@ -45,6 +45,7 @@ enum ksp_code {
 	KSP_E_MODULE_UNTRUSTED, /* the kernel enforces module signatures */
 	KSP_E_REDIRECTED,   /* another redirector (livepatch) owns a function */
 	KSP_E_TARGET_ABSENT, /* a module the update patches is not loaded */
+	KSP_E_THREADS_STUCK, /* the same threads in the code on every try */
 	/* ksplice-runpre, ksplice-objdiff */
 	KSP_E_MISMATCH,	    /* run-pre: a function does not match */
 	KSP_E_BAD_OBJECT,   /* objdiff: an unreadable object */

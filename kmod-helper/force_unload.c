@@ -39,7 +39,8 @@ static int reverse_with_dependents(struct ksplice_state *state)
 
 static bool retryable(int cause)
 {
-	return cause == KSPLICE_CODE_BUSY || cause == KSPLICE_OUT_OF_MEMORY ||
+	return cause == KSPLICE_CODE_BUSY || cause == KSPLICE_THREADS_STUCK ||
+		cause == KSPLICE_OUT_OF_MEMORY ||
 		cause == KSPLICE_MODULE_BUSY;
 }
 

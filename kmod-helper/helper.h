@@ -44,6 +44,9 @@ struct ksplice_ksyms {
 	void (*put_task_stack)(struct task_struct *tsk);
 	struct module *(*find_module_all)(const char *name, size_t len,
 					  bool even_unformed);
+	struct callback_head *(*task_work_cancel_match)(struct task_struct *t,
+			bool (*match)(struct callback_head *, void *data),
+			void *data);
 };
 
 extern struct ksplice_ksyms ksplice_ksyms;
@@ -71,6 +74,8 @@ struct ksplice_conflict {
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 	unsigned long addr;
+	bool kernel_thread;		/* cannot be kicked */
+	bool kicked;			/* kicked, and still there */
 };
 
 /* One registered update: /sys/kernel/ksplice/<id>/. */
@@ -96,6 +101,9 @@ struct ksplice_state {
 	unsigned int nr_conflicts;	/* may exceed KSPLICE_MAX_CONFLICTS */
 	u64 pause_ns;			/* the whole stop_machine call */
 	u64 pause_inside_ns;		/* our work with every CPU held */
+	bool kick;			/* move user sleepers out (sleepers.c) */
+	unsigned int nr_kicked;		/* threads kicked by the last action */
+	u64 held_ns;			/* and how long they were held */
 	time64_t applied_at;		/* last successful apply, 0: never */
 	bool unregistered;
 };
@@ -199,6 +207,19 @@ struct ksplice_stack_check *ksplice_stack_check_new(struct ksplice_state *s,
 void ksplice_stack_check_free(struct ksplice_stack_check *check);
 int ksplice_stack_precheck(struct ksplice_stack_check *check);
 int ksplice_stack_recheck(struct ksplice_stack_check *check);
+struct task_struct **ksplice_stack_busy(struct ksplice_stack_check *check,
+					unsigned int *nr);
+
+/* sleepers.c: kicking user threads out of busy code and holding them. */
+struct ksplice_parking;
+extern bool ksplice_kick_default;
+struct ksplice_parking *ksplice_parking_new(void);
+bool ksplice_parking_kickable(const struct task_struct *t);
+bool ksplice_parking_kick(struct ksplice_parking *lot, struct task_struct *t);
+unsigned int ksplice_parking_kicked(const struct ksplice_parking *lot);
+bool ksplice_parking_has(const struct ksplice_parking *lot, pid_t pid);
+void ksplice_parking_wait(struct ksplice_parking *lot);
+u64 ksplice_parking_release(struct ksplice_parking *lot);
 
 /* patching.c */
 extern unsigned int ksplice_tries;

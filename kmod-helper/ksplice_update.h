@@ -117,6 +117,8 @@ enum ksplice_abort_cause {
 	KSPLICE_TRAMPOLINE_CHANGED,	/* trampoline_changed: overwritten since */
 	KSPLICE_OUT_OF_MEMORY,		/* out_of_memory */
 	KSPLICE_REDIRECTED,		/* redirected: another ftrace IPMODIFY user */
+	KSPLICE_THREADS_STUCK,		/* threads_stuck: the same threads in the
+					 * code on every try */
 };
 
 /*

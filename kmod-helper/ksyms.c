@@ -47,6 +47,7 @@ static const struct {
 	KSYM(jump_label_unlock, jump_label_unlock),
 	KSYM(put_task_stack, put_task_stack),
 	KSYM(find_module_all, find_module_all),
+	KSYM(task_work_cancel_match, task_work_cancel_match),
 };
 
 int ksplice_find_ksyms(void)

@@ -170,10 +170,87 @@ static int attempt(struct ksplice_state *state,
 	return cause;
 }
 
-/* The entries ksplice_acting() names: the update, or one module's part. */
+/* Threads busy on the first try and on every try since: waiting won't help. */
+struct busy_history {
+	pid_t pids[KSPLICE_MAX_CONFLICTS];
+	unsigned int nr;
+};
+
+static bool in_conflicts(const struct ksplice_state *state, pid_t pid)
+{
+	unsigned int i, shown = min_t(unsigned int, state->nr_conflicts,
+				      KSPLICE_MAX_CONFLICTS);
+
+	for (i = 0; i < shown; i++)
+		if (state->conflicts[i].pid == pid)
+			return true;
+	return false;
+}
+
+static void note_busy(struct busy_history *h,
+		      const struct ksplice_state *state, unsigned int try)
+{
+	unsigned int i, kept = 0;
+
+	if (try == 1) {
+		h->nr = min_t(unsigned int, state->nr_conflicts,
+			      KSPLICE_MAX_CONFLICTS);
+		for (i = 0; i < h->nr; i++)
+			h->pids[i] = state->conflicts[i].pid;
+		return;
+	}
+	for (i = 0; i < h->nr; i++)
+		if (in_conflicts(state, h->pids[i]))
+			h->pids[kept++] = h->pids[i];
+	h->nr = kept;
+}
+
+/* Kicks the user threads the last pre-check found busy; how many were new. */
+static unsigned int kick_busy(struct ksplice_parking *lot,
+			      struct ksplice_stack_check *check)
+{
+	unsigned int i, nr, before = ksplice_parking_kicked(lot);
+	struct task_struct **busy = ksplice_stack_busy(check, &nr);
+
+	for (i = 0; i < nr; i++)
+		ksplice_parking_kick(lot, busy[i]);
+	return ksplice_parking_kicked(lot) - before;
+}
+
+static void mark_kicked(struct ksplice_state *state,
+			struct ksplice_parking *lot)
+{
+	unsigned int i, shown = min_t(unsigned int, state->nr_conflicts,
+				      KSPLICE_MAX_CONFLICTS);
+
+	for (i = 0; i < shown; i++)
+		state->conflicts[i].kicked =
+			ksplice_parking_has(lot, state->conflicts[i].pid);
+}
+
+static int busy_cause(struct ksplice_state *state,
+		      const struct busy_history *h, unsigned int tries)
+{
+	if (tries > 1 && h->nr)
+		return ksplice_abort(state, KSPLICE_THREADS_STUCK,
+				     "%u threads in the code on each of %u tries: retrying cannot help (see conflicts)",
+				     h->nr, tries);
+	return ksplice_abort(state, KSPLICE_CODE_BUSY,
+			     "%u threads in the code after %u tries (see conflicts)",
+			     state->nr_conflicts, tries);
+}
+
+/*
+ * The entries ksplice_acting() names: the update, or one module's part.
+ * Between tries, user threads found in busy code are kicked into the park
+ * (sleepers.c) unless the update's kick is off; the next try follows as
+ * soon as they have arrived. All are let go once the action is over.
+ */
 int ksplice_act_with_retries(struct ksplice_state *state, bool undo)
 {
+	struct ksplice_parking *lot = NULL;
 	struct ksplice_stack_check *check;
+	struct busy_history history = { .nr = 0 };
 	unsigned int try;
 	int cause;
 
@@ -181,17 +258,29 @@ int ksplice_act_with_retries(struct ksplice_state *state, bool undo)
 	if (!check)
 		return ksplice_abort(state, KSPLICE_OUT_OF_MEMORY,
 				     "no memory for the stack check");
+	if (state->kick)
+		lot = ksplice_parking_new();
 	for (try = 1;; try++) {
 		cause = attempt(state, check, undo);
-		if (cause != KSPLICE_CODE_BUSY || try >= ksplice_tries)
+		if (cause != KSPLICE_CODE_BUSY)
 			break;
+		note_busy(&history, state, try);
+		if (try >= ksplice_tries)
+			break;
+		if (lot && kick_busy(lot, check)) {
+			ksplice_parking_wait(lot);
+			continue;
+		}
 		if (msleep_interruptible(ksplice_retry_ms))
 			break;	/* a signal: give up now */
 	}
+	if (lot) {
+		mark_kicked(state, lot);
+		state->nr_kicked = ksplice_parking_kicked(lot);
+		state->held_ns = ksplice_parking_release(lot);
+	}
 	if (cause == KSPLICE_CODE_BUSY)
-		ksplice_abort(state, cause,
-			      "%u threads in the code after %u tries (see conflicts)",
-			      state->nr_conflicts, try);
+		cause = busy_cause(state, &history, try);
 	ksplice_stack_check_free(check);
 	return cause;
 }
@@ -225,9 +314,10 @@ static void report(struct ksplice_state *state, const char *action)
 	char detail[KSPLICE_DETAIL_LEN];
 
 	if (state->cause == KSPLICE_OK) {
-		pr_info("ksplice: %s: %s, machine paused %llu ns (%llu ns of work)\n",
+		pr_info("ksplice: %s: %s, machine paused %llu ns (%llu ns of work), %u threads kicked, held %llu ns\n",
 			state->id, action, state->pause_ns,
-			state->pause_inside_ns);
+			state->pause_inside_ns, state->nr_kicked,
+			state->held_ns);
 		return;
 	}
 	ksplice_hide_addresses(detail, state->detail, sizeof(detail));
@@ -300,6 +390,8 @@ int ksplice_apply(struct ksplice_state *state)
 	state->pause_ns = 0;
 	state->pause_inside_ns = 0;
 	state->nr_conflicts = 0;
+	state->nr_kicked = 0;
+	state->held_ns = 0;
 	cause = do_apply(state);
 	report(state, "apply");
 	return cause;
@@ -312,6 +404,8 @@ int ksplice_reverse(struct ksplice_state *state)
 	state->pause_ns = 0;
 	state->pause_inside_ns = 0;
 	state->nr_conflicts = 0;
+	state->nr_kicked = 0;
+	state->held_ns = 0;
 	cause = do_reverse(state);
 	report(state, "undo");
 	return cause;

@@ -97,6 +97,7 @@ static struct ksplice_state *new_state(const struct ksplice_update *update)
 	state->nr_patches = update->nr_patches;
 	state->stage = KSPLICE_PREPARED;
 	state->cause = KSPLICE_OK;
+	state->kick = ksplice_kick_default;
 	return state;
 }
 

@@ -24,6 +24,7 @@
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include "helper.h"
@@ -54,6 +55,9 @@ struct ksplice_stack_check {
 	/* Threads running during the pre-check. */
 	pid_t *unchecked;
 	unsigned int nr_unchecked;
+	/* User threads the pre-check found busy (referenced): to kick. */
+	struct task_struct **busy;
+	unsigned int nr_busy;
 	/* Threads switched out or created since the pre-check began. */
 	struct ksplice_notes notes;
 	unsigned long trace[TRACE_DEPTH];
@@ -98,9 +102,17 @@ struct ksplice_stack_check *ksplice_stack_check_new(struct ksplice_state *s,
 	return check;
 }
 
+static void put_busy(struct ksplice_stack_check *check)
+{
+	while (check->nr_busy)
+		put_task_struct(check->busy[--check->nr_busy]);
+}
+
 void ksplice_stack_check_free(struct ksplice_stack_check *check)
 {
 	ksplice_notes_disarm();
+	put_busy(check);
+	kvfree(check->busy);
 	kvfree(check->unchecked);
 	kvfree(check->records);
 	kfree(check->ranges);
@@ -129,6 +141,8 @@ static void add_conflict(struct ksplice_state *state, struct task_struct *t,
 	memcpy(state->conflicts[n].comm, t->comm, TASK_COMM_LEN);
 	state->conflicts[n].comm[TASK_COMM_LEN - 1] = '\0';
 	state->conflicts[n].addr = addr;
+	state->conflicts[n].kernel_thread = !ksplice_parking_kickable(t);
+	state->conflicts[n].kicked = false;
 }
 
 /* Every word from the saved stack pointer up: conservative, never misses. */
@@ -222,6 +236,11 @@ static int precheck_task(struct task_struct *t, void *arg)
 	}
 	rec->switches = switch_count(t);
 	rec->clean = !task_is_busy(check, t);
+	if (!rec->clean && ksplice_parking_kickable(t) &&
+	    check->nr_busy < check->max_records) {
+		get_task_struct(t);
+		check->busy[check->nr_busy++] = t;
+	}
 	return 0;
 }
 
@@ -241,6 +260,8 @@ static int alloc_records(struct ksplice_stack_check *check)
 {
 	unsigned int tasks = count_tasks() + RECORD_SLACK;
 
+	put_busy(check);
+	kvfree(check->busy);
 	kvfree(check->records);
 	kvfree(check->unchecked);
 	check->nr_records = 0;
@@ -251,7 +272,8 @@ static int alloc_records(struct ksplice_stack_check *check)
 				  sizeof(*check->records), GFP_KERNEL);
 	check->unchecked = kvcalloc(tasks, sizeof(*check->unchecked),
 				    GFP_KERNEL);
-	if (check->records && check->unchecked)
+	check->busy = kvcalloc(tasks, sizeof(*check->busy), GFP_KERNEL);
+	if (check->records && check->unchecked && check->busy)
 		return KSPLICE_OK;
 	return ksplice_abort(check->state, KSPLICE_OUT_OF_MEMORY,
 			     "no memory for %u task records", tasks);
@@ -279,6 +301,14 @@ int ksplice_stack_precheck(struct ksplice_stack_check *check)
 				     "%u threads in the code (see conflicts)",
 				     check->state->nr_conflicts);
 	return KSPLICE_OK;
+}
+
+/* The user threads the last pre-check found in busy code. */
+struct task_struct **ksplice_stack_busy(struct ksplice_stack_check *check,
+					unsigned int *nr)
+{
+	*nr = check->nr_busy;
+	return check->busy;
 }
 
 static void recheck_task(struct ksplice_stack_check *check,

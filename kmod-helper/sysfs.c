@@ -26,6 +26,7 @@ static const char * const cause_names[] = {
 	[KSPLICE_TRAMPOLINE_CHANGED] = "trampoline_changed",
 	[KSPLICE_OUT_OF_MEMORY] = "out_of_memory",
 	[KSPLICE_REDIRECTED] = "redirected",
+	[KSPLICE_THREADS_STUCK] = "threads_stuck",
 };
 
 static const char * const stage_names[] = {
@@ -57,6 +58,7 @@ int ksplice_cause_errno(enum ksplice_abort_cause cause)
 	case KSPLICE_OK:
 		return 0;
 	case KSPLICE_CODE_BUSY:
+	case KSPLICE_THREADS_STUCK:
 	case KSPLICE_MODULE_BUSY:
 	case KSPLICE_HAS_DEPENDENTS:
 	case KSPLICE_REDIRECTED:
@@ -130,6 +132,19 @@ static ssize_t abort_detail_show(struct kobject *kobj,
 	return len;
 }
 
+/* Why a thread in the code could not be moved out of it, if it can't. */
+static const char *conflict_note(const struct ksplice_state *state,
+				 const struct ksplice_conflict *c)
+{
+	if (c->kernel_thread)
+		return " (kernel thread: cannot be kicked)";
+	if (c->kicked)
+		return " (kicked: did not leave, an uninterruptible sleep?)";
+	if (!state->kick)
+		return " (not kicked: kick is off)";
+	return "";
+}
+
 static ssize_t conflicts_show(struct kobject *kobj, struct kobj_attribute *attr,
 			      char *buf)
 {
@@ -142,8 +157,8 @@ static ssize_t conflicts_show(struct kobject *kobj, struct kobj_attribute *attr,
 	for (i = 0; i < shown; i++) {
 		const struct ksplice_conflict *c = &state->conflicts[i];
 
-		len += sysfs_emit_at(buf, len, "%d %s %pS\n", c->pid, c->comm,
-				     (void *)c->addr);
+		len += sysfs_emit_at(buf, len, "%d %s %pS%s\n", c->pid, c->comm,
+				     (void *)c->addr, conflict_note(state, c));
 	}
 	if (state->nr_conflicts > shown)
 		len += sysfs_emit_at(buf, len, "... %u more\n",
@@ -242,6 +257,41 @@ static ssize_t targets_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return len;
 }
 
+/* Whether the next action kicks user threads out of busy code. */
+static ssize_t kick_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_state(kobj)->kick));
+}
+
+static ssize_t kick_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	struct ksplice_state *state = to_state(kobj);
+	bool kick;
+
+	if (!capable(CAP_SYS_MODULE))
+		return -EPERM;
+	if (kstrtobool(buf, &kick))
+		return -EINVAL;
+	mutex_lock(&ksplice_mutex);
+	state->kick = kick;
+	mutex_unlock(&ksplice_mutex);
+	return count;
+}
+
+static ssize_t kicked_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_state(kobj)->nr_kicked));
+}
+
+static ssize_t held_ns_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_state(kobj)->held_ns));
+}
+
 static ssize_t description_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
@@ -275,6 +325,10 @@ static struct kobj_attribute depends_on_attr = __ATTR_RO(depends_on);
 static struct kobj_attribute description_attr = __ATTR_RO(description);
 static struct kobj_attribute targets_attr = __ATTR_RO(targets);
 static struct kobj_attribute applied_at_attr = __ATTR_RO(applied_at);
+static struct kobj_attribute kick_attr = __ATTR(kick, 0644, kick_show,
+						kick_store);
+static struct kobj_attribute kicked_attr = __ATTR_RO(kicked);
+static struct kobj_attribute held_ns_attr = __ATTR_RO(held_ns);
 
 static struct attribute *update_attrs[] = {
 	&stage_attr.attr,
@@ -289,6 +343,9 @@ static struct attribute *update_attrs[] = {
 	&description_attr.attr,
 	&applied_at_attr.attr,
 	&targets_attr.attr,
+	&kick_attr.attr,
+	&kicked_attr.attr,
+	&held_ns_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(update);

@@ -82,6 +82,7 @@ const struct ksp_exit_map ksp_apply_exit_map[] = {
 	{KSP_E_MODULE_UNTRUSTED, KSP_APPLY_MODULE_UNTRUSTED},
 	{KSP_E_REDIRECTED, KSP_APPLY_REDIRECTED},
 	{KSP_E_TARGET_ABSENT, KSP_APPLY_TARGET_ABSENT},
+	{KSP_E_THREADS_STUCK, KSP_APPLY_THREADS_STUCK},
 	{KSP_E_UNSET, -1},
 };
 
@@ -599,6 +600,17 @@ static int helper_refused(struct session *s, struct ksp_error *err)
 				 "function: %s); retry when they are idle",
 				 conflicts);
 	}
+	if (known && cause == KSPLICE_THREADS_STUCK) {
+		ksp_helper_conflicts(s->id, conflicts, sizeof(conflicts));
+		return ksp_failc(err, KSP_E_THREADS_STUCK,
+				 "threads_stuck: the same threads were in the code to replace on "
+				 "every try, so retrying cannot help (pid comm function: %s); %s",
+				 conflicts,
+				 s->o->no_kick
+					 ? "without --no-kick, user threads are kicked out"
+					 : "kernel threads and uninterruptible sleeps cannot be "
+					   "kicked out: stop what keeps them there");
+	}
 	if (known && cause == KSPLICE_REDIRECTED)
 		return redirected(detail, err);
 	if (known && cause == KSPLICE_NO_MATCH) {
@@ -657,8 +669,14 @@ static int insert_and_apply(struct session *s, struct ksp_error *err)
 				strerror(errno));
 		return rc;
 	}
+	/* A helper without kicks has no such file: it waits, as --no-kick. */
+	ksp_helper_set_kick(s->id, !s->o->no_kick);
 	int applied = ksp_helper_set_stage(s->id, KSP_STAGE_APPLIED) == 0;
 	s->out->pause_ns = ksp_helper_pause_ns(s->id);
+	struct ksp_helper_kicks kicks;
+	ksp_helper_kicks(s->id, &kicks);
+	s->out->kicked = kicks.kicked;
+	s->out->held_ns = kicks.held_ns;
 	if (applied) {
 		struct ksp_helper_function *f;
 		size_t n = 0;

@@ -31,6 +31,7 @@ enum ksp_apply_exit {
 	KSP_APPLY_REDIRECTED = 21,    /* a livepatch or other ftrace redirector owns a function */
 	KSP_APPLY_TARGET_ABSENT = 22, /* a module the update patches is not loaded and its
 				       * file cannot be found or read, or is coming or going */
+	KSP_APPLY_THREADS_STUCK = 23, /* the same threads in the code on every try */
 };
 
 /* The status of each kind of failure (ksp_exit_status); also
@@ -42,6 +43,7 @@ struct ksp_apply_opts {
 	const char *helper; /* kmod-helper.ko, or NULL for the default */
 	const char *trust;  /* --trust DIR, or NULL (trust_check.h) */
 	int insecure_unsigned;
+	int no_kick; /* wait for sleepers in the code instead of kicking them */
 	int verbose;
 	FILE *detail; /* where -v writes (NULL: stdout) */
 };
@@ -59,6 +61,8 @@ struct ksp_apply_outcome {
 	char id[32];		     /* the update's, once the file is read */
 	int functions;		     /* applied: the helper's count */
 	unsigned long long pause_ns; /* the helper's, when it acted */
+	unsigned kicked;	     /* threads kicked out of the code */
+	unsigned long long held_ns;  /* and how long they were held */
 	char cause[64];		     /* failed: the helper's abort cause, else the status's name */
 	struct ksp_apply_pending pending[KSP_APPLY_PENDING_MAX];
 	size_t npending;

@@ -25,15 +25,16 @@
 static void usage(FILE *f)
 {
 	fputs("usage: ksplice-apply [-v] [--json] [--helper KO] [--trust DIR]\n"
-	      "                     [--insecure-unsigned] UPDATE_FILE\n"
+	      "                     [--insecure-unsigned] [--no-kick] UPDATE_FILE\n"
 	      "Applies a ksplice update (ksplice-ID.tar.gz) to the running kernel, after\n"
 	      "proving with run-pre matching that the kernel runs the code the update was\n"
 	      "made from.\n"
 	      "  -v            detail: every function matched, the plan written to the helper,\n"
 	      "                the sha256 of the module inserted\n"
 	      "  --json        the outcome as one JSON object on stdout (id, result,\n"
-	      "                exit_status, functions, pause_ns, cause, message, pending:\n"
-	      "                [{module, functions}]); the rest goes to stderr\n"
+	      "                exit_status, functions, pause_ns, kicked, held_ns, cause,\n"
+	      "                message, pending: [{module, functions}]); the rest goes to\n"
+	      "                stderr\n"
 	      "  --helper KO   kmod-helper.ko to load if it is not loaded (default:\n"
 	      "                $KSPLICE_HELPER, else /lib/modules/RELEASE/extra/kmod-helper.ko,\n"
 	      "                where kbuild's modules_install puts it)\n"
@@ -42,6 +43,10 @@ static void usage(FILE *f)
 	      "                when it exists; without one, an unsigned update applies\n"
 	      "                with a warning). Checked before anything is loaded.\n"
 	      "  --insecure-unsigned  do not check the signature (warns)\n"
+	      "  --no-kick     do not kick user threads asleep in a replaced function out of\n"
+	      "                their system call (by default they are, and held at its exit\n"
+	      "                until the patch is in; the call then restarts as if nothing\n"
+	      "                happened): wait for them to leave instead\n"
 	      "Exit status: 0 applied, 2 usage, 3 unreadable or corrupted update file,\n"
 	      "4 not root, 5 update made for another kernel, 6 the running code does not\n"
 	      "match (no_match), 7 code busy, 8 the helper refused, 9 loading a module failed,\n"
@@ -54,7 +59,9 @@ static void usage(FILE *f)
 	      "signatures and the module is unsigned or signed by a key it does not trust,\n"
 	      "21 a function is already redirected by a livepatch or another ftrace IPMODIFY\n"
 	      "user, 22 a module the update patches is coming or going, or is not loaded\n"
-	      "and its file cannot be found or read.\n"
+	      "and its file cannot be found or read, 23 the same threads were in the code on\n"
+	      "every try (kernel threads, uninterruptible sleeps, or user threads with\n"
+	      "--no-kick): retrying cannot help.\n"
 	      "A module the update patches that is not loaded is matched against its file\n"
 	      "(modules.dep of /lib/modules/RELEASE, or $KSPLICE_MODULES_DIR): its part is\n"
 	      "pending, and the helper applies it when the module loads, or refuses the load\n"
@@ -72,6 +79,8 @@ static void print_json(const struct ksp_apply_outcome *out, int status, const ch
 	ksp_json_int(&j, "exit_status", status);
 	ksp_json_int(&j, "functions", out->functions);
 	ksp_json_uint(&j, "pause_ns", out->pause_ns);
+	ksp_json_uint(&j, "kicked", out->kicked);
+	ksp_json_uint(&j, "held_ns", out->held_ns);
 	ksp_json_str(&j, "cause", status ? out->cause : "ok");
 	ksp_json_str(&j, "message", message);
 	ksp_json_array(&j, "pending");
@@ -92,6 +101,7 @@ int main(int argc, char **argv)
 						 {"helper", required_argument, NULL, 'H'},
 						 {"trust", required_argument, NULL, 'T'},
 						 {"insecure-unsigned", no_argument, NULL, 'I'},
+						 {"no-kick", no_argument, NULL, 'K'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	struct ksp_apply_opts o = {0};
@@ -114,6 +124,9 @@ int main(int argc, char **argv)
 		case 'I':
 			o.insecure_unsigned = 1;
 			break;
+		case 'K':
+			o.no_kick = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -133,10 +146,13 @@ int main(int argc, char **argv)
 	int failed = ksp_apply(&o, &out, &err) != 0;
 	int rc = failed ? ksp_exit_status(ksp_apply_exit_map, ksp_error_code(&err, KSP_E_INTERNAL))
 			: 0;
-	char done[256];
+	char done[256], kicks[96] = "";
+	if (out.kicked)
+		snprintf(kicks, sizeof(kicks), "; %u thread%s kicked out of the code, held %llu ms",
+			 out.kicked, out.kicked == 1 ? "" : "s", out.held_ns / 1000000);
 	snprintf(done, sizeof(done),
-		 "Done: update %s applied (%d function%s, machine paused %llu us)", out.id,
-		 out.functions, out.functions == 1 ? "" : "s", out.pause_ns / 1000);
+		 "Done: update %s applied (%d function%s, machine paused %llu us%s)", out.id,
+		 out.functions, out.functions == 1 ? "" : "s", out.pause_ns / 1000, kicks);
 	if (rc)
 		fprintf(stderr, "ksplice-apply: %s\n", err.msg);
 	for (size_t i = 0; !rc && i < out.npending; i++) {

@@ -23,11 +23,12 @@ static const char *const cause_names[] = {
 	[KSPLICE_TRAMPOLINE_CHANGED] = "trampoline_changed",
 	[KSPLICE_OUT_OF_MEMORY] = "out_of_memory",
 	[KSPLICE_REDIRECTED] = "redirected",
+	[KSPLICE_THREADS_STUCK] = "threads_stuck",
 };
 /* The enum has no count: its last member stands for it. A cause added to
  * ksplice_update.h without a name here fails the unit test live.helper_client,
  * which reads the names from the header's comments. */
-_Static_assert(sizeof(cause_names) / sizeof(cause_names[0]) == KSPLICE_REDIRECTED + 1,
+_Static_assert(sizeof(cause_names) / sizeof(cause_names[0]) == KSPLICE_THREADS_STUCK + 1,
 	       "a name for every enum ksplice_abort_cause");
 
 static const char *const stage_names[] = {
@@ -183,12 +184,12 @@ int ksp_helper_set_stage(const char *id, enum ksp_stage stage)
 
 const char *ksp_abort_cause_name(enum ksplice_abort_cause cause)
 {
-	return cause <= KSPLICE_REDIRECTED ? cause_names[cause] : "?";
+	return cause <= KSPLICE_THREADS_STUCK ? cause_names[cause] : "?";
 }
 
 int ksp_abort_cause_parse(const char *name, enum ksplice_abort_cause *cause)
 {
-	for (int c = KSPLICE_OK; c <= KSPLICE_REDIRECTED; c++)
+	for (int c = KSPLICE_OK; c <= KSPLICE_THREADS_STUCK; c++)
 		if (!strcmp(name, cause_names[c])) {
 			*cause = (enum ksplice_abort_cause)c;
 			return 0;
@@ -377,6 +378,20 @@ unsigned long long ksp_helper_pause_ns(const char *id)
 {
 	char text[32];
 	return sysfs_read(id, "pause_ns", text, sizeof(text)) ? 0 : strtoull(text, NULL, 10);
+}
+
+int ksp_helper_set_kick(const char *id, int kick)
+{
+	return sysfs_write(id, "kick", kick ? "1" : "0");
+}
+
+void ksp_helper_kicks(const char *id, struct ksp_helper_kicks *k)
+{
+	char text[32];
+	k->kicked = sysfs_read(id, "kicked", text, sizeof(text))
+			    ? 0
+			    : (unsigned)strtoul(text, NULL, 10);
+	k->held_ns = sysfs_read(id, "held_ns", text, sizeof(text)) ? 0 : strtoull(text, NULL, 10);
 }
 
 int ksp_helper_loaded(void)

@@ -146,6 +146,17 @@ long long ksp_helper_applied_at(const char *id);
 /* How long the machine was paused by the last action, in ns. */
 unsigned long long ksp_helper_pause_ns(const char *id);
 
+/* Whether the next action kicks user threads asleep in the code out of it
+ * (kmod-helper/sleepers.c); 0 or -1 with errno. */
+int ksp_helper_set_kick(const char *id, int kick);
+/* What the last action kicked: how many threads, held how long (ns); zeros
+ * for a helper without kicks. */
+struct ksp_helper_kicks {
+	unsigned kicked;
+	unsigned long long held_ns;
+};
+void ksp_helper_kicks(const char *id, struct ksp_helper_kicks *k);
+
 /* Is kmod-helper loaded (its version file there)? */
 int ksp_helper_loaded(void);
 

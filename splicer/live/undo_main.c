@@ -3,7 +3,8 @@
  * module.
  * Exit status: 0 reversed, 2 usage, 4 not root, 7 code busy, 8 refused (its
  * trampoline was overwritten, ...), 9 the module could not be removed,
- * 11 no such update, 12 a later update depends on it.
+ * 11 no such update, 12 a later update depends on it, 23 the same threads in
+ * the code on every try.
  */
 #include "critical.h"
 #include "error.h"
@@ -20,9 +21,9 @@
 #include <unistd.h>
 
 static const struct ksp_exit_map exit_map[] = {
-	{KSP_E_USAGE, 2},	    {KSP_E_PERMISSION, 4}, {KSP_E_CODE_BUSY, 7},
-	{KSP_E_HELPER_REFUSED, 8},  {KSP_E_LOAD, 9},	   {KSP_E_NO_SUCH_UPDATE, 11},
-	{KSP_E_HAS_DEPENDENTS, 12}, {KSP_E_UNSET, -1},
+	{KSP_E_USAGE, 2},	    {KSP_E_PERMISSION, 4},     {KSP_E_CODE_BUSY, 7},
+	{KSP_E_HELPER_REFUSED, 8},  {KSP_E_LOAD, 9},	       {KSP_E_NO_SUCH_UPDATE, 11},
+	{KSP_E_HAS_DEPENDENTS, 12}, {KSP_E_THREADS_STUCK, 23}, {KSP_E_UNSET, -1},
 };
 
 struct outcome {
@@ -33,6 +34,8 @@ struct outcome {
 	 * messages longer than its. */
 	char message[1024 + 5000];
 	unsigned long long pause_ns;
+	struct ksp_helper_kicks kicks;
+	int no_kick;
 	char pending[256]; /* modules whose part was pending, dropped by the undo */
 };
 
@@ -51,15 +54,18 @@ static int failed(struct outcome *o, enum ksp_code code, const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fputs("usage: ksplice-undo [-v] [--json] ID\n"
+	fputs("usage: ksplice-undo [-v] [--json] [--no-kick] ID\n"
 	      "Reverses the applied update ID (restoring the exact original bytes of every\n"
 	      "function it replaced) and removes its module.\n"
 	      "  -v       say that the module was removed\n"
 	      "  --json   the outcome as one JSON object on stdout (id, result, exit_status,\n"
-	      "           pause_ns, cause, message); the rest goes to stderr\n"
+	      "           pause_ns, kicked, held_ns, cause, message); the rest goes to stderr\n"
+	      "  --no-kick  wait for threads asleep in the update's code to leave instead of\n"
+	      "           kicking them out of their system call (see ksplice-apply)\n"
 	      "Exit status: 0 reversed, 2 usage, 4 not root, 7 code busy, 8 refused (e.g. its\n"
 	      "trampoline was overwritten), 9 module removal failed, 11 no such update,\n"
-	      "12 a later update depends on it (undo that one first).\n",
+	      "12 a later update depends on it (undo that one first), 23 the same threads\n"
+	      "were in the code on every try: retrying cannot help.\n",
 	      f);
 }
 
@@ -78,6 +84,16 @@ static int refused(struct outcome *o)
 			      "function: %s); retry when they are idle",
 			      o->id, conflicts);
 	}
+	if (known && cause == KSPLICE_THREADS_STUCK) {
+		ksp_helper_conflicts(o->id, conflicts, sizeof(conflicts));
+		return failed(o, KSP_E_THREADS_STUCK,
+			      "threads_stuck: the same threads were in code of update %s on every "
+			      "try, so retrying cannot help (pid comm function: %s); %s",
+			      o->id, conflicts,
+			      o->no_kick ? "without --no-kick, user threads are kicked out"
+					 : "kernel threads and uninterruptible sleeps cannot be "
+					   "kicked out: stop what keeps them there");
+	}
 	if (known && cause == KSPLICE_HAS_DEPENDENTS)
 		return failed(o, KSP_E_HAS_DEPENDENTS, "update %s not reversed: %s: %s", o->id,
 			      o->cause, detail);
@@ -88,8 +104,13 @@ static int refused(struct outcome *o)
 /* Reversed but still loaded would be a state no tool leaves behind. */
 static int reverse_and_remove(struct outcome *o, enum ksp_stage stage)
 {
-	if (stage == KSP_STAGE_APPLIED && ksp_helper_set_stage(o->id, KSP_STAGE_REVERSED) != 0)
-		return refused(o);
+	if (stage == KSP_STAGE_APPLIED) {
+		ksp_helper_set_kick(o->id, !o->no_kick);
+		int reversed = ksp_helper_set_stage(o->id, KSP_STAGE_REVERSED) == 0;
+		ksp_helper_kicks(o->id, &o->kicks);
+		if (!reversed)
+			return refused(o);
+	}
 	char module[64];
 	o->pause_ns = ksp_helper_pause_ns(o->id);
 	snprintf(module, sizeof(module), "ksplice_%s", o->id);
@@ -144,6 +165,8 @@ static void print_json(const struct outcome *o, int status)
 	ksp_json_str(&j, "result", status ? "failed" : "reversed");
 	ksp_json_int(&j, "exit_status", status);
 	ksp_json_uint(&j, "pause_ns", o->pause_ns);
+	ksp_json_uint(&j, "kicked", o->kicks.kicked);
+	ksp_json_uint(&j, "held_ns", o->kicks.held_ns);
 	ksp_json_str(&j, "cause", o->cause);
 	ksp_json_str(&j, "message", o->message);
 	ksp_json_close(&j);
@@ -153,9 +176,10 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"verbose", no_argument, NULL, 'v'},
 						 {"json", no_argument, NULL, 'j'},
+						 {"no-kick", no_argument, NULL, 'K'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
-	int verbose = 0, json = 0, ch;
+	int verbose = 0, json = 0, no_kick = 0, ch;
 	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'v':
@@ -163,6 +187,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'K':
+			no_kick = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -176,16 +203,22 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return ksp_exit_status(exit_map, KSP_E_USAGE);
 	}
-	struct outcome o = {.id = argv[optind]};
+	struct outcome o = {.id = argv[optind], .no_kick = no_kick};
 	int status = undo(&o) ? ksp_exit_status(exit_map, o.code) : 0;
 	if (!o.cause)
 		o.cause = ksp_code_name(status ? o.code : KSP_E_UNSET);
 	if (status) {
 		fprintf(stderr, "ksplice-undo: %s\n", o.message);
 	} else {
+		char kicks[96] = "";
+		if (o.kicks.kicked)
+			snprintf(kicks, sizeof(kicks),
+				 "; %u thread%s kicked out of the code, held %llu ms",
+				 o.kicks.kicked, o.kicks.kicked == 1 ? "" : "s",
+				 o.kicks.held_ns / 1000000);
 		snprintf(o.message, sizeof(o.message),
-			 "Done: update %s reversed (machine paused %llu us)%s%s%s%s", o.id,
-			 o.pause_ns / 1000, verbose ? ", module removed" : "",
+			 "Done: update %s reversed (machine paused %llu us%s)%s%s%s%s", o.id,
+			 o.pause_ns / 1000, kicks, verbose ? ", module removed" : "",
 			 o.pending[0] ? "; its pending part for " : "", o.pending,
 			 o.pending[0] ? " dropped (never written)" : "");
 		fprintf(json ? stderr : stdout, "%s\n", o.message);

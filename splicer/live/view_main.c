@@ -63,6 +63,7 @@ struct update_view {
 	enum ksplice_abort_cause cause;
 	int cause_known;
 	unsigned long long pause_ns;
+	struct ksp_helper_kicks kicks;
 	long long applied_at;
 	struct ksp_helper_function *functions;
 	size_t nfunctions;
@@ -82,6 +83,7 @@ static int load(const char *id, struct update_view *u)
 		return -1;
 	u->cause_known = ksp_helper_abort_cause(id, &u->cause) == 0;
 	u->pause_ns = ksp_helper_pause_ns(id);
+	ksp_helper_kicks(id, &u->kicks);
 	ksp_helper_functions(id, &u->functions, &u->nfunctions);
 	ksp_helper_depends_on(id, &u->depends);
 	ksp_helper_targets(id, &u->targets, &u->ntargets);
@@ -128,6 +130,8 @@ static void print_json(struct ksp_json *j, const struct update_view *u)
 	ksp_json_str(j, "applied_at_utc", when[0] ? when : NULL);
 	ksp_json_str(j, "abort_cause", u->cause_known ? ksp_abort_cause_name(u->cause) : "");
 	ksp_json_uint(j, "pause_ns", u->pause_ns);
+	ksp_json_uint(j, "kicked", u->kicks.kicked);
+	ksp_json_uint(j, "held_ns", u->kicks.held_ns);
 	ksp_json_int(j, "functions_count", (long long)u->nfunctions);
 	ksp_json_array(j, "functions");
 	for (size_t i = 0; i < u->nfunctions; i++) {
@@ -167,11 +171,16 @@ static void print_targets(const struct update_view *u, int detail)
 	printf("%s\n", u->ntargets ? "" : "unknown (no plan yet)");
 }
 
-/* ID: "DESCRIPTION", applied at TIME, N functions, last pause X us */
+/* ID: "DESCRIPTION", applied at TIME, N functions, last pause X us[, K
+ * threads kicked, held Y ms] */
 static void print_one(const struct update_view *u, int detail)
 {
-	char when[64], state[192], line[KSPLICE_NAME_LEN + 64];
+	char when[64], state[192], line[KSPLICE_NAME_LEN + 64], kicks[96] = "";
 	const char *stage = ksp_stage_name(u->stage);
+	if (u->kicks.kicked)
+		snprintf(kicks, sizeof(kicks), ", %u thread%s kicked, held %llu ms",
+			 u->kicks.kicked, u->kicks.kicked == 1 ? "" : "s",
+			 u->kicks.held_ns / 1000000);
 	applied_time(u, when, sizeof(when));
 	if (u->stage == KSP_STAGE_APPLIED)
 		snprintf(state, sizeof(state), "applied at %s", when);
@@ -179,8 +188,8 @@ static void print_one(const struct update_view *u, int detail)
 		snprintf(state, sizeof(state), "%s, last applied at %s", stage, when);
 	else
 		snprintf(state, sizeof(state), "%s, never applied", stage);
-	printf("%s: \"%s\", %s, %zu function%s, last pause %llu us\n", u->id, u->description, state,
-	       u->nfunctions, u->nfunctions == 1 ? "" : "s", u->pause_ns / 1000);
+	printf("%s: \"%s\", %s, %zu function%s, last pause %llu us%s\n", u->id, u->description,
+	       state, u->nfunctions, u->nfunctions == 1 ? "" : "s", u->pause_ns / 1000, kicks);
 	print_targets(u, detail);
 	if (!detail)
 		return;

@@ -6,6 +6,7 @@
 build_helper_modules ksplice_target ksplice_update_a ksplice_update_c
 guest_must_pass -- '
 load_helper
+echo N >/sys/module/kmod_helper/parameters/kick
 echo 2 >/sys/module/kmod_helper/parameters/tries
 echo 200 >/sys/module/kmod_helper/parameters/retry_ms
 load_update a
@@ -21,7 +22,7 @@ echo 0 >/sys/module/ksplice_target/parameters/delay_ms
 set_stage testa applied || fail "A refused although the thread is outside its code: $(cause testa)"
 set_stage testa reversed || fail "undo A: $(cause testa)"
 set_stage testc applied && fail "C applied while pid $pid sleeps in checked code"
-expect "C" "$(cause testc)" code_busy
+expect "C" "$(cause testc)" threads_stuck
 grep -q "^$pid cat ksplice_target_other+0x" $KS/testc/conflicts || fail "pid $pid not in conflicts: $(cat $KS/testc/conflicts)"
 echo "ok: conflicts name pid $pid in ksplice_target_other"
 wait $pid

@@ -188,7 +188,7 @@ START_TEST(cause_names_match_the_header)
 		value++;
 	}
 	fclose(f);
-	ck_assert_int_eq(value, KSPLICE_REDIRECTED + 1);
+	ck_assert_int_eq(value, KSPLICE_THREADS_STUCK + 1);
 	enum ksplice_abort_cause unused;
 	ck_assert_int_eq(ksp_abort_cause_parse("no_such_cause", &unused), -1);
 }
