@@ -61,7 +61,9 @@ enum ksp_code {
 
 struct ksp_error {
 	enum ksp_code code;
-	char msg[512];
+	/* Room for the helper's conflicts: up to 32 threads, each with its
+	 * function and why it was not moved out. */
+	char msg[4096];
 };
 
 /* Sets the message (printf-style), leaves the kind unset, and returns -1,

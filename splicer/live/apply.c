@@ -13,7 +13,7 @@
 #include "objfile.h"
 #include "package.h"
 #include "pending_plan.h"
-#include "redirectors.h"
+#include "refusal.h"
 #include "runpre.h"
 #include "stacking.h"
 #include "symtab.h"
@@ -493,22 +493,6 @@ static int read_table(struct session *s, struct ksp_obj *ko, const unsigned char
 	return 0;
 }
 
-/* The helper could not own a function's fentry call: someone else does
- * (detail: "FUNCTION: ..."). Names the owner where user space can tell. */
-static int redirected(const char *detail, struct ksp_error *err)
-{
-	char func[KSPLICE_NAME_LEN + 1], owner[256];
-	snprintf(func, sizeof(func), "%.*s", (int)strcspn(detail, ":"), detail);
-	if (!ksp_redirector(func, owner, sizeof(owner)))
-		snprintf(owner, sizeof(owner),
-			 "another ftrace IPMODIFY user (livepatch, kprobe "
-			 "or BPF trampoline)");
-	return ksp_failc(err, KSP_E_REDIRECTED,
-			 "redirected: %s is already redirected by %s; nothing was changed: "
-			 "disable that redirector first",
-			 func, owner);
-}
-
 /* Entry i of the table is the i-th CHANGED, then CHECK, of the units in
  * the metadata's order (ksplice-create writes both so): the metadata says
  * which unit, the table confirms name and kind. */
@@ -584,43 +568,6 @@ static int make_plan(struct session *s, struct ksp_error *err)
 	return rc;
 }
 
-/* The helper refused to apply: why, in words; returns the status. */
-static int helper_refused(struct session *s, struct ksp_error *err)
-{
-	enum ksplice_abort_cause cause;
-	char detail[1024] = "", conflicts[4096];
-	int known = ksp_helper_abort_cause(s->id, &cause) == 0;
-	const char *name = known ? ksp_abort_cause_name(cause) : "";
-	ksp_helper_abort_detail(s->id, detail, sizeof(detail));
-	snprintf(s->out->cause, sizeof(s->out->cause), "%s", name);
-	if (known && cause == KSPLICE_CODE_BUSY) {
-		ksp_helper_conflicts(s->id, conflicts, sizeof(conflicts));
-		return ksp_failc(err, KSP_E_CODE_BUSY,
-				 "code_busy: threads are running the code to replace (pid comm "
-				 "function: %s); retry when they are idle",
-				 conflicts);
-	}
-	if (known && cause == KSPLICE_THREADS_STUCK) {
-		ksp_helper_conflicts(s->id, conflicts, sizeof(conflicts));
-		return ksp_failc(err, KSP_E_THREADS_STUCK,
-				 "threads_stuck: the same threads were in the code to replace on "
-				 "every try, so retrying cannot help (pid comm function: %s); %s",
-				 conflicts,
-				 s->o->no_kick
-					 ? "without --no-kick, user threads are kicked out"
-					 : "kernel threads and uninterruptible sleeps cannot be "
-					   "kicked out: stop what keeps them there");
-	}
-	if (known && cause == KSPLICE_REDIRECTED)
-		return redirected(detail, err);
-	if (known && cause == KSPLICE_NO_MATCH) {
-		return ksp_failc(err, KSP_E_NO_MATCH,
-				 "no_match: the code changed since it was matched: %s", detail);
-	}
-	return ksp_failc(err, KSP_E_HELPER_REFUSED, "the helper refused the update: %s%s%s", name,
-			 detail[0] ? ": " : "", detail);
-}
-
 /* The plan was refused: the helper's words. */
 static int plan_refused(struct session *s, struct ksp_error *err)
 {
@@ -685,7 +632,7 @@ static int insert_and_apply(struct session *s, struct ksp_error *err)
 		s->out->functions = (int)n;
 		return 0;
 	}
-	int rc = helper_refused(s, err);
+	int rc = ksp_apply_refused(s->id, s->o->no_kick, s->out->cause, sizeof(s->out->cause), err);
 	if (ksp_module_remove(module) != 0)
 		fprintf(stderr, "ksplice-apply: warning: could not remove %s: %s\n", module,
 			strerror(errno));
