@@ -29,7 +29,9 @@ out=$("$TESTBED" run-guest --timeout 600 --file "$TEST_TMP/ksplice-e2esleep.tar.
 	echo 2 >/sys/module/kmod_helper/parameters/tries
 	echo 100 >/sys/module/kmod_helper/parameters/retry_ms
 	mkfifo /tmp/in
-	ksplice-test-sleepers --step --sleep-ms 30000 </tmp/in >/tmp/sleepers.out 2>&1 &
+	# nanosleep 15 s: asleep through the applies; it may end before the
+	# undo, which then kicks the others (the round waits for it).
+	ksplice-test-sleepers --step --sleep-ms 15000 </tmp/in >/tmp/sleepers.out 2>&1 &
 	pid=$!
 	exec 3>/tmp/in
 	i=0
