@@ -74,8 +74,9 @@ struct ksplice_conflict {
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 	unsigned long addr;
-	bool kernel_thread;		/* cannot be kicked */
+	u8 verdict;			/* enum ksplice_kick */
 	bool kicked;			/* kicked, and still there */
+	long syscall;			/* the call it was in, -1: none */
 };
 
 /* One registered update: /sys/kernel/ksplice/<id>/. */
@@ -214,7 +215,12 @@ struct task_struct **ksplice_stack_busy(struct ksplice_stack_check *check,
 struct ksplice_parking;
 extern bool ksplice_kick_default;
 struct ksplice_parking *ksplice_parking_new(void);
-bool ksplice_parking_kickable(const struct task_struct *t);
+enum ksplice_kick {
+	KSPLICE_KICK_YES,
+	KSPLICE_KICK_NEVER,		/* kernel thread, io worker, exiting */
+	KSPLICE_KICK_NOT_THIS_CALL,	/* a call a kick could disturb */
+};
+enum ksplice_kick ksplice_kick_verdict(struct task_struct *t, long *nr);
 bool ksplice_parking_kick(struct ksplice_parking *lot, struct task_struct *t);
 unsigned int ksplice_parking_kicked(const struct ksplice_parking *lot);
 bool ksplice_parking_has(const struct ksplice_parking *lot, pid_t pid);

@@ -16,14 +16,18 @@
  * happened: the same arguments, a nanosleep's restart block keeping its
  * end time, a wait4 still finding its child.
  *
- * Calls that return -EINTR when signal_pending() is true whatever the
- * cause (epoll_wait, a socket read with SO_RCVTIMEO) would show the kick to
- * the program. The park turns that -EINTR into -ERESTARTNOHAND when no real
- * signal is pending, so the call is restarted with its arguments; a call
- * with a relative timeout then waits its whole timeout again (longer,
- * never shorter). A real signal that comes meanwhile is delivered as it
- * would have been in the sleep: handle_signal() turns -ERESTARTNOHAND into
- * -EINTR for a handler.
+ * Only threads in a system call of a known list are kicked (or in none:
+ * a fault, an exception): calls whose interruption the kernel restarts, and
+ * waits that return -EINTR when signal_pending() is true whatever the cause
+ * (epoll_wait, a socket read with SO_RCVTIMEO), having done nothing. For
+ * those the park turns the -EINTR into -ERESTARTNOHAND when no real signal
+ * is pending, so the call is restarted with its arguments; a relative
+ * timeout then starts again (the wait is longer, never shorter). A real
+ * signal that comes meanwhile is delivered as it would have been in the
+ * sleep: handle_signal() turns -ERESTARTNOHAND into -EINTR for a handler.
+ * Any other call is left where it is and named: close(), for one, releases
+ * the descriptor before it can return -EINTR, so restarting it could close
+ * another.
  *
  * A park lasts at most park_max_ms; a fatal signal ends it at once. Every
  * kick is either run or cancelled before the parking is freed, so no work
@@ -41,7 +45,35 @@
 #include <linux/wait.h>
 #include <linux/ptrace.h>
 #include <asm/syscall.h>
+#include <asm/unistd.h>
 #include "helper.h"
+
+/* Interrupted, these return a restart code, or -EINTR having done nothing. */
+static const int kickable_calls[] = {
+	__NR_read, __NR_readv, __NR_pread64, __NR_preadv, __NR_preadv2,
+	__NR_recvfrom, __NR_recvmsg, __NR_accept, __NR_accept4,
+	__NR_epoll_wait, __NR_epoll_pwait, __NR_epoll_pwait2,
+	__NR_wait4, __NR_waitid, __NR_futex, __NR_nanosleep,
+	__NR_clock_nanosleep, __NR_select, __NR_pselect6, __NR_poll,
+	__NR_ppoll, __NR_pause, __NR_rt_sigsuspend, __NR_msgrcv,
+};
+
+/* Of those, the ones whose -EINTR the park turns into a restart. */
+static const int eintr_restarted[] = {
+	__NR_read, __NR_readv, __NR_pread64, __NR_preadv, __NR_preadv2,
+	__NR_recvfrom, __NR_recvmsg, __NR_accept, __NR_accept4,
+	__NR_epoll_wait, __NR_epoll_pwait, __NR_epoll_pwait2,
+};
+
+static bool listed(const int *calls, size_t n, long nr)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (calls[i] == nr)
+			return true;
+	return false;
+}
 
 bool ksplice_kick_default = true;
 module_param_named(kick, ksplice_kick_default, bool, 0644);
@@ -86,10 +118,13 @@ struct ksplice_parking *ksplice_parking_new(void)
 	return lot;
 }
 
-/* A call the kick alone made fail with EINTR is restarted instead. */
+/* A wait the kick alone made fail with EINTR is restarted instead. */
 static void restart_if_kicked_only(struct pt_regs *regs)
 {
-	if (task_sigpending(current) || syscall_get_nr(current, regs) == -1)
+	long nr = syscall_get_nr(current, regs);
+
+	if (task_sigpending(current) ||
+	    !listed(eintr_restarted, ARRAY_SIZE(eintr_restarted), nr))
 		return;
 	if (syscall_get_error(current, regs) == -EINTR)
 		syscall_set_return_value(current, regs, -ERESTARTNOHAND, 0);
@@ -108,9 +143,26 @@ static void park(struct callback_head *work)
 	complete(&p->done);	/* the last touch: the parking may go now */
 }
 
-bool ksplice_parking_kickable(const struct task_struct *t)
+/*
+ * Whether t may be kicked; *nr gets the system call it is in (-1: none).
+ * Called with t pinned asleep (task_call_func) or for a thread just found
+ * so: its saved registers are stable.
+ */
+enum ksplice_kick ksplice_kick_verdict(struct task_struct *t, long *nr)
 {
-	return !(t->flags & (PF_KTHREAD | PF_IO_WORKER | PF_EXITING));
+	struct pt_regs *regs;
+
+	*nr = -1;
+	if (t->flags & (PF_KTHREAD | PF_IO_WORKER | PF_EXITING))
+		return KSPLICE_KICK_NEVER;
+	regs = task_pt_regs(t);
+	if (!user_64bit_mode(regs))
+		return KSPLICE_KICK_NOT_THIS_CALL;	/* a 32-bit call table */
+	*nr = syscall_get_nr(t, regs);
+	if (*nr == -1 ||
+	    listed(kickable_calls, ARRAY_SIZE(kickable_calls), *nr))
+		return KSPLICE_KICK_YES;
+	return KSPLICE_KICK_NOT_THIS_CALL;
 }
 
 static bool kicked_already(const struct ksplice_parking *lot,
@@ -124,15 +176,16 @@ static bool kicked_already(const struct ksplice_parking *lot,
 	return false;
 }
 
-/* Kicks t towards the park; false if it cannot be (exiting, no memory). */
+/*
+ * Kicks t (a KSPLICE_KICK_YES thread) towards the park; false if it cannot
+ * be (exited meanwhile, no memory).
+ */
 bool ksplice_parking_kick(struct ksplice_parking *lot, struct task_struct *t)
 {
 	struct ksplice_park *p;
 
 	if (kicked_already(lot, t))
 		return true;
-	if (!ksplice_parking_kickable(t))
-		return false;
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return false;

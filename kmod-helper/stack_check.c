@@ -141,7 +141,8 @@ static void add_conflict(struct ksplice_state *state, struct task_struct *t,
 	memcpy(state->conflicts[n].comm, t->comm, TASK_COMM_LEN);
 	state->conflicts[n].comm[TASK_COMM_LEN - 1] = '\0';
 	state->conflicts[n].addr = addr;
-	state->conflicts[n].kernel_thread = !ksplice_parking_kickable(t);
+	state->conflicts[n].verdict = ksplice_kick_verdict(t,
+						&state->conflicts[n].syscall);
 	state->conflicts[n].kicked = false;
 }
 
@@ -224,6 +225,7 @@ static struct task_record *add_record(struct ksplice_stack_check *check,
 static int precheck_task(struct task_struct *t, void *arg)
 {
 	struct ksplice_stack_check *check = arg;
+	long nr;
 	struct task_record *rec = add_record(check, t);
 
 	if (!rec)
@@ -236,8 +238,8 @@ static int precheck_task(struct task_struct *t, void *arg)
 	}
 	rec->switches = switch_count(t);
 	rec->clean = !task_is_busy(check, t);
-	if (!rec->clean && ksplice_parking_kickable(t) &&
-	    check->nr_busy < check->max_records) {
+	if (!rec->clean && check->nr_busy < check->max_records &&
+	    ksplice_kick_verdict(t, &nr) == KSPLICE_KICK_YES) {
 		get_task_struct(t);
 		check->busy[check->nr_busy++] = t;
 	}

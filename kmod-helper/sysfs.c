@@ -132,17 +132,21 @@ static ssize_t abort_detail_show(struct kobject *kobj,
 	return len;
 }
 
-/* Why a thread in the code could not be moved out of it, if it can't. */
-static const char *conflict_note(const struct ksplice_state *state,
-				 const struct ksplice_conflict *c)
+/* Why a thread in the code was not moved out of it, when that is known. */
+static int conflict_note(char *buf, ssize_t at,
+			 const struct ksplice_state *state,
+			 const struct ksplice_conflict *c)
 {
-	if (c->kernel_thread)
-		return " (kernel thread: cannot be kicked)";
+	if (c->verdict == KSPLICE_KICK_NEVER)
+		return sysfs_emit_at(buf, at, " (kernel thread or exiting: cannot be kicked)");
+	if (c->verdict == KSPLICE_KICK_NOT_THIS_CALL)
+		return sysfs_emit_at(buf, at, " (in system call %ld, which a kick could disturb: not kicked)",
+				     c->syscall);
 	if (c->kicked)
-		return " (kicked: did not leave, an uninterruptible sleep?)";
+		return sysfs_emit_at(buf, at, " (kicked: did not leave, an uninterruptible sleep?)");
 	if (!state->kick)
-		return " (not kicked: kick is off)";
-	return "";
+		return sysfs_emit_at(buf, at, " (not kicked: kick is off)");
+	return 0;
 }
 
 static ssize_t conflicts_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -157,8 +161,10 @@ static ssize_t conflicts_show(struct kobject *kobj, struct kobj_attribute *attr,
 	for (i = 0; i < shown; i++) {
 		const struct ksplice_conflict *c = &state->conflicts[i];
 
-		len += sysfs_emit_at(buf, len, "%d %s %pS%s\n", c->pid, c->comm,
-				     (void *)c->addr, conflict_note(state, c));
+		len += sysfs_emit_at(buf, len, "%d %s %pS", c->pid, c->comm,
+				     (void *)c->addr);
+		len += conflict_note(buf, len, state, c);
+		len += sysfs_emit_at(buf, len, "\n");
 	}
 	if (state->nr_conflicts > shown)
 		len += sysfs_emit_at(buf, len, "... %u more\n",

@@ -32,8 +32,9 @@ static int threads_stuck(const char *conflicts, int no_kick, struct ksp_error *e
 		"try, so retrying cannot help (pid comm function: %s); %s",
 		conflicts,
 		no_kick ? "without --no-kick, user threads are kicked out"
-			: "kernel threads and uninterruptible sleeps cannot be kicked out: "
-			  "stop what keeps them there");
+			: "kernel threads, uninterruptible sleeps and system calls a kick could "
+			  "disturb are not kicked out (see each thread): stop what keeps them "
+			  "there");
 }
 
 int ksp_apply_refused(const char *id, int no_kick, char *cause_name, size_t cause_len,

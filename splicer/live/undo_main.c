@@ -91,8 +91,10 @@ static int refused(struct outcome *o)
 			      "try, so retrying cannot help (pid comm function: %s); %s",
 			      o->id, conflicts,
 			      o->no_kick ? "without --no-kick, user threads are kicked out"
-					 : "kernel threads and uninterruptible sleeps cannot be "
-					   "kicked out: stop what keeps them there");
+					 : "kernel threads, uninterruptible sleeps and system "
+					   "calls a kick could "
+					   "disturb are not kicked out (see each thread): stop "
+					   "what keeps them there");
 	}
 	if (known && cause == KSPLICE_HAS_DEPENDENTS)
 		return failed(o, KSP_E_HAS_DEPENDENTS, "update %s not reversed: %s: %s", o->id,

@@ -26,6 +26,9 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 [ $found -gt 0 ] || fail "no attempt found the spinning thread inside the stopped window"
 echo "ok: attempt $found stopped the machine and found the spinning thread: $(cat $KS/testa/conflicts)"
+grep -q "ksp_hammer/0 $TARGET+.* (kernel thread or exiting: cannot be kicked)$" $KS/testa/conflicts ||
+	fail "the kernel thread is not said to be unkickable: $(cat $KS/testa/conflicts)"
+echo "ok: the kernel thread is named as one a kick cannot move"
 expect "bytes after code_busy" "$(target_bytes)" "$before"
 echo 0 >/sys/module/ksplice_target/parameters/spin
 echo 0 >/proc/ksplice_target_hammer
