@@ -2,11 +2,24 @@
 # profile, a batch of updates per boot, and records each step per row.
 # shellcheck shell=bash
 
+# The load's command line, and its thread count (a main thread and two per
+# each of the ten kinds) once every waiter has started.
+LOAD_ARGS="--rounds 0 --copies 2 --hold-ms 1500"
+LOAD_THREADS=21
+
 # What the guest runs for each update file given as an argument. Every step
 # prints "STEP ID STATUS"; "splats ID N" counts the kernel's complaints in
 # dmesg so far, so a complaint is charged to the update that caused it.
+# The first two arguments: the load (on or off) and the options of every
+# ksplice-apply and ksplice-undo (split on blanks). With the load on,
+# ksplice-test-sleepers parks threads in the common waits from before the
+# first update to after the last; "load exit RC", "load summary LINE" and
+# "load fail LINE" (the calls that did not complete as without patching)
+# report it.
 # shellcheck disable=SC2016
 GUEST_SCRIPT='
+load=$1 opts=$2
+shift 2
 complaints() {
 	dmesg | grep -cE "WARNING:|BUG:|Oops|general protection|INFO: possible|lockdep|Call Trace:"
 }
@@ -21,6 +34,19 @@ workload() {
 	ps >/dev/null && uname -a >/dev/null
 }
 insmod /ksplice/kmod-helper.ko
+if [ "$load" = on ]; then
+	mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+	ip link set lo up
+	ksplice-test-sleepers '"$LOAD_ARGS"' >/tmp/load 2>&1 &
+	load_pid=$!
+	# its threads started, or 5 s
+	i=0
+	while [ $i -lt 50 ] && [ "$(ls /proc/$load_pid/task 2>/dev/null | wc -l)" -lt '"$LOAD_THREADS"' ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	sleep 0.5
+	echo "load start $(ls /proc/$load_pid/task 2>/dev/null | wc -l) threads"
+fi
 # the modprobe of kmod (run-guest --modules stages it): the sh of busybox
 # runs its own applet for a bare "modprobe"
 MODPROBE=modprobe
@@ -48,7 +74,7 @@ for a in "$@"; do
 		echo "loadsplats $id $(complaints)"
 	fi
 	if [ -z "$mods" ] || [ $rc -eq 0 ]; then
-		ksplice-apply "$f" >/tmp/apply 2>&1; rc=$?
+		ksplice-apply $opts "$f" >/tmp/apply 2>&1; rc=$?
 		sed "s/^/log $id apply: /" /tmp/apply
 		echo "apply $id $rc"
 	else
@@ -59,7 +85,7 @@ for a in "$@"; do
 		ksplice-view --audit >/tmp/audit 2>&1; rc=$?
 		[ $rc -eq 0 ] || sed "s/^/log $id audit: /" /tmp/audit
 		echo "audit1 $id $rc"
-		ksplice-undo "$id" >/tmp/undo 2>&1; rc=$?
+		ksplice-undo $opts "$id" >/tmp/undo 2>&1; rc=$?
 		[ $rc -eq 0 ] || sed "s/^/log $id undo: /" /tmp/undo
 		echo "undo $id $rc"
 		ksplice-view --audit >/tmp/audit 2>&1; rc=$?
@@ -84,6 +110,16 @@ for a in "$@"; do
 	fi
 	echo "end $id"
 done
+if [ "$load" = on ]; then
+	kill -TERM $load_pid
+	wait $load_pid; rc=$?
+	echo "load exit $rc"
+	echo "load summary $(grep "^sleepers: " /tmp/load | tail -n 1)"
+	grep -v -e "completed as without patching$" -e "^sleepers: " /tmp/load >/tmp/load.fail
+	head -n 20 /tmp/load.fail | sed "s/^/load fail /"
+	n=$(wc -l </tmp/load.fail)
+	[ "$n" -le 20 ] || echo "load fail ($((n - 20)) more lines)"
+fi
 '
 
 # Rows that have an update file and no guest result yet.
@@ -189,6 +225,25 @@ match_ko_row() {
 	} >>"$row"
 }
 
+# A boot's record, $OUT/boots/BOOT (record_boot BOOT LOG RC LOAD OPTS): the
+# options of its ksplice-apply and ksplice-undo, whether the load ran, and the load's exit status (empty when
+# the guest ended before it was stopped), summary and failure lines.
+record_boot() {
+	local boot=$1 out=$2 rc=$3 with_load=$4 opts=$5
+	mkdir -p "$OUT/boots"
+	{
+		echo "apply_opts=$opts"
+		echo "load=$with_load"
+		echo "run_guest_rc=$rc"
+		if [ "$with_load" = on ]; then
+			echo "load_start=$(sed -n 's/^load start //p' "$out" | tail -n 1)"
+			echo "load_rc=$(sed -n 's/^load exit //p' "$out" | tail -n 1)"
+			echo "load_summary=$(sed -n 's/^load summary //p' "$out" | tail -n 1)"
+			sed -n 's/^load fail /load_fail=/p' "$out"
+		fi
+	} >"$OUT/boots/$boot"
+}
+
 # Runs the pending rows, BATCH updates per boot: vmlinux rows first, as
 # they always ran, then module rows in boots of their own that stage their
 # modules (run-guest --modules). A guest that dies takes only the row it was
@@ -222,8 +277,10 @@ run_guest_rows() {
 	done
 }
 
+# LOAD and APPLY_OPTS: realfixes's --load and --apply-opts.
+# shellcheck disable=SC2153
 run_guest_batches() {
-	local rows=() batch files row out rc i prev mods
+	local rows=() batch files row out rc i prev mods boot
 	mapfile -t rows < <(pending_rows "$@")
 	while [ ${#rows[@]} -gt 0 ]; do
 		batch=("${rows[@]:0:$BATCH}")
@@ -243,11 +300,16 @@ run_guest_batches() {
 		say "guest: ${#batch[@]} updates ($(basename "${batch[0]}")..$(basename "${batch[-1]}")), ${#rows[@]} to go"
 		out="$WORK/guest-$(basename "${batch[0]}").log"
 		rc=0
-		"$TESTBED" run-guest --smp 2 --timeout $((120 + 60 * ${#batch[@]})) "${staged[@]}" "${files[@]}" -- \
-			sh -c "$GUEST_SCRIPT" guest "${names[@]}" >"$out" 2>&1 || rc=$?
+		# the load takes a few seconds to stop
+		"$TESTBED" run-guest --smp 2 --timeout $((120 + 60 * ${#batch[@]} + $([ "$LOAD" = on ] && echo 30 || echo 0))) "${staged[@]}" "${files[@]}" -- \
+			sh -c "$GUEST_SCRIPT" guest "$LOAD" "$APPLY_OPTS" "${names[@]}" >"$out" 2>&1 || rc=$?
+		boot="$(basename "${batch[0]}")-$(date +%Y%m%d%H%M%S)"
+		record_boot "$boot" "$out" "$rc" "$LOAD" "$APPLY_OPTS"
 		prev=0
 		for row in "${batch[@]}"; do
 			record_guest_row "$row" "$out" "$rc" "$prev"
+			# the boot it ran in, for the load's and the options' record
+			! grep -q "^begin rf$(basename "$row")$" "$out" || echo "boot=$boot" >>"$row"
 			i=$(last_splats "$out" "rf$(basename "$row")")
 			[ -z "$i" ] || prev=$i
 		done

@@ -50,6 +50,8 @@ row_result() {
 		echo "refused|at apply: $(get "$row" apply_msg | sed 's/^ksplice-apply: //')"
 		return
 	fi
+	# code_busy (exit 7) and threads_stuck (exit 23): threads in the code
+	# to replace on every try; counted as "busy" (is_busy)
 	if [ "$rc" != 0 ]; then
 		echo "failed|apply (exit ${rc:-none}): $(get "$row" apply_msg)"
 		return
@@ -139,10 +141,18 @@ refusal_kind() {
 	esac
 }
 
-# The counts of KIND's rows (builtin or module) by result, into N_* globals.
+# A failed row's DETAIL says it ended in code_busy (exit 7) or threads_stuck
+# (exit 23) at apply or undo: threads were in the code to replace (or to put
+# back) on every try.
+is_busy() {
+	[[ "$1" =~ ^(apply|undo)\ \(exit\ (7|23)\): ]]
+}
+
+# The counts of KIND's rows (builtin or module) by result, into N_* globals
+# (N_BUSY: the failed rows that ended in code_busy or threads_stuck).
 count_results() {
 	local row res detail
-	N_OK=0 N_REFUSED=0 N_FAILED=0 N_NOCHANGE=0 N_PENDING=0 N_SPLIT=0 N_TOOL=0
+	N_OK=0 N_REFUSED=0 N_FAILED=0 N_NOCHANGE=0 N_PENDING=0 N_SPLIT=0 N_TOOL=0 N_BUSY=0
 	N_LOADWARN=0 N_UNLOADWARN=0 N_KO=0 N_NOKO=0
 	for row in $(selected_rows "$1"); do
 		IFS='|' read -r res detail <<<"${RESULT_OF[$row]}"
@@ -152,7 +162,10 @@ count_results() {
 			N_REFUSED=$((N_REFUSED + 1))
 			case "$(refusal_kind "$detail")" in "tool limit"* | other) N_TOOL=$((N_TOOL + 1)) ;; esac
 			;;
-		failed) N_FAILED=$((N_FAILED + 1)) ;;
+		failed)
+			N_FAILED=$((N_FAILED + 1))
+			! is_busy "$detail" || N_BUSY=$((N_BUSY + 1))
+			;;
 		"no code change") N_NOCHANGE=$((N_NOCHANGE + 1)) ;;
 		"not self-contained") N_SPLIT=$((N_SPLIT + 1)) ;;
 		"module load complained") N_LOADWARN=$((N_LOADWARN + 1)) ;;
@@ -198,6 +211,57 @@ refusal_reasons() {
 	done
 }
 
+# The boots the selected rows ran in (their records in $OUT/boots), one per
+# line.
+row_boots() {
+	local rows
+	rows=$(selected_rows)
+	[ -n "$rows" ] || return 0
+	# shellcheck disable=SC2086
+	grep -h '^boot=' $rows | sed 's/^boot=//' | sort -u
+}
+
+# The header's line on how the guests ran the updates: the options of
+# ksplice-apply and ksplice-undo and the load, over the boots recorded.
+guest_header() {
+	local b opts n_on=0 n_boots=0 unrecorded=0 row
+	for row in $(selected_rows); do
+		grep -q '^guest=' "$row" && ! grep -q '^boot=' "$row" && unrecorded=$((unrecorded + 1))
+	done
+	for b in "$@"; do
+		n_boots=$((n_boots + 1))
+		[ "$(get "$OUT/boots/$b" load)" != on ] || n_on=$((n_on + 1))
+	done
+	[ $n_boots -gt 0 ] || return 0
+	opts=$(for b in "$@"; do get "$OUT/boots/$b" apply_opts; done | sort -u |
+		sed 's/^$/(none)/; s/^[^(].*/`&`/' | paste -sd, - | sed 's/,/, /g')
+	echo
+	echo "Guests: ksplice-apply and ksplice-undo options: $opts; load (\`ksplice-test-sleepers $LOAD_ARGS\`): on in $n_on of $n_boots boots$([ $unrecorded -eq 0 ] || echo " ($unrecorded rows ran in boots not recorded)")."
+}
+
+# The summary's lines on the load, when it ran in any of the boots: in how
+# many, and the boots where the tool's exit was not 0, with its failures.
+load_summary() {
+	local b n_on=0 n_boots=0 n_bad=0 n_dead=0 rc lines=""
+	for b in "$@"; do
+		n_boots=$((n_boots + 1))
+		[ "$(get "$OUT/boots/$b" load)" = on ] || continue
+		n_on=$((n_on + 1))
+		rc=$(get "$OUT/boots/$b" load_rc)
+		[ "$rc" != 0 ] || continue
+		if [ -z "$rc" ]; then
+			n_dead=$((n_dead + 1))
+			lines+="  - boot $b: not stopped (the guest ended first: run-guest exit $(get "$OUT/boots/$b" run_guest_rc))"$'\n'
+			continue
+		fi
+		n_bad=$((n_bad + 1))
+		lines+="  - boot $b: exit $rc ($(get "$OUT/boots/$b" load_summary))$(sed -n 's/^load_fail=/; /p' "$OUT/boots/$b" | tr -d '\n')"$'\n'
+	done
+	[ $n_on -gt 0 ] || return 0
+	echo "- load (\`ksplice-test-sleepers $LOAD_ARGS\`, started before each boot's first update, stopped with SIGTERM after its last): ran in $n_on of $n_boots boots; tool exit not 0 in $n_bad boots$([ $n_dead -eq 0 ] || echo ", not stopped in $n_dead (the guest ended first)")"
+	printf '%s' "$lines"
+}
+
 write_tables() {
 	local md="$OUT/results.md" csv="$OUT/results.csv" row res detail
 	# each row's result, once
@@ -206,8 +270,11 @@ write_tables() {
 		RESULT_OF[$row]=$(row_result "$row")
 	done
 	echo "file,lines_changed,functions_changed,functions_new,result,detail,create_s,apply_pause_us,target" >"$csv"
+	local boots=()
+	mapfile -t boots < <(row_boots)
 	{
 		echo "# Real fixes: $KSPLICE_KERNEL_RELEASE (source $BASE), $FROM -> $TO"
+		guest_header "${boots[@]}"
 		echo
 		echo "| # | file | target | lines | functions changed / new | result | detail | create s | pause us |"
 		echo "|---|---|---|---|---|---|---|---|---|"
@@ -238,6 +305,7 @@ write_tables() {
 		echo "- changed .c files between $FROM and $TO: $(ls "$OUT"/rows | wc -l)"
 		grep -h '^class=' "$OUT"/rows/* | sort | uniq -c | sed 's/class=//' |
 			awk '{printf "- %s: %d\n", $2, $1}'
+		load_summary "${boots[@]}"
 		if [ "$n_vm" -gt 0 ]; then
 			count_results builtin
 			echo
@@ -247,6 +315,7 @@ write_tables() {
 			echo "  - applied and undone: $N_OK"
 			echo "  - refused: $N_REFUSED"
 			echo "  - failed: $N_FAILED"
+			echo "    - busy (code_busy or threads_stuck at apply or undo): $N_BUSY"
 			echo "- built-in diffs that change no compiled code: $N_NOCHANGE"
 			echo "- built-in diffs that do not compile without other files of the release: $N_SPLIT"
 			[ $N_PENDING -eq 0 ] || echo "- not finished: $N_PENDING"
@@ -265,6 +334,7 @@ write_tables() {
 			echo "  - applied and undone: $N_OK"
 			echo "  - refused: $N_REFUSED"
 			echo "  - failed: $N_FAILED"
+			echo "    - busy (code_busy or threads_stuck at apply or undo): $N_BUSY"
 			echo "- module load complained (counted apart; the update was then applied and undone, or the guest died loading): $N_LOADWARN"
 			echo "- module unload complained after a clean apply and undo (counted apart): $N_UNLOADWARN"
 			echo "- module not loadable in the guest, pre objects matched against the .ko instead: $((N_KO + N_NOKO))"
