@@ -25,6 +25,7 @@
 
 #define PARK_TIMEOUT_MS 10000
 #define JOIN_TIMEOUT_S 10
+#define MAX_COPIES 1000 /* bench/busy_apply.sh parks 1,000 in one wait */
 
 enum { EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE, EXIT_SETUP };
 
@@ -78,7 +79,8 @@ static void usage(FILE *f)
 		"  --step         print \"parked N\" and complete the waits when a line comes on "
 		"stdin\n"
 		"  --sleep-ms MS  nanosleep's length (default: hold + 1000 ms, 5000 with --step)\n"
-		"  --copies K     threads per kind, spread over the CPUs (default 1)\n"
+		"  --copies K     threads per kind, spread over the CPUs (default 1, at most "
+		"1000)\n"
 		"  --only LIST    kinds to run (default all):");
 	for (size_t i = 0; i < sleepers_nkinds; i++)
 		fprintf(f, "%s%s", i ? "," : " ", sleepers_kinds[i].name);
@@ -142,7 +144,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			bad = parse_long(optarg, 1, &o->sleep_ms);
 			break;
 		case 'c':
-			bad = parse_long(optarg, 1, &o->copies) || o->copies > 64;
+			bad = parse_long(optarg, 1, &o->copies) || o->copies > MAX_COPIES;
 			break;
 		case 'o':
 			o->only = optarg;
@@ -371,8 +373,13 @@ int main(int argc, char **argv)
 	struct options o;
 	if (parse_options(argc, argv, &o))
 		return EXIT_USAGE;
-	static struct waiter ws[64 * 16];
-	size_t n = plan_waiters(&o, ws, sizeof(ws) / sizeof(ws[0]));
+	size_t max = (size_t)o.copies * sleepers_nkinds;
+	struct waiter *ws = calloc(max, sizeof(*ws));
+	if (!ws) {
+		fprintf(stderr, "ksplice-test-sleepers: out of memory\n");
+		return EXIT_SETUP;
+	}
+	size_t n = plan_waiters(&o, ws, max);
 	if (!n) {
 		fprintf(stderr, "ksplice-test-sleepers: --only names no kind\n");
 		return EXIT_USAGE;
@@ -389,7 +396,7 @@ int main(int argc, char **argv)
 	for (round = 1; (o.rounds == 0 || round <= o.rounds) && !stopping && !setup_failed;
 	     round++) {
 		struct round_result r;
-		n = plan_waiters(&o, ws, sizeof(ws) / sizeof(ws[0]));
+		n = plan_waiters(&o, ws, max);
 		run_round(&o, round, ws, n, &r);
 		if (o.json)
 			report_json(&j, round, ws, &r);
@@ -407,5 +414,6 @@ int main(int argc, char **argv)
 		       "patching\n",
 		       round - 1, failed);
 	}
+	free(ws);
 	return setup_failed ? EXIT_SETUP : failed ? EXIT_DIFFERENT : EXIT_OK;
 }
