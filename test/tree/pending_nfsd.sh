@@ -11,6 +11,11 @@
 # no_match. No guest, no root; about a minute (one ksplice-create).
 . "$(dirname "$0")/lib.sh"
 tree_test_init live.pending_nfsd
+# The kernel's symbols come from a guest's /proc/kallsyms, saved once into
+# the cache (testbed.kallsyms does the same): on a fresh cache, boot for it.
+if [ ! -s "$KSPLICE_KALLSYMS" ]; then
+	"$SRC_DIR/scripts/testbed" kallsyms >/dev/null || fail "cannot save the kernel's kallsyms"
+fi
 CHECK=${KSPLICE_BUILD:-$SRC_DIR/build}/test-bin/test_pending_nfsd
 OBJ=fs/nfsd/nfs4state.o
 "$CREATE" --patch="$SRC_DIR/test/patches/debian-6.1.192-3-nfsd.patch" --id pendnfsd -o "$T" \
