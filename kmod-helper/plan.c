@@ -7,7 +7,11 @@
 #include <linux/kallsyms.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
+#ifdef KSPLICE_HAVE_LINUX_UNALIGNED	/* 6.12 moved it (Kbuild) */
+#include <linux/unaligned.h>
+#else
 #include <asm/unaligned.h>
+#endif
 #include "helper.h"
 
 #define MAX_STACKING_DEPTH 64

@@ -21,7 +21,11 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#ifdef KSPLICE_HAVE_LINUX_UNALIGNED	/* 6.12 moved it (Kbuild) */
+#include <linux/unaligned.h>
+#else
 #include <asm/unaligned.h>
+#endif
 #include "helper.h"
 #include "pending.h"
 

@@ -1,5 +1,5 @@
 # Kernel profile: everything specific to one target kernel, in one place.
-# Read by scripts/testbed (as shell) and by common/profile.c (as KEY=VALUE).
+# Read by scripts/testbed (as shell) and by test/support/profile.c (as KEY=VALUE).
 # Format: KEY=VALUE per line, no spaces around '=', no quoting, '#' comments.
 
 # Kernel ABI name (uname -r) and the Debian package version it ships in.

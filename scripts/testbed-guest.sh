@@ -141,13 +141,31 @@ stage_nfs() {
 	: >"$root/var/lib/nfs/rmtab"
 }
 
-# kmod-helper for this profile, rebuilt only when its sources are newer.
+# kmod-helper for this profile, rebuilt only when its sources are newer. If
+# it does not build for this kernel (a new kernel series, say), the compiler's
+# errors and a warning go to stderr and the guest boots without it: commands
+# that do not load it still run. Never a stale .ko. A failed build is kept
+# (build-failed.log) and shown again, not retried, until a source changes.
 helper_module() {
 	local src="$REPO_DIR/kmod-helper" out="$BUILD_DIR/kmod/$PROFILE_KERNEL_RELEASE"
-	local ko="$out/kmod-helper.ko"
+	local ko="$out/kmod-helper.ko" failed="$out/build-failed.log"
 	[ -d "$src" ] || return 0
+	if [ -f "$failed" ] && [ -z "$(find "$src" -newer "$failed" -type f -print -quit)" ]; then
+		cat "$failed" >&2
+		note "warning: kmod-helper does not build for $PROFILE_KERNEL_RELEASE (errors above); the guest has no /ksplice/kmod-helper.ko"
+		return 0
+	fi
 	if [ ! -f "$ko" ] || [ -n "$(find "$src" -newer "$ko" -type f -print -quit)" ]; then
-		cmd_kmod --out "$out" "$src" >&2
+		rm -f "$ko" "$failed" "$out/kmod-helper"/*.ko
+		mkdir -p "$out"
+		(cmd_kmod --out "$out" "$src") >"$failed.tmp" 2>&1 || true
+		cat "$failed.tmp" >&2
+		if [ ! -f "$ko" ]; then
+			mv "$failed.tmp" "$failed"
+			note "warning: kmod-helper does not build for $PROFILE_KERNEL_RELEASE (errors above); the guest has no /ksplice/kmod-helper.ko"
+			return 0
+		fi
+		rm -f "$failed.tmp"
 	fi
 	echo "$ko"
 }

@@ -62,7 +62,10 @@ load_profile() {
 		"KERNELRELEASE=$PROFILE_KERNEL_RELEASE"
 	)
 	local v
-	for v in DISTRIBUTION_OFFICIAL_BUILD DISTRIBUTOR DISTRIBUTION_VERSION \
+	# Optional; CROSS_COMPILE: Debian builds 6.12 with x86_64-linux-gnu-
+	# tools (its .kernelvariables), 6.1 with none; RUSTC: 6.12's Kconfig
+	# records the version of whatever rustc is on PATH (Debian's had none).
+	for v in CROSS_COMPILE RUSTC DISTRIBUTION_OFFICIAL_BUILD DISTRIBUTOR DISTRIBUTION_VERSION \
 		KBUILD_BUILD_USER KBUILD_BUILD_HOST KBUILD_BUILD_TIMESTAMP; do
 		local pv="PROFILE_$v"
 		[ -z "${!pv:-}" ] || MAKE_VARS+=("$v=${!pv}")
@@ -412,10 +415,13 @@ cmd_kmod() {
 		name=$(basename "$src")
 		mkdir -p "$out/$name"
 		rsync -a --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' "$src/" "$out/$name/"
-		# Debian's headers have no vmlinux, so kbuild says it skips BTF: noise.
-		{ make -s -C "$HEADERS_DIR" "CC=$PROFILE_CC" M="$out/$name" modules 2>&1 ||
-			die "kbuild failed for $src against $PROFILE_KERNEL_RELEASE"; } |
-			grep -v '^Skipping BTF generation' >&2 || true
+		# 6.1's headers have no vmlinux, so kbuild says it skips BTF: noise.
+		# (pipefail: the pipeline fails if make does; a die inside it
+		# would only end the pipeline's subshell.)
+		if ! make -s -C "$HEADERS_DIR" "CC=$PROFILE_CC" M="$out/$name" modules 2>&1 |
+			{ grep -v '^Skipping BTF generation' >&2 || true; }; then
+			die "kbuild failed for $src against $PROFILE_KERNEL_RELEASE"
+		fi
 		cp "$out/$name"/*.ko "$out/"
 		if [ -n "$key" ]; then
 			local ko

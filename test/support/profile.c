@@ -17,9 +17,13 @@ static const char *const required_keys[] = {
 };
 
 /* Make variables in the order Debian's build passes them; KERNELRELEASE comes
- * from KERNEL_RELEASE. */
+ * from KERNEL_RELEASE. All but CC are optional (6.1 profiles have neither
+ * CROSS_COMPILE, 6.12's x86_64-linux-gnu- tools, nor RUSTC, which keeps a
+ * host's rustc out of 6.12's .config). */
 static const char *const make_var_keys[] = {
 	"CC",
+	"CROSS_COMPILE",
+	"RUSTC",
 	"DISTRIBUTION_OFFICIAL_BUILD",
 	"DISTRIBUTOR",
 	"DISTRIBUTION_VERSION",

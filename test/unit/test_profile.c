@@ -67,15 +67,36 @@ START_TEST(make_vars_match_debian_build)
 }
 END_TEST
 
+/* The 6.12 series: Debian builds it with x86_64-linux-gnu- tools, and the
+ * profile keeps a host's rustc out of its .config. */
+START_TEST(debian_6_12_profile_loads)
+{
+	struct ksp_profile p;
+	struct ksp_error err = {0};
+	char vars[1024];
+	ck_assert_int_eq(ksp_profile_load(repo_profile("6.12.118+deb12-cloud-amd64"), &p, &err), 0);
+	ck_assert_str_eq(ksp_profile_get(&p, "KBUILD_PACKAGE"), "linux-kbuild-6.12.118+deb12");
+	ck_assert_int_eq(ksp_profile_make_vars(&p, vars, sizeof(vars)), 0);
+	ck_assert_str_eq(vars,
+			 "CC=x86_64-linux-gnu-gcc-12 KERNELRELEASE=6.12.118+deb12-cloud-amd64 "
+			 "CROSS_COMPILE=x86_64-linux-gnu- RUSTC=/nonexistent/rustc "
+			 "DISTRIBUTION_OFFICIAL_BUILD=1 DISTRIBUTOR=Debian "
+			 "DISTRIBUTION_VERSION=6.12.118-1~deb12u1 "
+			 "KBUILD_BUILD_USER=debian-kernel KBUILD_BUILD_HOST=lists.debian.org "
+			 "KBUILD_BUILD_TIMESTAMP=2026-11-28");
+	ksp_profile_free(&p);
+}
+END_TEST
+
 /* scripts/testbed reads the same files: both readers must give the same make
  * variables. */
-START_TEST(shell_and_c_readers_agree)
+static void check_readers_agree(const char *name)
 {
 	char cmd[8192];
 	snprintf(cmd, sizeof(cmd),
-		 "KSPLICE_KERNEL=6.1.0-53-cloud-amd64 '%s/scripts/testbed' env | "
+		 "KSPLICE_KERNEL='%s' '%s/scripts/testbed' env | "
 		 "sed -n 's/^KSPLICE_MAKE_VARS=//p'",
-		 profiles_dir());
+		 name, profiles_dir());
 	FILE *sh = popen(cmd, "r");
 	ck_assert_ptr_nonnull(sh);
 	char line[1024] = "";
@@ -86,7 +107,7 @@ START_TEST(shell_and_c_readers_agree)
 	struct ksp_profile p;
 	struct ksp_error err = {0};
 	char vars[1024];
-	ck_assert_int_eq(ksp_profile_load(repo_profile("6.1.0-53-cloud-amd64"), &p, &err), 0);
+	ck_assert_int_eq(ksp_profile_load(repo_profile(name), &p, &err), 0);
 	ck_assert_int_eq(ksp_profile_make_vars(&p, vars, sizeof(vars)), 0);
 	/* The shell quotes spaces with backslashes (printf %q). */
 	char unquoted[1024];
@@ -97,6 +118,12 @@ START_TEST(shell_and_c_readers_agree)
 	unquoted[j] = '\0';
 	ck_assert_str_eq(unquoted, vars);
 	ksp_profile_free(&p);
+}
+
+START_TEST(shell_and_c_readers_agree)
+{
+	check_readers_agree("6.1.0-53-cloud-amd64");
+	check_readers_agree("6.12.118+deb12-cloud-amd64");
 }
 END_TEST
 
@@ -157,6 +184,7 @@ static Suite *profile_suite(void)
 	tcase_add_test(tc, pinned_profile_loads);
 	tcase_add_test(tc, second_profile_loads);
 	tcase_add_test(tc, make_vars_match_debian_build);
+	tcase_add_test(tc, debian_6_12_profile_loads);
 	tcase_add_test(tc, shell_and_c_readers_agree);
 	tcase_add_test(tc, comments_blank_lines_and_crlf);
 	tcase_add_test(tc, malformed_profiles_are_refused);
