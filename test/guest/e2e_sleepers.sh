@@ -22,22 +22,10 @@ eval "$("$TESTBED" env)"
 	done
 } >"$TEST_TMP/sleepers.patch"
 create_update "$TEST_TMP/sleepers.patch" e2esleep >/dev/null
-out=$("$TESTBED" run-guest --timeout 600 --file "$TEST_TMP/ksplice-e2esleep.tar.gz" -- sh -c '
-	mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
-	ip link set lo up
-	insmod /ksplice/kmod-helper.ko
-	echo 2 >/sys/module/kmod_helper/parameters/tries
-	echo 100 >/sys/module/kmod_helper/parameters/retry_ms
-	mkfifo /tmp/in
+out=$("$TESTBED" run-guest --timeout 600 --file "$TEST_TMP/ksplice-e2esleep.tar.gz" -- sh -c "
 	# nanosleep 15 s: asleep through the applies; it may end before the
 	# undo, which then kicks the others (the round waits for it).
-	ksplice-test-sleepers --step --sleep-ms 15000 </tmp/in >/tmp/sleepers.out 2>&1 &
-	pid=$!
-	exec 3>/tmp/in
-	i=0
-	until grep -q "^parked 1$" /tmp/sleepers.out || [ $i -ge 300 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
+	$(sleepers_parked 15000)"'
 	echo "parked $(grep -c "^parked 1$" /tmp/sleepers.out)"
 	ksplice-apply --no-kick ksplice-e2esleep.tar.gz 2>/tmp/stuck.err; echo "stuck $?"
 	echo "stuck_err $(cat /tmp/stuck.err)"

@@ -22,20 +22,7 @@ for pair in "${pairs[@]}"; do
 	files+=(--file "$TEST_TMP/ksplice-$id.tar.gz")
 	ids="$ids $id:${pair#*:}"
 done
-out=$("$TESTBED" run-guest --timeout 900 "${files[@]}" -- sh -c '
-	mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
-	ip link set lo up
-	insmod /ksplice/kmod-helper.ko
-	echo 2 >/sys/module/kmod_helper/parameters/tries
-	echo 100 >/sys/module/kmod_helper/parameters/retry_ms
-	mkfifo /tmp/in
-	ksplice-test-sleepers --step --sleep-ms 150000 </tmp/in >/tmp/sleepers.out 2>&1 &
-	pid=$!
-	exec 3>/tmp/in
-	i=0
-	until grep -q "^parked 1$" /tmp/sleepers.out || [ $i -ge 300 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
+out=$("$TESTBED" run-guest --timeout 900 "${files[@]}" -- sh -c "$(sleepers_parked 150000)"'
 	for pair in '"$ids"'; do
 		id=${pair%%:*}
 		ksplice-apply --no-kick ksplice-$id.tar.gz 2>/tmp/err; rc=$?

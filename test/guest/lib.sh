@@ -42,3 +42,25 @@ create_update() {
 		fail "ksplice-create $patch failed"
 	echo "$TEST_TMP/ksplice-$id.tar.gz"
 }
+
+# sleepers_parked SLEEP_MS: guest shell code that loads kmod-helper (2 tries,
+# 100 ms apart), starts ksplice-test-sleepers --step with its nanosleep of
+# SLEEP_MS, its pid in $pid and its stdin on fd 3 ("echo go >&3" completes
+# the waits), and waits until it has parked its threads.
+sleepers_parked() {
+	cat <<SNIPPET
+	mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+	ip link set lo up
+	insmod /ksplice/kmod-helper.ko
+	echo 2 >/sys/module/kmod_helper/parameters/tries
+	echo 100 >/sys/module/kmod_helper/parameters/retry_ms
+	mkfifo /tmp/in
+	ksplice-test-sleepers --step --sleep-ms $1 </tmp/in >/tmp/sleepers.out 2>&1 &
+	pid=\$!
+	exec 3>/tmp/in
+	i=0
+	until grep -q "^parked 1\$" /tmp/sleepers.out || [ \$i -ge 300 ]; do
+		sleep 0.1; i=\$((i + 1))
+	done
+SNIPPET
+}
