@@ -217,33 +217,8 @@ void ksplice_release_plan(struct ksplice_state *state)
 	}
 }
 
-int ksplice_resolve_plan(struct ksplice_state *state)
-{
-	unsigned int i;
-	int cause = ksplice_relocs_check(state);
-
-	ksplice_release_plan(state);
-	if (cause)
-		return cause;
-	ksplice_ksyms.jump_label_lock();
-	preempt_disable();
-	for (i = 0; i < state->nr_patches && !cause; i++)
-		if (ksplice_acting(state, i))
-			cause = resolve_one(state, i);
-	preempt_enable();
-	ksplice_ksyms.jump_label_unlock();
-	if (cause)
-		ksplice_release_plan(state);
-	else
-		ksplice_relocs_write(state);	/* once: the plan is final */
-	return cause;
-}
-
-/*
- * The part for module state->scope, while it is COMING: its entries' old_addr
- * are filled (pending_module.c). Every other entry is as it was.
- */
-int ksplice_resolve_part(struct ksplice_state *state)
+/* Resolves the entries ksplice_acting() names; on failure none stays held. */
+static int resolve_acting(struct ksplice_state *state)
 {
 	unsigned int i;
 	int cause = KSPLICE_OK;
@@ -258,6 +233,28 @@ int ksplice_resolve_part(struct ksplice_state *state)
 	if (cause)
 		ksplice_release_plan(state);
 	return cause;
+}
+
+int ksplice_resolve_plan(struct ksplice_state *state)
+{
+	int cause = ksplice_relocs_check(state);
+
+	ksplice_release_plan(state);
+	if (cause)
+		return cause;
+	cause = resolve_acting(state);
+	if (!cause)
+		ksplice_relocs_write(state);	/* once: the plan is final */
+	return cause;
+}
+
+/*
+ * The part for module state->scope, while it is COMING: its entries' old_addr
+ * are filled (pending_module.c). Every other entry is as it was.
+ */
+int ksplice_resolve_part(struct ksplice_state *state)
+{
+	return resolve_acting(state);
 }
 
 /* smp_locks sites; called with text_mutex held. */
