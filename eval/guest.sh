@@ -275,6 +275,7 @@ run_guest_rows() {
 		say "$(basename "$row"): $(update_modules "$row") not loadable in the guest: matching its .ko"
 		match_ko_row "$row"
 	done
+	state_save "$STATE"
 }
 
 # LOAD and APPLY_OPTS: realfixes's --load and --apply-opts.
@@ -313,6 +314,7 @@ run_guest_batches() {
 			i=$(last_splats "$out" "rf$(basename "$row")")
 			[ -z "$i" ] || prev=$i
 		done
+		state_save "$STATE"
 		mapfile -t rows < <(pending_rows "${rows[@]}")
 		# A row the guest never reached stays pending; one it died in does not.
 		if [ ${#rows[@]} -gt 0 ] && [ "${rows[0]}" = "${batch[0]}" ]; then

@@ -1,0 +1,59 @@
+# shellcheck shell=bash
+# eval/state.sh: a run's state (its rows and boot records) as one text file,
+# so that an evaluation longer than one machine's life goes on elsewhere:
+# realfixes --state FILE reads FILE at the start and writes it again after
+# every ksplice-create and every boot. Sourced by eval/realfixes.
+#
+# Format: "@@row NNNN" or "@@boot NAME" lines, each followed by that file's
+# key=value lines. The updates themselves are not kept (they are rebuilt):
+# a row that was created but whose update is gone and that never ran in a
+# guest is created again.
+
+# Writes OUT's rows and boots into FILE (through a temporary file, so that
+# the create and guest phases, which may both write it, never leave half).
+state_save() {
+	local file=$1 f tmp
+	[ -n "$file" ] || return 0
+	tmp="$file.tmp.$$"
+	{
+		for f in "$OUT"/rows/*; do
+			[ -f "$f" ] || continue
+			echo "@@row $(basename "$f")"
+			cat "$f"
+		done
+		for f in "$OUT"/boots/*; do
+			[ -f "$f" ] || continue
+			echo "@@boot $(basename "$f")"
+			cat "$f"
+		done
+	} >"$tmp"
+	mv "$tmp" "$file"
+}
+
+# Recreates, from FILE, the rows and boots OUT lacks.
+state_restore() {
+	local file=$1
+	[ -n "$file" ] && [ -f "$file" ] || return 0
+	mkdir -p "$OUT/rows" "$OUT/boots"
+	awk -v out="$OUT" '
+		/^@@row [0-9]+$/ { dest = out "/rows/" $2; skip = (system("test -e " dest) == 0); next }
+		/^@@boot [A-Za-z0-9_.-]+$/ { dest = out "/boots/" $2; skip = (system("test -e " dest) == 0); next }
+		!skip && dest != "" { print > dest }
+	' "$file"
+	say "state: $(grep -c '^@@row ' "$file") rows and $(grep -c '^@@boot ' "$file") boots read from $file"
+}
+
+# A row created (exit 0) that never ran in a guest and whose update is gone
+# (another machine made it) is made ready to be created again.
+state_forget_lost_updates() {
+	local row n=0
+	for row in "$OUT"/rows/*; do
+		[ -f "$row" ] || continue
+		[ "$(get "$row" create_rc)" = 0 ] || continue
+		grep -q '^guest=' "$row" && continue
+		[ -f "$OUT/updates/ksplice-rf$(basename "$row").tar.gz" ] && continue
+		sed -i -E '/^(lines|create_rc|create_s|create_msg|functions|new|with_headers)=/d' "$row"
+		n=$((n + 1))
+	done
+	[ $n -eq 0 ] || say "state: $n created rows lost their update (made elsewhere): created again"
+}
