@@ -2,27 +2,31 @@
 # changed files that are built into vmlinux, and the per-row state files.
 # shellcheck shell=bash
 
-# fetch_source VERSION: the pristine linux-source-6.1 tree of a Debian version,
+# fetch_source VERSION: the pristine source tree of a Debian version, from
+# the profile's source package (linux-source-6.1, linux-source-6.12),
 # unpacked once into $SOURCES/VERSION.
 fetch_source() {
 	local ver=$1 dir="$SOURCES/$1"
+	local pkg tarball
+	pkg=$(sed -n 's/^SOURCE_PACKAGE=//p' "$KSPLICE_PROFILE")
+	tarball=$(sed -n 's/^SOURCE_TARBALL=//p' "$KSPLICE_PROFILE")
 	[ -f "$dir/.ksplice-unpacked" ] && return 0
 	mkdir -p "$SOURCES"
 	local deb
-	deb=$(compgen -G "$SOURCES/linux-source-6.1_${ver}_all.deb" || true)
+	deb=$(compgen -G "$SOURCES/${pkg}_${ver}_all.deb" || true)
 	if [ -z "$deb" ]; then
-		say "downloading linux-source-6.1 $ver"
-		(cd "$SOURCES" && apt-get download -q "linux-source-6.1=$ver" 2>&1 |
+		say "downloading $pkg $ver"
+		(cd "$SOURCES" && apt-get download -q "$pkg=$ver" 2>&1 |
 			grep -v '^W: Download is performed unsandboxed' >&2) ||
-			die "linux-source-6.1 $ver is not in the archive (apt-cache madison linux-source-6.1)"
-		deb=$(compgen -G "$SOURCES/linux-source-6.1_${ver}_all.deb") || die "download of $ver failed"
+			die "$pkg $ver is not in the archive (apt-cache madison $pkg)"
+		deb=$(compgen -G "$SOURCES/${pkg}_${ver}_all.deb") || die "download of $ver failed"
 	fi
-	say "unpacking linux-source-6.1 $ver"
+	say "unpacking $pkg $ver"
 	local tmp="$SOURCES/$ver.tmp"
 	rm -rf "$tmp" "$dir"
 	mkdir -p "$tmp/tree"
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./usr/src/linux-source-6.1.tar.xz
-	tar -x -C "$tmp/tree" --strip-components=1 -f "$tmp/usr/src/linux-source-6.1.tar.xz"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "./usr/src/$tarball"
+	tar -x -C "$tmp/tree" --strip-components=1 -f "$tmp/usr/src/$tarball"
 	mv "$tmp/tree" "$dir"
 	rm -rf "$tmp"
 	touch "$dir/.ksplice-unpacked"
