@@ -140,6 +140,8 @@ static enum ksp_obj_sym_kind symbol_kind(const asymbol *s)
 		return KSP_OBJ_SYM_SECTION;
 	if (s->flags & BSF_FILE)
 		return KSP_OBJ_SYM_FILE;
+	if ((s->flags & BSF_FUNCTION) && strncmp(s->name, "__pfx_", 6) == 0)
+		return KSP_OBJ_SYM_PREFIX;
 	if (s->flags & BSF_FUNCTION)
 		return KSP_OBJ_SYM_FUNC;
 	if (s->flags & BSF_OBJECT)

@@ -58,7 +58,11 @@ enum ksp_obj_sym_kind {
 	KSP_OBJ_SYM_FUNC,
 	KSP_OBJ_SYM_OBJECT,
 	KSP_OBJ_SYM_SECTION,
-	KSP_OBJ_SYM_FILE
+	KSP_OBJ_SYM_FILE,
+	/* __pfx_NAME: the padding objtool --prefix names before a function
+	 * (CONFIG_CALL_PADDING; NOPs the kernel may fill at boot with call
+	 * depth thunks or FineIBT preambles). Not a function of its own. */
+	KSP_OBJ_SYM_PREFIX
 };
 
 /* Section indices of symbols outside the object's sections. */
@@ -142,6 +146,10 @@ int ksp_obj_is_entity(const struct ksp_obj *obj, size_t sym);
 
 /* A defined function in a code section with bytes. */
 int ksp_obj_is_function(const struct ksp_obj *obj, size_t sym);
+
+/* The bytes of padding (a KSP_OBJ_SYM_PREFIX symbol) right before the
+ * symbol sym in its section, or 0. */
+uint64_t ksp_obj_padding_before(const struct ksp_obj *obj, size_t sym);
 
 /* Variables, and entries of the kernel's tables (__tracepoints, __param,
  * .init.setup, ...): objects outside code, bar what the build discards. */

@@ -53,6 +53,18 @@ int ksp_obj_is_function(const struct ksp_obj *obj, size_t sym)
 	return (sec->flags & KSP_OBJ_SEC_CODE) && sec->data;
 }
 
+uint64_t ksp_obj_padding_before(const struct ksp_obj *obj, size_t sym)
+{
+	const struct ksp_obj_symbol *s = &obj->symbols[sym];
+	for (size_t i = 0; i < obj->nsymbols; i++) {
+		const struct ksp_obj_symbol *p = &obj->symbols[i];
+		if (p->kind == KSP_OBJ_SYM_PREFIX && p->section == s->section && p->size &&
+		    p->value + p->size == s->value)
+			return p->size;
+	}
+	return 0;
+}
+
 int ksp_obj_is_data(const struct ksp_obj *obj, size_t sym)
 {
 	if (!ksp_obj_is_entity(obj, sym) || obj->symbols[sym].kind != KSP_OBJ_SYM_OBJECT)

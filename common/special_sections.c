@@ -40,13 +40,28 @@ const struct ksp_special_section ksp_special_sections[] = {
 		.site = KSP_SITE_NONE,
 	},
 	{
-		.name = ".altinstructions", /* struct alt_instr, __packed */
+		.name = ".altinstructions", /* struct alt_instr, __packed, to 6.2 */
 		.entry_size = 12,
 		.fields = {SITE32("instr_offset"),
 			   {"repl_offset", 4, 4, 1, KSP_FIELD_REPLACEMENT},
 			   {"cpuid", 8, 2, 0, KSP_FIELD_NONE},
 			   {"instrlen", 10, 1, 0, KSP_FIELD_SITE_LEN},
 			   {"replacementlen", 11, 1, 0, KSP_FIELD_REPLACEMENT_LEN}},
+		.extract = KSP_EXTRACT_FILTER,
+		.match = KSP_MATCH_COMPARE,
+		.site = KSP_SITE_ALTERNATIVE,
+	},
+	{
+		/* struct alt_instr from 6.3 on: ft_flags, the cpuid and the
+		 * flags (ALT_FLAG_NOT, ALT_FLAG_DIRECT_CALL) in 16 bits each */
+		.name = ".altinstructions",
+		.entry_size = 14,
+		.fields = {SITE32("instr_offset"),
+			   {"repl_offset", 4, 4, 1, KSP_FIELD_REPLACEMENT},
+			   {"cpuid", 8, 2, 0, KSP_FIELD_NONE},
+			   {"flags", 10, 2, 0, KSP_FIELD_ALT_FLAGS},
+			   {"instrlen", 12, 1, 0, KSP_FIELD_SITE_LEN},
+			   {"replacementlen", 13, 1, 0, KSP_FIELD_REPLACEMENT_LEN}},
 		.extract = KSP_EXTRACT_FILTER,
 		.match = KSP_MATCH_COMPARE,
 		.site = KSP_SITE_ALTERNATIVE,
@@ -102,6 +117,36 @@ const struct ksp_special_section ksp_special_sections[] = {
 		.fields = {SITE32("site")},
 		.extract = KSP_EXTRACT_FILTER,
 		.site = KSP_SITE_RETPOLINE,
+	},
+	{
+		/* objtool --ibt: ENDBRs no indirect branch needs, which the
+		 * kernel seals (poison_endbr()) at boot or module load */
+		.name = ".ibt_endbr_seal",
+		.entry_size = 4,
+		.fields = {SITE32("site")},
+		.extract = KSP_EXTRACT_FILTER,
+		.site = KSP_SITE_ENDBR,
+		.site_len = 4,
+	},
+	{
+		/* runtime_const_ptr(SYM): the imm64 of a movabs */
+		.name = "runtime_ptr_",
+		.name_is_prefix = 1,
+		.entry_size = 4,
+		.fields = {SITE32("imm")},
+		.extract = KSP_EXTRACT_FILTER,
+		.site = KSP_SITE_RUNTIME_CONST,
+		.site_len = 8,
+	},
+	{
+		/* runtime_const_shift_right_32(val, SYM): the imm8 of a shrl */
+		.name = "runtime_shift_",
+		.name_is_prefix = 1,
+		.entry_size = 4,
+		.fields = {SITE32("imm")},
+		.extract = KSP_EXTRACT_FILTER,
+		.site = KSP_SITE_RUNTIME_CONST,
+		.site_len = 1,
 	},
 	{
 		.name = ".smp_locks", /* lock prefixes, nopped on one CPU */
@@ -162,10 +207,53 @@ const struct ksp_special_section ksp_special_sections[] = {
 
 const size_t ksp_nspecial_sections = sizeof(ksp_special_sections) / sizeof(ksp_special_sections[0]);
 
+int ksp_special_names(const struct ksp_special_section *row, const char *section)
+{
+	if (row->name_is_prefix)
+		return strncmp(section, row->name, strlen(row->name)) == 0 &&
+		       section[strlen(row->name)];
+	return strcmp(section, row->name) == 0;
+}
+
 const struct ksp_special_section *ksp_special_section(const char *name)
 {
 	for (size_t i = 0; i < ksp_nspecial_sections; i++)
-		if (strcmp(ksp_special_sections[i].name, name) == 0)
+		if (ksp_special_names(&ksp_special_sections[i], name))
+			return &ksp_special_sections[i];
+	return NULL;
+}
+
+static unsigned relocated_fields(const struct ksp_special_section *row)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < KSP_SPECIAL_MAX_FIELDS && row->fields[i].name; i++)
+		n += row->fields[i].reloc;
+	return n;
+}
+
+static int has_other_layout(const struct ksp_special_section *row)
+{
+	for (size_t i = 0; i < ksp_nspecial_sections; i++)
+		if (&ksp_special_sections[i] != row &&
+		    strcmp(ksp_special_sections[i].name, row->name) == 0)
+			return 1;
+	return 0;
+}
+
+int ksp_special_layout_fits(const struct ksp_special_section *row, uint64_t size, size_t nrelocs)
+{
+	if (!row->entry_size || !has_other_layout(row))
+		return 1;
+	return size % row->entry_size == 0 &&
+	       nrelocs == (size_t)relocated_fields(row) * (size / row->entry_size);
+}
+
+const struct ksp_special_section *ksp_special_section_for(const char *name, uint64_t size,
+							  size_t nrelocs)
+{
+	for (size_t i = 0; i < ksp_nspecial_sections; i++)
+		if (ksp_special_names(&ksp_special_sections[i], name) &&
+		    ksp_special_layout_fits(&ksp_special_sections[i], size, nrelocs))
 			return &ksp_special_sections[i];
 	return NULL;
 }
@@ -182,8 +270,8 @@ const struct ksp_special_field *ksp_special_field(const struct ksp_special_secti
 const char *ksp_site_kind_name(enum ksp_site_kind kind)
 {
 	static const char *const names[] = {
-		"fentry",     "return thunk", "retpoline", "alternative",
-		"jump label", "static call",  "smp lock",  "paravirt",
+		"fentry",      "return thunk", "retpoline", "alternative", "jump label",
+		"static call", "smp lock",     "paravirt",  "endbr",
 	};
-	return kind >= KSP_SITE_FENTRY && kind <= KSP_SITE_PARAVIRT ? names[kind] : "?";
+	return kind >= KSP_SITE_FENTRY && kind <= KSP_SITE_ENDBR ? names[kind] : "?";
 }

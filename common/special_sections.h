@@ -12,6 +12,7 @@
 #define KSPLICE_SPECIAL_SECTIONS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* What a field of an entry is to the consumers. */
 enum ksp_field_role {
@@ -24,7 +25,13 @@ enum ksp_field_role {
 	KSP_FIELD_LINE,		   /* __LINE__: may change without the code changing */
 	KSP_FIELD_KEY,		   /* the static key or static call key the loader links
 				    * the site into when the module comes */
+	KSP_FIELD_ALT_FLAGS,	   /* an alternative's flags (ALT_FLAG_*, 6.3 on) */
 };
+
+/* ALT_FLAG_DIRECT_CALL: the replacement `call BUG_func` becomes, at boot, a
+ * direct call to the function in the pv_ops slot the original calls
+ * through (nops for nop_func). */
+#define KSP_ALT_FLAG_DIRECT_CALL 0x2
 
 struct ksp_special_field {
 	const char *name; /* as the kernel's struct calls it */
@@ -33,7 +40,7 @@ struct ksp_special_field {
 	enum ksp_field_role role;
 };
 
-#define KSP_SPECIAL_MAX_FIELDS 5
+#define KSP_SPECIAL_MAX_FIELDS 6
 
 /* Extraction (ksplice-create): which entries go with the carried code. */
 enum ksp_extract_use {
@@ -64,6 +71,11 @@ enum ksp_site_kind {
 	KSP_SITE_STATIC_CALL,
 	KSP_SITE_LOCK,
 	KSP_SITE_PARAVIRT,
+	KSP_SITE_ENDBR,
+	/* runtime_const_ptr()/_shift_right_32() (6.12, vmlinux only): an
+	 * immediate inside an instruction, set at boot to a variable's value;
+	 * the variable is the section's name after the row's prefix */
+	KSP_SITE_RUNTIME_CONST,
 };
 
 struct ksp_special_section {
@@ -78,6 +90,7 @@ struct ksp_special_section {
 	struct ksp_special_field fields[KSP_SPECIAL_MAX_FIELDS];
 	enum ksp_extract_use extract;
 	const char *leader; /* KSP_EXTRACT_PARALLEL and _WITH_LEADER */
+	int name_is_prefix; /* one table per section named name + SUFFIX */
 	enum ksp_match_use match;
 	enum ksp_site_kind site;
 	unsigned site_len; /* bytes the kernel rewrites at a site, 0: decided
@@ -87,8 +100,23 @@ struct ksp_special_section {
 extern const struct ksp_special_section ksp_special_sections[];
 extern const size_t ksp_nspecial_sections;
 
-/* The row of section name, or NULL. */
+/* The row of section name, or NULL (the first, for a table whose layout
+ * changed between kernels: enough for what all layouts share). */
 const struct ksp_special_section *ksp_special_section(const char *name);
+
+/* A table whose entry layout changed between kernels (struct alt_instr in
+ * 6.3) has a row per layout; a section fits a row when its size is a
+ * multiple of the entry and it has a relocation per relocated field of
+ * each entry. Rows of a table with one layout always fit. */
+int ksp_special_layout_fits(const struct ksp_special_section *row, uint64_t size, size_t nrelocs);
+
+/* Is section (a name) one of row's tables: its name, or its prefix and
+ * more for a row with name_is_prefix? */
+int ksp_special_names(const struct ksp_special_section *row, const char *section);
+
+/* The row whose layout the section fits, or NULL. */
+const struct ksp_special_section *ksp_special_section_for(const char *name, uint64_t size,
+							  size_t nrelocs);
 
 /* The field of a row with role, or NULL. */
 const struct ksp_special_field *ksp_special_field(const struct ksp_special_section *row,

@@ -96,6 +96,15 @@ struct ksplice_patch {
  * space gives for key (a run-pre binding key: "name" or "unit:name") plus
  * addend. place is an address in the module (relocated by the loader).
  */
+/*
+ * Relocation types of struct ksplice_reloc besides R_X86_64_{64,PC32,PLT32,
+ * 32,32S}: the value stored at the key, not its address (a run-time
+ * constant's immediate, runtime_const_ptr() and runtime_const_shift_right_32(),
+ * which the kernel sets at boot in vmlinux only): 8 bytes, or the low byte.
+ */
+#define KSPLICE_R_VALUE64 0x100
+#define KSPLICE_R_VALUE8 0x101
+
 struct ksplice_reloc {
 	__u64 place;
 	const char *key;
@@ -117,8 +126,7 @@ enum ksplice_abort_cause {
 	KSPLICE_TRAMPOLINE_CHANGED,	/* trampoline_changed: overwritten since */
 	KSPLICE_OUT_OF_MEMORY,		/* out_of_memory */
 	KSPLICE_REDIRECTED,		/* redirected: another ftrace IPMODIFY user */
-	KSPLICE_THREADS_STUCK,		/* threads_stuck: the same threads in the
-					 * code on every try */
+	KSPLICE_THREADS_STUCK,		/* threads_stuck: same threads, every try */
 };
 
 /*

@@ -24,6 +24,8 @@
 #include <linux/ftrace.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/ibt.h>
 #include "helper.h"
 
 /* Module parameter for tests: apply without claiming (see --audit). */
@@ -42,10 +44,29 @@ static void notrace ksplice_claim_handler(unsigned long ip, unsigned long parent
 {
 }
 
+/*
+ * The jump follows the fentry call: at +KSPLICE_FENTRY_LEN, or after an
+ * ENDBR (CONFIG_X86_KERNEL_IBT; is_endbr() also knows the form the kernel
+ * seals unused ones into), which user space leaves in place.
+ */
+static bool jump_after_fentry(struct ksplice_state *state, unsigned int i)
+{
+	unsigned int offset = state->plan[i].jump_offset;
+	u32 first = 0;
+
+	if (offset == KSPLICE_FENTRY_LEN)
+		return true;
+	if (!IS_ENABLED(CONFIG_X86_KERNEL_IBT) ||
+	    offset != ENDBR_INSN_SIZE + KSPLICE_FENTRY_LEN)
+		return false;
+	return !get_kernel_nofault(first, (u32 *)state->sites[i].func) &&
+		is_endbr(first);
+}
+
 static bool wants_claim(struct ksplice_state *state, unsigned int i)
 {
 	return !ksplice_check_only(state, i) && !state->sites[i].dep &&
-		state->plan[i].jump_offset == KSPLICE_FENTRY_LEN;
+		jump_after_fentry(state, i);
 }
 
 static int claim_failed(struct ksplice_state *state, unsigned int i, int err,

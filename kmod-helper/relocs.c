@@ -21,6 +21,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #ifdef KSPLICE_HAVE_LINUX_UNALIGNED	/* 6.12 moved it (Kbuild) */
 #include <linux/unaligned.h>
 #else
@@ -51,7 +52,10 @@ static unsigned int reloc_size(u32 type)
 {
 	switch (type) {
 	case R_X86_64_64:
+	case KSPLICE_R_VALUE64:
 		return 8;
+	case KSPLICE_R_VALUE8:
+		return 1;
 	case R_X86_64_PC32:
 	case R_X86_64_PLT32:
 	case R_X86_64_32:
@@ -338,8 +342,18 @@ static int reloc_value(struct ksplice_state *state, unsigned int i, u64 *value)
 	const struct ksplice_reloc *r = &state->update->relocs[i];
 	const struct ksplice_key *key = &state->keys->keys[state->keys->key_of[i]];
 	s64 v = (s64)(key->addr + r->addend);
+	u64 stored = 0;
 
 	switch (r->type) {
+	case KSPLICE_R_VALUE64:
+	case KSPLICE_R_VALUE8:
+		if (copy_from_kernel_nofault(&stored, (void *)(unsigned long)v,
+					     reloc_size(r->type)))
+			return ksplice_abort(state, KSPLICE_BAD_PLAN,
+					     "reference %u: cannot read the value of %s",
+					     i, key->name);
+		*value = stored;
+		return KSPLICE_OK;
 	case R_X86_64_PC32:
 	case R_X86_64_PLT32:
 		v -= (s64)r->place;

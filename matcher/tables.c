@@ -53,6 +53,10 @@ static int load_table(const struct mt_side *side, const struct ksp_special_secti
 	if (t->sec == KSP_OBJ_NONE || !obj->sections[t->sec].data)
 		return 0;
 	const struct ksp_obj_section *s = &obj->sections[t->sec];
+	if (!ksp_special_layout_fits(k, s->size, s->nrelocs)) {
+		t->sec = KSP_OBJ_NONE; /* another kernel's layout of this table */
+		return 0;
+	}
 	entry_layout(k, s, t);
 	if (s->size % t->entsize)
 		return 0;

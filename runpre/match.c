@@ -313,9 +313,9 @@ static const struct rp_function_result *layout_neighbour(const struct session *s
 
 /* A weak function overridden elsewhere keeps its code in vmlinux but loses
  * its name to the overriding copy, and identical static copies cannot be
- * told apart by content: the layout decides. Functions follow each other in
- * source order, 16-byte aligned: look right after the preceding one, or
- * right before the following one. One place only: two weak functions with
+ * told apart by content: the layout decides. Functions (their sections)
+ * follow each other in source order, 16-byte aligned: look right after the
+ * preceding one, or right before the following one. One place only: two weak functions with
  * the same code would both match either place. */
 static size_t neighbour_candidates(struct session *s, size_t oi, size_t fi, uint64_t *cands)
 {
@@ -331,25 +331,45 @@ static size_t neighbour_candidates(struct session *s, size_t oi, size_t fi, uint
 		layout_neighbour(s, self, first, obj->nfunctions, -1);
 	const struct rp_function_result *next =
 		layout_neighbour(s, self, first, obj->nfunctions, +1);
+	/* A function's section may start with padding (__pfx_, CONFIG_CALL_PADDING):
+	 * sections are what is aligned and laid out. */
+	const struct rp_function *f = &obj->functions[fi];
 	if (prev) {
-		cands[0] = ALIGN16(prev->address + prev->function->size);
+		cands[0] = ALIGN16(prev->address + prev->function->size) + f->offset;
 		return 1;
 	}
 	if (next) {
-		cands[0] = next->address - ALIGN16(obj->functions[fi].size);
+		cands[0] = next->address - next->function->offset - ALIGN16(f->offset + f->size) +
+			   f->offset;
 		return 1;
 	}
 	return 0;
 }
 
-/* Where a 5-byte jump can go: the first instruction boundary after the
- * fentry site such that no branch of the function lands strictly inside the
- * 5 bytes and no run-time patched site overlaps them. -1 if none. */
+/* The end of a function's entry: its ENDBR (CONFIG_X86_KERNEL_IBT: an
+ * indirect call must land on it, so the jump cannot replace it), then its
+ * fentry site (ftrace's, which the helper claims while the jump is there). */
+static uint64_t entry_end(const struct rp_sites *sites, const struct rp_function *f)
+{
+	static const unsigned char endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
+	const struct ksp_obj_section *s = f->section;
+	uint64_t end = 0;
+	if (f->size >= sizeof(endbr64) &&
+	    memcmp(s->data + f->offset, endbr64, sizeof(endbr64)) == 0)
+		end = sizeof(endbr64);
+	const struct rp_site *fentry = rp_sites_at(sites, s, f->offset + end);
+	if (fentry && fentry->kind == KSP_SITE_FENTRY)
+		end += 5; /* call __fentry__, or its NOP */
+	return end;
+}
+
+/* Where the 5-byte jump goes: right after the function's entry, if no
+ * branch of the function lands strictly inside the 5 bytes and no run-time
+ * patched site overlaps them. -1 if it cannot go there. */
 static int64_t trampoline_offset(const struct rp_sites *sites, const struct rp_function *f)
 {
 	const struct ksp_obj_section *s = f->section;
-	const struct rp_site *entry = rp_sites_at(sites, s, f->offset);
-	uint64_t start = entry && entry->kind == KSP_SITE_FENTRY ? 5 : 0;
+	uint64_t start = entry_end(sites, f);
 	unsigned char *target = calloc(f->size + 1, 1);
 	unsigned char *boundary = calloc(f->size + 1, 1);
 	int64_t found = -1;
@@ -370,15 +390,13 @@ static int64_t trampoline_offset(const struct rp_sites *sites, const struct rp_f
 		}
 		o += insn.len;
 	}
-	for (uint64_t t = start; t + 5 <= f->size && found < 0; t++) {
-		if (!boundary[t] ||
-		    rp_sites_overlapping(sites, s, f->offset + t, f->offset + t + 5))
-			continue;
+	if (start + 5 <= f->size && boundary[start] &&
+	    !rp_sites_overlapping(sites, s, f->offset + start, f->offset + start + 5)) {
 		int clear = 1;
 		for (unsigned k = 1; k < 5; k++)
-			clear &= !target[t + k];
+			clear &= !target[start + k];
 		if (clear)
-			found = (int64_t)t;
+			found = (int64_t)start;
 	}
 out:
 	free(target);

@@ -1,7 +1,7 @@
 /*
  * The legitimate run-time variants of each kind of patched site, and
  * nothing else. Variants follow what arch/x86/kernel/alternative.c,
- * ftrace, jump_label.c, static_call.c and paravirt.c of 6.1 write.
+ * ftrace, jump_label.c, static_call.c and paravirt.c of 6.1 and 6.12 write.
  */
 #include "match_internal.h"
 
@@ -247,6 +247,46 @@ static int alternative_variant(struct rp_attempt *a, const struct ksp_obj_sectio
 	return end <= run + len && rp_is_padding(a->mem, end, (unsigned)(run + len - end));
 }
 
+/* The pointer in the slot an indirect `call *X(%rip)` at the site goes
+ * through (pv_ops.cpu.X), read from the running kernel. 0 if unknown. */
+static uint64_t call_slot_value(struct rp_attempt *a, const struct rp_site *site)
+{
+	const unsigned char *pre = site->section->data + site->offset;
+	const struct ksp_obj_reloc *r =
+		rp_section_reloc_in(site->section, site->offset + 2, site->offset + 6);
+	uint64_t sym, value;
+	if (site->section->size - site->offset < 6 || pre[0] != 0xff || pre[1] != 0x15 || !r ||
+	    r->offset != site->offset + 2 || rp_reloc_section_symbol(a->obj, r) ||
+	    a->syms->lookup(a->syms->ctx, a->obj->module, rp_reloc_name(a->obj, r), &sym, 1) != 1)
+		return 0;
+	/* PC32 at +2 of a 6-byte call: the slot is S + A + 4 */
+	unsigned char b[8];
+	if (rp_memview_read(a->mem, sym + (uint64_t)r->addend + 4, b, 8))
+		return 0;
+	memcpy(&value, b, 8);
+	return value;
+}
+
+/* ALT_FLAG_DIRECT_CALL (6.12's paravirt calls): the indirect call through
+ * a pv_ops slot became a direct call to the function in the slot, padded,
+ * or nops when the slot holds nop_func. */
+static int direct_call_variant(struct rp_attempt *a, const struct rp_site *site, uint64_t run)
+{
+	unsigned char live[16];
+	uint64_t target = call_slot_value(a, site);
+	const char *names[8];
+	if (!target || site->len > sizeof(live) || site->len < 5 || !read_run(a, run, live, 5))
+		return 0;
+	if (live[0] == 0xe8 && rel32_target(run, live) == target &&
+	    rp_is_padding(a->mem, run + 5, site->len - 5))
+		return 1;
+	size_t n = a->syms->names_at(a->syms->ctx, a->obj->module, target, names, 8);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], "nop_func") && rp_is_padding(a->mem, run, site->len))
+			return 1;
+	return 0;
+}
+
 /* An alternative: the original instructions or any replacement (its
  * relocations and jumps checked like any others), padded with nops. */
 static int alternative_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run)
@@ -259,6 +299,8 @@ static int alternative_site(struct rp_attempt *a, const struct rp_site *site, ui
 	for (size_t i = 0; i < site->nalts && a->sites->replacements; i++) {
 		rp_rollback(a, cp);
 		const struct rp_alt_replacement *r = &site->alts[i];
+		if (r->direct_call && direct_call_variant(a, site, run))
+			return 1;
 		if (r->offset + r->len > a->sites->replacements->size || r->len > site->len + 16)
 			continue;
 		if (alternative_variant(a, a->sites->replacements, r->offset, r->len, run,
@@ -268,6 +310,25 @@ static int alternative_site(struct rp_attempt *a, const struct rp_site *site, ui
 	rp_rollback(a, cp);
 	rp_explain(a, site->section, site->offset, run, "no variant of the alternative matches%s%s",
 		   first_why[0] ? "; original: " : "", first_why);
+	return 0;
+}
+
+/* An ENDBR objtool listed as unneeded: as built, or sealed into the
+ * 4-byte `osp nopl (%rax)` (gen_endbr_poison(), CONFIG_X86_KERNEL_IBT). */
+static int endbr_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run)
+{
+	static const unsigned char endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
+	static const unsigned char poison[] = {0x66, 0x0f, 0x1f, 0x00};
+	const unsigned char *pre = site->section->data + site->offset;
+	unsigned char live[4];
+	if (site->section->size - site->offset < 4 || memcmp(pre, endbr64, 4) != 0 ||
+	    !read_run(a, run, live, 4)) {
+		rp_explain(a, site->section, site->offset, run, "unexpected ENDBR site");
+		return 0;
+	}
+	if (!memcmp(live, endbr64, 4) || !memcmp(live, poison, 4))
+		return 1;
+	rp_explain(a, site->section, site->offset, run, "neither ENDBR nor its sealed form");
 	return 0;
 }
 
@@ -298,7 +359,11 @@ int rp_compare_site(struct rp_attempt *a, const struct rp_site *site, uint64_t r
 	case KSP_SITE_PARAVIRT:
 		ok = paravirt_site(a, site, run);
 		break;
+	case KSP_SITE_ENDBR:
+		ok = endbr_site(a, site, run);
+		break;
 	case KSP_SITE_LOCK:
+	case KSP_SITE_RUNTIME_CONST:
 	case KSP_SITE_NONE:
 		return 0; /* handled within the instruction */
 	}

@@ -155,14 +155,58 @@ static int check_reloc(struct rp_attempt *a, const struct ksp_obj_section *secti
 	return rp_bind(a, key, s_run + key_off, site) && bind_section_start(a, target, s_run, site);
 }
 
+/* A run-time constant's immediate, at run inside the instruction: the
+ * bytes of the variable's value now (set once at boot; little endian, so
+ * the first bytes of a wider variable). */
+static int runtime_const_holds_value(struct rp_attempt *a, const struct rp_site *site, uint64_t run)
+{
+	uint64_t var;
+	unsigned char value[8], live[8];
+	if (!site->symbol || site->len > sizeof(value) ||
+	    a->syms->lookup(a->syms->ctx, a->obj->module, site->symbol, &var, 1) != 1 ||
+	    rp_memview_read(a->mem, var, value, site->len) ||
+	    rp_memview_read(a->mem, run, live, site->len))
+		return 0;
+	if (memcmp(value, live, site->len) != 0)
+		return 0;
+	/* The update's new code names the variable too (kmod-helper writes
+	 * its value there): a static of this unit is known by this binding. */
+	char key[4096];
+	const struct ksp_obj *m = &a->obj->model;
+	snprintf(key, sizeof(key), "%s", site->symbol);
+	for (size_t i = 0; i < m->nsymbols; i++)
+		if (m->symbols[i].local && m->symbols[i].section < m->nsections &&
+		    strcmp(m->symbols[i].name, site->symbol) == 0)
+			snprintf(key, sizeof(key), "%s:%s", a->obj->unit, site->symbol);
+	return rp_bind(a, key, var, site->offset);
+}
+
 /* Same instruction bytes outside relocation fields, and every field agrees
- * with what is known; a LOCK prefix may have become a DS prefix (UP). */
+ * with what is known; a LOCK prefix may have become a DS prefix (UP); a
+ * run-time constant holds its variable's value. */
 static int compare_plain(struct rp_attempt *a, const struct ksp_obj_section *s, uint64_t o,
 			 unsigned len, uint64_t run, const unsigned char *live)
 {
 	const unsigned char *pre = s->data + o;
 	const struct rp_site *lock = rp_sites_at(a->sites, s, o);
+	const struct rp_site *rc = NULL;
+	if (len > 1 && rp_sites_overlapping(a->sites, s, o + 1, o + len))
+		for (unsigned i = 1; i < len && !rc; i++) {
+			const struct rp_site *in = rp_sites_at(a->sites, s, o + i);
+			if (in && in->kind == KSP_SITE_RUNTIME_CONST)
+				rc = in;
+		}
 	for (unsigned i = 0; i < len; i++) {
+		if (rc && o + i == rc->offset) {
+			if (rc->offset + rc->len > o + len ||
+			    !runtime_const_holds_value(a, rc, run + i)) {
+				rp_explain(a, s, o, run, "run-time constant %s: not its value",
+					   rc->symbol ? rc->symbol : "?");
+				return 0;
+			}
+			i += rc->len - 1;
+			continue;
+		}
 		const struct ksp_obj_reloc *r = rp_section_reloc_in(s, o + i, o + i + 1);
 		if (r && r->offset == o + i) {
 			if (r->offset + r->size > o + len) {

@@ -52,6 +52,12 @@ static unsigned byte_field(const struct ksp_obj_section *t, uint64_t e,
 	return t->data[e + f->offset];
 }
 
+static unsigned le16_field(const struct ksp_obj_section *t, uint64_t e,
+			   const struct ksp_special_field *f)
+{
+	return t->data[e + f->offset] | (unsigned)t->data[e + f->offset + 1] << 8;
+}
+
 /* An alternative: one replacement (merged with the others at its site
  * later). */
 static int add_replacement(const struct rp_object *obj, struct rp_sites *s, struct rp_site *site,
@@ -62,14 +68,16 @@ static int add_replacement(const struct rp_object *obj, struct rp_sites *s, stru
 	uint64_t repl;
 	/* entry_resolves() already resolved this field; checked again for
 	 * the compiler's sake. */
-	if (field_target(obj, t, e, ksp_special_field(row, KSP_FIELD_REPLACEMENT),
-			 &repl_section, &repl))
+	if (field_target(obj, t, e, ksp_special_field(row, KSP_FIELD_REPLACEMENT), &repl_section,
+			 &repl))
 		return 0;
 	site->alts = malloc(sizeof(*site->alts));
 	if (!site->alts)
 		return -1;
 	unsigned len = byte_field(t, e, ksp_special_field(row, KSP_FIELD_REPLACEMENT_LEN));
-	site->alts[0] = (struct rp_alt_replacement){repl, len};
+	const struct ksp_special_field *flags = ksp_special_field(row, KSP_FIELD_ALT_FLAGS);
+	int direct = flags && (le16_field(t, e, flags) & KSP_ALT_FLAG_DIRECT_CALL);
+	site->alts[0] = (struct rp_alt_replacement){repl, len, direct};
 	site->nalts = 1;
 	s->replacements = repl_section;
 	return 0;
@@ -94,13 +102,12 @@ static int entry_resolves(const struct rp_object *obj, const struct ksp_special_
 /* The sites of one table: an entry per entry_size bytes, the site where its
  * SITE field points. */
 static int load_table(const struct rp_object *obj, struct rp_sites *s,
-		      const struct ksp_special_section *row)
+		      const struct ksp_special_section *row, const struct ksp_obj_section *t)
 {
-	const struct ksp_obj_section *t = rp_object_section(obj, row->name);
 	const struct ksp_special_field *site_field = ksp_special_field(row, KSP_FIELD_SITE);
 	const struct ksp_special_field *len_field = ksp_special_field(row, KSP_FIELD_SITE_LEN);
 	const struct ksp_special_field *target = ksp_special_field(row, KSP_FIELD_TARGET);
-	if (!t)
+	if (!t || !ksp_special_layout_fits(row, t->size, t->nrelocs))
 		return 0;
 	for (uint64_t e = 0; e + row->entry_size <= t->size; e += row->entry_size) {
 		const struct ksp_obj_section *section;
@@ -112,6 +119,8 @@ static int load_table(const struct rp_object *obj, struct rp_sites *s,
 		struct rp_site *site = new_site(s, section, offset, row->site, len);
 		if (!site)
 			return -1;
+		if (row->name_is_prefix)
+			site->symbol = t->name + strlen(row->name);
 		if (target)
 			field_target(obj, t, e, target, &section, &site->jump_target);
 		if (ksp_special_field(row, KSP_FIELD_REPLACEMENT) &&
@@ -179,8 +188,17 @@ static int load_all(const struct rp_object *obj, struct rp_sites *s)
 		const struct ksp_special_section *row = &ksp_special_sections[i];
 		if (row->site == KSP_SITE_NONE)
 			continue;
-		if (row->entry_size ? load_table(obj, s, row) : load_code_sites(obj, s, row))
-			return -1;
+		if (!row->entry_size) {
+			if (load_code_sites(obj, s, row))
+				return -1;
+			continue;
+		}
+		for (size_t k = 0; k < obj->model.nsections; k++) {
+			const struct ksp_obj_section *t = &obj->model.sections[k];
+			if ((t->flags & KSP_OBJ_SEC_ALLOC) && t->data &&
+			    ksp_special_names(row, t->name) && load_table(obj, s, row, t))
+				return -1;
+		}
 	}
 	return 0;
 }

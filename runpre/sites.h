@@ -15,6 +15,7 @@
 struct rp_alt_replacement {
 	uint64_t offset; /* in .altinstr_replacement */
 	unsigned len;
+	int direct_call; /* ALT_FLAG_DIRECT_CALL */
 };
 
 struct rp_site {
@@ -25,6 +26,7 @@ struct rp_site {
 	uint64_t jump_target;		 /* jump label: target offset in the section */
 	struct rp_alt_replacement *alts; /* alternatives at this site */
 	size_t nalts;
+	const char *symbol; /* run-time constant: the variable whose value it holds */
 };
 
 struct rp_sites {

@@ -214,6 +214,9 @@ static int build_side(const struct ksp_create_opts *o, struct ksp_create_result 
 		snprintf(cmd_to, sizeof(cmd_to), "%s/%s/%s", res->workdir, side, cmd);
 		if (ksp_copy_file(from, to, err) || ksp_copy_file(cmd_from, cmd_to, err))
 			return KSP_E_INTERNAL;
+		if (ksp_objtool_pass_needed(&res->objtool, u->object, u->module ? u->module : "") &&
+		    ksp_objtool_pass_run(&res->objtool, to, u->module, log, err))
+			return ksp_error_code(err, KSP_E_BUILD);
 		char **keep = !strcmp(side, "pre") ? &u->pre : &u->post;
 		*keep = strdup(to);
 		if (!*keep)
@@ -557,6 +560,8 @@ static int check_inputs(const struct ksp_create_opts *o, struct ksp_create_resul
 		return ksp_error_code(err, KSP_E_BAD_DIFF);
 	if (ksp_tree_open(o->tree, &res->tree, err))
 		return ksp_error_code(err, KSP_E_TREE);
+	if (ksp_objtool_pass_open(&res->tree, &res->objtool, err))
+		return ksp_error_code(err, KSP_E_TREE);
 	if (o->package &&
 	    ksp_headers_find(&res->tree, o->headers, res->headers, sizeof(res->headers), err))
 		return ksp_error_code(err, KSP_E_TREE);
@@ -712,6 +717,7 @@ void ksp_create_result_free(struct ksp_create_result *res)
 	}
 	free(res->workdir);
 	ksp_diff_free(&res->diff);
+	ksp_objtool_pass_close(&res->objtool);
 	ksp_tree_close(&res->tree);
 	memset(res, 0, sizeof(*res));
 }

@@ -12,6 +12,7 @@
 #include "diff.h"
 #include "error.h"
 #include "kbuild.h"
+#include "objtool_pass.h"
 #include "matcher.h"
 
 #include <stdio.h>
@@ -65,6 +66,7 @@ struct ksp_create_unit {
 struct ksp_create_result {
 	struct ksp_diff diff;
 	struct ksp_tree tree;
+	struct ksp_objtool_pass objtool; /* kbuild's link-time objtool, if it delays it */
 	struct ksp_create_unit *units;
 	size_t nunits;
 	struct ksp_after *after; /* opts->after, read */

@@ -126,7 +126,8 @@ static int mark_carried(struct ctx *c, const char *name, int code)
 			x->shared = 1;
 			return 0;
 		}
-		if (!own || s->value != 0)
+		/* The function first in its section, after its padding. */
+		if (!own || s->value != ksp_obj_padding_before(m, i))
 			return ksp_fail(c->err,
 					"%s: %s shares section %s with other code or data; "
 					"it cannot be carried alone",
@@ -258,8 +259,13 @@ static int filter_tables(struct ctx *c)
 {
 	for (size_t i = 0; i < ksp_nspecial_sections; i++) {
 		const struct ksp_special_section *row = &ksp_special_sections[i];
+		if (row->name_is_prefix)
+			continue;
 		struct xsec *x = section_named(c, row->name);
 		if (!x || row->extract != KSP_EXTRACT_FILTER)
+			continue;
+		const struct ksp_obj_section *in = model_section(c, x);
+		if (!ksp_special_layout_fits(row, in->size, in->nrelocs))
 			continue;
 		if (filter_table(c, x, row))
 			return -1;
@@ -720,11 +726,72 @@ static int create_sections(struct ctx *c)
 											    : -1;
 }
 
+/* The key of a variable the carried code's unit names: its own static
+ * (UNIT:NAME) or a global. */
+static char *variable_key(struct ctx *c, const char *name)
+{
+	for (long i = 0; i < c->in.nsyms; i++) {
+		const asymbol *sym = c->in.syms[i];
+		if (strcmp(bfd_asymbol_name(sym), name) == 0 && !bfd_is_und_section(sym->section))
+			return key_of(c, sym, NULL);
+	}
+	return strdup(name);
+}
+
+/* Run-time constants (runtime_ptr_SYM, runtime_shift_SYM): the kernel
+ * writes their immediates at boot in vmlinux only, never in a module, so
+ * carried code would keep the placeholder; kmod-helper writes each from
+ * SYM's value instead (KSPLICE_R_VALUE64 or _VALUE8), as it completes the
+ * other references. The tables themselves are not carried. */
+static int runtime_const_relocs(struct ctx *c)
+{
+	const struct ksp_obj *m = &c->model;
+	for (size_t i = 0; i < ksp_nspecial_sections; i++) {
+		const struct ksp_special_section *row = &ksp_special_sections[i];
+		if (!row->name_is_prefix || row->site != KSP_SITE_RUNTIME_CONST)
+			continue;
+		unsigned site = ksp_special_field(row, KSP_FIELD_SITE)->offset;
+		unsigned type = row->site_len == 8 ? KSP_EXTRACT_R_VALUE64 : KSP_EXTRACT_R_VALUE8;
+		for (unsigned k = 0; k < c->nsecs; k++) {
+			const char *name = bfd_section_name(c->secs[k].in);
+			if (!ksp_special_names(row, name))
+				continue;
+			const struct ksp_obj_section *s = model_section(c, &c->secs[k]);
+			for (size_t r = 0; r < s->nrelocs; r++) {
+				const struct ksp_obj_reloc *rel = &s->relocs[r];
+				struct xsec *t = xsec_of_symbol(c, rel->sym);
+				if (rel->offset % row->entry_size != site || !t || !t->carried)
+					continue;
+				/* `.long 1b - N - .`: the immediate is at S + A */
+				uint64_t at = m->symbols[rel->sym].value + (uint64_t)rel->addend;
+				const char *anchor = anchor_of(c, t);
+				char *key = variable_key(c, name + strlen(row->name));
+				const char *kept = anchor && key
+							   ? list_add(&c->res->externals,
+								      &c->res->nexternals, key)
+							   : (free(key), NULL);
+				struct ksp_extract_reloc *grown =
+					kept ? realloc(c->res->relocs,
+						       (c->res->nrelocs + 1) * sizeof(*grown))
+					     : NULL;
+				if (!grown)
+					return -1;
+				c->res->relocs = grown;
+				grown[c->res->nrelocs++] =
+					(struct ksp_extract_reloc){anchor, at, type, 0, kept};
+			}
+		}
+	}
+	return 0;
+}
+
 static int write_output(struct ctx *c)
 {
 	for (unsigned i = 0; i < c->nsecs; i++)
 		if (c->secs[i].out && build_relocs(c, &c->secs[i]))
 			return -1;
+	if (runtime_const_relocs(c))
+		return -1;
 	if (!bfd_set_symtab(c->obfd, c->osyms, (unsigned)c->nosyms))
 		return -1;
 	for (unsigned i = 0; i < c->nsecs; i++) {

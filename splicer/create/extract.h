@@ -91,7 +91,11 @@ struct ksp_extract_req {
  */
 
 /* A reference kmod-helper completes: at anchor + offset, relocation type
- * (R_X86_64_*) against key + addend. */
+ * (R_X86_64_*) against key + addend, or one of these, ksplice_update.h's
+ * KSPLICE_R_VALUE64 and _VALUE8 (the value stored at key: a run-time
+ * constant; test/unit/test_reloc_types.c checks they agree). */
+#define KSP_EXTRACT_R_VALUE64 0x100
+#define KSP_EXTRACT_R_VALUE8 0x101
 struct ksp_extract_reloc {
 	const char *anchor; /* the result's anchors */
 	uint64_t offset;

@@ -463,10 +463,11 @@ static int plan_entry(struct session *s, const char *unit, const char *name, int
 	e->old_size = (uint32_t)f->function->size;
 	if (check_only)
 		return 0;
-	if (f->trampoline != 0 && f->trampoline != KSPLICE_FENTRY_LEN)
+	if (f->trampoline < 0)
 		return ksp_failc(err, KSP_E_NO_MATCH,
 				 "%s: cannot be patched: its own code branches into the 5 bytes "
-				 "after its entry, where the jump to the new code would go",
+				 "after its entry (ENDBR and fentry call), where the jump to the new "
+				 "code would go",
 				 name);
 	e->jump_offset = (uint32_t)f->trampoline;
 	if (rp_memview_read(&s->mem, e->old_addr + e->jump_offset, e->expected, KSPLICE_JUMP_LEN))

@@ -202,6 +202,13 @@ int ksp_pending_masks(const struct rp_object *ko, const struct rp_sites *sites, 
 	const struct ksp_obj_symbol *f = &obj->symbols[sym];
 	const struct ksp_obj_section *sec = &obj->sections[f->section];
 	uint64_t start = f->value, size = f->size;
+	static const unsigned char endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
+	/* The fentry call follows the ENDBR (CONFIG_X86_KERNEL_IBT), which
+	 * stays; a sealed one is a site of its own, masked below. */
+	uint64_t fentry = sec->data && size >= sizeof(endbr64) &&
+					  !memcmp(sec->data + start, endbr64, sizeof(endbr64))
+				  ? sizeof(endbr64)
+				  : 0;
 	*masks = NULL;
 	*nmasks = 0;
 	*jump_offset = 0;
@@ -210,10 +217,11 @@ int ksp_pending_masks(const struct rp_object *ko, const struct rp_sites *sites, 
 		const struct ksp_obj_reloc *r = &sec->relocs[k];
 		if (add_mask(masks, nmasks, r->offset - start, r->size, size))
 			return -1;
-		if (r->offset == start + 1 && sec->data && sec->data[start] == 0xe8 &&
-		    r->sym < obj->nsymbols && !strcmp(obj->symbols[r->sym].name, "__fentry__")) {
-			*jump_offset = KSPLICE_FENTRY_LEN;
-			if (add_mask(masks, nmasks, 0, KSPLICE_FENTRY_LEN, size))
+		if (r->offset == start + fentry + 1 && sec->data &&
+		    sec->data[start + fentry] == 0xe8 && r->sym < obj->nsymbols &&
+		    !strcmp(obj->symbols[r->sym].name, "__fentry__")) {
+			*jump_offset = (uint32_t)fentry + KSPLICE_FENTRY_LEN;
+			if (add_mask(masks, nmasks, fentry, KSPLICE_FENTRY_LEN, size))
 				return -1;
 		}
 	}

@@ -66,14 +66,17 @@ int ksp_jump_target(const struct rp_memview *mem, uint64_t addr, uint64_t *targe
 	return 1;
 }
 
+const unsigned ksp_jump_offsets[3] = {KSPLICE_FENTRY_LEN, 4 + KSPLICE_FENTRY_LEN, 0};
+
 uint64_t ksp_stacked_next(const struct ksp_stacked *st, uint64_t addr)
 {
 	uint64_t t;
 	if (!st->n) /* nothing applied: no need to read memory */
 		return 0;
-	if ((ksp_jump_target(st->mem, addr + KSPLICE_FENTRY_LEN, &t) && ksp_stacked_owner(st, t)) ||
-	    (ksp_jump_target(st->mem, addr, &t) && ksp_stacked_owner(st, t)))
-		return t;
+	for (size_t i = 0; i < sizeof(ksp_jump_offsets) / sizeof(ksp_jump_offsets[0]); i++)
+		if (ksp_jump_target(st->mem, addr + ksp_jump_offsets[i], &t) &&
+		    ksp_stacked_owner(st, t))
+			return t;
 	return 0;
 }
 

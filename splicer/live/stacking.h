@@ -34,6 +34,10 @@ struct ksp_stacked {
 /* Where the jump (e9 rel32) at addr lands; 0 when there is none. */
 int ksp_jump_target(const struct rp_memview *mem, uint64_t addr, uint64_t *target);
 
+/* Where an update's jump can sit in a function, after its entry: its fentry
+ * call, an ENDBR and its fentry call (CONFIG_X86_KERNEL_IBT), or nothing. */
+extern const unsigned ksp_jump_offsets[3];
+
 /* Every replacement of every applied update (none without the helper);
  * -1 when out of memory. */
 int ksp_stacked_load(struct ksp_stacked *st, const struct rp_memview *mem);

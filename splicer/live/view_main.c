@@ -218,9 +218,9 @@ static int jumps_to(const struct rp_memview *mem, uint64_t addr, uint64_t target
 static uint64_t jumping_code(const struct ksp_stacked *st, uint64_t old, uint64_t target)
 {
 	for (int depth = 0; depth < KSP_STACK_MAX_DEPTH && old; depth++) {
-		if (jumps_to(st->mem, old + KSPLICE_FENTRY_LEN, target) ||
-		    jumps_to(st->mem, old, target))
-			return old;
+		for (size_t i = 0; i < sizeof(ksp_jump_offsets) / sizeof(ksp_jump_offsets[0]); i++)
+			if (jumps_to(st->mem, old + ksp_jump_offsets[i], target))
+				return old;
 		old = ksp_stacked_next(st, old);
 	}
 	return 0;

@@ -13,6 +13,16 @@ builtin_objects_of() {
 		need-builtin=1 -f scripts/Makefile.build -f "$rules" ksplice-print | tr ' ' '\n' | grep '\.o$'
 }
 
+# The arguments of the objtool pass kbuild runs on vmlinux.o when it delays
+# objtool to link time (CONFIG_X86_KERNEL_IBT: 6.12), empty when it does
+# not; ksplice-create runs that pass on each object (objtool_pass.c).
+delayed_objtool_args() {
+	local rules="$TEST_TMP/objtool.mk"
+	printf 'ksplice-print:\n\t@echo $(delay-objtool) $(objtool-args)\n' >"$rules"
+	make -s --no-print-directory -C "$KSPLICE_SRC" srctree=. objtree=. \
+		-f scripts/Makefile.vmlinux_o -f "$rules" ksplice-print | sed -n 's/^y //p'
+}
+
 # build_pre_objects OUTDIR EXTRA_KCFLAGS OBJECT...
 build_pre_objects() {
 	local out=$1 extra=$2 o
@@ -32,8 +42,14 @@ build_pre_objects() {
 	# shellcheck disable=SC2086
 	make -s -j"$(nproc)" -C "$KSPLICE_SRC" $vars KBUILD_NOCMDDEP=1 \
 		KCFLAGS="-ffunction-sections -fdata-sections $extra" "$@" >"$TEST_TMP/build.log" 2>&1 || rc=$?
+	local objtool_args
+	objtool_args=$(delayed_objtool_args)
 	for o in "$@"; do
 		[ $rc -ne 0 ] || cp "$KSPLICE_SRC/$o" "$out/$(echo "$o" | tr / _)"
+		# shellcheck disable=SC2086
+		[ $rc -ne 0 ] || [ -z "$objtool_args" ] ||
+			"$KSPLICE_SRC/tools/objtool/objtool" $objtool_args "$out/$(echo "$o" | tr / _)" \
+				>>"$TEST_TMP/build.log" 2>&1 || rc=$?
 		rm -f "$KSPLICE_SRC/$o" "$KSPLICE_SRC/$(dirname "$o")/.$(basename "$o").cmd" \
 			"$KSPLICE_SRC/$(dirname "$o")/.$(basename "$o" .o).o.d"
 	done
