@@ -19,6 +19,8 @@ endfunction()
 ksplice_require_library(BFD bfd bfd.h binutils-dev)
 ksplice_require_library(OPCODES opcodes dis-asm.h binutils-dev)
 ksplice_require_library(ZLIB z zlib.h zlib1g-dev)
+# Modules compressed with xz (6.12: CONFIG_MODULE_COMPRESS_XZ).
+ksplice_require_library(LZMA lzma lzma.h liblzma-dev)
 # SHA-256 of update file members; CMS signatures of updates and modules.
 find_package(OpenSSL 3.0 QUIET COMPONENTS Crypto)
 if(NOT OPENSSL_FOUND)

@@ -206,6 +206,8 @@ match_ko_row() {
 		# The .ko's .altinstr_replacement (a section module_match.py lists
 		# like a function) holds every object's alternatives, in link
 		# order: only functions are compared.
+		# 6.12's modules are xz-compressed
+		case $ko in *.xz) xz -dc "$ko" >"$dir/$(basename "$ko" .xz)" && ko="$dir/$(basename "$ko" .xz)" ;; esac
 		out=$(python3 "$REPO_DIR/test/tree/module_match.py" "$dir/pre/$unit" "$ko" 2>&1) || true
 		differ=$(grep '^differs: ' <<<"$out" | grep -v '^differs: \.' || true)
 		if ! grep -q '^[0-9]* of [1-9][0-9]* functions equal$' <<<"$out" || [ -n "$differ" ]; then

@@ -2,6 +2,7 @@
 #include "module_files.h"
 
 #include <errno.h>
+#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,17 +123,97 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+/* A whole file into memory. */
+static int slurp(const char *path, unsigned char **data, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	size_t cap = 1 << 20, len = 0, n;
+	unsigned char *buf = malloc(cap);
+	while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			unsigned char *bigger = realloc(buf, cap *= 2);
+			if (!bigger)
+				free(buf);
+			buf = bigger;
+		}
+	}
+	int failed = ferror(f);
+	fclose(f);
+	if (!buf || failed) {
+		free(buf);
+		errno = buf ? EIO : ENOMEM;
+		return -1;
+	}
+	*data = buf;
+	*size = len;
+	return 0;
+}
+
+/* xz data (CONFIG_MODULE_COMPRESS_XZ, Debian's 6.12) decompressed. */
+static int unxz(const unsigned char *in, size_t in_size, unsigned char **data, size_t *size)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK)
+		return -1;
+	size_t cap = in_size * 4 + 4096;
+	unsigned char *buf = malloc(cap);
+	lzma_ret rc = LZMA_OK;
+	s.next_in = in;
+	s.avail_in = in_size;
+	while (buf && rc == LZMA_OK) {
+		s.next_out = buf + s.total_out;
+		s.avail_out = cap - s.total_out;
+		rc = lzma_code(&s, LZMA_FINISH);
+		if (rc == LZMA_OK || (rc == LZMA_BUF_ERROR && !s.avail_out)) {
+			unsigned char *bigger = realloc(buf, cap *= 2);
+			if (!bigger)
+				free(buf);
+			buf = bigger;
+			rc = LZMA_OK;
+		}
+	}
+	*size = (size_t)s.total_out;
+	lzma_end(&s);
+	if (!buf || rc != LZMA_STREAM_END) {
+		free(buf);
+		return -1;
+	}
+	*data = buf;
+	return 0;
+}
+
 int ksp_module_file_read(const char *path, const char *module, unsigned char **data, size_t *size,
 			 struct ksp_error *err)
 {
 	*data = NULL;
 	*size = 0;
-	if (ends_with(path, ".xz") || ends_with(path, ".zst"))
-		return ksp_failc(err, KSP_E_TARGET_ABSENT,
-				 "module %s is not loaded and its file %s is compressed with %s, "
-				 "which ksplice-apply cannot read (it reads .ko and .ko.gz): load "
-				 "it first (modprobe %s)",
-				 module, path, ends_with(path, ".xz") ? "xz" : "zstd", module);
+	if (ends_with(path, ".zst"))
+		return ksp_failc(
+			err, KSP_E_TARGET_ABSENT,
+			"module %s is not loaded and its file %s is compressed with zstd, "
+			"which ksplice-apply cannot read (it reads .ko, .ko.gz and .ko.xz): "
+			"load it first (modprobe %s)",
+			module, path, module);
+	if (ends_with(path, ".xz")) {
+		unsigned char *packed;
+		size_t packed_size;
+		if (slurp(path, &packed, &packed_size))
+			return ksp_failc(
+				err, KSP_E_TARGET_ABSENT,
+				"module %s is not loaded and its file %s cannot be read: %s",
+				module, path, strerror(errno));
+		int rc = unxz(packed, packed_size, data, size);
+		free(packed);
+		if (rc)
+			return ksp_failc(err, KSP_E_TARGET_ABSENT,
+					 "module %s is not loaded and its file %s cannot be read "
+					 "(corrupt xz data)",
+					 module, path);
+		return 0;
+	}
 	/* gzread reads a file that is not gzip'ed as it is. */
 	gzFile gz = gzopen(path, "rb");
 	if (!gz)

@@ -164,14 +164,36 @@ START_TEST(module_file_found_with_its_dependencies)
 	ck_assert_msg(strstr(err.msg, "module nfsd is not loaded and no file of it was found"),
 		      "%s", err.msg);
 
+	/* xz (Debian's 6.12 modules): read through liblzma, the same bytes;
+	 * corrupt xz data and zstd are refused. */
 	ck_assert_int_eq(ksp_module_files_find(modules, "xz-mod", &f, &err), 0);
 	ck_assert_str_eq(f.v[0].name, "xz_mod");
 	unsigned char *data;
 	size_t size;
+	sh("mkdir -p %s/kernel/fs/xz && cp %s/kernel/dep.ko %s/kernel/fs/xz/xz_mod.ko && "
+	   "xz --check=crc32 %s/kernel/fs/xz/xz_mod.ko",
+	   modules, modules, modules, modules);
+	ck_assert_int_eq(ksp_module_file_read(f.v[0].path, "xz_mod", &data, &size, &err), 0);
+	snprintf(want, sizeof(want), "%s/kernel/dep.ko", modules);
+	FILE *orig = fopen(want, "rb");
+	ck_assert_ptr_nonnull(orig);
+	fseek(orig, 0, SEEK_END);
+	ck_assert_uint_eq(size, (size_t)ftell(orig));
+	unsigned char *same = malloc(size);
+	rewind(orig);
+	ck_assert_uint_eq(fread(same, 1, size, orig), size);
+	ck_assert_int_eq(memcmp(same, data, size), 0);
+	fclose(orig);
+	free(same);
+	free(data);
+	sh("truncate -s 100 %s", f.v[0].path);
 	ck_assert_int_eq(ksp_module_file_read(f.v[0].path, "xz_mod", &data, &size, &err), -1);
 	ck_assert_int_eq(err.code, KSP_E_TARGET_ABSENT);
-	ck_assert_msg(strstr(err.msg, "compressed with xz"), "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "corrupt xz data"), "%s", err.msg);
 	ksp_module_files_free(&f);
+	snprintf(want, sizeof(want), "%s/kernel/fs/xz/z.ko.zst", modules);
+	ck_assert_int_eq(ksp_module_file_read(want, "z", &data, &size, &err), -1);
+	ck_assert_msg(strstr(err.msg, "compressed with zstd"), "%s", err.msg);
 
 	/* gzip'ed: read through zlib, the same bytes. */
 	sh("gzip -k %s/kernel/dep.ko", modules);
