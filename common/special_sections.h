@@ -76,6 +76,10 @@ enum ksp_site_kind {
 	 * immediate inside an instruction, set at boot to a variable's value;
 	 * the variable is the section's name after the row's prefix */
 	KSP_SITE_RUNTIME_CONST,
+	/* objtool's .call_sites: direct calls that call depth tracking
+	 * (retbleed=stuff) points at the accounting thunk the kernel writes
+	 * into the callee's padding, at boot or module load */
+	KSP_SITE_CALL_THUNK,
 };
 
 struct ksp_special_section {

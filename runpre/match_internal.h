@@ -73,6 +73,14 @@ int rp_bind(struct rp_attempt *a, const char *key, uint64_t addr, uint64_t site_
  * same instruction: equal, or only nops lie between the two. */
 int rp_same_landing(const struct rp_memview *mem, uint64_t want, uint64_t got);
 
+/* Where a call that lands at run_target means to go: past the call depth
+ * accounting thunk (retbleed=stuff) in the callee's padding, if any. */
+uint64_t rp_past_thunk(const struct rp_attempt *a, uint64_t run_target);
+
+/* The same for the call at pre offset o, if objtool listed it (.call_sites). */
+uint64_t rp_past_call_thunk(const struct rp_attempt *a, const struct ksp_obj_section *section,
+			    uint64_t o, uint64_t run_target);
+
 /* 1 if the run-time bytes [run, run+len) are all nops or int3 padding. */
 int rp_is_padding(const struct rp_memview *mem, uint64_t run, unsigned len);
 

@@ -28,11 +28,44 @@ static int branch_target_named(const struct rp_attempt *a, uint64_t run, const u
 			       const char *part)
 {
 	const char *names[16];
-	size_t n = a->syms->names_at(a->syms->ctx, a->obj->module, rel32_target(run, live),
-				     names, 16);
+	size_t n =
+		a->syms->names_at(a->syms->ctx, a->obj->module, rel32_target(run, live), names, 16);
 	for (size_t i = 0; i < n; i++)
 		if (!part || strstr(names[i], part))
 			return 1;
+	return 0;
+}
+
+/* Does the rel32 branch at run go to a symbol called exactly name? */
+static int branch_target_is(const struct rp_attempt *a, uint64_t run, const unsigned char *live,
+			    const char *name)
+{
+	const char *names[16];
+	size_t n =
+		a->syms->names_at(a->syms->ctx, a->obj->module, rel32_target(run, live), names, 16);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return 1;
+	return 0;
+}
+
+/* The same register's thunk of another family: call depth tracking's
+ * (__x86_indirect_call_thunk_REG, _jump_thunk_REG for a jmp) or ITS's
+ * (__x86_indirect_its_thunk_REG). */
+static int other_thunk_family(const struct rp_attempt *a, uint64_t run, const unsigned char *live,
+			      const char *thunk)
+{
+	static const char prefix[] = "__x86_indirect_thunk_";
+	static const char *const families[] = {"call", "jump", "its"};
+	char name[128];
+	if (!thunk || strncmp(thunk, prefix, sizeof(prefix) - 1) != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		snprintf(name, sizeof(name), "__x86_indirect_%s_thunk_%s", families[i],
+			 thunk + sizeof(prefix) - 1);
+		if (branch_target_is(a, run, live, name))
+			return 1;
+	}
 	return 0;
 }
 
@@ -108,7 +141,8 @@ static int retpoline_site(struct rp_attempt *a, const struct rp_site *site, uint
 		return 0;
 	}
 	if (memcmp(live, pre, prefixes + 1) == 0 &&
-	    branch_target_named(a, run + prefixes, live + prefixes, rp_reloc_name(a->obj, r)))
+	    (branch_target_named(a, run + prefixes, live + prefixes, rp_reloc_name(a->obj, r)) ||
+	     other_thunk_family(a, run + prefixes, live + prefixes, rp_reloc_name(a->obj, r))))
 		return 1;
 	int reg = thunk_register(rp_reloc_name(a->obj, r));
 	unsigned char want[8];
@@ -186,9 +220,12 @@ static int static_call_site(struct rp_attempt *a, const struct rp_site *site, ui
 	unsigned char live[5];
 	if (!read_run(a, run, live, 5))
 		return 0;
+	/* static_call_update() points a call at its target's thunk too */
+	uint64_t target = rp_past_thunk(a, rel32_target(run, live));
+	const char *names[1];
 	if (live[0] == pre[0] && (pre[0] == 0xe8 || pre[0] == 0xe9) &&
-	    (branch_target_named(a, run, live, NULL) ||
-	     module_function_start(a, rel32_target(run, live)) || a->syms->partial))
+	    (a->syms->names_at(a->syms->ctx, a->obj->module, target, names, 1) ||
+	     module_function_start(a, target) || a->syms->partial))
 		return 1;
 	if (pre[0] == 0xe8 && !memcmp(live, nop5, 5))
 		return 1;
@@ -277,7 +314,7 @@ static int direct_call_variant(struct rp_attempt *a, const struct rp_site *site,
 	const char *names[8];
 	if (!target || site->len > sizeof(live) || site->len < 5 || !read_run(a, run, live, 5))
 		return 0;
-	if (live[0] == 0xe8 && rel32_target(run, live) == target &&
+	if (live[0] == 0xe8 && rp_past_thunk(a, rel32_target(run, live)) == target &&
 	    rp_is_padding(a->mem, run + 5, site->len - 5))
 		return 1;
 	size_t n = a->syms->names_at(a->syms->ctx, a->obj->module, target, names, 8);
@@ -364,6 +401,7 @@ int rp_compare_site(struct rp_attempt *a, const struct rp_site *site, uint64_t r
 		break;
 	case KSP_SITE_LOCK:
 	case KSP_SITE_RUNTIME_CONST:
+	case KSP_SITE_CALL_THUNK:
 	case KSP_SITE_NONE:
 		return 0; /* handled within the instruction */
 	}

@@ -126,6 +126,40 @@ static int compare_merged(struct rp_attempt *a, const struct ksp_obj_section *ta
 	return memcmp(buf, target->data + off, len) == 0;
 }
 
+/* Call depth tracking (retbleed=stuff) points calls at an accounting thunk
+ * the kernel wrote into the callee's padding, right before the callee: the
+ * callee is where the thunk's instructions end, the first address on the
+ * way that a symbol starts at. Else run_target. */
+uint64_t rp_past_thunk(const struct rp_attempt *a, uint64_t run_target)
+{
+	const char *names[1];
+	if (a->syms->names_at(a->syms->ctx, a->obj->module, run_target, names, 1))
+		return run_target;
+	for (uint64_t at = run_target; at < run_target + 16;) { /* FUNCTION_PADDING_BYTES */
+		unsigned char b[16];
+		struct ksp_insn insn;
+		if (rp_memview_read(a->mem, at, b, sizeof(b)))
+			return run_target;
+		ksp_insn_decode(b, sizeof(b), at, &insn);
+		if (!insn.len || insn.branch != KSP_NOT_BRANCH)
+			return run_target;
+		at += insn.len;
+		if (a->syms->names_at(a->syms->ctx, a->obj->module, at, names, 1))
+			return at;
+	}
+	return run_target;
+}
+
+/* The direct calls objtool listed (.call_sites) are the ones the kernel
+ * points at thunks. */
+uint64_t rp_past_call_thunk(const struct rp_attempt *a, const struct ksp_obj_section *section,
+			    uint64_t o, uint64_t run_target)
+{
+	if (section->data[o] != 0xe8 || !rp_sites_call_at(a->sites, section, o))
+		return run_target;
+	return rp_past_thunk(a, run_target);
+}
+
 /* One relocation field: learn the symbol's address from memory. insn_end
  * locates a PC-relative target (target = S + A + insn_end - P). */
 static int check_reloc(struct rp_attempt *a, const struct ksp_obj_section *section,
@@ -283,7 +317,7 @@ static int compare_branch(struct rp_attempt *a, const struct ksp_obj_section *s,
 		rp_explain(a, s, o, run, "different branch");
 		return 0;
 	}
-	uint64_t run_target = run + ri->len + (uint64_t)ri->disp;
+	uint64_t run_target = rp_past_call_thunk(a, s, o, run + ri->len + (uint64_t)ri->disp);
 	const struct ksp_obj_reloc *r = rp_section_reloc_in(s, o + pi->disp_off, o + pi->len);
 	if (!r)
 		return note_local_jump(a, s, o, o + pi->len + (uint64_t)pi->disp, run, run_target);
@@ -332,7 +366,8 @@ int rp_compare_stream(struct rp_attempt *a, const struct ksp_obj_section *s, uin
 			a->progress = o - f->offset;
 		}
 		const struct rp_site *site = rp_sites_at(a->sites, s, o);
-		if (site && site->kind != KSP_SITE_LOCK && !(skip_site_at_from && o == from)) {
+		if (site && site->kind != KSP_SITE_LOCK && site->kind != KSP_SITE_CALL_THUNK &&
+		    !(skip_site_at_from && o == from)) {
 			unsigned pre_len, run_len;
 			if (!rp_compare_site(a, site, run, &pre_len, &run_len))
 				return 0;

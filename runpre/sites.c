@@ -243,12 +243,25 @@ const struct rp_site *rp_sites_at(const struct rp_sites *s, const struct ksp_obj
 		       : NULL;
 }
 
+int rp_sites_call_at(const struct rp_sites *s, const struct ksp_obj_section *section,
+		     uint64_t offset)
+{
+	for (size_t i = first_at_or_after(s, section, offset);
+	     i < s->count && s->sites[i].section == section && s->sites[i].offset == offset; i++)
+		if (s->sites[i].kind == KSP_SITE_CALL_THUNK)
+			return 1;
+	return 0;
+}
+
 const struct rp_site *rp_sites_overlapping(const struct rp_sites *s,
 					   const struct ksp_obj_section *section, uint64_t from,
 					   uint64_t to)
 {
 	size_t i = first_at_or_after(s, section, from > 16 ? from - 16 : 0);
 	for (; i < s->count && s->sites[i].section == section && s->sites[i].offset < to; i++) {
+		/* call thunks are written before the code can run, never later */
+		if (s->sites[i].kind == KSP_SITE_CALL_THUNK)
+			continue;
 		unsigned len = s->sites[i].len ? s->sites[i].len : 5;
 		if (s->sites[i].offset + len > from)
 			return &s->sites[i];

@@ -42,7 +42,15 @@ int rp_sites_load(const struct rp_object *obj, struct rp_sites *sites, struct ks
 const struct rp_site *rp_sites_at(const struct rp_sites *sites,
 				  const struct ksp_obj_section *section, uint64_t offset);
 
-/* The first site overlapping [from, to) of section, or NULL. */
+/* Is the call at offset one call depth tracking may point at a thunk
+ * (.call_sites)? Such sites share their offset with others: rp_sites_at
+ * gives those first (sites sort by kind), and the call itself is compared
+ * as any other. */
+int rp_sites_call_at(const struct rp_sites *sites, const struct ksp_obj_section *section,
+		     uint64_t offset);
+
+/* The first site overlapping [from, to) of section (call thunk sites
+ * aside), or NULL. */
 const struct rp_site *rp_sites_overlapping(const struct rp_sites *sites,
 					   const struct ksp_obj_section *section, uint64_t from,
 					   uint64_t to);

@@ -80,7 +80,7 @@ expect_eq "update file for helper API 2 refused" "$(line api1)" 14
 echo "$out" | grep -q "update e2edemo1 was made for kmod-helper API version 2, this ksplice uses 3: create it again" ||
 	fail "API version mismatch not explained"
 expect_eq "ksplice-view --check" "$(line check)" 0
-echo "$out" | grep -q "^fs/proc/cmdline.o:cmdline_proc_show: at 0xffffffff[0-9a-f]*, jump at +5$" ||
+echo "$out" | grep -q "^fs/proc/cmdline.o:cmdline_proc_show: at 0xffffffff[0-9a-f]*, jump at +$(jump_offset)$" ||
 	fail "--check does not say where the function is"
 expect_eq "update modules loaded after the refusals and the check" "$(line modules)" 0
 expect_eq "ksplice-apply" "$(line apply)" 0

@@ -17,7 +17,7 @@ eval "$("$TESTBED" env)"
 	echo
 	echo "The test patches of each sleeping function, in one update."
 	echo "---"
-	for p in "$SRC_DIR"/test/patches/sleep-*.patch "$SRC_DIR/test/patches/pipe-read.patch"; do
+	for p in "$SRC_DIR"/test/patches/sleep-*.patch "$(test_patch pipe-read.patch)"; do
 		sed '1,/^---$/d' "$p"
 	done
 } >"$TEST_TMP/sleepers.patch"

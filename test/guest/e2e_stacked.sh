@@ -65,7 +65,7 @@ expect_eq "update from the original source over update 1" "$(line pristine)" 6
 echo "$out" | grep -q "^ksplice-apply: no_match: fs/proc/cmdline.o:cmdline_proc_show does not match the running kernel: .*(it runs the new code of update e2estk1: was this update made on top of it, with ksplice-create --after?)$" ||
 	fail "the no_match does not name update 1"
 expect_eq "ksplice-view --check of update 2" "$(line check2)" 0
-echo "$out" | grep -q "^fs/proc/cmdline.o:cmdline_proc_show: at 0xffffffff[0-9a-f]*, jump at +5 (new code of update e2estk1; the function is at 0x$(line addr))$" ||
+echo "$out" | grep -q "^fs/proc/cmdline.o:cmdline_proc_show: at 0xffffffff[0-9a-f]*, jump at +$(jump_offset) (new code of update e2estk1; the function is at 0x$(line addr))$" ||
 	fail "--check does not match update 2 against update 1's new code"
 expect_eq "ksplice-apply 2" "$(line apply2)" 0
 expect_eq "/proc/cmdline with updates 1 and 2" "$(line two)" "[patched twice by ksplice] $cmdline [second update]"

@@ -25,10 +25,10 @@ expect "value applied" "$(value)" 2
 [ "$(cat $KS/testa/pause_ns)" -gt 0 ] || fail "pause_ns is 0"
 after=$(target_bytes)
 # The fentry nop became a call: the helper owns it through ftrace (claim).
-expect "fentry nop before" "$(echo $before | cut -c1-10)" 0f1f440000
-expect "fentry call while applied" "$(echo $after | cut -c1-2)" e8
-expect "jump opcode at +5" "$(echo $after | cut -c11-12)" e9
-expect "bytes after the jump" "$(echo $after | cut -c21-)" "$(echo $before | cut -c21-)"
+expect "fentry nop before" "$(hex_at $before $ENTRY 5)" 0f1f440000
+expect "fentry call while applied" "$(hex_at $after $ENTRY 1)" e8
+expect "jump opcode at +$JUMP" "$(hex_at $after $JUMP 1)" e9
+expect "bytes after the jump" "$(hex_at $after $((JUMP + 5)))" "$(hex_at $before $((JUMP + 5)))"
 rmmod ksplice_update_a 2>/dev/null && fail "update module unloaded while applied"
 set_stage testa reversed || fail "undo: $(cause testa)"
 expect "stage" "$(cat $KS/testa/stage)" reversed

@@ -11,7 +11,8 @@ before=$(ksplice-kcore-read $addr 32)
 load_update core
 set_stage testcore applied || fail "apply: $(cause testcore): $(cat $KS/testcore/abort_detail)"
 expect "/proc/version applied" "$(cat /proc/version)" "patched by ksplice testcore"
-expect "jump at +5" "$(ksplice-kcore-read $addr 32 | cut -c11-12)" e9
+jump=$(($(entry_len $addr) + 5))
+expect "jump at +$jump" "$(hex_at $(ksplice-kcore-read $addr 32) $jump 1)" e9
 set_stage testcore reversed || fail "undo: $(cause testcore)"
 expect "/proc/version reversed" "$(cat /proc/version)" "$version"
 expect "bytes after undo" "$(ksplice-kcore-read $addr 32)" "$before"

@@ -27,6 +27,26 @@ target_bytes() {
 load_helper() {
 	insmod /files/kmod-helper.ko || fail "insmod kmod-helper"
 	insmod /files/ksplice_target.ko || fail "insmod ksplice_target"
+	ENTRY=$(entry_len "$(sym_addr $TARGET)")
+	JUMP=$((ENTRY + 5))
+}
+
+# Bytes before a function's fentry call: 4 for an ENDBR (6.12's
+# X86_KERNEL_IBT), sealed or not, else 0. The jump goes after both.
+entry_len() {
+	case $(ksplice-kcore-read "$1" 4) in
+	f30f1efa | 660f1f00) echo 4 ;;
+	*) echo 0 ;;
+	esac
+}
+
+# hex_at HEX OFFSET [LEN]: LEN bytes (default: to the end) from byte OFFSET.
+hex_at() {
+	if [ -n "${3:-}" ]; then
+		echo "$1" | cut -c$(($2 * 2 + 1))-$((($2 + $3) * 2))
+	else
+		echo "$1" | cut -c$(($2 * 2 + 1))-
+	fi
 }
 
 # load_update X [ksplice-test-plan options]: inserts update X (id testX) as

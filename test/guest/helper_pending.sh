@@ -2,7 +2,7 @@
 # entry is planned pending from ksplice_target.ko (ksplice-test-plan
 # --pending), the apply succeeds with the part waiting (targets says
 # "ksplice_target pending", functions shows OLD_ADDR 0); insmod
-# ksplice_target then loads it already patched (jump at +5 in its live
+# ksplice_target then loads it already patched (jump after the fentry call in its live
 # bytes, value 2 at the first call), pinned (rmmod refused); undo restores
 # the original bytes and rmmod works. Undo while the part is still pending
 # writes nothing, and a later load is unpatched; applying again once the
@@ -27,7 +27,8 @@ insmod /files/ksplice_target.ko || fail "insmod ksplice_target with a pending pa
 dmesg | grep -q "ksplice: update testa: applied into module ksplice_target as it loads" ||
 	fail "no log line for the part applied at load"
 expect "first call is patched" "$(value)" 2
-expect "jump at +5 in the live bytes" "$(target_bytes 10 | cut -c11-12)" e9
+ENTRY=$(entry_len "$(sym_addr $TARGET)")
+expect "jump at +$((ENTRY + 5)) in the live bytes" "$(hex_at $(target_bytes 16) $((ENTRY + 5)) 1)" e9
 expect "old_addr once loaded" "$(old_addr)" "0x$(sym_addr $TARGET)"
 expect "targets once loaded" "$(cat $KS/testa/targets)" "ksplice_target pinned"
 expect "stage" "$(cat $KS/testa/stage)" applied
@@ -35,7 +36,7 @@ rmmod ksplice_target 2>/dev/null && fail "rmmod unloaded the module patched at l
 [ -e /sys/module/ksplice_target ] || fail "ksplice_target gone"
 set_stage testa reversed || fail "undo: $(cause testa): $(cat $KS/testa/abort_detail)"
 expect "value after undo" "$(value)" 1
-expect "no jump after undo" "$(target_bytes 10 | cut -c11-12)" 8b
+expect "no jump after undo" "$(hex_at $(target_bytes 16) $((ENTRY + 5)) 1)" 8b
 expect "targets after undo" "$(cat $KS/testa/targets)" ksplice_target
 expect "old_addr after undo" "$(old_addr)" 0x0
 rmmod ksplice_target || fail "rmmod ksplice_target after undo"

@@ -29,6 +29,24 @@ line() {
 	echo "$out" | sed -n "s/^$1 //p"
 }
 
+# Where ksplice's jump goes in a function with an fentry call: after it, and
+# after an ENDBR first with X86_KERNEL_IBT (6.12). Needs `scripts/testbed env`.
+jump_offset() {
+	if grep -q '^CONFIG_X86_KERNEL_IBT=y' "$KSPLICE_SRC/.config"; then echo 9; else echo 5; fi
+}
+
+# test_patch NAME: test/patches/NAME, or the variant of this kernel series
+# (test/patches/6.12/NAME) where the source differs. Needs `scripts/testbed env`.
+test_patch() {
+	local series
+	series=$(echo "${KSPLICE_KERNEL_RELEASE:-}" | cut -d. -f1,2)
+	if [ -n "$series" ] && [ -f "$SRC_DIR/test/patches/$series/$1" ]; then
+		echo "$SRC_DIR/test/patches/$series/$1"
+	else
+		echo "$SRC_DIR/test/patches/$1"
+	fi
+}
+
 # create_update PATCH ID [OPTION...]: builds an update from
 # test/patches/PATCH (or PATCH itself, an absolute path) with ksplice-create on the prepared tree (with the
 # options, e.g. --after FILE); prints the update file's path. Needs
@@ -36,7 +54,7 @@ line() {
 create_update() {
 	local patch=$1 id=$2
 	shift 2
-	case $patch in /*) ;; *) patch=$SRC_DIR/test/patches/$patch ;; esac
+	case $patch in /*) ;; *) patch=$(test_patch "$patch") ;; esac
 	"${KSPLICE_BUILD:-$SRC_DIR/build}/bin/ksplice-create" --patch="$patch" \
 		--id "$id" -o "$TEST_TMP" "$@" "$KSPLICE_SRC" >/dev/null ||
 		fail "ksplice-create $patch failed"

@@ -2,7 +2,8 @@
 # runpre.live: every function of kernel/sys, fork, sched/core, mm/slub,
 # lib/string and every built-in fs/proc object matches the running kernel
 # under -cpu qemu64 and -cpu max (different alternatives and retpolines),
-# with KASLR; and the same objects built with one changed compiler flag
+# and on 6.12 with call depth tracking too (Skylake, retbleed=stuff), with
+# KASLR; and the same objects built with one changed compiler flag
 # (-mtune=skylake) do not.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pre_objects.sh"
@@ -15,15 +16,27 @@ echo "ok: built ${#objs[@]} pre objects"
 
 summary() { grep -o '"summary":{[^}]*}' "$1"; }
 
-for cpu in qemu64 max; do
-	"$TESTBED" run-guest --cpu "$cpu" --file "$TEST_TMP/pre" -- \
-		sh -c 'ksplice-runpre --json pre/*.o' >"$TEST_TMP/$cpu.json" ||
-		fail "-cpu $cpu: not everything matched: $(summary "$TEST_TMP/$cpu.json")"
+# Call depth tracking (6.12: CONFIG_MITIGATION_CALL_DEPTH_TRACKING) points
+# calls at thunks it writes into the callees' padding; retbleed=stuff turns
+# it on for a CPU the kernel takes for a Skylake.
+configs=(qemu64 max)
+! grep -q '^CONFIG_MITIGATION_CALL_DEPTH_TRACKING=y' "$KSPLICE_SRC/.config" ||
+	configs+=("Skylake-Client-v1 retbleed=stuff")
+for config in "${configs[@]}"; do
+	read -r cpu append <<<"$config"
+	name=$cpu${append:+ $append}
+	"$TESTBED" run-guest --cpu "$cpu" ${append:+--append "$append"} --file "$TEST_TMP/pre" -- \
+		sh -c 'dmesg | grep -q "callthunks: Setting up call depth tracking" &&
+			echo "call depth tracking on"
+			ksplice-runpre --json pre/*.o' >"$TEST_TMP/$cpu.json" ||
+		fail "-cpu $name: not everything matched: $(summary "$TEST_TMP/$cpu.json")"
 	s=$(summary "$TEST_TMP/$cpu.json")
-	echo "$s" | grep -q '"no_match":0,"ambiguous":0,"not_found":0' || fail "-cpu $cpu: $s"
+	echo "$s" | grep -q '"no_match":0,"ambiguous":0,"not_found":0' || fail "-cpu $name: $s"
 	matched=$(echo "$s" | sed 's/.*"matched":\([0-9]*\).*/\1/')
-	[ "$matched" -gt 1000 ] || fail "-cpu $cpu: only $matched functions matched"
-	echo "ok: -cpu $cpu: $s"
+	[ "$matched" -gt 1000 ] || fail "-cpu $name: only $matched functions matched"
+	[ -z "$append" ] || grep -q "^call depth tracking on" "$TEST_TMP/$cpu.json" ||
+		fail "-cpu $name: the kernel did not set up call depth tracking"
+	echo "ok: -cpu $name: $s"
 done
 
 neg=(kernel/sys.o kernel/fork.o lib/string.o fs/proc/cmdline.o)

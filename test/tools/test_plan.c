@@ -123,10 +123,21 @@ static void mask_range(struct pending_plan *pp, int64_t from, int64_t to)
 }
 
 /* Plans name from the .ko file at path (ET_REL); 0 or -1 with a message. */
+/* An ENDBR (CONFIG_X86_KERNEL_IBT), or the NOP the kernel seals it into:
+ * the jump goes after it. */
+static uint32_t endbr_len(const unsigned char *b)
+{
+	static const unsigned char endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
+	static const unsigned char sealed[] = {0x66, 0x0f, 0x1f, 0x00};
+
+	return !memcmp(b, endbr64, 4) || !memcmp(b, sealed, 4) ? 4 : 0;
+}
+
 static int plan_from_file(const char *name, const struct overrides *o, struct pending_plan *pp)
 {
 	const char *eq = strchr(o->pending, '=');
 	unsigned char *ko, *code;
+	uint32_t entry;
 	const Elf64_Shdr *sh, *symtab = NULL, *strtab;
 	const Elf64_Ehdr *eh;
 	const Elf64_Sym *syms, *sym = NULL;
@@ -178,6 +189,8 @@ static int plan_from_file(const char *name, const struct overrides *o, struct pe
 	if (!pp->mask || !code)
 		goto fail;
 	memcpy(code, ko + sh[sym->st_shndx].sh_offset + sym->st_value, pp->size);
+	entry = pp->size >= 4 ? endbr_len(code) : 0;
+	mask_range(pp, 0, entry); /* sealed at load, or not */
 	for (i = 0; i < eh->e_shnum; i++) {
 		const Elf64_Rela *r = (const Elf64_Rela *)(ko + sh[i].sh_offset);
 		size_t n = sh[i].sh_size / sizeof(*r), j;
@@ -197,8 +210,8 @@ static int plan_from_file(const char *name, const struct overrides *o, struct pe
 			mask_range(pp, at, at + width);
 			if (loader_rewrites(tname))
 				mask_range(pp, at - 1, at + width);
-			if (at == 1 && !strcmp(tname, "__fentry__"))
-				pp->jump_offset = KSPLICE_FENTRY_LEN;
+			if (at == entry + 1 && !strcmp(tname, "__fentry__"))
+				pp->jump_offset = entry + KSPLICE_FENTRY_LEN;
 		}
 	}
 	if (o->pending_flip >= 0 && o->pending_flip < pp->size)
@@ -270,10 +283,11 @@ static bool has_fentry(const unsigned char *b)
 	return memcmp(b, nop5, 5) == 0 || b[0] == 0xe8;
 }
 
+
 /* Describes the newest version of the function at addr in e. */
 static int describe(struct ksp_plan_entry *e, uint64_t addr, uint64_t size)
 {
-	unsigned char head[KSPLICE_FENTRY_LEN + KSPLICE_JUMP_LEN];
+	unsigned char head[4 + KSPLICE_FENTRY_LEN + KSPLICE_JUMP_LEN];
 	int depth;
 
 	for (depth = 0; depth < 16; depth++) {
@@ -282,7 +296,8 @@ static int describe(struct ksp_plan_entry *e, uint64_t addr, uint64_t size)
 
 		if (kcore_read(addr, head, sizeof(head)))
 			return -1;
-		offset = has_fentry(head) ? KSPLICE_FENTRY_LEN : 0;
+		offset = endbr_len(head);
+		offset += has_fentry(head + offset) ? KSPLICE_FENTRY_LEN : 0;
 		e->jump_offset = offset;
 		e->old_size = size;
 		memcpy(e->expected, head + offset, KSPLICE_JUMP_LEN);
