@@ -2,8 +2,8 @@
 # runpre.live: every function of kernel/sys, fork, sched/core, mm/slub,
 # lib/string and every built-in fs/proc object matches the running kernel
 # under -cpu qemu64 and -cpu max (different alternatives and retpolines),
-# and on 6.12 with call depth tracking too (Skylake, retbleed=stuff), with
-# KASLR; and the same objects built with one changed compiler flag
+# and on 6.12 with call depth tracking (Skylake, retbleed=stuff) and ITS's
+# aligned thunks (Cascade Lake) too, with KASLR; and the same objects built with one changed compiler flag
 # (-mtune=skylake) do not.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pre_objects.sh"
@@ -22,6 +22,10 @@ summary() { grep -o '"summary":{[^}]*}' "$1"; }
 configs=(qemu64 max)
 ! grep -q '^CONFIG_MITIGATION_CALL_DEPTH_TRACKING=y' "$KSPLICE_SRC/.config" ||
 	configs+=("Skylake-Client-v1 retbleed=stuff")
+# Indirect Target Selection: a CPU the kernel takes for a Cascade Lake gets
+# its aligned return thunk (6.12: CONFIG_MITIGATION_ITS).
+! grep -q '^CONFIG_MITIGATION_ITS=y' "$KSPLICE_SRC/.config" ||
+	configs+=("Cascadelake-Server-v1")
 for config in "${configs[@]}"; do
 	read -r cpu append <<<"$config"
 	name=$cpu${append:+ $append}
