@@ -17,8 +17,8 @@ eval "$("$TESTBED" env)"
 	echo
 	echo "The test patches of each sleeping function, in one update."
 	echo "---"
-	for p in "$SRC_DIR"/test/patches/sleep-*.patch "$(test_patch pipe-read.patch)"; do
-		sed '1,/^---$/d' "$p"
+	for p in "$SRC_DIR"/test/patches/sleep-*.patch pipe-read.patch; do
+		sed '1,/^---$/d' "$(test_patch "$(basename "$p")")"
 	done
 } >"$TEST_TMP/sleepers.patch"
 create_update "$TEST_TMP/sleepers.patch" e2esleep >/dev/null
