@@ -22,7 +22,7 @@ echo 'obj-m += livepatch-sample.o' >"$TEST_TMP/livepatch_sample/Kbuild"
 out=$("$TESTBED" run-guest --file "$u" --file "$TEST_TMP/modules/livepatch-sample.ko" -- sh -c '
 	LP=/sys/kernel/livepatch/livepatch_sample
 	addr=$(grep " cmdline_proc_show$" /proc/kallsyms | cut -d" " -f1)
-	site=$(printf "%x" $((0x$addr + 5)))
+	site=$(printf "%x" $((0x$addr + $1)))
 	lp_off() {
 		echo 0 >$LP/enabled
 		i=0
@@ -53,7 +53,7 @@ out=$("$TESTBED" run-guest --file "$u" --file "$TEST_TMP/modules/livepatch-sampl
 	ksplice-view --audit; echo "audit-unclaimed $?"
 	lp_off 2
 	ksplice-undo e2elp >/dev/null; echo "undo-2 $?"
-	echo "final-text $(cat /proc/cmdline)"' 2>&1)
+	echo "final-text $(cat /proc/cmdline)"' jump "$(jump_offset)" 2>&1)
 echo "$out"
 orig=$(line cmdline)
 lp_text="this has been live patched"

@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pre_objects.sh"
 eval "$("$TESTBED" env)"
-PATCH=${KSPLICE_MODULE_PATCH:-debian-6.1.192-3-nfsd.patch}
+PATCH=$(module_patch)
 OBJ=fs/nfsd/nfs4state.o
 u=$(create_update "$PATCH" e2emod1)
 mkdir -p "$TEST_TMP/x" && tar xzf "$u" -C "$TEST_TMP/x"
@@ -74,9 +74,9 @@ expect_eq "pre object from other compiler flags" "$(line skylake)" 6
 echo "$out" | grep -q "no_match: $OBJ:" || fail "no_match not explained"
 expect_eq "bytes after the refused apply" "$(line skylake-bytes)" "$(line before)"
 expect_eq "apply" "$(line apply)" 0
-# Byte 6: the jump after the fentry site (which the helper's claim turns
+# The jump after the fentry site (byte 6; byte 10 after an ENDBR) (which the helper's claim turns
 # into a call of ftrace's trampoline while applied).
-[ "$(line patched | cut -c11-12)" = e9 ] ||
+[ "$(line patched | cut -c$((2 * $(jump_offset) + 1))-$((2 * $(jump_offset) + 2)))" = e9 ] ||
 	fail "nfsd4_sequence not patched: $(line patched) (before: $(line before))"
 echo "ok: a jump after the fentry site of nfsd4_sequence"
 for w in before during after; do

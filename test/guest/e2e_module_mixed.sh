@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 eval "$("$TESTBED" env)"
 cat "$SRC_DIR/test/patches/demo-cmdline.patch" \
-	"$SRC_DIR/test/patches/${KSPLICE_MODULE_PATCH:-debian-6.1.192-3-nfsd.patch}" >"$TEST_TMP/mixed.patch"
+	"$(test_patch "$(module_patch)")" >"$TEST_TMP/mixed.patch"
 u=$(create_update "$TEST_TMP/mixed.patch" e2emix1)
 mkdir -p "$TEST_TMP/x" && tar xzf "$u" -C "$TEST_TMP/x"
 tr '\n' ' ' <"$TEST_TMP/x/metadata" |
@@ -44,9 +44,9 @@ out=$("$TESTBED" run-guest --nfs --timeout 600 --file "$u" --file "$SRC_DIR/test
 	--file "$TEST_TMP/guest.sh" -- sh guest.sh 2>&1) || fail "guest failed: $out"
 echo "$out"
 expect_eq "apply" "$(line apply)" 0
-# Byte 6 of each: the jump right after the fentry site.
+# The jump right after the fentry site of each (byte 6; 10 after an ENDBR).
 for f in cmd nfsd; do
-	[ "$(line "$f-patched" | cut -c11-12)" = e9 ] ||
+	[ "$(line "$f-patched" | cut -c$((2 * $(jump_offset) + 1))-$((2 * $(jump_offset) + 2)))" = e9 ] ||
 		fail "$f: not patched: $(line "$f-patched") (before: $(line "$f-before"))"
 	expect_eq "$f bytes after undo" "$(line "$f-restored")" "$(line "$f-before")"
 done

@@ -15,7 +15,7 @@
 # Needs kmod-helper with pending parts (the kernel side of the protocol).
 . "$(dirname "$0")/lib.sh"
 eval "$("$TESTBED" env)"
-PATCH=${KSPLICE_MODULE_PATCH:-debian-6.1.192-3-nfsd.patch}
+PATCH=$(module_patch)
 OBJ=fs/nfsd/nfs4state.o
 ID=e2epend1
 u=$(create_update "$PATCH" "$ID")
@@ -172,7 +172,7 @@ line view-json | grep -q '"name":"nfsd","held_loaded":false,"pending":true' ||
 	fail "ksplice-view --json does not show the pending part"
 expect_eq "audit while pending" "$(line audit-pending)" 0
 expect_eq "modprobe nfsd" "$(line modprobe)" 0
-[ "$(line loaded | cut -c11-12)" = e9 ] ||
+[ "$(line loaded | cut -c$((2 * $(jump_offset) + 1))-$((2 * $(jump_offset) + 2)))" = e9 ] ||
 	fail "nfsd4_sequence not patched when nfsd came: $(line loaded)"
 echo "ok: a jump after the fentry site of nfsd4_sequence, right after modprobe"
 line view-targets-loaded | grep -q "nfsd (held loaded while applied)" ||

@@ -35,6 +35,16 @@ jump_offset() {
 	if grep -q '^CONFIG_X86_KERNEL_IBT=y' "$KSPLICE_SRC/.config"; then echo 9; else echo 5; fi
 }
 
+# The update of the module tests (nfsd.ko's nfsd4_sequence): Debian's own
+# fix of 6.1.192-3 on 6.1; on 6.12, which already carries it, a small change
+# to the same function. KSPLICE_MODULE_PATCH overrides it.
+module_patch() {
+	case ${KSPLICE_KERNEL_RELEASE:-} in
+	6.1.*) echo "${KSPLICE_MODULE_PATCH:-debian-6.1.192-3-nfsd.patch}" ;;
+	*) echo "${KSPLICE_MODULE_PATCH:-nfsd-sequence-slack.patch}" ;;
+	esac
+}
+
 # test_patch NAME: test/patches/NAME, or the variant of this kernel series
 # (test/patches/6.12/NAME) where the source differs. Needs `scripts/testbed env`.
 test_patch() {
