@@ -25,7 +25,7 @@ refused "wrong expected bytes" no_match --expected 9090909090
 refused "data address" bad_plan --old-addr "$(awk "\$3 == \"jiffies_64\" { print \$1 }" /proc/kallsyms)"
 refused "user-space address" bad_plan --old-addr 400000
 refused "not a function start" bad_plan --old-addr "$(printf %x $((0x$(sym_addr $TARGET) + 1)))"
-refused "jump past the end" bad_plan --jump-offset 44
+refused "jump past the end" bad_plan --jump-offset 1000
 refused "jump over the fentry site" bad_plan --jump-offset 0
 refused "size beyond the symbol" bad_plan --old-size 4096
 refused "the helper itself" bad_plan --old-addr "$(sym_addr ksplice_register_update)"

@@ -18,7 +18,8 @@ traced_call() {
 	echo >$T/trace
 	expect "$1: value" "$(value)" $2
 	expect "$1: function tracer" "$(grep -c " $TARGET <-" $T/trace)" 1
-	expect "$1: kprobe" "$(grep -c "ksplice_probe: ($TARGET+0x0" $T/trace)" 1
+	# (a kprobe on a function goes after its ENDBR, if any)
+	expect "$1: kprobe" "$(grep -c "ksplice_probe: ($TARGET+0x$ENTRY" $T/trace)" 1
 }
 traced_call "traced, before" 1
 load_update a

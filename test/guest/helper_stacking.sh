@@ -27,7 +27,7 @@ expect "A depends on" "$(cat $KS/testa/depends_on)" ""
 expect "A targets" "$(cat $KS/testa/targets)" "ksplice_target pinned"
 expect "B targets" "$(cat $KS/testb/targets)" ksplice_target
 expect "original function untouched by B" "$(target_bytes)" "$with_a"
-expect "B jumps from A code" "$(ksplice-kcore-read $new_a 16 | cut -c11-12)" e9
+expect "B jumps from A code" "$(hex_at $(ksplice-kcore-read $new_a 16) $(($(entry_len $new_a) + 5)) 1)" e9
 set_stage testa reversed && fail "A undone under B"
 expect "undo A under B" "$(cause testa)" has_dependents
 grep -q "^update testb patches this one.s code: undo testb first$" $KS/testa/abort_detail ||

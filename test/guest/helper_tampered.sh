@@ -8,8 +8,8 @@ load_helper
 before=$(target_bytes)
 load_update a
 set_stage testa applied || fail "apply: $(cause testa)"
-site=$(printf %x $((0x$(sym_addr $TARGET) + 5)))
-insmod /files/ksplice_tamper.ko addr=0x$site bytes=$(echo $before | cut -c11-20) || fail "tampering"
+site=$(printf %x $((0x$(sym_addr $TARGET) + JUMP)))
+insmod /files/ksplice_tamper.ko addr=0x$site bytes=$(hex_at $before $JUMP 5) || fail "tampering"
 expect "value after tampering" "$(value)" 1
 tampered=$(target_bytes)
 set_stage testa reversed && fail "undo over a changed trampoline"

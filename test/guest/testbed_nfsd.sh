@@ -9,11 +9,16 @@
 . "$(dirname "$0")/lib.sh"
 eval "$("$TESTBED" env)"
 
-ko="$KSPLICE_CACHE/$KSPLICE_KERNEL_RELEASE/root/lib/modules/$KSPLICE_KERNEL_RELEASE/kernel/fs/nfsd/nfsd.ko"
-[ -f "$ko" ] || fail "$ko missing: scripts/testbed setup"
+# 6.12's modules are xz-compressed (nfsd.ko.xz)
+ko=$(ls "$KSPLICE_CACHE/$KSPLICE_KERNEL_RELEASE/root/lib/modules/$KSPLICE_KERNEL_RELEASE/kernel/fs/nfsd/"nfsd.ko* 2>/dev/null | head -1)
+[ -f "$ko" ] || fail "nfsd.ko of $KSPLICE_KERNEL_RELEASE missing: scripts/testbed setup"
 want_sha=$(sha256sum "$ko" | cut -d' ' -f1)
 want_vermagic=$(modinfo -F vermagic "$ko")
-want_build_id=$(readelf -n "$ko" | sed -n 's/^ *Build ID: *//p')
+case $ko in
+*.xz) xz -dc "$ko" >"$TEST_TMP/nfsd.ko" ;;
+*) cp "$ko" "$TEST_TMP/nfsd.ko" ;;
+esac
+want_build_id=$(readelf -n "$TEST_TMP/nfsd.ko" | sed -n 's/^ *Build ID: *//p')
 [ -n "$want_build_id" ] || fail "no build id in $ko"
 
 cat >"$TEST_TMP/nfsd_guest_run.sh" <<'EOF'
@@ -50,7 +55,7 @@ out=$("$TESTBED" run-guest --nfs --file "$SRC_DIR/test/guest/nfs_guest.sh" \
 	--file "$TEST_TMP/nfsd_guest_run.sh" -- sh nfsd_guest_run.sh) || rc=$?
 echo "$out"
 [ "$rc" = 0 ] || fail "guest exited $rc"
-expect_eq "nfsd.ko the guest loads" "$(line filename)" "/lib/modules/$KSPLICE_KERNEL_RELEASE/kernel/fs/nfsd/nfsd.ko"
+expect_eq "nfsd.ko the guest loads" "$(line filename)" "/lib/modules/$KSPLICE_KERNEL_RELEASE/kernel/fs/nfsd/$(basename "$ko")"
 expect_eq "its sha256 (the image's)" "$(line sha256)" "$want_sha"
 expect_eq "its vermagic" "$(line vermagic)" "$want_vermagic"
 expect_eq "the loaded module's build id" "$(line build_id)" "$want_build_id"

@@ -19,9 +19,9 @@
  * field masked (pmask lines; the opcode too where the loader rewrites the
  * whole instruction: __fentry__, return thunk, retpolines). Alternatives and
  * jump labels are not masked: enough for the hand-made test modules, not a
- * matcher. For refusal tests: --pending-flip N changes byte N of the
- * function before hashing (a plan made from another file), --pending-hash
- * HEX gives the hash.
+ * matcher. For refusal tests: --pending-flip N changes byte N (after an
+ * ENDBR, if any) of the function before hashing (a plan made from another
+ * file), --pending-hash HEX gives the hash.
  */
 #include "helper_client.h"
 #include "kcore.h"
@@ -214,8 +214,9 @@ static int plan_from_file(const char *name, const struct overrides *o, struct pe
 				pp->jump_offset = entry + KSPLICE_FENTRY_LEN;
 		}
 	}
-	if (o->pending_flip >= 0 && o->pending_flip < pp->size)
-		code[o->pending_flip] ^= 0xff;
+	/* counted after the ENDBR, so one N means the same code on 6.1 and 6.12 */
+	if (o->pending_flip >= 0 && o->pending_flip + entry < pp->size)
+		code[o->pending_flip + entry] ^= 0xff;
 	for (i = 0; i < pp->size; i++)
 		if (pp->mask[i])
 			code[i] = 0;
