@@ -235,7 +235,7 @@ const struct ksp_special_section *ksp_special_section(const char *name)
 	return NULL;
 }
 
-static unsigned relocated_fields(const struct ksp_special_section *row)
+unsigned ksp_special_relocated_fields(const struct ksp_special_section *row)
 {
 	unsigned n = 0;
 	for (size_t i = 0; i < KSP_SPECIAL_MAX_FIELDS && row->fields[i].name; i++)
@@ -257,7 +257,7 @@ int ksp_special_layout_fits(const struct ksp_special_section *row, uint64_t size
 	if (!row->entry_size || !has_other_layout(row))
 		return 1;
 	return size % row->entry_size == 0 &&
-	       nrelocs == (size_t)relocated_fields(row) * (size / row->entry_size);
+	       nrelocs == (size_t)ksp_special_relocated_fields(row) * (size / row->entry_size);
 }
 
 const struct ksp_special_section *ksp_special_section_for(const char *name, uint64_t size,

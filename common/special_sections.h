@@ -108,6 +108,9 @@ extern const size_t ksp_nspecial_sections;
  * changed between kernels: enough for what all layouts share). */
 const struct ksp_special_section *ksp_special_section(const char *name);
 
+/* The fields of an entry that hold a relocation. */
+unsigned ksp_special_relocated_fields(const struct ksp_special_section *row);
+
 /* A table whose entry layout changed between kernels (struct alt_instr in
  * 6.3) has a row per layout; a section fits a row when its size is a
  * multiple of the entry and it has a relocation per relocated field of

@@ -18,14 +18,6 @@ struct table {
 	size_t n;
 };
 
-static unsigned relocated_fields(const struct ksp_special_section *k)
-{
-	unsigned n = 0;
-	for (size_t i = 0; i < KSP_SPECIAL_MAX_FIELDS && k->fields[i].name; i++)
-		n += k->fields[i].reloc;
-	return n;
-}
-
 /* A table with a compact variant (the bug table without
  * CONFIG_DEBUG_BUGVERBOSE: 8-byte entries, no line): tell by its relocations
  * (one per relocated field of a full entry). */
@@ -37,7 +29,7 @@ static void entry_layout(const struct ksp_special_section *k, const struct ksp_o
 	t->line_off = line ? (int)line->offset : -1;
 	if (k->compact_entry_size &&
 	    (s->size % k->entry_size ||
-	     s->nrelocs != relocated_fields(k) * (s->size / k->entry_size))) {
+	     s->nrelocs != ksp_special_relocated_fields(k) * (s->size / k->entry_size))) {
 		t->entsize = k->compact_entry_size;
 		t->line_off = -1;
 	}

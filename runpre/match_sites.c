@@ -23,30 +23,23 @@ static uint64_t rel32_target(uint64_t run, const unsigned char *live)
 }
 
 /* Does the rel32 branch at run go to a symbol whose name contains `part`
- * (or to any symbol at all, for part NULL)? */
-static int branch_target_named(const struct rp_attempt *a, uint64_t run, const unsigned char *live,
-			       const char *part)
+ * (or to any symbol at all, for part NULL), or is it, with exact? */
+static int branch_target_matches(const struct rp_attempt *a, uint64_t run,
+				 const unsigned char *live, const char *part, int exact)
 {
 	const char *names[16];
 	size_t n =
 		a->syms->names_at(a->syms->ctx, a->obj->module, rel32_target(run, live), names, 16);
 	for (size_t i = 0; i < n; i++)
-		if (!part || strstr(names[i], part))
+		if (!part || (exact ? !strcmp(names[i], part) : !!strstr(names[i], part)))
 			return 1;
 	return 0;
 }
 
-/* Does the rel32 branch at run go to a symbol called exactly name? */
-static int branch_target_is(const struct rp_attempt *a, uint64_t run, const unsigned char *live,
-			    const char *name)
+static int branch_target_named(const struct rp_attempt *a, uint64_t run, const unsigned char *live,
+			       const char *part)
 {
-	const char *names[16];
-	size_t n =
-		a->syms->names_at(a->syms->ctx, a->obj->module, rel32_target(run, live), names, 16);
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
-			return 1;
-	return 0;
+	return branch_target_matches(a, run, live, part, 0);
 }
 
 /* The same register's thunk of another family: call depth tracking's
@@ -63,7 +56,7 @@ static int other_thunk_family(const struct rp_attempt *a, uint64_t run, const un
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		snprintf(name, sizeof(name), "__x86_indirect_%s_thunk_%s", families[i],
 			 thunk + sizeof(prefix) - 1);
-		if (branch_target_is(a, run, live, name))
+		if (branch_target_matches(a, run, live, name, 1))
 			return 1;
 	}
 	return 0;

@@ -251,16 +251,16 @@ static int listed(const char *out, const char *label, const char *word)
 	return 0;
 }
 
-static int write_rules(char *path, size_t len)
+int ksp_kbuild_write_rules(const char *rules, char *path, size_t len)
 {
 	snprintf(path, len, "%s/ksplice-print.XXXXXX.mk",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	int fd = mkstemps(path, 3);
 	if (fd < 0)
 		return -1;
-	ssize_t n = write(fd, print_rule, strlen(print_rule));
+	ssize_t n = write(fd, rules, strlen(rules));
 	close(fd);
-	return n == (ssize_t)strlen(print_rule) ? 0 : -1;
+	return n == (ssize_t)strlen(rules) ? 0 : -1;
 }
 
 int ksp_kbuild_modname(const char *printout, const char *object, char *name, size_t len,
@@ -423,7 +423,7 @@ int ksp_tree_classify(const struct ksp_tree *t, const char *source, char *object
 	memcpy(object, source, n + 1);
 	object[n - 1] = 'o';
 	char rules[4096];
-	if (write_rules(rules, sizeof(rules)))
+	if (ksp_kbuild_write_rules(print_rule, rules, sizeof(rules)))
 		return ksp_fail(err, "cannot write a temporary makefile: %s", strerror(errno));
 	int rc = classify_walk(t, object, rules, kind, module, module_len, err);
 	unlink(rules);

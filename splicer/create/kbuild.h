@@ -47,6 +47,10 @@ void ksp_tree_close(struct ksp_tree *tree);
 int ksp_tree_compiler_matches(const struct ksp_tree *tree, char *found, size_t len,
 			      struct ksp_error *err);
 
+/* Writes rules (make text that kbuild's own makefiles are read with) into
+ * a new temporary makefile, its name into path; the caller removes it. */
+int ksp_kbuild_write_rules(const char *rules, char *path, size_t len);
+
 enum ksp_obj_kind {
 	KSP_OBJ_BUILTIN,   /* linked into vmlinux */
 	KSP_OBJ_MODULE,	   /* built as (part of) a loadable module */

@@ -15,18 +15,6 @@ static const char print_rule[] = "ksplice-print-objtool:\n"
 				 "\t@echo 'vmlinux: $(objtool-args)'\n"
 				 "\t@echo 'unit: $(objtool-args-y)'\n";
 
-static int write_rule(char *path, size_t len)
-{
-	snprintf(path, len, "%s/ksplice-objtool.XXXXXX.mk",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	int fd = mkstemps(path, 3);
-	if (fd < 0)
-		return -1;
-	ssize_t n = write(fd, print_rule, sizeof(print_rule) - 1);
-	close(fd);
-	return n == (ssize_t)sizeof(print_rule) - 1 ? 0 : -1;
-}
-
 /* The words after "label: " on its line of out, plus extra, as an argv. */
 static char **words_of_line(const char *out, const char *label, const char *const *extra)
 {
@@ -68,7 +56,7 @@ int ksp_objtool_pass_open(const struct ksp_tree *t, struct ksp_objtool_pass *p,
 {
 	memset(p, 0, sizeof(*p));
 	char rule[4096];
-	if (write_rule(rule, sizeof(rule)))
+	if (ksp_kbuild_write_rules(print_rule, rule, sizeof(rule)))
 		return ksp_fail(err, "cannot write a temporary makefile: %s", strerror(errno));
 	const char *argv[] = {"make",	   "-s",    "--no-print-directory",
 			      "-C",	   t->path, "srctree=.",
