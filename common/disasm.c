@@ -103,3 +103,15 @@ void ksp_insn_decode(const unsigned char *bytes, size_t avail, uint64_t vma, str
 		    strcmp(insn->text, "xchg   %ax,%ax") == 0;
 	decode_branch(bytes, insn->len, insn);
 }
+
+int ksp_is_endbr64(const unsigned char *bytes)
+{
+	static const unsigned char endbr64[KSP_ENDBR_LEN] = {0xf3, 0x0f, 0x1e, 0xfa};
+	return memcmp(bytes, endbr64, KSP_ENDBR_LEN) == 0;
+}
+
+int ksp_is_sealed_endbr(const unsigned char *bytes)
+{
+	static const unsigned char poison[KSP_ENDBR_LEN] = {0x66, 0x0f, 0x1f, 0x00};
+	return memcmp(bytes, poison, KSP_ENDBR_LEN) == 0;
+}

@@ -23,6 +23,13 @@ struct ksp_insn {
 };
 
 /* Decodes the instruction at bytes (avail readable), shown as if at vma. */
+/* CONFIG_X86_KERNEL_IBT (6.12): a function's first instruction, endbr64,
+ * and the 4-byte `osp nopl (%rax)` the kernel seals an unused one into
+ * (gen_endbr_poison()). Each needs KSP_ENDBR_LEN readable bytes. */
+#define KSP_ENDBR_LEN 4
+int ksp_is_endbr64(const unsigned char *bytes);
+int ksp_is_sealed_endbr(const unsigned char *bytes);
+
 void ksp_insn_decode(const unsigned char *bytes, size_t avail, uint64_t vma, struct ksp_insn *insn);
 
 #endif

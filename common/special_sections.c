@@ -260,16 +260,6 @@ int ksp_special_layout_fits(const struct ksp_special_section *row, uint64_t size
 	       nrelocs == (size_t)ksp_special_relocated_fields(row) * (size / row->entry_size);
 }
 
-const struct ksp_special_section *ksp_special_section_for(const char *name, uint64_t size,
-							  size_t nrelocs)
-{
-	for (size_t i = 0; i < ksp_nspecial_sections; i++)
-		if (ksp_special_names(&ksp_special_sections[i], name) &&
-		    ksp_special_layout_fits(&ksp_special_sections[i], size, nrelocs))
-			return &ksp_special_sections[i];
-	return NULL;
-}
-
 const struct ksp_special_field *ksp_special_field(const struct ksp_special_section *row,
 						  enum ksp_field_role role)
 {

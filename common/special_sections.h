@@ -121,10 +121,6 @@ int ksp_special_layout_fits(const struct ksp_special_section *row, uint64_t size
  * more for a row with name_is_prefix? */
 int ksp_special_names(const struct ksp_special_section *row, const char *section);
 
-/* The row whose layout the section fits, or NULL. */
-const struct ksp_special_section *ksp_special_section_for(const char *name, uint64_t size,
-							  size_t nrelocs);
-
 /* The field of a row with role, or NULL. */
 const struct ksp_special_field *ksp_special_field(const struct ksp_special_section *row,
 						  enum ksp_field_role role);

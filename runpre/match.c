@@ -1,4 +1,5 @@
 /* Run-pre matching: candidates, attempts, the flood fill, and results. */
+#include "disasm.h"
 #include "match_internal.h"
 
 #include <stdarg.h>
@@ -351,12 +352,10 @@ static size_t neighbour_candidates(struct session *s, size_t oi, size_t fi, uint
  * fentry site (ftrace's, which the helper claims while the jump is there). */
 static uint64_t entry_end(const struct rp_sites *sites, const struct rp_function *f)
 {
-	static const unsigned char endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
 	const struct ksp_obj_section *s = f->section;
 	uint64_t end = 0;
-	if (f->size >= sizeof(endbr64) &&
-	    memcmp(s->data + f->offset, endbr64, sizeof(endbr64)) == 0)
-		end = sizeof(endbr64);
+	if (f->size >= KSP_ENDBR_LEN && ksp_is_endbr64(s->data + f->offset))
+		end = KSP_ENDBR_LEN;
 	const struct rp_site *fentry = rp_sites_at(sites, s, f->offset + end);
 	if (fentry && fentry->kind == KSP_SITE_FENTRY)
 		end += 5; /* call __fentry__, or its NOP */

@@ -3,6 +3,7 @@
  * nothing else. Variants follow what arch/x86/kernel/alternative.c,
  * ftrace, jump_label.c, static_call.c and paravirt.c of 6.1 and 6.12 write.
  */
+#include "disasm.h"
 #include "match_internal.h"
 
 #include <stdlib.h>
@@ -347,16 +348,14 @@ static int alternative_site(struct rp_attempt *a, const struct rp_site *site, ui
  * 4-byte `osp nopl (%rax)` (gen_endbr_poison(), CONFIG_X86_KERNEL_IBT). */
 static int endbr_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run)
 {
-	static const unsigned char endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
-	static const unsigned char poison[] = {0x66, 0x0f, 0x1f, 0x00};
 	const unsigned char *pre = site->section->data + site->offset;
-	unsigned char live[4];
-	if (site->section->size - site->offset < 4 || memcmp(pre, endbr64, 4) != 0 ||
-	    !read_run(a, run, live, 4)) {
+	unsigned char live[KSP_ENDBR_LEN];
+	if (site->section->size - site->offset < KSP_ENDBR_LEN || !ksp_is_endbr64(pre) ||
+	    !read_run(a, run, live, KSP_ENDBR_LEN)) {
 		rp_explain(a, site->section, site->offset, run, "unexpected ENDBR site");
 		return 0;
 	}
-	if (!memcmp(live, endbr64, 4) || !memcmp(live, poison, 4))
+	if (ksp_is_endbr64(live) || ksp_is_sealed_endbr(live))
 		return 1;
 	rp_explain(a, site->section, site->offset, run, "neither ENDBR nor its sealed form");
 	return 0;

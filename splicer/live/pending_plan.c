@@ -202,12 +202,10 @@ int ksp_pending_masks(const struct rp_object *ko, const struct rp_sites *sites, 
 	const struct ksp_obj_symbol *f = &obj->symbols[sym];
 	const struct ksp_obj_section *sec = &obj->sections[f->section];
 	uint64_t start = f->value, size = f->size;
-	static const unsigned char endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
 	/* The fentry call follows the ENDBR (CONFIG_X86_KERNEL_IBT), which
 	 * stays; a sealed one is a site of its own, masked below. */
-	uint64_t fentry = sec->data && size >= sizeof(endbr64) &&
-					  !memcmp(sec->data + start, endbr64, sizeof(endbr64))
-				  ? sizeof(endbr64)
+	uint64_t fentry = sec->data && size >= KSP_ENDBR_LEN && ksp_is_endbr64(sec->data + start)
+				  ? KSP_ENDBR_LEN
 				  : 0;
 	*masks = NULL;
 	*nmasks = 0;

@@ -1,4 +1,5 @@
 #include "stacking.h"
+#include "disasm.h"
 #include "helper_client.h"
 
 #include <stdio.h>
@@ -66,7 +67,7 @@ int ksp_jump_target(const struct rp_memview *mem, uint64_t addr, uint64_t *targe
 	return 1;
 }
 
-const unsigned ksp_jump_offsets[3] = {KSPLICE_FENTRY_LEN, 4 + KSPLICE_FENTRY_LEN, 0};
+const unsigned ksp_jump_offsets[3] = {KSPLICE_FENTRY_LEN, KSP_ENDBR_LEN + KSPLICE_FENTRY_LEN, 0};
 
 uint64_t ksp_stacked_next(const struct ksp_stacked *st, uint64_t addr)
 {
