@@ -239,6 +239,16 @@ static int nameless(struct decl d)
 	return d.name == (size_t)-1 && d.enum_open == (size_t)-1;
 }
 
+int ksp_pp_item_decl(const struct pp_parsed *p, size_t i,
+		     int (*fn)(void *ctx, const char *name, size_t len), void *ctx)
+{
+	const struct pp_item *it = &p->items.v[i];
+	struct decl d = classify(&p->toks, it->first, it->end);
+	if (!d.inert)
+		return 0;
+	return each_name(&p->toks, d, fn, ctx) ? -1 : 1;
+}
+
 /* Names of one item go into the digest space-separated, as one string
  * that close_names() ends. */
 static int append_name(void *ctx, const char *name, size_t len)

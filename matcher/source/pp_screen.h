@@ -22,6 +22,7 @@
 #define KSPLICE_PP_SCREEN_H
 
 #include "error.h"
+#include "pp_items.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -53,5 +54,11 @@ void ksp_pp_digest_free(struct ksp_pp_digest *d);
  * to (why says which item or name), 0 if it cannot, -1 with err. */
 int ksp_pp_affects(const struct ksp_pp_digest *pre, const char *post_text, size_t len, char *why,
 		   size_t why_len, struct ksp_error *err);
+
+/* Whether item i of p is inert (1) or not (0), as the screening judges it;
+ * for an inert item, fn is called for every name it declares (the tag and
+ * constants of an enum). -1 if fn failed. */
+int ksp_pp_item_decl(const struct pp_parsed *p, size_t i,
+		     int (*fn)(void *ctx, const char *name, size_t len), void *ctx);
 
 #endif
