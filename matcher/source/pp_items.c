@@ -39,6 +39,73 @@ int pp_line_marker(const char *line, const char *end, const char **file, size_t 
 	return 1;
 }
 
+/* Whether the path so far (len bytes) ends in a ".." component that
+ * cannot be collapsed (it climbs above where the path starts). */
+static int ends_in_dotdot(const char *out, size_t start, size_t len)
+{
+	return len - start >= 2 && !memcmp(out + len - 2, "..", 2) &&
+	       (len - start == 2 || out[len - 3] == '/');
+}
+
+size_t pp_marker_path(const char *q, size_t n, const char *root, char *out, size_t cap)
+{
+	size_t r = root ? strlen(root) : 0, len = 0, start;
+	if (cap < 2)
+		return 0;
+	if (root && n > r && !memcmp(q, root, r) && q[r] == '/')
+		q += r + 1, n -= r + 1;
+	if (n && q[0] == '<') { /* <built-in>, <command-line> */
+		len = n < cap ? n : cap - 1;
+		memcpy(out, q, len);
+		out[len] = '\0';
+		return len;
+	}
+	if (n && q[0] == '/') /* outside the tree: stays absolute */
+		out[len++] = '/';
+	start = len;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && q[j] != '/')
+			j++;
+		const char *c = q + i;
+		size_t m = j - i;
+		i = j + 1;
+		if (!m || (m == 1 && c[0] == '.'))
+			continue;
+		if (m == 2 && c[0] == '.' && c[1] == '.' && len > start &&
+		    !ends_in_dotdot(out, start, len)) {
+			while (len > start && out[len - 1] != '/')
+				len--;
+			len -= len > start;
+			continue;
+		}
+		if (len + 1 + m + 1 > cap)
+			break;
+		if (len > start)
+			out[len++] = '/';
+		memcpy(out + len, c, m);
+		len += m;
+	}
+	out[len] = '\0';
+	return len;
+}
+
+/*
+ * gcc -dU writes "#define NAME ..." and "#undef NAME" lines for the macros
+ * the source used; they are not part of the program, so screening skips
+ * them and gives the same verdicts with and without -dU.
+ */
+static int macro_line(const char *line, const char *end)
+{
+	const char *p = line + 1;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	size_t n = 0;
+	while (p + n < end && pp_ident_char(p[n]))
+		n++;
+	return (n == 6 && !memcmp(p, "define", 6)) || (n == 5 && !memcmp(p, "undef", 5));
+}
+
 static size_t scan_number(const char *s, size_t i, size_t len)
 {
 	while (i < len) {
@@ -79,7 +146,7 @@ static int tokenize(const char *s, size_t len, struct pp_toks *t)
 			size_t end = line_end(s, i, len), flen;
 			const char *file;
 			if (!pp_line_marker(s + i, s + end, &file, &flen) &&
-			    push_tok(t, i, end - i, T_DIRECTIVE, 0))
+			    !macro_line(s + i, s + end) && push_tok(t, i, end - i, T_DIRECTIVE, 0))
 				return -1;
 			i = end;
 			continue;

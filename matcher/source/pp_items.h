@@ -51,6 +51,11 @@ int pp_ident_char(char c);
  * quoted file name (*file NULL if there is none). Any other '#' line
  * (#pragma, #ident) is a directive token. */
 int pp_line_marker(const char *line, const char *end, const char **file, size_t *len);
+/* The file a line marker names ([q, q + n)), as screening and the header
+ * index name files: relative to root if under it (root may be NULL),
+ * without "." components and with "dir/.." collapsed (a header included as
+ * "../x.h" is the same file as the patch names). Returns its length. */
+size_t pp_marker_path(const char *q, size_t n, const char *root, char *out, size_t cap);
 /* Token k is the punctuator c / the identifier word. */
 int pp_is_punct(const struct pp_toks *t, size_t k, char c);
 int pp_tok_is(const struct pp_toks *t, size_t k, const char *word);
