@@ -1,0 +1,1075 @@
+#include "hdr_change.h"
+#include "array.h"
+#include "macro_expand.h"
+#include "pp_items.h"
+#include "pp_screen.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_MIDDLE 4000
+#define MAX_COND 256
+
+enum { U_CODE, U_DIR };
+enum { D_DEFINE, D_UNDEF, D_IF, D_IFNDEF, D_ELSE, D_ENDIF, D_OTHER };
+
+/* A code token or a whole directive, in the spliced text. */
+struct unit {
+	uint32_t off, len;
+	uint32_t line0, line1; /* physical lines it covers, 1-based */
+	uint8_t kind, dkind, touched, changed;
+	uint8_t cut_before;	     /* the other side has units inserted just before this one */
+	uint32_t name_off, name_len; /* a #define/#undef/#ifndef's macro */
+	char *norm;		     /* a directive's tokens, one space apart */
+	uint32_t def_at;	     /* a #define's definition in norm, as gcc -dU prints it */
+	uint32_t cond;		     /* a directive's #if nesting */
+};
+
+struct side {
+	const char *text;
+	size_t len, nlines;
+	uint32_t *line_off; /* nlines + 1 entries */
+	unsigned char *chg; /* changed lines, 1-based */
+	char *sp;	    /* text with line continuations removed */
+	uint32_t *lineof;   /* physical line of each byte of sp */
+	size_t splen;
+	struct unit *u;
+	size_t nu, ucap;
+	uint32_t guard; /* 1 if an include guard wraps everything */
+};
+
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+/* A touched construct: units [first, last]. */
+struct cons {
+	size_t first, last;
+	int touched;
+};
+
+struct an {
+	struct side s[2];
+	ksp_macro_lookup_fn lookup;
+	ksp_ident_known_fn known;
+	void *ctx;
+	struct ksp_hdr_change *out;
+	struct names macros, declared;
+};
+
+/* Sets the fallback; returns 1 so that callers can stop. */
+__attribute__((format(printf, 2, 3))) static int fb(struct an *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->out->why, sizeof(a->out->why), fmt, ap);
+	va_end(ap);
+	a->out->fallback = 1;
+	return 1;
+}
+
+static int push_name(struct names *s, const char *name, size_t len)
+{
+	char **v = ksp_array_room(s->v, &s->cap, s->n, sizeof(*v), 16);
+	if (!v)
+		return -1;
+	s->v = v;
+	if (!(s->v[s->n] = strndup(name, len)))
+		return -1;
+	s->n++;
+	return 0;
+}
+
+/* ---- line diff ---- */
+
+static int split_lines(struct side *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->len; i++)
+		n += s->text[i] == '\n';
+	n += s->len && s->text[s->len - 1] != '\n';
+	if (n >= UINT32_MAX - 2 || !(s->line_off = malloc((n + 1) * sizeof(uint32_t))) ||
+	    !(s->chg = calloc(n + 2, 1)))
+		return -1;
+	s->nlines = n;
+	size_t k = 0;
+	s->line_off[k++] = 0;
+	for (size_t i = 0; i < s->len && k < n; i++)
+		if (s->text[i] == '\n')
+			s->line_off[k++] = (uint32_t)(i + 1);
+	s->line_off[n] = (uint32_t)s->len + (s->len && s->text[s->len - 1] != '\n');
+	return 0;
+}
+
+/* Line i (0-based), without its newline. */
+static int line_eq(const struct side *a, size_t i, const struct side *b, size_t j)
+{
+	size_t la = a->line_off[i + 1] - a->line_off[i] - 1;
+	size_t lb = b->line_off[j + 1] - b->line_off[j] - 1;
+	return la == lb && !memcmp(a->text + a->line_off[i], b->text + b->line_off[j], la);
+}
+
+struct hunks {
+	long delta;
+	uint32_t first_shift;
+	int found;
+};
+
+/* A hunk: pre lines [pi, pi + nd) deleted, nins lines inserted (0-based). */
+static void close_hunk(struct hunks *h, const struct side *pre, size_t pi, size_t nd, size_t nins)
+{
+	if (!nd && !nins)
+		return;
+	h->delta += (long)nins - (long)nd;
+	if (!h->found && h->delta) {
+		h->found = 1;
+		h->first_shift = pi < pre->nlines ? (uint32_t)(pi + 1) : 0;
+	}
+}
+
+static int diff_middle(struct an *a, size_t p, size_t m, size_t n)
+{
+	struct side *x = &a->s[0], *y = &a->s[1];
+	uint16_t *dp = calloc((m + 1) * (n + 1), sizeof(*dp));
+	if (!dp)
+		return -1;
+	for (size_t i = m; i-- > 0;)
+		for (size_t j = n; j-- > 0;) {
+			uint16_t *c = &dp[i * (n + 1) + j];
+			if (line_eq(x, p + i, y, p + j))
+				*c = dp[(i + 1) * (n + 1) + j + 1] + 1;
+			else
+				*c = dp[(i + 1) * (n + 1) + j] > dp[i * (n + 1) + j + 1]
+					     ? dp[(i + 1) * (n + 1) + j]
+					     : dp[i * (n + 1) + j + 1];
+		}
+	struct hunks h = {0};
+	size_t i = 0, j = 0, hi = 0, nd = 0, nins = 0;
+	while (i < m || j < n) {
+		if (i < m && j < n && line_eq(x, p + i, y, p + j) &&
+		    dp[i * (n + 1) + j] == dp[(i + 1) * (n + 1) + j + 1] + 1) {
+			close_hunk(&h, x, p + hi, nd, nins);
+			i++, j++;
+			hi = i, nd = nins = 0;
+		} else if (j == n ||
+			   (i < m && dp[(i + 1) * (n + 1) + j] >= dp[i * (n + 1) + j + 1])) {
+			x->chg[p + ++i] = 1;
+			nd++;
+		} else {
+			y->chg[p + ++j] = 1;
+			nins++;
+		}
+	}
+	close_hunk(&h, x, p + hi, nd, nins);
+	free(dp);
+	a->out->first_shifted_line = h.first_shift;
+	return 0;
+}
+
+/* 0, 1 (fallback) or -1. */
+static int diff_lines(struct an *a)
+{
+	struct side *x = &a->s[0], *y = &a->s[1];
+	size_t p = 0, q = 0;
+	while (p < x->nlines && p < y->nlines && line_eq(x, p, y, p))
+		p++;
+	while (q < x->nlines - p && q < y->nlines - p &&
+	       line_eq(x, x->nlines - 1 - q, y, y->nlines - 1 - q))
+		q++;
+	size_t m = x->nlines - p - q, n = y->nlines - p - q;
+	if (m > MAX_MIDDLE || n > MAX_MIDDLE) {
+		a->out->first_shifted_line = (uint32_t)(p + 1);
+		return fb(a, "change too large (%zu lines before, %zu after)", m, n);
+	}
+	return diff_middle(a, p, m, n);
+}
+
+/* ---- the header's units ---- */
+
+/* Removes backslash-newlines (also with blanks before the newline, as gcc
+ * accepts), keeping each byte's physical line. */
+static int splice(struct side *s)
+{
+	if (!(s->sp = malloc(s->len + 1)) || !(s->lineof = malloc((s->len + 1) * sizeof(uint32_t))))
+		return -1;
+	uint32_t line = 1;
+	size_t k = 0;
+	for (size_t i = 0; i < s->len; i++) {
+		if (s->text[i] == '\\') {
+			size_t e = i + 1;
+			while (e < s->len &&
+			       (s->text[e] == ' ' || s->text[e] == '\t' || s->text[e] == '\r'))
+				e++;
+			if (e < s->len && s->text[e] == '\n') {
+				i = e;
+				line++;
+				continue;
+			}
+		}
+		s->sp[k] = s->text[i];
+		s->lineof[k++] = line;
+		line += s->text[i] == '\n';
+	}
+	s->sp[k] = '\0';
+	s->lineof[k] = line;
+	s->splen = k;
+	return 0;
+}
+
+static size_t skip_comment(const char *sp, size_t i, size_t n)
+{
+	if (sp[i + 1] == '/') {
+		while (i < n && sp[i] != '\n')
+			i++;
+		return i;
+	}
+	const char *e = strstr(sp + i + 2, "*/");
+	return e ? (size_t)(e - sp) + 2 : n;
+}
+
+static int is_comment(const char *sp, size_t i, size_t n)
+{
+	return sp[i] == '/' && i + 1 < n && (sp[i + 1] == '*' || sp[i + 1] == '/');
+}
+
+static struct unit *new_unit(struct side *s, size_t off, size_t end)
+{
+	struct unit *v = ksp_array_room(s->u, &s->ucap, s->nu, sizeof(*v), 1024);
+	if (!v)
+		return NULL;
+	s->u = v;
+	struct unit *u = &s->u[s->nu++];
+	memset(u, 0, sizeof(*u));
+	u->off = (uint32_t)off;
+	u->len = (uint32_t)(end - off);
+	u->line0 = s->lineof[off];
+	u->line1 = s->lineof[end > off ? end - 1 : off];
+	return u;
+}
+
+static int word_is(const char *s, size_t len, const char *w)
+{
+	return strlen(w) == len && !memcmp(s, w, len);
+}
+
+static int directive_kind(const char *s, size_t len)
+{
+	static const char *const w[] = {"define", "undef",   "if",	 "ifdef", "ifndef", "elif",
+					"else",	  "elifdef", "elifndef", "endif", NULL};
+	static const int k[] = {D_DEFINE, D_UNDEF, D_IF,   D_IF,   D_IFNDEF,
+				D_ELSE,	  D_ELSE,  D_ELSE, D_ELSE, D_ENDIF};
+	for (size_t i = 0; w[i]; i++)
+		if (word_is(s, len, w[i]))
+			return k[i];
+	return D_OTHER;
+}
+
+/* Appends the token to the directive's normalized text. */
+static int norm_add(struct unit *u, size_t *cap, const char *t, size_t len, int space)
+{
+	size_t have = u->norm ? strlen(u->norm) : 0;
+	char *v = u->norm;
+	if (have + len + 2 > *cap) {
+		*cap = (have + len + 2) * 2;
+		if (!(v = realloc(u->norm, *cap)))
+			return -1;
+		u->norm = v;
+	}
+	if (space && have)
+		v[have++] = ' ';
+	memcpy(v + have, t, len);
+	v[have + len] = '\0';
+	return 0;
+}
+
+/* The directive starting at sp[*i] ('#'), to the end of its logical line. */
+static int directive(struct side *s, size_t *i)
+{
+	const char *sp = s->sp;
+	size_t n = s->splen, k = *i + 1, cap = 0, ntok = 0;
+	struct unit tmp = {0};
+	tmp.norm = NULL;
+	while (k < n && sp[k] != '\n') {
+		if (isspace((unsigned char)sp[k])) {
+			k++;
+			continue;
+		}
+		if (is_comment(sp, k, n)) {
+			k = skip_comment(sp, k, n);
+			continue;
+		}
+		int kind;
+		size_t e = ksp_ctok_end(sp, k, n, &kind);
+		if (ntok == 0)
+			tmp.dkind = (uint8_t)directive_kind(sp + k, e - k);
+		if (ntok == 1 && kind == KSP_CT_IDENT) {
+			tmp.name_off = (uint32_t)k, tmp.name_len = (uint32_t)(e - k);
+		}
+		int glued = ntok == 2 && tmp.dkind == D_DEFINE && sp[k] == '(' &&
+			    k == tmp.name_off + tmp.name_len;
+		if (norm_add(&tmp, &cap, sp + k, e - k, !glued)) {
+			free(tmp.norm);
+			return -1;
+		}
+		if (ntok++ == 1)
+			tmp.def_at = (uint32_t)strlen(tmp.norm);
+		k = e;
+	}
+	if (!tmp.norm && norm_add(&tmp, &cap, "", 0, 0))
+		return -1;
+	if (ntok == 0)
+		tmp.dkind = D_OTHER;
+	struct unit *u = new_unit(s, *i, k < n ? k + 1 : n);
+	if (!u) {
+		free(tmp.norm);
+		return -1;
+	}
+	tmp.off = u->off, tmp.len = u->len, tmp.line0 = u->line0, tmp.line1 = u->line1;
+	tmp.kind = U_DIR;
+	if (tmp.dkind == D_DEFINE && !tmp.def_at)
+		tmp.def_at = (uint32_t)strlen(tmp.norm);
+	*u = tmp;
+	*i = k;
+	return 0;
+}
+
+static int lex_side(struct side *s)
+{
+	const char *sp = s->sp;
+	size_t i = 0, n = s->splen;
+	int bol = 1;
+	while (i < n) {
+		char c = sp[i];
+		if (c == '\n' || isspace((unsigned char)c)) {
+			bol |= c == '\n';
+			i++;
+		} else if (is_comment(sp, i, n)) {
+			i = skip_comment(sp, i, n);
+		} else if (bol && c == '#') {
+			if (directive(s, &i))
+				return -1;
+		} else {
+			int kind;
+			size_t e = ksp_ctok_end(sp, i, n, &kind);
+			if (!new_unit(s, i, e))
+				return -1;
+			bol = 0;
+			i = e;
+		}
+	}
+	for (size_t k = 0; k < s->nu; k++)
+		for (uint32_t l = s->u[k].line0; l <= s->u[k].line1 && l <= s->nlines; l++)
+			s->u[k].touched |= s->chg[l];
+	return 0;
+}
+
+static int unit_eq(const struct side *a, const struct unit *x, const struct side *b,
+		   const struct unit *y)
+{
+	if (x->kind != y->kind)
+		return 0;
+	if (x->kind == U_DIR)
+		return !strcmp(x->norm, y->norm);
+	return x->len == y->len && !memcmp(a->sp + x->off, b->sp + y->off, x->len);
+}
+
+/* Within one gap between untouched units, what both sides share at either
+ * end is unchanged (a comment or a line break edited); the rest changed. */
+static void trim_gap(struct an *a, size_t i0, size_t i1, size_t j0, size_t j1)
+{
+	struct side *p = &a->s[0], *q = &a->s[1];
+	size_t lo = 0, hi = 0;
+	while (i0 + lo < i1 && j0 + lo < j1 && unit_eq(p, &p->u[i0 + lo], q, &q->u[j0 + lo]))
+		lo++;
+	while (i1 - hi > i0 + lo && j1 - hi > j0 + lo &&
+	       unit_eq(p, &p->u[i1 - hi - 1], q, &q->u[j1 - hi - 1]))
+		hi++;
+	for (size_t k = i0 + lo; k < i1 - hi; k++)
+		p->u[k].changed = 1;
+	for (size_t k = j0 + lo; k < j1 - hi; k++)
+		q->u[k].changed = 1;
+	/* Units inserted on one side only: a construct of the other side that
+	 * spans the place is touched too (a ';' removed joins two). */
+	if (i0 + lo == i1 - hi && j0 + lo < j1 - hi && i0 + lo < p->nu)
+		p->u[i0 + lo].cut_before = 1;
+	if (j0 + lo == j1 - hi && i0 + lo < i1 - hi && j0 + lo < q->nu)
+		q->u[j0 + lo].cut_before = 1;
+}
+
+/* Outside the hunks both sides must read as the same units, in the same
+ * order: else a change reached unchanged lines (a comment opened, a line
+ * continued, a directive absorbed). */
+static int mark_changes(struct an *a)
+{
+	struct side *p = &a->s[0], *q = &a->s[1];
+	size_t i = 0, j = 0;
+	for (;;) {
+		size_t i1 = i, j1 = j;
+		while (i1 < p->nu && p->u[i1].touched)
+			i1++;
+		while (j1 < q->nu && q->u[j1].touched)
+			j1++;
+		trim_gap(a, i, i1, j, j1);
+		if (i1 == p->nu || j1 == q->nu) {
+			if (i1 != p->nu || j1 != q->nu)
+				return fb(a, "the change alters how unchanged lines are read");
+			return 0;
+		}
+		if (!unit_eq(p, &p->u[i1], q, &q->u[j1]))
+			return fb(a, "the change alters how unchanged lines are read");
+		i = i1 + 1, j = j1 + 1;
+	}
+}
+
+static int changed_directives(struct an *a)
+{
+	for (int k = 0; k < 2; k++) {
+		const struct side *s = &a->s[k];
+		for (size_t i = 0; i < s->nu; i++) {
+			const struct unit *u = &s->u[i];
+			if (u->kind != U_DIR || !u->changed)
+				continue;
+			if ((u->dkind != D_DEFINE && u->dkind != D_UNDEF) || !u->name_len)
+				return fb(a, "a directive changed: #%.60s", u->norm);
+			if (push_name(&a->macros, s->sp + u->name_off, u->name_len))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- file-scope constructs ---- */
+
+static int code_punct(const struct side *s, const struct unit *u, char c)
+{
+	return u->kind == U_CODE && u->len == 1 && s->sp[u->off] == c;
+}
+
+/* #if nesting: every branch must leave the brace depth as it found it, so
+ * that file scope is file scope whatever the configuration. */
+static int conditional(struct an *a, struct side *s, struct unit *u, int depth, int *stack,
+		       size_t *nst, size_t *first_close, size_t k)
+{
+	u->cond = (uint32_t)*nst;
+	if (u->dkind == D_IF || u->dkind == D_IFNDEF) {
+		if (*nst >= MAX_COND)
+			return fb(a, "#if nested too deeply");
+		stack[(*nst)++] = depth;
+	} else if (u->dkind == D_ELSE || u->dkind == D_ENDIF) {
+		if (!*nst)
+			return fb(a, "unbalanced #if/#endif");
+		if (stack[*nst - 1] != depth)
+			return fb(a, "braces unbalanced within a conditional branch (line %u)",
+				  u->line0);
+		if (u->dkind == D_ENDIF && !--*nst && *first_close == (size_t)-1)
+			*first_close = k;
+	}
+	(void)s;
+	return 0;
+}
+
+/* Whether "#ifndef G / #define G / ... / #endif" wraps the whole file. */
+static uint32_t include_guard(const struct side *s, size_t first_close)
+{
+	if (s->nu < 3 || first_close != s->nu - 1)
+		return 0;
+	const struct unit *g = &s->u[0], *d = &s->u[1];
+	return g->kind == U_DIR && g->dkind == D_IFNDEF && d->kind == U_DIR &&
+	       d->dkind == D_DEFINE && g->name_len && g->name_len == d->name_len &&
+	       !memcmp(s->sp + g->name_off, s->sp + d->name_off, g->name_len);
+}
+
+struct conslist {
+	struct cons *v;
+	size_t n, cap;
+};
+
+static int end_construct(struct an *a, struct conslist *c, size_t first, size_t last, int dir,
+			 int touched, const struct side *s)
+{
+	if (touched && dir)
+		return fb(a, "directive inside a changed construct (line %u)", s->u[first].line0);
+	struct cons *v = ksp_array_room(c->v, &c->cap, c->n, sizeof(*v), 16);
+	if (!v)
+		return -1;
+	c->v = v;
+	c->v[c->n++] = (struct cons){first, last, touched};
+	return 0;
+}
+
+/* Cuts the code as pp_items' itemize does and lists the constructs with a
+ * changed token. 0, 1 or -1. */
+static int constructs(struct an *a, struct side *s, struct conslist *c)
+{
+	int stack[MAX_COND], depth = 0, body = 0, dir = 0, touched = 0, rc = 0;
+	size_t nst = 0, first_close = (size_t)-1, first = (size_t)-1, prev = (size_t)-1;
+	for (size_t k = 0; k < s->nu && !rc; k++) {
+		struct unit *u = &s->u[k];
+		touched |= u->cut_before && first != (size_t)-1;
+		if (u->kind == U_DIR) {
+			rc = conditional(a, s, u, depth, stack, &nst, &first_close, k);
+			dir |= first != (size_t)-1;
+			continue;
+		}
+		if (first == (size_t)-1)
+			first = k, body = dir = touched = 0;
+		touched |= u->changed;
+		if (code_punct(s, u, '{') && depth == 0 && prev != (size_t)-1 && prev >= first &&
+		    code_punct(s, &s->u[prev], ')'))
+			body = 1;
+		if (code_punct(s, u, '(') || code_punct(s, u, '[') || code_punct(s, u, '{'))
+			depth++;
+		else if (code_punct(s, u, ')') || code_punct(s, u, ']') || code_punct(s, u, '}'))
+			depth--;
+		if (depth < 0)
+			return fb(a, "unbalanced brackets (line %u)", u->line0);
+		if (depth == 0 && (code_punct(s, u, ';') || (code_punct(s, u, '}') && body))) {
+			rc = end_construct(a, c, first, k, dir, touched, s);
+			first = (size_t)-1;
+		}
+		prev = k;
+	}
+	if (rc)
+		return rc;
+	if (depth || nst)
+		return fb(a, "unbalanced brackets or #if at the end of the header");
+	if (first != (size_t)-1 && touched)
+		return fb(a, "changed construct not terminated by ';' or a function body");
+	if (first != (size_t)-1 && end_construct(a, c, first, s->nu - 1, 1, 0, s))
+		return -1;
+	s->guard = include_guard(s, first_close);
+	return 0;
+}
+
+static int same_construct(const struct side *p, const struct cons *x, const struct side *q,
+			  const struct cons *y)
+{
+	if (x->last - x->first != y->last - y->first)
+		return 0;
+	for (size_t k = 0; k <= x->last - x->first; k++)
+		if (!unit_eq(p, &p->u[x->first + k], q, &q->u[y->first + k]))
+			return 0;
+	return 1;
+}
+
+/* ---- expansion and judgement ---- */
+
+struct resolver {
+	struct an *a;
+	const struct side *s;
+	size_t at; /* the construct's first unit */
+};
+
+/* H's #define of name on this side: 1 with *u if it is the only
+ * #define/#undef of it, 2 if there are others, 0 if none. */
+static int own_definition(const struct side *s, const char *name, size_t len,
+			  const struct unit **def, size_t *at)
+{
+	size_t ndef = 0, nundef = 0;
+	for (size_t k = 0; k < s->nu; k++) {
+		const struct unit *u = &s->u[k];
+		if (u->kind != U_DIR || (u->dkind != D_DEFINE && u->dkind != D_UNDEF) ||
+		    u->name_len != len || memcmp(s->sp + u->name_off, name, len))
+			continue;
+		if (u->dkind == D_DEFINE)
+			ndef++, *def = u, *at = k;
+		else
+			nundef++;
+	}
+	if (!ndef && !nundef)
+		return 0;
+	return ndef == 1 && !nundef ? 1 : 2;
+}
+
+static int resolve(void *ctx, const char *name, size_t len, const char **def, char *why,
+		   size_t why_len)
+{
+	struct resolver *r = ctx;
+	const struct unit *u = NULL;
+	size_t at = 0;
+	int own = own_definition(r->s, name, len, &u, &at);
+	int ext = r->a->lookup(r->a->ctx, name, len, def);
+	if (word_is(name, len, "__COUNTER__")) {
+		snprintf(why, why_len, "uses __COUNTER__");
+		return KSP_MACRO_REFUSE;
+	}
+	if (own == 2 || (own == 1 && u->cond > r->s->guard)) {
+		snprintf(why, why_len, "macro %.*s defined conditionally in the header", (int)len,
+			 name);
+		return KSP_MACRO_REFUSE;
+	}
+	if (own == 1 && at > r->at) {
+		snprintf(why, why_len, "macro %.*s defined in the header after its use", (int)len,
+			 name);
+		return KSP_MACRO_REFUSE;
+	}
+	if (ext == 2) {
+		snprintf(why, why_len, "ambiguous macro %.*s", (int)len, name);
+		return KSP_MACRO_REFUSE;
+	}
+	if (own == 1) {
+		*def = u->norm + u->def_at;
+		return KSP_MACRO_DEF;
+	}
+	return ext == 1 ? KSP_MACRO_DEF : KSP_MACRO_NONE;
+}
+
+static int is_macro(const struct resolver *r, const char *name, size_t len)
+{
+	const struct unit *u;
+	const char *def;
+	size_t at;
+	return own_definition(r->s, name, len, &u, &at) || r->a->lookup(r->a->ctx, name, len, &def);
+}
+
+static const char *const builtin_words[] = {"auto",
+					    "break",
+					    "case",
+					    "char",
+					    "const",
+					    "continue",
+					    "default",
+					    "do",
+					    "double",
+					    "else",
+					    "enum",
+					    "extern",
+					    "float",
+					    "for",
+					    "goto",
+					    "if",
+					    "inline",
+					    "int",
+					    "long",
+					    "register",
+					    "restrict",
+					    "return",
+					    "short",
+					    "signed",
+					    "sizeof",
+					    "static",
+					    "struct",
+					    "switch",
+					    "typedef",
+					    "union",
+					    "unsigned",
+					    "void",
+					    "volatile",
+					    "while",
+					    "_Bool",
+					    "_Complex",
+					    "_Imaginary",
+					    "_Noreturn",
+					    "_Atomic",
+					    "_Thread_local",
+					    "_Alignas",
+					    "_Alignof",
+					    "_Generic",
+					    "_Static_assert",
+					    "__thread",
+					    "__signed__",
+					    "__signed",
+					    "__volatile__",
+					    "__volatile",
+					    "__restrict",
+					    "__restrict__",
+					    "__const",
+					    "__const__",
+					    "__inline",
+					    "__inline__",
+					    "__int128",
+					    "__extension__",
+					    "__attribute__",
+					    "__attribute",
+					    "__typeof__",
+					    "__typeof",
+					    "typeof",
+					    "asm",
+					    "__asm__",
+					    "__asm",
+					    "__alignof__",
+					    "__alignof",
+					    "__label__",
+					    "__auto_type",
+					    "__real__",
+					    "__imag__",
+					    "__func__",
+					    "__FUNCTION__",
+					    "__PRETTY_FUNCTION__",
+					    "__LINE__",
+					    "__FILE__",
+					    "__seg_gs",
+					    "__seg_fs",
+					    NULL};
+
+static int builtin(const char *s, size_t len)
+{
+	if (len > 10 && !memcmp(s, "__builtin_", 10))
+		return 1;
+	for (size_t i = 0; builtin_words[i]; i++)
+		if (word_is(s, len, builtin_words[i]))
+			return 1;
+	return 0;
+}
+
+/* The expansion as text, with where each token starts and which are
+ * painted (an identifier naming a macro that was being expanded). */
+struct joined {
+	char *text;
+	size_t len;
+	size_t *off;
+	const struct ksp_mtoks *t;
+};
+
+static int join(const struct ksp_mtoks *t, struct joined *j)
+{
+	size_t total = 1;
+	for (size_t i = 0; i < t->n; i++)
+		total += t->v[i].len + 1;
+	if (!(j->text = malloc(total)) || !(j->off = malloc((t->n + 1) * sizeof(size_t))))
+		return -1;
+	size_t k = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		j->text[k++] = ' ';
+		j->off[i] = k;
+		memcpy(j->text + k, t->v[i].s, t->v[i].len);
+		k += t->v[i].len;
+	}
+	j->text[k] = '\0';
+	j->len = k;
+	j->t = t;
+	return 0;
+}
+
+static int painted(const struct joined *j, size_t off)
+{
+	size_t lo = 0, hi = j->t->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (j->off[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < j->t->n && j->off[lo] == off && j->t->v[lo].painted;
+}
+
+struct judged {
+	struct an *a;
+	const struct resolver *r;
+	const struct joined *j;
+	const struct pp_parsed *p;
+	struct names names; /* declared by the construct's items */
+};
+
+static int add_decl(void *ctx, const char *name, size_t len)
+{
+	return push_name(&((struct judged *)ctx)->names, name, len);
+}
+
+static int in_names(const struct names *n, const char *s, size_t len)
+{
+	for (size_t i = 0; i < n->n; i++)
+		if (word_is(s, len, n->v[i]))
+			return 1;
+	return 0;
+}
+
+static void describe(const struct pp_parsed *p, const struct pp_item *it, char *out, size_t len)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t k = it->first; k < it->end && used + 1 < len && used < 60; k++) {
+		int n = snprintf(out + used, len - used, "%s%.*s", used ? " " : "",
+				 (int)p->toks.v[k].len > 40 ? 40 : (int)p->toks.v[k].len,
+				 p->toks.text + p->toks.v[k].off);
+		used += n > 0 ? (size_t)n : 0;
+	}
+}
+
+#define TOK(p, k) ((p)->toks.text + (p)->toks.v[k].off)
+
+/* Whether token k is a parameter name of the function item: an identifier
+ * followed by ',', ')' or '[' inside the parentheses after its name. */
+static int param_name(const struct pp_parsed *p, const struct pp_item *it, size_t name, size_t k)
+{
+	if (name == (size_t)-1 || name + 1 >= it->end || !pp_is_punct(&p->toks, name + 1, '(') ||
+	    k <= name + 1 || k + 1 >= it->end)
+		return 0;
+	int depth = 0;
+	for (size_t i = name + 1; i < k; i++) {
+		depth += pp_is_punct(&p->toks, i, '(');
+		depth -= pp_is_punct(&p->toks, i, ')');
+		if (depth == 0)
+			return 0;
+	}
+	return pp_is_punct(&p->toks, k + 1, ',') || pp_is_punct(&p->toks, k + 1, ')') ||
+	       pp_is_punct(&p->toks, k + 1, '[');
+}
+
+/* The token the item declares first, or (size_t)-1. */
+static size_t decl_token(const struct judged *jd, const struct pp_item *it)
+{
+	for (size_t k = it->first; k < it->end; k++)
+		if (jd->p->toks.v[k].kind == T_IDENT &&
+		    in_names(&jd->names, TOK(jd->p, k), jd->p->toks.v[k].len))
+			return k;
+	return (size_t)-1;
+}
+
+/* Every identifier left must be one the index can vouch for: an unknown one
+ * may be a macro no indexed object expanded, hiding anything. */
+static int check_idents(struct judged *jd, const struct pp_item *it)
+{
+	const struct pp_parsed *p = jd->p;
+	size_t name = decl_token(jd, it);
+	int in_enum = pp_tok_is(&p->toks, it->first, "enum"), depth = 0;
+	for (size_t k = it->first; k < it->end; k++) {
+		const char *s = TOK(p, k);
+		size_t len = p->toks.v[k].len;
+		depth += pp_is_punct(&p->toks, k, '{') - pp_is_punct(&p->toks, k, '}');
+		if (p->toks.v[k].kind != T_IDENT || painted(jd->j, p->toks.v[k].off))
+			continue;
+		if (word_is(s, len, "_Pragma") || word_is(s, len, "__pragma") ||
+		    word_is(s, len, "__COUNTER__"))
+			return fb(jd->a, "changed construct uses %.*s", (int)len, s);
+		if (is_macro(jd->r, s, len))
+			return fb(jd->a, "macro %.*s left unexpanded", (int)len, s);
+		if (builtin(s, len))
+			continue;
+		if (in_enum && depth > 0 && k + 1 < it->end && pp_is_punct(&p->toks, k + 1, '('))
+			return fb(jd->a, "call of %.*s in an enum", (int)len, s);
+		if (!in_names(&jd->names, s, len) && !param_name(p, it, name, k) &&
+		    !jd->a->known(jd->a->ctx, s, len))
+			return fb(jd->a, "unknown identifier %.*s", (int)len, s);
+	}
+	return 0;
+}
+
+static int judge_items(struct judged *jd)
+{
+	const struct pp_parsed *p = jd->p;
+	size_t nt = p->toks.n;
+	if (!nt || !p->items.n)
+		return 0;
+	if (!pp_is_punct(&p->toks, nt - 1, ';') && !pp_is_punct(&p->toks, nt - 1, '}'))
+		return fb(jd->a, "changed construct does not end a declaration");
+	for (size_t i = 0; i < p->items.n; i++) {
+		const struct pp_item *it = &p->items.v[i];
+		size_t f = it->first;
+		while (f < it->end && pp_tok_is(&p->toks, f, "__extension__"))
+			f++;
+		if (f < it->end &&
+		    (pp_tok_is(&p->toks, f, "asm") || pp_tok_is(&p->toks, f, "__asm__") ||
+		     pp_tok_is(&p->toks, f, "__asm")))
+			return fb(jd->a, "file-scope asm changed");
+		int rc = ksp_pp_item_decl(p, i, add_decl, jd);
+		if (rc < 0)
+			return -1;
+		if (!rc) {
+			char words[128];
+			describe(p, it, words, sizeof(words));
+			return fb(jd->a, "not inert: '%s'", words);
+		}
+	}
+	for (size_t i = 0; i < p->items.n; i++) {
+		int rc = check_idents(jd, &p->items.v[i]);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < jd->names.n; i++)
+		if (push_name(&jd->a->declared, jd->names.v[i], strlen(jd->names.v[i])))
+			return -1;
+	return 0;
+}
+
+static void free_names(struct names *n)
+{
+	for (size_t i = 0; i < n->n; i++)
+		free(n->v[i]);
+	free(n->v);
+	memset(n, 0, sizeof(*n));
+}
+
+static int judge_construct(struct an *a, const struct side *s, const struct cons *c)
+{
+	struct ksp_mtoks in = {0}, exp = {0};
+	struct resolver r = {a, s, c->first};
+	struct joined j = {0};
+	struct pp_parsed p;
+	struct ksp_error err;
+	char why[200];
+	int rc = 0, parsed = 0;
+	in.v = calloc(c->last - c->first + 1, sizeof(*in.v));
+	if (!in.v)
+		return -1;
+	for (size_t k = c->first; k <= c->last; k++)
+		in.v[in.n++] = (struct ksp_mtok){s->sp + s->u[k].off, s->u[k].len, 0};
+	if (!rc)
+		rc = ksp_macro_expand(in.v, in.n, resolve, &r, &exp, why, sizeof(why));
+	if (rc == 1)
+		rc = fb(a, "line %u: %s", s->u[c->first].line0, why);
+	if (!rc)
+		rc = join(&exp, &j);
+	if (!rc)
+		rc = pp_parse(j.text, j.len, &p, &err), parsed = !rc;
+	if (!rc) {
+		struct judged jd = {a, &r, &j, &p, {0}};
+		rc = judge_items(&jd);
+		free_names(&jd.names);
+	}
+	if (parsed)
+		pp_parsed_free(&p);
+	free(j.text);
+	free(j.off);
+	ksp_mtoks_free(&in);
+	ksp_mtoks_free(&exp);
+	return rc;
+}
+
+/* ---- the whole analysis ---- */
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static void sort_unique(struct names *n)
+{
+	if (!n->n)
+		return;
+	qsort(n->v, n->n, sizeof(*n->v), cmp_str);
+	size_t k = 1;
+	for (size_t i = 1; i < n->n; i++) {
+		if (strcmp(n->v[i], n->v[k - 1]))
+			n->v[k++] = n->v[i];
+		else
+			free(n->v[i]);
+	}
+	n->n = k;
+}
+
+/* The untouched constructs of both sides must be the same, in the same
+ * order: else the change moved a construct boundary outside the hunks. */
+static int same_untouched(struct an *a, const struct conslist *c)
+{
+	size_t i = 0, j = 0;
+	for (;;) {
+		while (i < c[0].n && c[0].v[i].touched)
+			i++;
+		while (j < c[1].n && c[1].v[j].touched)
+			j++;
+		if (i == c[0].n || j == c[1].n)
+			break;
+		if (!same_construct(&a->s[0], &c[0].v[i], &a->s[1], &c[1].v[j]))
+			return fb(a, "construct boundaries changed (line %u)",
+				  a->s[0].u[c[0].v[i].first].line0);
+		i++, j++;
+	}
+	if (i != c[0].n || j != c[1].n)
+		return fb(a, "construct boundaries changed");
+	return 0;
+}
+
+/* The file's structure only matters where code changed. */
+static int any_changed_code(const struct side *s)
+{
+	for (size_t k = 0; k < s->nu; k++)
+		if (s->u[k].kind == U_CODE && s->u[k].changed)
+			return 1;
+	return 0;
+}
+
+static int judge_sides(struct an *a)
+{
+	struct conslist c[2] = {{0}, {0}};
+	int rc = 0;
+	if (!any_changed_code(&a->s[0]) && !any_changed_code(&a->s[1]))
+		return 0;
+	for (int k = 0; k < 2 && !rc; k++)
+		rc = constructs(a, &a->s[k], &c[k]);
+	if (!rc)
+		rc = same_untouched(a, c);
+	for (size_t i = 0; i < c[0].n && !rc; i++)
+		for (size_t j = 0; j < c[1].n && !rc; j++)
+			if (c[0].v[i].touched && c[1].v[j].touched &&
+			    same_construct(&a->s[0], &c[0].v[i], &a->s[1], &c[1].v[j]))
+				rc = fb(a, "moved construct (line %u)",
+					a->s[0].u[c[0].v[i].first].line0);
+	for (int k = 0; k < 2 && !rc; k++)
+		for (size_t i = 0; i < c[k].n && !rc; i++)
+			if (c[k].v[i].touched)
+				rc = judge_construct(a, &a->s[k], &c[k].v[i]);
+	free(c[0].v);
+	free(c[1].v);
+	return rc;
+}
+
+static int prepare(struct side *s, const char *text, size_t len)
+{
+	s->text = text;
+	s->len = len;
+	return split_lines(s);
+}
+
+static int analyze(struct an *a)
+{
+	int rc = diff_lines(a);
+	for (int k = 0; k < 2 && !rc; k++)
+		rc = splice(&a->s[k]) ? -1 : lex_side(&a->s[k]);
+	if (!rc)
+		rc = mark_changes(a);
+	if (!rc)
+		rc = changed_directives(a);
+	if (!rc)
+		rc = judge_sides(a);
+	return rc;
+}
+
+static void free_side(struct side *s)
+{
+	for (size_t i = 0; i < s->nu; i++)
+		free(s->u[i].norm);
+	free(s->u);
+	free(s->line_off);
+	free(s->chg);
+	free(s->sp);
+	free(s->lineof);
+}
+
+int ksp_hdr_change_analyze(const char *pre, size_t pre_len, const char *post, size_t post_len,
+			   ksp_macro_lookup_fn lookup, ksp_ident_known_fn known, void *ctx,
+			   struct ksp_hdr_change *out, struct ksp_error *err)
+{
+	struct an a = {.lookup = lookup, .known = known, .ctx = ctx, .out = out};
+	memset(out, 0, sizeof(*out));
+	if (pre_len >= UINT32_MAX / 2 || post_len >= UINT32_MAX / 2)
+		return ksp_fail(err, "header too large");
+	int rc = prepare(&a.s[0], pre, pre_len) || prepare(&a.s[1], post, post_len) ? -1 : 0;
+	if (!rc)
+		rc = analyze(&a);
+	free_side(&a.s[0]);
+	free_side(&a.s[1]);
+	sort_unique(&a.macros);
+	sort_unique(&a.declared);
+	out->macros = a.macros.v, out->nmacros = a.macros.n;
+	out->declared = a.declared.v, out->ndeclared = a.declared.n;
+	if (rc < 0)
+		return ksp_fail(err, "out of memory");
+	return 0;
+}
+
+void ksp_hdr_change_free(struct ksp_hdr_change *c)
+{
+	for (size_t i = 0; i < c->nmacros; i++)
+		free(c->macros[i]);
+	for (size_t i = 0; i < c->ndeclared; i++)
+		free(c->declared[i]);
+	free(c->macros);
+	free(c->declared);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,503 @@
+/* matcher.hdr_change: what a header change can affect, from its text before
+ * and after (macro expansion, line diff, touched constructs, fallbacks). */
+#include "hdr_change.h"
+#include "macro_expand.h"
+
+#include "check_run.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The index as the tests see it: name=definition pairs and known names. */
+struct table {
+	const char *const *defs; /* "name", "def", ..., NULL; def NULL: ambiguous */
+	const char *const *known;
+};
+
+static const char *const no_words[] = {NULL};
+
+static const char *const common_known[] = {"u32",
+					   "size_t",
+					   "x",
+					   "a",
+					   "b",
+					   "n",
+					   "page",
+					   "inode",
+					   "task_struct",
+					   "__always_inline__",
+					   "__cold__",
+					   "used",
+					   "__gnu_inline__",
+					   "__unused__",
+					   "jiffies",
+					   "__noinline__",
+					   NULL};
+
+static int in_list(const char *const *l, const char *name, size_t len)
+{
+	for (; l && *l; l++)
+		if (strlen(*l) == len && !memcmp(*l, name, len))
+			return 1;
+	return 0;
+}
+
+static int lookup(void *ctx, const char *name, size_t len, const char **def)
+{
+	const struct table *t = ctx;
+	for (const char *const *d = t->defs; d && *d; d += 2)
+		if (strlen(d[0]) == len && !memcmp(d[0], name, len)) {
+			if (!d[1])
+				return 2;
+			*def = d[1];
+			return 1;
+		}
+	return 0;
+}
+
+static int known(void *ctx, const char *name, size_t len)
+{
+	const struct table *t = ctx;
+	const char *def;
+	return in_list(t->known, name, len) || in_list(common_known, name, len) ||
+	       lookup(ctx, name, len, &def);
+}
+
+static struct ksp_hdr_change run_with(const char *pre, const char *post, const struct table *t)
+{
+	struct ksp_hdr_change c;
+	struct ksp_error err;
+	ck_assert_int_eq(ksp_hdr_change_analyze(pre, strlen(pre), post, strlen(post), lookup, known,
+						(void *)t, &c, &err),
+			 0);
+	return c;
+}
+
+static const char *const std_defs[] = {"__always_inline",
+				       " inline __attribute__((__always_inline__))",
+				       "__cold",
+				       " __attribute__((__cold__))",
+				       "__used",
+				       " __attribute__((used))",
+				       "__must_check",
+				       "",
+				       NULL};
+
+static struct ksp_hdr_change run(const char *pre, const char *post)
+{
+	static const struct table t = {std_defs, no_words};
+	return run_with(pre, post, &t);
+}
+
+static int has(char **v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return 1;
+	return 0;
+}
+
+static void expect_fallback(struct ksp_hdr_change *c, const char *why_part)
+{
+	ck_assert_msg(c->fallback, "no fallback (expected '%s')", why_part);
+	ck_assert_msg(strstr(c->why, why_part), "why: '%s', expected '%s'", c->why, why_part);
+	ksp_hdr_change_free(c);
+}
+
+static void expect_clean(struct ksp_hdr_change *c)
+{
+	ck_assert_msg(!c->fallback, "fallback: %s", c->why);
+}
+
+static const char *const base = "#ifndef _X_H\n"
+				"#define _X_H\n"
+				"/* a header */\n"
+				"#define FOO 1\n"
+				"struct page;\n"
+				"struct s {\n"
+				"\tint a;\n"
+				"\tint b;\n"
+				"};\n"
+				"int bar(int x);\n"
+				"#ifdef CONFIG_X\n"
+				"struct t {\n"
+				"\tint a;\n"
+				"};\n"
+				"#endif\n"
+				"enum e { E_A, E_B };\n"
+				"static inline int baz(int n)\n"
+				"{\n"
+				"\treturn n + FOO;\n"
+				"}\n"
+				"#endif\n";
+
+/* text with its first occurrence of from replaced by to. */
+static char *replace(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	ck_assert_ptr_nonnull(at);
+	size_t head = (size_t)(at - text);
+	char *s = malloc(strlen(text) + strlen(to) + 1);
+	memcpy(s, text, head);
+	strcpy(s + head, to);
+	strcat(s, at + strlen(from));
+	return s;
+}
+
+static char *with(const char *from, const char *to)
+{
+	return replace(base, from, to);
+}
+
+static struct ksp_hdr_change run_edit(const char *from, const char *to)
+{
+	char *post = with(from, to);
+	struct ksp_hdr_change c = run(base, post);
+	free(post);
+	return c;
+}
+
+START_TEST(shift_lines)
+{
+	struct ksp_hdr_change c = run("a;\nb;\nc;\n", "a;\nb;\nc;\nint d(void);\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.first_shifted_line, 0);
+	ksp_hdr_change_free(&c);
+	c = run("int a(void);\nint b(void);\nint c(void);\n",
+		"int a(void);\nint d(void);\nint b(void);\nint c(void);\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.first_shifted_line, 2);
+	ksp_hdr_change_free(&c);
+	c = run("int a(void);\nint b(void);\nint c(void);\n",
+		"int a(void);\nint b(long);\nint c(void);\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.first_shifted_line, 0);
+	ksp_hdr_change_free(&c);
+	/* One line added, one removed further down: only the lines between
+	 * move. */
+	c = run("int a(void);\nint b(void);\nint c(void);\nint d(void);\n",
+		"int a(void);\nint z(void);\nint b(void);\nint d(void);\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.first_shifted_line, 2);
+	ksp_hdr_change_free(&c);
+	c = run("int a(void);\nint b(void);\n", "int b(void);\n");
+	ck_assert_uint_eq(c.first_shifted_line, 1);
+	ksp_hdr_change_free(&c);
+}
+END_TEST
+
+START_TEST(new_prototype)
+{
+	struct ksp_hdr_change c = run_edit("int bar(int x);\n", "int bar(int x);\nint foo(int);\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.ndeclared, 1);
+	ck_assert_str_eq(c.declared[0], "foo");
+	ck_assert_uint_eq(c.nmacros, 0);
+	ck_assert_uint_eq(c.first_shifted_line, 11);
+	ksp_hdr_change_free(&c);
+}
+END_TEST
+
+START_TEST(new_inline_function)
+{
+	struct ksp_hdr_change c =
+		run_edit("int bar(int x);\n", "int bar(int x);\nstatic __always_inline int "
+					      "twice(int n)\n{\n\treturn n * 2;\n}\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.ndeclared, 1);
+	ck_assert_str_eq(c.declared[0], "twice");
+	ksp_hdr_change_free(&c);
+	/* Its body changed, with a macro of the header. */
+	c = run_edit("n + FOO", "n - FOO");
+	expect_clean(&c);
+	ck_assert(has(c.declared, c.ndeclared, "baz"));
+	ksp_hdr_change_free(&c);
+}
+END_TEST
+
+START_TEST(struct_member)
+{
+	struct ksp_hdr_change c = run_edit("\tint b;\n", "\tlong b;\n");
+	expect_fallback(&c, "not inert: 'struct s");
+}
+END_TEST
+
+START_TEST(macro_value)
+{
+	struct ksp_hdr_change c = run_edit("#define FOO 1\n", "#define FOO 2\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.nmacros, 1);
+	ck_assert_str_eq(c.macros[0], "FOO");
+	ck_assert_uint_eq(c.ndeclared, 0);
+	ksp_hdr_change_free(&c);
+	c = run_edit("#define FOO 1\n", "#define FOO 1\n#define BAR(x) \\\n\t((x) + 1)\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.nmacros, 1);
+	ck_assert_str_eq(c.macros[0], "BAR");
+	ksp_hdr_change_free(&c);
+	/* A continuation line alone changed. */
+	c = run("#define M(x) \\\n\t(x)\n", "#define M(x) \\\n\t((x) + 0)\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.nmacros, 1);
+	ck_assert_str_eq(c.macros[0], "M");
+	ksp_hdr_change_free(&c);
+}
+END_TEST
+
+START_TEST(other_directives)
+{
+	struct ksp_hdr_change c = run_edit("#ifdef CONFIG_X\n", "#ifdef CONFIG_Y\n");
+	expect_fallback(&c, "directive changed: #ifdef CONFIG_");
+	c = run_edit("struct page;\n", "#include <linux/mm.h>\nstruct page;\n");
+	expect_fallback(&c, "directive changed: #include");
+	/* A comment after #endif is no change. */
+	c = run_edit("#endif\nenum", "#endif /* CONFIG_X */\nenum");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.ndeclared, 0);
+	ksp_hdr_change_free(&c);
+	/* A continuation that swallows the next line into a #define. */
+	c = run_edit("#define FOO 1\n", "#define FOO 1 \\\n");
+	ck_assert(c.fallback);
+	ksp_hdr_change_free(&c);
+}
+END_TEST
+
+START_TEST(enum_constant)
+{
+	struct ksp_hdr_change c = run_edit("E_A, E_B };", "E_A, E_B, E_C };");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.ndeclared, 4);
+	ck_assert(has(c.declared, c.ndeclared, "e"));
+	ck_assert(has(c.declared, c.ndeclared, "E_A"));
+	ck_assert(has(c.declared, c.ndeclared, "E_B"));
+	ck_assert(has(c.declared, c.ndeclared, "E_C"));
+	ksp_hdr_change_free(&c);
+	c = run_edit("E_A, E_B };", "E_A, E_B = mystery(2) };");
+	ck_assert(c.fallback);
+	ksp_hdr_change_free(&c);
+}
+END_TEST
+
+START_TEST(unknown_attribute)
+{
+	struct ksp_hdr_change c =
+		run_edit("int bar(int x);\n", "int bar(int x);\nint foo(int) __weird_attr;\n");
+	expect_fallback(&c, "not inert");
+	c = run_edit("int bar(int x);\n", "int bar(int x);\n__weird_attr int foo(int);\n");
+	expect_fallback(&c, "unknown identifier __weird_attr");
+	c = run_edit("int bar(int x);\n", "int bar(int x);\nint foo(struct weird *w);\n");
+	expect_fallback(&c, "unknown identifier weird");
+	c = run_edit("int bar(int x);\n", "int bar(int x);\nint foo(int) __used;\n");
+	expect_fallback(&c, "not inert");
+	c = run_edit("int bar(int x);\n", "int bar(int x);\nint foo(int) __cold __must_check;\n");
+	expect_clean(&c);
+	ck_assert(has(c.declared, c.ndeclared, "foo"));
+	ksp_hdr_change_free(&c);
+}
+END_TEST
+
+START_TEST(comment_only)
+{
+	struct ksp_hdr_change c =
+		run_edit("/* a header */\n", "/* a\n * longer header comment */\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.ndeclared, 0);
+	ck_assert_uint_eq(c.nmacros, 0);
+	ck_assert_uint_eq(c.first_shifted_line, 3);
+	ksp_hdr_change_free(&c);
+	c = run_edit("int bar(int x);\n", "int bar(int x); /* bar */\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.ndeclared, 0);
+	ksp_hdr_change_free(&c);
+	/* A comment opened that swallows code. */
+	c = run_edit("/* a header */\n", "/* a header\n");
+	ck_assert(c.fallback);
+	ksp_hdr_change_free(&c);
+}
+END_TEST
+
+START_TEST(moved_prototype)
+{
+	struct ksp_hdr_change c = run_edit("int bar(int x);\n", "");
+	expect_clean(&c);
+	ck_assert(has(c.declared, c.ndeclared, "bar"));
+	ksp_hdr_change_free(&c);
+	char *mid = with("int bar(int x);\n", "");
+	char *post = replace(mid, "enum e", "int bar(int x);\nenum e");
+	c = run(base, post);
+	expect_fallback(&c, "moved construct");
+	free(mid);
+	free(post);
+}
+END_TEST
+
+START_TEST(declare_macro)
+{
+	static const char *const defs[] = {"DECLARE_COUNTER", "(name) int name = 0", NULL};
+	static const struct table t = {defs, no_words};
+	struct ksp_hdr_change c =
+		run_with("int a(void);\n", "int a(void);\nDECLARE_COUNTER(cnt);\n", &t);
+	expect_fallback(&c, "not inert: 'int cnt = 0 ;'");
+}
+END_TEST
+
+START_TEST(ifdef_struct_body)
+{
+	char *pre =
+		with("struct s {\n\tint a;\n", "struct s {\n#ifdef CONFIG_Y\n\tint a;\n#endif\n");
+	char *post =
+		with("struct s {\n\tint a;\n", "struct s {\n#ifdef CONFIG_Y\n\tlong a;\n#endif\n");
+	struct ksp_hdr_change c = run(pre, post);
+	expect_fallback(&c, "directive inside a changed construct");
+	free(pre);
+	free(post);
+}
+END_TEST
+
+START_TEST(ambiguous_macro)
+{
+	static const char *const defs[] = {"__attr", NULL, NULL};
+	static const struct table t = {defs, no_words};
+	struct ksp_hdr_change c =
+		run_with("int a(void);\n", "int a(void);\nint f(void) __attr;\n", &t);
+	expect_fallback(&c, "ambiguous macro __attr");
+	/* Defined twice by the header itself. */
+	c = run("#ifdef A\n#define __z\n#else\n#define __z __attribute__((used))\n#endif\nint "
+		"a(void);\n",
+		"#ifdef A\n#define __z\n#else\n#define __z __attribute__((used))\n#endif\nint "
+		"a(void);\nint g(void) __z;\n");
+	expect_fallback(&c, "defined conditionally");
+}
+END_TEST
+
+START_TEST(own_macro)
+{
+	const char *pre = "#define __nice __attribute__((__cold__))\nint a(void);\n";
+	const char *post =
+		"#define __nice __attribute__((__cold__))\nint a(void);\nint g(void) __nice;\n";
+	struct ksp_hdr_change c = run(pre, post);
+	expect_clean(&c);
+	ck_assert(has(c.declared, c.ndeclared, "g"));
+	ksp_hdr_change_free(&c);
+	post = "int a(void);\nint g(void) __nice;\n#define __nice __attribute__((__cold__))\n";
+	c = run("int a(void);\n#define __nice __attribute__((__cold__))\n", post);
+	ck_assert(c.fallback);
+	ksp_hdr_change_free(&c);
+}
+END_TEST
+
+/* ---- macro_expand directly ---- */
+
+static int expand_def(void *ctx, const char *name, size_t len, const char **def, char *why,
+		      size_t why_len)
+{
+	(void)why, (void)why_len;
+	const char *const *d = ctx;
+	for (; *d; d += 2)
+		if (strlen(d[0]) == len && !memcmp(d[0], name, len)) {
+			*def = d[1];
+			return KSP_MACRO_DEF;
+		}
+	return KSP_MACRO_NONE;
+}
+
+/* The expansion of text, tokens one space apart, or "FAIL: why". */
+static const char *expand_text(const char *text, const char *const *defs)
+{
+	static char out[1024];
+	struct ksp_mtoks in = {0}, res = {0};
+	char why[200];
+	ck_assert_int_eq(ksp_mtoks_lex(text, strlen(text), &in), 0);
+	int rc = ksp_macro_expand(in.v, in.n, expand_def, (void *)defs, &res, why, sizeof(why));
+	ck_assert_int_ge(rc, 0);
+	out[0] = '\0';
+	if (rc)
+		snprintf(out, sizeof(out), "FAIL: %s", why);
+	for (size_t i = 0; i < res.n && !rc; i++)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%.*s", i ? " " : "",
+			 (int)res.v[i].len, res.v[i].s);
+	ksp_mtoks_free(&in);
+	ksp_mtoks_free(&res);
+	return out;
+}
+
+START_TEST(expand_basic)
+{
+	static const char *const defs[] = {"ONE",   " 1",
+					   "ADD",   "(a, b) ((a) + (b))",
+					   "LOG",   "(fmt, ...) printk(fmt, __VA_ARGS__)",
+					   "NLOG",  "(fmt, args...) printk(fmt, args)",
+					   "SELF",  " SELF + 1",
+					   "F",	    "(x) G(x)",
+					   "G",	    "(y) F(y)",
+					   "EMPTY", "",
+					   "CAT",   "(a, b) a ## b",
+					   "STR",   "(a) #a",
+					   "ID",    "(x) x",
+					   "ZERO",  "() 0",
+					   NULL};
+	ck_assert_str_eq(expand_text("ADD(ONE, 2)", defs), "( ( 1 ) + ( 2 ) )");
+	ck_assert_str_eq(expand_text("LOG(\"%d %d\", a, ADD(b, c))", defs),
+			 "printk ( \"%d %d\" , a , ( ( b ) + ( c ) ) )");
+	ck_assert_str_eq(expand_text("LOG(\"x\")", defs), "printk ( \"x\" , )");
+	ck_assert_str_eq(expand_text("NLOG(f, 1, 2)", defs), "printk ( f , 1 , 2 )");
+	ck_assert_str_eq(expand_text("SELF", defs), "SELF + 1");
+	ck_assert_str_eq(expand_text("F(1)", defs), "F ( 1 )");
+	ck_assert_str_eq(expand_text("int EMPTY x;", defs), "int x ;");
+	ck_assert_str_eq(expand_text("ADD + 1", defs), "ADD + 1");
+	ck_assert_str_eq(expand_text("ID(ID)(3)", defs), "ID ( 3 )");
+	ck_assert_str_eq(expand_text("ZERO()", defs), "0");
+	ck_assert_str_eq(expand_text("ADD((1, 2), 3)", defs), "( ( ( 1 , 2 ) ) + ( 3 ) )");
+	ck_assert(!strncmp(expand_text("CAT(a, b)", defs), "FAIL", 4));
+	ck_assert(!strncmp(expand_text("STR(a)", defs), "FAIL", 4));
+	ck_assert(!strncmp(expand_text("ADD(1)", defs), "FAIL", 4));
+	ck_assert(!strncmp(expand_text("ADD(1, 2", defs), "FAIL", 4));
+	ck_assert(!strncmp(expand_text("ZERO(1)", defs), "FAIL", 4));
+}
+END_TEST
+
+START_TEST(expand_painted)
+{
+	static const char *const defs[] = {"f", "(a) a + f", "g", " f(g)", NULL};
+	struct ksp_mtoks in = {0}, res = {0};
+	char why[200];
+	ck_assert_int_eq(ksp_mtoks_lex("g", 1, &in), 0);
+	ck_assert_int_eq(
+		ksp_macro_expand(in.v, in.n, expand_def, (void *)defs, &res, why, sizeof(why)), 0);
+	ck_assert_uint_eq(res.n, 3); /* g + f, both painted */
+	ck_assert(res.v[0].painted && res.v[2].painted);
+	ksp_mtoks_free(&in);
+	ksp_mtoks_free(&res);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("hdr_change");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, shift_lines);
+	tcase_add_test(tc, new_prototype);
+	tcase_add_test(tc, new_inline_function);
+	tcase_add_test(tc, struct_member);
+	tcase_add_test(tc, macro_value);
+	tcase_add_test(tc, other_directives);
+	tcase_add_test(tc, enum_constant);
+	tcase_add_test(tc, unknown_attribute);
+	tcase_add_test(tc, comment_only);
+	tcase_add_test(tc, moved_prototype);
+	tcase_add_test(tc, declare_macro);
+	tcase_add_test(tc, ifdef_struct_body);
+	tcase_add_test(tc, ambiguous_macro);
+	tcase_add_test(tc, own_macro);
+	tcase_add_test(tc, expand_basic);
+	tcase_add_test(tc, expand_painted);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return ksp_check_run(suite());
+}
