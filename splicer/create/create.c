@@ -1,6 +1,7 @@
 #include "create.h"
 #include "fileio.h"
 #include "header_screen.h"
+#include "header_skip.h"
 #include "header_users.h"
 #include "layout_check.h"
 #include "leftovers.h"
@@ -282,6 +283,33 @@ static void drop_unchanged(const struct ksp_create_opts *o, struct ksp_create_re
 	res->nunits = kept;
 }
 
+/* Opens the tree's header index and marks the objects it knows unaltered;
+ * sc->index stays NULL if the index cannot be used (said, not fatal: it
+ * only saves time). */
+static int use_index(const struct ksp_create_opts *o, struct ksp_create_result *res,
+		     struct ksp_screen *sc, struct ksp_error *err)
+{
+	struct ksp_error ix_err = {0};
+	if (o->no_index)
+		return 0;
+	if (ksp_hindex_open(&res->tree, &sc->index, &ix_err)) {
+		progress(o, "header index not used: %s", ix_err.msg);
+		return 0;
+	}
+	if (!sc->nchanged)
+		return 0; /* the patch creates files: nothing is known */
+	char post_dir[4200];
+	snprintf(post_dir, sizeof(post_dir), "%s/layout", res->workdir);
+	struct ksp_skip_stats st;
+	if (ksp_header_skip_screen(sc, post_dir, &st, o->verbose ? o->progress : NULL, err))
+		return KSP_E_INTERNAL;
+	progress(o,
+		 "header index: %zu of %zu object%s known unaltered without preprocessing "
+		 "(%zu indexed, %zu of them reading no changed file)",
+		 st.unread + st.unaltered, sc->n, sc->n == 1 ? "" : "s", st.indexed, st.unread);
+	return 0;
+}
+
 /* Preprocesses the objects that only a changed header reaches, before and
  * after the patch, and keeps those whose code may change. The tree is at
  * its pre state on return. */
@@ -310,17 +338,25 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 	}
 	if (!rc && (!changed || !state))
 		rc = (ksp_fail(err, "out of memory"), KSP_E_INTERNAL);
-	struct ksp_screen sc = {&res->tree, objects,	 n,	  o->jobs,
-				dir,	    o->progress, changed, creates ? 0 : nchanged,
-				state};
+	struct ksp_screen sc = {.tree = &res->tree,
+				.objects = objects,
+				.n = n,
+				.jobs = o->jobs,
+				.dir = dir,
+				.progress = o->progress,
+				.changed = changed,
+				.nchanged = creates ? 0 : nchanged,
+				.state = state};
 	progress(o, "screening %zu object%s that only the changed headers reach...", n,
 		 n == 1 ? "" : "s");
+	if (!rc)
+		rc = use_index(o, res, &sc, err);
 	if (!rc)
 		rc = ksp_screen_before(&sc, err) ? ksp_error_code(err, KSP_E_BUILD) : 0;
 	if (!rc && sc.nchanged) {
 		size_t reading = n;
 		for (size_t i = 0; i < n; i++)
-			reading -= state[i] == KSP_SCREEN_UNREAD;
+			reading -= state[i] == KSP_SCREEN_UNREAD || state[i] == KSP_SCREEN_KNOWN;
 		progress(o, "screening: %zu of %zu object%s read the changed files", reading, n,
 			 n == 1 ? "" : "s");
 	}
@@ -357,6 +393,7 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 		rc = KSP_E_REFUSED;
 	}
 	free(objects);
+	ksp_hindex_close(sc.index);
 	free(keep);
 	free(why);
 	free(changed);
@@ -451,7 +488,7 @@ static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_crea
  * holds the lock until it is done writing, so the next run's recovery
  * (tree_journal.h) never races it.
  */
-static int lock_tree(const struct ksp_create_opts *o, const char *tree, struct ksp_error *err)
+int ksp_create_lock_tree(const struct ksp_create_opts *o, const char *tree, struct ksp_error *err)
 {
 	int fd = open(tree, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
@@ -471,7 +508,7 @@ static int lock_tree(const struct ksp_create_opts *o, const char *tree, struct k
 static int guarded_build(const struct ksp_create_opts *o, struct ksp_create_result *res,
 			 struct ksp_error *err)
 {
-	int lock = lock_tree(o, res->tree.path, err);
+	int lock = ksp_create_lock_tree(o, res->tree.path, err);
 	if (lock < 0)
 		return ksp_interrupted ? KSP_E_INTERRUPTED : KSP_E_INTERNAL;
 	int rc = ksp_journal_recover(res->tree.path, stderr, err) ? ksp_error_code(err, KSP_E_TREE)

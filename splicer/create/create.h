@@ -12,8 +12,8 @@
 #include "diff.h"
 #include "error.h"
 #include "kbuild.h"
-#include "objtool_pass.h"
 #include "matcher.h"
+#include "objtool_pass.h"
 
 #include <stdio.h>
 
@@ -47,6 +47,7 @@ struct ksp_create_opts {
 	const char *const *after; /* earlier update files, applied first, in order */
 	size_t nafter;
 	size_t max_objects;  /* refused if header changes may alter more objects */
+	int no_index;	     /* screen every object a header reaches (no header index) */
 	int package;	     /* an update will be built: find its kbuild headers first */
 	const char *headers; /* --headers; NULL: the tree's record or /lib/modules */
 	FILE *progress;	     /* "building pre objects (3 files)..." lines; NULL: quiet */
@@ -87,5 +88,14 @@ size_t ksp_create_refusals(const struct ksp_create_result *res);
 int ksp_create_has_changes(const struct ksp_create_result *res);
 
 void ksp_create_result_free(struct ksp_create_result *res);
+
+/* Locks the tree against other ksplice-create runs (waiting for them, as
+ * said on o->progress): the descriptor to close, or -1 with err. */
+int ksp_create_lock_tree(const struct ksp_create_opts *o, const char *tree, struct ksp_error *err);
+
+/* --build-index: an up-to-date header index entry (header_index.h) for
+ * every object the tree's configuration builds. Returns KSP_E_UNSET or the
+ * kind of failure, as ksp_create. */
+int ksp_create_build_index(const struct ksp_create_opts *o, struct ksp_error *err);
 
 #endif

@@ -42,7 +42,7 @@ static const struct ksp_exit_map create_exits[] = {
 
 struct cli {
 	struct ksp_create_opts opts;
-	int diff_only, json;
+	int diff_only, json, build_index;
 	const char *id, *description, *outdir;
 	const char *after[MAX_AFTER];
 	const char *sign_key, *sign_cert;
@@ -54,8 +54,10 @@ static void usage(FILE *f)
 	fputs("usage: ksplice-create --patch=FILE [--id ID] [--description TEXT] [-j N] [-v]\n"
 	      "                      [-o DIR] [--headers DIR] [--diff-only] [--json]\n"
 	      "                      [--force-compiler] [--keep-work DIR] [--max-objects N]\n"
+	      "                      [--no-index]\n"
 	      "                      [--sign-key KEY --sign-cert CERT]\n"
 	      "                      [--after EARLIER_UPDATE]... KERNEL_SOURCE\n"
+	      "       ksplice-create --build-index [-j N] KERNEL_SOURCE\n"
 	      "Turns a unified diff into a live update (ksplice-ID.tar.gz) for the kernel built\n"
 	      "from KERNEL_SOURCE: the exact, configured and prepared source of the target\n"
 	      "kernel, left exactly as it was. Builds the objects the patch changes before and\n"
@@ -88,6 +90,11 @@ static void usage(FILE *f)
 	      "  --max-objects N   refuse header changes that may alter the code of more than\n"
 	      "                    N objects, built-in or in modules (after screening;\n"
 	      "                    default 100)\n"
+	      "  --no-index        screen every object a changed header reaches, without the\n"
+	      "                    header index kept beside the tree (KERNEL_SOURCE.index)\n"
+	      "  --build-index     preprocess every object the tree builds into the header\n"
+	      "                    index (otherwise filled as header changes are screened);\n"
+	      "                    entries stay while the files they read are unchanged\n"
 	      "Exit status: 0 ok, 2 usage, 3 KERNEL_SOURCE or headers unusable, 4 bad diff,\n"
 	      "5 the diff does not apply, 6 refused change, 7 wrong compiler, 8 build failed,\n"
 	      "9 missing tool, 10 internal error, 11 an --after update unusable, 12 -o DIR\n"
@@ -110,6 +117,8 @@ static int parse(int argc, char **argv, struct cli *c)
 						 {"keep-work", required_argument, NULL, 'k'},
 						 {"after", required_argument, NULL, 'A'},
 						 {"max-objects", required_argument, NULL, 'm'},
+						 {"no-index", no_argument, NULL, 'N'},
+						 {"build-index", no_argument, NULL, 'B'},
 						 {"sign-key", required_argument, NULL, 'K'},
 						 {"sign-cert", required_argument, NULL, 'C'},
 						 {NULL, 0, NULL, 0}};
@@ -159,6 +168,12 @@ static int parse(int argc, char **argv, struct cli *c)
 			if (c->opts.max_objects < 1)
 				return -1;
 			break;
+		case 'N':
+			c->opts.no_index = 1;
+			break;
+		case 'B':
+			c->build_index = 1;
+			break;
 		case 'K':
 			c->sign_key = optarg;
 			break;
@@ -177,7 +192,8 @@ static int parse(int argc, char **argv, struct cli *c)
 			return -1;
 		}
 	}
-	if (!c->opts.patch || optind != argc - 1 || (c->id && !ksp_update_id_valid(c->id)))
+	if ((!c->opts.patch && !c->build_index) || (c->opts.patch && c->build_index) ||
+	    optind != argc - 1 || (c->id && !ksp_update_id_valid(c->id)))
 		return -1;
 	c->opts.tree = argv[optind];
 	c->opts.after = c->after;
@@ -279,6 +295,13 @@ int main(int argc, char **argv)
 	c.opts.progress = c.json ? stderr : stdout;
 	c.opts.package = !c.diff_only;
 	ksp_catch_interrupts();
+	if (c.build_index) {
+		struct ksp_error ix_err = {0};
+		enum ksp_code ix_rc = ksp_create_build_index(&c.opts, &ix_err);
+		if (ix_rc != KSP_E_UNSET)
+			fprintf(stderr, "ksplice-create: %s\n", ix_err.msg);
+		return ksp_exit_status(create_exits, ix_rc);
+	}
 	struct ksp_create_result res;
 	struct ksp_error err = {0};
 	if (c.opts.package && ksp_output_dir_ready(c.outdir, &err)) {

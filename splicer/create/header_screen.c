@@ -55,7 +55,8 @@ static int screen_batch(const struct ksp_screen *s, const size_t *index, size_t 
 		targets[k] = out[k][0];
 	}
 	if (!rc)
-		rc = ksp_tree_preprocess(s->tree, targets, count, s->jobs, log, err);
+		rc = ksp_tree_preprocess(s->tree, targets, count, s->jobs, s->index != NULL, log,
+					 err);
 	for (size_t k = 0; k < count && out; k++) {
 		char path[8300];
 		snprintf(path, sizeof(path), "%s/%s", s->tree->path, out[k][0]);
@@ -79,6 +80,7 @@ static int screen_all(const struct ksp_screen *s, const char *side, screen_fn fn
 		      struct ksp_error *err)
 {
 	char log[4200];
+	const char *side_words = strcmp(side, "before") ? "after the patch" : "before the patch";
 	snprintf(log, sizeof(log), "%s/preprocess-%s.log", s->dir, side);
 	size_t *index = calloc(s->n + 1, sizeof(*index)), n = 0;
 	if (!index)
@@ -96,9 +98,9 @@ static int screen_all(const struct ksp_screen *s, const char *side, screen_fn fn
 		rc = screen_batch(s, index + first, count, log, fn, ctx, err);
 		size_t done = first + count;
 		if (!rc && s->progress && (done == n || (done / SCREEN_BATCH) % 4 == 0)) {
-			fprintf(s->progress,
-				"screening: preprocessed %zu/%zu objects %s the patch\n", done, n,
-				side);
+			fprintf(s->progress, "%s: preprocessed %zu/%zu objects%s%s\n",
+				s->record_only ? "index" : "screening", done, n,
+				s->record_only ? "" : " ", s->record_only ? "" : side_words);
 			fflush(s->progress);
 		}
 	}
@@ -115,12 +117,7 @@ static int marker_file(const struct ksp_screen *s, const char *line, const char 
 	size_t n;
 	if (!pp_line_marker(line, end, &q, &n) || !q)
 		return 0;
-	size_t root = strlen(s->tree->path);
-	if (n > root && !strncmp(q, s->tree->path, root) && q[root] == '/')
-		q += root + 1, n -= root + 1;
-	while (n > 2 && q[0] == '.' && q[1] == '/')
-		q += 2, n -= 2;
-	snprintf(out, len, "%.*s", (int)n, q);
+	pp_marker_path(q, n, s->tree->path, out, len);
 	return 1;
 }
 
@@ -154,6 +151,10 @@ static int keep_digest(const struct ksp_screen *s, size_t i, const char *text, s
 		s->state[i] = KSP_SCREEN_UNPREPROCESSED;
 		return 0;
 	}
+	if (s->index && ksp_hindex_record(s->index, s->objects[i], text, len, err))
+		return -1;
+	if (s->record_only)
+		return 0;
 	if (s->nchanged && !reads_changed(s, text, len)) {
 		s->state[i] = KSP_SCREEN_UNREAD;
 		return 0;

@@ -13,6 +13,7 @@
 #define KSPLICE_HEADER_SCREEN_H
 
 #include "error.h"
+#include "header_index.h"
 #include "kbuild.h"
 
 #include <stdio.h>
@@ -31,6 +32,10 @@ struct ksp_screen {
 	const char *const *changed;
 	size_t nchanged;
 	unsigned char *state; /* n of enum ksp_screen_state, zeroed by the caller */
+	/* The header index (NULL: none): preprocessing adds -dU, and the run
+	 * before the patch records each object's entry. */
+	struct ksp_hindex *index;
+	int record_only; /* only record index entries (no digests) */
 };
 
 /* Where an object stands after the run before the patch. */
@@ -38,6 +43,7 @@ enum ksp_screen_state {
 	KSP_SCREEN_DIGESTED,	   /* to be compared after the patch */
 	KSP_SCREEN_UNREAD,	   /* it read no changed file: it cannot change */
 	KSP_SCREEN_UNPREPROCESSED, /* kbuild could not preprocess it: it is kept */
+	KSP_SCREEN_KNOWN,	   /* the index knows it unaltered: not preprocessed */
 };
 
 /* The preprocessed-source files that screening writes into the tree for

@@ -430,8 +430,11 @@ int ksp_tree_classify(const struct ksp_tree *t, const char *source, char *object
 	return rc;
 }
 
+#define KCFLAGS_SECTIONS "KCFLAGS=-ffunction-sections -fdata-sections"
+
 static int run_make(const struct ksp_tree *t, const char *const *targets, size_t n, int jobs,
-		    int keep_going, const char *log_path, struct ksp_error *err)
+		    int keep_going, const char *kcflags, const char *log_path,
+		    struct ksp_error *err)
 {
 	size_t nvars = 0;
 	while (t->make_vars[nvars])
@@ -451,7 +454,7 @@ static int run_make(const struct ksp_tree *t, const char *const *targets, size_t
 	for (size_t i = 0; i < nvars; i++)
 		argv[a++] = t->make_vars[i];
 	argv[a++] = "KBUILD_NOCMDDEP=1";
-	argv[a++] = "KCFLAGS=-ffunction-sections -fdata-sections";
+	argv[a++] = kcflags;
 	for (size_t i = 0; i < n; i++)
 		argv[a++] = targets[i];
 	argv[a] = NULL;
@@ -463,7 +466,7 @@ static int run_make(const struct ksp_tree *t, const char *const *targets, size_t
 int ksp_tree_build(const struct ksp_tree *t, const char *const *objects, size_t n, int jobs,
 		   const char *log_path, struct ksp_error *err)
 {
-	int status = run_make(t, objects, n, jobs, 0, log_path, err);
+	int status = run_make(t, objects, n, jobs, 0, KCFLAGS_SECTIONS, log_path, err);
 	if (status == 0 || status == -2)
 		return status ? -1 : 0;
 	if (status == 127)
@@ -475,9 +478,12 @@ int ksp_tree_build(const struct ksp_tree *t, const char *const *objects, size_t 
 }
 
 int ksp_tree_preprocess(const struct ksp_tree *t, const char *const *targets, size_t n, int jobs,
-			const char *log_path, struct ksp_error *err)
+			int used_macros, const char *log_path, struct ksp_error *err)
 {
-	int status = run_make(t, targets, n, jobs, 1, log_path, err);
+	/* -dU adds "#define NAME ..." lines for the macros the source used,
+	 * each after the line that used it: the tokens stay the same. */
+	const char *kcflags = used_macros ? KCFLAGS_SECTIONS " -dU" : KCFLAGS_SECTIONS;
+	int status = run_make(t, targets, n, jobs, 1, kcflags, log_path, err);
 	if (status < 0 || status == 127)
 		return status == -2 ? -1 : ksp_failc(err, KSP_E_TOOL, "cannot run make");
 	return 0;

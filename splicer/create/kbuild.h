@@ -83,8 +83,10 @@ int ksp_tree_build(const struct ksp_tree *tree, const char *const *objects, size
 
 /* Makes the given preprocessed-source targets ("net/ipv4/route.i", kbuild's
  * %.i rule, with the same flags as the objects), carrying on past failures:
- * the caller looks for the files. -1 only if make cannot run. */
+ * the caller looks for the files. used_macros adds gcc's -dU: the macros
+ * used, as "#define" lines, for the header index. -1 only if make cannot
+ * run. */
 int ksp_tree_preprocess(const struct ksp_tree *tree, const char *const *targets, size_t n, int jobs,
-			const char *log_path, struct ksp_error *err);
+			int used_macros, const char *log_path, struct ksp_error *err);
 
 #endif

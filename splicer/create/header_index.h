@@ -1,0 +1,54 @@
+/*
+ * The header index: what each object of a prepared tree reads and names,
+ * kept beside the tree (TREE.index/) so that a header change can be judged
+ * for most objects without preprocessing them again (header_skip.h).
+ *
+ * One entry per object, written from its preprocessed source (gcc -E -dU,
+ * as screening makes it): the facts of pp_facts.h (identifiers it sees, names
+ * something refers to, the macros it used, the files it read) and, for each
+ * file it read and each Makefile that gives it flags, the file's size, mtime
+ * and content hash. An entry is used only while all those files are as
+ * recorded (size and mtime equal, else the same content); the whole index
+ * is dropped when a file every object depends on changes (.config, the make
+ * variables, the top and arch Makefiles, kbuild's scripts) or the compiler
+ * does. All macro definitions any entry saw form one table: a macro with
+ * one definition in the whole tree expands the same everywhere.
+ *
+ * One process at a time uses an index (flock on TREE.index/lock).
+ */
+#ifndef KSPLICE_HEADER_INDEX_H
+#define KSPLICE_HEADER_INDEX_H
+
+#include "error.h"
+#include "kbuild.h"
+#include "pp_facts.h"
+
+#include <stddef.h>
+
+struct ksp_hindex;
+
+/* Opens (creating it if needed) the index of tree, dropping its entries if
+ * the tree's global build files changed. */
+int ksp_hindex_open(const struct ksp_tree *tree, struct ksp_hindex **ix, struct ksp_error *err);
+void ksp_hindex_close(struct ksp_hindex *ix);
+const char *ksp_hindex_dir(const struct ksp_hindex *ix);
+
+/* Records object's entry from its preprocessed source, made with -dU while
+ * the tree is as the index describes it (before any patch). */
+int ksp_hindex_record(struct ksp_hindex *ix, const char *object, const char *text, size_t len,
+		      struct ksp_error *err);
+
+/* 1 and the object's facts if its entry is fresh, 0 if it has none or the
+ * files it read changed since, -1 with err. */
+int ksp_hindex_lookup(struct ksp_hindex *ix, const char *object, struct ksp_pp_facts *facts,
+		      struct ksp_error *err);
+
+/* The one definition every entry saw of a macro: 1 and *def (text after the
+ * name, as -dU prints it), 0 if no entry saw it defined, 2 if entries saw
+ * different definitions. Fits ksp_macro_lookup_fn (ctx: the index). */
+int ksp_hindex_macro(void *ix, const char *name, size_t len, const char **def);
+
+/* Entries written and entries found fresh since open. */
+void ksp_hindex_counts(const struct ksp_hindex *ix, size_t *recorded, size_t *fresh);
+
+#endif

@@ -1,0 +1,194 @@
+#include "header_skip.h"
+#include "fileio.h"
+#include "hdr_change.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct skip_run {
+	struct ksp_hindex *ix;
+	struct ksp_pp_facts *facts; /* per object */
+	unsigned char *have;	    /* facts[i] loaded (fresh entry) */
+	size_t n;
+};
+
+/* Whether any object that may read the header saw the identifier: a name
+ * no reader ever saw, in the head of a declaration, may be a macro the
+ * analysis cannot expand. */
+static int seen_by_a_reader(void *ctx, const char *name, size_t len)
+{
+	const struct skip_run *r = ctx;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->have[i] && ksp_bloom_has(&r->facts[i].seen, name, len))
+			return 1;
+	return 0;
+}
+
+static int lookup_macro(void *ctx, const char *name, size_t len, const char **def)
+{
+	const struct skip_run *r = ctx;
+	return ksp_hindex_macro(r->ix, name, len, def);
+}
+
+static int is_header(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 2 && !strcmp(path + n - 2, ".h");
+}
+
+static void describe(FILE *log, const char *path, const struct ksp_hdr_change *c)
+{
+	if (!log)
+		return;
+	if (c->fallback) {
+		fprintf(log, "header index: %s: every reader screened (%s)\n", path, c->why);
+		return;
+	}
+	fprintf(log, "header index: %s: %zu changed macro%s, %zu declared name%s", path, c->nmacros,
+		c->nmacros == 1 ? "" : "s", c->ndeclared, c->ndeclared == 1 ? "" : "s");
+	for (size_t i = 0; i < c->nmacros && i < 8; i++)
+		fprintf(log, "%s%s", i ? " " : " (macros: ", c->macros[i]);
+	fputs(c->nmacros ? ")" : "", log);
+	for (size_t i = 0; i < c->ndeclared && i < 8; i++)
+		fprintf(log, "%s%s", i ? " " : " (names: ", c->declared[i]);
+	fputs(c->ndeclared ? ")" : "", log);
+	if (c->first_shifted_line)
+		fprintf(log, ", lines shift from %u", c->first_shifted_line);
+	fputc('\n', log);
+}
+
+static int analyze(struct skip_run *r, const struct ksp_changed_text *t, struct ksp_hdr_change *c,
+		   struct ksp_error *err)
+{
+	memset(c, 0, sizeof(*c));
+	if (!is_header(t->path) || !t->pre || !t->post) {
+		c->fallback = 1;
+		snprintf(c->why, sizeof(c->why), "%s",
+			 is_header(t->path) ? "the header is created or deleted" : "not a header");
+		return 0;
+	}
+	return ksp_hdr_change_analyze(t->pre, t->pre_len, t->post, t->post_len, lookup_macro,
+				      seen_by_a_reader, r, c, err);
+}
+
+static const struct ksp_pp_file_read *file_read(const struct ksp_pp_facts *f, const char *path)
+{
+	for (size_t i = 0; i < f->nfiles; i++)
+		if (!strcmp(f->files[i].path, path))
+			return &f->files[i];
+	return NULL;
+}
+
+/* Whether the change of one header leaves an object that read it as it
+ * was (see header_skip.h). */
+static int unaltered_by(const struct ksp_pp_facts *f, const struct ksp_pp_file_read *read,
+			const struct ksp_hdr_change *c)
+{
+	if (c->fallback)
+		return 0;
+	for (size_t i = 0; i < c->nmacros; i++)
+		if (ksp_bloom_has(&f->seen, c->macros[i], strlen(c->macros[i])))
+			return 0;
+	for (size_t i = 0; i < c->ndeclared; i++)
+		if (ksp_bloom_has(&f->refs, c->declared[i], strlen(c->declared[i])))
+			return 0;
+	return !c->first_shifted_line || read->max_line_value < c->first_shifted_line;
+}
+
+/* 1 if object i is known unaltered; counts why. */
+static int judge(const struct skip_run *r, size_t i, const struct ksp_changed_text *changed,
+		 const struct ksp_hdr_change *change, size_t nchanged, struct ksp_skip_stats *st)
+{
+	int reads = 0;
+	for (size_t k = 0; k < nchanged; k++) {
+		const struct ksp_pp_file_read *read = file_read(&r->facts[i], changed[k].path);
+		if (!read)
+			continue;
+		reads = 1;
+		if (!unaltered_by(&r->facts[i], read, &change[k]))
+			return 0;
+	}
+	st->unread += !reads;
+	st->unaltered += reads;
+	return 1;
+}
+
+int ksp_header_skip(struct ksp_hindex *ix, const char *const *objects, size_t n,
+		    const struct ksp_changed_text *changed, size_t nchanged, unsigned char *skip,
+		    struct ksp_skip_stats *st, FILE *log, struct ksp_error *err)
+{
+	struct skip_run r = {ix, calloc(n + 1, sizeof(*r.facts)), calloc(n + 1, 1), n};
+	struct ksp_hdr_change *change = calloc(nchanged + 1, sizeof(*change));
+	memset(st, 0, sizeof(*st));
+	int rc = r.facts && r.have && change ? 0 : ksp_fail(err, "out of memory");
+	for (size_t i = 0; i < n && !rc; i++) {
+		int fresh = ksp_hindex_lookup(ix, objects[i], &r.facts[i], err);
+		rc = fresh < 0 ? -1 : 0;
+		r.have[i] = fresh == 1;
+		st->indexed += fresh == 1;
+	}
+	size_t analyzed = 0;
+	for (; analyzed < nchanged && !rc; analyzed++) {
+		rc = analyze(&r, &changed[analyzed], &change[analyzed], err);
+		if (!rc) {
+			st->headers_by_name += !change[analyzed].fallback;
+			describe(log, changed[analyzed].path, &change[analyzed]);
+		}
+	}
+	for (size_t i = 0; i < n && !rc; i++)
+		skip[i] = r.have[i] && judge(&r, i, changed, change, nchanged, st);
+	for (size_t k = 0; k < analyzed && change; k++)
+		ksp_hdr_change_free(&change[k]);
+	for (size_t i = 0; i < n && r.have; i++)
+		if (r.have[i])
+			ksp_pp_facts_free(&r.facts[i]);
+	free(change);
+	free(r.facts);
+	free(r.have);
+	return rc;
+}
+
+static int read_side(const char *dir, const char *rel, char **text, size_t *len)
+{
+	char path[8400];
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	struct ksp_error err;
+	unsigned char *data = NULL;
+	if (ksp_read_file(path, 0, &data, len, &err))
+		return -1;
+	*text = (char *)data;
+	return 0;
+}
+
+int ksp_header_skip_screen(struct ksp_screen *sc, const char *post_dir, struct ksp_skip_stats *st,
+			   FILE *log, struct ksp_error *err)
+{
+	struct ksp_changed_text *t = calloc(sc->nchanged + 1, sizeof(*t));
+	unsigned char *skip = calloc(sc->n + 1, 1);
+	int rc = t && skip ? 0 : ksp_fail(err, "out of memory");
+	for (size_t k = 0; k < sc->nchanged && !rc; k++) {
+		char *pre = NULL, *post = NULL;
+		t[k].path = sc->changed[k];
+		if (!read_side(sc->tree->path, sc->changed[k], &pre, &t[k].pre_len) &&
+		    !read_side(post_dir, sc->changed[k], &post, &t[k].post_len)) {
+			t[k].pre = pre;
+			t[k].post = post;
+		} else {
+			free(pre);
+			free(post);
+		}
+	}
+	if (!rc)
+		rc = ksp_header_skip(sc->index, sc->objects, sc->n, t, sc->nchanged, skip, st, log,
+				     err);
+	for (size_t i = 0; i < sc->n && !rc; i++)
+		if (skip[i])
+			sc->state[i] = KSP_SCREEN_KNOWN;
+	for (size_t k = 0; t && k < sc->nchanged; k++) {
+		free((char *)t[k].pre);
+		free((char *)t[k].post);
+	}
+	free(t);
+	free(skip);
+	return rc;
+}

@@ -1,0 +1,223 @@
+/* ksplice-create --build-index: an entry in the header index for every
+ * object the configuration builds, so that the first header change is as
+ * quick as the later ones. */
+#include "create.h"
+#include "header_index.h"
+#include "header_screen.h"
+#include "leftovers.h"
+#include "run.h"
+#include "tree_guard.h"
+#include "tree_journal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static int push(struct names *l, const char *s)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	return (l->v[l->n] = strdup(s)) ? (l->n++, 0) : -1;
+}
+
+static void names_free(struct names *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* Top-level directories without kernel objects. */
+static int skipped_top(const char *name)
+{
+	static const char *const skip[] = {"Documentation", "scripts", "tools",	   "samples",
+					   "usr",	    "debian",  "LICENSES", NULL};
+	for (size_t i = 0; skip[i]; i++)
+		if (!strcmp(name, skip[i]))
+			return 1;
+	return 0;
+}
+
+/* Every .c file under root/rel, relative to root. */
+static int collect_sources(const char *root, const char *rel, struct names *out)
+{
+	char path[8300];
+	snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	int rc = 0;
+	for (struct dirent *e; !rc && (e = readdir(d));) {
+		if (e->d_name[0] == '.' || (!*rel && skipped_top(e->d_name)))
+			continue;
+		char sub[4200];
+		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		size_t n = strlen(e->d_name);
+		if (e->d_type == DT_DIR)
+			rc = collect_sources(root, sub, out);
+		else if (e->d_type == DT_REG && n > 2 && !strcmp(e->d_name + n - 2, ".c"))
+			rc = push(out, sub);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The objects this configuration builds whose entry is missing or stale. */
+static int objects_to_index(const struct ksp_create_opts *o, struct ksp_tree *tree,
+			    struct ksp_hindex *ix, struct names *objects, struct ksp_error *err)
+{
+	struct names sources = {0};
+	if (collect_sources(tree->path, "", &sources)) {
+		names_free(&sources);
+		return ksp_fail(err, "out of memory");
+	}
+	qsort(sources.v, sources.n, sizeof(*sources.v), cmp_str);
+	if (o->progress)
+		fprintf(o->progress, "index: classifying %zu source files...\n", sources.n);
+	size_t built = 0, unclassified = 0;
+	int rc = 0;
+	for (size_t i = 0; i < sources.n && !rc && !ksp_interrupted; i++) {
+		char object[4096], module[64];
+		enum ksp_obj_kind kind;
+		struct ksp_error cls_err;
+		if (ksp_tree_classify(tree, sources.v[i], object, sizeof(object), &kind, module,
+				      sizeof(module), &cls_err)) {
+			unclassified++;
+			continue;
+		}
+		if (kind == KSP_OBJ_NOT_BUILT)
+			continue;
+		built++;
+		struct ksp_pp_facts facts;
+		int fresh = ksp_hindex_lookup(ix, object, &facts, err);
+		if (fresh == 1)
+			ksp_pp_facts_free(&facts);
+		rc = fresh < 0				   ? -1
+		     : fresh == 0 && push(objects, object) ? ksp_fail(err, "out of memory")
+							   : 0;
+	}
+	names_free(&sources);
+	if (!rc && o->progress)
+		fprintf(o->progress,
+			"index: %zu objects built, %zu of them to index (%zu files kbuild could "
+			"not classify)\n",
+			built, objects->n, unclassified);
+	return rc;
+}
+
+static int record_all(const struct ksp_create_opts *o, struct ksp_tree *tree, struct ksp_hindex *ix,
+		      const struct names *objects, const char *workdir, struct ksp_error *err)
+{
+	unsigned char *state = calloc(objects->n + 1, 1);
+	if (!state)
+		return ksp_fail(err, "out of memory");
+	struct ksp_screen sc = {.tree = tree,
+				.objects = (const char *const *)objects->v,
+				.n = objects->n,
+				.jobs = o->jobs,
+				.dir = workdir,
+				.progress = o->progress,
+				.state = state,
+				.index = ix,
+				.record_only = 1};
+	int rc = ksp_screen_before(&sc, err);
+	free(state);
+	return rc;
+}
+
+/* Preprocessing only writes x.i, .x.i.cmd and .x.i.d, which screening
+ * removes; the guard and the leftovers listing put back anything else kbuild
+ * may touch, as for ksplice-create's own builds. */
+static int guarded_record(const struct ksp_create_opts *o, struct ksp_tree *tree,
+			  struct ksp_hindex *ix, const struct names *objects, const char *workdir,
+			  struct ksp_error *err)
+{
+	char backups[4200];
+	if (ksp_journal_dir_make(tree->path, backups, sizeof(backups), err))
+		return KSP_E_INTERNAL;
+	struct ksp_guard g;
+	if (ksp_guard_init(&g, tree->path, backups, err))
+		return KSP_E_INTERNAL;
+	struct ksp_leftovers left;
+	int listed =
+		!ksp_leftovers_list(&left, tree->path, (const char *const *)objects->v, objects->n);
+	int rc = !listed || ksp_guard_protect(&g, ".missing-syscalls.d", err) ||
+				 ksp_guard_commit(&g, err)
+			 ? KSP_E_INTERNAL
+			 : 0;
+	if (!rc && record_all(o, tree, ix, objects, workdir, err))
+		rc = ksp_interrupted ? KSP_E_INTERRUPTED : ksp_error_code(err, KSP_E_BUILD);
+	if (listed)
+		ksp_leftovers_remove(&left);
+	struct ksp_error restore_err;
+	if (ksp_guard_restore(&g, &restore_err)) {
+		ksp_failc(err, KSP_E_INTERNAL, "%s", restore_err.msg);
+		rc = KSP_E_INTERNAL;
+	}
+	ksp_guard_free(&g);
+	return rc;
+}
+
+int ksp_create_build_index(const struct ksp_create_opts *o, struct ksp_error *err)
+{
+	struct ksp_tree tree;
+	if (ksp_tree_open(o->tree, &tree, err))
+		return ksp_error_code(err, KSP_E_TREE);
+	char workdir[] = "/tmp/ksplice-index.XXXXXX";
+	if (!mkdtemp(workdir)) {
+		ksp_tree_close(&tree);
+		return ksp_failc(err, KSP_E_INTERNAL, "cannot create a work directory: %s",
+				 strerror(errno));
+	}
+	int lock = ksp_create_lock_tree(o, tree.path, err);
+	int rc = lock < 0 ? (ksp_interrupted ? KSP_E_INTERRUPTED : KSP_E_INTERNAL) : 0;
+	if (!rc && ksp_journal_recover(tree.path, stderr, err))
+		rc = ksp_error_code(err, KSP_E_TREE);
+	struct ksp_hindex *ix = NULL;
+	if (!rc && ksp_hindex_open(&tree, &ix, err))
+		rc = KSP_E_INTERNAL;
+	struct names objects = {0};
+	if (!rc && objects_to_index(o, &tree, ix, &objects, err))
+		rc = KSP_E_INTERNAL;
+	if (!rc && ksp_interrupted)
+		rc = KSP_E_INTERRUPTED;
+	if (!rc && objects.n)
+		rc = guarded_record(o, &tree, ix, &objects, workdir, err);
+	if (!rc && o->progress) {
+		size_t recorded, fresh;
+		ksp_hindex_counts(ix, &recorded, &fresh);
+		fprintf(o->progress, "index: %zu entries written, %zu were fresh, in %s\n",
+			recorded, fresh, ksp_hindex_dir(ix));
+	}
+	names_free(&objects);
+	ksp_hindex_close(ix);
+	if (lock >= 0)
+		close(lock);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "%s/preprocess-before.log", workdir);
+	unlink(cmd);
+	rmdir(workdir);
+	ksp_tree_close(&tree);
+	if (rc == KSP_E_INTERRUPTED)
+		ksp_fail(err, "interrupted; %s is as it was", o->tree);
+	return rc ? rc : KSP_E_UNSET;
+}
