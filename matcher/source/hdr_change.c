@@ -1,43 +1,21 @@
 #include "hdr_change.h"
 #include "array.h"
+#include "hdr_lex.h"
+#include "line_diff.h"
 #include "macro_expand.h"
 #include "pp_items.h"
 #include "pp_screen.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_MIDDLE 4000
 #define MAX_COND 256
 
-enum { U_CODE, U_DIR };
-enum { D_DEFINE, D_UNDEF, D_IF, D_IFNDEF, D_ELSE, D_ENDIF, D_OTHER };
-
-/* A code token or a whole directive, in the spliced text. */
-struct unit {
-	uint32_t off, len;
-	uint32_t line0, line1; /* physical lines it covers, 1-based */
-	uint8_t kind, dkind, touched, changed;
-	uint8_t cut_before;	     /* the other side has units inserted just before this one */
-	uint32_t name_off, name_len; /* a #define/#undef/#ifndef's macro */
-	char *norm;		     /* a directive's tokens, one space apart */
-	uint32_t def_at;	     /* a #define's definition in norm, as gcc -dU prints it */
-	uint32_t cond;		     /* a directive's #if nesting */
-};
-
 struct side {
-	const char *text;
-	size_t len, nlines;
-	uint32_t *line_off; /* nlines + 1 entries */
-	unsigned char *chg; /* changed lines, 1-based */
-	char *sp;	    /* text with line continuations removed */
-	uint32_t *lineof;   /* physical line of each byte of sp */
-	size_t splen;
-	struct unit *u;
-	size_t nu, ucap;
+	struct line_diff_text lines;
+	struct hdr_lexed lx;
 	uint32_t guard; /* 1 if an include guard wraps everything */
 };
 
@@ -84,297 +62,33 @@ static int push_name(struct names *s, const char *name, size_t len)
 	return 0;
 }
 
-/* ---- line diff ---- */
-
-static int split_lines(struct side *s)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < s->len; i++)
-		n += s->text[i] == '\n';
-	n += s->len && s->text[s->len - 1] != '\n';
-	if (n >= UINT32_MAX - 2 || !(s->line_off = malloc((n + 1) * sizeof(uint32_t))) ||
-	    !(s->chg = calloc(n + 2, 1)))
-		return -1;
-	s->nlines = n;
-	size_t k = 0;
-	s->line_off[k++] = 0;
-	for (size_t i = 0; i < s->len && k < n; i++)
-		if (s->text[i] == '\n')
-			s->line_off[k++] = (uint32_t)(i + 1);
-	s->line_off[n] = (uint32_t)s->len + (s->len && s->text[s->len - 1] != '\n');
-	return 0;
-}
-
-/* Line i (0-based), without its newline. */
-static int line_eq(const struct side *a, size_t i, const struct side *b, size_t j)
-{
-	size_t la = a->line_off[i + 1] - a->line_off[i] - 1;
-	size_t lb = b->line_off[j + 1] - b->line_off[j] - 1;
-	return la == lb && !memcmp(a->text + a->line_off[i], b->text + b->line_off[j], la);
-}
-
-struct hunks {
-	long delta;
-	uint32_t first_shift;
-	int found;
-};
-
-/* A hunk: pre lines [pi, pi + nd) deleted, nins lines inserted (0-based). */
-static void close_hunk(struct hunks *h, const struct side *pre, size_t pi, size_t nd, size_t nins)
-{
-	if (!nd && !nins)
-		return;
-	h->delta += (long)nins - (long)nd;
-	if (!h->found && h->delta) {
-		h->found = 1;
-		h->first_shift = pi < pre->nlines ? (uint32_t)(pi + 1) : 0;
-	}
-}
-
-static int diff_middle(struct an *a, size_t p, size_t m, size_t n)
-{
-	struct side *x = &a->s[0], *y = &a->s[1];
-	uint16_t *dp = calloc((m + 1) * (n + 1), sizeof(*dp));
-	if (!dp)
-		return -1;
-	for (size_t i = m; i-- > 0;)
-		for (size_t j = n; j-- > 0;) {
-			uint16_t *c = &dp[i * (n + 1) + j];
-			if (line_eq(x, p + i, y, p + j))
-				*c = dp[(i + 1) * (n + 1) + j + 1] + 1;
-			else
-				*c = dp[(i + 1) * (n + 1) + j] > dp[i * (n + 1) + j + 1]
-					     ? dp[(i + 1) * (n + 1) + j]
-					     : dp[i * (n + 1) + j + 1];
-		}
-	struct hunks h = {0};
-	size_t i = 0, j = 0, hi = 0, nd = 0, nins = 0;
-	while (i < m || j < n) {
-		if (i < m && j < n && line_eq(x, p + i, y, p + j) &&
-		    dp[i * (n + 1) + j] == dp[(i + 1) * (n + 1) + j + 1] + 1) {
-			close_hunk(&h, x, p + hi, nd, nins);
-			i++, j++;
-			hi = i, nd = nins = 0;
-		} else if (j == n ||
-			   (i < m && dp[(i + 1) * (n + 1) + j] >= dp[i * (n + 1) + j + 1])) {
-			x->chg[p + ++i] = 1;
-			nd++;
-		} else {
-			y->chg[p + ++j] = 1;
-			nins++;
-		}
-	}
-	close_hunk(&h, x, p + hi, nd, nins);
-	free(dp);
-	a->out->first_shifted_line = h.first_shift;
-	return 0;
-}
-
-/* 0, 1 (fallback) or -1. */
-static int diff_lines(struct an *a)
-{
-	struct side *x = &a->s[0], *y = &a->s[1];
-	size_t p = 0, q = 0;
-	while (p < x->nlines && p < y->nlines && line_eq(x, p, y, p))
-		p++;
-	while (q < x->nlines - p && q < y->nlines - p &&
-	       line_eq(x, x->nlines - 1 - q, y, y->nlines - 1 - q))
-		q++;
-	size_t m = x->nlines - p - q, n = y->nlines - p - q;
-	if (m > MAX_MIDDLE || n > MAX_MIDDLE) {
-		a->out->first_shifted_line = (uint32_t)(p + 1);
-		return fb(a, "change too large (%zu lines before, %zu after)", m, n);
-	}
-	return diff_middle(a, p, m, n);
-}
-
-/* ---- the header's units ---- */
-
-/* Removes backslash-newlines (also with blanks before the newline, as gcc
- * accepts), keeping each byte's physical line. */
-static int splice(struct side *s)
-{
-	if (!(s->sp = malloc(s->len + 1)) || !(s->lineof = malloc((s->len + 1) * sizeof(uint32_t))))
-		return -1;
-	uint32_t line = 1;
-	size_t k = 0;
-	for (size_t i = 0; i < s->len; i++) {
-		if (s->text[i] == '\\') {
-			size_t e = i + 1;
-			while (e < s->len &&
-			       (s->text[e] == ' ' || s->text[e] == '\t' || s->text[e] == '\r'))
-				e++;
-			if (e < s->len && s->text[e] == '\n') {
-				i = e;
-				line++;
-				continue;
-			}
-		}
-		s->sp[k] = s->text[i];
-		s->lineof[k++] = line;
-		line += s->text[i] == '\n';
-	}
-	s->sp[k] = '\0';
-	s->lineof[k] = line;
-	s->splen = k;
-	return 0;
-}
-
-static size_t skip_comment(const char *sp, size_t i, size_t n)
-{
-	if (sp[i + 1] == '/') {
-		while (i < n && sp[i] != '\n')
-			i++;
-		return i;
-	}
-	const char *e = strstr(sp + i + 2, "*/");
-	return e ? (size_t)(e - sp) + 2 : n;
-}
-
-static int is_comment(const char *sp, size_t i, size_t n)
-{
-	return sp[i] == '/' && i + 1 < n && (sp[i + 1] == '*' || sp[i + 1] == '/');
-}
-
-static struct unit *new_unit(struct side *s, size_t off, size_t end)
-{
-	struct unit *v = ksp_array_room(s->u, &s->ucap, s->nu, sizeof(*v), 1024);
-	if (!v)
-		return NULL;
-	s->u = v;
-	struct unit *u = &s->u[s->nu++];
-	memset(u, 0, sizeof(*u));
-	u->off = (uint32_t)off;
-	u->len = (uint32_t)(end - off);
-	u->line0 = s->lineof[off];
-	u->line1 = s->lineof[end > off ? end - 1 : off];
-	return u;
-}
-
 static int word_is(const char *s, size_t len, const char *w)
 {
 	return strlen(w) == len && !memcmp(s, w, len);
 }
 
-static int directive_kind(const char *s, size_t len)
+/* 0, 1 (fallback) or -1. */
+static int diff_lines(struct an *a)
 {
-	static const char *const w[] = {"define", "undef",   "if",	 "ifdef", "ifndef", "elif",
-					"else",	  "elifdef", "elifndef", "endif", NULL};
-	static const int k[] = {D_DEFINE, D_UNDEF, D_IF,   D_IF,   D_IFNDEF,
-				D_ELSE,	  D_ELSE,  D_ELSE, D_ELSE, D_ENDIF};
-	for (size_t i = 0; w[i]; i++)
-		if (word_is(s, len, w[i]))
-			return k[i];
-	return D_OTHER;
+	size_t m, n;
+	int rc = line_diff(&a->s[0].lines, &a->s[1].lines, &a->out->first_shifted_line, &m, &n);
+	if (rc == 1)
+		return fb(a, "change too large (%zu lines before, %zu after)", m, n);
+	return rc;
 }
 
-/* Appends the token to the directive's normalized text. */
-static int norm_add(struct unit *u, size_t *cap, const char *t, size_t len, int space)
-{
-	size_t have = u->norm ? strlen(u->norm) : 0;
-	char *v = u->norm;
-	if (have + len + 2 > *cap) {
-		*cap = (have + len + 2) * 2;
-		if (!(v = realloc(u->norm, *cap)))
-			return -1;
-		u->norm = v;
-	}
-	if (space && have)
-		v[have++] = ' ';
-	memcpy(v + have, t, len);
-	v[have + len] = '\0';
-	return 0;
-}
+/* ---- the header's units ---- */
 
-/* The directive starting at sp[*i] ('#'), to the end of its logical line. */
-static int directive(struct side *s, size_t *i)
+/* The units of the side, each touched if it covers a changed line. */
+static int read_units(struct side *s)
 {
-	const char *sp = s->sp;
-	size_t n = s->splen, k = *i + 1, cap = 0, ntok = 0;
-	struct unit tmp = {0};
-	tmp.norm = NULL;
-	while (k < n && sp[k] != '\n') {
-		if (isspace((unsigned char)sp[k])) {
-			k++;
-			continue;
-		}
-		if (is_comment(sp, k, n)) {
-			k = skip_comment(sp, k, n);
-			continue;
-		}
-		int kind;
-		size_t e = ksp_ctok_end(sp, k, n, &kind);
-		if (ntok == 0)
-			tmp.dkind = (uint8_t)directive_kind(sp + k, e - k);
-		if (ntok == 1 && kind == KSP_CT_IDENT) {
-			tmp.name_off = (uint32_t)k, tmp.name_len = (uint32_t)(e - k);
-		}
-		int glued = ntok == 2 && tmp.dkind == D_DEFINE && sp[k] == '(' &&
-			    k == tmp.name_off + tmp.name_len;
-		if (norm_add(&tmp, &cap, sp + k, e - k, !glued)) {
-			free(tmp.norm);
-			return -1;
-		}
-		if (ntok++ == 1)
-			tmp.def_at = (uint32_t)strlen(tmp.norm);
-		k = e;
-	}
-	if (!tmp.norm && norm_add(&tmp, &cap, "", 0, 0))
+	if (hdr_lex(s->lines.text, s->lines.len, &s->lx))
 		return -1;
-	if (ntok == 0)
-		tmp.dkind = D_OTHER;
-	struct unit *u = new_unit(s, *i, k < n ? k + 1 : n);
-	if (!u) {
-		free(tmp.norm);
-		return -1;
-	}
-	tmp.off = u->off, tmp.len = u->len, tmp.line0 = u->line0, tmp.line1 = u->line1;
-	tmp.kind = U_DIR;
-	if (tmp.dkind == D_DEFINE && !tmp.def_at)
-		tmp.def_at = (uint32_t)strlen(tmp.norm);
-	*u = tmp;
-	*i = k;
+	for (size_t k = 0; k < s->lx.nu; k++)
+		for (uint32_t l = s->lx.u[k].line0; l <= s->lx.u[k].line1 && l <= s->lines.nlines;
+		     l++)
+			s->lx.u[k].touched |= s->lines.chg[l];
 	return 0;
-}
-
-static int lex_side(struct side *s)
-{
-	const char *sp = s->sp;
-	size_t i = 0, n = s->splen;
-	int bol = 1;
-	while (i < n) {
-		char c = sp[i];
-		if (c == '\n' || isspace((unsigned char)c)) {
-			bol |= c == '\n';
-			i++;
-		} else if (is_comment(sp, i, n)) {
-			i = skip_comment(sp, i, n);
-		} else if (bol && c == '#') {
-			if (directive(s, &i))
-				return -1;
-		} else {
-			int kind;
-			size_t e = ksp_ctok_end(sp, i, n, &kind);
-			if (!new_unit(s, i, e))
-				return -1;
-			bol = 0;
-			i = e;
-		}
-	}
-	for (size_t k = 0; k < s->nu; k++)
-		for (uint32_t l = s->u[k].line0; l <= s->u[k].line1 && l <= s->nlines; l++)
-			s->u[k].touched |= s->chg[l];
-	return 0;
-}
-
-static int unit_eq(const struct side *a, const struct unit *x, const struct side *b,
-		   const struct unit *y)
-{
-	if (x->kind != y->kind)
-		return 0;
-	if (x->kind == U_DIR)
-		return !strcmp(x->norm, y->norm);
-	return x->len == y->len && !memcmp(a->sp + x->off, b->sp + y->off, x->len);
 }
 
 /* Within one gap between untouched units, what both sides share at either
@@ -383,21 +97,22 @@ static void trim_gap(struct an *a, size_t i0, size_t i1, size_t j0, size_t j1)
 {
 	struct side *p = &a->s[0], *q = &a->s[1];
 	size_t lo = 0, hi = 0;
-	while (i0 + lo < i1 && j0 + lo < j1 && unit_eq(p, &p->u[i0 + lo], q, &q->u[j0 + lo]))
+	while (i0 + lo < i1 && j0 + lo < j1 &&
+	       hdr_unit_eq(&p->lx, &p->lx.u[i0 + lo], &q->lx, &q->lx.u[j0 + lo]))
 		lo++;
 	while (i1 - hi > i0 + lo && j1 - hi > j0 + lo &&
-	       unit_eq(p, &p->u[i1 - hi - 1], q, &q->u[j1 - hi - 1]))
+	       hdr_unit_eq(&p->lx, &p->lx.u[i1 - hi - 1], &q->lx, &q->lx.u[j1 - hi - 1]))
 		hi++;
 	for (size_t k = i0 + lo; k < i1 - hi; k++)
-		p->u[k].changed = 1;
+		p->lx.u[k].changed = 1;
 	for (size_t k = j0 + lo; k < j1 - hi; k++)
-		q->u[k].changed = 1;
+		q->lx.u[k].changed = 1;
 	/* Units inserted on one side only: a construct of the other side that
 	 * spans the place is touched too (a ';' removed joins two). */
-	if (i0 + lo == i1 - hi && j0 + lo < j1 - hi && i0 + lo < p->nu)
-		p->u[i0 + lo].cut_before = 1;
-	if (j0 + lo == j1 - hi && i0 + lo < i1 - hi && j0 + lo < q->nu)
-		q->u[j0 + lo].cut_before = 1;
+	if (i0 + lo == i1 - hi && j0 + lo < j1 - hi && i0 + lo < p->lx.nu)
+		p->lx.u[i0 + lo].cut_before = 1;
+	if (j0 + lo == j1 - hi && i0 + lo < i1 - hi && j0 + lo < q->lx.nu)
+		q->lx.u[j0 + lo].cut_before = 1;
 }
 
 /* Outside the hunks both sides must read as the same units, in the same
@@ -409,17 +124,17 @@ static int mark_changes(struct an *a)
 	size_t i = 0, j = 0;
 	for (;;) {
 		size_t i1 = i, j1 = j;
-		while (i1 < p->nu && p->u[i1].touched)
+		while (i1 < p->lx.nu && p->lx.u[i1].touched)
 			i1++;
-		while (j1 < q->nu && q->u[j1].touched)
+		while (j1 < q->lx.nu && q->lx.u[j1].touched)
 			j1++;
 		trim_gap(a, i, i1, j, j1);
-		if (i1 == p->nu || j1 == q->nu) {
-			if (i1 != p->nu || j1 != q->nu)
+		if (i1 == p->lx.nu || j1 == q->lx.nu) {
+			if (i1 != p->lx.nu || j1 != q->lx.nu)
 				return fb(a, "the change alters how unchanged lines are read");
 			return 0;
 		}
-		if (!unit_eq(p, &p->u[i1], q, &q->u[j1]))
+		if (!hdr_unit_eq(&p->lx, &p->lx.u[i1], &q->lx, &q->lx.u[j1]))
 			return fb(a, "the change alters how unchanged lines are read");
 		i = i1 + 1, j = j1 + 1;
 	}
@@ -429,13 +144,13 @@ static int changed_directives(struct an *a)
 {
 	for (int k = 0; k < 2; k++) {
 		const struct side *s = &a->s[k];
-		for (size_t i = 0; i < s->nu; i++) {
-			const struct unit *u = &s->u[i];
+		for (size_t i = 0; i < s->lx.nu; i++) {
+			const struct hdr_unit *u = &s->lx.u[i];
 			if (u->kind != U_DIR || !u->changed)
 				continue;
 			if ((u->dkind != D_DEFINE && u->dkind != D_UNDEF) || !u->name_len)
 				return fb(a, "a directive changed: #%.60s", u->norm);
-			if (push_name(&a->macros, s->sp + u->name_off, u->name_len))
+			if (push_name(&a->macros, s->lx.sp + u->name_off, u->name_len))
 				return -1;
 		}
 	}
@@ -444,14 +159,14 @@ static int changed_directives(struct an *a)
 
 /* ---- file-scope constructs ---- */
 
-static int code_punct(const struct side *s, const struct unit *u, char c)
+static int code_punct(const struct side *s, const struct hdr_unit *u, char c)
 {
-	return u->kind == U_CODE && u->len == 1 && s->sp[u->off] == c;
+	return u->kind == U_CODE && u->len == 1 && s->lx.sp[u->off] == c;
 }
 
 /* #if nesting: every branch must leave the brace depth as it found it, so
  * that file scope is file scope whatever the configuration. */
-static int conditional(struct an *a, struct side *s, struct unit *u, int depth, int *stack,
+static int conditional(struct an *a, struct side *s, struct hdr_unit *u, int depth, int *stack,
 		       size_t *nst, size_t *first_close, size_t k)
 {
 	u->cond = (uint32_t)*nst;
@@ -475,12 +190,12 @@ static int conditional(struct an *a, struct side *s, struct unit *u, int depth, 
 /* Whether "#ifndef G / #define G / ... / #endif" wraps the whole file. */
 static uint32_t include_guard(const struct side *s, size_t first_close)
 {
-	if (s->nu < 3 || first_close != s->nu - 1)
+	if (s->lx.nu < 3 || first_close != s->lx.nu - 1)
 		return 0;
-	const struct unit *g = &s->u[0], *d = &s->u[1];
+	const struct hdr_unit *g = &s->lx.u[0], *d = &s->lx.u[1];
 	return g->kind == U_DIR && g->dkind == D_IFNDEF && d->kind == U_DIR &&
 	       d->dkind == D_DEFINE && g->name_len && g->name_len == d->name_len &&
-	       !memcmp(s->sp + g->name_off, s->sp + d->name_off, g->name_len);
+	       !memcmp(s->lx.sp + g->name_off, s->lx.sp + d->name_off, g->name_len);
 }
 
 struct conslist {
@@ -492,7 +207,8 @@ static int end_construct(struct an *a, struct conslist *c, size_t first, size_t 
 			 int touched, const struct side *s)
 {
 	if (touched && dir)
-		return fb(a, "directive inside a changed construct (line %u)", s->u[first].line0);
+		return fb(a, "directive inside a changed construct (line %u)",
+			  s->lx.u[first].line0);
 	struct cons *v = ksp_array_room(c->v, &c->cap, c->n, sizeof(*v), 16);
 	if (!v)
 		return -1;
@@ -507,8 +223,8 @@ static int constructs(struct an *a, struct side *s, struct conslist *c)
 {
 	int stack[MAX_COND], depth = 0, body = 0, dir = 0, touched = 0, rc = 0;
 	size_t nst = 0, first_close = (size_t)-1, first = (size_t)-1, prev = (size_t)-1;
-	for (size_t k = 0; k < s->nu && !rc; k++) {
-		struct unit *u = &s->u[k];
+	for (size_t k = 0; k < s->lx.nu && !rc; k++) {
+		struct hdr_unit *u = &s->lx.u[k];
 		touched |= u->cut_before && first != (size_t)-1;
 		if (u->kind == U_DIR) {
 			rc = conditional(a, s, u, depth, stack, &nst, &first_close, k);
@@ -519,7 +235,7 @@ static int constructs(struct an *a, struct side *s, struct conslist *c)
 			first = k, body = dir = touched = 0;
 		touched |= u->changed;
 		if (code_punct(s, u, '{') && depth == 0 && prev != (size_t)-1 && prev >= first &&
-		    code_punct(s, &s->u[prev], ')'))
+		    code_punct(s, &s->lx.u[prev], ')'))
 			body = 1;
 		if (code_punct(s, u, '(') || code_punct(s, u, '[') || code_punct(s, u, '{'))
 			depth++;
@@ -539,7 +255,7 @@ static int constructs(struct an *a, struct side *s, struct conslist *c)
 		return fb(a, "unbalanced brackets or #if at the end of the header");
 	if (first != (size_t)-1 && touched)
 		return fb(a, "changed construct not terminated by ';' or a function body");
-	if (first != (size_t)-1 && end_construct(a, c, first, s->nu - 1, 1, 0, s))
+	if (first != (size_t)-1 && end_construct(a, c, first, s->lx.nu - 1, 1, 0, s))
 		return -1;
 	s->guard = include_guard(s, first_close);
 	return 0;
@@ -551,7 +267,7 @@ static int same_construct(const struct side *p, const struct cons *x, const stru
 	if (x->last - x->first != y->last - y->first)
 		return 0;
 	for (size_t k = 0; k <= x->last - x->first; k++)
-		if (!unit_eq(p, &p->u[x->first + k], q, &q->u[y->first + k]))
+		if (!hdr_unit_eq(&p->lx, &p->lx.u[x->first + k], &q->lx, &q->lx.u[y->first + k]))
 			return 0;
 	return 1;
 }
@@ -567,13 +283,13 @@ struct resolver {
 /* H's #define of name on this side: 1 with *u if it is the only
  * #define/#undef of it, 2 if there are others, 0 if none. */
 static int own_definition(const struct side *s, const char *name, size_t len,
-			  const struct unit **def, size_t *at)
+			  const struct hdr_unit **def, size_t *at)
 {
 	size_t ndef = 0, nundef = 0;
-	for (size_t k = 0; k < s->nu; k++) {
-		const struct unit *u = &s->u[k];
+	for (size_t k = 0; k < s->lx.nu; k++) {
+		const struct hdr_unit *u = &s->lx.u[k];
 		if (u->kind != U_DIR || (u->dkind != D_DEFINE && u->dkind != D_UNDEF) ||
-		    u->name_len != len || memcmp(s->sp + u->name_off, name, len))
+		    u->name_len != len || memcmp(s->lx.sp + u->name_off, name, len))
 			continue;
 		if (u->dkind == D_DEFINE)
 			ndef++, *def = u, *at = k;
@@ -589,7 +305,7 @@ static int resolve(void *ctx, const char *name, size_t len, const char **def, ch
 		   size_t why_len)
 {
 	struct resolver *r = ctx;
-	const struct unit *u = NULL;
+	const struct hdr_unit *u = NULL;
 	size_t at = 0;
 	int own = own_definition(r->s, name, len, &u, &at);
 	int ext = r->a->lookup(r->a->ctx, name, len, def);
@@ -620,7 +336,7 @@ static int resolve(void *ctx, const char *name, size_t len, const char **def, ch
 
 static int is_macro(const struct resolver *r, const char *name, size_t len)
 {
-	const struct unit *u;
+	const struct hdr_unit *u;
 	const char *def;
 	size_t at;
 	return own_definition(r->s, name, len, &u, &at) || r->a->lookup(r->a->ctx, name, len, &def);
@@ -908,11 +624,11 @@ static int judge_construct(struct an *a, const struct side *s, const struct cons
 	if (!in.v)
 		return -1;
 	for (size_t k = c->first; k <= c->last; k++)
-		in.v[in.n++] = (struct ksp_mtok){s->sp + s->u[k].off, s->u[k].len, 0};
+		in.v[in.n++] = (struct ksp_mtok){s->lx.sp + s->lx.u[k].off, s->lx.u[k].len, 0};
 	if (!rc)
 		rc = ksp_macro_expand(in.v, in.n, resolve, &r, &exp, why, sizeof(why));
 	if (rc == 1)
-		rc = fb(a, "line %u: %s", s->u[c->first].line0, why);
+		rc = fb(a, "line %u: %s", s->lx.u[c->first].line0, why);
 	if (!rc)
 		rc = join(&exp, &j);
 	if (!rc)
@@ -967,7 +683,7 @@ static int same_untouched(struct an *a, const struct conslist *c)
 			break;
 		if (!same_construct(&a->s[0], &c[0].v[i], &a->s[1], &c[1].v[j]))
 			return fb(a, "construct boundaries changed (line %u)",
-				  a->s[0].u[c[0].v[i].first].line0);
+				  a->s[0].lx.u[c[0].v[i].first].line0);
 		i++, j++;
 	}
 	if (i != c[0].n || j != c[1].n)
@@ -978,8 +694,8 @@ static int same_untouched(struct an *a, const struct conslist *c)
 /* The file's structure only matters where code changed. */
 static int any_changed_code(const struct side *s)
 {
-	for (size_t k = 0; k < s->nu; k++)
-		if (s->u[k].kind == U_CODE && s->u[k].changed)
+	for (size_t k = 0; k < s->lx.nu; k++)
+		if (s->lx.u[k].kind == U_CODE && s->lx.u[k].changed)
 			return 1;
 	return 0;
 }
@@ -999,7 +715,7 @@ static int judge_sides(struct an *a)
 			if (c[0].v[i].touched && c[1].v[j].touched &&
 			    same_construct(&a->s[0], &c[0].v[i], &a->s[1], &c[1].v[j]))
 				rc = fb(a, "moved construct (line %u)",
-					a->s[0].u[c[0].v[i].first].line0);
+					a->s[0].lx.u[c[0].v[i].first].line0);
 	for (int k = 0; k < 2 && !rc; k++)
 		for (size_t i = 0; i < c[k].n && !rc; i++)
 			if (c[k].v[i].touched)
@@ -1011,16 +727,14 @@ static int judge_sides(struct an *a)
 
 static int prepare(struct side *s, const char *text, size_t len)
 {
-	s->text = text;
-	s->len = len;
-	return split_lines(s);
+	return line_diff_split(&s->lines, text, len);
 }
 
 static int analyze(struct an *a)
 {
 	int rc = diff_lines(a);
 	for (int k = 0; k < 2 && !rc; k++)
-		rc = splice(&a->s[k]) ? -1 : lex_side(&a->s[k]);
+		rc = read_units(&a->s[k]);
 	if (!rc)
 		rc = mark_changes(a);
 	if (!rc)
@@ -1032,13 +746,8 @@ static int analyze(struct an *a)
 
 static void free_side(struct side *s)
 {
-	for (size_t i = 0; i < s->nu; i++)
-		free(s->u[i].norm);
-	free(s->u);
-	free(s->line_off);
-	free(s->chg);
-	free(s->sp);
-	free(s->lineof);
+	hdr_lex_free(&s->lx);
+	line_diff_text_free(&s->lines);
 }
 
 int ksp_hdr_change_analyze(const char *pre, size_t pre_len, const char *post, size_t post_len,

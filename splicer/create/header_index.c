@@ -254,7 +254,11 @@ int ksp_hindex_open(const struct ksp_tree *tree, struct ksp_hindex **out, struct
 		return ksp_fail(err, "out of memory");
 	ix->tree = tree;
 	ix->lock_fd = -1;
-	snprintf(ix->dir, sizeof(ix->dir), "%s.index", tree->path);
+	const char *dir = getenv("KSPLICE_HEADER_INDEX");
+	if (dir && *dir)
+		snprintf(ix->dir, sizeof(ix->dir), "%s", dir);
+	else
+		snprintf(ix->dir, sizeof(ix->dir), "%s.index", tree->path);
 	char lock[4200];
 	snprintf(lock, sizeof(lock), "%s/lock", ix->dir);
 	int rc = make_dirs(ix->dir, err);

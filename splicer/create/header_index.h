@@ -15,6 +15,7 @@
  * one definition in the whole tree expands the same everywhere.
  *
  * One process at a time uses an index (flock on TREE.index/lock).
+ * KSPLICE_HEADER_INDEX=DIR puts it elsewhere (tests, read-only trees).
  */
 #ifndef KSPLICE_HEADER_INDEX_H
 #define KSPLICE_HEADER_INDEX_H

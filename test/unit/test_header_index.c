@@ -1,0 +1,199 @@
+/* create.header_index: the index beside a tree keeps an object's entry while
+ * the files it read are as recorded, drops it when one changes, drops all
+ * when the tree's build files change; and header_skip judges objects from
+ * the entries exactly as screening would (a small tree made here). */
+#include "header_index.h"
+#include "header_skip.h"
+
+#include "check_run.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static char root[256];
+static struct ksp_tree tree;
+
+static void put(const char *rel, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	char *slash = strrchr(path, '/');
+	*slash = '\0';
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", path);
+	ck_assert_int_eq(system(cmd), 0);
+	*slash = '/';
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void setup(void)
+{
+	snprintf(root, sizeof(root), "/tmp/ksp-hindex-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	put(".config", "CONFIG_X=y\n");
+	put("include/linux/a.h", "int a_fn(int);\n");
+	put("include/linux/b.h", "#define B_MAX 4\n");
+	put("drv/Makefile", "obj-y += x.o y.o\n");
+	memset(&tree, 0, sizeof(tree));
+	tree.path = root;
+	tree.cc_version_text = "gcc (test) 12";
+	unsetenv("KSPLICE_HEADER_INDEX");
+}
+
+static void teardown(void)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s.index'", root, root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* x.c reads a.h and b.h and calls a_fn; y.c reads a.h only and uses
+ * nothing from it. */
+static const char x_i[] = "# 1 \"drv/x.c\"\n"
+			  "# 1 \"./include/linux/a.h\" 1\n"
+			  "int a_fn(int);\n"
+			  "# 2 \"drv/x.c\" 2\n"
+			  "# 1 \"./include/linux/b.h\" 1\n"
+			  "# 3 \"drv/x.c\" 2\n"
+			  "int x(void) { return a_fn(4); }\n"
+			  "#define B_MAX 4\n";
+static const char y_i[] = "# 1 \"drv/y.c\"\n"
+			  "# 1 \"./include/linux/a.h\" 1\n"
+			  "int a_fn(int);\n"
+			  "# 2 \"drv/y.c\" 2\n"
+			  "int y(void) { return 1; }\n";
+
+static struct ksp_hindex *open_recorded(void)
+{
+	struct ksp_hindex *ix;
+	struct ksp_error err;
+	ck_assert_msg(!ksp_hindex_open(&tree, &ix, &err), "%s", err.msg);
+	ck_assert_msg(!ksp_hindex_record(ix, "drv/x.o", x_i, strlen(x_i), &err), "%s", err.msg);
+	ck_assert_msg(!ksp_hindex_record(ix, "drv/y.o", y_i, strlen(y_i), &err), "%s", err.msg);
+	return ix;
+}
+
+static int fresh(struct ksp_hindex *ix, const char *object)
+{
+	struct ksp_pp_facts f;
+	struct ksp_error err;
+	int rc = ksp_hindex_lookup(ix, object, &f, &err);
+	ck_assert_int_ge(rc, 0);
+	if (rc == 1)
+		ksp_pp_facts_free(&f);
+	return rc;
+}
+
+START_TEST(entry_fresh_until_a_read_file_changes)
+{
+	struct ksp_hindex *ix = open_recorded();
+	ck_assert_int_eq(fresh(ix, "drv/x.o"), 1);
+	ck_assert_int_eq(fresh(ix, "drv/z.o"), 0);
+	const char *def;
+	ck_assert_int_eq(ksp_hindex_macro(ix, "B_MAX", 5, &def), 1);
+	ck_assert_str_eq(def, " 4");
+	ksp_hindex_close(ix);
+
+	/* a new mtime with the same content: still fresh (content hash) */
+	struct ksp_error err;
+	put("include/linux/b.h", "#define B_MAX 4\n");
+	struct timespec later[2] = {{0, UTIME_OMIT}, {time(NULL) + 100, 0}};
+	char path[512];
+	snprintf(path, sizeof(path), "%s/include/linux/b.h", root);
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, later, 0), 0);
+	ck_assert(!ksp_hindex_open(&tree, &ix, &err));
+	ck_assert_int_eq(fresh(ix, "drv/x.o"), 1);
+	ksp_hindex_close(ix);
+
+	/* b.h changes: x read it, y did not */
+	put("include/linux/b.h", "#define B_MAX 5\n");
+	ck_assert(!ksp_hindex_open(&tree, &ix, &err));
+	ck_assert_int_eq(fresh(ix, "drv/x.o"), 0);
+	ck_assert_int_eq(fresh(ix, "drv/y.o"), 1);
+	ksp_hindex_close(ix);
+
+	/* a Makefile of the object's directory changes: its flags may have */
+	put("drv/Makefile", "obj-y += x.o y.o\nccflags-y += -DX\n");
+	ck_assert(!ksp_hindex_open(&tree, &ix, &err));
+	ck_assert_int_eq(fresh(ix, "drv/y.o"), 0);
+	ksp_hindex_close(ix);
+}
+END_TEST
+
+START_TEST(config_change_drops_every_entry)
+{
+	struct ksp_hindex *ix = open_recorded();
+	ksp_hindex_close(ix);
+	put(".config", "CONFIG_X=n\n");
+	struct ksp_error err;
+	ck_assert(!ksp_hindex_open(&tree, &ix, &err));
+	ck_assert_int_eq(fresh(ix, "drv/x.o"), 0);
+	ck_assert_int_eq(fresh(ix, "drv/y.o"), 0);
+	const char *def;
+	ck_assert_int_eq(ksp_hindex_macro(ix, "B_MAX", 5, &def), 0);
+	ksp_hindex_close(ix);
+}
+END_TEST
+
+START_TEST(one_user_at_a_time)
+{
+	struct ksp_hindex *ix = open_recorded(), *second;
+	struct ksp_error err;
+	ck_assert_int_eq(ksp_hindex_open(&tree, &second, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "in use"));
+	ksp_hindex_close(ix);
+}
+END_TEST
+
+/* Adding a prototype to a.h alters neither object (nothing names it); a
+ * changed a_fn prototype alters x (it calls a_fn) but not y; b.h's macro
+ * change alters x (it used B_MAX) and y reads no b.h. */
+static void judge(const char *path, const char *post, unsigned char want_x, unsigned char want_y)
+{
+	struct ksp_hindex *ix = open_recorded();
+	const char *pre = !strcmp(path, "include/linux/a.h") ? "int a_fn(int);\n"
+							     : "#define B_MAX 4\n";
+	struct ksp_changed_text t = {path, pre, post, strlen(pre), strlen(post)};
+	const char *objects[] = {"drv/x.o", "drv/y.o"};
+	unsigned char skip[2] = {9, 9};
+	struct ksp_skip_stats st;
+	struct ksp_error err;
+	ck_assert_msg(!ksp_header_skip(ix, objects, 2, &t, 1, skip, &st, NULL, &err), "%s",
+		      err.msg);
+	ck_assert_uint_eq(st.indexed, 2);
+	ck_assert_msg(skip[0] == want_x && skip[1] == want_y, "%s: skip %d %d", post, skip[0],
+		      skip[1]);
+	ksp_hindex_close(ix);
+}
+
+START_TEST(skip_judged_by_names)
+{
+	judge("include/linux/a.h", "int a_fn(int);\nint a_new(int);\n", 1, 1);
+	judge("include/linux/a.h", "long a_fn(int);\n", 0, 1);
+	judge("include/linux/b.h", "#define B_MAX 5\n", 0, 1);
+	/* a struct definition: not judged by names, both screened */
+	judge("include/linux/a.h", "int a_fn(int);\nstruct s { int v; };\n", 0, 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("header_index");
+	TCase *tc = tcase_create("index");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, entry_fresh_until_a_read_file_changes);
+	tcase_add_test(tc, config_change_drops_every_entry);
+	tcase_add_test(tc, one_user_at_a_time);
+	tcase_add_test(tc, skip_judged_by_names);
+	suite_add_tcase(s, tc);
+	return ksp_check_run(s);
+}
