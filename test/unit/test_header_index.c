@@ -160,8 +160,8 @@ END_TEST
 static void judge(const char *path, const char *post, unsigned char want_x, unsigned char want_y)
 {
 	struct ksp_hindex *ix = open_recorded();
-	const char *pre = !strcmp(path, "include/linux/a.h") ? "int a_fn(int);\n"
-							     : "#define B_MAX 4\n";
+	const char *pre =
+		!strcmp(path, "include/linux/a.h") ? "int a_fn(int);\n" : "#define B_MAX 4\n";
 	struct ksp_changed_text t = {path, pre, post, strlen(pre), strlen(post)};
 	const char *objects[] = {"drv/x.o", "drv/y.o"};
 	unsigned char skip[2] = {9, 9};
