@@ -4,6 +4,7 @@
 #include "pp_screen.h"
 #include "run.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +12,9 @@
 /* Objects preprocessed per make run: enough to keep -j busy, few enough
  * that their .i files (about 5 MB each) stay small on disk. */
 #define SCREEN_BATCH 96
+/* Filling the index: each make run costs seconds of its own (kbuild's
+ * startup, a sub-make per directory), and nothing waits for a verdict. */
+#define INDEX_BATCH 384
 #define MAX_PREPROCESSED (512u << 20)
 
 void ksp_screen_outputs(const char *object, char out[3][4096])
@@ -44,38 +48,103 @@ static void remove_outputs(const struct ksp_screen *s, char out[3][4096])
 	}
 }
 
-static int screen_batch(const struct ksp_screen *s, const size_t *index, size_t count,
-			const char *log, screen_fn fn, void *ctx, struct ksp_error *err)
+/* One make run's objects and, once made, their preprocessed sources to
+ * read: the reading (digests, comparisons, index entries: about 0.1 s an
+ * object) runs on a thread while make preprocesses the next batch. */
+struct batch {
+	const struct ksp_screen *s;
+	const size_t *index;
+	size_t count;
+	char (*out)[3][4096];
+	screen_fn fn;
+	void *ctx;
+	int rc;
+	struct ksp_error err;
+	pthread_t thread;
+	int running;
+};
+
+static int make_batch(struct batch *b, const char *log, struct ksp_error *err)
 {
-	char(*out)[3][4096] = calloc(count, sizeof(*out));
-	const char **targets = calloc(count, sizeof(*targets));
-	int rc = out && targets ? 0 : ksp_fail(err, "out of memory");
-	for (size_t k = 0; k < count && !rc; k++) {
-		ksp_screen_outputs(s->objects[index[k]], out[k]);
-		targets[k] = out[k][0];
+	const struct ksp_screen *s = b->s;
+	b->out = calloc(b->count, sizeof(*b->out));
+	const char **targets = calloc(b->count, sizeof(*targets));
+	int rc = b->out && targets ? 0 : ksp_fail(err, "out of memory");
+	for (size_t k = 0; k < b->count && !rc; k++) {
+		ksp_screen_outputs(s->objects[b->index[k]], b->out[k]);
+		targets[k] = b->out[k][0];
 	}
 	if (!rc)
-		rc = ksp_tree_preprocess(s->tree, targets, count, s->jobs, s->index != NULL, log,
+		rc = ksp_tree_preprocess(s->tree, targets, b->count, s->jobs, s->index != NULL, log,
 					 err);
-	for (size_t k = 0; k < count && out; k++) {
-		char path[8300];
-		snprintf(path, sizeof(path), "%s/%s", s->tree->path, out[k][0]);
-		unsigned char *text = NULL;
-		size_t len = 0;
-		struct ksp_error read_err;
-		if (!rc && ksp_read_file(path, MAX_PREPROCESSED, &text, &len, &read_err))
-			text = NULL;
-		if (!rc)
-			rc = fn(s, index[k], (const char *)text, len, ctx, err);
-		free(text);
-		remove_outputs(s, out[k]);
-	}
-	free(out);
 	free(targets);
 	return rc;
 }
 
-/* Preprocesses the objects still to be digested or compared, in batches. */
+static void *read_batch(void *arg)
+{
+	struct batch *b = arg;
+	const struct ksp_screen *s = b->s;
+	for (size_t k = 0; k < b->count; k++) {
+		char path[8300];
+		snprintf(path, sizeof(path), "%s/%s", s->tree->path, b->out[k][0]);
+		unsigned char *text = NULL;
+		size_t len = 0;
+		struct ksp_error read_err;
+		if (!b->rc && ksp_read_file(path, MAX_PREPROCESSED, &text, &len, &read_err))
+			text = NULL;
+		if (!b->rc)
+			b->rc = b->fn(s, b->index[k], (const char *)text, len, b->ctx, &b->err);
+		free(text);
+		remove_outputs(s, b->out[k]);
+	}
+	return NULL;
+}
+
+/* Waits for the batch's reading (or, if it never started, removes what make
+ * wrote); its outputs are gone afterwards. */
+static int finish_batch(struct batch *b, struct ksp_error *err)
+{
+	if (b->running) {
+		pthread_join(b->thread, NULL);
+	} else if (b->out) {
+		b->rc = -1;
+		read_batch(b);
+		b->rc = 0;
+	}
+	b->running = 0;
+	free(b->out);
+	b->out = NULL;
+	if (b->rc)
+		*err = b->err;
+	return b->rc;
+}
+
+static int start_reading(struct batch *b, struct ksp_error *err)
+{
+	b->rc = 0;
+	if (pthread_create(&b->thread, NULL, read_batch, b) == 0) {
+		b->running = 1;
+		return 0;
+	}
+	read_batch(b); /* no thread: read here */
+	free(b->out);
+	b->out = NULL;
+	return b->rc ? (*err = b->err, -1) : 0;
+}
+
+static void report(const struct ksp_screen *s, const char *side_words, size_t done, size_t n)
+{
+	if (!s->progress || (done != n && (done / SCREEN_BATCH) % 4 != 0 && !s->record_only))
+		return;
+	fprintf(s->progress, "%s: preprocessed %zu/%zu objects%s%s\n",
+		s->record_only ? "index" : "screening", done, n, s->record_only ? "" : " ",
+		s->record_only ? "" : side_words);
+	fflush(s->progress);
+}
+
+/* Preprocesses the objects still to be digested or compared, in batches,
+ * each read while the next is made. */
 static int screen_all(const struct ksp_screen *s, const char *side, screen_fn fn, void *ctx,
 		      struct ksp_error *err)
 {
@@ -88,21 +157,34 @@ static int screen_all(const struct ksp_screen *s, const char *side, screen_fn fn
 	for (size_t i = 0; i < s->n; i++)
 		if (s->state[i] == KSP_SCREEN_DIGESTED)
 			index[n++] = i;
-	int rc = 0;
-	for (size_t first = 0; first < n && !rc; first += SCREEN_BATCH) {
+	struct batch b[2] = {{.s = s, .fn = fn, .ctx = ctx}, {.s = s, .fn = fn, .ctx = ctx}};
+	int rc = 0, cur = 0;
+	size_t batch = s->record_only ? INDEX_BATCH : SCREEN_BATCH;
+	for (size_t first = 0; first < n && !rc; first += batch, cur ^= 1) {
 		if (ksp_interrupted) {
 			rc = ksp_fail(err, "interrupted");
 			break;
 		}
-		size_t count = n - first < SCREEN_BATCH ? n - first : SCREEN_BATCH;
-		rc = screen_batch(s, index + first, count, log, fn, ctx, err);
-		size_t done = first + count;
-		if (!rc && s->progress && (done == n || (done / SCREEN_BATCH) % 4 == 0)) {
-			fprintf(s->progress, "%s: preprocessed %zu/%zu objects%s%s\n",
-				s->record_only ? "index" : "screening", done, n,
-				s->record_only ? "" : " ", s->record_only ? "" : side_words);
-			fflush(s->progress);
-		}
+		b[cur].index = index + first;
+		b[cur].count = n - first < batch ? n - first : batch;
+		rc = make_batch(&b[cur], log, err);
+		struct ksp_error prev_err;
+		int was_read = b[cur ^ 1].running;
+		if (finish_batch(&b[cur ^ 1], &prev_err) && !rc)
+			rc = (*err = prev_err, -1);
+		if (!rc && was_read)
+			report(s, side_words, (size_t)(b[cur ^ 1].index - index) + b[cur ^ 1].count,
+			       n);
+		if (!rc)
+			rc = start_reading(&b[cur], err);
+	}
+	struct ksp_error last_err;
+	for (int k = 0; k < 2; k++) {
+		int was_read = b[k].running;
+		if (finish_batch(&b[k], &last_err) && !rc)
+			rc = (*err = last_err, -1);
+		if (!rc && was_read && b[k].index + b[k].count == index + n)
+			report(s, side_words, n, n);
 	}
 	free(index);
 	return rc;

@@ -92,7 +92,8 @@ static int objects_to_index(const struct ksp_create_opts *o, struct ksp_tree *tr
 	}
 	qsort(sources.v, sources.n, sizeof(*sources.v), cmp_str);
 	if (o->progress)
-		fprintf(o->progress, "index: classifying %zu source files...\n", sources.n);
+		fprintf(o->progress, "index: classifying %zu source files...\n", sources.n),
+			fflush(o->progress);
 	size_t built = 0, unclassified = 0;
 	int rc = 0;
 	for (size_t i = 0; i < sources.n && !rc && !ksp_interrupted; i++) {
@@ -120,7 +121,8 @@ static int objects_to_index(const struct ksp_create_opts *o, struct ksp_tree *tr
 		fprintf(o->progress,
 			"index: %zu objects built, %zu of them to index (%zu files kbuild could "
 			"not classify)\n",
-			built, objects->n, unclassified);
+			built, objects->n, unclassified),
+			fflush(o->progress);
 	return rc;
 }
 
