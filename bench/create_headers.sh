@@ -69,7 +69,8 @@ run_create() {
 	"$CREATE" -v --diff-only -j2 "$@" --patch="$OUT/$name.patch" "$TREE" \
 		>"$OUT/$name.$way.log" 2>&1 || rc=$?
 	t1=$(date +%s.%N)
-	grep -E '^  [^ ]+\.o: ' "$OUT/$name.$way.log" | sed 's/:.*//' | sort >"$OUT/$name.$way.kept"
+	{ grep -E '^  [^ ]+\.o: ' "$OUT/$name.$way.log" || true; } | sed 's/:.*//' | sort \
+		>"$OUT/$name.$way.kept"
 	local line
 	line=$(grep -E 'screening: [0-9]+ of [0-9]+ objects? may change|header index: ' \
 		"$OUT/$name.$way.log" | tr '\n' ';' || true)

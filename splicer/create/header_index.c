@@ -381,24 +381,32 @@ int ksp_hindex_record(struct ksp_hindex *ix, const char *object, const char *tex
 	struct ksp_pp_facts facts;
 	if (ksp_pp_facts_from_text(text, len, ix->tree->path, &facts, err))
 		return -1;
-	char path[8400], tmp[8500];
-	entry_path(ix, object, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *out = fopen(tmp, "wb");
-	int rc = out ? write_entry(ix, object, &facts, out, err)
-		     : ksp_fail(err, "%s: %s", tmp, strerror(errno));
-	if (out && fclose(out) && !rc)
-		rc = ksp_fail(err, "%s: cannot write", tmp);
-	if (!rc && rename(tmp, path))
-		rc = ksp_fail(err, "%s: %s", path, strerror(errno));
-	if (rc)
-		unlink(tmp);
+	int rc = 0;
 	for (size_t i = 0; i < facts.nmacros && !rc; i++)
 		if (add_macro(ix, facts.macros[i].name, strlen(facts.macros[i].name),
 			      facts.macros[i].def, 1))
 			rc = ksp_fail(err, "out of memory");
 	if (!rc && ix->macros_out)
 		fflush(ix->macros_out);
+	/* The definitions live in the index's table: an entry keeps only the
+	 * names (most of an object's facts by size are its thousands of -dU
+	 * definitions, the same in every object). */
+	size_t nmacros = facts.nmacros;
+	facts.nmacros = 0;
+	char path[8400], tmp[8500];
+	entry_path(ix, object, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *out = rc ? NULL : fopen(tmp, "wb");
+	if (!rc)
+		rc = out ? write_entry(ix, object, &facts, out, err)
+			 : ksp_fail(err, "%s: %s", tmp, strerror(errno));
+	if (out && fclose(out) && !rc)
+		rc = ksp_fail(err, "%s: cannot write", tmp);
+	if (!rc && rename(tmp, path))
+		rc = ksp_fail(err, "%s: %s", path, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	facts.nmacros = nmacros;
 	ksp_pp_facts_free(&facts);
 	ix->recorded += !rc;
 	return rc;
