@@ -34,3 +34,8 @@ pkg_check_modules(CHECK IMPORTED_TARGET check)
 if(NOT CHECK_FOUND)
   message(FATAL_ERROR "Check (unit test framework) not found: install the Debian package 'check'")
 endif()
+# Compiled data layouts from the DWARF of relocatable objects (libdwfl).
+pkg_check_modules(LIBDW IMPORTED_TARGET libdw)
+if(NOT LIBDW_FOUND)
+  message(FATAL_ERROR "libdw (elfutils) not found: install the Debian package 'libdw-dev'")
+endif()

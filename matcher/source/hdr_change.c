@@ -342,96 +342,6 @@ static int is_macro(const struct resolver *r, const char *name, size_t len)
 	return own_definition(r->s, name, len, &u, &at) || r->a->lookup(r->a->ctx, name, len, &def);
 }
 
-static const char *const builtin_words[] = {"auto",
-					    "break",
-					    "case",
-					    "char",
-					    "const",
-					    "continue",
-					    "default",
-					    "do",
-					    "double",
-					    "else",
-					    "enum",
-					    "extern",
-					    "float",
-					    "for",
-					    "goto",
-					    "if",
-					    "inline",
-					    "int",
-					    "long",
-					    "register",
-					    "restrict",
-					    "return",
-					    "short",
-					    "signed",
-					    "sizeof",
-					    "static",
-					    "struct",
-					    "switch",
-					    "typedef",
-					    "union",
-					    "unsigned",
-					    "void",
-					    "volatile",
-					    "while",
-					    "_Bool",
-					    "_Complex",
-					    "_Imaginary",
-					    "_Noreturn",
-					    "_Atomic",
-					    "_Thread_local",
-					    "_Alignas",
-					    "_Alignof",
-					    "_Generic",
-					    "_Static_assert",
-					    "__thread",
-					    "__signed__",
-					    "__signed",
-					    "__volatile__",
-					    "__volatile",
-					    "__restrict",
-					    "__restrict__",
-					    "__const",
-					    "__const__",
-					    "__inline",
-					    "__inline__",
-					    "__int128",
-					    "__extension__",
-					    "__attribute__",
-					    "__attribute",
-					    "__typeof__",
-					    "__typeof",
-					    "typeof",
-					    "asm",
-					    "__asm__",
-					    "__asm",
-					    "__alignof__",
-					    "__alignof",
-					    "__label__",
-					    "__auto_type",
-					    "__real__",
-					    "__imag__",
-					    "__func__",
-					    "__FUNCTION__",
-					    "__PRETTY_FUNCTION__",
-					    "__LINE__",
-					    "__FILE__",
-					    "__seg_gs",
-					    "__seg_fs",
-					    NULL};
-
-static int builtin(const char *s, size_t len)
-{
-	if (len > 10 && !memcmp(s, "__builtin_", 10))
-		return 1;
-	for (size_t i = 0; builtin_words[i]; i++)
-		if (word_is(s, len, builtin_words[i]))
-			return 1;
-	return 0;
-}
-
 /* The expansion as text, with where each token starts and which are
  * painted (an identifier naming a macro that was being expanded). */
 struct joined {
@@ -555,7 +465,7 @@ static int check_idents(struct judged *jd, const struct pp_item *it)
 			return fb(jd->a, "changed construct uses %.*s", (int)len, s);
 		if (is_macro(jd->r, s, len))
 			return fb(jd->a, "macro %.*s left unexpanded", (int)len, s);
-		if (builtin(s, len))
+		if (hdr_builtin_word(s, len))
 			continue;
 		if (in_enum && depth > 0 && k + 1 < it->end && pp_is_punct(&p->toks, k + 1, '('))
 			return fb(jd->a, "call of %.*s in an enum", (int)len, s);

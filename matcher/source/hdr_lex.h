@@ -47,4 +47,8 @@ void hdr_lex_free(struct hdr_lexed *l);
 int hdr_unit_eq(const struct hdr_lexed *a, const struct hdr_unit *x, const struct hdr_lexed *b,
 		const struct hdr_unit *y);
 
+/* Whether the identifier is a C keyword or a GNU C built-in word: never a
+ * macro of the kernel's, nor a name a header declares. */
+int hdr_builtin_word(const char *s, size_t len);
+
 #endif
