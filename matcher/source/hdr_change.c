@@ -1,5 +1,6 @@
 #include "hdr_change.h"
 #include "array.h"
+#include "hdr_cond.h"
 #include "hdr_lex.h"
 #include "line_diff.h"
 #include "macro_expand.h"
@@ -37,6 +38,8 @@ struct an {
 	void *ctx;
 	struct ksp_hdr_change *out;
 	struct names macros, declared;
+	struct hdr_hunk *hunks;
+	size_t nhunks, hcap;
 };
 
 /* Sets the fallback; returns 1 so that callers can stop. */
@@ -92,8 +95,9 @@ static int read_units(struct side *s)
 }
 
 /* Within one gap between untouched units, what both sides share at either
- * end is unchanged (a comment or a line break edited); the rest changed. */
-static void trim_gap(struct an *a, size_t i0, size_t i1, size_t j0, size_t j1)
+ * end is unchanged (a comment or a line break edited); the rest changed and
+ * is a hunk. */
+static int trim_gap(struct an *a, size_t i0, size_t i1, size_t j0, size_t j1)
 {
 	struct side *p = &a->s[0], *q = &a->s[1];
 	size_t lo = 0, hi = 0;
@@ -113,6 +117,14 @@ static void trim_gap(struct an *a, size_t i0, size_t i1, size_t j0, size_t j1)
 		p->lx.u[i0 + lo].cut_before = 1;
 	if (j0 + lo == j1 - hi && i0 + lo < i1 - hi && j0 + lo < q->lx.nu)
 		q->lx.u[j0 + lo].cut_before = 1;
+	if (i0 + lo == i1 - hi && j0 + lo == j1 - hi)
+		return 0;
+	struct hdr_hunk *h = ksp_array_room(a->hunks, &a->hcap, a->nhunks, sizeof(*h), 16);
+	if (!h)
+		return -1;
+	a->hunks = h;
+	a->hunks[a->nhunks++] = (struct hdr_hunk){{i0 + lo, j0 + lo}, {i1 - hi, j1 - hi}};
+	return 0;
 }
 
 /* Outside the hunks both sides must read as the same units, in the same
@@ -128,7 +140,8 @@ static int mark_changes(struct an *a)
 			i1++;
 		while (j1 < q->lx.nu && q->lx.u[j1].touched)
 			j1++;
-		trim_gap(a, i, i1, j, j1);
+		if (trim_gap(a, i, i1, j, j1))
+			return -1;
 		if (i1 == p->lx.nu || j1 == q->lx.nu) {
 			if (i1 != p->lx.nu || j1 != q->lx.nu)
 				return fb(a, "the change alters how unchanged lines are read");
@@ -140,13 +153,25 @@ static int mark_changes(struct an *a)
 	}
 }
 
+static int add_macro(void *ctx, const char *name, size_t len)
+{
+	return push_name(&((struct an *)ctx)->macros, name, len);
+}
+
+/* Changed conditionals are judged by hdr_cond.h, with their hunks. */
 static int changed_directives(struct an *a)
 {
+	const struct hdr_lexed *lx[2] = {&a->s[0].lx, &a->s[1].lx};
+	int rc = hdr_cond_judge(lx, a->hunks, a->nhunks, add_macro, a, a->out->why,
+				sizeof(a->out->why));
+	a->out->fallback = rc > 0;
+	if (rc)
+		return rc;
 	for (int k = 0; k < 2; k++) {
 		const struct side *s = &a->s[k];
 		for (size_t i = 0; i < s->lx.nu; i++) {
 			const struct hdr_unit *u = &s->lx.u[i];
-			if (u->kind != U_DIR || !u->changed)
+			if (u->kind != U_DIR || !u->changed || hdr_is_conditional(u))
 				continue;
 			if ((u->dkind != D_DEFINE && u->dkind != D_UNDEF) || !u->name_len)
 				return fb(a, "a directive changed: #%.60s", u->norm);
@@ -390,6 +415,7 @@ struct judged {
 	const struct joined *j;
 	const struct pp_parsed *p;
 	struct names names; /* declared by the construct's items */
+	struct names *side; /* [0]: declared by the side's touched constructs, [1]: unknown */
 };
 
 static int add_decl(void *ctx, const char *name, size_t len)
@@ -448,7 +474,8 @@ static size_t decl_token(const struct judged *jd, const struct pp_item *it)
 }
 
 /* Every identifier left must be one the index can vouch for: an unknown one
- * may be a macro no indexed object expanded, hiding anything. */
+ * may be a macro no indexed object expanded, hiding anything. Those the
+ * index does not know are kept for check_unknown. */
 static int check_idents(struct judged *jd, const struct pp_item *it)
 {
 	const struct pp_parsed *p = jd->p;
@@ -470,8 +497,8 @@ static int check_idents(struct judged *jd, const struct pp_item *it)
 		if (in_enum && depth > 0 && k + 1 < it->end && pp_is_punct(&p->toks, k + 1, '('))
 			return fb(jd->a, "call of %.*s in an enum", (int)len, s);
 		if (!in_names(&jd->names, s, len) && !param_name(p, it, name, k) &&
-		    !jd->a->known(jd->a->ctx, s, len))
-			return fb(jd->a, "unknown identifier %.*s", (int)len, s);
+		    !jd->a->known(jd->a->ctx, s, len) && push_name(&jd->side[1], s, len))
+			return -1;
 	}
 	return 0;
 }
@@ -508,8 +535,22 @@ static int judge_items(struct judged *jd)
 			return rc;
 	}
 	for (size_t i = 0; i < jd->names.n; i++)
-		if (push_name(&jd->a->declared, jd->names.v[i], strlen(jd->names.v[i])))
+		if (push_name(&jd->a->declared, jd->names.v[i], strlen(jd->names.v[i])) ||
+		    push_name(&jd->side[0], jd->names.v[i], strlen(jd->names.v[i])))
 			return -1;
+	return 0;
+}
+
+/* An identifier unknown to the index is still vouched for if a touched
+ * construct of the same side declares it: it is not a macro any more than
+ * that construct's own declared name is, and readers naming it are screened.
+ * (A macro of the side's own text never gets here: it is expanded, or its
+ * construct falls back.) */
+static int check_unknown(struct an *a, struct names *side)
+{
+	for (size_t i = 0; i < side[1].n; i++)
+		if (!in_names(&side[0], side[1].v[i], strlen(side[1].v[i])))
+			return fb(a, "unknown identifier %s", side[1].v[i]);
 	return 0;
 }
 
@@ -521,7 +562,8 @@ static void free_names(struct names *n)
 	memset(n, 0, sizeof(*n));
 }
 
-static int judge_construct(struct an *a, const struct side *s, const struct cons *c)
+static int judge_construct(struct an *a, const struct side *s, const struct cons *c,
+			   struct names *side)
 {
 	struct ksp_mtoks in = {0}, exp = {0};
 	struct resolver r = {a, s, c->first};
@@ -544,7 +586,7 @@ static int judge_construct(struct an *a, const struct side *s, const struct cons
 	if (!rc)
 		rc = pp_parse(j.text, j.len, &p, &err), parsed = !rc;
 	if (!rc) {
-		struct judged jd = {a, &r, &j, &p, {0}};
+		struct judged jd = {a, &r, &j, &p, {0}, side};
 		rc = judge_items(&jd);
 		free_names(&jd.names);
 	}
@@ -626,10 +668,16 @@ static int judge_sides(struct an *a)
 			    same_construct(&a->s[0], &c[0].v[i], &a->s[1], &c[1].v[j]))
 				rc = fb(a, "moved construct (line %u)",
 					a->s[0].lx.u[c[0].v[i].first].line0);
-	for (int k = 0; k < 2 && !rc; k++)
+	for (int k = 0; k < 2 && !rc; k++) {
+		struct names side[2] = {{0}, {0}};
 		for (size_t i = 0; i < c[k].n && !rc; i++)
 			if (c[k].v[i].touched)
-				rc = judge_construct(a, &a->s[k], &c[k].v[i]);
+				rc = judge_construct(a, &a->s[k], &c[k].v[i], side);
+		if (!rc)
+			rc = check_unknown(a, side);
+		free_names(&side[0]);
+		free_names(&side[1]);
+	}
 	free(c[0].v);
 	free(c[1].v);
 	return rc;
@@ -673,6 +721,7 @@ int ksp_hdr_change_analyze(const char *pre, size_t pre_len, const char *post, si
 		rc = analyze(&a);
 	free_side(&a.s[0]);
 	free_side(&a.s[1]);
+	free(a.hunks);
 	sort_unique(&a.macros);
 	sort_unique(&a.declared);
 	out->macros = a.macros.v, out->nmacros = a.macros.n;

@@ -388,6 +388,193 @@ START_TEST(own_macro)
 }
 END_TEST
 
+/* ---- conditional blocks that only define macros ---- */
+
+static const char *const pagemap_group = "/* comment */\n"
+					 "#ifdef CONFIG_TRANSPARENT_HUGEPAGE\n"
+					 "#define PREFERRED_MAX_PAGECACHE_ORDER\tHPAGE_PMD_ORDER\n"
+					 "#else\n"
+					 "#define PREFERRED_MAX_PAGECACHE_ORDER\t8\n"
+					 "#endif\n"
+					 "\n"
+					 "#define MAX_XAS_ORDER\t\t(XA_CHUNK_SHIFT * 2 - 1)\n"
+					 "#define MAX_PAGECACHE_ORDER\tmin(MAX_XAS_ORDER, "
+					 "PREFERRED_MAX_PAGECACHE_ORDER)\n";
+
+static void expect_macros(struct ksp_hdr_change *c, const char *const *names)
+{
+	expect_clean(c);
+	size_t n = 0;
+	for (; names[n]; n++)
+		ck_assert_msg(has(c->macros, c->nmacros, names[n]), "no macro %s", names[n]);
+	ck_assert_uint_eq(c->nmacros, n);
+	ksp_hdr_change_free(c);
+}
+
+START_TEST(cond_defines_added)
+{
+	static const char *const want[] = {"MAX_PAGECACHE_ORDER", "MAX_XAS_ORDER",
+					   "PREFERRED_MAX_PAGECACHE_ORDER", NULL};
+	char *to = malloc(strlen(pagemap_group) + 32);
+	strcpy(to, "int bar(int x);\n");
+	strcat(to, pagemap_group);
+	struct ksp_hdr_change c = run_edit("int bar(int x);\n", to);
+	ck_assert_uint_eq(c.ndeclared, 0);
+	expect_macros(&c, want);
+	/* Right below the include guard's #define, and right before its #endif. */
+	c = run_edit("#define _X_H\n", "#define _X_H\n#ifdef A\n#define P 1\n#endif\n");
+	expect_macros(&c, (const char *const[]){"P", NULL});
+	c = run_edit("}\n#endif\n", "}\n#ifdef A\n#define P 1\n#endif\n#endif\n");
+	expect_macros(&c, (const char *const[]){"P", NULL});
+	free(to);
+}
+END_TEST
+
+START_TEST(cond_defines_changed)
+{
+	const char *pre = "#ifndef G_H\n#define G_H\nint a(void);\n"
+			  "#ifdef A\n#define X 1\n#ifdef B\n#define Y 1\n#endif\n#endif\n"
+			  "int b(void);\n#endif\n";
+	/* An #else added: X and Y (in the group, unchanged) are reported. */
+	char *post = replace(pre, "#define X 1\n", "#define X 1\n#elifdef C\n#undef Z\n#else\n");
+	struct ksp_hdr_change c = run(pre, post);
+	expect_macros(&c, (const char *const[]){"X", "Y", "Z", NULL});
+	free(post);
+	/* A nested condition changed. */
+	post = replace(pre, "#ifdef B\n", "#if defined(B) && B > 2\n");
+	c = run(pre, post);
+	expect_macros(&c, (const char *const[]){"X", "Y", NULL});
+	free(post);
+	/* A top-level #define put under a condition. */
+	post = replace(pre, "int b(void);\n", "int b(void);\n#ifdef D\n#define W 1\n#endif\n");
+	char *pre2 = replace(pre, "int b(void);\n", "int b(void);\n#define W 1\n");
+	c = run(pre2, post);
+	expect_macros(&c, (const char *const[]){"W", NULL});
+	free(post);
+	free(pre2);
+}
+END_TEST
+
+START_TEST(cond_group_not_only_defines)
+{
+	struct ksp_hdr_change c = run_edit("int bar(int x);\n",
+					   "int bar(int x);\n#ifdef A\n#include <a.h>\n#endif\n");
+	expect_fallback(&c, "does more than define macros");
+	c = run_edit("int bar(int x);\n",
+		     "int bar(int x);\n#ifdef A\n#define P 1\n#else\n#error no A\n#endif\n");
+	expect_fallback(&c, "does more than define macros");
+	c = run_edit("int bar(int x);\n", "int bar(int x);\n#ifdef A\n#pragma once\n#endif\n");
+	expect_fallback(&c, "does more than define macros");
+	/* A group with code, around an unchanged prototype. */
+	c = run_edit("int bar(int x);\n", "#ifdef A\nint bar(int x);\n#endif\n");
+	expect_fallback(&c, "directive changed: #ifdef A");
+	/* A nested condition changed in a group that holds code. */
+	const char *pre = "#ifdef A\nint f(void);\n#ifdef B\n#define X 1\n#endif\n#endif\n";
+	c = run(pre, "#ifdef A\nint f(void);\n#ifdef C\n#define X 1\n#endif\n#endif\n");
+	expect_fallback(&c, "does more than define macros");
+	/* An #endif moved down over code. */
+	c = run("#ifdef A\n#define X 1\n#endif\nint f(void);\n",
+		"#ifdef A\n#define X 1\nint f(void);\n#endif\n");
+	expect_fallback(&c, "does more than define macros");
+}
+END_TEST
+
+/* The groups of both sides count: here each post group only defines, but
+ * the pre group around the place of the change holds code, which the change
+ * takes out of the condition. */
+START_TEST(cond_other_side_group)
+{
+	struct ksp_hdr_change c = run("#if A\nint c(void);\n#endif\n",
+				      "#if A\n#endif\nint c(void);\n#if Q\n#endif\n");
+	expect_fallback(&c, "does more than define macros");
+	c = run("#if A\n#define X 1\n#endif\nint c(void);\n#if Q\n#endif\n",
+		"#if A\n#define X 1\nint c(void);\n#endif\n");
+	ck_assert(c.fallback);
+	ksp_hdr_change_free(&c);
+}
+END_TEST
+
+START_TEST(cond_unbalanced_or_guard)
+{
+	struct ksp_hdr_change c =
+		run_edit("int bar(int x);\n", "int bar(int x);\n#ifdef A\n#define P 1\n");
+	ck_assert(c.fallback);
+	ksp_hdr_change_free(&c);
+	c = run_edit("int bar(int x);\n", "int bar(int x);\n#endif\n");
+	ck_assert(c.fallback);
+	ksp_hdr_change_free(&c);
+	/* The guard's own lines. */
+	char *pre = with("", "");
+	char *post = replace(pre, "#ifndef _X_H\n#define _X_H\n", "#ifndef _Y_H\n#define _Y_H\n");
+	c = run(pre, post);
+	expect_fallback(&c, "include guard");
+	free(post);
+	/* A group after the guard's #endif: the post side has no guard. */
+	post = replace(pre, "}\n#endif\n", "}\n#endif\n#ifdef A\n#define P 1\n#endif\n");
+	c = run(pre, post);
+	expect_fallback(&c, "include guard");
+	free(post);
+	free(pre);
+}
+END_TEST
+
+/* ---- names the change itself declares ---- */
+
+START_TEST(own_declared_names)
+{
+	const char *pre = "int a(void);\nstatic inline int f(int n)\n{\n\treturn n;\n}\n";
+	const char *post = "int a(void);\nint timens_unused_helper(int n);\n"
+			   "static inline int f(int n)\n{\n\treturn timens_unused_helper(n);\n}\n";
+	struct ksp_hdr_change c = run(pre, post);
+	expect_clean(&c);
+	ck_assert(has(c.declared, c.ndeclared, "f"));
+	ck_assert(has(c.declared, c.ndeclared, "timens_unused_helper"));
+	ksp_hdr_change_free(&c);
+	/* Declared after its use, by an enum. */
+	post = "int a(void);\nstatic inline int f(int n)\n{\n\treturn n + E_NEW;\n}\n"
+	       "enum fresh { E_NEW };\n";
+	c = run(pre, post);
+	expect_clean(&c);
+	ck_assert(has(c.declared, c.ndeclared, "E_NEW"));
+	ksp_hdr_change_free(&c);
+	/* A macro the post text defines is expanded. */
+	post = "int a(void);\n#define NEWM 3\nstatic inline int f(int n)\n{\n\treturn n + "
+	       "NEWM;\n}\n";
+	c = run(pre, post);
+	expect_clean(&c);
+	ck_assert(has(c.macros, c.nmacros, "NEWM"));
+	ksp_hdr_change_free(&c);
+}
+END_TEST
+
+START_TEST(own_declared_names_not_enough)
+{
+	const char *pre = "int a(void);\nstatic inline int f(int n)\n{\n\treturn n;\n}\n";
+	/* Not declared at all. */
+	struct ksp_hdr_change c =
+		run(pre, "int a(void);\nstatic inline int f(int n)\n{\n\treturn helper(n);\n}\n");
+	expect_fallback(&c, "unknown identifier helper");
+	/* Declared only by the other side. */
+	c = run("int helper(int n);\nstatic inline int f(int n)\n{\n\treturn n;\n}\n",
+		"static inline int f(int n)\n{\n\treturn helper(n);\n}\n");
+	expect_fallback(&c, "unknown identifier helper");
+	/* Declared by an untouched construct: the index must know it. */
+	c = run("int helper(int n);\n"
+		"static inline int f(int n)\n{\n\treturn n;\n}\n",
+		"int helper(int n);\n"
+		"static inline int f(int n)\n{\n\treturn helper(n);\n}\n");
+	expect_fallback(&c, "unknown identifier helper");
+	/* Declared by a touched construct that is not inert. */
+	c = run(pre, "int a(void);\nint helper;\nstatic inline int f(int n)\n{\n\treturn "
+		     "helper + n;\n}\n");
+	expect_fallback(&c, "not inert");
+	/* A macro defined conditionally in the post text is not expanded. */
+	c = run(pre, "int a(void);\n#ifdef A\n#define NEWM 3\n#else\n#define NEWM 4\n#endif\n"
+		     "static inline int f(int n)\n{\n\treturn n + NEWM;\n}\n");
+	expect_fallback(&c, "defined conditionally");
+}
+END_TEST
+
 /* ---- macro_expand directly ---- */
 
 static int expand_def(void *ctx, const char *name, size_t len, const char **def, char *why,
@@ -491,6 +678,13 @@ static Suite *suite(void)
 	tcase_add_test(tc, ifdef_struct_body);
 	tcase_add_test(tc, ambiguous_macro);
 	tcase_add_test(tc, own_macro);
+	tcase_add_test(tc, cond_defines_added);
+	tcase_add_test(tc, cond_defines_changed);
+	tcase_add_test(tc, cond_group_not_only_defines);
+	tcase_add_test(tc, cond_other_side_group);
+	tcase_add_test(tc, cond_unbalanced_or_guard);
+	tcase_add_test(tc, own_declared_names);
+	tcase_add_test(tc, own_declared_names_not_enough);
 	tcase_add_test(tc, expand_basic);
 	tcase_add_test(tc, expand_painted);
 	suite_add_tcase(s, tc);
