@@ -282,28 +282,53 @@ static size_t count_defs(const struct type_defs *d, const char *name)
  * empty stand-in): the nth definition before is compared with the nth
  * after. If the patch adds or removes one of them, the type has changed.
  */
-int ksp_layout_changed(const char *pre, const char *post, const struct ksp_kconfig *k, char *out,
-		       size_t len)
+int ksp_layout_changed_each(const char *pre, const char *post, const struct ksp_kconfig *k,
+			    int (*fn)(void *ctx, const char *type), void *ctx)
 {
 	char *a = normalize(pre), *b = normalize(post);
 	struct type_defs da = {0}, db = {0};
-	int rc = (!a || !b || collect(a, k, &da) || collect(b, k, &db)) ? -1 : 0;
-	for (size_t i = 0; !rc && i < da.n; i++) {
+	int rc = (!a || !b || collect(a, k, &da) || collect(b, k, &db)) ? -1 : 0, changed = 0;
+	for (size_t i = 0; rc >= 0 && i < da.n; i++) {
 		const char *name = da.v[i].name;
 		size_t nth = 0, after = count_defs(&db, name);
 		for (size_t k = 0; k < i; k++)
 			nth += strcmp(da.v[k].name, name) == 0;
-		const struct type_def *other = nth_def(&db, name, nth);
-		if (!after)
-			continue; /* the type is gone: not a layout of existing data */
-		if (!other || after != count_defs(&da, name) || strcmp(da.v[i].body, other->body)) {
-			snprintf(out, len, "%s", name);
-			rc = 1;
+		if (!after || nth > 0)
+			continue; /* gone: not a layout of existing data; or seen */
+		int differs = count_defs(&da, name) != after;
+		for (size_t m = 0; !differs && m < after; m++)
+			differs = strcmp(nth_def(&da, name, m)->body, nth_def(&db, name, m)->body);
+		if (differs) {
+			changed = 1;
+			if (fn(ctx, name))
+				rc = -1;
 		}
 	}
 	free_defs(&da);
 	free_defs(&db);
 	free(a);
 	free(b);
-	return rc;
+	return rc < 0 ? -1 : changed;
+}
+
+struct first_type {
+	char *out;
+	size_t len;
+	int found;
+};
+
+static int keep_first(void *ctx, const char *type)
+{
+	struct first_type *f = ctx;
+	if (!f->found)
+		snprintf(f->out, f->len, "%s", type);
+	f->found = 1;
+	return 0;
+}
+
+int ksp_layout_changed(const char *pre, const char *post, const struct ksp_kconfig *k, char *out,
+		       size_t len)
+{
+	struct first_type f = {out, len, 0};
+	return ksp_layout_changed_each(pre, post, k, keep_first, &f);
 }

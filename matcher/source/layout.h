@@ -27,4 +27,9 @@
 int ksp_layout_changed(const char *pre, const char *post, const struct ksp_kconfig *k, char *out,
 		       size_t len);
 
+/* Calls fn with every such type ("struct name"), once each; returns 1 if
+ * there was one, 0 if not, -1 if out of memory or fn failed. */
+int ksp_layout_changed_each(const char *pre, const char *post, const struct ksp_kconfig *k,
+			    int (*fn)(void *ctx, const char *type), void *ctx);
+
 #endif

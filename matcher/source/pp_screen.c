@@ -278,6 +278,27 @@ static int close_names(struct ksp_pp_digest *d, size_t start)
 	return 0;
 }
 
+/* "struct tag { ... };" or "union tag { ... };" declaring nothing else:
+ * writes "struct tag" into out. */
+static int type_definition(const struct pp_toks *t, size_t first, size_t end, char *out, size_t len)
+{
+	if (end - first < 5 || !(pp_tok_is(t, first, "struct") || pp_tok_is(t, first, "union")))
+		return 0;
+	size_t k = skip_attributes(t, first + 1, end);
+	if (k >= end || t->v[k].kind != T_IDENT || tok_in(t, k, c_keywords))
+		return 0;
+	size_t tag = k;
+	k = skip_attributes(t, k + 1, end);
+	if (k >= end || !pp_is_punct(t, k, '{'))
+		return 0;
+	k = skip_attributes(t, skip_group(t, k, end), end);
+	if (k + 1 != end || !pp_is_punct(t, k, ';'))
+		return 0;
+	snprintf(out, len, "%.*s %.*s", (int)t->v[first].len, t->text + t->v[first].off,
+		 (int)t->v[tag].len, t->text + t->v[tag].off);
+	return 1;
+}
+
 int ksp_pp_digest_text(const char *text, size_t len, struct ksp_pp_digest *d, struct ksp_error *err)
 {
 	memset(d, 0, sizeof(*d));
@@ -297,6 +318,13 @@ int ksp_pp_digest_text(const char *text, size_t len, struct ksp_pp_digest *d, st
 		if (c.inert && !nameless(c)) {
 			out->name = (uint32_t)d->names_len;
 			rc = each_name(&p.toks, c, append_name, d) || close_names(d, out->name);
+		} else if (!c.inert) {
+			char tag[256];
+			if (type_definition(&p.toks, it->first, it->end, tag, sizeof(tag))) {
+				out->tagdef = 1;
+				out->name = (uint32_t)d->names_len;
+				rc = append_name(d, tag, strlen(tag)) || close_names(d, out->name);
+			}
 		}
 	}
 	pp_parsed_free(&p);
@@ -314,7 +342,7 @@ void ksp_pp_digest_free(struct ksp_pp_digest *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static const char digest_magic[8] = "KSPPP02";
+static const char digest_magic[8] = "KSPPP03";
 
 int ksp_pp_digest_save(const struct ksp_pp_digest *d, const char *path, struct ksp_error *err)
 {
@@ -593,8 +621,53 @@ static int mark_touched(struct screen *s)
 	return 0;
 }
 
+static int listed(const char *const *types, size_t n, const char *type, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(types[i]) == len && !memcmp(types[i], type, len))
+			return 1;
+	return 0;
+}
+
+/*
+ * A struct or union definition that changed only in ways its compiled
+ * layout does not show (the caller proves that from the objects' DWARF):
+ * every existing member where it was, new members only aliasing their
+ * storage. Code that uses the type compiles the same, so the definition
+ * counts as untouched on both sides.
+ */
+static void untouch_same_layout(struct screen *s, const char *const *types, size_t ntypes)
+{
+	for (size_t i = 0; i < s->pre->nitems && ntypes; i++) {
+		const struct ksp_pp_item *it = &s->pre->items[i];
+		if (!s->touched_pre[i] || !it->tagdef)
+			continue;
+		const char *tag = s->pre->names + it->name;
+		if (!listed(types, ntypes, tag, strlen(tag)))
+			continue;
+		for (size_t k = 0; k < s->post.items.n; k++) {
+			const struct pp_item *p = &s->post.items.v[k];
+			char post_tag[256];
+			if (s->touched_post[k] &&
+			    type_definition(&s->post.toks, p->first, p->end, post_tag,
+					    sizeof(post_tag)) &&
+			    !strcmp(post_tag, tag)) {
+				s->touched_pre[i] = s->touched_post[k] = 0;
+				break;
+			}
+		}
+	}
+}
+
 int ksp_pp_affects(const struct ksp_pp_digest *pre, const char *post_text, size_t len, char *why,
 		   size_t why_len, struct ksp_error *err)
+{
+	return ksp_pp_affects_with(pre, post_text, len, NULL, 0, why, why_len, err);
+}
+
+int ksp_pp_affects_with(const struct ksp_pp_digest *pre, const char *post_text, size_t len,
+			const char *const *same_layout, size_t nsame, char *why, size_t why_len,
+			struct ksp_error *err)
 {
 	struct screen s = {.pre = pre};
 	why[0] = '\0';
@@ -603,6 +676,8 @@ int ksp_pp_affects(const struct ksp_pp_digest *pre, const char *post_text, size_
 	s.touched_pre = calloc(pre->nitems + 1, 1);
 	s.touched_post = calloc(s.post.items.n + 1, 1);
 	int rc = s.touched_pre && s.touched_post ? mark_touched(&s) : -1;
+	if (!rc)
+		untouch_same_layout(&s, same_layout, nsame);
 	if (!rc)
 		rc = collect_post(&s, why, why_len);
 	if (!rc)

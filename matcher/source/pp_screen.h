@@ -34,6 +34,7 @@ struct ksp_pp_item {
 	uint32_t name; /* offset in names of what it declares (space-separated), or UINT32_MAX */
 	uint8_t inert; /* see above */
 	uint8_t directive; /* a #pragma line */
+	uint8_t tagdef;	   /* defines a struct or union, named "struct tag" by name */
 };
 
 struct ksp_pp_digest {
@@ -54,6 +55,13 @@ void ksp_pp_digest_free(struct ksp_pp_digest *d);
  * to (why says which item or name), 0 if it cannot, -1 with err. */
 int ksp_pp_affects(const struct ksp_pp_digest *pre, const char *post_text, size_t len, char *why,
 		   size_t why_len, struct ksp_error *err);
+
+/* The same, where the types listed ("struct dst_entry") are known to keep
+ * their compiled layout (dwarf_layout.h): a change to their definition
+ * alone is none. */
+int ksp_pp_affects_with(const struct ksp_pp_digest *pre, const char *post_text, size_t len,
+			const char *const *same_layout, size_t nsame, char *why, size_t why_len,
+			struct ksp_error *err);
 
 /* Whether item i of p is inert (1) or not (0), as the screening judges it;
  * for an inert item, fn is called for every name it declares (the tag and

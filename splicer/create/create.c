@@ -4,6 +4,7 @@
 #include "header_skip.h"
 #include "header_users.h"
 #include "layout_check.h"
+#include "layout_proof.h"
 #include "leftovers.h"
 #include "metadata.h"
 #include "patch_apply.h"
@@ -241,10 +242,14 @@ static int apply_earlier(const struct ksp_create_opts *o, struct ksp_create_resu
 	}
 	if (ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 1, log, err))
 		return ksp_error_code(err, KSP_E_NO_APPLY);
-	int layout =
-		ksp_patch_layout_check(res->tree.path, o->patch, &res->diff, res->workdir, err);
-	if (layout)
-		return layout > 0 ? KSP_E_REFUSED : KSP_E_INTERNAL;
+	if (ksp_patch_layout_check(res->tree.path, o->patch, &res->diff, res->workdir, &res->layout,
+				   err))
+		return KSP_E_INTERNAL;
+	for (size_t i = 0; i < res->layout.n; i++)
+		progress(o,
+			 "%s: the patch changes the definition of %s: its compiled layout is "
+			 "compared once built",
+			 res->layout.v[i].file, res->layout.v[i].type);
 	return KSP_E_UNSET;
 }
 
@@ -281,6 +286,30 @@ static void drop_unchanged(const struct ksp_create_opts *o, struct ksp_create_re
 		res->units[kept++] = *u;
 	}
 	res->nunits = kept;
+}
+
+/* Objects that only the changed types' unchanged layout leaves unaltered:
+ * two of them are built anyway, so that the layout comparison
+ * (layout_proof.h) finds the types in some object's DWARF. */
+#define LAYOUT_WITNESSES 2
+
+static int keep_witnesses(const struct ksp_create_opts *o, int *keep, char **why,
+			  const unsigned char *witness, size_t n)
+{
+	size_t added = 0;
+	for (size_t i = 0; i < n && added < LAYOUT_WITNESSES; i++) {
+		if (keep[i] || !witness[i])
+			continue;
+		why[i] = strdup("built to compare the changed types' compiled layout");
+		if (!why[i])
+			return -1;
+		keep[i] = 1;
+		added++;
+	}
+	if (added)
+		progress(o, "screening: %zu object%s built only to compare compiled layouts", added,
+			 added == 1 ? "" : "s");
+	return 0;
 }
 
 /* Opens the tree's header index and marks the objects it knows unaltered;
@@ -329,7 +358,7 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 		if (res->units[i].screened)
 			objects[s++] = res->units[i].object;
 	const char **changed = calloc(res->diff.nfiles + 1, sizeof(*changed));
-	unsigned char *state = calloc(n + 1, 1);
+	unsigned char *state = calloc(n + 1, 1), *witness = calloc(n + 1, 1);
 	size_t nchanged = 0;
 	int creates = 0;
 	for (size_t i = 0; changed && i < res->diff.nfiles; i++) {
@@ -347,6 +376,12 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 				.changed = changed,
 				.nchanged = creates ? 0 : nchanged,
 				.state = state};
+	const char **same_layout = calloc(res->layout.n + 1, sizeof(*same_layout));
+	for (size_t i = 0; same_layout && i < res->layout.n; i++)
+		same_layout[i] = res->layout.v[i].type;
+	sc.same_layout = same_layout;
+	sc.nsame = same_layout ? res->layout.n : 0;
+	sc.witness = witness;
 	progress(o, "screening %zu object%s that only the changed headers reach...", n,
 		 n == 1 ? "" : "s");
 	if (!rc)
@@ -371,6 +406,8 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 			rc = ksp_error_code(err, KSP_E_NO_APPLY);
 		}
 	}
+	if (!rc && keep_witnesses(o, keep, why, witness, n))
+		rc = (ksp_fail(err, "out of memory"), KSP_E_INTERNAL);
 	size_t kept = 0;
 	for (size_t i = 0; i < n && !rc; i++)
 		kept += keep[i];
@@ -394,6 +431,8 @@ static int screen_units(const struct ksp_create_opts *o, struct ksp_create_resul
 	}
 	free(objects);
 	ksp_hindex_close(sc.index);
+	free(same_layout);
+	free(witness);
 	free(keep);
 	free(why);
 	free(changed);
@@ -677,6 +716,9 @@ static enum ksp_code compare(const struct ksp_create_opts *o, struct ksp_create_
 	rc = guarded_build(o, res, err);
 	if (rc)
 		return rc;
+	rc = ksp_layout_prove(o, res, &res->layout, err);
+	if (rc)
+		return rc < 0 ? KSP_E_INTERNAL : KSP_E_REFUSED;
 	rc = compare_units(o, res, err);
 	if (rc)
 		return rc;
@@ -734,6 +776,7 @@ int ksp_create_has_changes(const struct ksp_create_result *res)
 
 void ksp_create_result_free(struct ksp_create_result *res)
 {
+	ksp_layout_suspects_free(&res->layout);
 	for (size_t i = 0; i < res->nunits; i++) {
 		free(res->units[i].source);
 		free(res->units[i].object);

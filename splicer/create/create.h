@@ -12,6 +12,7 @@
 #include "diff.h"
 #include "error.h"
 #include "kbuild.h"
+#include "layout_check.h"
 #include "matcher.h"
 #include "objtool_pass.h"
 
@@ -75,6 +76,9 @@ struct ksp_create_result {
 	char *workdir;
 	int own_workdir;
 	char headers[4096]; /* the kbuild headers found, if opts->package */
+	/* Types whose definition the patch changes: screening takes them as
+	 * unchanged, the built objects' DWARF must prove it. */
+	struct ksp_layout_suspects layout;
 };
 
 /* Runs the pipeline. Returns KSP_E_UNSET on success, else the kind of the

@@ -275,7 +275,15 @@ static int judge(const struct ksp_screen *s, size_t i, const char *text, size_t 
 	else if (ksp_pp_digest_load(path, &d, &load_err))
 		return ksp_fail(err, "%s", load_err.msg);
 	else {
-		int rc = ksp_pp_affects(&d, text, len, why, sizeof(why), err);
+		int rc = ksp_pp_affects_with(&d, text, len, s->same_layout, s->nsame, why,
+					     sizeof(why), err);
+		if (rc == 0 && s->nsame && s->witness) {
+			char strict_why[512];
+			int strict =
+				ksp_pp_affects(&d, text, len, strict_why, sizeof(strict_why), err);
+			rc = strict < 0 ? -1 : 0;
+			s->witness[i] = strict == 1;
+		}
 		ksp_pp_digest_free(&d);
 		if (rc < 0)
 			return -1;

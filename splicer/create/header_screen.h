@@ -36,6 +36,14 @@ struct ksp_screen {
 	 * before the patch records each object's entry. */
 	struct ksp_hindex *index;
 	int record_only; /* only record index entries (no digests) */
+	/* Types taken to keep their compiled layout ("struct dst_entry"): a
+	 * change to their definition alone changes no object (layout_proof.h). */
+	const char *const *same_layout;
+	size_t nsame;
+	/* n flags (zeroed by the caller, may be NULL), set by the run after the
+	 * patch for objects that only the same-layout types leave unchanged:
+	 * candidates to build for the layout comparison. */
+	unsigned char *witness;
 };
 
 /* Where an object stands after the run before the patch. */

@@ -18,10 +18,33 @@ static int c_text(const char *path)
 	return n > 2 && path[n - 2] == '.' && (path[n - 1] == 'c' || path[n - 1] == 'h');
 }
 
-static int compare_file(const char *tree, const char *copy, const char *rel,
-			const struct ksp_kconfig *k, struct ksp_error *err)
+struct collecting {
+	struct ksp_layout_suspects *out;
+	const char *file;
+};
+
+static int add_suspect(void *ctx, const char *type)
 {
-	char pre_path[8400], post_path[8400], type[256];
+	struct collecting *c = ctx;
+	struct ksp_layout_suspect *v = realloc(c->out->v, (c->out->n + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	c->out->v = v;
+	v[c->out->n] = (struct ksp_layout_suspect){strdup(c->file), strdup(type)};
+	if (!v[c->out->n].file || !v[c->out->n].type) {
+		free(v[c->out->n].file);
+		free(v[c->out->n].type);
+		return -1;
+	}
+	c->out->n++;
+	return 0;
+}
+
+static int compare_file(const char *tree, const char *copy, const char *rel,
+			const struct ksp_kconfig *k, struct ksp_layout_suspects *out,
+			struct ksp_error *err)
+{
+	char pre_path[8400], post_path[8400];
 	snprintf(pre_path, sizeof(pre_path), "%s/%s", tree, rel);
 	snprintf(post_path, sizeof(post_path), "%s/%s", copy, rel);
 	unsigned char *pre, *post;
@@ -32,21 +55,26 @@ static int compare_file(const char *tree, const char *copy, const char *rel,
 		free(pre);
 		return -1;
 	}
-	int rc = ksp_layout_changed((char *)pre, (char *)post, k, type, sizeof(type));
+	struct collecting c = {out, rel};
+	int rc = ksp_layout_changed_each((char *)pre, (char *)post, k, add_suspect, &c);
 	free(pre);
 	free(post);
-	if (rc < 0)
-		return ksp_fail(err, "out of memory");
-	if (rc)
-		ksp_fail(err,
-			 "%s: the patch changes the definition of %s (the data layout of "
-			 "existing objects): refused",
-			 rel, type);
-	return rc;
+	return rc < 0 ? ksp_fail(err, "out of memory") : 0;
+}
+
+void ksp_layout_suspects_free(struct ksp_layout_suspects *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].file);
+		free(s->v[i].type);
+	}
+	free(s->v);
+	memset(s, 0, sizeof(*s));
 }
 
 int ksp_patch_layout_check(const char *tree, const char *patch, const struct ksp_diff *diff,
-			   const char *workdir, struct ksp_error *err)
+			   const char *workdir, struct ksp_layout_suspects *out,
+			   struct ksp_error *err)
 {
 	char copy[4200], log[4300];
 	snprintf(copy, sizeof(copy), "%s/layout", workdir);
@@ -72,7 +100,7 @@ int ksp_patch_layout_check(const char *tree, const char *patch, const struct ksp
 	for (size_t i = 0; i < diff->nfiles && !rc; i++) {
 		const struct ksp_file_diff *f = &diff->files[i];
 		if (f->old_path && f->new_path && c_text(f->new_path))
-			rc = compare_file(tree, copy, f->new_path, &k, err);
+			rc = compare_file(tree, copy, f->new_path, &k, out, err);
 	}
 	ksp_kconfig_free(&k);
 	return rc;

@@ -289,6 +289,35 @@ START_TEST(digest_round_trip)
 }
 END_TEST
 
+/* A struct whose members keep their compiled layout (the caller proved it
+ * from DWARF): its definition alone no longer makes an object change. */
+START_TEST(same_layout_types)
+{
+	const char *post = with("struct dst_entry { struct net_device *dev; int obsolete; };",
+				"struct dst_entry { union { struct net_device *dev; struct "
+				"net_device *dev_rcu; }; int obsolete; };");
+	char why[256];
+	ck_assert_int_eq(affects(base, post, why, sizeof(why)), 1);
+	struct ksp_pp_digest d;
+	struct ksp_error err;
+	ck_assert_int_eq(ksp_pp_digest_text(base, strlen(base), &d, &err), 0);
+	const char *same[] = {"struct dst_entry"}, *other[] = {"struct sk_buff"};
+	ck_assert_int_eq(
+		ksp_pp_affects_with(&d, post, strlen(post), same, 1, why, sizeof(why), &err), 0);
+	ck_assert_int_eq(
+		ksp_pp_affects_with(&d, post, strlen(post), other, 1, why, sizeof(why), &err), 1);
+	/* a same-layout struct plus a changed inline function that is used */
+	char both[4096];
+	snprintf(both, sizeof(both), "%s", post);
+	char *ret = strstr(both, "return dst->dev;");
+	ck_assert_ptr_nonnull(ret);
+	memcpy(ret, "return (void*)0;", 16);
+	ck_assert_int_eq(
+		ksp_pp_affects_with(&d, both, strlen(both), same, 1, why, sizeof(why), &err), 1);
+	ksp_pp_digest_free(&d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pp_screen");
@@ -302,6 +331,7 @@ int main(void)
 	tcase_add_test(tc, pragma_order);
 	tcase_add_test(tc, enums);
 	tcase_add_test(tc, digest_round_trip);
+	tcase_add_test(tc, same_layout_types);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }
