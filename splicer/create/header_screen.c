@@ -261,6 +261,27 @@ struct verdicts {
 	char **why;
 };
 
+/* Whether the text names one of the same-layout types besides defining
+ * it: such an object's DWARF holds the type, the best witness to build. */
+static int names_a_type(const struct ksp_screen *s, const char *text, size_t len)
+{
+	for (size_t t = 0; t < s->nsame; t++) {
+		const char *tag = strchr(s->same_layout[t], ' ');
+		size_t n = tag ? strlen(++tag) : 0, uses = 0;
+		for (const char *p = text, *end = text + len; n && p < end && uses < 2;) {
+			const char *hit = memmem(p, (size_t)(end - p), tag, n);
+			if (!hit)
+				break;
+			uses += (hit == text || !pp_ident_char(hit[-1])) &&
+				(hit + n == end || !pp_ident_char(hit[n]));
+			p = hit + n;
+		}
+		if (uses >= 2)
+			return 1;
+	}
+	return 0;
+}
+
 static int judge(const struct ksp_screen *s, size_t i, const char *text, size_t len, void *ctx,
 		 struct ksp_error *err)
 {
@@ -282,7 +303,8 @@ static int judge(const struct ksp_screen *s, size_t i, const char *text, size_t 
 			int strict =
 				ksp_pp_affects(&d, text, len, strict_why, sizeof(strict_why), err);
 			rc = strict < 0 ? -1 : 0;
-			s->witness[i] = strict == 1;
+			if (strict == 1)
+				s->witness[i] = names_a_type(s, text, len) ? 2 : 1;
 		}
 		ksp_pp_digest_free(&d);
 		if (rc < 0)

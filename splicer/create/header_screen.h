@@ -41,8 +41,9 @@ struct ksp_screen {
 	const char *const *same_layout;
 	size_t nsame;
 	/* n flags (zeroed by the caller, may be NULL), set by the run after the
-	 * patch for objects that only the same-layout types leave unchanged:
-	 * candidates to build for the layout comparison. */
+	 * patch for objects that only the same-layout types leave unchanged
+	 * (2 if the object also names one of them, else 1): candidates to
+	 * build for the layout comparison. */
 	unsigned char *witness;
 };
 

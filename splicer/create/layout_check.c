@@ -30,7 +30,7 @@ static int add_suspect(void *ctx, const char *type)
 	if (!v)
 		return -1;
 	c->out->v = v;
-	v[c->out->n] = (struct ksp_layout_suspect){strdup(c->file), strdup(type)};
+	v[c->out->n] = (struct ksp_layout_suspect){strdup(c->file), strdup(type), 0};
 	if (!v[c->out->n].file || !v[c->out->n].type) {
 		free(v[c->out->n].file);
 		free(v[c->out->n].type);

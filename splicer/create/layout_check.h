@@ -12,6 +12,7 @@
 struct ksp_layout_suspect {
 	char *file; /* where it is defined, relative to the tree */
 	char *type; /* "struct dst_entry" */
+	int proven; /* its compiled layout was found the same */
 };
 
 struct ksp_layout_suspects {

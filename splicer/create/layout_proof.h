@@ -14,9 +14,19 @@
 #include "create.h"
 #include "layout_check.h"
 
-/* 0 if every suspect keeps its layout (one progress line each), else 1 with
- * err naming the file, type and member; -1 with err on failure. */
+/* After the build: 0 if every suspect not proven yet keeps its layout in
+ * the built units (one progress line each), else 1 with err naming the
+ * file, type and member (or that no unit compiles the type); -1 with err on
+ * failure. */
 int ksp_layout_prove(const struct ksp_create_opts *o, const struct ksp_create_result *res,
-		     const struct ksp_layout_suspects *s, struct ksp_error *err);
+		     struct ksp_layout_suspects *s, struct ksp_error *err);
+
+/* Before screening: builds the files the patch changes directly, before and
+ * after it (copies under the work directory; the tree is put back), and
+ * compares the suspects they compile: a layout change is refused (1, err)
+ * before any screening; those found the same are marked proven; the others
+ * wait for ksp_layout_prove. log: patch's log. -1 with err on failure. */
+int ksp_layout_prove_early(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			   const char *log, struct ksp_error *err);
 
 #endif

@@ -181,7 +181,31 @@ cat >"$T/layout.patch" <<'P'
  extern const struct inode_operations proc_link_inode_operations;
 P
 run layout 6 "$T/layout.patch" fs/proc/internal.h
-expect layout "fs/proc/internal.h: the patch changes the definition of struct pde_opener (the data layout of existing objects): refused"
+expect layout "fs/proc/internal.h: the patch changes the definition of struct pde_opener: its compiled layout is compared once built"
+expect layout "fs/proc/internal.h: the patch changes the layout of struct pde_opener: new member 'reopened' at offset 25 uses storage no existing member used (padding or new space) (the data layout of existing objects): refused"
+
+# The same struct's member wrapped in an anonymous union with a second name
+# for it (as 6.1.190's include/net/dst.h does): the compiled layout is the
+# same, so it is no layout change, and no object's code changes.
+cat >"$T/alias.patch" <<'P'
+--- a/fs/proc/internal.h
++++ b/fs/proc/internal.h
+@@ -228,7 +228,10 @@
+  */
+ struct pde_opener {
+ 	struct list_head lh;
+-	struct file *file;
++	union {
++		struct file *file;
++		struct file *file_alias;
++	};
+ 	bool closing;
+ 	struct completion *c;
+ } __randomize_layout;
+P
+run alias 66 "$T/alias.patch" fs/proc/internal.h
+expect alias "screening: 2 objects built only to compare compiled layouts"
+expect alias "struct pde_opener: definition changed, compiled layout the same"
 
 # A static function of kernel/sys.c: packaged, with its statics' keys scoped
 # by the object and the rest of the kernel left to ksplice-apply.

@@ -1,0 +1,210 @@
+/* Screening of the units only a changed header reaches, for
+ * ksplice-create: the header index's skips, kbuild's preprocessing before
+ * and after the patch, the verdicts, the witnesses of changed types'
+ * layouts, and --max-objects. */
+#include "create_internal.h"
+#include "header_screen.h"
+#include "header_skip.h"
+#include "patch_apply.h"
+#include "run.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define progress(...) ksp_create_progress(__VA_ARGS__)
+
+size_t ksp_count_screened(const struct ksp_create_result *res)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < res->nunits; i++)
+		n += res->units[i].screened;
+	return n;
+}
+
+/* Drops the screened units whose code cannot change; keep is indexed like
+ * the screened units, in order. */
+static void drop_unchanged(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			   const int *keep, char **why)
+{
+	size_t kept = 0, s = 0;
+	for (size_t i = 0; i < res->nunits; i++) {
+		struct ksp_create_unit *u = &res->units[i];
+		if (!u->screened) {
+			res->units[kept++] = *u;
+			continue;
+		}
+		if (!keep[s]) {
+			free(u->source);
+			free(u->object);
+			free(u->module);
+			s++;
+			continue;
+		}
+		u->why = why[s++];
+		if (o->verbose)
+			progress(o, "  %s: %s", u->object, u->why);
+		res->units[kept++] = *u;
+	}
+	res->nunits = kept;
+}
+
+/* Objects that only the changed types' unchanged layout leaves unaltered:
+ * two of them are built anyway, those naming a type first, so that the
+ * layout comparison (layout_proof.h) finds the types in some object's
+ * DWARF. */
+#define LAYOUT_WITNESSES 2
+
+static int keep_witnesses(const struct ksp_create_opts *o, int *keep, char **why,
+			  const unsigned char *witness, size_t n)
+{
+	size_t added = 0;
+	for (int rank = 2; rank >= 1; rank--)
+		for (size_t i = 0; i < n && added < LAYOUT_WITNESSES; i++) {
+			if (keep[i] || witness[i] != rank)
+				continue;
+			why[i] = strdup("built to compare the changed types' compiled layout");
+			if (!why[i])
+				return -1;
+			keep[i] = 1;
+			added++;
+		}
+	if (added)
+		progress(o, "screening: %zu object%s built only to compare compiled layouts", added,
+			 added == 1 ? "" : "s");
+	return 0;
+}
+
+/* Opens the tree's header index and marks the objects it knows unaltered;
+ * sc->index stays NULL if the index cannot be used (said, not fatal: it
+ * only saves time). */
+static int use_index(const struct ksp_create_opts *o, struct ksp_create_result *res,
+		     struct ksp_screen *sc, struct ksp_error *err)
+{
+	struct ksp_error ix_err = {0};
+	if (o->no_index)
+		return 0;
+	if (ksp_hindex_open(&res->tree, &sc->index, &ix_err)) {
+		progress(o, "header index not used: %s", ix_err.msg);
+		return 0;
+	}
+	if (!sc->nchanged)
+		return 0; /* the patch creates files: nothing is known */
+	char post_dir[4200];
+	snprintf(post_dir, sizeof(post_dir), "%s/layout", res->workdir);
+	struct ksp_skip_stats st;
+	if (ksp_header_skip_screen(sc, post_dir, &st, o->verbose ? o->progress : NULL, err))
+		return KSP_E_INTERNAL;
+	progress(o,
+		 "header index: %zu of %zu object%s known unaltered without preprocessing "
+		 "(%zu indexed, %zu of them reading no changed file)",
+		 st.unread + st.unaltered, sc->n, sc->n == 1 ? "" : "s", st.indexed, st.unread);
+	return 0;
+}
+
+/* Preprocesses the objects that only a changed header reaches, before and
+ * after the patch, and keeps those whose code may change. The tree is at
+ * its pre state on return. */
+int ksp_screen_units(const struct ksp_create_opts *o, struct ksp_create_result *res,
+		     struct ksp_guard *g, const char *log, struct ksp_error *err)
+{
+	size_t n = ksp_count_screened(res), s = 0;
+	const char **objects = calloc(n + 1, sizeof(*objects));
+	int *keep = calloc(n + 1, sizeof(*keep));
+	char **why = calloc(n + 1, sizeof(*why));
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/screen", res->workdir);
+	int rc = objects && keep && why ? 0 : (ksp_fail(err, "out of memory"), KSP_E_INTERNAL);
+	if (!rc && mkdir(dir, 0700))
+		rc = (ksp_fail(err, "%s: %s", dir, strerror(errno)), KSP_E_INTERNAL);
+	for (size_t i = 0; i < res->nunits && !rc; i++)
+		if (res->units[i].screened)
+			objects[s++] = res->units[i].object;
+	const char **changed = calloc(res->diff.nfiles + 1, sizeof(*changed));
+	unsigned char *state = calloc(n + 1, 1), *witness = calloc(n + 1, 1);
+	size_t nchanged = 0;
+	int creates = 0;
+	for (size_t i = 0; changed && i < res->diff.nfiles; i++) {
+		creates |= !res->diff.files[i].old_path;
+		changed[nchanged++] = ksp_file_diff_path(&res->diff.files[i]);
+	}
+	if (!rc && (!changed || !state))
+		rc = (ksp_fail(err, "out of memory"), KSP_E_INTERNAL);
+	struct ksp_screen sc = {.tree = &res->tree,
+				.objects = objects,
+				.n = n,
+				.jobs = o->jobs,
+				.dir = dir,
+				.progress = o->progress,
+				.changed = changed,
+				.nchanged = creates ? 0 : nchanged,
+				.state = state};
+	const char **same_layout = calloc(res->layout.n + 1, sizeof(*same_layout));
+	for (size_t i = 0; same_layout && i < res->layout.n; i++)
+		same_layout[i] = res->layout.v[i].type;
+	sc.same_layout = same_layout;
+	sc.nsame = same_layout ? res->layout.n : 0;
+	size_t unproven = 0;
+	for (size_t i = 0; i < res->layout.n; i++)
+		unproven += !res->layout.v[i].proven;
+	sc.witness = unproven ? witness : NULL;
+	progress(o, "screening %zu object%s that only the changed headers reach...", n,
+		 n == 1 ? "" : "s");
+	if (!rc)
+		rc = use_index(o, res, &sc, err);
+	if (!rc)
+		rc = ksp_screen_before(&sc, err) ? ksp_error_code(err, KSP_E_BUILD) : 0;
+	if (!rc && sc.nchanged) {
+		size_t reading = n;
+		for (size_t i = 0; i < n; i++)
+			reading -= state[i] == KSP_SCREEN_UNREAD || state[i] == KSP_SCREEN_KNOWN;
+		progress(o, "screening: %zu of %zu object%s read the changed files", reading, n,
+			 n == 1 ? "" : "s");
+	}
+	if (!rc && ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 0, log, err))
+		rc = ksp_error_code(err, KSP_E_NO_APPLY);
+	else if (!rc) {
+		rc = ksp_screen_after(&sc, keep, why, err) ? ksp_error_code(err, KSP_E_BUILD) : 0;
+		struct ksp_error revert_err = {0};
+		if (ksp_patch_revert(res->tree.path, o->patch, res->diff.strip, log, &revert_err) &&
+		    !rc) {
+			*err = revert_err;
+			rc = ksp_error_code(err, KSP_E_NO_APPLY);
+		}
+	}
+	if (!rc && keep_witnesses(o, keep, why, witness, n))
+		rc = (ksp_fail(err, "out of memory"), KSP_E_INTERNAL);
+	size_t kept = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		kept += keep[i];
+	if (!rc) {
+		progress(o, "screening: %zu of %zu object%s may change", kept, n,
+			 n == 1 ? "" : "s");
+		drop_unchanged(o, res, keep, why);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			free(why[i]);
+	}
+	for (size_t i = 0; i < res->nunits && !rc; i++)
+		if (res->units[i].screened && ksp_create_protect_unit(g, &res->units[i], err))
+			rc = KSP_E_INTERNAL;
+	if (!rc && o->max_objects && kept > o->max_objects) {
+		ksp_fail(err,
+			 "the changed headers may alter the code of %zu objects, more "
+			 "than --max-objects (%zu): refused",
+			 kept, o->max_objects);
+		rc = KSP_E_REFUSED;
+	}
+	free(objects);
+	ksp_hindex_close(sc.index);
+	free(same_layout);
+	free(witness);
+	free(keep);
+	free(why);
+	free(changed);
+	free(state);
+	if ((rc == KSP_E_BUILD || rc == KSP_E_TOOL) && ksp_interrupted)
+		rc = KSP_E_INTERRUPTED;
+	return rc;
+}
