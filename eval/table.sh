@@ -129,6 +129,7 @@ csv_field() {
 # function-by-function update cannot carry, or a limit of the tools.
 refusal_kind() {
 	case "$1" in
+	*"changes the layout of"*) echo "data layout (compiled layout of a struct or union changed)" ;;
 	*"changes the definition of"*) echo "data layout (struct or union definition changed)" ;;
 	*"__init/__exit"*) echo "__init/__exit code or data changed" ;;
 	*"initializer"* | *"size of"*) echo "initializer or size of existing data changed" ;;
