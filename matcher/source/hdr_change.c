@@ -6,6 +6,7 @@
 #include "macro_expand.h"
 #include "pp_items.h"
 #include "pp_screen.h"
+#include "strlist.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,11 +21,6 @@ struct side {
 	uint32_t guard; /* 1 if an include guard wraps everything */
 };
 
-struct names {
-	char **v;
-	size_t n, cap;
-};
-
 /* A touched construct: units [first, last]. */
 struct cons {
 	size_t first, last;
@@ -37,7 +33,7 @@ struct an {
 	ksp_ident_known_fn known;
 	void *ctx;
 	struct ksp_hdr_change *out;
-	struct names macros, declared;
+	struct ksp_strlist macros, declared;
 	struct hdr_hunk *hunks;
 	size_t nhunks, hcap;
 };
@@ -53,16 +49,9 @@ __attribute__((format(printf, 2, 3))) static int fb(struct an *a, const char *fm
 	return 1;
 }
 
-static int push_name(struct names *s, const char *name, size_t len)
+static int push_name(struct ksp_strlist *s, const char *name, size_t len)
 {
-	char **v = ksp_array_room(s->v, &s->cap, s->n, sizeof(*v), 16);
-	if (!v)
-		return -1;
-	s->v = v;
-	if (!(s->v[s->n] = strndup(name, len)))
-		return -1;
-	s->n++;
-	return 0;
+	return ksp_strlist_push(s, name, len);
 }
 
 static int word_is(const char *s, size_t len, const char *w)
@@ -414,8 +403,8 @@ struct judged {
 	const struct resolver *r;
 	const struct joined *j;
 	const struct pp_parsed *p;
-	struct names names; /* declared by the construct's items */
-	struct names *side; /* [0]: declared by the side's touched constructs, [1]: unknown */
+	struct ksp_strlist names; /* declared by the construct's items */
+	struct ksp_strlist *side; /* [0]: declared by the side's touched constructs, [1]: unknown */
 };
 
 static int add_decl(void *ctx, const char *name, size_t len)
@@ -423,7 +412,7 @@ static int add_decl(void *ctx, const char *name, size_t len)
 	return push_name(&((struct judged *)ctx)->names, name, len);
 }
 
-static int in_names(const struct names *n, const char *s, size_t len)
+static int in_names(const struct ksp_strlist *n, const char *s, size_t len)
 {
 	for (size_t i = 0; i < n->n; i++)
 		if (word_is(s, len, n->v[i]))
@@ -546,7 +535,7 @@ static int judge_items(struct judged *jd)
  * that construct's own declared name is, and readers naming it are screened.
  * (A macro of the side's own text never gets here: it is expanded, or its
  * construct falls back.) */
-static int check_unknown(struct an *a, struct names *side)
+static int check_unknown(struct an *a, struct ksp_strlist *side)
 {
 	for (size_t i = 0; i < side[1].n; i++)
 		if (!in_names(&side[0], side[1].v[i], strlen(side[1].v[i])))
@@ -554,16 +543,8 @@ static int check_unknown(struct an *a, struct names *side)
 	return 0;
 }
 
-static void free_names(struct names *n)
-{
-	for (size_t i = 0; i < n->n; i++)
-		free(n->v[i]);
-	free(n->v);
-	memset(n, 0, sizeof(*n));
-}
-
 static int judge_construct(struct an *a, const struct side *s, const struct cons *c,
-			   struct names *side)
+			   struct ksp_strlist *side)
 {
 	struct ksp_mtoks in = {0}, exp = {0};
 	struct resolver r = {a, s, c->first};
@@ -588,7 +569,7 @@ static int judge_construct(struct an *a, const struct side *s, const struct cons
 	if (!rc) {
 		struct judged jd = {a, &r, &j, &p, {0}, side};
 		rc = judge_items(&jd);
-		free_names(&jd.names);
+		ksp_strlist_free(&jd.names);
 	}
 	if (parsed)
 		pp_parsed_free(&p);
@@ -606,7 +587,7 @@ static int cmp_str(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-static void sort_unique(struct names *n)
+static void sort_unique(struct ksp_strlist *n)
 {
 	if (!n->n)
 		return;
@@ -669,14 +650,14 @@ static int judge_sides(struct an *a)
 				rc = fb(a, "moved construct (line %u)",
 					a->s[0].lx.u[c[0].v[i].first].line0);
 	for (int k = 0; k < 2 && !rc; k++) {
-		struct names side[2] = {{0}, {0}};
+		struct ksp_strlist side[2] = {{0}, {0}};
 		for (size_t i = 0; i < c[k].n && !rc; i++)
 			if (c[k].v[i].touched)
 				rc = judge_construct(a, &a->s[k], &c[k].v[i], side);
 		if (!rc)
 			rc = check_unknown(a, side);
-		free_names(&side[0]);
-		free_names(&side[1]);
+		ksp_strlist_free(&side[0]);
+		ksp_strlist_free(&side[1]);
 	}
 	free(c[0].v);
 	free(c[1].v);

@@ -1,6 +1,7 @@
 #include "pp_screen.h"
 #include "array.h"
 #include "pp_items.h"
+#include "strlist.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -423,22 +424,10 @@ static void mark_unmatched(struct keyed *a, size_t na, struct keyed *b, size_t n
 }
 
 /* The names of touched declarations, each a copy owned here. */
-struct touched_names {
-	char **v;
-	size_t n, cap;
-};
 
 static int push_name(void *ctx, const char *name, size_t len)
 {
-	struct touched_names *s = ctx;
-	char **v = ksp_array_room(s->v, &s->cap, s->n, sizeof(*v), 16);
-	if (!v)
-		return -1;
-	s->v = v;
-	if (!(s->v[s->n] = strndup(name, len)))
-		return -1;
-	s->n++;
-	return 0;
+	return ksp_strlist_push(ctx, name, len);
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -465,7 +454,7 @@ struct screen {
 	const struct ksp_pp_digest *pre;
 	struct pp_parsed post;
 	unsigned char *touched_pre, *touched_post;
-	struct touched_names names;
+	struct ksp_strlist names;
 };
 
 static int collect_pre(struct screen *s, char *why, size_t why_len)
@@ -510,7 +499,7 @@ static int collect_post(struct screen *s, char *why, size_t why_len)
 	return 0;
 }
 
-static int names_has(const struct touched_names *s, const char *word)
+static int names_has(const struct ksp_strlist *s, const char *word)
 {
 	return bsearch(&word, s->v, s->n, sizeof(*s->v), cmp_name) != NULL;
 }
@@ -518,7 +507,7 @@ static int names_has(const struct touched_names *s, const char *word)
 /* The first identifier of an item that names a touched declaration, or
  * (size_t)-1. */
 static size_t first_use(const struct pp_toks *t, const struct pp_item *it,
-			const struct touched_names *names)
+			const struct ksp_strlist *names)
 {
 	char word[256];
 	for (size_t k = it->first; k < it->end; k++) {

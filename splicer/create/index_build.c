@@ -6,6 +6,7 @@
 #include "header_screen.h"
 #include "leftovers.h"
 #include "run.h"
+#include "strlist.h"
 #include "tree_guard.h"
 #include "tree_journal.h"
 
@@ -16,29 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct names {
-	char **v;
-	size_t n, cap;
-};
-
-static int push(struct names *l, const char *s)
+static int push(struct ksp_strlist *l, const char *s)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 1024;
-		char **v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
-	return (l->v[l->n] = strdup(s)) ? (l->n++, 0) : -1;
-}
-
-static void names_free(struct names *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
+	return ksp_strlist_push(l, s, strlen(s));
 }
 
 /* Top-level directories without kernel objects. */
@@ -53,7 +34,7 @@ static int skipped_top(const char *name)
 }
 
 /* Every .c file under root/rel, relative to root. */
-static int collect_sources(const char *root, const char *rel, struct names *out)
+static int collect_sources(const char *root, const char *rel, struct ksp_strlist *out)
 {
 	char path[8300];
 	snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel);
@@ -83,11 +64,12 @@ static int cmp_str(const void *a, const void *b)
 
 /* The objects this configuration builds whose entry is missing or stale. */
 static int objects_to_index(const struct ksp_create_opts *o, struct ksp_tree *tree,
-			    struct ksp_hindex *ix, struct names *objects, struct ksp_error *err)
+			    struct ksp_hindex *ix, struct ksp_strlist *objects,
+			    struct ksp_error *err)
 {
-	struct names sources = {0};
+	struct ksp_strlist sources = {0};
 	if (collect_sources(tree->path, "", &sources)) {
-		names_free(&sources);
+		ksp_strlist_free(&sources);
 		return ksp_fail(err, "out of memory");
 	}
 	qsort(sources.v, sources.n, sizeof(*sources.v), cmp_str);
@@ -116,7 +98,7 @@ static int objects_to_index(const struct ksp_create_opts *o, struct ksp_tree *tr
 		     : fresh == 0 && push(objects, object) ? ksp_fail(err, "out of memory")
 							   : 0;
 	}
-	names_free(&sources);
+	ksp_strlist_free(&sources);
 	if (!rc && o->progress)
 		fprintf(o->progress,
 			"index: %zu objects built, %zu of them to index (%zu files kbuild could "
@@ -127,7 +109,7 @@ static int objects_to_index(const struct ksp_create_opts *o, struct ksp_tree *tr
 }
 
 static int record_all(const struct ksp_create_opts *o, struct ksp_tree *tree, struct ksp_hindex *ix,
-		      const struct names *objects, const char *workdir, struct ksp_error *err)
+		      const struct ksp_strlist *objects, const char *workdir, struct ksp_error *err)
 {
 	unsigned char *state = calloc(objects->n + 1, 1);
 	if (!state)
@@ -150,8 +132,8 @@ static int record_all(const struct ksp_create_opts *o, struct ksp_tree *tree, st
  * removes; the guard and the leftovers listing put back anything else kbuild
  * may touch, as for ksplice-create's own builds. */
 static int guarded_record(const struct ksp_create_opts *o, struct ksp_tree *tree,
-			  struct ksp_hindex *ix, const struct names *objects, const char *workdir,
-			  struct ksp_error *err)
+			  struct ksp_hindex *ix, const struct ksp_strlist *objects,
+			  const char *workdir, struct ksp_error *err)
 {
 	char backups[4200];
 	if (ksp_journal_dir_make(tree->path, backups, sizeof(backups), err))
@@ -197,7 +179,7 @@ int ksp_create_build_index(const struct ksp_create_opts *o, struct ksp_error *er
 	struct ksp_hindex *ix = NULL;
 	if (!rc && ksp_hindex_open(&tree, &ix, err))
 		rc = KSP_E_INTERNAL;
-	struct names objects = {0};
+	struct ksp_strlist objects = {0};
 	if (!rc && objects_to_index(o, &tree, ix, &objects, err))
 		rc = KSP_E_INTERNAL;
 	if (!rc && ksp_interrupted)
@@ -210,7 +192,7 @@ int ksp_create_build_index(const struct ksp_create_opts *o, struct ksp_error *er
 		fprintf(o->progress, "index: %zu entries written, %zu were fresh, in %s\n",
 			recorded, fresh, ksp_hindex_dir(ix));
 	}
-	names_free(&objects);
+	ksp_strlist_free(&objects);
 	ksp_hindex_close(ix);
 	if (lock >= 0)
 		close(lock);
