@@ -25,7 +25,7 @@ trap 'rm -rf "$OUT"' EXIT
 "$SRC_DIR/scripts/testbed" run-guest --timeout 1800 --file "$OUT/ksplice-jumpcost.tar.gz" -- sh -c '
 rounds=$1 calls=$2
 median() { sort -n | awk "{ v[NR] = \$1 } END { print v[int((NR + 1) / 2)] }"; }
-ksplice-apply --helper /ksplice/kmod-helper.ko ksplice-jumpcost.tar.gz >/dev/null || exit 1
+ksplice-apply --helper /ksplice/kmod-helper.ko ksplice-jumpcost.tar.gz >/dev/null 2>&1 || exit 1
 ksplice-undo jumpcost >/dev/null || exit 1
 expected=$(cat /proc/cmdline)
 ksplice-test-pread /proc/cmdline 2000 >/dev/null
@@ -33,16 +33,16 @@ ksplice-test-pread /proc/cmdline 2000 >/dev/null
 i=0
 while [ $i -lt $rounds ]; do
 	a=$(ksplice-test-pread /proc/cmdline $calls) || exit 1
-	ksplice-apply --helper /ksplice/kmod-helper.ko ksplice-jumpcost.tar.gz >/dev/null || exit 1
+	ksplice-apply --helper /ksplice/kmod-helper.ko ksplice-jumpcost.tar.gz >/dev/null 2>&1 || exit 1
 	[ "$(cat /proc/cmdline)" = "$expected" ] || { echo "patched output differs"; exit 1; }
 	b=$(ksplice-test-pread /proc/cmdline $calls) || exit 1
 	ksplice-undo jumpcost >/dev/null || exit 1
 	echo $a >>/tmp/plain; echo $b >>/tmp/patched; echo $((b - a)) >>/tmp/diff
 	i=$((i + 1))
 done
-printf "%-9s %8s %8s %8s  (ns per pread of /proc/cmdline, %s rounds of %s calls)\n" "" median lowest highest $rounds $calls
+printf "%-13s %8s %8s %8s  (ns per pread of /proc/cmdline, %s rounds of %s calls)\n" "" median lowest highest $rounds $calls
 for k in plain patched; do
-	printf "%-9s %8s %8s %8s\n" $k $(median </tmp/$k) $(sort -n /tmp/$k | head -1) $(sort -n /tmp/$k | tail -1)
+	printf "%-13s %8s %8s %8s\n" $k $(median </tmp/$k) $(sort -n /tmp/$k | head -1) $(sort -n /tmp/$k | tail -1)
 done
-printf "%-9s %8s %8s %8s\n" "patched-plain" $(median </tmp/diff) $(sort -n /tmp/diff | head -1) $(sort -n /tmp/diff | tail -1)
+printf "%-13s %8s %8s %8s\n" "patched-plain" $(median </tmp/diff) $(sort -n /tmp/diff | head -1) $(sort -n /tmp/diff | tail -1)
 ' sh "$ROUNDS" "$CALLS"
