@@ -154,7 +154,7 @@ static int screen_all(const struct ksp_screen *s, const char *side, screen_fn fn
 	size_t *index = calloc(s->n + 1, sizeof(*index)), n = 0;
 	if (!index)
 		return ksp_fail(err, "out of memory");
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = s->from; i < (s->to ? s->to : s->n); i++)
 		if (s->state[i] == KSP_SCREEN_DIGESTED)
 			index[n++] = i;
 	struct batch b[2] = {{.s = s, .fn = fn, .ctx = ctx}, {.s = s, .fn = fn, .ctx = ctx}};
@@ -319,7 +319,7 @@ static int judge(const struct ksp_screen *s, size_t i, const char *text, size_t 
 int ksp_screen_after(const struct ksp_screen *s, int *keep, char **why, struct ksp_error *err)
 {
 	struct verdicts v = {keep, why};
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = s->from; i < (s->to ? s->to : s->n); i++) {
 		keep[i] = s->state[i] == KSP_SCREEN_UNPREPROCESSED;
 		why[i] = keep[i] ? strdup("kbuild could not preprocess it before the patch") : NULL;
 		if (keep[i] && !why[i])

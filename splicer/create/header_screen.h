@@ -45,6 +45,8 @@ struct ksp_screen {
 	 * (2 if the object also names one of them, else 1): candidates to
 	 * build for the layout comparison. */
 	unsigned char *witness;
+	/* Only objects [from, to) are preprocessed and judged (to 0: all). */
+	size_t from, to;
 };
 
 /* Where an object stands after the run before the patch. */

@@ -106,6 +106,46 @@ static int use_index(const struct ksp_create_opts *o, struct ksp_create_result *
 /* Preprocesses the objects that only a changed header reaches, before and
  * after the patch, and keeps those whose code may change. The tree is at
  * its pre state on return. */
+/* With --max-objects, a header change that alters nearly every object it
+ * reaches is refused after a first part of them, screened on its own: the
+ * verdict of each object does not depend on the others. 0: no first part
+ * (too few objects for it to save anything). */
+static size_t probe_size(const struct ksp_create_opts *o, size_t n)
+{
+	const size_t batch = 96;
+	size_t probe = (o->max_objects + batch) / batch * batch;
+	return o->max_objects && n > 2 * probe ? probe : 0;
+}
+
+/* Preprocesses sc's objects (its from/to range) before the patch, applies
+ * it, preprocesses them again and judges them, and reverts it. */
+static int screen_range(const struct ksp_create_opts *o, struct ksp_create_result *res,
+			struct ksp_screen *sc, int *keep, char **why, const char *log,
+			struct ksp_error *err)
+{
+	int rc = ksp_screen_before(sc, err) ? ksp_error_code(err, KSP_E_BUILD) : 0;
+	size_t first = sc->from, end = sc->to ? sc->to : sc->n;
+	if (!rc && sc->nchanged) {
+		size_t reading = end - first;
+		for (size_t i = first; i < end; i++)
+			reading -= sc->state[i] == KSP_SCREEN_UNREAD ||
+				   sc->state[i] == KSP_SCREEN_KNOWN;
+		progress(o, "screening: %zu of %zu object%s read the changed files", reading,
+			 end - first, end - first == 1 ? "" : "s");
+	}
+	if (!rc && ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 0, log, err))
+		return ksp_error_code(err, KSP_E_NO_APPLY);
+	if (rc)
+		return rc;
+	rc = ksp_screen_after(sc, keep, why, err) ? ksp_error_code(err, KSP_E_BUILD) : 0;
+	struct ksp_error revert_err = {0};
+	if (ksp_patch_revert(res->tree.path, o->patch, res->diff.strip, log, &revert_err) && !rc) {
+		*err = revert_err;
+		rc = ksp_error_code(err, KSP_E_NO_APPLY);
+	}
+	return rc;
+}
+
 int ksp_screen_units(const struct ksp_create_opts *o, struct ksp_create_result *res,
 		     struct ksp_guard *g, const char *log, struct ksp_error *err)
 {
@@ -153,26 +193,24 @@ int ksp_screen_units(const struct ksp_create_opts *o, struct ksp_create_result *
 		 n == 1 ? "" : "s");
 	if (!rc)
 		rc = use_index(o, res, &sc, err);
+	size_t probe = probe_size(o, n), early = 0;
+	if (!rc && probe) {
+		sc.to = probe;
+		rc = screen_range(o, res, &sc, keep, why, log, err);
+		for (size_t i = 0; i < probe && !rc; i++)
+			early += keep[i];
+		sc.from = probe;
+		sc.to = 0;
+	}
+	if (!rc && early > o->max_objects) {
+		ksp_fail(err,
+			 "the changed headers may alter the code of at least %zu objects (of the "
+			 "first %zu of %zu screened), more than --max-objects (%zu): refused",
+			 early, probe, n, o->max_objects);
+		rc = KSP_E_REFUSED;
+	}
 	if (!rc)
-		rc = ksp_screen_before(&sc, err) ? ksp_error_code(err, KSP_E_BUILD) : 0;
-	if (!rc && sc.nchanged) {
-		size_t reading = n;
-		for (size_t i = 0; i < n; i++)
-			reading -= state[i] == KSP_SCREEN_UNREAD || state[i] == KSP_SCREEN_KNOWN;
-		progress(o, "screening: %zu of %zu object%s read the changed files", reading, n,
-			 n == 1 ? "" : "s");
-	}
-	if (!rc && ksp_patch_apply(res->tree.path, o->patch, res->diff.strip, 0, log, err))
-		rc = ksp_error_code(err, KSP_E_NO_APPLY);
-	else if (!rc) {
-		rc = ksp_screen_after(&sc, keep, why, err) ? ksp_error_code(err, KSP_E_BUILD) : 0;
-		struct ksp_error revert_err = {0};
-		if (ksp_patch_revert(res->tree.path, o->patch, res->diff.strip, log, &revert_err) &&
-		    !rc) {
-			*err = revert_err;
-			rc = ksp_error_code(err, KSP_E_NO_APPLY);
-		}
-	}
+		rc = screen_range(o, res, &sc, keep, why, log, err);
 	if (!rc && keep_witnesses(o, keep, why, witness, n))
 		rc = (ksp_fail(err, "out of memory"), KSP_E_INTERNAL);
 	size_t kept = 0;
