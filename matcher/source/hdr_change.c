@@ -21,10 +21,11 @@ struct side {
 	uint32_t guard; /* 1 if an include guard wraps everything */
 };
 
-/* A touched construct: units [first, last]. */
+/* A file-scope construct: units [first, last]. */
 struct cons {
 	size_t first, last;
 	int touched;
+	int twin; /* touched, but matched with an identical one of the other side */
 };
 
 struct an {
@@ -227,7 +228,7 @@ static int end_construct(struct an *a, struct conslist *c, size_t first, size_t 
 	if (!v)
 		return -1;
 	c->v = v;
-	c->v[c->n++] = (struct cons){first, last, touched};
+	c->v[c->n++] = (struct cons){first, last, touched, 0};
 	return 0;
 }
 
@@ -624,6 +625,79 @@ static int same_untouched(struct an *a, const struct conslist *c)
 	return 0;
 }
 
+/* The next unit or construct that the order check compares: an unchanged
+ * directive or an untouched construct. 0 at the end of the side. */
+static int next_kept(const struct side *s, const struct conslist *c, size_t *k, size_t *ci,
+		     const struct cons **x, const struct hdr_unit **u)
+{
+	while (*k < s->lx.nu) {
+		*x = NULL, *u = NULL;
+		if (*ci < c->n && c->v[*ci].first == *k) {
+			*x = &c->v[(*ci)++];
+			*k = (*x)->last + 1;
+			if (!(*x)->touched)
+				return 1;
+		} else if ((*u = &s->lx.u[(*k)++])->kind == U_DIR && !(*u)->changed)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether both sides have the same unchanged directives and untouched
+ * constructs, in the same order. */
+static int same_order(const struct an *a, const struct conslist *c)
+{
+	size_t k[2] = {0, 0}, ci[2] = {0, 0};
+	const struct cons *x[2];
+	const struct hdr_unit *u[2];
+	for (;;) {
+		int more0 = next_kept(&a->s[0], &c[0], &k[0], &ci[0], &x[0], &u[0]);
+		int more1 = next_kept(&a->s[1], &c[1], &k[1], &ci[1], &x[1], &u[1]);
+		if (!more0 || !more1)
+			return more0 == more1;
+		if (x[0] ? !x[1] || !same_construct(&a->s[0], x[0], &a->s[1], x[1])
+			 : !u[1] || !hdr_unit_eq(&a->s[0].lx, u[0], &a->s[1].lx, u[1]))
+			return 0;
+	}
+}
+
+/* Whether the construct names a macro whose #define/#undef lines changed. */
+static int names_changed_macro(const struct an *a, const struct side *s, const struct cons *x)
+{
+	for (size_t k = x->first; k <= x->last; k++)
+		if (s->lx.u[k].kind == U_CODE &&
+		    in_names(&a->macros, s->lx.sp + s->lx.u[k].off, s->lx.u[k].len))
+			return 1;
+	return 0;
+}
+
+/* A touched construct whose identical twin is touched on the other side is
+ * no move if the line diff merely aligned them apart: matched in order, the
+ * twins are untouched when every unchanged directive and untouched construct
+ * then comes in the same order on both sides (so each twin stands under the
+ * same conditions and #pragmas). Twins not matched so are moves. */
+static void untouch_twins(struct an *a, struct conslist *c)
+{
+	size_t from = 0, n = 0;
+	for (size_t i = 0; i < c[0].n; i++) {
+		struct cons *x = &c[0].v[i];
+		for (size_t j = from; x->touched && j < c[1].n; j++)
+			if (c[1].v[j].touched &&
+			    same_construct(&a->s[0], x, &a->s[1], &c[1].v[j]) &&
+			    !names_changed_macro(a, &a->s[0], x)) {
+				x->twin = c[1].v[j].twin = 1, from = j + 1, n++;
+				break;
+			}
+	}
+	for (int k = 0; k < 2 && n; k++)
+		for (size_t i = 0; i < c[k].n; i++)
+			c[k].v[i].touched &= !c[k].v[i].twin;
+	int moved = n && !same_order(a, c);
+	for (int k = 0; k < 2 && moved; k++)
+		for (size_t i = 0; i < c[k].n; i++)
+			c[k].v[i].touched |= c[k].v[i].twin;
+}
+
 /* The file's structure only matters where code changed. */
 static int any_changed_code(const struct side *s)
 {
@@ -643,6 +717,8 @@ static int judge_sides(struct an *a)
 		rc = constructs(a, &a->s[k], &c[k]);
 	if (!rc)
 		rc = same_untouched(a, c);
+	if (!rc)
+		untouch_twins(a, c);
 	for (size_t i = 0; i < c[0].n && !rc; i++)
 		for (size_t j = 0; j < c[1].n && !rc; j++)
 			if (c[0].v[i].touched && c[1].v[j].touched &&

@@ -333,6 +333,95 @@ START_TEST(moved_prototype)
 }
 END_TEST
 
+/* As in Linux 6.1.192's tty_port.h: a prototype changed and the two inline
+ * functions after the next one removed. The line diff pairs the removed
+ * functions' last lines with the end of the function kept, so that function
+ * is touched on both sides; it is no move, as every untouched construct
+ * still comes in the same order. */
+static const char *const tty_pre = "int open(struct tty_port *port);\n"
+				   "void __hang(struct tty_port *port, bool check, bool async);\n"
+				   "void wakeup(struct tty_port *port);\n"
+				   "\n"
+				   "static inline int users(struct tty_port *port)\n"
+				   "{\n"
+				   "\treturn port->count + port->blocked_open;\n"
+				   "}\n"
+				   "\n"
+				   "/* hang up asynchronously */\n"
+				   "static inline void hang(struct tty_port *port, bool check)\n"
+				   "{\n"
+				   "\t__hang(port, check, true);\n"
+				   "}\n"
+				   "\n"
+				   "/* hang up synchronously */\n"
+				   "static inline void vhang(struct tty_port *port)\n"
+				   "{\n"
+				   "\t__hang(port, false, false);\n"
+				   "}\n"
+				   "\n";
+
+static const char *const tty_post = "int open(struct tty_port *port);\n"
+				    "void hang(struct tty_port *port, bool check);\n"
+				    "void vhang(struct tty_port *port);\n"
+				    "void wakeup(struct tty_port *port);\n"
+				    "\n"
+				    "static inline int users(struct tty_port *port)\n"
+				    "{\n"
+				    "\treturn port->count + port->blocked_open;\n"
+				    "}\n"
+				    "\n";
+
+static const char *const tty_words[] = {"tty_port",	"port", "check", "bool", "count",
+					"blocked_open", "true", "false", NULL};
+
+START_TEST(misaligned_not_moved)
+{
+	static const struct table t = {no_words, tty_words};
+	struct ksp_hdr_change c = run_with(tty_pre, tty_post, &t);
+	expect_clean(&c);
+	ck_assert_uint_eq(c.ndeclared, 3);
+	ck_assert(has(c.declared, c.ndeclared, "__hang"));
+	ck_assert(has(c.declared, c.ndeclared, "hang"));
+	ck_assert(has(c.declared, c.ndeclared, "vhang"));
+	ck_assert_uint_eq(c.nmacros, 0);
+	ksp_hdr_change_free(&c);
+	/* The same with a construct really moved as well. */
+	char *pre = replace(tty_pre, "int open", "int first(void);\nint open");
+	char *post = replace(tty_post, "void wakeup", "int first(void);\nvoid wakeup");
+	c = run_with(pre, post, &t);
+	expect_fallback(&c, "moved construct");
+	free(pre);
+	free(post);
+	/* Nor is the kept function untouched if it names a macro that changed. */
+	pre = replace(tty_pre, "blocked_open;", "blocked_open + CNT;");
+	post = replace(tty_post, "blocked_open;", "blocked_open + CNT;");
+	char *pre2 = replace(pre, "int open", "#define CNT 1\nint open");
+	char *post2 = replace(post, "int open", "#define CNT 2\nint open");
+	c = run_with(pre2, post2, &t);
+	expect_fallback(&c, "moved construct");
+	free(pre);
+	free(post);
+	free(pre2);
+	free(post2);
+}
+END_TEST
+
+/* A prototype moved above another one is a real move, and so is a construct
+ * moved across a #pragma it did not cross before. */
+START_TEST(moved_above)
+{
+	struct ksp_hdr_change c = run("int a(void);\nint b(void);\nint c(void);\n",
+				      "int b(void);\nint a(void);\nint c(void);\n");
+	expect_fallback(&c, "moved construct");
+	c = run("int a(void);\nint b(void);\nint c(void);\n",
+		"int a(void);\nint c(void);\nint b(void);\n");
+	expect_fallback(&c, "moved construct");
+	c = run("int a(void);\n#pragma pack(1)\n#pragma weak w\nint b(void);\n",
+		"#pragma pack(1)\n#pragma weak w\nint a(void);\nint b(void);\n");
+	expect_fallback(&c, "moved construct");
+}
+END_TEST
+
 START_TEST(declare_macro)
 {
 	static const char *const defs[] = {"DECLARE_COUNTER", "(name) int name = 0", NULL};
@@ -674,6 +763,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, unknown_attribute);
 	tcase_add_test(tc, comment_only);
 	tcase_add_test(tc, moved_prototype);
+	tcase_add_test(tc, misaligned_not_moved);
+	tcase_add_test(tc, moved_above);
 	tcase_add_test(tc, declare_macro);
 	tcase_add_test(tc, ifdef_struct_body);
 	tcase_add_test(tc, ambiguous_macro);
