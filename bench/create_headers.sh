@@ -11,7 +11,8 @@
 # lists them) are identical. With --build-index first (BUILD_INDEX=1), it
 # also times ksplice-create --build-index and runs the cold case after it.
 # Prints figures; asserts nothing. The tree is the profile's (or --tree, a
-# cp -a copy); the index lives in TREE.index and is removed for the cold run.
+# cp -a copy); the index lives in TREE.index (or $KSPLICE_HEADER_INDEX) and is
+# removed for the cold run.
 set -euo pipefail
 SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${KSPLICE_BUILD:-$SRC_DIR/build}
@@ -30,6 +31,7 @@ export KSPLICE_KERNEL=${KSPLICE_KERNEL:-6.1.0-53-cloud-amd64}
 eval "$("$SRC_DIR/scripts/testbed" env)"
 [ -n "$TREE" ] || TREE=$KSPLICE_SRC
 TREE=$(cd "$TREE" && pwd)
+INDEX=${KSPLICE_HEADER_INDEX:-$TREE.index}
 SOURCES="$KSPLICE_CACHE/sources"
 say() { echo "$*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
@@ -79,10 +81,10 @@ run_create() {
 }
 
 if [ "${BUILD_INDEX:-0}" = 1 ]; then
-	rm -rf "$TREE.index"
+	rm -rf "$INDEX"
 	t0=$(date +%s.%N)
 	"$CREATE" --build-index -j2 "$TREE" | tail -3
-	echo "index built in $(echo "$(date +%s.%N) - $t0" | bc) s ($(du -sh "$TREE.index" | cut -f1))"
+	echo "index built in $(echo "$(date +%s.%N) - $t0" | bc) s ($(du -sh "$INDEX" | cut -f1))"
 fi
 for row in "${ROWS[@]}"; do
 	# shellcheck disable=SC2086
@@ -94,7 +96,7 @@ for row in "${ROWS[@]}"; do
 	fetch_source "$to"
 	make_patch "$from" "$to" "$OUT/$name.patch" "$@"
 	[ "$BASELINE" = 0 ] || run_create "$name" no-index --no-index
-	[ "${BUILD_INDEX:-0}" = 1 ] || rm -rf "$TREE.index"
+	[ "${BUILD_INDEX:-0}" = 1 ] || rm -rf "$INDEX"
 	run_create "$name" cold
 	run_create "$name" warm
 	for way in cold warm; do
