@@ -41,7 +41,7 @@ static void describe(FILE *log, const char *path, const struct ksp_hdr_change *c
 	if (!log)
 		return;
 	if (c->fallback) {
-		fprintf(log, "header index: %s: every reader screened (%s)\n", path, c->why);
+		fprintf(log, "header index: %s: its readers are screened (%s)\n", path, c->why);
 		return;
 	}
 	fprintf(log, "header index: %s: %zu changed macro%s, %zu declared name%s", path, c->nmacros,
