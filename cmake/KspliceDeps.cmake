@@ -39,3 +39,5 @@ pkg_check_modules(LIBDW IMPORTED_TARGET libdw)
 if(NOT LIBDW_FOUND)
   message(FATAL_ERROR "libdw (elfutils) not found: install the Debian package 'libdw-dev'")
 endif()
+# Screening reads preprocessed sources on a thread while make runs.
+find_package(Threads REQUIRED)
