@@ -12,20 +12,8 @@ set -euo pipefail
 tree_test_init create.index
 export KSPLICE_HEADER_INDEX="$T/index"
 
-cat >"$T/shared.patch" <<'P'
---- a/include/linux/time_namespace.h
-+++ b/include/linux/time_namespace.h
-@@ -73,7 +73,8 @@
- {
- 	struct timens_offsets *ns_offsets = &current->nsproxy->time_ns->offsets;
- 
--	*ts = timespec64_add(*ts, ns_offsets->boottime);
-+	if (ns_offsets->boottime.tv_sec || ns_offsets->boottime.tv_nsec)
-+		*ts = timespec64_add(*ts, ns_offsets->boottime);
- }
- 
- static inline u64 timens_add_boottime_ns(u64 nsec)
-P
+# test/patches/tree-time-namespace.patch: timens_add_boottime() tests its offsets first.
+cp "$SRC_DIR/test/patches/tree-time-namespace.patch" "$T/shared.patch"
 # A prototype nobody calls; then the same prototype and a call of it from
 # timens_add_boottime().
 cat >"$T/unused.patch" <<'P'

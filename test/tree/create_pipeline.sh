@@ -137,20 +137,8 @@ grep -q "^== fs/proc/base.o" "$T/header.out" &&
 # A shared header: every built-in object the include graph reaches is
 # screened (preprocessed before and after); those that use the changed
 # inline function are rebuilt and change, the rest are not rebuilt.
-cat >"$T/shared.patch" <<'P'
---- a/include/linux/time_namespace.h
-+++ b/include/linux/time_namespace.h
-@@ -73,7 +73,8 @@
- {
- 	struct timens_offsets *ns_offsets = &current->nsproxy->time_ns->offsets;
- 
--	*ts = timespec64_add(*ts, ns_offsets->boottime);
-+	if (ns_offsets->boottime.tv_sec || ns_offsets->boottime.tv_nsec)
-+		*ts = timespec64_add(*ts, ns_offsets->boottime);
- }
- 
- static inline u64 timens_add_boottime_ns(u64 nsec)
-P
+# test/patches/tree-time-namespace.patch: timens_add_boottime() tests its offsets first.
+cp "$SRC_DIR/test/patches/tree-time-namespace.patch" "$T/shared.patch"
 screened=(fs/proc/uptime.i fs/proc/.uptime.i.cmd kernel/futex/syscalls.i kernel/futex/syscalls.o)
 run shared_header 0 "$T/shared.patch" include/linux/time_namespace.h fs/proc/uptime.o \
 	fs/proc/.uptime.o.cmd kernel/sys.o kernel/.sys.o.cmd "${screened[@]}"
