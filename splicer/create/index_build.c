@@ -48,9 +48,19 @@ static int collect_sources(const char *root, const char *rel, struct ksp_strlist
 		char sub[4200];
 		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
 		size_t n = strlen(e->d_name);
-		if (e->d_type == DT_DIR)
+		int type = e->d_type;
+		if (type == DT_UNKNOWN) { /* file systems that do not say: ask */
+			struct stat st;
+			char full[8400];
+			snprintf(full, sizeof(full), "%s/%s", root, sub);
+			type = stat(full, &st)	     ? DT_UNKNOWN
+			       : S_ISDIR(st.st_mode) ? DT_DIR
+			       : S_ISREG(st.st_mode) ? DT_REG
+						     : DT_UNKNOWN;
+		}
+		if (type == DT_DIR)
 			rc = collect_sources(root, sub, out);
-		else if (e->d_type == DT_REG && n > 2 && !strcmp(e->d_name + n - 2, ".c"))
+		else if (type == DT_REG && n > 2 && !strcmp(e->d_name + n - 2, ".c"))
 			rc = push(out, sub);
 	}
 	closedir(d);
