@@ -79,6 +79,10 @@ void mt_crcs_free(struct mt_crcs *crcs);
 
 struct mt_options {
 	const struct mt_crcs *pre_crcs, *post_crcs; /* may be NULL */
+	/* The objects' paths, whose DWARF tells whether an exported symbol
+	 * whose CRC changed changed its interface (NULL: any CRC change is
+	 * refused). */
+	const char *pre_object, *post_object;
 };
 
 /* Compares two objects. Returns 0 with a plan (which may hold refusals), or

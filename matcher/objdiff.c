@@ -91,7 +91,7 @@ static enum ksp_code run(const char *pre_path, const char *post_path, const char
 	enum ksp_code status = KSP_E_BAD_OBJECT;
 	if (read_crcs(pre_cmd, pre_path, &pre_crcs) == 0) {
 		if (read_crcs(post_cmd, post_path, &post_crcs) == 0) {
-			struct mt_options opts = {&pre_crcs, &post_crcs};
+			struct mt_options opts = {&pre_crcs, &post_crcs, pre_path, post_path};
 			if (mt_compare(&pre, &post, &opts, &plan, &err) == 0) {
 				print_plan(&plan, json, verbose);
 				status = plan.nrefusals ? KSP_E_REFUSED : KSP_E_UNSET;

@@ -1,5 +1,7 @@
 #include "rules.h"
 
+#include "dwarf_interface.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,6 +245,36 @@ static int table_rules(struct mt_plan *plan)
 	return 0;
 }
 
+/* A CRC changes with any change to what genksyms sees of the symbol's
+ * declaration, including type definitions an added #include makes visible;
+ * the compiled types decide whether modules would see another interface. */
+/* 0 if the interface is the same; 1 with the refusal's reason in *reason
+ * (NULL if out of memory, which mt_plan_refuse reports). */
+static int crc_refusal(const struct mt_options *opts, const struct mt_crc *a,
+		       const struct mt_crc *b, char **reason)
+{
+	char why[512];
+	struct ksp_error err = {0};
+	int rc = 1;
+	snprintf(why, sizeof(why), "no object to read its compiled types from");
+	if (opts->pre_object && opts->post_object)
+		rc = ksp_dwarf_interface_compare(opts->pre_object, opts->post_object, a->name, why,
+						 sizeof(why), &err);
+	if (rc == 0)
+		return 0;
+	if (rc < 0)
+		*reason =
+			mt_strdup_printf("exported symbol's CRC changed (0x%08x to 0x%08x) and its "
+					 "compiled interface cannot be compared (%s): its "
+					 "interface may have changed for modules",
+					 a->crc, b->crc, err.msg);
+	else
+		*reason = mt_strdup_printf("exported symbol's CRC changed (0x%08x to 0x%08x): its "
+					   "interface changed for modules: %s",
+					   a->crc, b->crc, why);
+	return 1;
+}
+
 static int crc_rules(const struct mt_options *opts, struct mt_plan *plan)
 {
 	if (!opts || !opts->pre_crcs || !opts->post_crcs)
@@ -251,12 +283,10 @@ static int crc_rules(const struct mt_options *opts, struct mt_plan *plan)
 		const struct mt_crc *a = &opts->pre_crcs->v[i];
 		for (size_t j = 0; j < opts->post_crcs->n; j++) {
 			const struct mt_crc *b = &opts->post_crcs->v[j];
-			if (strcmp(a->name, b->name) == 0 && a->crc != b->crc &&
-			    mt_plan_refuse(plan, a->name,
-					   mt_strdup_printf("exported symbol's CRC changed (0x%08x "
-							    "to 0x%08x): its interface changed "
-							    "for modules",
-							    a->crc, b->crc)))
+			if (strcmp(a->name, b->name) != 0 || a->crc == b->crc)
+				continue;
+			char *why = NULL;
+			if (crc_refusal(opts, a, b, &why) && mt_plan_refuse(plan, a->name, why))
 				return -1;
 		}
 	}

@@ -3,10 +3,9 @@
 #include "dwarf_layout.h"
 
 #include "array.h"
+#include "dwarf_die.h"
 
 #include <dwarf.h>
-#include <elfutils/libdw.h>
-#include <elfutils/libdwfl.h>
 #include <gelf.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -57,6 +56,11 @@ static int type_of(Dwarf_Die *die, Dwarf_Die *out)
 {
 	Dwarf_Attribute a;
 	return dwarf_attr(die, DW_AT_type, &a) && dwarf_formref_die(&a, out) ? 1 : 0;
+}
+
+int ksp_dwarf_type_of(Dwarf_Die *die, Dwarf_Die *out)
+{
+	return type_of(die, out);
 }
 
 static int tag_of(Dwarf_Die *die)
@@ -296,10 +300,20 @@ static char *spell(Dwarf_Die *t, char *decl, int depth)
 	}
 }
 
+char *ksp_dwarf_spell(Dwarf_Die *t)
+{
+	return spell(t, strdup(""), 0);
+}
+
+char *ksp_dwarf_spell_function(Dwarf_Die *f)
+{
+	return spell_function(f, strdup(""), 0);
+}
+
 static char *type_string(Dwarf_Die *m)
 {
 	Dwarf_Die t;
-	return spell(type_of(m, &t) ? &t : NULL, strdup(""), 0);
+	return ksp_dwarf_spell(type_of(m, &t) ? &t : NULL);
 }
 
 /* A member as declared: "int a", "unsigned int b: 3", "struct { ... }". */
@@ -445,14 +459,19 @@ static int walk_members(struct walk *w, Dwarf_Die *t, Dwarf_Word base, int depth
 
 /* ---- Finding the type ---- */
 
-static int is_definition(Dwarf_Die *die, int tag, const char *name)
+int ksp_dwarf_is_declaration(Dwarf_Die *die)
 {
 	Dwarf_Attribute a;
 	bool decl = false;
+	return dwarf_attr(die, DW_AT_declaration, &a) && dwarf_formflag(&a, &decl) == 0 && decl;
+}
+
+static int is_definition(Dwarf_Die *die, int tag, const char *name)
+{
 	const char *n = dwarf_diename(die);
 	if (dwarf_tag(die) != tag || !n || strcmp(n, name) != 0)
 		return 0;
-	return !dwarf_attr(die, DW_AT_declaration, &a) || dwarf_formflag(&a, &decl) != 0 || !decl;
+	return !ksp_dwarf_is_declaration(die);
 }
 
 /* The first file-scope definition of tag name in dw, into out: 1, 0 if
@@ -496,11 +515,22 @@ static int read_layout(struct walk *w, Dwarf_Die *t)
 	Dwarf_Word v;
 	if (!dwarf_attr(t, DW_AT_byte_size, &a) || dwarf_formudata(&a, &v) != 0)
 		return ksp_failc(w->err, KSP_E_INPUT, "%s: %s has no size", w->object,
-				 dwarf_diename(t));
+				 dwarf_diename(t) ? dwarf_diename(t) : "an anonymous type");
 	w->out->size = v;
 	if (dwarf_attr(t, DW_AT_alignment, &a) && dwarf_formudata(&a, &v) == 0)
 		w->out->align = v;
 	return walk_members(w, t, 0, 0);
+}
+
+int ksp_dwarf_layout_of(const struct ksp_dwarf *d, Dwarf_Die *t, struct ksp_layout *out,
+			struct ksp_error *err)
+{
+	*out = (struct ksp_layout){0};
+	struct walk w = {.out = out, .object = d->path, .big_endian = d->big_endian, .err = err};
+	if (read_layout(&w, t) == 0)
+		return 0;
+	ksp_layout_free(out);
+	return -1;
 }
 
 /* The object carries its own DWARF: never look for separate debug info
@@ -531,20 +561,31 @@ static int big_endian(Dwfl_Module *mod)
 	return elf && gelf_getehdr(elf, &eh) && eh.e_ident[EI_DATA] == ELFDATA2MSB;
 }
 
-static int load_from(Dwfl *dwfl, const char *path, int tag, const char *name, struct walk *w)
+int ksp_dwarf_open(const char *path, struct ksp_dwarf *d, struct ksp_error *err)
 {
-	Dwfl_Module *mod = dwfl_report_offline(dwfl, path, path, -1);
-	if (!mod || dwfl_report_end(dwfl, NULL, NULL) != 0)
-		return ksp_failc(w->err, KSP_E_INPUT, "%s: %s", path, dwfl_errmsg(-1));
+	*d = (struct ksp_dwarf){.path = path};
+	d->dwfl = dwfl_begin(&offline_callbacks);
+	if (!d->dwfl)
+		return ksp_failc(err, KSP_E_INTERNAL, "libdwfl: %s", dwfl_errmsg(-1));
+	Dwfl_Module *mod = dwfl_report_offline(d->dwfl, path, path, -1);
 	Dwarf_Addr bias;
-	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
-	if (!dw)
-		return ksp_failc(w->err, KSP_E_INPUT, "%s: no DWARF: %s", path, dwfl_errmsg(-1));
-	w->big_endian = big_endian(mod);
-	Dwarf_Die t;
-	if (!find_type(dw, tag, name, &t))
-		return 0;
-	return read_layout(w, &t) < 0 ? -1 : 1;
+	if (!mod || dwfl_report_end(d->dwfl, NULL, NULL) != 0)
+		ksp_failc(err, KSP_E_INPUT, "%s: %s", path, dwfl_errmsg(-1));
+	else if (!(d->dw = dwfl_module_getdwarf(mod, &bias)))
+		ksp_failc(err, KSP_E_INPUT, "%s: no DWARF: %s", path, dwfl_errmsg(-1));
+	if (!d->dw) {
+		ksp_dwarf_close(d);
+		return -1;
+	}
+	d->big_endian = big_endian(mod);
+	return 0;
+}
+
+void ksp_dwarf_close(struct ksp_dwarf *d)
+{
+	if (d->dwfl)
+		dwfl_end(d->dwfl);
+	*d = (struct ksp_dwarf){0};
 }
 
 int ksp_dwarf_layout_load(const char *object_path, const char *type, struct ksp_layout *out,
@@ -556,14 +597,14 @@ int ksp_dwarf_layout_load(const char *object_path, const char *type, struct ksp_
 	if (parse_type(type, &tag, &name) < 0)
 		return ksp_failc(err, KSP_E_INTERNAL,
 				 "'%s' is not \"struct NAME\" or \"union NAME\"", type);
-	Dwfl *dwfl = dwfl_begin(&offline_callbacks);
-	if (!dwfl)
-		return ksp_failc(err, KSP_E_INTERNAL, "libdwfl: %s", dwfl_errmsg(-1));
-	struct walk w = {.out = out, .object = object_path, .err = err};
-	int rc = load_from(dwfl, object_path, tag, name, &w);
-	dwfl_end(dwfl);
-	if (rc != 1)
-		ksp_layout_free(out);
+	struct ksp_dwarf d;
+	if (ksp_dwarf_open(object_path, &d, err) < 0)
+		return -1;
+	Dwarf_Die t;
+	int rc = 0;
+	if (find_type(d.dw, tag, name, &t))
+		rc = ksp_dwarf_layout_of(&d, &t, out, err) < 0 ? -1 : 1;
+	ksp_dwarf_close(&d);
 	return rc;
 }
 

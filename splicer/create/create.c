@@ -398,7 +398,7 @@ static int compare_units(const struct ksp_create_opts *o, struct ksp_create_resu
 		mt_crcs_read(path, &pre_crcs, err);
 		snprintf(path, sizeof(path), "%s/post/%s", res->workdir, cmd);
 		mt_crcs_read(path, &post_crcs, err);
-		struct mt_options mo = {&pre_crcs, &post_crcs};
+		struct mt_options mo = {&pre_crcs, &post_crcs, u->pre, u->post};
 		int rc = mt_compare(&pre, &post, &mo, &u->plan, err);
 		mt_crcs_free(&pre_crcs);
 		mt_crcs_free(&post_crcs);

@@ -571,7 +571,7 @@ START_TEST(changed_crc_refused)
 	struct ksp_obj pre, post;
 	open_side("pre", &pre);
 	open_side("post", &post);
-	struct mt_options opts = {&a, &b};
+	struct mt_options opts = {&a, &b, NULL, NULL};
 	ck_assert_int_eq(mt_compare(&pre, &post, &opts, &plan, &err), 0);
 	EXPECT_REFUSED(&plan, "beta");
 	ck_assert_ptr_nonnull(strstr(plan_refusal(&plan, "beta"), "CRC"));

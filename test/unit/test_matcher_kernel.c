@@ -103,8 +103,19 @@ static char *replace(const char *text, const char *from, const char *to)
 	return out;
 }
 
-/* Exported symbols found in the last post object's .cmd file. */
-static size_t last_crcs;
+/* Exported symbols found in the last post object's .cmd file, and how
+ * many of them kbuild gave another CRC than the pre object's. */
+static size_t last_crcs, last_crc_changes;
+
+static size_t crc_changes(const struct mt_crcs *pre, const struct mt_crcs *post)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < pre->n; i++)
+		for (size_t j = 0; j < post->n; j++)
+			n += strcmp(pre->v[i].name, post->v[j].name) == 0 &&
+			     pre->v[i].crc != post->v[j].crc;
+	return n;
+}
 
 /* Compares work/pre.o with work/tag.o, CRCs from their .cmd files. */
 static void compare_with(const char *tag, struct mt_plan *plan)
@@ -121,8 +132,9 @@ static void compare_with(const char *tag, struct mt_plan *plan)
 	ck_assert_msg(ksp_obj_open(b, &post, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(mt_crcs_read(ca, &pc, &err), 0);
 	ck_assert_int_eq(mt_crcs_read(cb, &qc, &err), 0);
-	struct mt_options opts = {&pc, &qc};
+	struct mt_options opts = {&pc, &qc, a, b};
 	last_crcs = qc.n;
+	last_crc_changes = crc_changes(&pc, &qc);
 	ck_assert_msg(mt_compare(&pre, &post, &opts, plan, &err) == 0, "%s", err.msg);
 	mt_crcs_free(&pc);
 	mt_crcs_free(&qc);
@@ -229,6 +241,29 @@ START_TEST(kernel_sys)
 }
 END_TEST
 
+START_TEST(string_helpers_includes)
+{
+	/* Two more #includes (as a real fix that added overflow checks did):
+	 * genksyms now sees struct task_struct's and struct pipe_inode_info's
+	 * definitions, so CRCs change: kstrdup_quotable_cmdline's (a task_struct
+	 * pointer) and devm_kasprintf_strarray's (a struct device pointer that
+	 * reaches struct pipe_inode_info) at least; their compiled interfaces do
+	 * not. */
+	static const struct patch patches[] = {
+		{"includes", "#include <linux/string_helpers.h>\n",
+		 "#include <linux/string_helpers.h>\n#include <linux/pipe_fs_i.h>\n"
+		 "#include <linux/sched/signal.h>\n"},
+	};
+	build_pairs("lib/string_helpers.c", "ksplice_matcher_test_strh", patches, 1);
+	struct mt_plan plan;
+	compare_with("includes", &plan);
+	ck_assert_uint_ge(last_crc_changes, 2);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "");
+	EXPECT_REFUSED(&plan, "");
+	mt_plan_free(&plan);
+}
+END_TEST
+
 static void setup(void)
 {
 	strcpy(work, "/tmp/ksplice-matcher-kernel.XXXXXX");
@@ -250,6 +285,7 @@ static void remove_copies(void)
 {
 	files_with("fs/proc", "ksplice_matcher_test_", 1);
 	files_with("kernel", "ksplice_matcher_test_", 1);
+	files_with("lib", "ksplice_matcher_test_", 1);
 }
 
 int main(void)
@@ -269,6 +305,7 @@ int main(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, proc_cmdline);
 	tcase_add_test(tc, kernel_sys);
+	tcase_add_test(tc, string_helpers_includes);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }
