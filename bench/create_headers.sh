@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/create_headers.sh [--tree DIR] [--only REGEX] [--no-baseline]
+# bench/create_headers.sh [--tree DIR] [--only REGEX] [--no-baseline] [--keep-index]
 #
 # ksplice-create --diff-only on the real header rows of the 6.1 evaluations
 # (the slowest of eval/results, a .c file's fix with the header changes it
@@ -12,18 +12,20 @@
 # also times ksplice-create --build-index and runs the cold case after it.
 # Prints figures; asserts nothing. The tree is the profile's (or --tree, a
 # cp -a copy); the index lives in TREE.index (or $KSPLICE_HEADER_INDEX) and is
-# removed for the cold run.
+# removed for the cold run. --keep-index keeps the index there is (filled by
+# --build-index beforehand) and times only the warm runs.
 set -euo pipefail
 SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${KSPLICE_BUILD:-$SRC_DIR/build}
 CREATE=$BUILD/bin/ksplice-create
-TREE="" ONLY="" BASELINE=1
+TREE="" ONLY="" BASELINE=1 KEEP=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--tree) TREE=$2; shift 2 ;;
 	--only) ONLY=$2; shift 2 ;;
 	--no-baseline) BASELINE=0; shift ;;
-	*) echo "usage: $0 [--tree DIR] [--only REGEX] [--no-baseline]" >&2; exit 2 ;;
+	--keep-index) KEEP=1; shift ;;
+	*) echo "usage: $0 [--tree DIR] [--only REGEX] [--no-baseline] [--keep-index]" >&2; exit 2 ;;
 	esac
 done
 [ -x "$CREATE" ] || { echo "build the project first ($CREATE)" >&2; exit 1; }
@@ -96,10 +98,15 @@ for row in "${ROWS[@]}"; do
 	fetch_source "$to"
 	make_patch "$from" "$to" "$OUT/$name.patch" "$@"
 	[ "$BASELINE" = 0 ] || run_create "$name" no-index --no-index
-	[ "${BUILD_INDEX:-0}" = 1 ] || rm -rf "$INDEX"
-	run_create "$name" cold
+	ways="cold warm"
+	if [ "$KEEP" = 1 ]; then
+		ways=warm
+	else
+		[ "${BUILD_INDEX:-0}" = 1 ] || rm -rf "$INDEX"
+		run_create "$name" cold
+	fi
 	run_create "$name" warm
-	for way in cold warm; do
+	for way in $ways; do
 		[ "$BASELINE" = 0 ] || cmp -s "$OUT/$name.no-index.kept" "$OUT/$name.$way.kept" ||
 			echo "$name: kept objects differ ($way): $(diff "$OUT/$name.no-index.kept" \
 				"$OUT/$name.$way.kept" | head -5 | tr '\n' ' ')"

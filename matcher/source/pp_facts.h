@@ -25,9 +25,15 @@ struct ksp_pp_macro {
 struct ksp_pp_file_read {
 	char *path; /* tree-relative, as header_screen.c's marker_file() gives it */
 	/* The largest integer constant written within 64 of the line it is on
-	 * in this file: at least every __LINE__ the file expanded to. */
+	 * in this file: at least every __LINE__ the file expanded to; or
+	 * KSP_PP_FILE_INPUT. */
 	uint32_t max_line_value;
 };
+
+/* max_line_value of a file the preprocessor did not read as such but that
+ * a generated header it read is made from (generated_inputs.h): any change
+ * to it may alter the object. */
+#define KSP_PP_FILE_INPUT UINT32_MAX
 
 struct ksp_pp_facts {
 	/* Every identifier of the output and every name on a -dU line. */

@@ -1,5 +1,6 @@
 #include "create.h"
 #include "create_internal.h"
+#include "dir_store.h"
 #include "fileio.h"
 #include "header_screen.h"
 #include "header_skip.h"
@@ -456,6 +457,8 @@ static int check_inputs(const struct ksp_create_opts *o, struct ksp_create_resul
 		return ksp_error_code(err, KSP_E_BAD_DIFF);
 	if (ksp_tree_open(o->tree, &res->tree, err))
 		return ksp_error_code(err, KSP_E_TREE);
+	if (!o->no_index)
+		ksp_dir_store_load(&res->tree);
 	if (ksp_objtool_pass_open(&res->tree, &res->objtool, err))
 		return ksp_error_code(err, KSP_E_TREE);
 	if (o->package &&
@@ -478,6 +481,8 @@ static int check_inputs(const struct ksp_create_opts *o, struct ksp_create_resul
 	for (size_t i = 0; i < res->diff.nfiles; i++)
 		if (classify_file(o, res, &res->diff.files[i], err))
 			return ksp_error_code(err, KSP_E_TREE);
+	if (!o->no_index)
+		ksp_dir_store_save(&res->tree);
 	if (res->nunits == 0) {
 		ksp_fail(err, "No changes: %s touches no compiled file", o->patch);
 		return KSP_E_NO_CHANGES;

@@ -1,5 +1,6 @@
 #include "header_index.h"
 #include "fileio.h"
+#include "generated_inputs.h"
 #include "pp_items.h"
 #include "strmap.h"
 
@@ -40,8 +41,15 @@ struct ksp_hindex {
 	FILE *macros_out;
 	struct ksp_strmap files;  /* tree-relative path -> struct file_state */
 	struct ksp_strmap macros; /* name -> struct macro_def */
-	size_t recorded, fresh;
+	size_t recorded, fresh, unknown_inputs;
+	int (*is_new)(void *ctx, const char *rel);
+	void *is_new_ctx;
+	struct ksp_strmap made; /* files this run made that entries name */
 };
+
+/* A file's state as an entry records it: 0 missing, 1 present, or made by
+ * this run's builds (its inputs stand for it). */
+#define STATE_MADE 2
 
 /* The build files every object's flags come from. */
 static const char *const global_files[] = {".config",
@@ -71,6 +79,7 @@ void ksp_hindex_close(struct ksp_hindex *ix)
 		close(ix->lock_fd);
 	ksp_strmap_free(&ix->files, free);
 	ksp_strmap_free(&ix->macros, free_macro);
+	ksp_strmap_free(&ix->made, NULL);
 	free(ix);
 }
 
@@ -79,10 +88,19 @@ const char *ksp_hindex_dir(const struct ksp_hindex *ix)
 	return ix->dir;
 }
 
-void ksp_hindex_counts(const struct ksp_hindex *ix, size_t *recorded, size_t *fresh)
+void ksp_hindex_counts(const struct ksp_hindex *ix, size_t *recorded, size_t *fresh,
+		       size_t *unknown_inputs)
 {
 	*recorded = ix->recorded;
 	*fresh = ix->fresh;
+	*unknown_inputs = ix->unknown_inputs;
+}
+
+void ksp_hindex_set_new_files(struct ksp_hindex *ix, int (*is_new)(void *ctx, const char *rel),
+			      void *ctx)
+{
+	ix->is_new = is_new;
+	ix->is_new_ctx = ctx;
 }
 
 static void tree_path(const struct ksp_hindex *ix, const char *rel, char *out, size_t len)
@@ -144,6 +162,23 @@ static int global_stamp(struct ksp_hindex *ix, char *out, size_t len)
 				 f->exists, (unsigned long long)f->hash);
 	}
 	return used > 0 && (size_t)used < len ? 0 : -1;
+}
+
+int ksp_hindex_tree_stamp(const struct ksp_tree *tree, char *out, size_t len)
+{
+	struct ksp_hindex ix = {.tree = tree, .lock_fd = -1};
+	int rc = global_stamp(&ix, out, len);
+	ksp_strmap_free(&ix.files, free);
+	return rc;
+}
+
+void ksp_hindex_location(const struct ksp_tree *tree, char *out, size_t len)
+{
+	const char *dir = getenv("KSPLICE_HEADER_INDEX");
+	if (dir && *dir)
+		snprintf(out, len, "%s", dir);
+	else
+		snprintf(out, len, "%s.index", tree->path);
 }
 
 static int remove_entries(const char *dir)
@@ -254,11 +289,7 @@ int ksp_hindex_open(const struct ksp_tree *tree, struct ksp_hindex **out, struct
 		return ksp_fail(err, "out of memory");
 	ix->tree = tree;
 	ix->lock_fd = -1;
-	const char *dir = getenv("KSPLICE_HEADER_INDEX");
-	if (dir && *dir)
-		snprintf(ix->dir, sizeof(ix->dir), "%s", dir);
-	else
-		snprintf(ix->dir, sizeof(ix->dir), "%s.index", tree->path);
+	ksp_hindex_location(tree, ix->dir, sizeof(ix->dir));
 	char lock[4200];
 	snprintf(lock, sizeof(lock), "%s/lock", ix->dir);
 	int rc = make_dirs(ix->dir, err);
@@ -334,11 +365,13 @@ static int write_file_state(void *ctx, const char *rel)
 	struct entry_writer *w = ctx;
 	if (rel[0] == '<')
 		return 0; /* <built-in>, <command-line> */
-	struct file_state *f = file_now(w->ix, rel, 1);
+	static const struct file_state made = {0};
+	int is_made = ksp_strmap_get(&w->ix->made, rel, strlen(rel)) != NULL;
+	const struct file_state *f = is_made ? &made : file_now(w->ix, rel, 1);
 	if (!f)
 		return w->failed = -1;
 	uint16_t n = (uint16_t)strlen(rel);
-	uint8_t exists = (uint8_t)f->exists;
+	uint8_t exists = is_made ? STATE_MADE : (uint8_t)f->exists;
 	if (fwrite(&n, sizeof(n), 1, w->out) != 1 || fwrite(rel, 1, n, w->out) != n ||
 	    fwrite(&exists, 1, 1, w->out) != 1 ||
 	    fwrite(&f->size, sizeof(f->size), 1, w->out) != 1 ||
@@ -375,12 +408,67 @@ static int write_entry(struct ksp_hindex *ix, const char *object, const struct k
 	return ksp_pp_facts_write(facts, out, err);
 }
 
+static struct ksp_pp_file_read *find_file(struct ksp_pp_facts *f, const char *path)
+{
+	for (size_t i = 0; i < f->nfiles; i++)
+		if (!strcmp(f->files[i].path, path))
+			return &f->files[i];
+	return NULL;
+}
+
+static int add_input(struct ksp_pp_facts *f, const char *path)
+{
+	struct ksp_pp_file_read *had = find_file(f, path);
+	if (had) {
+		had->max_line_value = KSP_PP_FILE_INPUT;
+		return 0;
+	}
+	struct ksp_pp_file_read *v = realloc(f->files, (f->nfiles + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	f->files = v;
+	if (!(v[f->nfiles].path = strdup(path)))
+		return -1;
+	v[f->nfiles++].max_line_value = KSP_PP_FILE_INPUT;
+	return 0;
+}
+
+/* Replaces, in facts, the files this run made by what they are made from:
+ * 1 done (or nothing made), 0 a made file's inputs are unknown, -1 out of
+ * memory. */
+static int add_made_inputs(struct ksp_hindex *ix, struct ksp_pp_facts *facts)
+{
+	struct ksp_strlist inputs = {0};
+	int rc = 1;
+	for (size_t i = 0, n = facts->nfiles; ix->is_new && i < n && rc == 1; i++) {
+		const char *rel = facts->files[i].path;
+		if (rel[0] == '<' || !ix->is_new(ix->is_new_ctx, rel))
+			continue;
+		if (ksp_strmap_put(&ix->made, rel, strlen(rel), (void *)1) < 0)
+			rc = -1;
+		else if (ksp_generated_inputs(ix->tree->path, rel, ix->is_new, ix->is_new_ctx,
+					      &inputs))
+			rc = 0;
+	}
+	for (size_t i = 0; i < inputs.n && rc == 1; i++)
+		if (add_input(facts, inputs.v[i]))
+			rc = -1;
+	ksp_strlist_free(&inputs);
+	return rc;
+}
+
 int ksp_hindex_record(struct ksp_hindex *ix, const char *object, const char *text, size_t len,
 		      struct ksp_error *err)
 {
 	struct ksp_pp_facts facts;
 	if (ksp_pp_facts_from_text(text, len, ix->tree->path, &facts, err))
 		return -1;
+	int made = add_made_inputs(ix, &facts);
+	if (made <= 0) {
+		ksp_pp_facts_free(&facts);
+		ix->unknown_inputs += made == 0;
+		return made < 0 ? ksp_fail(err, "out of memory") : 0;
+	}
 	int rc = 0;
 	for (size_t i = 0; i < facts.nmacros && !rc; i++)
 		if (add_macro(ix, facts.macros[i].name, strlen(facts.macros[i].name),
@@ -426,6 +514,8 @@ static int recorded_file_fresh(struct ksp_hindex *ix, FILE *in)
 	    fread(&mtime, sizeof(mtime), 1, in) != 1 || fread(&hash, sizeof(hash), 1, in) != 1)
 		return -1;
 	rel[n] = '\0';
+	if (exists == STATE_MADE)
+		return 1; /* its inputs are among the entry's files */
 	struct file_state *f = file_now(ix, rel, 0);
 	if (!f)
 		return -1;

@@ -28,11 +28,26 @@
 
 struct ksp_hindex;
 
+/* Where tree's index lives (TREE.index, or $KSPLICE_HEADER_INDEX). */
+void ksp_hindex_location(const struct ksp_tree *tree, char *out, size_t len);
+
+/* The stamp of tree's global build files and compiler: when it changes, the
+ * index and everything kept beside it is stale. 0, or -1 (unreadable). */
+int ksp_hindex_tree_stamp(const struct ksp_tree *tree, char *out, size_t len);
+
 /* Opens (creating it if needed) the index of tree, dropping its entries if
  * the tree's global build files changed. */
 int ksp_hindex_open(const struct ksp_tree *tree, struct ksp_hindex **ix, struct ksp_error *err);
 void ksp_hindex_close(struct ksp_hindex *ix);
 const char *ksp_hindex_dir(const struct ksp_hindex *ix);
+
+/* Files that builds of this run made, which do not exist in the tree the
+ * index describes (is_new(ctx, tree-relative path); NULL: none). An object
+ * that read one is recorded only if kbuild's .cmd files tell what the file
+ * is made from (generated_inputs.h): those inputs join its files, marked
+ * KSP_PP_FILE_INPUT, and the made file itself is not looked at again. */
+void ksp_hindex_set_new_files(struct ksp_hindex *ix, int (*is_new)(void *ctx, const char *rel),
+			      void *ctx);
 
 /* Records object's entry from its preprocessed source, made with -dU while
  * the tree is as the index describes it (before any patch). */
@@ -49,7 +64,9 @@ int ksp_hindex_lookup(struct ksp_hindex *ix, const char *object, struct ksp_pp_f
  * different definitions. Fits ksp_macro_lookup_fn (ctx: the index). */
 int ksp_hindex_macro(void *ix, const char *name, size_t len, const char **def);
 
-/* Entries written and entries found fresh since open. */
-void ksp_hindex_counts(const struct ksp_hindex *ix, size_t *recorded, size_t *fresh);
+/* Entries written, entries found fresh since open, and objects not
+ * recorded because a made file they read has inputs no .cmd tells. */
+void ksp_hindex_counts(const struct ksp_hindex *ix, size_t *recorded, size_t *fresh,
+		       size_t *unknown_inputs);
 
 #endif

@@ -84,7 +84,7 @@ static const struct ksp_pp_file_read *file_read(const struct ksp_pp_facts *f, co
 static int unaltered_by(const struct ksp_pp_facts *f, const struct ksp_pp_file_read *read,
 			const struct ksp_hdr_change *c)
 {
-	if (c->fallback)
+	if (c->fallback || read->max_line_value == KSP_PP_FILE_INPUT)
 		return 0;
 	for (size_t i = 0; i < c->nmacros; i++)
 		if (ksp_bloom_has(&f->seen, c->macros[i], strlen(c->macros[i])))

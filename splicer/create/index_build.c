@@ -2,6 +2,7 @@
  * object the configuration builds, so that the first header change is as
  * quick as the later ones. */
 #include "create.h"
+#include "dir_store.h"
 #include "header_index.h"
 #include "header_screen.h"
 #include "leftovers.h"
@@ -138,6 +139,123 @@ static int record_all(const struct ksp_create_opts *o, struct ksp_tree *tree, st
 	return rc;
 }
 
+/* The objects of list without a fresh entry. */
+static int without_entry(struct ksp_hindex *ix, const struct ksp_strlist *list,
+			 struct ksp_strlist *out, struct ksp_error *err)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		struct ksp_pp_facts facts;
+		int fresh = ksp_hindex_lookup(ix, list->v[i], &facts, err);
+		if (fresh < 0)
+			return -1;
+		if (fresh)
+			ksp_pp_facts_free(&facts);
+		else if (push(out, list->v[i]))
+			return ksp_fail(err, "out of memory");
+	}
+	return 0;
+}
+
+/* The first object of each directory in list. */
+static int one_per_directory(const struct ksp_strlist *list, struct ksp_strlist *out)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		const char *slash = strrchr(list->v[i], '/');
+		size_t dir = slash ? (size_t)(slash - list->v[i]) : 0;
+		int seen = 0;
+		for (size_t k = 0; k < out->n && !seen; k++)
+			seen = !strncmp(out->v[k], list->v[i], dir) && out->v[k][dir] == '/' &&
+			       !strchr(out->v[k] + dir + 1, '/');
+		if (!seen && push(out, list->v[i]))
+			return -1;
+	}
+	return 0;
+}
+
+/* An object's build writes the object, its .cmd and its .d file. */
+static int protect_build(struct ksp_guard *g, const struct ksp_strlist *objects,
+			 struct ksp_error *err)
+{
+	for (size_t i = 0; i < objects->n; i++) {
+		const char *o = objects->v[i], *slash = strrchr(o, '/');
+		int dir = slash ? (int)(slash - o) + 1 : 0;
+		char cmd[4200], dep[4200];
+		snprintf(cmd, sizeof(cmd), "%.*s.%s.cmd", dir, o, o + dir);
+		snprintf(dep, sizeof(dep), "%.*s.%s.d", dir, o, o + dir);
+		if (ksp_guard_protect(g, o, err) || ksp_guard_protect(g, cmd, err) ||
+		    ksp_guard_protect(g, dep, err))
+			return -1;
+	}
+	return ksp_guard_commit(g, err);
+}
+
+struct made_files {
+	const struct ksp_leftovers *left;
+	const char *root;
+};
+
+static int made_by_this_run(void *ctx, const char *rel)
+{
+	const struct made_files *m = ctx;
+	char path[8400];
+	snprintf(path, sizeof(path), "%s/%s", m->root, rel);
+	return ksp_leftovers_is_new(m->left, path);
+}
+
+/* Objects kbuild could not preprocess include headers that only a build of
+ * them generates (flask.h, capability_names.h, asn1 decoders' headers).
+ * Building them (first one per directory, which makes most of those
+ * headers, then the rest) lets them be preprocessed and recorded with what
+ * the generated headers are made from (generated_inputs.h); the guard and
+ * the leftovers listing remove what the builds made. */
+static int record_unpreprocessed(const struct ksp_create_opts *o, struct ksp_tree *tree,
+				 struct ksp_hindex *ix, const struct ksp_strlist *objects,
+				 const struct ksp_leftovers *left, struct ksp_guard *g,
+				 const char *workdir, struct ksp_error *err)
+{
+	struct ksp_strlist missing = {0}, targets = {0};
+	struct made_files made = {left, tree->path};
+	char log[4200];
+	snprintf(log, sizeof(log), "%s/build-generated.log", workdir);
+	int rc = without_entry(ix, objects, &missing, err);
+	size_t before = missing.n;
+	if (!rc && missing.n && o->progress)
+		fprintf(o->progress,
+			"index: %zu objects could not be preprocessed; building them for the "
+			"headers their builds generate\n",
+			missing.n),
+			fflush(o->progress);
+	ksp_hindex_set_new_files(ix, made_by_this_run, &made);
+	for (int round = 0; round < 2 && !rc && missing.n && !ksp_interrupted; round++) {
+		if (round == 0 && one_per_directory(&missing, &targets))
+			rc = ksp_fail(err, "out of memory");
+		struct ksp_strlist *build = round == 0 ? &targets : &missing;
+		if (!rc && (protect_build(g, build, err) ||
+			    ksp_tree_build_keep_going(tree, (const char *const *)build->v, build->n,
+						      o->jobs, log, err) ||
+			    record_all(o, tree, ix, &missing, workdir, err)))
+			rc = -1;
+		struct ksp_strlist still = {0};
+		if (!rc && without_entry(ix, &missing, &still, err))
+			rc = -1;
+		ksp_strlist_free(&missing);
+		ksp_strlist_free(&targets);
+		missing = still;
+	}
+	ksp_hindex_set_new_files(ix, NULL, NULL);
+	if (!rc && before && o->progress) {
+		fprintf(o->progress, "index: %zu of them recorded, %zu without an entry\n",
+			before - missing.n, missing.n);
+		for (size_t i = 0; o->verbose && i < missing.n; i++)
+			fprintf(o->progress, "  %s\n", missing.v[i]);
+		fflush(o->progress);
+	}
+	ksp_strlist_free(&missing);
+	ksp_strlist_free(&targets);
+	unlink(log);
+	return rc;
+}
+
 /* Preprocessing only writes x.i, .x.i.cmd and .x.i.d, which screening
  * removes; the guard and the leftovers listing put back anything else kbuild
  * may touch, as for ksplice-create's own builds. */
@@ -158,7 +276,8 @@ static int guarded_record(const struct ksp_create_opts *o, struct ksp_tree *tree
 				 ksp_guard_commit(&g, err)
 			 ? KSP_E_INTERNAL
 			 : 0;
-	if (!rc && record_all(o, tree, ix, objects, workdir, err))
+	if (!rc && (record_all(o, tree, ix, objects, workdir, err) ||
+		    record_unpreprocessed(o, tree, ix, objects, &left, &g, workdir, err)))
 		rc = ksp_interrupted ? KSP_E_INTERRUPTED : ksp_error_code(err, KSP_E_BUILD);
 	if (listed)
 		ksp_leftovers_remove(&left);
@@ -176,6 +295,7 @@ int ksp_create_build_index(const struct ksp_create_opts *o, struct ksp_error *er
 	struct ksp_tree tree;
 	if (ksp_tree_open(o->tree, &tree, err))
 		return ksp_error_code(err, KSP_E_TREE);
+	ksp_dir_store_load(&tree);
 	char workdir[] = "/tmp/ksplice-index.XXXXXX";
 	if (!mkdtemp(workdir)) {
 		ksp_tree_close(&tree);
@@ -192,15 +312,19 @@ int ksp_create_build_index(const struct ksp_create_opts *o, struct ksp_error *er
 	struct ksp_strlist objects = {0};
 	if (!rc && objects_to_index(o, &tree, ix, &objects, err))
 		rc = KSP_E_INTERNAL;
+	if (!rc)
+		ksp_dir_store_save(&tree);
 	if (!rc && ksp_interrupted)
 		rc = KSP_E_INTERRUPTED;
 	if (!rc && objects.n)
 		rc = guarded_record(o, &tree, ix, &objects, workdir, err);
 	if (!rc && o->progress) {
-		size_t recorded, fresh;
-		ksp_hindex_counts(ix, &recorded, &fresh);
-		fprintf(o->progress, "index: %zu entries written, %zu were fresh, in %s\n",
-			recorded, fresh, ksp_hindex_dir(ix));
+		size_t recorded, fresh, unknown;
+		ksp_hindex_counts(ix, &recorded, &fresh, &unknown);
+		fprintf(o->progress,
+			"index: %zu entries written, %zu were fresh, %zu objects read a generated "
+			"file no .cmd describes, in %s\n",
+			recorded, fresh, unknown, ksp_hindex_dir(ix));
 	}
 	ksp_strlist_free(&objects);
 	ksp_hindex_close(ix);

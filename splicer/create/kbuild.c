@@ -201,6 +201,27 @@ static int evaluate_dir(const struct ksp_tree *t, const char *dir, const char *r
 	return ksp_run_capture(argv, NULL, out, len);
 }
 
+int ksp_dir_cache_add(struct ksp_dir_cache *c, const char *dir, const char *output)
+{
+	char **dirs = realloc(c->dirs, (c->n + 1) * sizeof(*dirs));
+	if (!dirs)
+		return -1;
+	c->dirs = dirs;
+	char **outputs = realloc(c->outputs, (c->n + 1) * sizeof(*outputs));
+	if (!outputs)
+		return -1;
+	c->outputs = outputs;
+	c->dirs[c->n] = strdup(dir);
+	c->outputs[c->n] = strdup(output);
+	if (!c->dirs[c->n] || !c->outputs[c->n]) {
+		free(c->dirs[c->n]);
+		free(c->outputs[c->n]);
+		return -1;
+	}
+	c->n++;
+	return 0;
+}
+
 static int evaluate_dir_cached(const struct ksp_tree *t, const char *dir, const char *rules,
 			       char *out, size_t len)
 {
@@ -212,21 +233,8 @@ static int evaluate_dir_cached(const struct ksp_tree *t, const char *dir, const 
 		}
 	if (evaluate_dir(t, dir, rules, out, len) != 0)
 		return -1;
-	char **dirs = c ? realloc(c->dirs, (c->n + 1) * sizeof(*dirs)) : NULL;
-	if (dirs)
-		c->dirs = dirs;
-	char **outputs = dirs ? realloc(c->outputs, (c->n + 1) * sizeof(*outputs)) : NULL;
-	if (outputs) {
-		c->outputs = outputs;
-		c->dirs[c->n] = strdup(dir);
-		c->outputs[c->n] = strdup(out);
-		if (c->dirs[c->n] && c->outputs[c->n]) {
-			c->n++;
-		} else {
-			free(c->dirs[c->n]);
-			free(c->outputs[c->n]);
-		}
-	}
+	if (c)
+		ksp_dir_cache_add(c, dir, out);
 	return 0; /* a result not cached is still a result */
 }
 
@@ -475,6 +483,15 @@ int ksp_tree_build(const struct ksp_tree *t, const char *const *objects, size_t 
 	ksp_first_error_line(log_path, first, sizeof(first));
 	return ksp_failc(err, KSP_E_BUILD, "kbuild failed in %s (%s; full log: %s)", t->path, first,
 			 log_path);
+}
+
+int ksp_tree_build_keep_going(const struct ksp_tree *t, const char *const *objects, size_t n,
+			      int jobs, const char *log_path, struct ksp_error *err)
+{
+	int status = run_make(t, objects, n, jobs, 1, KCFLAGS_SECTIONS, log_path, err);
+	if (status < 0 || status == 127)
+		return status == -2 ? -1 : ksp_failc(err, KSP_E_TOOL, "cannot run make");
+	return 0;
 }
 
 int ksp_tree_preprocess(const struct ksp_tree *t, const char *const *targets, size_t n, int jobs,

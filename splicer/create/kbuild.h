@@ -24,7 +24,11 @@ struct ksp_dir_cache {
 	char **dirs;
 	char **outputs;
 	size_t n;
+	size_t stored; /* the first n entries the store (dir_store.h) already keeps */
 };
+
+/* Adds kbuild's printout for dir to the cache: 0, or -1 out of memory. */
+int ksp_dir_cache_add(struct ksp_dir_cache *c, const char *dir, const char *output);
 
 struct ksp_tree {
 	char *path;	       /* absolute path of the source tree */
@@ -80,6 +84,12 @@ int ksp_kbuild_modname(const char *printout, const char *object, char *name, siz
  * make's output goes to log_path. -1 with the first error line on failure. */
 int ksp_tree_build(const struct ksp_tree *tree, const char *const *objects, size_t n, int jobs,
 		   const char *log_path, struct ksp_error *err);
+
+/* Builds the given objects as ksp_tree_build does, carrying on past
+ * failures (make -k): for what their rules generate on the way. -1 only if
+ * make cannot run. */
+int ksp_tree_build_keep_going(const struct ksp_tree *tree, const char *const *objects, size_t n,
+			      int jobs, const char *log_path, struct ksp_error *err);
 
 /* Makes the given preprocessed-source targets ("net/ipv4/route.i", kbuild's
  * %.i rule, with the same flags as the objects), carrying on past failures:

@@ -97,6 +97,22 @@ int ksp_leftovers_list(struct ksp_leftovers *l, const char *root, const char *co
 	return rc;
 }
 
+int ksp_leftovers_is_new(const struct ksp_leftovers *l, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return 0;
+	size_t dir_len = (size_t)(slash - path);
+	const char *name = slash + 1;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ksp_listing *d = &l->v[i];
+		if (d->tmp_only || strlen(d->dir) != dir_len || strncmp(d->dir, path, dir_len))
+			continue;
+		return !bsearch(&name, d->names, d->n, sizeof(*d->names), cmp_str);
+	}
+	return 0;
+}
+
 static void remove_new(const struct ksp_listing *before)
 {
 	struct ksp_listing now = {before->dir, NULL, 0, before->tmp_only};

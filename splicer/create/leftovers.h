@@ -31,6 +31,11 @@ struct ksp_leftovers {
 int ksp_leftovers_list(struct ksp_leftovers *l, const char *root, const char *const *files,
 		       size_t nfiles);
 
+/* 1 if path (absolute) is in a directory listed whole and was not there
+ * when it was listed: the build made it. 0 otherwise, also for paths in
+ * directories not listed whole. */
+int ksp_leftovers_is_new(const struct ksp_leftovers *l, const char *path);
+
 /* Removes what was not listed, then frees the listing. */
 void ksp_leftovers_remove(struct ksp_leftovers *l);
 
