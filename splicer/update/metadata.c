@@ -61,6 +61,7 @@ void ksp_metadata_free(struct ksp_metadata *m)
 		list_free(&u->externals);
 	}
 	free(m->units);
+	list_free(&m->cves);
 	list_free(&m->after);
 	free(m->text);
 	memset(m, 0, sizeof(*m));
@@ -97,6 +98,7 @@ static const char **single_field(struct ksp_metadata *m, const char *key)
 		{"COMPILER", offsetof(struct ksp_metadata, compiler)},
 		{"TOOL_VERSION", offsetof(struct ksp_metadata, tool_version)},
 		{"CREATED", offsetof(struct ksp_metadata, created)},
+		{"BRINGS", offsetof(struct ksp_metadata, brings)},
 	};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (!strcmp(key, fields[i].key))
@@ -171,6 +173,8 @@ static int parse_line(struct ksp_metadata *m, char *line, struct ksp_error *err)
 	}
 	if (!strcmp(key, "AFTER"))
 		return ksp_meta_list_add(&m->after, value);
+	if (!strcmp(key, "CVE"))
+		return ksp_meta_list_add(&m->cves, value);
 	if (!strcmp(key, "UNIT"))
 		return ksp_metadata_add_unit(m, value) ? 0 : -1;
 	if (!strcmp(key, "TARGET"))
@@ -197,6 +201,29 @@ static int check_ids(const struct ksp_metadata *m, struct ksp_error *err)
 	return 0;
 }
 
+/* What ksplice-create validated (--cve, --brings) is checked again: the
+ * kernel shows these, and scanners read them. */
+static int check_facts(const struct ksp_metadata *m, struct ksp_error *err)
+{
+	size_t joined = 0;
+	for (size_t i = 0; i < m->cves.n; i++) {
+		if (!ksp_cve_valid(m->cves.v[i]))
+			return ksp_failc(err, KSP_E_BAD_FILE,
+					 "metadata: CVE=%.64s is not a CVE id (CVE-YYYY-NNNN)",
+					 m->cves.v[i]);
+		joined += strlen(m->cves.v[i]) + (i ? 1 : 0);
+	}
+	if (joined > KSP_CVES_MAX)
+		return ksp_failc(err, KSP_E_BAD_FILE,
+				 "metadata: %zu CVE ids take %zu bytes, more than %d", m->cves.n,
+				 joined, KSP_CVES_MAX);
+	if (m->brings && !ksp_version_valid(m->brings))
+		return ksp_failc(err, KSP_E_BAD_FILE,
+				 "metadata: BRINGS=%.64s is not a Debian package version",
+				 m->brings);
+	return 0;
+}
+
 int ksp_metadata_parse(const char *text, size_t len, struct ksp_metadata *m, struct ksp_error *err)
 {
 	memset(m, 0, sizeof(*m));
@@ -220,7 +247,7 @@ int ksp_metadata_parse(const char *text, size_t len, struct ksp_metadata *m, str
 		}
 		line = nl ? nl + 1 : m->text + len;
 	}
-	if (check_ids(m, err)) {
+	if (check_ids(m, err) || check_facts(m, err)) {
 		ksp_metadata_free(m);
 		return -1;
 	}
@@ -252,6 +279,10 @@ char *ksp_metadata_format(const struct ksp_metadata *m)
 		m->api_version, or_empty(m->id), or_empty(m->description),
 		or_empty(m->kernel_release), or_empty(m->build_id), or_empty(m->compiler),
 		or_empty(m->tool_version), or_empty(m->created));
+	if (m->brings)
+		fprintf(f, "BRINGS=%s\n", m->brings);
+	for (size_t i = 0; i < m->cves.n; i++)
+		fprintf(f, "CVE=%s\n", m->cves.v[i]);
 	for (size_t i = 0; i < m->after.n; i++)
 		fprintf(f, "AFTER=%s\n", m->after.v[i]);
 	for (size_t i = 0; i < m->nunits; i++) {

@@ -4,6 +4,9 @@
  *
  *   API_VERSION=N  ID=  DESCRIPTION=  KERNEL_RELEASE=  BUILD_ID=  COMPILER=
  *   TOOL_VERSION=  CREATED=        once each, in this order
+ *   BRINGS=VERSION                 once, only when set: the kernel package
+ *                                  version the update brings (--brings)
+ *   CVE=ID                         per CVE the update fixes (--cve)
  *   AFTER=ID                       per earlier update (ksplice-create --after)
  *   UNIT=OBJECT                    per unit, followed by its
  *     TARGET=vmlinux|MODULE        where its code runs: the kernel image or
@@ -16,8 +19,10 @@
  *     EXTERNAL=KEY                 bindings left for ksplice-apply to resolve
  *
  * Parsing keeps the first of a key given once and ignores keys it does not
- * know; a per-unit line outside its unit (before any UNIT=, or naming
- * another object) makes the text malformed.
+ * know (updates written before BRINGS and CVE read as having
+ * none); a per-unit line outside its unit (before any UNIT=, or naming
+ * another object), an id, CVE id or version of the wrong form make the
+ * text malformed.
  */
 #ifndef KSPLICE_METADATA_H
 #define KSPLICE_METADATA_H
@@ -48,6 +53,8 @@ struct ksp_metadata {
 	int api_version; /* -1: absent */
 	const char *id, *description, *kernel_release, *build_id, *compiler, *tool_version,
 		*created;
+	const char *brings;	    /* NULL: not given (not written) */
+	struct ksp_meta_list cves;  /* CVE ids (CVE) */
 	struct ksp_meta_list after; /* ids (AFTER) */
 	struct ksp_meta_unit *units;
 	size_t nunits;

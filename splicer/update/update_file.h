@@ -11,7 +11,9 @@
  *                   modified); AFTER=ID per
  *                   earlier update it was made on top of (ksplice-create
  *                   --after), which must be applied first (metadata.h reads
- *                   and writes them);
+ *                   and writes them); CVE=ID per vulnerability it fixes
+ *                   and BRINGS=VERSION (the kernel package version whose
+ *                   fix it carries), each only when given;
  *   update.ko       the update module (update_module.h);
  *   patch           the diff it was made from;
  *   pre/UNIT        the pre object of each unit, for run-pre matching;
@@ -47,5 +49,24 @@ int ksp_update_id_valid(const char *id);
  * KSP_DESCRIPTION_MAX bytes (not inside a UTF-8 sequence), trailing
  * spaces removed. out needs KSP_DESCRIPTION_MAX + 1 bytes. */
 void ksp_description_clean(const char *in, char *out);
+
+/* kmod-helper's KSPLICE_CVES_MAX, KSPLICE_VERSION_MAX and
+ * KSPLICE_SIGNER_MAX (helper_client.c checks they agree): bytes of the
+ * update's CVE ids joined by spaces, of the version it brings, of the
+ * signer ksplice-apply verified. */
+#define KSP_CVES_MAX 1023
+#define KSP_VERSION_MAX 63
+#define KSP_SIGNER_MAX 255
+
+/* A CVE id as MITRE assigns them: CVE-YYYY-NNNN, 4 to 19 digits after the
+ * year, upper case. */
+int ksp_cve_valid(const char *s);
+/* A Debian package version as dpkg accepts it, [EPOCH:]UPSTREAM[-REVISION]:
+ * UPSTREAM starts with a digit; letters, digits and . + ~ only, a '-' only
+ * before a revision, a ':' only after an epoch; 1 to KSP_VERSION_MAX
+ * bytes. */
+int ksp_version_valid(const char *s);
+/* Orders two valid versions as dpkg --compare-versions does: <0, 0, >0. */
+int ksp_version_cmp(const char *a, const char *b);
 
 #endif
