@@ -180,7 +180,7 @@ int ksplice_early_coming(struct module *mod)
 	if (!t || !t->nr_relocs)
 		return 0;
 	if (!within_module((unsigned long)t, mod) ||
-	    t->api_version != KSPLICE_API_VERSION ||
+	    !ksplice_api_known(t->api_version) ||
 	    t->nr_relocs > KSPLICE_MAX_RELOCS ||
 	    !within_module((unsigned long)t->relocs, mod)) {
 		pr_err("ksplice: %s: malformed early references: load refused\n",

@@ -85,6 +85,8 @@ struct ksplice_state {
 	struct list_head list;
 	char id[KSPLICE_ID_MAX + 1];
 	char description[KSPLICE_DESCRIPTION_MAX + 1];	/* one line */
+	char cves[KSPLICE_CVES_MAX + 1];	/* ids joined by spaces */
+	char brings[KSPLICE_VERSION_MAX + 1];
 	const struct ksplice_update *update;
 	struct module *owner;
 	unsigned int nr_patches;
@@ -108,6 +110,13 @@ struct ksplice_state {
 	time64_t applied_at;		/* last successful apply, 0: never */
 	bool unregistered;
 };
+
+/* An update module or early table of this API version is understood. */
+static inline bool ksplice_api_known(u32 version)
+{
+	return version >= KSPLICE_API_VERSION_MIN &&
+	       version <= KSPLICE_API_VERSION;
+}
 
 static inline bool ksplice_check_only(const struct ksplice_state *state,
 				      unsigned int i)

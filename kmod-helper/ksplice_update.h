@@ -55,7 +55,9 @@ typedef uint32_t __u32;
 typedef uint64_t __u64;
 #endif
 
-#define KSPLICE_API_VERSION 3
+#define KSPLICE_API_VERSION 4
+/* The oldest version still registered: 3, whose updates carry no facts. */
+#define KSPLICE_API_VERSION_MIN 3
 #define KSPLICE_PATCHES_SECTION ".ksplice_patches"
 #define KSPLICE_ID_MAX 16		/* [a-z0-9_], 1 to 16 characters */
 #define KSPLICE_NAME_LEN 128		/* NUL-terminated symbol name */
@@ -66,6 +68,9 @@ typedef uint64_t __u64;
 #define KSPLICE_DESCRIPTION_MAX 255	/* bytes kept of a description */
 #define KSPLICE_MAX_RELOCS 65536
 #define KSPLICE_KEY_MAX 512		/* bytes of a key, NUL included */
+#define KSPLICE_CVES_MAX 1023		/* bytes of the CVE ids, joined */
+#define KSPLICE_VERSION_MAX 63		/* bytes of the version brought */
+#define KSPLICE_SIGNER_MAX 255		/* bytes kept of the signer */
 
 /* flags */
 #define KSPLICE_PATCH_FILLED 0x1	/* set in the helper's copy once planned */
@@ -180,6 +185,15 @@ struct ksplice_update {
 	/* Since API version 3: references the helper completes. */
 	const struct ksplice_reloc *relocs;
 	__u32 nr_relocs;
+	/*
+	 * Since API version 4, each NULL when not given: the CVE ids the
+	 * update fixes ("CVE-2026-1234 CVE-2026-5678": CVE-, digits and
+	 * '-', one space between ids) and the kernel package version whose
+	 * fix it carries (a Debian version: letters, digits and . + ~ : -).
+	 * The helper refuses ids or a version of another form.
+	 */
+	const char *cves;
+	const char *brings;
 };
 
 /*
@@ -211,11 +225,13 @@ void ksplice_unregister_update(const struct ksplice_update *update);
 	static const struct ksplice_reloc table[] __used __aligned(8)
 
 /*
- * Writes the update module's init and exit around one patch table and a
- * relocation table (KSPLICE_DEFINE_UPDATE: none).
+ * Writes the update module's init and exit around one patch table, a
+ * relocation table (KSPLICE_DEFINE_UPDATE: none) and the update's facts
+ * (KSPLICE_DEFINE_UPDATE_RELOCS: none).
  */
-#define KSPLICE_DEFINE_UPDATE_RELOCS(update_id, update_description, table, \
-				     reloc_table, reloc_count)		\
+#define KSPLICE_DEFINE_UPDATE_FACTS(update_id, update_description, cve_ids, \
+				    brings_version, table, reloc_table,	\
+				    reloc_count)				\
 	static const struct ksplice_update table##_update = {		\
 		.api_version = KSPLICE_API_VERSION,			\
 		.nr_patches = ARRAY_SIZE(table),			\
@@ -225,6 +241,8 @@ void ksplice_unregister_update(const struct ksplice_update *update);
 		.owner = THIS_MODULE,					\
 		.relocs = reloc_table,					\
 		.nr_relocs = reloc_count,				\
+		.cves = cve_ids,					\
+		.brings = brings_version,				\
 	};								\
 	static int __init table##_init(void)				\
 	{								\
@@ -236,6 +254,11 @@ void ksplice_unregister_update(const struct ksplice_update *update);
 	}								\
 	module_init(table##_init);					\
 	module_exit(table##_exit)
+
+#define KSPLICE_DEFINE_UPDATE_RELOCS(update_id, update_description, table, \
+				     reloc_table, reloc_count)		\
+	KSPLICE_DEFINE_UPDATE_FACTS(update_id, update_description, NULL, \
+				    NULL, table, reloc_table, reloc_count)
 
 /* Declares the module's early references (struct ksplice_early_reloc). */
 #define KSPLICE_EARLY_TABLE(table) \

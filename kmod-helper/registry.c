@@ -25,14 +25,42 @@ static bool valid_id(const char *id)
 	return true;
 }
 
+/* NULL, or at most max bytes of digits, the extra characters and letters. */
+static bool valid_fact(const char *s, size_t max, const char *extra,
+		       bool letters)
+{
+	size_t len, i;
+
+	if (!s)
+		return true;
+	len = strnlen(s, max + 1);
+	if (len > max)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isdigit(s[i]) && !(letters && isalpha(s[i])) &&
+		    !strchr(extra, s[i]))
+			return false;
+	return true;
+}
+
+/* User space checked the forms; the helper only keeps sysfs readable. */
+static bool valid_facts(const struct ksplice_update *update)
+{
+	if (update->api_version < 4)
+		return true;
+	return valid_fact(update->cves, KSPLICE_CVES_MAX, "CVE- ", false) &&
+	       valid_fact(update->brings, KSPLICE_VERSION_MAX, ".+~:-", true);
+}
+
 static bool valid_update(const struct ksplice_update *update)
 {
 	unsigned int i;
 
-	if (!update || update->api_version != KSPLICE_API_VERSION ||
+	if (!update || !ksplice_api_known(update->api_version) ||
 	    !update->owner || !update->patches || !update->id ||
 	    update->nr_patches == 0 ||
-	    update->nr_patches > KSPLICE_MAX_PATCHES || !valid_id(update->id))
+	    update->nr_patches > KSPLICE_MAX_PATCHES || !valid_id(update->id) ||
+	    !valid_facts(update))
 		return false;
 	for (i = 0; i < update->nr_patches; i++)
 		if (strnlen(update->patches[i].name, KSPLICE_NAME_LEN) ==
@@ -41,15 +69,26 @@ static bool valid_update(const struct ksplice_update *update)
 	return ksplice_relocs_valid(update);
 }
 
-/* The description, cut to KSPLICE_DESCRIPTION_MAX bytes, on one line. */
-static void copy_description(char *to, const char *from)
+/* from (NULL: ""), cut to size - 1 bytes, on one line. */
+static void copy_line(char *to, const char *from, size_t size)
 {
 	size_t i;
 
-	strscpy(to, from ? from : "", KSPLICE_DESCRIPTION_MAX + 1);
+	strscpy(to, from ? from : "", size);
 	for (i = 0; to[i]; i++)
 		if ((unsigned char)to[i] < 0x20 || to[i] == 0x7f)
 			to[i] = ' ';
+}
+
+static void copy_facts(struct ksplice_state *state,
+		       const struct ksplice_update *update)
+{
+	copy_line(state->description, update->description,
+		  sizeof(state->description));
+	if (update->api_version < 4)
+		return;
+	copy_line(state->cves, update->cves, sizeof(state->cves));
+	copy_line(state->brings, update->brings, sizeof(state->brings));
 }
 
 static struct ksplice_state *find_by_id(const char *id)
@@ -91,7 +130,7 @@ static struct ksplice_state *new_state(const struct ksplice_update *update)
 	for (i = 0; i < update->nr_patches; i++)
 		state->plan[i].flags &= ~KSPLICE_PATCH_FILLED;
 	strscpy(state->id, update->id, sizeof(state->id));
-	copy_description(state->description, update->description);
+	copy_facts(state, update);
 	state->update = update;
 	state->owner = update->owner;
 	state->nr_patches = update->nr_patches;

@@ -3,7 +3,8 @@
  * /sys/kernel/ksplice/: the helper's version, and one directory per update
  * with its stage (written to apply or undo), the outcome of the last action,
  * what the update patches (and which modules it holds loaded), its
- * description and when it was last applied.
+ * description, CVE ids, the version it brings and when it was last
+ * applied.
  */
 #include <linux/capability.h>
 #include <linux/kobject.h>
@@ -304,6 +305,29 @@ static ssize_t description_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%s\n", to_state(kobj)->description);
 }
 
+/* One CVE id a line. */
+static ssize_t cves_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	const char *s = to_state(kobj)->cves;
+	int len = 0;
+	size_t n;
+
+	while (*s) {
+		n = strcspn(s, " ");
+		if (n)
+			len += sysfs_emit_at(buf, len, "%.*s\n", (int)n, s);
+		s += n + (s[n] == ' ');
+	}
+	return len;
+}
+
+static ssize_t brings_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_state(kobj)->brings);
+}
+
 static ssize_t applied_at_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
@@ -329,6 +353,8 @@ static struct kobj_attribute pause_ns_attr = __ATTR_RO(pause_ns);
 static struct kobj_attribute pause_inside_ns_attr = __ATTR_RO(pause_inside_ns);
 static struct kobj_attribute depends_on_attr = __ATTR_RO(depends_on);
 static struct kobj_attribute description_attr = __ATTR_RO(description);
+static struct kobj_attribute cves_attr = __ATTR_RO(cves);
+static struct kobj_attribute brings_attr = __ATTR_RO(brings);
 static struct kobj_attribute targets_attr = __ATTR_RO(targets);
 static struct kobj_attribute applied_at_attr = __ATTR_RO(applied_at);
 static struct kobj_attribute kick_attr = __ATTR(kick, 0644, kick_show,
@@ -347,6 +373,8 @@ static struct attribute *update_attrs[] = {
 	&pause_inside_ns_attr.attr,
 	&depends_on_attr.attr,
 	&description_attr.attr,
+	&cves_attr.attr,
+	&brings_attr.attr,
 	&applied_at_attr.attr,
 	&targets_attr.attr,
 	&kick_attr.attr,

@@ -165,14 +165,16 @@ static int check_file(struct session *s, struct ksp_error *err)
 	snprintf(s->out->id, sizeof(s->out->id), "%s", s->id);
 	if (check_module_name(s, err))
 		return -1;
-	if (s->meta.api_version != KSPLICE_API_VERSION) {
+	if (s->meta.api_version < KSPLICE_API_VERSION_MIN ||
+	    s->meta.api_version > KSPLICE_API_VERSION) {
 		char version[16] = "";
 		if (s->meta.api_version >= 0)
 			snprintf(version, sizeof(version), "%d", s->meta.api_version);
 		return ksp_failc(err, KSP_E_OTHER_API,
 				 "%s: update %s was made for kmod-helper API version %s, this "
-				 "ksplice uses %d: create it again",
-				 s->o->update, s->id, version, KSPLICE_API_VERSION);
+				 "ksplice applies versions %d to %d: create it again",
+				 s->o->update, s->id, version, KSPLICE_API_VERSION_MIN,
+				 KSPLICE_API_VERSION);
 	}
 	struct utsname u;
 	uname(&u);

@@ -38,8 +38,9 @@ int ksp_update_id_valid(const char *id);
 /* The metadata's API_VERSION: kmod-helper's KSPLICE_API_VERSION that the
  * update module is built for (apply.c checks they agree, and refuses a file
  * made for another). 3: the module carries a relocation table and gets its
- * plan through sysfs. */
-#define KSP_UPDATE_API_VERSION 3
+ * plan through sysfs; 4: and the update's facts (CVE ids, the version it
+ * brings), which version 3 files read as none. */
+#define KSP_UPDATE_API_VERSION 4
 
 /* kmod-helper's KSPLICE_DESCRIPTION_MAX (apply.c checks they agree). */
 #define KSP_DESCRIPTION_MAX 255

@@ -77,7 +77,7 @@ expect_eq "pre object from other compiler flags refused" "$(line skylake)" 6
 echo "$out" | grep -q "no_match: fs/proc/cmdline.o:cmdline_proc_show does not match the running kernel: cmdline_proc_show+0x" ||
 	fail "no_match not explained with the first differing instruction"
 expect_eq "update file for helper API 2 refused" "$(line api1)" 14
-echo "$out" | grep -q "update e2edemo1 was made for kmod-helper API version 2, this ksplice uses 3: create it again" ||
+echo "$out" | grep -q "update e2edemo1 was made for kmod-helper API version 2, this ksplice applies versions 3 to 4: create it again" ||
 	fail "API version mismatch not explained"
 expect_eq "ksplice-view --check" "$(line check)" 0
 echo "$out" | grep -q "^fs/proc/cmdline.o:cmdline_proc_show: at 0xffffffff[0-9a-f]*, jump at +$(jump_offset)$" ||
