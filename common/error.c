@@ -20,6 +20,7 @@ static const char *const code_names[KSP_E_COUNT] = {
 	[KSP_E_BAD_AFTER] = "bad_after",
 	[KSP_E_NO_CHANGES] = "no_changes",
 	[KSP_E_OUTPUT] = "bad_output",
+	[KSP_E_BAD_FACT] = "bad_fact",
 	[KSP_E_BAD_FILE] = "bad_file",
 	[KSP_E_WRONG_KERNEL] = "wrong_kernel",
 	[KSP_E_NO_MATCH] = "no_match",

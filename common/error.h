@@ -30,6 +30,7 @@ enum ksp_code {
 	KSP_E_BAD_AFTER,    /* an --after update file is unusable */
 	KSP_E_NO_CHANGES,   /* the diff changes no compiled code */
 	KSP_E_OUTPUT,	    /* the output directory is unusable */
+	KSP_E_BAD_FACT,	    /* a --cve or --brings value of the wrong form */
 	/* ksplice-apply, -undo, -view */
 	KSP_E_BAD_FILE,	    /* not a valid update file */
 	KSP_E_WRONG_KERNEL, /* made for another kernel */

@@ -34,6 +34,7 @@ enum ksp_create_exit {
 	KSP_CREATE_BAD_AFTER = 11,  /* an --after update file is unusable */
 	KSP_CREATE_OUTPUT = 12,	    /* -o DIR cannot be created or written */
 	KSP_CREATE_SIGN_KEY = 13,   /* --sign-key/--sign-cert unreadable or not a pair */
+	KSP_CREATE_BAD_FACT = 14,   /* a --cve or --brings value of the wrong form */
 	KSP_CREATE_NO_CHANGES = 66, /* the diff changes no compiled code (as Ksplice) */
 	KSP_CREATE_INTERRUPTED = 130,
 };

@@ -35,6 +35,7 @@ static const struct ksp_exit_map create_exits[] = {
 	{KSP_E_BAD_AFTER, KSP_CREATE_BAD_AFTER},
 	{KSP_E_OUTPUT, KSP_CREATE_OUTPUT},
 	{KSP_E_SIGN_KEY, KSP_CREATE_SIGN_KEY},
+	{KSP_E_BAD_FACT, KSP_CREATE_BAD_FACT},
 	{KSP_E_NO_CHANGES, KSP_CREATE_NO_CHANGES},
 	{KSP_E_INTERRUPTED, KSP_CREATE_INTERRUPTED},
 	{KSP_E_UNSET, -1},
@@ -45,6 +46,8 @@ struct cli {
 	int diff_only, json, build_index;
 	const char *id, *description, *outdir;
 	const char *after[MAX_AFTER];
+	const char **cves, *brings; /* cves: room for every argument */
+	size_t ncves;
 	const char *sign_key, *sign_cert;
 	struct ksp_signer *signer;
 };
@@ -52,6 +55,7 @@ struct cli {
 static void usage(FILE *f)
 {
 	fputs("usage: ksplice-create --patch=FILE [--id ID] [--description TEXT] [-j N] [-v]\n"
+	      "                      [--cve CVE-YYYY-NNNN]... [--brings VERSION]\n"
 	      "                      [-o DIR] [--headers DIR] [--diff-only] [--json]\n"
 	      "                      [--force-compiler] [--keep-work DIR] [--max-objects N]\n"
 	      "                      [--no-index]\n"
@@ -67,6 +71,10 @@ static void usage(FILE *f)
 	      "  --id ID           the update's id (1-16 of [a-z0-9]; default: 8 random)\n"
 	      "  --description T   one line, at most 255 bytes (default: the diff's first\n"
 	      "                    line, or mail subject)\n"
+	      "  --cve ID          a CVE the update fixes (CVE-YYYY-NNNN); repeat for more\n"
+	      "  --brings VERSION  the kernel package version whose fix the update carries\n"
+	      "                    (a Debian version, e.g. 6.1.192-3): ksplice-view --uname\n"
+	      "                    shows it as the effective version while applied\n"
 	      "  --after UPDATE    the patch applies on top of this earlier update's\n"
 	      "                    (ksplice-ID.tar.gz), which the kernel will be running:\n"
 	      "                    its patch is applied first; repeat for more, oldest first\n"
@@ -99,7 +107,8 @@ static void usage(FILE *f)
 	      "5 the diff does not apply, 6 refused change, 7 wrong compiler, 8 build failed,\n"
 	      "9 missing tool, 10 internal error, 11 an --after update unusable, 12 -o DIR\n"
 	      "cannot be created or written, 13 --sign-key/--sign-cert unreadable or not a\n"
-	      "pair, 66 no changes, 130 interrupted.\n",
+	      "pair, 14 a --cve or --brings value of the wrong form, 66 no changes,\n"
+	      "130 interrupted.\n",
 	      f);
 }
 
@@ -121,11 +130,16 @@ static int parse(int argc, char **argv, struct cli *c)
 						 {"build-index", no_argument, NULL, 'B'},
 						 {"sign-key", required_argument, NULL, 'K'},
 						 {"sign-cert", required_argument, NULL, 'C'},
+						 {"cve", required_argument, NULL, 'c'},
+						 {"brings", required_argument, NULL, 'b'},
 						 {NULL, 0, NULL, 0}};
 	int ch;
 	c->opts.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	c->opts.max_objects = 100;
 	c->outdir = ".";
+	c->cves = calloc((size_t)argc, sizeof(*c->cves));
+	if (!c->cves)
+		return -1;
 	while ((ch = getopt_long(argc, argv, "j:vo:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
@@ -174,6 +188,12 @@ static int parse(int argc, char **argv, struct cli *c)
 		case 'B':
 			c->build_index = 1;
 			break;
+		case 'c':
+			c->cves[c->ncves++] = optarg;
+			break;
+		case 'b':
+			c->brings = optarg;
+			break;
 		case 'K':
 			c->sign_key = optarg;
 			break;
@@ -197,6 +217,42 @@ static int parse(int argc, char **argv, struct cli *c)
 		return -1;
 	c->opts.tree = argv[optind];
 	c->opts.after = c->after;
+	return 0;
+}
+
+/* --cve and --brings, checked before anything is built (the kernel and
+ * scanners read them back as given); a repeated CVE id counts once. */
+static int check_facts(struct cli *c, struct ksp_error *err)
+{
+	size_t joined = 0, kept = 0;
+	for (size_t i = 0; i < c->ncves; i++) {
+		if (!ksp_cve_valid(c->cves[i]))
+			return ksp_failc(err, KSP_E_BAD_FACT,
+					 "--cve %.64s: not a CVE id (CVE-YYYY-NNNN, 4 to 19 digits "
+					 "after the year)",
+					 c->cves[i]);
+		int seen = 0;
+		for (size_t k = 0; k < kept; k++)
+			seen |= !strcmp(c->cves[k], c->cves[i]);
+		if (!seen) {
+			joined += strlen(c->cves[i]) + (kept ? 1 : 0);
+			c->cves[kept++] = c->cves[i];
+		}
+	}
+	c->ncves = kept;
+	if (joined > KSP_CVES_MAX)
+		return ksp_failc(
+			err, KSP_E_BAD_FACT,
+			"--cve: %zu CVE ids take %zu bytes joined by spaces, more than the "
+			"%d the kernel keeps",
+			kept, joined, KSP_CVES_MAX);
+	if (c->brings && !ksp_version_valid(c->brings))
+		return ksp_failc(
+			err, KSP_E_BAD_FACT,
+			"--brings %.80s: not a Debian package version ([EPOCH:]UPSTREAM"
+			"[-REVISION], starting with a digit, of letters, digits and .+~-, at "
+			"most %d bytes)",
+			c->brings, KSP_VERSION_MAX);
 	return 0;
 }
 
@@ -230,8 +286,17 @@ static enum ksp_code make_update(struct cli *c, const struct ksp_create_result *
 	char *build_id = tree_build_id(res->tree.path);
 	char description[KSP_DESCRIPTION_MAX + 1];
 	ksp_description_clean(c->description ? c->description : res->diff.description, description);
-	struct ksp_update_info info = {id,	     description, build_id,
-				       res->headers, c->outdir,	  c->signer};
+	struct ksp_update_info info = {
+		.id = id,
+		.description = description,
+		.build_id = build_id,
+		.headers = res->headers,
+		.outdir = c->outdir,
+		.signer = c->signer,
+		.cves = c->cves,
+		.ncves = c->ncves,
+		.brings = c->brings,
+	};
 	int rc = ksp_create_package(&c->opts, res, &info, out, sizeof(out), &err);
 	free(build_id);
 	if (rc) {
@@ -292,6 +357,11 @@ int main(int argc, char **argv)
 				"or neither\n");
 		return ksp_exit_status(create_exits, KSP_E_USAGE);
 	}
+	struct ksp_error fact_err = {0};
+	if (check_facts(&c, &fact_err)) {
+		fprintf(stderr, "ksplice-create: %s\n", fact_err.msg);
+		return ksp_exit_status(create_exits, KSP_E_BAD_FACT);
+	}
 	c.opts.progress = c.json ? stderr : stdout;
 	c.opts.package = !c.diff_only;
 	ksp_catch_interrupts();
@@ -326,5 +396,6 @@ int main(int argc, char **argv)
 		rc = make_update(&c, &res);
 	ksp_create_result_free(&res);
 	ksp_signer_free(c.signer);
+	free(c.cves);
 	return ksp_exit_status(create_exits, rc);
 }

@@ -218,8 +218,11 @@ static char *metadata(const struct ksp_create_result *res, const struct ksp_upda
 		.compiler = res->tree.cc_version_text,
 		.tool_version = KSPLICE_VERSION,
 		.created = stamp,
+		.brings = info->brings,
 	};
 	int rc = 0;
+	for (size_t i = 0; i < info->ncves && !rc; i++)
+		rc = ksp_meta_list_add(&m.cves, info->cves[i]);
 	for (size_t i = 0; i < res->nafter && !rc; i++)
 		rc = ksp_meta_list_add(&m.after, res->after[i].id);
 	for (size_t i = 0; i < res->nunits && !rc; i++)
@@ -276,6 +279,22 @@ static int package(const struct ksp_create_opts *o, const struct ksp_create_resu
 	return rc;
 }
 
+/* The CVE ids joined by spaces, as the update module carries them
+ * (malloc'ed; NULL when out of memory). */
+static char *joined_cves(const struct ksp_update_info *info)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < info->ncves; i++)
+		len += strlen(info->cves[i]) + 1;
+	char *s = calloc(1, len);
+	for (size_t i = 0; s && i < info->ncves; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, info->cves[i]);
+	}
+	return s;
+}
+
 /* Flushed at once: a log or a pipe shows which step is running. */
 static void progress_line(const struct ksp_create_opts *o, const char *line)
 {
@@ -293,7 +312,8 @@ int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_
 	snprintf(dir, sizeof(dir), "%s/update", res->workdir);
 	struct unit_code *uc = calloc(res->nunits + 1, sizeof(*uc));
 	struct ksp_module_object *mo = calloc(res->nunits + 1, sizeof(*mo));
-	int rc = (!uc || !mo) ? ksp_fail(err, "out of memory") : 0;
+	char *cves = joined_cves(info);
+	int rc = (!uc || !mo || !cves) ? ksp_fail(err, "out of memory") : 0;
 	if (!rc && mkdir(dir, 0755) != 0)
 		rc = ksp_fail(err, "%s: cannot create", dir);
 	for (size_t i = 0; i < res->nunits && !rc; i++) {
@@ -319,6 +339,8 @@ int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_
 		 res->tree.release);
 	struct ksp_module_spec spec = {info->id,
 				       info->description,
+				       cves,
+				       info->brings,
 				       info->headers,
 				       res->tree.compiler,
 				       KSPLICE_HELPER_INCLUDE,
@@ -338,6 +360,7 @@ int ksp_create_package(const struct ksp_create_opts *o, const struct ksp_create_
 		rc = package(o, res, info, uc, ko, out_path, out_len, err);
 	free(ko);
 	free(mo);
+	free(cves);
 	if (uc)
 		free_units(uc, res->nunits);
 	return rc;

@@ -20,6 +20,10 @@ struct ksp_update_info {
 	/* --sign-key/--sign-cert, or NULL: signs update.ko (module format)
 	 * before the sums are computed, then SHA256SUMS. */
 	const struct ksp_signer *signer;
+	/* --cve (checked, distinct) and --brings (checked, or NULL). */
+	const char *const *cves;
+	size_t ncves;
+	const char *brings;
 };
 
 /* Extracts, builds the update module and writes the update file into

@@ -34,6 +34,18 @@ static void c_string(FILE *f, const char *text)
 	}
 }
 
+/* A C string literal of text, or NULL. */
+static void c_literal(FILE *f, const char *text)
+{
+	if (!text) {
+		fputs("NULL", f);
+		return;
+	}
+	fputc('"', f);
+	c_string(f, text);
+	fputc('"', f);
+}
+
 static int uses_symbol(const struct ksp_module_spec *spec, const char *name)
 {
 	for (size_t i = 0; i < spec->nobjects; i++)
@@ -231,9 +243,13 @@ static char *stub_source(const struct ksp_module_spec *spec)
 	fprintf(f, "};\n");
 	reloc_table(f, spec);
 	early_table(f, spec);
-	fprintf(f, "\nKSPLICE_DEFINE_UPDATE_RELOCS(\"%s\", \"", spec->id);
-	c_string(f, spec->description ? spec->description : "");
-	fprintf(f, "\", ksplice_patches, %s);\n",
+	fprintf(f, "\nKSPLICE_DEFINE_UPDATE_FACTS(\"%s\", ", spec->id);
+	c_literal(f, spec->description ? spec->description : "");
+	fputs(",\n\t", f);
+	c_literal(f, spec->cves && *spec->cves ? spec->cves : NULL);
+	fputs(", ", f);
+	c_literal(f, spec->brings);
+	fprintf(f, ",\n\tksplice_patches, %s);\n",
 		has_relocs(spec) ? "ksplice_relocs, ARRAY_SIZE(ksplice_relocs)" : "NULL, 0");
 	fprintf(f,
 		"MODULE_LICENSE(\"GPL\");\n"

@@ -37,6 +37,8 @@ struct ksp_module_object {
 struct ksp_module_spec {
 	const char *id;		    /* 8 characters [a-z0-9] */
 	const char *description;    /* one line (ksp_description_clean) */
+	const char *cves;	    /* CVE ids joined by spaces ("" for none) */
+	const char *brings;	    /* the package version it brings, or NULL */
 	const char *headers;	    /* kbuild headers of the target kernel */
 	const char *compiler;	    /* CC for kbuild, e.g. gcc-12 */
 	const char *helper_include; /* directory with ksplice_update.h */
