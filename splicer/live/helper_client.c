@@ -31,6 +31,10 @@ static const char *const cause_names[] = {
 _Static_assert(sizeof(cause_names) / sizeof(cause_names[0]) == KSPLICE_THREADS_STUCK + 1,
 	       "a name for every enum ksplice_abort_cause");
 
+_Static_assert(KSP_CVES_MAX == KSPLICE_CVES_MAX && KSP_VERSION_MAX == KSPLICE_VERSION_MAX &&
+		       KSP_SIGNER_MAX == KSPLICE_SIGNER_MAX,
+	       "update_file.h and ksplice_update.h disagree on the update's facts");
+
 static const char *const stage_names[] = {
 	[KSP_STAGE_NOT_LOADED] = "not loaded", [KSP_STAGE_PREPARED] = "prepared",
 	[KSP_STAGE_APPLIED] = "applied",       [KSP_STAGE_REVERSED] = "reversed",
@@ -368,6 +372,33 @@ void ksp_helper_description(const char *id, char *buf, size_t len)
 	sysfs_read(id, "description", buf, len);
 }
 
+void ksp_helper_cves_parse(const char *text, struct ksp_helper_facts *f)
+{
+	f->ncves = 0;
+	for (const char *p = text; *p && f->ncves < KSP_HELPER_CVES_MAX;) {
+		size_t n = strcspn(p, "\n");
+		char *cve = f->cves[f->ncves];
+		if (n <= KSP_CVE_ID_MAX) {
+			memcpy(cve, p, n);
+			cve[n] = '\0';
+			f->ncves += ksp_cve_valid(cve);
+		}
+		p += n + (p[n] == '\n');
+	}
+}
+
+void ksp_helper_facts(const char *id, struct ksp_helper_facts *f)
+{
+	char text[KSPLICE_CVES_MAX + 2];
+	memset(f, 0, sizeof(*f));
+	if (sysfs_read(id, "cves", text, sizeof(text)) == 0)
+		ksp_helper_cves_parse(text, f);
+	sysfs_read(id, "brings", f->brings, sizeof(f->brings));
+	sysfs_read(id, "signer", f->signer, sizeof(f->signer));
+	if (!ksp_version_valid(f->brings))
+		f->brings[0] = '\0';
+}
+
 long long ksp_helper_applied_at(const char *id)
 {
 	char text[32];
@@ -397,4 +428,9 @@ void ksp_helper_kicks(const char *id, struct ksp_helper_kicks *k)
 int ksp_helper_loaded(void)
 {
 	return access(KSP_SYSFS "/version", F_OK) == 0;
+}
+
+void ksp_helper_version(char *buf, size_t len)
+{
+	sysfs_read(NULL, "version", buf, len);
 }

@@ -141,6 +141,23 @@ void ksp_id_list_free(struct ksp_id_list *list);
 
 /* The helper's one-line description of the update ("" when none). */
 void ksp_helper_description(const char *id, char *buf, size_t len);
+/* What the update module says the update is (kmod-helper API version 4;
+ * all empty for an update made before): the CVE ids it fixes (its cves
+ * file, one a line), the kernel package version it brings and the subject
+ * of its signer ("" when not given). */
+#define KSP_HELPER_CVES_MAX 80 /* "CVE-YYYY-NNNN" and a space in KSPLICE_CVES_MAX */
+#define KSP_CVE_ID_MAX 28      /* "CVE-", the year, '-', 19 digits */
+struct ksp_helper_facts {
+	char cves[KSP_HELPER_CVES_MAX][KSP_CVE_ID_MAX + 1];
+	size_t ncves;
+	char brings[KSPLICE_VERSION_MAX + 1];
+	char signer[KSPLICE_SIGNER_MAX + 1];
+};
+void ksp_helper_facts(const char *id, struct ksp_helper_facts *f);
+/* Parses the text of a cves file into f; lines that are no CVE id are left
+ * out. */
+void ksp_helper_cves_parse(const char *text, struct ksp_helper_facts *f);
+
 /* When it was last applied (seconds since the epoch; 0: never). */
 long long ksp_helper_applied_at(const char *id);
 /* How long the machine was paused by the last action, in ns. */
@@ -159,5 +176,7 @@ void ksp_helper_kicks(const char *id, struct ksp_helper_kicks *k);
 
 /* Is kmod-helper loaded (its version file there)? */
 int ksp_helper_loaded(void);
+/* The loaded helper's version ("" when it is not loaded). */
+void ksp_helper_version(char *buf, size_t len);
 
 #endif

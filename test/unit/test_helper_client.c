@@ -156,6 +156,23 @@ START_TEST(id_lists_parsed)
 }
 END_TEST
 
+/* The helper's cves file: one id a line; anything else is left out. */
+START_TEST(cves_file_parsed)
+{
+	struct ksp_helper_facts f;
+	memset(&f, 0, sizeof(f));
+	ksp_helper_cves_parse("CVE-2026-1234\nCVE-2025-123456789\n\nnot-a-cve\n"
+			      "CVE-2026-12345678901234567890123\nCVE-2024-9999",
+			      &f);
+	ck_assert_uint_eq(f.ncves, 3);
+	ck_assert_str_eq(f.cves[0], "CVE-2026-1234");
+	ck_assert_str_eq(f.cves[1], "CVE-2025-123456789");
+	ck_assert_str_eq(f.cves[2], "CVE-2024-9999");
+	ksp_helper_cves_parse("", &f);
+	ck_assert_uint_eq(f.ncves, 0);
+}
+END_TEST
+
 START_TEST(stage_names)
 {
 	ck_assert_str_eq(ksp_stage_name(KSP_STAGE_APPLIED), "applied");
@@ -200,6 +217,7 @@ int main(void)
 	TCase *tc = tcase_create("helper_client");
 	tcase_add_test(tc, functions_file_parsed);
 	tcase_add_test(tc, targets_file_parsed);
+	tcase_add_test(tc, cves_file_parsed);
 	tcase_add_test(tc, id_lists_parsed);
 	tcase_add_test(tc, plan_formatted);
 	tcase_add_test(tc, pending_plan_formatted);
