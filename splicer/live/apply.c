@@ -3,6 +3,7 @@
 #include "critical.h"
 #include "helper_client.h"
 #include "kallsyms.h"
+#include "kernel_identity.h"
 #include "kernel_protection.h"
 #include "ksplice_update.h"
 #include "metadata.h"
@@ -95,33 +96,6 @@ static int as_kind(struct ksp_error *err, enum ksp_code code)
 	return -1;
 }
 
-/* The running kernel's GNU build id, from /sys/kernel/notes. */
-static int running_build_id(char *hex, size_t len)
-{
-	unsigned char notes[4096];
-	int fd = open("/sys/kernel/notes", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, notes, sizeof(notes)) : -1;
-	if (fd >= 0)
-		close(fd);
-	for (ssize_t at = 0; n > 0 && at + 12 <= n;) {
-		uint32_t namesz, descsz, type;
-		memcpy(&namesz, notes + at, 4);
-		memcpy(&descsz, notes + at + 4, 4);
-		memcpy(&type, notes + at + 8, 4);
-		ssize_t name_at = at + 12, desc_at = name_at + ((namesz + 3) & ~3u);
-		if (desc_at + (ssize_t)descsz > n)
-			break;
-		if (type == 3 && namesz == 4 && memcmp(notes + name_at, "GNU", 4) == 0 &&
-		    descsz * 2 < len) {
-			for (uint32_t i = 0; i < descsz; i++)
-				sprintf(hex + 2 * i, "%02x", notes[desc_at + i]);
-			return 0;
-		}
-		at = desc_at + ((descsz + 3) & ~3u);
-	}
-	return -1;
-}
-
 /* The update module must be the one the metadata names: the helper knows
  * an update by the id its module registers, ksplice-apply by the
  * metadata's, and the module is removed by its name. */
@@ -185,7 +159,7 @@ static int check_file(struct session *s, struct ksp_error *err)
 		return ksp_failc(err, KSP_E_WRONG_KERNEL,
 				 "update %s is for kernel %s, this is %s: refused", s->id, release,
 				 u.release);
-	if (build_id && build_id[0] && running_build_id(build, sizeof(build)) == 0 &&
+	if (build_id && build_id[0] && ksp_running_build_id(build, sizeof(build)) == 0 &&
 	    strcmp(build_id, build) != 0)
 		return ksp_failc(err, KSP_E_WRONG_KERNEL,
 				 "update %s is for build %s of %s, this kernel is build %s: "

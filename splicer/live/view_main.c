@@ -1,12 +1,15 @@
 /*
  * ksplice-view [--json] [--id ID]: what the kernel says is applied. Every
  * figure comes from the helper's sysfs (/sys/kernel/ksplice), so it stays
- * true when files on disk are lost.
+ * true when files on disk are lost. --json is the host's inventory
+ * (INVENTORY_SCHEMA, documented in ksplice-view(1)); --uname the effective
+ * kernel (kernel_identity.h).
  * Exit status: 0, 2 usage, 11 no such update (--id).
  */
 #include "apply.h"
 #include "helper_client.h"
 #include "json.h"
+#include "kernel_identity.h"
 #include "kernel_protection.h"
 #include "memview.h"
 #include "module_targets.h"
@@ -17,8 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+
+/* --json's schema_version: raised when a field changes meaning or goes
+ * away, not when one is added. */
+#define INVENTORY_SCHEMA 1
 
 /* Statuses of the listing and --audit; --check has ksplice-apply's. 12:
  * --audit found live code that is not what the helper wrote; 19: --audit
@@ -32,6 +40,7 @@ static const struct ksp_exit_map exit_map[] = {
 static void usage(FILE *f)
 {
 	fputs("usage: ksplice-view [--json] [--id ID]\n"
+	      "       ksplice-view --uname [-s] [-n] [-r] [-v] [-m] [-o] [-a]\n"
 	      "       ksplice-view --check UPDATE_FILE [--trust DIR] [-v]\n"
 	      "       ksplice-view --audit\n"
 	      "Lists the updates loaded into the running kernel (id, description, stage and\n"
@@ -39,6 +48,11 @@ static void usage(FILE *f)
 	      "(vmlinux or modules; a module is held loaded while the update is applied,\n"
 	      "and a module not loaded when it was applied is \"pending: applied when it\n"
 	      "loads\");\n"
+	      "--json: the host's inventory (kernel, effective version, helper, every update\n"
+	      "with its CVEs, the version it brings, signer; schema in ksplice-view(1)).\n"
+	      "--uname: uname's fields (-s, -n, -r, -v, -m, -o; -a all) of the effective\n"
+	      "kernel: the version gains the newest package version an applied update\n"
+	      "brings; with none, exactly what uname prints.\n"
 	      "--id ID also shows its functions (name, old and new address; a pending\n"
 	      "function's old address is 0x0 until its module loads) and what it depends on.\n"
 	      "--check UPDATE_FILE says whether the update would apply to this kernel, without\n"
@@ -71,6 +85,7 @@ struct update_view {
 	struct ksp_helper_target *targets;
 	size_t ntargets;
 	char description[512];
+	struct ksp_helper_facts facts;
 };
 
 /* What the helper says of update id; -1 when it is not loaded. */
@@ -88,6 +103,7 @@ static int load(const char *id, struct update_view *u)
 	ksp_helper_depends_on(id, &u->depends);
 	ksp_helper_targets(id, &u->targets, &u->ntargets);
 	ksp_helper_description(id, u->description, sizeof(u->description));
+	ksp_helper_facts(id, &u->facts);
 	u->applied_at = ksp_helper_applied_at(id);
 	return 0;
 }
@@ -125,6 +141,13 @@ static void print_json(struct ksp_json *j, const struct update_view *u)
 	ksp_json_object(j, NULL);
 	ksp_json_str(j, "id", u->id);
 	ksp_json_str(j, "description", u->description);
+	ksp_json_array(j, "cves");
+	for (size_t i = 0; i < u->facts.ncves; i++)
+		ksp_json_str(j, NULL, u->facts.cves[i]);
+	ksp_json_close(j);
+	ksp_json_str(j, "brings", u->facts.brings[0] ? u->facts.brings : NULL);
+	ksp_json_str(j, "signer", u->facts.signer[0] ? u->facts.signer : NULL);
+	ksp_json_bool(j, "persisted", 0); /* ksplice-apply --persist does not exist yet */
 	ksp_json_str(j, "stage", ksp_stage_name(u->stage));
 	ksp_json_int(j, "applied_at", u->applied_at);
 	ksp_json_str(j, "applied_at_utc", when[0] ? when : NULL);
@@ -171,6 +194,30 @@ static void print_targets(const struct update_view *u, int detail)
 	printf("%s\n", u->ntargets ? "" : "unknown (no plan yet)");
 }
 
+/* "  fixes CVE-2026-1234, CVE-2026-5678; brings 6.1.192-3; signed by
+ * CN=..." for an update that says any of it. */
+static void print_facts(const struct update_view *u)
+{
+	const struct ksp_helper_facts *f = &u->facts;
+	const char *sep = "  ";
+	if (f->ncves) {
+		printf("%sfixes ", sep);
+		for (size_t i = 0; i < f->ncves; i++)
+			printf("%s%s", i ? ", " : "", f->cves[i]);
+		sep = "; ";
+	}
+	if (f->brings[0]) {
+		printf("%sbrings %s", sep, f->brings);
+		sep = "; ";
+	}
+	if (f->signer[0]) {
+		printf("%ssigned by %s", sep, f->signer);
+		sep = "; ";
+	}
+	if (sep[0] == ';')
+		printf("\n");
+}
+
 /* ID: "DESCRIPTION", applied at TIME, N functions, last pause X us[, K
  * threads kicked, held Y ms] */
 static void print_one(const struct update_view *u, int detail)
@@ -191,6 +238,7 @@ static void print_one(const struct update_view *u, int detail)
 	printf("%s: \"%s\", %s, %zu function%s, last pause %llu us%s\n", u->id, u->description,
 	       state, u->nfunctions, u->nfunctions == 1 ? "" : "s", u->pause_ns / 1000, kicks);
 	print_targets(u, detail);
+	print_facts(u);
 	if (!detail)
 		return;
 	printf("  functions (name, old address, new address):\n");
@@ -401,6 +449,61 @@ static enum ksp_code show_update(const char *id, int json)
 	return KSP_E_UNSET;
 }
 
+/* The newest version an applied update brings, into out ("" for none). */
+static void applied_brings(char *out, size_t len)
+{
+	struct ksp_id_list ids;
+	struct ksp_helper_facts f;
+	out[0] = '\0';
+	ksp_helper_updates(&ids);
+	for (size_t i = 0; i < ids.n; i++) {
+		if (ksp_helper_stage(ids.ids[i]) != KSP_STAGE_APPLIED)
+			continue;
+		ksp_helper_facts(ids.ids[i], &f);
+		if (ksp_newer_version(out, f.brings) == f.brings)
+			snprintf(out, len, "%s", f.brings);
+	}
+	ksp_id_list_free(&ids);
+}
+
+/* --uname: uname's line for the fields, of the effective kernel. */
+static void print_uname(unsigned fields)
+{
+	struct utsname u;
+	char brings[KSPLICE_VERSION_MAX + 1], line[sizeof(u) + KSPLICE_VERSION_MAX + 16];
+	uname(&u);
+	applied_brings(brings, sizeof(brings));
+	ksp_uname_line(&u, brings, fields, line, sizeof(line));
+	printf("%s\n", line);
+}
+
+/* The inventory's kernel (as booted) and effective (with what the applied
+ * updates bring) objects, and the helper's state. */
+static void print_host_json(struct ksp_json *j, int loaded)
+{
+	struct utsname u;
+	char build[256], brings[KSPLICE_VERSION_MAX + 1], helper[64];
+	char version[sizeof(u.version) + KSPLICE_VERSION_MAX + 16];
+	uname(&u);
+	applied_brings(brings, sizeof(brings));
+	ksp_effective_version(u.version, brings, version, sizeof(version));
+	ksp_json_int(j, "schema_version", INVENTORY_SCHEMA);
+	ksp_json_object(j, "kernel");
+	ksp_json_str(j, "release", u.release);
+	ksp_json_str(j, "version", u.version);
+	ksp_json_str(j, "machine", u.machine);
+	ksp_json_str(j, "build_id", ksp_running_build_id(build, sizeof(build)) ? NULL : build);
+	ksp_json_close(j);
+	ksp_json_object(j, "effective");
+	ksp_json_str(j, "release", u.release);
+	ksp_json_str(j, "version", version);
+	ksp_json_str(j, "brings", brings[0] ? brings : NULL);
+	ksp_json_close(j);
+	ksp_helper_version(helper, sizeof(helper));
+	ksp_json_bool(j, "helper", loaded);
+	ksp_json_str(j, "helper_version", helper[0] ? helper : NULL);
+}
+
 /* Every loaded update, one line (or object) each. */
 static void list_updates(int json)
 {
@@ -412,7 +515,7 @@ static void list_updates(int json)
 	if (json) {
 		ksp_json_begin(&j, stdout);
 		ksp_json_object(&j, NULL);
-		ksp_json_bool(&j, "helper", loaded);
+		print_host_json(&j, loaded);
 		ksp_json_array(&j, "updates");
 	} else if (!loaded) {
 		printf("kmod-helper is not loaded: no updates\n");
@@ -438,17 +541,36 @@ static void list_updates(int json)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},	 {"id", required_argument, NULL, 'i'},
-		{"check", required_argument, NULL, 'c'}, {"audit", no_argument, NULL, 'a'},
-		{"trust", required_argument, NULL, 'T'}, {"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0}};
-	int json = 0, do_audit = 0, verbose = 0, ch;
+	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+						 {"id", required_argument, NULL, 'i'},
+						 {"check", required_argument, NULL, 'c'},
+						 {"audit", no_argument, NULL, 'A'},
+						 {"trust", required_argument, NULL, 'T'},
+						 {"verbose", no_argument, NULL, 'v'},
+						 {"uname", no_argument, NULL, 'U'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	static const char uname_flags[] = "snrvmoa";
+	int json = 0, do_audit = 0, verbose = 0, do_uname = 0, ch;
+	unsigned fields = 0;
 	const char *check = NULL, *only = NULL, *trust = NULL;
-	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hvsnrmoa", longopts, NULL)) != -1) {
+		const char *flag = strchr(uname_flags, ch);
+		if (flag && ch != 'v')
+			fields |= ch == 'a' ? KSP_UNAME_ALL : 1u << (flag - uname_flags);
 		switch (ch) {
 		case 'v':
 			verbose = 1;
+			break;
+		case 'U':
+			do_uname = 1;
+			break;
+		case 's':
+		case 'n':
+		case 'r':
+		case 'm':
+		case 'o':
+		case 'a':
 			break;
 		case 'j':
 			json = 1;
@@ -459,7 +581,7 @@ int main(int argc, char **argv)
 		case 'c':
 			check = optarg;
 			break;
-		case 'a':
+		case 'A':
 			do_audit = 1;
 			break;
 		case 'T':
@@ -473,7 +595,11 @@ int main(int argc, char **argv)
 			return ksp_exit_status(exit_map, KSP_E_USAGE);
 		}
 	}
-	if (optind != argc || ((trust || verbose) && !check)) {
+	if (do_uname && optind == argc && !json && !only && !check && !do_audit && !trust) {
+		print_uname(fields | (verbose ? KSP_UNAME_VERSION : 0));
+		return 0;
+	}
+	if (do_uname || fields || optind != argc || ((trust || verbose) && !check)) {
 		usage(stderr);
 		return ksp_exit_status(exit_map, KSP_E_USAGE);
 	}
