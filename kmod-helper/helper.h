@@ -87,6 +87,7 @@ struct ksplice_state {
 	char description[KSPLICE_DESCRIPTION_MAX + 1];	/* one line */
 	char cves[KSPLICE_CVES_MAX + 1];	/* ids joined by spaces */
 	char brings[KSPLICE_VERSION_MAX + 1];
+	char signer[KSPLICE_SIGNER_MAX + 1];	/* as ksplice-apply verified it */
 	const struct ksplice_update *update;
 	struct module *owner;
 	unsigned int nr_patches;

@@ -70,7 +70,7 @@ typedef uint64_t __u64;
 #define KSPLICE_KEY_MAX 512		/* bytes of a key, NUL included */
 #define KSPLICE_CVES_MAX 1023		/* bytes of the CVE ids, joined */
 #define KSPLICE_VERSION_MAX 63		/* bytes of the version brought */
-#define KSPLICE_SIGNER_MAX 255		/* bytes kept of the signer */
+#define KSPLICE_SIGNER_MAX 255		/* bytes of a signer (sysfs) */
 
 /* flags */
 #define KSPLICE_PATCH_FILLED 0x1	/* set in the helper's copy once planned */

@@ -3,8 +3,8 @@
  * /sys/kernel/ksplice/: the helper's version, and one directory per update
  * with its stage (written to apply or undo), the outcome of the last action,
  * what the update patches (and which modules it holds loaded), its
- * description, CVE ids, the version it brings and when it was last
- * applied.
+ * description, CVE ids, the version it brings, its signer (as user space
+ * verified it) and when it was last applied.
  */
 #include <linux/capability.h>
 #include <linux/kobject.h>
@@ -328,6 +328,42 @@ static ssize_t brings_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%s\n", to_state(kobj)->brings);
 }
 
+static ssize_t signer_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_state(kobj)->signer);
+}
+
+/*
+ * Who signed the update file, as ksplice-apply verified it: the module
+ * cannot say (the kernel keeps no module signature). Printable ASCII, one
+ * line; final, as the plan, once the update was first applied.
+ */
+static ssize_t signer_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	struct ksplice_state *state = to_state(kobj);
+	size_t len = count, i;
+	int ret = 0;
+
+	if (!capable(CAP_SYS_MODULE))
+		return -EPERM;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len > KSPLICE_SIGNER_MAX)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (buf[i] < 0x20 || buf[i] > 0x7e)
+			return -EINVAL;
+	mutex_lock(&ksplice_mutex);
+	if (state->unregistered || state->frozen)
+		ret = -EBUSY;
+	else
+		strscpy(state->signer, buf, len + 1);
+	mutex_unlock(&ksplice_mutex);
+	return ret ? ret : count;
+}
+
 static ssize_t applied_at_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
@@ -355,6 +391,8 @@ static struct kobj_attribute depends_on_attr = __ATTR_RO(depends_on);
 static struct kobj_attribute description_attr = __ATTR_RO(description);
 static struct kobj_attribute cves_attr = __ATTR_RO(cves);
 static struct kobj_attribute brings_attr = __ATTR_RO(brings);
+static struct kobj_attribute signer_attr = __ATTR(signer, 0644, signer_show,
+						  signer_store);
 static struct kobj_attribute targets_attr = __ATTR_RO(targets);
 static struct kobj_attribute applied_at_attr = __ATTR_RO(applied_at);
 static struct kobj_attribute kick_attr = __ATTR(kick, 0644, kick_show,
@@ -375,6 +413,7 @@ static struct attribute *update_attrs[] = {
 	&description_attr.attr,
 	&cves_attr.attr,
 	&brings_attr.attr,
+	&signer_attr.attr,
 	&applied_at_attr.attr,
 	&targets_attr.attr,
 	&kick_attr.attr,

@@ -42,6 +42,7 @@ struct session {
 	struct ksp_package pkg;
 	struct ksp_metadata meta;
 	char id[KSPLICE_ID_MAX + 1];
+	char signer[512]; /* verified, or "" */
 	struct rp_object *objs;
 	struct rp_object **ptrs;
 	size_t nobjs;
@@ -123,7 +124,8 @@ static int check_file(struct session *s, struct ksp_error *err)
 	struct ksp_trust_policy policy = {s->o->trust, s->o->insecure_unsigned,
 					  !s->o->verbose ? NULL
 					  : s->o->detail ? s->o->detail
-							 : stdout};
+							 : stdout,
+					  s->signer, sizeof(s->signer)};
 	if (ksp_trust_check(&policy, s->o->update, &s->pkg, err))
 		return -1;
 	const struct ksp_pkg_member *m = ksp_pkg_find(&s->pkg, KSP_UPDATE_METADATA);
@@ -595,6 +597,8 @@ static int insert_and_apply(struct session *s, struct ksp_error *err)
 	}
 	/* A helper without kicks has no such file: it waits, as --no-kick. */
 	ksp_helper_set_kick(s->id, !s->o->no_kick);
+	if (s->signer[0])
+		ksp_helper_set_signer(s->id, s->signer); /* for ksplice-view, nothing checks it */
 	int applied = ksp_helper_set_stage(s->id, KSP_STAGE_APPLIED) == 0;
 	s->out->pause_ns = ksp_helper_pause_ns(s->id);
 	struct ksp_helper_kicks kicks;

@@ -399,6 +399,13 @@ void ksp_helper_facts(const char *id, struct ksp_helper_facts *f)
 		f->brings[0] = '\0';
 }
 
+int ksp_helper_set_signer(const char *id, const char *subject)
+{
+	char line[KSPLICE_SIGNER_MAX + 1];
+	snprintf(line, sizeof(line), "%s", subject);
+	return sysfs_write(id, "signer", line);
+}
+
 long long ksp_helper_applied_at(const char *id)
 {
 	char text[32];

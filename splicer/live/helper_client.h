@@ -158,6 +158,11 @@ void ksp_helper_facts(const char *id, struct ksp_helper_facts *f);
  * out. */
 void ksp_helper_cves_parse(const char *text, struct ksp_helper_facts *f);
 
+/* Tells the helper who signed the update, as ksplice-apply verified it
+ * (its first KSPLICE_SIGNER_MAX bytes), before its first apply; -1 with
+ * errno (EBUSY: applied before; ENOENT: a helper that keeps no signer). */
+int ksp_helper_set_signer(const char *id, const char *subject);
+
 /* When it was last applied (seconds since the epoch; 0: never). */
 long long ksp_helper_applied_at(const char *id);
 /* How long the machine was paused by the last action, in ns. */

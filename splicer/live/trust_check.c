@@ -7,6 +7,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The verified signer, for the caller (the policy's out buffer). */
+static void verified(const struct ksp_trust_policy *p, const char *signer)
+{
+	if (p->signer && p->signer_len)
+		snprintf(p->signer, p->signer_len, "%s", signer);
+}
+
 static int no_store(const struct ksp_trust_policy *p, const char *path,
 		    const struct ksp_package *pkg, struct ksp_error *err)
 {
@@ -25,6 +32,7 @@ static int no_store(const struct ksp_trust_policy *p, const char *path,
 	if (p->detail)
 		fprintf(p->detail, "signed by '%s' (not checked: no trust store at %s)\n", signer,
 			KSP_TRUST_DEFAULT);
+	verified(p, signer);
 	return 0;
 }
 
@@ -69,6 +77,7 @@ static int safe_store(const char *dir, struct ksp_error *err)
 int ksp_trust_check(const struct ksp_trust_policy *p, const char *path,
 		    const struct ksp_package *pkg, struct ksp_error *err)
 {
+	verified(p, "");
 	if (p->insecure_unsigned) {
 		fprintf(stderr, "%s: warning: %s: signature not checked (--insecure-unsigned)\n",
 			program_invocation_short_name, path);
@@ -95,5 +104,6 @@ int ksp_trust_check(const struct ksp_trust_policy *p, const char *path,
 				 "%s: %s (trust store %s): refused", path, why.msg, dir);
 	if (p->detail)
 		fprintf(p->detail, "signed by '%s', trusted by %s\n", signer, dir);
+	verified(p, signer);
 	return 0;
 }

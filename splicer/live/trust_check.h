@@ -26,6 +26,10 @@ struct ksp_trust_policy {
 	const char *trust_dir; /* --trust, or NULL: KSP_TRUST_DEFAULT if it exists */
 	int insecure_unsigned; /* --insecure-unsigned */
 	FILE *detail;	       /* -v: who signed it; NULL: quiet */
+	/* Out (may be NULL): the subject of the signer whose signature was
+	 * verified, "" when none was (kmod-helper shows it). */
+	char *signer;
+	size_t signer_len;
 };
 
 /* 0 when the policy lets the update file (path, read into pkg) through;

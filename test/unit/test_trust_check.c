@@ -61,11 +61,15 @@ static enum ksp_code check(const char *k, int insecure)
 {
 	struct ksp_package pkg;
 	make(&pkg, k);
-	struct ksp_trust_policy p = {store, insecure, NULL};
+	char signer[512] = "stale";
+	struct ksp_trust_policy p = {store, insecure, NULL, signer, sizeof(signer)};
 	struct ksp_error err = {0};
 	int rc = ksp_trust_check(&p, "u.tar.gz", &pkg, &err);
 	ksp_pkg_free(&pkg);
 	ck_assert(rc == 0 || strstr(err.msg, "u.tar.gz") || strstr(err.msg, "trust store"));
+	/* The signer verified, for kmod-helper; none when nothing was. */
+	ck_assert_str_eq(signer,
+			 !rc && k && !insecure ? (k[0] == 'a' ? "CN=trust a" : "CN=trust b") : "");
 	return rc ? err.code : KSP_E_UNSET;
 }
 
