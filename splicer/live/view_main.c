@@ -595,11 +595,20 @@ int main(int argc, char **argv)
 			return ksp_exit_status(exit_map, KSP_E_USAGE);
 		}
 	}
-	if (do_uname && optind == argc && !json && !only && !check && !do_audit && !trust) {
+	if (do_uname && (optind != argc || json || only || check || do_audit || trust)) {
+		fprintf(stderr, "ksplice-view: --uname takes only uname's options (-s -n -r -v -m "
+				"-o -a)\n");
+		return ksp_exit_status(exit_map, KSP_E_USAGE);
+	}
+	if (do_uname) {
 		print_uname(fields | (verbose ? KSP_UNAME_VERSION : 0));
 		return 0;
 	}
-	if (do_uname || fields || optind != argc || ((trust || verbose) && !check)) {
+	if (fields) {
+		fprintf(stderr, "ksplice-view: -s, -n, -r, -m, -o and -a go with --uname\n");
+		return ksp_exit_status(exit_map, KSP_E_USAGE);
+	}
+	if (optind != argc || ((trust || verbose) && !check)) {
 		usage(stderr);
 		return ksp_exit_status(exit_map, KSP_E_USAGE);
 	}
