@@ -41,7 +41,7 @@ out=$("$TESTBED" run-guest --file "$u" -- sh -c '
 	same -a after-a; same -v after-v' 2>&1)
 echo "$out"
 for when in before-a before-r before-v after-a after-v; do
-	expect_eq "ksplice-view --uname ${when#*-} ${when%-*} any update" "$(line "$when")" same
+	expect_eq "ksplice-view --uname -${when#*-} as uname, ${when%-*} the update" "$(line "$when")" same
 done
 expect_eq "apply" "$(line apply)" 0
 base_v=$(line uname-v)
