@@ -114,8 +114,8 @@ static int part_cmp(const char *a, const char *ae, const char *b, const char *be
 			int ac = char_order(a < ae ? *a : 0), bc = char_order(b < be ? *b : 0);
 			if (ac != bc)
 				return ac - bc;
-			a++;
-			b++;
+			a += a < ae;
+			b += b < be;
 		}
 		while (a < ae && *a == '0')
 			a++;
