@@ -2,6 +2,7 @@
  * .cmd files. */
 #include "generated_inputs.h"
 #include "fileio.h"
+#include "pp_items.h"
 #include "strmap.h"
 
 #include <dirent.h>
@@ -18,8 +19,7 @@ struct walk {
 	const char *root;
 	struct ksp_strlist *inputs;
 	struct ksp_strmap visited;
-	int (*is_new)(void *ctx, const char *rel);
-	void *ctx;
+	const struct ksp_made_files *made;
 };
 
 static int is_file(const char *root, const char *rel)
@@ -48,6 +48,13 @@ static char *read_text(const char *root, const char *rel)
 	if (ksp_read_file(path, 0, &data, &len, &err))
 		return NULL;
 	return (char *)data; /* ksp_read_file ends it with a NUL */
+}
+
+/* path as the index names files (pp_marker_path): relative to the tree if
+ * under it, "lib/../include/x.h" as "include/x.h". */
+static void tree_relative(const struct walk *w, const char *path, char *out, size_t len)
+{
+	pp_marker_path(path, strlen(path), w->root, out, len);
 }
 
 /* The next whitespace-separated token of *p, stripped of shell quoting and
@@ -151,9 +158,30 @@ static int made_by(const struct walk *w, const char *rel, char *out, size_t len)
 	own_cmd(rel, out, len);
 	if (is_file(w->root, out))
 		return 1;
-	if (!w->is_new(w->ctx, rel))
+	if (!w->made->is_new(w->made->ctx, rel))
 		return 0;
 	return sibling_cmd(w, rel, out, len) == 0 ? 1 : -1;
+}
+
+static int take_file(struct walk *w, const char *rel, int depth);
+
+/* rel was made without a .cmd: the inputs of what make's rule for it names
+ * (none named: unknown). */
+static int take_prerequisites(struct walk *w, const char *rel, int depth)
+{
+	struct ksp_strlist pre = {0};
+	int rc = w->made->prerequisites && depth < MAX_DEPTH &&
+				 w->made->prerequisites(w->made->ctx, rel, &pre) == 0 && pre.n
+			 ? 0
+			 : -1;
+	for (size_t i = 0; i < pre.n && !rc; i++) {
+		char path[4096];
+		tree_relative(w, pre.v[i], path, sizeof(path));
+		if (path[0] != '/' && is_file(w->root, path))
+			rc = take_file(w, path, depth + 1);
+	}
+	ksp_strlist_free(&pre);
+	return rc;
 }
 
 /* rel's inputs: rel itself if it is a source, else those of what made it. */
@@ -165,7 +193,9 @@ static int take_file(struct walk *w, const char *rel, int depth)
 		return -1;
 	char cmd[8400];
 	int made = made_by(w, rel, cmd, sizeof(cmd));
-	if (made < 0 || (made && depth >= MAX_DEPTH))
+	if (made < 0)
+		return take_prerequisites(w, rel, depth);
+	if (made && depth >= MAX_DEPTH)
 		return -1;
 	if (made)
 		return walk_cmd(w, cmd, rel, depth + 1);
@@ -178,33 +208,31 @@ static int take_files(struct walk *w, const char *text, size_t len, const char *
 	if (!copy)
 		return -1;
 	int rc = 0;
-	size_t root_len = strlen(w->root);
 	for (const char *p = copy; !rc && next_token(&p, tok, sizeof(tok));) {
-		const char *rel = tok;
-		if (!strncmp(rel, "$(", 2) || rel[0] == '-' || !strcmp(rel, self))
+		char rel[4096];
+		if (!strncmp(tok, "$(", 2) || tok[0] == '-')
 			continue;
-		if (rel[0] == '/') {
-			if (strncmp(rel, w->root, root_len) || rel[root_len] != '/')
-				continue; /* the compiler's own headers: the index's stamp */
-			rel += root_len + 1;
-		}
-		if (is_file(w->root, rel))
+		tree_relative(w, tok, rel, sizeof(rel));
+		/* outside the tree: the compiler's own headers, the index's stamp */
+		if (rel[0] != '/' && strcmp(rel, self) && is_file(w->root, rel))
 			rc = take_file(w, rel, depth);
 	}
 	free(copy);
 	return rc;
 }
 
-int ksp_generated_inputs(const char *root, const char *rel,
-			 int (*is_new)(void *ctx, const char *rel), void *ctx,
+int ksp_generated_inputs(const char *root, const char *rel, const struct ksp_made_files *made,
 			 struct ksp_strlist *inputs)
 {
-	struct walk w = {.root = root, .inputs = inputs, .is_new = is_new, .ctx = ctx};
+	struct walk w = {.root = root, .inputs = inputs, .made = made};
 	char cmd[8400];
 	int rc = -1;
-	if (ksp_strmap_put(&w.visited, rel, strlen(rel), (void *)1) == 0 &&
-	    made_by(&w, rel, cmd, sizeof(cmd)) == 1)
-		rc = walk_cmd(&w, cmd, rel, 1);
+	if (ksp_strmap_put(&w.visited, rel, strlen(rel), (void *)1) == 0) {
+		int how = made_by(&w, rel, cmd, sizeof(cmd));
+		rc = how == 1  ? walk_cmd(&w, cmd, rel, 1)
+		     : how < 0 ? take_prerequisites(&w, rel, 0)
+			       : -1;
+	}
 	ksp_strmap_free(&w.visited, NULL);
 	return rc;
 }

@@ -42,8 +42,7 @@ struct ksp_hindex {
 	struct ksp_strmap files;  /* tree-relative path -> struct file_state */
 	struct ksp_strmap macros; /* name -> struct macro_def */
 	size_t recorded, fresh, unknown_inputs;
-	int (*is_new)(void *ctx, const char *rel);
-	void *is_new_ctx;
+	const struct ksp_made_files *made_files;
 	struct ksp_strmap made; /* files this run made that entries name */
 };
 
@@ -96,11 +95,9 @@ void ksp_hindex_counts(const struct ksp_hindex *ix, size_t *recorded, size_t *fr
 	*unknown_inputs = ix->unknown_inputs;
 }
 
-void ksp_hindex_set_new_files(struct ksp_hindex *ix, int (*is_new)(void *ctx, const char *rel),
-			      void *ctx)
+void ksp_hindex_set_new_files(struct ksp_hindex *ix, const struct ksp_made_files *made)
 {
-	ix->is_new = is_new;
-	ix->is_new_ctx = ctx;
+	ix->made_files = made;
 }
 
 static void tree_path(const struct ksp_hindex *ix, const char *rel, char *out, size_t len)
@@ -440,14 +437,14 @@ static int add_made_inputs(struct ksp_hindex *ix, struct ksp_pp_facts *facts)
 {
 	struct ksp_strlist inputs = {0};
 	int rc = 1;
-	for (size_t i = 0, n = facts->nfiles; ix->is_new && i < n && rc == 1; i++) {
+	const struct ksp_made_files *m = ix->made_files;
+	for (size_t i = 0, n = facts->nfiles; m && i < n && rc == 1; i++) {
 		const char *rel = facts->files[i].path;
-		if (rel[0] == '<' || !ix->is_new(ix->is_new_ctx, rel))
+		if (rel[0] == '<' || !m->is_new(m->ctx, rel))
 			continue;
 		if (ksp_strmap_put(&ix->made, rel, strlen(rel), (void *)1) < 0)
 			rc = -1;
-		else if (ksp_generated_inputs(ix->tree->path, rel, ix->is_new, ix->is_new_ctx,
-					      &inputs))
+		else if (ksp_generated_inputs(ix->tree->path, rel, m, &inputs))
 			rc = 0;
 	}
 	for (size_t i = 0; i < inputs.n && rc == 1; i++)

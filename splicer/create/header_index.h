@@ -21,6 +21,7 @@
 #define KSPLICE_HEADER_INDEX_H
 
 #include "error.h"
+#include "generated_inputs.h"
 #include "kbuild.h"
 #include "pp_facts.h"
 
@@ -42,12 +43,11 @@ void ksp_hindex_close(struct ksp_hindex *ix);
 const char *ksp_hindex_dir(const struct ksp_hindex *ix);
 
 /* Files that builds of this run made, which do not exist in the tree the
- * index describes (is_new(ctx, tree-relative path); NULL: none). An object
+ * index describes (made->is_new; NULL: none). An object
  * that read one is recorded only if kbuild's .cmd files tell what the file
  * is made from (generated_inputs.h): those inputs join its files, marked
  * KSP_PP_FILE_INPUT, and the made file itself is not looked at again. */
-void ksp_hindex_set_new_files(struct ksp_hindex *ix, int (*is_new)(void *ctx, const char *rel),
-			      void *ctx);
+void ksp_hindex_set_new_files(struct ksp_hindex *ix, const struct ksp_made_files *made);
 
 /* Records object's entry from its preprocessed source, made with -dU while
  * the tree is as the index describes it (before any patch). */

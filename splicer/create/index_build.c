@@ -191,15 +191,24 @@ static int protect_build(struct ksp_guard *g, const struct ksp_strlist *objects,
 
 struct made_files {
 	const struct ksp_leftovers *left;
-	const char *root;
+	const struct ksp_tree *tree;
 };
 
 static int made_by_this_run(void *ctx, const char *rel)
 {
 	const struct made_files *m = ctx;
 	char path[8400];
-	snprintf(path, sizeof(path), "%s/%s", m->root, rel);
+	snprintf(path, sizeof(path), "%s/%s", m->tree->path, rel);
 	return ksp_leftovers_is_new(m->left, path);
+}
+
+static int rule_prerequisites(void *ctx, const char *rel, struct ksp_strlist *out)
+{
+	const struct made_files *m = ctx;
+	const char *slash = strrchr(rel, '/');
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - rel) : 1, slash ? rel : ".");
+	return ksp_tree_prerequisites(m->tree, dir, rel, out);
 }
 
 /* Objects kbuild could not preprocess include headers that only a build of
@@ -214,7 +223,8 @@ static int record_unpreprocessed(const struct ksp_create_opts *o, struct ksp_tre
 				 const char *workdir, struct ksp_error *err)
 {
 	struct ksp_strlist missing = {0}, targets = {0};
-	struct made_files made = {left, tree->path};
+	struct made_files made = {left, tree};
+	const struct ksp_made_files callbacks = {made_by_this_run, rule_prerequisites, &made};
 	char log[4200];
 	snprintf(log, sizeof(log), "%s/build-generated.log", workdir);
 	int rc = without_entry(ix, objects, &missing, err);
@@ -225,7 +235,7 @@ static int record_unpreprocessed(const struct ksp_create_opts *o, struct ksp_tre
 			"headers their builds generate\n",
 			missing.n),
 			fflush(o->progress);
-	ksp_hindex_set_new_files(ix, made_by_this_run, &made);
+	ksp_hindex_set_new_files(ix, &callbacks);
 	for (int round = 0; round < 2 && !rc && missing.n && !ksp_interrupted; round++) {
 		if (round == 0 && one_per_directory(&missing, &targets))
 			rc = ksp_fail(err, "out of memory");
@@ -242,7 +252,7 @@ static int record_unpreprocessed(const struct ksp_create_opts *o, struct ksp_tre
 		ksp_strlist_free(&targets);
 		missing = still;
 	}
-	ksp_hindex_set_new_files(ix, NULL, NULL);
+	ksp_hindex_set_new_files(ix, NULL);
 	if (!rc && before && o->progress) {
 		fprintf(o->progress, "index: %zu of them recorded, %zu without an entry\n",
 			before - missing.n, missing.n);

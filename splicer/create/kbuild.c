@@ -238,6 +238,64 @@ static int evaluate_dir_cached(const struct ksp_tree *t, const char *dir, const 
 	return 0; /* a result not cached is still a result */
 }
 
+/* From make -p's database in log: the words after "target:" on its line. */
+static int prerequisites_from(const char *log, const char *target, struct ksp_strlist *out)
+{
+	FILE *f = fopen(log, "r");
+	if (!f)
+		return -1;
+	char *line = NULL;
+	size_t cap = 0, n = strlen(target);
+	int rc = 0, found = 0;
+	while (!found && getline(&line, &cap, f) > 0) {
+		if (strncmp(line, target, n) || line[n] != ':' || line[n + 1] == '=')
+			continue;
+		found = 1;
+		for (char *save = NULL, *w = strtok_r(line + n + 1, " \t\n", &save); w && !rc;
+		     w = strtok_r(NULL, " \t\n", &save))
+			if (strcmp(w, "FORCE") && strcmp(w, "|"))
+				rc = ksp_strlist_push(out, w, strlen(w));
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+int ksp_tree_prerequisites(const struct ksp_tree *t, const char *dir, const char *target,
+			   struct ksp_strlist *out)
+{
+	char src[4200], obj[4200], log[] = "/tmp/ksplice-prereqs.XXXXXX";
+	int fd = mkstemp(log);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	snprintf(src, sizeof(src), "src=%s", dir);
+	snprintf(obj, sizeof(obj), "obj=%s", dir);
+	/* -q: decide what is out of date without running anything; -p: print
+	 * the database it decided from, target's rule as found (pattern rules
+	 * resolved) among it. */
+	const char *argv[] = {"make",
+			      "-s",
+			      "--no-print-directory",
+			      "-C",
+			      t->path,
+			      "srctree=.",
+			      "objtree=.",
+			      src,
+			      obj,
+			      "need-builtin=1",
+			      "-f",
+			      "scripts/Makefile.build",
+			      "-p",
+			      "-q",
+			      target,
+			      NULL};
+	int status = ksp_run_logged(argv, log);
+	int rc = status < 0 || status == 127 ? -1 : prerequisites_from(log, target, out);
+	unlink(log);
+	return rc;
+}
+
 static int file_exists_in(const char *root, const char *dir, const char *name)
 {
 	char rel[2048];

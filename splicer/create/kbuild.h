@@ -15,6 +15,7 @@
 #define KSPLICE_KBUILD_H
 
 #include "error.h"
+#include "strlist.h"
 
 #include <stddef.h>
 
@@ -84,6 +85,14 @@ int ksp_kbuild_modname(const char *printout, const char *object, char *name, siz
  * make's output goes to log_path. -1 with the first error line on failure. */
 int ksp_tree_build(const struct ksp_tree *tree, const char *const *objects, size_t n, int jobs,
 		   const char *log_path, struct ksp_error *err);
+
+/* The prerequisites make's database gives target (tree-relative, a file
+ * of the directory dir's Makefile rules: "security/apparmor/capability_names.h"
+ * -> "include/uapi/linux/capability.h security/apparmor/Makefile"), FORCE
+ * left out, pushed to out. 0 (none found: out unchanged), -1 if make
+ * cannot run or out of memory. */
+int ksp_tree_prerequisites(const struct ksp_tree *tree, const char *dir, const char *target,
+			   struct ksp_strlist *out);
 
 /* Builds the given objects as ksp_tree_build does, carrying on past
  * failures (make -k): for what their rules generate on the way. -1 only if

@@ -34,6 +34,20 @@ static int is_new(void *ctx, const char *rel)
 	       !strcmp(rel, "sel/orphan.h");
 }
 
+/* make's rule for sel/orphan.h names sel/include/classmap.h and the
+ * directory's Makefile; none for anything else. */
+static int prerequisites(void *ctx, const char *rel, struct ksp_strlist *out)
+{
+	(void)ctx;
+	if (strcmp(rel, "sel/orphan.h"))
+		return 0;
+	return ksp_strlist_push(out, "sel/include/classmap.h", 22) ||
+	       ksp_strlist_push(out, "sel/Makefile", 12) || ksp_strlist_push(out, "FORCE", 5);
+}
+
+static const struct ksp_made_files made = {is_new, NULL, NULL};
+static const struct ksp_made_files made_with_rules = {is_new, prerequisites, NULL};
+
 static void setup(void)
 {
 	snprintf(root, sizeof(root), "/tmp/test_generated_inputs.XXXXXX");
@@ -42,6 +56,7 @@ static void setup(void)
 	put("sel/av.h", "#define Y 2\n");
 	put("sel/orphan.h", "#define Z 3\n");
 	put("sel/hooks.c", "#include \"flask.h\"\n");
+	put("sel/Makefile", "obj-y += hooks.o\n");
 	put("sel/.flask.h.cmd", "cmd_sel/flask.h := scripts/gh/genheaders sel/flask.h sel/av.h\n");
 	put("sel/.hooks.o.cmd", "cmd_sel/hooks.o := gcc -c -o sel/hooks.o sel/hooks.c\n");
 	put("scripts/gh/genheaders", "ELF");
@@ -77,7 +92,7 @@ static int has(const struct ksp_strlist *l, const char *s)
 static void expect_genheaders_inputs(const char *generated)
 {
 	struct ksp_strlist in = {0};
-	ck_assert_int_eq(ksp_generated_inputs(root, generated, is_new, NULL, &in), 0);
+	ck_assert_int_eq(ksp_generated_inputs(root, generated, &made, &in), 0);
 	ck_assert_msg(has(&in, "scripts/gh/genheaders.c"), "%s: genheaders.c", generated);
 	ck_assert_msg(has(&in, "sel/include/classmap.h"), "%s: classmap.h", generated);
 	/* Not inputs: the program (made: its sources stand for it), the other
@@ -101,9 +116,9 @@ END_TEST
 START_TEST(unknown_when_no_cmd_tells)
 {
 	struct ksp_strlist in = {0};
-	ck_assert_int_eq(ksp_generated_inputs(root, "sel/orphan.h", is_new, NULL, &in), -1);
+	ck_assert_int_eq(ksp_generated_inputs(root, "sel/orphan.h", &made, &in), -1);
 	/* a source kbuild did not make is not a generated file */
-	ck_assert_int_eq(ksp_generated_inputs(root, "sel/hooks.c", is_new, NULL, &in), -1);
+	ck_assert_int_eq(ksp_generated_inputs(root, "sel/hooks.c", &made, &in), -1);
 	ksp_strlist_free(&in);
 }
 END_TEST
@@ -114,10 +129,21 @@ START_TEST(program_without_cmd_is_a_source)
 	snprintf(path, sizeof(path), "%s/scripts/gh/.genheaders.cmd", root);
 	ck_assert_int_eq(unlink(path), 0);
 	struct ksp_strlist in = {0};
-	ck_assert_int_eq(ksp_generated_inputs(root, "sel/flask.h", is_new, NULL, &in), 0);
+	ck_assert_int_eq(ksp_generated_inputs(root, "sel/flask.h", &made, &in), 0);
 	/* a program that existed before (prepared tree) without a .cmd is a
 	 * source: its own bytes are the input */
 	ck_assert(has(&in, "scripts/gh/genheaders"));
+	ksp_strlist_free(&in);
+}
+END_TEST
+
+START_TEST(made_without_cmd_from_make_rules)
+{
+	struct ksp_strlist in = {0};
+	ck_assert_int_eq(ksp_generated_inputs(root, "sel/orphan.h", &made_with_rules, &in), 0);
+	ck_assert(has(&in, "sel/include/classmap.h"));
+	ck_assert(has(&in, "sel/Makefile"));
+	ck_assert_int_eq(in.n, 2); /* FORCE names no file */
 	ksp_strlist_free(&in);
 }
 END_TEST
@@ -131,6 +157,7 @@ int main(void)
 	tcase_add_test(tc, side_output_found_through_its_directory);
 	tcase_add_test(tc, unknown_when_no_cmd_tells);
 	tcase_add_test(tc, program_without_cmd_is_a_source);
+	tcase_add_test(tc, made_without_cmd_from_make_rules);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }
