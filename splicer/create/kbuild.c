@@ -132,15 +132,7 @@ void ksp_tree_close(struct ksp_tree *t)
 		for (char **v = t->make_vars; *v; v++)
 			free(*v);
 	free(t->make_vars);
-	if (t->dir_cache) {
-		for (size_t i = 0; i < t->dir_cache->n; i++) {
-			free(t->dir_cache->dirs[i]);
-			free(t->dir_cache->outputs[i]);
-		}
-		free(t->dir_cache->dirs);
-		free(t->dir_cache->outputs);
-		free(t->dir_cache);
-	}
+	ksp_dir_cache_free(t->dir_cache);
 	free(t->path);
 	free(t->release);
 	free(t->cc_version_text);
@@ -175,13 +167,15 @@ static const char *const print_rule =
 	"$(obj)/%.ksplice-modname: FORCE\n"
 	"\t@echo 'modname:' $(@:.ksplice-modname=.o) $(call name-fix-token,$(modname))\n";
 
-static int evaluate_dir(const struct ksp_tree *t, const char *dir, const char *rules, char *out,
-			size_t len)
+/* make's arguments that read dir's Makefile as kbuild's own descent does
+ * (scripts/Makefile.build with src= and obj=), then extra (NULL-ended, at
+ * most 8). src and obj hold "src=dir" and "obj=dir". */
+static void descent_argv(const struct ksp_tree *t, const char *dir, char src[4200], char obj[4200],
+			 const char *const *extra, const char *argv[24])
 {
-	char src[4200], obj[4200];
-	snprintf(src, sizeof(src), "src=%s", dir);
-	snprintf(obj, sizeof(obj), "obj=%s", dir);
-	const char *argv[] = {"make",
+	snprintf(src, 4200, "src=%s", dir);
+	snprintf(obj, 4200, "obj=%s", dir);
+	const char *base[] = {"make",
 			      "-s",
 			      "--no-print-directory",
 			      "-C",
@@ -191,14 +185,36 @@ static int evaluate_dir(const struct ksp_tree *t, const char *dir, const char *r
 			      src,
 			      obj,
 			      "need-builtin=1",
-			      "need-modorder=1",
 			      "-f",
-			      "scripts/Makefile.build",
-			      "-f",
-			      rules,
-			      "ksplice-print",
-			      NULL};
+			      "scripts/Makefile.build"};
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(base) / sizeof(*base); i++)
+		argv[n++] = base[i];
+	for (size_t i = 0; extra[i] && n < 23; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+}
+
+static int evaluate_dir(const struct ksp_tree *t, const char *dir, const char *rules, char *out,
+			size_t len)
+{
+	char src[4200], obj[4200];
+	const char *extra[] = {"need-modorder=1", "-f", rules, "ksplice-print", NULL}, *argv[24];
+	descent_argv(t, dir, src, obj, extra, argv);
 	return ksp_run_capture(argv, NULL, out, len);
+}
+
+void ksp_dir_cache_free(struct ksp_dir_cache *c)
+{
+	for (size_t i = 0; c && i < c->n; i++) {
+		free(c->dirs[i]);
+		free(c->outputs[i]);
+	}
+	if (c) {
+		free(c->dirs);
+		free(c->outputs);
+	}
+	free(c);
 }
 
 int ksp_dir_cache_add(struct ksp_dir_cache *c, const char *dir, const char *output)
@@ -269,27 +285,11 @@ int ksp_tree_prerequisites(const struct ksp_tree *t, const char *dir, const char
 	if (fd < 0)
 		return -1;
 	close(fd);
-	snprintf(src, sizeof(src), "src=%s", dir);
-	snprintf(obj, sizeof(obj), "obj=%s", dir);
 	/* -q: decide what is out of date without running anything; -p: print
 	 * the database it decided from, target's rule as found (pattern rules
 	 * resolved) among it. */
-	const char *argv[] = {"make",
-			      "-s",
-			      "--no-print-directory",
-			      "-C",
-			      t->path,
-			      "srctree=.",
-			      "objtree=.",
-			      src,
-			      obj,
-			      "need-builtin=1",
-			      "-f",
-			      "scripts/Makefile.build",
-			      "-p",
-			      "-q",
-			      target,
-			      NULL};
+	const char *extra[] = {"-p", "-q", target, NULL}, *argv[24];
+	descent_argv(t, dir, src, obj, extra, argv);
 	int status = ksp_run_logged(argv, log);
 	int rc = status < 0 || status == 127 ? -1 : prerequisites_from(log, target, out);
 	unlink(log);

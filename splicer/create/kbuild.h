@@ -28,6 +28,9 @@ struct ksp_dir_cache {
 	size_t stored; /* the first n entries the store (dir_store.h) already keeps */
 };
 
+/* Frees the cache and everything in it (NULL: nothing). */
+void ksp_dir_cache_free(struct ksp_dir_cache *c);
+
 /* Adds kbuild's printout for dir to the cache: 0, or -1 out of memory. */
 int ksp_dir_cache_add(struct ksp_dir_cache *c, const char *dir, const char *output);
 

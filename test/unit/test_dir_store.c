@@ -56,13 +56,7 @@ static void open_tree(struct ksp_tree *t)
 
 static void close_tree(struct ksp_tree *t)
 {
-	for (size_t i = 0; i < t->dir_cache->n; i++) {
-		free(t->dir_cache->dirs[i]);
-		free(t->dir_cache->outputs[i]);
-	}
-	free(t->dir_cache->dirs);
-	free(t->dir_cache->outputs);
-	free(t->dir_cache);
+	ksp_dir_cache_free(t->dir_cache);
 }
 
 /* Keeps kbuild's answer for net, then loads what a later run would see. */

@@ -3,6 +3,7 @@
 #include "dwarf_layout.h"
 
 #include "check_run.h"
+#include "gcc_object.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -121,21 +122,7 @@ static char *pre_objs[NBUILDS], *post_objs[NBUILDS];
 
 static char *compile(const char *name, const char *text, const char *flags)
 {
-	char src[128], cmd[512], *obj;
-	snprintf(src, sizeof(src), "%s/%s.c", dir, name);
-	if (asprintf(&obj, "%s/%s.o", dir, name) < 0)
-		abort();
-	FILE *f = fopen(src, "w");
-	if (!f)
-		abort();
-	fputs(text, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "gcc %s -O2 -c '%s' -o '%s'", flags, src, obj);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "failed: %s\n", cmd);
-		abort();
-	}
-	return obj;
+	return ksp_test_compile(dir, name, text, flags);
 }
 
 /* One side of every change as one file: "struct c0 { ... }; struct c1 ..."
