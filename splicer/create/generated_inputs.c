@@ -129,7 +129,10 @@ static int sibling_cmd(const struct walk *w, const char *rel, char *out, size_t 
 	int found = -1;
 	for (struct dirent *e; d && found < 0 && (e = readdir(d));) {
 		size_t n = strlen(e->d_name);
-		if (e->d_name[0] != '.' || n < 5 || strcmp(e->d_name + n - 4, ".cmd"))
+		/* an object's compile command names the headers it reads
+		 * (-include x.h), not what it makes */
+		if (e->d_name[0] != '.' || n < 5 || strcmp(e->d_name + n - 4, ".cmd") ||
+		    (n > 6 && !strcmp(e->d_name + n - 6, ".o.cmd")))
 			continue;
 		char cmd_rel[8400];
 		snprintf(cmd_rel, sizeof(cmd_rel), "%.*s%s", slash ? (int)(slash - rel) + 1 : 0,
@@ -150,38 +153,53 @@ static int sibling_cmd(const struct walk *w, const char *rel, char *out, size_t 
 	return found;
 }
 
-/* How kbuild made rel: its own .cmd, else (a file this run's builds made
- * as a side output) a .cmd of its directory naming it. 1 with out, 0 if rel
- * is a source, -1 if it was made in a way no .cmd tells. */
+/* Whether kbuild made rel: 1 with its own .cmd in out, 0 if rel is a
+ * source, -1 if this run's builds made it without a .cmd of its own. */
 static int made_by(const struct walk *w, const char *rel, char *out, size_t len)
 {
 	own_cmd(rel, out, len);
 	if (is_file(w->root, out))
 		return 1;
-	if (!w->made->is_new(w->made->ctx, rel))
-		return 0;
-	return sibling_cmd(w, rel, out, len) == 0 ? 1 : -1;
+	return w->made->is_new(w->made->ctx, rel) ? -1 : 0;
 }
 
 static int take_file(struct walk *w, const char *rel, int depth);
 
-/* rel was made without a .cmd: the inputs of what make's rule for it names
- * (none named: unknown). */
+/* The inputs of the files make's rule for rel names: 1 done, 0 its rule
+ * names no file (FORCE only, or no rule), -1 failed. */
 static int take_prerequisites(struct walk *w, const char *rel, int depth)
 {
 	struct ksp_strlist pre = {0};
-	int rc = w->made->prerequisites && depth < MAX_DEPTH &&
-				 w->made->prerequisites(w->made->ctx, rel, &pre) == 0 && pre.n
-			 ? 0
-			 : -1;
+	if (!w->made->prerequisites)
+		return 0;
+	if (w->made->prerequisites(w->made->ctx, rel, &pre))
+		return -1;
+	int rc = 0, named = 0;
 	for (size_t i = 0; i < pre.n && !rc; i++) {
 		char path[4096];
 		tree_relative(w, pre.v[i], path, sizeof(path));
-		if (path[0] != '/' && is_file(w->root, path))
-			rc = take_file(w, path, depth + 1);
+		if (path[0] == '/' || !is_file(w->root, path))
+			continue;
+		named = 1;
+		rc = take_file(w, path, depth + 1);
 	}
 	ksp_strlist_free(&pre);
-	return rc;
+	return rc ? -1 : named;
+}
+
+/* A file made without a .cmd of its own: what make's rule names (the
+ * prerequisites of $(call cmd,...) rules, and of grouped targets such as
+ * flask.h's av_permissions.h), else a .cmd of its directory whose command
+ * names it (a side output); else its making is unknown. */
+static int take_made_without_cmd(struct walk *w, const char *rel, int depth)
+{
+	char cmd[8400];
+	if (depth >= MAX_DEPTH)
+		return -1;
+	int rc = take_prerequisites(w, rel, depth);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	return sibling_cmd(w, rel, cmd, sizeof(cmd)) == 0 ? walk_cmd(w, cmd, rel, depth + 1) : -1;
 }
 
 /* rel's inputs: rel itself if it is a source, else those of what made it. */
@@ -194,7 +212,7 @@ static int take_file(struct walk *w, const char *rel, int depth)
 	char cmd[8400];
 	int made = made_by(w, rel, cmd, sizeof(cmd));
 	if (made < 0)
-		return take_prerequisites(w, rel, depth);
+		return take_made_without_cmd(w, rel, depth);
 	if (made && depth >= MAX_DEPTH)
 		return -1;
 	if (made)
@@ -230,7 +248,7 @@ int ksp_generated_inputs(const char *root, const char *rel, const struct ksp_mad
 	if (ksp_strmap_put(&w.visited, rel, strlen(rel), (void *)1) == 0) {
 		int how = made_by(&w, rel, cmd, sizeof(cmd));
 		rc = how == 1  ? walk_cmd(&w, cmd, rel, 1)
-		     : how < 0 ? take_prerequisites(&w, rel, 0)
+		     : how < 0 ? take_made_without_cmd(&w, rel, 0)
 			       : -1;
 	}
 	ksp_strmap_free(&w.visited, NULL);

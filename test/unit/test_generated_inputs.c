@@ -31,7 +31,7 @@ static int is_new(void *ctx, const char *rel)
 {
 	(void)ctx;
 	return !strcmp(rel, "sel/flask.h") || !strcmp(rel, "sel/av.h") ||
-	       !strcmp(rel, "sel/orphan.h");
+	       !strcmp(rel, "sel/orphan.h") || !strcmp(rel, "sel/uts.h");
 }
 
 /* make's rule for sel/orphan.h names sel/include/classmap.h and the
@@ -57,6 +57,12 @@ static void setup(void)
 	put("sel/orphan.h", "#define Z 3\n");
 	put("sel/hooks.c", "#include \"flask.h\"\n");
 	put("sel/Makefile", "obj-y += hooks.o\n");
+	/* init/version.o's way: its compile command names the made header it
+	 * reads (-include), which says nothing of how the header is made */
+	put("sel/uts.h", "#define UTS 1\n");
+	put("sel/.version.o.cmd",
+	    "cmd_sel/version.o := gcc -include sel/uts.h -c -o sel/version.o sel/version.c\n\n"
+	    "deps_sel/version.o := \\\n  sel/include/classmap.h \\\n\n");
 	put("sel/.flask.h.cmd", "cmd_sel/flask.h := scripts/gh/genheaders sel/flask.h sel/av.h\n");
 	put("sel/.hooks.o.cmd", "cmd_sel/hooks.o := gcc -c -o sel/hooks.o sel/hooks.c\n");
 	put("scripts/gh/genheaders", "ELF");
@@ -117,6 +123,7 @@ START_TEST(unknown_when_no_cmd_tells)
 {
 	struct ksp_strlist in = {0};
 	ck_assert_int_eq(ksp_generated_inputs(root, "sel/orphan.h", &made, &in), -1);
+	ck_assert_int_eq(ksp_generated_inputs(root, "sel/uts.h", &made, &in), -1);
 	/* a source kbuild did not make is not a generated file */
 	ck_assert_int_eq(ksp_generated_inputs(root, "sel/hooks.c", &made, &in), -1);
 	ksp_strlist_free(&in);
