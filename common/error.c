@@ -44,6 +44,10 @@ static const char *const code_names[KSP_E_COUNT] = {
 	[KSP_E_BAD_SIGNATURE] = "bad_signature",
 	[KSP_E_UNTRUSTED] = "untrusted_signer",
 	[KSP_E_TRUST_STORE] = "bad_trust_store",
+	[KSP_E_STATE_DIR] = "bad_state_dir",
+	[KSP_E_NOT_KEPT] = "earlier_not_kept",
+	[KSP_E_GUARD] = "guard_tripped",
+	[KSP_E_BOOT_PARTIAL] = "boot_incomplete",
 };
 
 static int vfail(struct ksp_error *err, enum ksp_code code, const char *fmt, va_list ap)
