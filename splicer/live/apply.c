@@ -85,6 +85,8 @@ const struct ksp_exit_map ksp_apply_exit_map[] = {
 	{KSP_E_REDIRECTED, KSP_APPLY_REDIRECTED},
 	{KSP_E_TARGET_ABSENT, KSP_APPLY_TARGET_ABSENT},
 	{KSP_E_THREADS_STUCK, KSP_APPLY_THREADS_STUCK},
+	{KSP_E_STATE_DIR, KSP_APPLY_STATE_DIR},
+	{KSP_E_NOT_KEPT, KSP_APPLY_NOT_KEPT},
 	{KSP_E_UNSET, -1},
 };
 
@@ -442,11 +444,12 @@ static int plan_entry(struct session *s, const char *unit, const char *name, int
 	if (check_only)
 		return 0;
 	if (f->trampoline < 0)
-		return ksp_failc(err, KSP_E_NO_MATCH,
-				 "%s: cannot be patched: its own code branches into the 5 bytes "
-				 "after its entry (ENDBR and fentry call), where the jump to the new "
-				 "code would go",
-				 name);
+		return ksp_failc(
+			err, KSP_E_NO_MATCH,
+			"%s: cannot be patched: its own code branches into the 5 bytes "
+			"after its entry (ENDBR and fentry call), where the jump to the new "
+			"code would go",
+			name);
 	e->jump_offset = (uint32_t)f->trampoline;
 	if (rp_memview_read(&s->mem, e->old_addr + e->jump_offset, e->expected, KSPLICE_JUMP_LEN))
 		return ksp_failc(err, KSP_E_INTERNAL, "%s: cannot read the running code", name);

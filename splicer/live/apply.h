@@ -22,16 +22,18 @@ enum ksp_apply_exit {
 	KSP_APPLY_NEEDS_EARLIER = 13, /* made on top of an update not applied */
 	KSP_APPLY_OTHER_API = 14,     /* made for another kmod-helper API version */
 	/* signatures, when a trust store exists (trust_check.h) */
-	KSP_APPLY_UNSIGNED = 15,      /* the file carries no signature */
-	KSP_APPLY_BAD_SIGNATURE = 16, /* it does not match the content */
-	KSP_APPLY_UNTRUSTED = 17,     /* the signer is not trusted */
-	KSP_APPLY_TRUST_STORE = 18,   /* the trust store cannot be read */
-	KSP_APPLY_LOCKDOWN = 19,      /* the kernel's lockdown forbids it */
+	KSP_APPLY_UNSIGNED = 15,	 /* the file carries no signature */
+	KSP_APPLY_BAD_SIGNATURE = 16,	 /* it does not match the content */
+	KSP_APPLY_UNTRUSTED = 17,	 /* the signer is not trusted */
+	KSP_APPLY_TRUST_STORE = 18,	 /* the trust store cannot be read */
+	KSP_APPLY_LOCKDOWN = 19,	 /* the kernel's lockdown forbids it */
 	KSP_APPLY_MODULE_UNTRUSTED = 20, /* signature enforced: unsigned or untrusted key */
 	KSP_APPLY_REDIRECTED = 21,    /* a livepatch or other ftrace redirector owns a function */
 	KSP_APPLY_TARGET_ABSENT = 22, /* a module the update patches is not loaded and its
 				       * file cannot be found or read, or is coming or going */
 	KSP_APPLY_THREADS_STUCK = 23, /* the same threads in the code on every try */
+	KSP_APPLY_STATE_DIR = 24,     /* --persist: the state directory is unusable */
+	KSP_APPLY_NOT_KEPT = 25,      /* --persist: made on top of an update not kept */
 };
 
 /* The status of each kind of failure (ksp_exit_status); also

@@ -1,6 +1,7 @@
 /*
  * ksplice-apply [-v] [--json] [--helper KO] [--trust DIR]
- * [--insecure-unsigned] UPDATE_FILE: applies an update to the running kernel.
+ * [--insecure-unsigned] [--persist] UPDATE_FILE: applies an update to the
+ * running kernel, and with --persist keeps it for the next boots (persist.h).
  *
  * Verifies the file (every member's sha256, its signature against the trust
  * store (trust_check.h), the kernel release and build id), loads kmod-helper
@@ -15,6 +16,7 @@
  */
 #include "apply.h"
 #include "json.h"
+#include "persist.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -25,7 +27,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: ksplice-apply [-v] [--json] [--helper KO] [--trust DIR]\n"
-	      "                     [--insecure-unsigned] [--no-kick] UPDATE_FILE\n"
+	      "                     [--insecure-unsigned] [--no-kick] [--persist] UPDATE_FILE\n"
 	      "Applies a ksplice update (ksplice-ID.tar.gz) to the running kernel, after\n"
 	      "proving with run-pre matching that the kernel runs the code the update was\n"
 	      "made from.\n"
@@ -47,6 +49,10 @@ static void usage(FILE *f)
 	      "                their system call (by default they are, and held at its exit\n"
 	      "                until the patch is in; the call then restarts as if nothing\n"
 	      "                happened): wait for them to leave instead\n"
+	      "  --persist     once applied, keep the file (unchanged) under\n"
+	      "                /var/lib/ksplice/RELEASE ($KSPLICE_STATE_DIR) for ksplice-boot,\n"
+	      "                which applies the kept updates again, in order, at every boot of\n"
+	      "                this kernel build (ksplice.service); checked before the apply\n"
 	      "Exit status: 0 applied, 2 usage, 3 unreadable or corrupted update file,\n"
 	      "4 not root, 5 update made for another kernel, 6 the running code does not\n"
 	      "match (no_match), 7 code busy, 8 the helper refused, 9 loading a module failed,\n"
@@ -61,7 +67,9 @@ static void usage(FILE *f)
 	      "user, 22 a module the update patches is coming or going, or is not loaded\n"
 	      "and its file cannot be found or read, 23 the same threads were in the code on\n"
 	      "every try (kernel threads, uninterruptible sleeps, or user threads with\n"
-	      "--no-kick): retrying cannot help.\n"
+	      "--no-kick): retrying cannot help, 24 --persist: the state directory cannot\n"
+	      "be used (nothing applied; after the apply: applied, not kept), 25 --persist:\n"
+	      "made on top of an update that is not kept.\n"
 	      "A module the update patches that is not loaded is matched against its file\n"
 	      "(modules.dep of /lib/modules/RELEASE, or $KSPLICE_MODULES_DIR): its part is\n"
 	      "pending, and the helper applies it when the module loads, or refuses the load\n"
@@ -69,7 +77,8 @@ static void usage(FILE *f)
 	      f);
 }
 
-static void print_json(const struct ksp_apply_outcome *out, int status, const char *message)
+static void print_json(const struct ksp_apply_outcome *out, int status, const char *message,
+		       int kept)
 {
 	struct ksp_json j;
 	ksp_json_begin(&j, stdout);
@@ -83,6 +92,7 @@ static void print_json(const struct ksp_apply_outcome *out, int status, const ch
 	ksp_json_uint(&j, "held_ns", out->held_ns);
 	ksp_json_str(&j, "cause", status ? out->cause : "ok");
 	ksp_json_str(&j, "message", message);
+	ksp_json_bool(&j, "persisted", kept);
 	ksp_json_array(&j, "pending");
 	for (size_t i = 0; !status && i < out->npending; i++) {
 		ksp_json_object(&j, NULL);
@@ -94,6 +104,22 @@ static void print_json(const struct ksp_apply_outcome *out, int status, const ch
 	ksp_json_close(&j);
 }
 
+/* --persist, once applied: a failure to keep leaves the update applied,
+ * and says so. */
+static int keep_applied(const struct ksp_persist *keep, struct ksp_apply_outcome *out,
+			struct ksp_error *err, int *kept)
+{
+	struct ksp_error why = {0};
+	if (ksp_persist_commit(keep, &why) == 0) {
+		*kept = 1;
+		return 0;
+	}
+	snprintf(out->cause, sizeof(out->cause), "%s", ksp_code_name(KSP_E_STATE_DIR));
+	return ksp_failc(err, KSP_E_STATE_DIR,
+			 "update %s is applied, but not kept for the next boot: %s", out->id,
+			 why.msg);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"verbose", no_argument, NULL, 'v'},
@@ -102,11 +128,12 @@ int main(int argc, char **argv)
 						 {"trust", required_argument, NULL, 'T'},
 						 {"insecure-unsigned", no_argument, NULL, 'I'},
 						 {"no-kick", no_argument, NULL, 'K'},
+						 {"persist", no_argument, NULL, 'P'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	struct ksp_apply_opts o = {0};
 	o.helper = getenv("KSPLICE_HELPER");
-	int ch, json = 0;
+	int ch, json = 0, persist = 0;
 	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'v':
@@ -127,6 +154,9 @@ int main(int argc, char **argv)
 		case 'K':
 			o.no_kick = 1;
 			break;
+		case 'P':
+			persist = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -142,8 +172,18 @@ int main(int argc, char **argv)
 	o.update = argv[optind];
 	o.detail = json ? stderr : stdout;
 	struct ksp_error err = {0};
-	struct ksp_apply_outcome out;
-	int failed = ksp_apply(&o, &out, &err) != 0;
+	struct ksp_apply_outcome out = {0};
+	struct ksp_persist keep = {0};
+	int kept = 0;
+	int failed = persist && ksp_persist_prepare(o.update, &keep, &err) != 0;
+	if (failed)
+		snprintf(out.cause, sizeof(out.cause), "%s",
+			 ksp_code_name(ksp_error_code(&err, KSP_E_INTERNAL)));
+	else
+		failed = ksp_apply(&o, &out, &err) != 0;
+	if (!failed && persist)
+		failed = keep_applied(&keep, &out, &err, &kept);
+	ksp_persist_free(&keep);
 	int rc = failed ? ksp_exit_status(ksp_apply_exit_map, ksp_error_code(&err, KSP_E_INTERNAL))
 			: 0;
 	char done[256], kicks[96] = "";
@@ -162,7 +202,10 @@ int main(int argc, char **argv)
 	}
 	if (!rc)
 		fprintf(json ? stderr : stdout, "%s\n", done);
+	if (kept)
+		fprintf(json ? stderr : stdout, "Kept: update %s is applied again at boot (%s)\n",
+			out.id, keep.dir);
 	if (json)
-		print_json(&out, rc, rc ? err.msg : done);
+		print_json(&out, rc, rc ? err.msg : done, kept);
 	return rc;
 }
