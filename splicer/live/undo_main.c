@@ -1,16 +1,19 @@
 /*
- * ksplice-undo [-v] [--json] ID: reverses an applied update and removes its
- * module.
+ * ksplice-undo [-v] [--json] [--forget] ID: reverses an applied update and
+ * removes its module; --forget also removes its kept copy (persist.h), so
+ * ksplice-boot no longer applies it.
  * Exit status: 0 reversed, 2 usage, 4 not root, 7 code busy, 8 refused (its
  * trampoline was overwritten, ...), 9 the module could not be removed,
  * 11 no such update, 12 a later update depends on it, 23 the same threads in
- * the code on every try.
+ * the code on every try, 24 the state directory cannot be used.
  */
 #include "critical.h"
 #include "error.h"
 #include "helper_client.h"
 #include "json.h"
 #include "module_load.h"
+#include "persist.h"
+#include "persist_store.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,12 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 static const struct ksp_exit_map exit_map[] = {
 	{KSP_E_USAGE, 2},	    {KSP_E_PERMISSION, 4},     {KSP_E_CODE_BUSY, 7},
 	{KSP_E_HELPER_REFUSED, 8},  {KSP_E_LOAD, 9},	       {KSP_E_NO_SUCH_UPDATE, 11},
-	{KSP_E_HAS_DEPENDENTS, 12}, {KSP_E_THREADS_STUCK, 23}, {KSP_E_UNSET, -1},
+	{KSP_E_HAS_DEPENDENTS, 12}, {KSP_E_THREADS_STUCK, 23}, {KSP_E_STATE_DIR, 24},
+	{KSP_E_UNSET, -1},
 };
 
 struct outcome {
@@ -37,6 +42,10 @@ struct outcome {
 	struct ksp_helper_kicks kicks;
 	int no_kick;
 	char pending[256]; /* modules whose part was pending, dropped by the undo */
+	int forget;	   /* --forget: the kept copy goes too */
+	char dir[4096];	   /* the state directory of this kernel */
+	char kept[256];	   /* the kept copy's name, "" if none */
+	int loaded;	   /* the helper knows the update */
 };
 
 /* Sets the outcome of a failure, with its kind; returns -1. */
@@ -54,7 +63,7 @@ static int failed(struct outcome *o, enum ksp_code code, const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fputs("usage: ksplice-undo [-v] [--json] [--no-kick] ID\n"
+	fputs("usage: ksplice-undo [-v] [--json] [--no-kick] [--forget] ID\n"
 	      "Reverses the applied update ID (restoring the exact original bytes of every\n"
 	      "function it replaced) and removes its module.\n"
 	      "  -v       say that the module was removed\n"
@@ -62,10 +71,14 @@ static void usage(FILE *f)
 	      "           pause_ns, kicked, held_ns, cause, message); the rest goes to stderr\n"
 	      "  --no-kick  wait for threads asleep in the update's code to leave instead of\n"
 	      "           kicking them out of their system call (see ksplice-apply)\n"
+	      "  --forget also remove the copy ksplice-apply --persist kept, so it is no\n"
+	      "           longer applied at boot (an update kept but not loaded: only that);\n"
+	      "           without it, a kept update comes back at the next boot\n"
 	      "Exit status: 0 reversed, 2 usage, 4 not root, 7 code busy, 8 refused (e.g. its\n"
 	      "trampoline was overwritten), 9 module removal failed, 11 no such update,\n"
-	      "12 a later update depends on it (undo that one first), 23 the same threads\n"
-	      "were in the code on every try: retrying cannot help.\n",
+	      "12 a later update depends on it (undo that one first; with --forget, also a\n"
+	      "kept one), 23 the same threads were in the code on every try: retrying\n"
+	      "cannot help, 24 the state directory (/var/lib/ksplice) cannot be used.\n",
 	      f);
 }
 
@@ -141,21 +154,81 @@ static void pending_parts(const char *id, char *buf, size_t len)
 	free(t);
 }
 
+/* Where the update is kept, if it is; with --forget, whether a kept update
+ * still needs it (checked before anything changes). */
+static int find_kept(struct outcome *o)
+{
+	struct utsname u;
+	struct ksp_kept_list kept;
+	struct ksp_error err = {0};
+	char who[64];
+	uname(&u);
+	ksp_state_dir(u.release, o->dir, sizeof(o->dir));
+	if (ksp_kept_list(o->dir, &kept, &err))
+		return o->forget ? failed(o, KSP_E_STATE_DIR, "%s", err.msg) : 0;
+	const struct ksp_kept *k = ksp_kept_find(&kept, o->id);
+	if (k)
+		snprintf(o->kept, sizeof(o->kept), "%s", k->file);
+	ksp_kept_list_free(&kept);
+	if (!o->forget || !o->kept[0])
+		return 0;
+	if (ksp_persist_dependent(o->dir, o->id, who, sizeof(who), &err))
+		return failed(o, KSP_E_STATE_DIR, "%s", err.msg);
+	if (who[0])
+		return failed(o, KSP_E_HAS_DEPENDENTS,
+			      "update %s is kept, and so is update %s, made on top of it: forget "
+			      "%s first",
+			      o->id, who, who);
+	return 0;
+}
+
 static int undo(struct outcome *o)
 {
 	enum ksp_stage stage = ksp_helper_stage(o->id);
+	o->loaded = stage != KSP_STAGE_NOT_LOADED;
 	if (stage == KSP_STAGE_APPLIED)
 		pending_parts(o->id, o->pending, sizeof(o->pending));
-	if (stage == KSP_STAGE_NOT_LOADED)
-		return failed(o, KSP_E_NO_SUCH_UPDATE, "no update %s is loaded (%s/%s)", o->id,
-			      KSP_SYSFS, o->id);
+	if (geteuid() == 0 && find_kept(o))
+		return -1;
+	if (!o->loaded && !(o->forget && o->kept[0]))
+		return failed(o, KSP_E_NO_SUCH_UPDATE, "no update %s is loaded%s (%s/%s)", o->id,
+			      o->forget ? " or kept" : "", KSP_SYSFS, o->id);
 	if (geteuid() != 0)
 		return failed(o, KSP_E_PERMISSION, "undoing an update needs root");
-	struct ksp_critical section;
-	ksp_critical_begin(&section);
-	int rc = reverse_and_remove(o, stage);
-	ksp_critical_end(&section);
+	int rc = 0;
+	if (o->loaded) {
+		struct ksp_critical section;
+		ksp_critical_begin(&section);
+		rc = reverse_and_remove(o, stage);
+		ksp_critical_end(&section);
+	}
+	struct ksp_error err = {0};
+	if (!rc && o->forget && o->kept[0] && ksp_state_remove(o->dir, o->kept, &err))
+		return failed(o, KSP_E_STATE_DIR, "%s%s",
+			      o->loaded ? "reversed, but not forgotten: " : "", err.msg);
 	return rc;
+}
+
+/* "Done: update ID reversed (...)", and what became of its kept copy. */
+static void done_message(struct outcome *o, const char *kicks, int verbose)
+{
+	char kept[512] = "";
+	if (o->kept[0])
+		snprintf(kept, sizeof(kept),
+			 o->forget ? "; forgotten: no longer applied at boot"
+				   : "; still kept: applied again at the next boot (ksplice-undo "
+				     "--forget %s removes it)",
+			 o->id);
+	if (!o->loaded) {
+		snprintf(o->message, sizeof(o->message), "Done: update %s (not loaded) forgotten",
+			 o->id);
+		return;
+	}
+	snprintf(o->message, sizeof(o->message),
+		 "Done: update %s reversed (machine paused %llu us%s)%s%s%s%s%s", o->id,
+		 o->pause_ns / 1000, kicks, verbose ? ", module removed" : "",
+		 o->pending[0] ? "; its pending part for " : "", o->pending,
+		 o->pending[0] ? " dropped (never written)" : "", kept);
 }
 
 static void print_json(const struct outcome *o, int status)
@@ -164,24 +237,24 @@ static void print_json(const struct outcome *o, int status)
 	ksp_json_begin(&j, stdout);
 	ksp_json_object(&j, NULL);
 	ksp_json_str(&j, "id", o->id);
-	ksp_json_str(&j, "result", status ? "failed" : "reversed");
+	ksp_json_str(&j, "result", status ? "failed" : o->loaded ? "reversed" : "forgotten");
 	ksp_json_int(&j, "exit_status", status);
 	ksp_json_uint(&j, "pause_ns", o->pause_ns);
 	ksp_json_uint(&j, "kicked", o->kicks.kicked);
 	ksp_json_uint(&j, "held_ns", o->kicks.held_ns);
 	ksp_json_str(&j, "cause", o->cause);
 	ksp_json_str(&j, "message", o->message);
+	ksp_json_bool(&j, "forgotten", !status && o->forget && o->kept[0]);
 	ksp_json_close(&j);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"verbose", no_argument, NULL, 'v'},
-						 {"json", no_argument, NULL, 'j'},
-						 {"no-kick", no_argument, NULL, 'K'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
-	int verbose = 0, json = 0, no_kick = 0, ch;
+	static const struct option longopts[] = {
+		{"verbose", no_argument, NULL, 'v'}, {"json", no_argument, NULL, 'j'},
+		{"no-kick", no_argument, NULL, 'K'}, {"forget", no_argument, NULL, 'F'},
+		{"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0}};
+	int verbose = 0, json = 0, no_kick = 0, forget = 0, ch;
 	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'v':
@@ -192,6 +265,9 @@ int main(int argc, char **argv)
 			break;
 		case 'K':
 			no_kick = 1;
+			break;
+		case 'F':
+			forget = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -205,7 +281,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return ksp_exit_status(exit_map, KSP_E_USAGE);
 	}
-	struct outcome o = {.id = argv[optind], .no_kick = no_kick};
+	struct outcome o = {.id = argv[optind], .no_kick = no_kick, .forget = forget};
 	int status = undo(&o) ? ksp_exit_status(exit_map, o.code) : 0;
 	if (!o.cause)
 		o.cause = ksp_code_name(status ? o.code : KSP_E_UNSET);
@@ -218,11 +294,7 @@ int main(int argc, char **argv)
 				 "; %u thread%s kicked out of the code, held %llu ms",
 				 o.kicks.kicked, o.kicks.kicked == 1 ? "" : "s",
 				 o.kicks.held_ns / 1000000);
-		snprintf(o.message, sizeof(o.message),
-			 "Done: update %s reversed (machine paused %llu us%s)%s%s%s%s", o.id,
-			 o.pause_ns / 1000, kicks, verbose ? ", module removed" : "",
-			 o.pending[0] ? "; its pending part for " : "", o.pending,
-			 o.pending[0] ? " dropped (never written)" : "");
+		done_message(&o, kicks, verbose);
 		fprintf(json ? stderr : stdout, "%s\n", o.message);
 	}
 	if (json)
