@@ -13,6 +13,7 @@
 #include "kernel_protection.h"
 #include "memview.h"
 #include "module_targets.h"
+#include "persist_view.h"
 #include "redirectors.h"
 #include "stacking.h"
 
@@ -134,7 +135,8 @@ static void function_line(const struct ksp_helper_function *f, char *buf, size_t
 		 (unsigned long long)f->new_addr);
 }
 
-static void print_json(struct ksp_json *j, const struct update_view *u)
+static void print_json(struct ksp_json *j, const struct update_view *u,
+		       const struct ksp_persist_view *pv)
 {
 	char when[64], line[KSPLICE_NAME_LEN + 64];
 	applied_time(u, when, sizeof(when));
@@ -147,7 +149,7 @@ static void print_json(struct ksp_json *j, const struct update_view *u)
 	ksp_json_close(j);
 	ksp_json_str(j, "brings", u->facts.brings[0] ? u->facts.brings : NULL);
 	ksp_json_str(j, "signer", u->facts.signer[0] ? u->facts.signer : NULL);
-	ksp_json_bool(j, "persisted", 0); /* ksplice-apply --persist does not exist yet */
+	ksp_json_bool(j, "persisted", ksp_persist_view_kept(pv, u->id));
 	ksp_json_str(j, "stage", ksp_stage_name(u->stage));
 	ksp_json_int(j, "applied_at", u->applied_at);
 	ksp_json_str(j, "applied_at_utc", when[0] ? when : NULL);
@@ -220,7 +222,7 @@ static void print_facts(const struct update_view *u)
 
 /* ID: "DESCRIPTION", applied at TIME, N functions, last pause X us[, K
  * threads kicked, held Y ms] */
-static void print_one(const struct update_view *u, int detail)
+static void print_one(const struct update_view *u, int detail, const struct ksp_persist_view *pv)
 {
 	char when[64], state[192], line[KSPLICE_NAME_LEN + 64], kicks[96] = "";
 	const char *stage = ksp_stage_name(u->stage);
@@ -239,6 +241,9 @@ static void print_one(const struct update_view *u, int detail)
 	       state, u->nfunctions, u->nfunctions == 1 ? "" : "s", u->pause_ns / 1000, kicks);
 	print_targets(u, detail);
 	print_facts(u);
+	if (ksp_persist_view_kept(pv, u->id))
+		printf("  persisted: applied again at boot (ksplice-undo --forget %s stops it)\n",
+		       u->id);
 	if (!detail)
 		return;
 	printf("  functions (name, old address, new address):\n");
@@ -434,17 +439,20 @@ static int check_update(const char *file, const char *trust, int verbose)
 static enum ksp_code show_update(const char *id, int json)
 {
 	struct update_view u;
+	struct ksp_persist_view pv;
 	if (load(id, &u)) {
 		fprintf(stderr, "ksplice-view: no update %s is loaded\n", id);
 		return KSP_E_NO_SUCH_UPDATE;
 	}
+	ksp_persist_view_load(&pv);
 	if (json) {
 		struct ksp_json j;
 		ksp_json_begin(&j, stdout);
-		print_json(&j, &u);
+		print_json(&j, &u, &pv);
 	} else {
-		print_one(&u, 1);
+		print_one(&u, 1, &pv);
 	}
+	ksp_persist_view_free(&pv);
 	unload(&u);
 	return KSP_E_UNSET;
 }
@@ -510,12 +518,15 @@ static void list_updates(int json)
 	struct ksp_json j;
 	struct ksp_id_list ids;
 	struct update_view u;
+	struct ksp_persist_view pv;
 	int loaded = ksp_helper_loaded(), n = 0;
 	ksp_helper_updates(&ids);
+	ksp_persist_view_load(&pv);
 	if (json) {
 		ksp_json_begin(&j, stdout);
 		ksp_json_object(&j, NULL);
 		print_host_json(&j, loaded);
+		ksp_persist_view_json(&j, &pv);
 		ksp_json_array(&j, "updates");
 	} else if (!loaded) {
 		printf("kmod-helper is not loaded: no updates\n");
@@ -524,9 +535,9 @@ static void list_updates(int json)
 		if (load(ids.ids[i], &u))
 			continue;
 		if (json)
-			print_json(&j, &u);
+			print_json(&j, &u, &pv);
 		else
-			print_one(&u, 0);
+			print_one(&u, 0, &pv);
 		unload(&u);
 		n++;
 	}
@@ -537,6 +548,9 @@ static void list_updates(int json)
 	} else if (loaded && !n) {
 		printf("no updates loaded\n");
 	}
+	if (!json)
+		ksp_persist_view_print(&pv);
+	ksp_persist_view_free(&pv);
 }
 
 int main(int argc, char **argv)
