@@ -79,11 +79,14 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 	printf("ksplice: boot: %s\n", line);
 	fflush(stdout);
+	/* One write() is one record of the kernel log. */
+	char record[1100];
+	int n = snprintf(record, sizeof(record), "<5>ksplice: boot: %s\n", line);
 	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		dprintf(fd, "<5>ksplice: boot: %s\n", line);
+	if (fd < 0 || write(fd, record, (size_t)n) != n)
+		fprintf(stderr, "ksplice-boot: /dev/kmsg: %s\n", strerror(errno));
+	if (fd >= 0)
 		close(fd);
-	}
 }
 
 /* last-boot, for ksplice-view; a failure to write it is only said. */
