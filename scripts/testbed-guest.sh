@@ -244,7 +244,7 @@ find_splats() {
 
 cmd_run_guest() {
 	local smp=2 cpu=qemu64 timeout=300 mem=1024 append="" files=()
-	local firmware=bios certs=() tcg_threads=multi modules=() nfs=""
+	local firmware=bios certs=() tcg_threads=multi modules=() nfs="" disk_args=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--smp) smp=$2; shift 2 ;;
@@ -265,6 +265,15 @@ cmd_run_guest() {
 			shift 2
 			;;
 		--nfs) nfs=1; modules+=(nfsd nfsv4); shift ;;
+		--disk)
+			# A raw image the guest sees as /dev/nvme0n1 (NVMe is built
+			# into Debian's cloud kernels; virtio-blk is a module), kept
+			# across runs: the state a test boots again with.
+			[ -f "${2:-}" ] || die "run-guest --disk ${2:-}: no such file"
+			disk_args=(-drive "file=$2,format=raw,if=none,id=kspdisk"
+				-device "nvme,serial=ksplice0,drive=kspdisk")
+			shift 2
+			;;
 		--trust-cert)
 			[ -f "${2:-}" ] || die "run-guest --trust-cert ${2:-}: no such file"
 			certs+=("$2")
@@ -307,7 +316,8 @@ cmd_run_guest() {
 	local t0=$SECONDS
 	timeout --kill-after=5 "$timeout" qemu-system-x86_64 -nodefaults -nic none \
 		-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
-		"${FIRMWARE_ARGS[@]}" -kernel "$GUEST_KERNEL" -initrd "$work/initramfs.cpio" \
+		"${FIRMWARE_ARGS[@]}" "${disk_args[@]}" \
+		-kernel "$GUEST_KERNEL" -initrd "$work/initramfs.cpio" \
 		-append "console=ttyS0 quiet panic=-1$FIRMWARE_APPEND$append" \
 		-display none -no-reboot -monitor none -serial "file:$work/console.log" \
 		"${FIRMWARE_SERIAL[@]}" -serial "file:$work/out" -serial "file:$work/status" \
