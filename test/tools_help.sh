@@ -6,7 +6,7 @@ SRC_DIR=${KSPLICE_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BIN=${KSPLICE_BUILD:-$SRC_DIR/build}/bin
 fail() { echo "FAIL: $*" >&2; exit 1; }
 for tool in ksplice-create ksplice-apply ksplice-undo ksplice-view ksplice-runpre ksplice-objdiff \
-	ksplice-sign-module; do
+	ksplice-sign-module ksplice-boot; do
 	out=$("$BIN/$tool" --help) || fail "$tool --help exited $?"
 	echo "$out" | grep -qi "usage: $tool" || fail "$tool --help: no usage line"
 	rc=0
