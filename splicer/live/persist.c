@@ -87,12 +87,13 @@ int ksp_persist_prepare(const char *update, struct ksp_persist *p, struct ksp_er
 			 ? 0
 			 : ksp_failc(err, KSP_E_BAD_FILE, "%s: its id '%s' is not an update id",
 				     update, p->id);
+	/* Refusals first: a refused --persist leaves no directory behind. */
 	if (!rc)
-		rc = ksp_state_prepare(p->dir, err);
+		rc = check_earlier_kept(p, &meta, update, err);
 	if (!rc)
 		rc = check_build(p, err);
 	if (!rc)
-		rc = check_earlier_kept(p, &meta, update, err);
+		rc = ksp_state_prepare(p->dir, err);
 	ksp_metadata_free(&meta);
 	ksp_pkg_free(&pkg);
 	if (!rc && ksp_read_file(update, KEPT_FILE_MAX, &p->data, &p->len, err)) {
