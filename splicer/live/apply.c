@@ -714,6 +714,19 @@ int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err)
 	return rc;
 }
 
+int ksp_apply_verify_file(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out,
+			  struct ksp_error *err)
+{
+	struct session s;
+	memset(&s, 0, sizeof(s));
+	memset(out, 0, sizeof(*out));
+	s.o = o;
+	s.out = out;
+	int rc = check_file(&s, err);
+	cleanup(&s);
+	return rc;
+}
+
 /* One attempt; *replan set when the helper refused because a module whose
  * part was planned as pending loaded in the meantime. */
 static int apply_once(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out,

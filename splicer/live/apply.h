@@ -85,4 +85,10 @@ int ksp_apply(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out, str
  * not apply. */
 int ksp_apply_check(const struct ksp_apply_opts *o, struct ksp_error *err);
 
+/* The file's checks alone (checksums, signature against the trust store,
+ * metadata, kernel release and build id), for an update already applied
+ * that --persist keeps; its id into out->id. */
+int ksp_apply_verify_file(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out,
+			  struct ksp_error *err);
+
 #endif

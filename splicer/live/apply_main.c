@@ -15,6 +15,7 @@
  * one JSON object on stdout, everything else on stderr.
  */
 #include "apply.h"
+#include "helper_client.h"
 #include "json.h"
 #include "persist.h"
 
@@ -52,7 +53,9 @@ static void usage(FILE *f)
 	      "  --persist     once applied, keep the file (unchanged) under\n"
 	      "                /var/lib/ksplice/RELEASE ($KSPLICE_STATE_DIR) for ksplice-boot,\n"
 	      "                which applies the kept updates again, in order, at every boot of\n"
-	      "                this kernel build (ksplice.service); checked before the apply\n"
+	      "                this kernel build (ksplice.service); checked before the apply.\n"
+	      "                An update already applied is verified and kept, not applied\n"
+	      "                again\n"
 	      "Exit status: 0 applied, 2 usage, 3 unreadable or corrupted update file,\n"
 	      "4 not root, 5 update made for another kernel, 6 the running code does not\n"
 	      "match (no_match), 7 code busy, 8 the helper refused, 9 loading a module failed,\n"
@@ -102,6 +105,17 @@ static void print_json(const struct ksp_apply_outcome *out, int status, const ch
 	}
 	ksp_json_close(&j);
 	ksp_json_close(&j);
+}
+
+/* --persist of an update the kernel already has applied: the file is
+ * verified as for an apply, and kept without applying it again. */
+static int keep_only(const struct ksp_apply_opts *o, struct ksp_apply_outcome *out,
+		     struct ksp_error *err, int *already)
+{
+	if (ksp_apply_verify_file(o, out, err))
+		return -1;
+	*already = 1;
+	return 0;
 }
 
 /* --persist, once applied: a failure to keep leaves the update applied,
@@ -174,11 +188,13 @@ int main(int argc, char **argv)
 	struct ksp_error err = {0};
 	struct ksp_apply_outcome out = {0};
 	struct ksp_persist keep = {0};
-	int kept = 0;
+	int kept = 0, already = 0;
 	int failed = persist && ksp_persist_prepare(o.update, &keep, &err) != 0;
 	if (failed)
 		snprintf(out.cause, sizeof(out.cause), "%s",
 			 ksp_code_name(ksp_error_code(&err, KSP_E_INTERNAL)));
+	else if (persist && ksp_helper_stage(keep.id) == KSP_STAGE_APPLIED)
+		failed = keep_only(&o, &out, &err, &already);
 	else
 		failed = ksp_apply(&o, &out, &err) != 0;
 	if (!failed && persist)
@@ -200,6 +216,8 @@ int main(int argc, char **argv)
 		ksp_apply_pending_message(&out, i, line, sizeof(line));
 		fprintf(json ? stderr : stdout, "%s\n", line);
 	}
+	if (already)
+		snprintf(done, sizeof(done), "Done: update %s was already applied", out.id);
 	if (!rc)
 		fprintf(json ? stderr : stdout, "%s\n", done);
 	if (kept)

@@ -5,8 +5,10 @@
 # disk image at /var/lib/ksplice (as e2e.persist; the unit's ExecStart and
 # ExecStop are run where systemd would):
 #   1. --persist of the second while the first is applied but not kept is
-#      refused (25) before anything is applied; both applied with --persist;
-#      --forget of the first is refused (12) while the second is kept;
+#      refused (25) before anything is applied; --persist of the first, which
+#      is applied, keeps it without applying it again; the second applied
+#      with --persist; --forget of the first is refused (12) while the second
+#      is kept;
 #   2. the boot-time command applies the first, then the second (the kernel
 #      log, /proc/cmdline shows the second change, ksplice-view --json keeps
 #      their order); ksplice-undo --forget of the second reverses it;
@@ -47,8 +49,7 @@ ksplice-apply ksplice-e2eps1.tar.gz >/dev/null; echo \"apply1 \$?\"
 ksplice-apply --persist ksplice-e2eps2.tar.gz; echo \"persist2-early \$?\"
 echo \"loaded-early \$(lsmod | grep -c '^ksplice_e2eps2')\"
 echo \"kept-early \$(ls $state | tr '\n' ' ')\"
-ksplice-undo e2eps1 >/dev/null; echo \"undo1 \$?\"
-ksplice-apply --persist ksplice-e2eps1.tar.gz >/dev/null; echo \"persist1 \$?\"
+ksplice-apply --persist ksplice-e2eps1.tar.gz; echo \"persist1 \$?\"
 ksplice-apply --persist ksplice-e2eps2.tar.gz >/dev/null; echo \"persist2 \$?\"
 echo \"cmdline \$(cat /proc/cmdline)\"
 echo \"kept \$(ls $state | tr '\n' ' ')\"
@@ -61,8 +62,11 @@ grep -q "^ksplice-apply: .*update e2eps2 was made on top of update e2eps1, which
 	fail "the refusal does not name the update that is not kept"
 expect_eq "nothing applied by the refused --persist" "$(line loaded-early)" 0
 expect_eq "nothing kept by the refused --persist" "$(line kept-early)" ""
-expect_eq "undo of the first" "$(line undo1)" 0
-expect_eq "--persist of the first" "$(line persist1)" 0
+expect_eq "--persist of the first, already applied" "$(line persist1)" 0
+grep -q "^Done: update e2eps1 was already applied$" <<<"$out" ||
+	fail "--persist of an applied update does not say it was already applied"
+grep -q "^Kept: update e2eps1 is applied again at boot ($state)$" <<<"$out" ||
+	fail "--persist of an applied update does not say it is kept"
 expect_eq "--persist of the second" "$(line persist2)" 0
 expect_eq "/proc/cmdline with both" "$(line cmdline)" \
 	"[patched twice by ksplice] console=ttyS0 quiet panic=-1 [second update]"
