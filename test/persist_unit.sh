@@ -28,6 +28,9 @@ out=$(MANPATH=$tmp/man systemd-analyze verify "${units[@]}" 2>&1) || {
 [ -z "$out" ] || { echo "$out"; echo "FAIL: systemd-analyze verify complained"; exit 1; }
 grep -q '^Before=network-pre.target' "$tmp/ksplice.service" || { echo "FAIL: not before network-pre.target"; exit 1; }
 grep -q '^After=local-fs.target' "$tmp/ksplice.service" || { echo "FAIL: not after local-fs.target"; exit 1; }
-grep -q '^Type=oneshot' "$tmp/ksplice.service" && grep -q '^RemainAfterExit=yes' "$tmp/ksplice.service" ||
-	{ echo "FAIL: not a oneshot that remains"; exit 1; }
+if ! grep -q '^Type=oneshot' "$tmp/ksplice.service" ||
+	! grep -q '^RemainAfterExit=yes' "$tmp/ksplice.service"; then
+	echo "FAIL: not a oneshot that remains"
+	exit 1
+fi
 echo "ok: ${#units[@]} units verified"

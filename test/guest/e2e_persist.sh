@@ -31,7 +31,7 @@ u=$(create_update demo-cmdline.patch e2eper01 --sign-key "$K/signer.key" --sign-
 unit=$SRC_DIR/scripts/systemd/ksplice.service.in
 exec_start=$(sed -n 's|^ExecStart=@KSPLICE_BINDIR@/||p' "$unit")
 exec_stop=$(sed -n 's|^ExecStop=@KSPLICE_BINDIR@/||p' "$unit")
-[ -n "$exec_start" ] && [ -n "$exec_stop" ] || fail "no ExecStart/ExecStop in $unit"
+if [ -z "$exec_start" ] || [ -z "$exec_stop" ]; then fail "no ExecStart/ExecStop in $unit"; fi
 echo "the unit runs: $exec_start; at shutdown: $exec_stop"
 
 disk=$TEST_TMP/disk.img

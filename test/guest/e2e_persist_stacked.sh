@@ -20,7 +20,7 @@ u2=$(create_update demo-cmdline-2.patch e2eps2 --after "$u1")
 unit=$SRC_DIR/scripts/systemd/ksplice.service.in
 exec_start=$(sed -n 's|^ExecStart=@KSPLICE_BINDIR@/||p' "$unit")
 exec_stop=$(sed -n 's|^ExecStop=@KSPLICE_BINDIR@/||p' "$unit")
-[ -n "$exec_start" ] && [ -n "$exec_stop" ] || fail "no ExecStart/ExecStop in $unit"
+if [ -z "$exec_start" ] || [ -z "$exec_stop" ]; then fail "no ExecStart/ExecStop in $unit"; fi
 disk=$TEST_TMP/disk.img
 truncate -s 64M "$disk"
 PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F "$disk" || fail "mkfs.ext4 failed"
