@@ -302,6 +302,11 @@ static enum ksp_code boot_apply(const struct boot *b)
 		say("%s", err.msg);
 		return KSP_E_STATE_DIR;
 	}
+	if (kept.n && ksp_state_check(b->dir, &err)) {
+		say("skipped %zu kept update%s: %s", kept.n, kept.n == 1 ? "" : "s", err.msg);
+		ksp_kept_list_free(&kept);
+		return KSP_E_STATE_DIR;
+	}
 	if (!kept.n) {
 		say("no kept updates for this kernel (%s)", b->dir);
 		if (access(b->dir, F_OK) == 0)

@@ -102,15 +102,14 @@ void ksp_kept_name_for(const struct ksp_kept_list *l, const char *id, char *buf,
 	snprintf(buf, len, "%04u-%s%s", next, id, KEPT_SUFFIX);
 }
 
-/* mkdir 0700 unless it exists; a directory others may write is refused:
- * whoever can put a file there decides what is applied at boot. */
-static int make_private_dir(const char *path, struct ksp_error *err)
+/* Whoever can write the directory decides what is applied at boot: it must
+ * be the caller's (root's) and no one else may write it. */
+static int check_private_dir(const char *path, struct ksp_error *err)
 {
 	struct stat st;
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return ksp_failc(err, KSP_E_STATE_DIR, "%s: cannot create: %s", path,
-				 strerror(errno));
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+	if (stat(path, &st) != 0)
+		return ksp_failc(err, KSP_E_STATE_DIR, "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
 		return ksp_failc(err, KSP_E_STATE_DIR, "%s: not a directory", path);
 	if (st.st_mode & (S_IWGRP | S_IWOTH) || st.st_uid != geteuid())
 		return ksp_failc(err, KSP_E_STATE_DIR,
@@ -120,17 +119,41 @@ static int make_private_dir(const char *path, struct ksp_error *err)
 	return 0;
 }
 
+static int make_private_dir(const char *path, struct ksp_error *err)
+{
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return ksp_failc(err, KSP_E_STATE_DIR, "%s: cannot create: %s", path,
+				 strerror(errno));
+	return check_private_dir(path, err);
+}
+
+/* The state root: dir without its last component ("" when it has none). */
+static void state_root(const char *dir, char *root, size_t len)
+{
+	snprintf(root, len, "%s", dir);
+	char *slash = strrchr(root, '/');
+	if (slash && slash != root)
+		*slash = '\0';
+	else
+		root[0] = '\0';
+}
+
 int ksp_state_prepare(const char *dir, struct ksp_error *err)
 {
 	char root[4096];
-	snprintf(root, sizeof(root), "%s", dir);
-	char *slash = strrchr(root, '/');
-	if (slash && slash != root) {
-		*slash = '\0';
-		if (make_private_dir(root, err))
-			return -1;
-	}
+	state_root(dir, root, sizeof(root));
+	if (root[0] && make_private_dir(root, err))
+		return -1;
 	return make_private_dir(dir, err);
+}
+
+int ksp_state_check(const char *dir, struct ksp_error *err)
+{
+	char root[4096];
+	state_root(dir, root, sizeof(root));
+	if (root[0] && check_private_dir(root, err))
+		return -1;
+	return check_private_dir(dir, err);
 }
 
 static int sync_dir(const char *dir)

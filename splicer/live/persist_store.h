@@ -59,6 +59,10 @@ void ksp_kept_name_for(const struct ksp_kept_list *l, const char *id, char *buf,
  * not a directory or that others may write. */
 int ksp_state_prepare(const char *dir, struct ksp_error *err);
 
+/* The same rule for a directory that exists, created by nobody: the boot
+ * applies nothing from a directory someone else could have written. */
+int ksp_state_check(const char *dir, struct ksp_error *err);
+
 /* Writes name in dir atomically (temporary file, fsync, rename, fsync of
  * dir), mode 0600. */
 int ksp_state_write(const char *dir, const char *name, const void *data, size_t len,

@@ -36,7 +36,7 @@ echo "the unit runs: $exec_start; at shutdown: $exec_stop"
 
 disk=$TEST_TMP/disk.img
 truncate -s 64M "$disk"
-PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F "$disk" || fail "mkfs.ext4 failed"
+PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F -E root_owner=0:0 "$disk" || fail "mkfs.ext4 failed"
 rel=$KSPLICE_KERNEL_RELEASE
 state=/var/lib/ksplice/$rel
 

@@ -23,7 +23,7 @@ exec_stop=$(sed -n 's|^ExecStop=@KSPLICE_BINDIR@/||p' "$unit")
 if [ -z "$exec_start" ] || [ -z "$exec_stop" ]; then fail "no ExecStart/ExecStop in $unit"; fi
 disk=$TEST_TMP/disk.img
 truncate -s 64M "$disk"
-PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F "$disk" || fail "mkfs.ext4 failed"
+PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F -E root_owner=0:0 "$disk" || fail "mkfs.ext4 failed"
 state=/var/lib/ksplice/$KSPLICE_KERNEL_RELEASE
 cat >"$TEST_TMP/prelude.sh" <<'EOF'
 mkdir -p /var/lib/ksplice

@@ -138,7 +138,15 @@ START_TEST(refuses_open_dir)
 	ck_assert_int_eq(ksp_state_prepare(dir, &err), -1);
 	ck_assert_int_eq(err.code, KSP_E_STATE_DIR);
 	ck_assert_ptr_nonnull(strstr(err.msg, "writable by others"));
+	/* What the boot checks before it applies anything. */
+	ck_assert_int_eq(ksp_state_check(dir, &err), -1);
+	ck_assert_int_eq(err.code, KSP_E_STATE_DIR);
 	ck_assert_int_eq(chmod(dir, 0700), 0);
+	ck_assert_int_eq(ksp_state_check(dir, &err), 0);
+	ck_assert_int_eq(chmod(root, 0777), 0); /* the state root too */
+	ck_assert_int_eq(ksp_state_check(dir, &err), -1);
+	ck_assert_int_eq(ksp_state_prepare(dir, &err), -1);
+	ck_assert_int_eq(chmod(root, 0700), 0);
 	char file[400];
 	snprintf(file, sizeof(file), "%s/plain", root);
 	FILE *f = fopen(file, "w");
