@@ -96,6 +96,8 @@ static int add_header_users(const struct ksp_create_opts *o, struct ksp_create_r
 		enum ksp_obj_kind kind;
 		rc = ksp_tree_classify(&res->tree, users[i], object, sizeof(object), &kind, module,
 				       sizeof(module), err);
+		if (!rc && ksp_interrupted)
+			rc = ksp_failc(err, KSP_E_INTERRUPTED, "interrupted");
 		if (!rc && kind != KSP_OBJ_NOT_BUILT) {
 			int screened = ends_with(users[i], ".c");
 			rc = add_unit(res, users[i], object, module, screened)
@@ -132,6 +134,9 @@ static int classify_file(const struct ksp_create_opts *o, struct ksp_create_resu
 		if (ksp_tree_classify(&res->tree, path, object, sizeof(object), &kind, module,
 				      sizeof(module), err))
 			return -1;
+		/* make killed by the signal answers nothing: not "not built" */
+		if (ksp_interrupted)
+			return ksp_failc(err, KSP_E_INTERRUPTED, "interrupted");
 		if (kind == KSP_OBJ_NOT_BUILT)
 			return ksp_failc(err, KSP_E_REFUSED,
 					 "%s: not built in this configuration (kbuild lists it "
