@@ -5,7 +5,7 @@ APT_PACKAGES=(
 	build-essential gcc-12 make binutils-dev check zlib1g-dev liblzma-dev cmake pkg-config
 	qemu-system-x86 busybox-static kmod cpio flex bison bc libelf-dev libdw-dev dwarves
 	libssl-dev openssl xz-utils rsync file ca-certificates patch clang libclang-rt-14-dev man-db
-	ovmf sbsigntool python3
+	ovmf sbsigntool python3 ansible-core dropbear-bin openssh-client
 )
 
 # NFS user space for guests (run-guest --nfs): Debian's nfs-kernel-server and
