@@ -3,6 +3,8 @@
 #   ansible_unit.sh doc       ansible-doc renders both modules (documentation parses)
 #   ansible_unit.sh logic     the modules run by ansible-playbook -c local against fake
 #                             tools (test/ansible/module_logic.yml)
+#   ansible_unit.sh rollout   playbooks/rollout.yml over three local hosts with fake tools,
+#                             the second refusing
 #   ansible_unit.sh sanity    ansible-test sanity on the collection, offline tests only
 # Exits 77 (skipped) when ansible-core is not installed.
 set -euo pipefail
@@ -42,6 +44,64 @@ logic() {
 	echo "ok: the modules' logic against fake tools"
 }
 
+# fake_host DIR [refuse]: fake tools with their own state in DIR/bin.
+fake_host() {
+	cp -r "$SRC_DIR/test/ansible/fake-bin" "$1/bin"
+	mkdir -p "$1/bin/state"
+	: >"$1/bin/state/applied"
+	: >"$1/bin/state/kept"
+	: >"$1/bin/state/calls.log"
+	[ -z "${2:-}" ] || touch "$1/bin/state/refuse"
+}
+
+fake_update() {
+	mkdir -p "$TMP/upd"
+	printf 'ID=fake01\nAPI_VERSION=4\n' >"$TMP/upd/metadata"
+	tar czf "$TMP/ksplice-fake01.tar.gz" -C "$TMP/upd" metadata
+}
+
+# The rollout playbook over three local "hosts" with fake tools, the second
+# refusing (wrong_kernel): h1 applied and kept, the play stops at h2, h3 untouched,
+# the fleet file says so.
+rollout() {
+	fake_update
+	local h
+	for h in h1 h2 h3; do mkdir -p "$TMP/$h"; done
+	fake_host "$TMP/h1"
+	fake_host "$TMP/h2" refuse
+	fake_host "$TMP/h3"
+	{
+		echo "[fleet]"
+		for h in h1 h2 h3; do echo "$h ansible_connection=local ksplice_bin_dir=$TMP/$h/bin"; done
+	} >"$TMP/hosts"
+	local rc=0
+	ansible-playbook -i "$TMP/hosts" ksplice.live.rollout -e "ksplice_update_path=$TMP/ksplice-fake01.tar.gz" \
+		-e "ksplice_fleet_inventory=$TMP/fleet.json" >"$TMP/play.log" 2>&1 || rc=$?
+	cat "$TMP/play.log"
+	[ "$rc" = 2 ] || { echo "FAIL: ansible-playbook exited $rc, want 2 (a host failed)"; exit 1; }
+	grep -q "ksplice-apply" "$TMP/h3/bin/state/calls.log" && { echo "FAIL: h3 was touched"; exit 1; }
+	[ "$(cat "$TMP/h1/bin/state/kept")" = fake01 ] || { echo "FAIL: h1 did not keep fake01"; exit 1; }
+	python3 - "$TMP/fleet.json" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))["hosts"]
+def want(what, got, exp):
+    if got != exp:
+        sys.exit("FAIL: %s: got %r, want %r" % (what, got, exp))
+want("hosts", sorted(f), ["h1", "h2", "h3"])
+want("h1 rollout", f["h1"]["rollout"]["result"], "applied")
+want("h1 applied", f["h1"]["applied"], ["fake01"])
+want("h1 kept", f["h1"]["kept"], ["fake01"])
+want("h2 rollout", f["h2"]["rollout"]["result"], "failed")
+want("h2 cause", f["h2"]["rollout"]["cause"], "wrong_kernel")
+want("h2 applied", f["h2"]["applied"], [])
+want("h3 rollout", f["h3"]["rollout"]["result"], "untouched")
+want("h3 applied", f["h3"]["applied"], [])
+want("h3 kernel (facts of the first play)", f["h3"]["kernel"], "6.1.0-56-cloud-amd64")
+print("ok: the fleet file names who has what")
+PY
+	echo "ok: the rollout stops at the refusing host"
+}
+
 sanity() {
 	command -v ansible-test >/dev/null || { echo "ansible-test is not installed: skipped"; exit 77; }
 	# ansible-test wants the collection at ansible_collections/NS/NAME and,
@@ -52,13 +112,14 @@ sanity() {
 	local tests=(--test validate-modules --test compile --test yamllint --test pep8 --test pylint
 		--test shebang --test import --test line-endings --test no-smart-quotes
 		--test empty-init --test future-import-boilerplate --test metaclass-boilerplate)
-	(cd "$dst" && ansible-test sanity --python "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" "$@")
+	(cd "$dst" && ansible-test sanity --local --python-interpreter /usr/bin/python3 "$@")
 }
 
 case ${1:-all} in
 doc) doc ;;
 logic) logic ;;
+rollout) rollout ;;
 sanity) shift; sanity "$@" ;;
-all) doc; logic ;;
+all) doc; logic; rollout ;;
 *) echo "usage: $0 doc|logic|sanity" >&2; exit 2 ;;
 esac

@@ -175,6 +175,7 @@ def fail_from_tool(module, result, rc, out, err, what):
         result['cause'] = APPLY_CAUSES.get(rc, 'internal')
         result['message'] = err.strip() or out.strip()
     result['exit_status'] = rc
+    result['action'] = 'none'
     module.fail_json(msg='%s: %s (exit %d, cause %s)' % (what, result['message'], rc, result['cause']),
                      stderr=err, **result)
 
@@ -196,7 +197,6 @@ def present(module, result, inv, update_id):
         if not applied:
             rc, out, err = module.run_command([tool(module, 'ksplice-view')] + opts + ['--check', src])
             if rc != 0:
-                result['action'] = 'none'
                 fail_from_tool(module, result, rc, out, err, 'ksplice-view --check %s' % src)
             result['message'] = 'would apply'
         result.update(changed=True, persisted=kept or persist, inventory_entry=u)
