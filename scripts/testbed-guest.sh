@@ -141,6 +141,66 @@ stage_nfs() {
 	: >"$root/var/lib/nfs/rmtab"
 }
 
+# run-guest --ssh PORT: dropbear (this host's dropbear-bin, with its
+# libraries) and ksplice-guest-ssh, which the guest's command runs to bring
+# up the network (qemu user networking: 10.0.2.15/24, gateway 10.0.2.2, the
+# virtio_net module) and dropbear on port 22 with AUTHORIZED_KEYS for root.
+# Only SSH from this host's loopback reaches it (hostfwd on 127.0.0.1,
+# restrict=on: the guest reaches nothing).
+readonly GUEST_SSH_UP='#!/bin/sh
+# ksplice-guest-ssh AUTHORIZED_KEYS: network and dropbear (run-guest --ssh).
+[ -f "$1" ] || { echo "ksplice-guest-ssh: no authorized keys file $1" >&2; exit 2; }
+modprobe virtio_pci && modprobe virtio_net || exit 1
+i=0
+while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+ip link set lo up
+ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up && ip route add default via 10.0.2.2 || exit 1
+mkdir -p /root/.ssh /etc/dropbear /dev/pts /run /var/log
+grep -q " /dev/pts " /proc/mounts || mount -t devpts devpts /dev/pts
+cp "$1" /root/.ssh/authorized_keys
+chmod 700 /root/.ssh && chmod 600 /root/.ssh/authorized_keys
+dropbear -R -s -p 22 -P /run/dropbear.pid 2>>/var/log/dropbear.log || exit 1
+'
+
+stage_ssh() {
+	local root=$1 exe
+	for exe in /usr/sbin/dropbear /usr/bin/dropbearkey; do
+		[ -x "$exe" ] || die "run-guest --ssh: $exe missing (package dropbear-bin; scripts/testbed setup installs it)"
+		stage_executable "$exe" "$root"
+	done
+	printf '%s' "$GUEST_SSH_UP" >"$root/ksplice/bin/ksplice-guest-ssh"
+	chmod +x "$root/ksplice/bin/ksplice-guest-ssh"
+	printf '/bin/sh\n' >"$root/etc/shells"
+	printf '127.0.0.1\tlocalhost\n' >"$root/etc/hosts"
+	mkdir -p "$root/etc/dropbear" "$root/run" "$root/var/log" "$root/usr/bin"
+	chmod 700 "$root/root"
+}
+
+# run-guest --python: this host's python3 (Debian's, /usr/bin/python3) with
+# its standard library, at the same paths, for programs such as Ansible's
+# modules. Test suites, IDLE, tkinter and ensurepip are left out; an
+# extension module whose libraries this host lacks is dropped.
+stage_python() {
+	local root=$1 py lib so
+	py=$(readlink -f /usr/bin/python3) || die "run-guest --python: no /usr/bin/python3"
+	lib=/usr/lib/$(basename "$py")
+	[ -d "$lib" ] || die "run-guest --python: no $lib"
+	mkdir -p "$root/usr/bin" "$root/usr/lib"
+	cp "$py" "$root/usr/bin/"
+	ln -sf "$(basename "$py")" "$root/usr/bin/python3"
+	stage_libs "$py" "$root" ldd
+	rsync -a --exclude test --exclude tests --exclude idlelib --exclude tkinter \
+		--exclude turtledemo --exclude ensurepip --exclude lib2to3 --exclude 'config-*' \
+		--exclude pydoc_data "$lib" "$root/usr/lib/"
+	for so in "$root$lib"/lib-dynload/*.so; do
+		if ldd "$so" 2>/dev/null | grep -q 'not found'; then
+			rm -f "$so"
+		else
+			stage_libs "$so" "$root" ldd
+		fi
+	done
+}
+
 # kmod-helper for this profile, rebuilt only when its sources are newer. If
 # it does not build for this kernel (a new kernel series, say), the compiler's
 # errors and a warning go to stderr and the guest boots without it: commands
@@ -201,6 +261,8 @@ build_initramfs() {
 	fi
 	[ ${#modules[@]} -eq 0 ] || stage_modules "$root" "${modules[@]}"
 	[ -z "${GUEST_NFS:-}" ] || stage_nfs "$root"
+	[ -z "${GUEST_SSH:-}" ] || stage_ssh "$root"
+	[ -z "${GUEST_PYTHON:-}" ] || stage_python "$root"
 	local f
 	for f in "${files[@]}"; do
 		[ -e "$f" ] || die "--file $f: no such file"
@@ -245,6 +307,7 @@ find_splats() {
 cmd_run_guest() {
 	local smp=2 cpu=qemu64 timeout=300 mem=1024 append="" files=()
 	local firmware=bios certs=() tcg_threads=multi modules=() nfs="" disk_args=()
+	local ssh="" python="" net_args=(-nic none)
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--smp) smp=$2; shift 2 ;;
@@ -265,6 +328,18 @@ cmd_run_guest() {
 			shift 2
 			;;
 		--nfs) nfs=1; modules+=(nfsd nfsv4); shift ;;
+		--ssh)
+			# The one network a guest gets: qemu user networking,
+			# isolated (restrict=on), with the host's 127.0.0.1:PORT
+			# forwarded to the guest's SSH port.
+			[[ "${2:-}" =~ ^[0-9]+$ ]] || usage_error "run-guest --ssh needs a port number"
+			ssh=1
+			modules+=(virtio_pci virtio_net)
+			net_args=(-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$2-:22"
+				-device virtio-net-pci,netdev=n0)
+			shift 2
+			;;
+		--python) python=1; shift ;;
 		--disk)
 			# A raw image the guest sees as /dev/nvme0n1 (NVMe is built
 			# into Debian's cloud kernels; virtio-blk is a module), kept
@@ -309,12 +384,14 @@ cmd_run_guest() {
 	GUEST_FILES=("${files[@]}")
 	GUEST_MODULES=("${modules[@]}")
 	GUEST_NFS=$nfs
+	GUEST_SSH=$ssh
+	GUEST_PYTHON=$python
 	build_initramfs "$work/root" "$work/initramfs.cpio" "$@"
 	: >"$work/out"
 	: >"$work/status"
 	: >"$work/console.log"
 	local t0=$SECONDS
-	timeout --kill-after=5 "$timeout" qemu-system-x86_64 -nodefaults -nic none \
+	timeout --kill-after=5 "$timeout" qemu-system-x86_64 -nodefaults "${net_args[@]}" \
 		-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
 		"${FIRMWARE_ARGS[@]}" "${disk_args[@]}" \
 		-kernel "$GUEST_KERNEL" -initrd "$work/initramfs.cpio" \
