@@ -23,8 +23,11 @@ doc() {
 	for m in update update_info; do
 		out=$(ansible-doc "ksplice.live.$m" 2>&1) || { echo "$out"; echo "FAIL: ansible-doc ksplice.live.$m"; exit 1; }
 		grep -q "^> KSPLICE.LIVE.${m^^}" <<<"$out" || { echo "$out"; echo "FAIL: no header"; exit 1; }
-		grep -q "^EXAMPLES:" <<<"$out" && grep -q "^RETURN VALUES:" <<<"$out" ||
-			{ echo "$out"; echo "FAIL: ksplice.live.$m lacks EXAMPLES or RETURN"; exit 1; }
+		if ! grep -q "^EXAMPLES:" <<<"$out" || ! grep -q "^RETURN VALUES:" <<<"$out"; then
+			echo "$out"
+			echo "FAIL: ksplice.live.$m lacks EXAMPLES or RETURN"
+			exit 1
+		fi
 		echo "ok: ansible-doc ksplice.live.$m"
 	done
 	out=$(ansible-doc -l ksplice.live 2>&1)

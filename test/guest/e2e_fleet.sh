@@ -34,15 +34,19 @@ hosts=(h1 h2 h3)
 kernels=("" "$OTHER" "")
 pids=()
 # Each guest brings up its network and dropbear, then waits until the test
-# touches /tmp/stop over SSH (or 40 minutes pass).
-guest_cmd='ksplice-guest-ssh /files/authorized_keys || exit 1
+# touches /tmp/stop over SSH (or 40 minutes pass). /var/lib is there as on
+# any installed host (ksplice-apply --persist creates /var/lib/ksplice).
+guest_cmd='mkdir -p /var/lib
+ksplice-guest-ssh /files/authorized_keys || exit 1
 echo "ssh-up"
 i=0
 while [ ! -e /tmp/stop ] && [ $i -lt 2400 ]; do sleep 1; i=$((i + 1)); done
 [ -e /tmp/stop ] || { echo "never told to stop"; exit 1; }
 echo "stopping"'
 for i in 0 1 2; do
-	KSPLICE_KERNEL=${kernels[$i]:-$KSPLICE_KERNEL} "$TESTBED" run-guest --ssh "${ports[$i]}" --python \
+	# Its own process group (setsid), so that a failed test can end it
+	# and its qemu, and nothing else.
+	KSPLICE_KERNEL=${kernels[$i]:-$KSPLICE_KERNEL} setsid "$TESTBED" run-guest --ssh "${ports[$i]}" --python \
 		--timeout 2700 --file "$TEST_TMP/authorized_keys" --file "$u" -- sh -c "$guest_cmd" \
 		>"$TEST_TMP/${hosts[$i]}.log" 2>&1 &
 	pids+=($!)
@@ -63,7 +67,7 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do
 		# Give each guest a minute to power off, then end it.
-		timeout 60 tail --pid="$p" -f /dev/null 2>/dev/null || kill "$p" 2>/dev/null || true
+		timeout 60 tail --pid="$p" -f /dev/null 2>/dev/null || kill -- -"$p" 2>/dev/null || true
 	done
 	rm -rf "$TEST_TMP"
 }
