@@ -335,6 +335,7 @@ cmd_run_guest() {
 			[[ "${2:-}" =~ ^[0-9]+$ ]] || usage_error "run-guest --ssh needs a port number"
 			ssh=1
 			modules+=(virtio_pci virtio_net)
+			# shellcheck disable=SC2054 # qemu's comma-separated options
 			net_args=(-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$2-:22"
 				-device virtio-net-pci,netdev=n0)
 			shift 2

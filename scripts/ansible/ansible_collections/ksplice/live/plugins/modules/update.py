@@ -172,8 +172,16 @@ def fail_from_tool(module, result, rc, out, err, what):
         result['cause'] = j.get('cause') or APPLY_CAUSES.get(rc, 'internal')
         result['message'] = j.get('message') or err.strip()
     else:
+        # No JSON (ksplice-view --check): its last line says why; warnings
+        # (an unsigned file, say) come before it.
+        lines = [ln for ln in (err or out or '').splitlines() if ln.strip()]
+        why = lines[-1] if lines else ''
+        for prefix in ('ksplice-view: update would not apply: ', 'ksplice-view: '):
+            if why.startswith(prefix):
+                why = why[len(prefix):]
+                break
         result['cause'] = APPLY_CAUSES.get(rc, 'internal')
-        result['message'] = err.strip() or out.strip()
+        result['message'] = why
     result['exit_status'] = rc
     result['action'] = 'none'
     module.fail_json(msg='%s: %s (exit %d, cause %s)' % (what, result['message'], rc, result['cause']),
