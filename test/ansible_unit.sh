@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The ksplice.live Ansible collection without a guest (label unit):
-#   ansible_unit.sh doc       ansible-doc renders both modules (documentation parses)
+#   ansible_unit.sh doc       ansible-doc renders both modules (documentation parses);
+#                             ansible-galaxy collection build works
 #   ansible_unit.sh logic     the modules run by ansible-playbook -c local against fake
 #                             tools (test/ansible/module_logic.yml)
 #   ansible_unit.sh rollout   playbooks/rollout.yml over three local hosts with fake tools,
@@ -33,6 +34,11 @@ doc() {
 	out=$(ansible-doc -l ksplice.live 2>&1)
 	[ "$(grep -c '^ksplice.live.update' <<<"$out")" = 2 ] || { echo "$out"; echo "FAIL: ansible-doc -l"; exit 1; }
 	echo "ok: ansible-doc -l ksplice.live lists both modules"
+	(cd "$COLL/ansible_collections/ksplice/live" && ansible-galaxy collection build --output-path "$TMP/galaxy") >/dev/null ||
+		{ echo "FAIL: ansible-galaxy collection build"; exit 1; }
+	tar tzf "$TMP"/galaxy/ksplice-live-*.tar.gz | grep -qx plugins/modules/update.py ||
+		{ echo "FAIL: the built collection lacks its modules"; exit 1; }
+	echo "ok: ansible-galaxy collection build"
 }
 
 logic() {
