@@ -82,15 +82,22 @@ rollout() {
 	fake_host "$TMP/h3"
 	{
 		echo "[fleet]"
-		for h in h1 h2 h3; do echo "$h ansible_connection=local ksplice_bin_dir=$TMP/$h/bin"; done
+		for h in h1 h2 h3; do
+			echo "$h ansible_connection=local ksplice_bin_dir=$TMP/$h/bin ksplice_update_path=$TMP/$h/fake01.tar.gz"
+		done
 	} >"$TMP/hosts"
 	local rc=0
-	ansible-playbook -i "$TMP/hosts" ksplice.live.rollout -e "ksplice_update_path=$TMP/ksplice-fake01.tar.gz" \
+	# The file is copied from the controller (ksplice_update_src) to each host.
+	ansible-playbook -i "$TMP/hosts" ksplice.live.rollout -e "ksplice_update_src=$TMP/ksplice-fake01.tar.gz" \
 		-e "ksplice_fleet_inventory=$TMP/fleet.json" >"$TMP/play.log" 2>&1 || rc=$?
 	cat "$TMP/play.log"
 	[ "$rc" = 2 ] || { echo "FAIL: ansible-playbook exited $rc, want 2 (a host failed)"; exit 1; }
 	grep -q "ksplice-apply" "$TMP/h3/bin/state/calls.log" && { echo "FAIL: h3 was touched"; exit 1; }
 	[ "$(cat "$TMP/h1/bin/state/kept")" = fake01 ] || { echo "FAIL: h1 did not keep fake01"; exit 1; }
+	if [ ! -f "$TMP/h1/fake01.tar.gz" ] || [ ! -f "$TMP/h2/fake01.tar.gz" ] || [ -e "$TMP/h3/fake01.tar.gz" ]; then
+		echo "FAIL: the update file was not copied to h1 and h2 alone"
+		exit 1
+	fi
 	python3 - "$TMP/fleet.json" <<'PY'
 import json, sys
 f = json.load(open(sys.argv[1]))["hosts"]
