@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # e2e.fleet: the ksplice.live Ansible collection on a fleet of three guests
 # booted at once, each reachable only by SSH (dropbear) through a port qemu
-# forwards on 127.0.0.1 (run-guest --ssh: user networking, restrict=on), each
+# forwards on 127.0.0.1 (run-guest --ssh: user networking, restrict=on; the
+# guests reach nothing, not even this host), each
 # with python3 (run-guest --python) for Ansible's modules:
 #   h1  the default profile (6.1.0-56)
 #   h2  6.1.0-53: the update, made for 6.1.0-56, is refused (wrong_kernel)
@@ -84,6 +85,17 @@ for i in 0 1 2; do
 		"$( [ "$i" = 1 ] && echo "$OTHER" || echo "$KSPLICE_KERNEL_RELEASE") 42 "
 done
 echo "three guests up in $((SECONDS - t0)) s"
+# The guest's one network device is isolated (restrict=on): SSH comes in
+# through the forwarded port, nothing goes out, not even to this host
+# (10.0.2.2) where h2's port listens.
+expect_eq "h1's network interfaces" "$(on 0 'ls /sys/class/net' | tr '\n' ' ')" "eth0 lo "
+# An SSH server's first bytes are its banner, "SSH-2.0": the guest's own
+# dropbear shows the probe works; h2's, through this host, must not answer.
+banner() { # banner HOST_INDEX ADDRESS PORT: the first 7 bytes the address sends
+	on "$1" "timeout 5 nc $2 $3 </dev/null 2>/dev/null | head -c 7"
+}
+expect_eq "h1 reaching its own dropbear" "$(banner 0 127.0.0.1 22)" SSH-2.0
+expect_eq "h1 reaching this host's 127.0.0.1:${ports[1]} (h2's SSH)" "$(banner 0 10.0.2.2 "${ports[1]}")" ""
 cmdline_before=$(on 0 'cat /proc/cmdline')
 
 # The controller: ansible-core with this repository's collection.

@@ -8,6 +8,7 @@ out=$("$TESTBED" run-guest --cpu max --smp 1 --nokaslr -- sh -c 'nproc; cat /pro
 expect_eq "--smp 1" "$(echo "$out" | sed -n 1p)" 1
 echo "$out" | sed -n 2p | grep -qw nokaslr || fail "--nokaslr not on the kernel command line"
 echo "ok: --nokaslr reaches the kernel command line"
-# No network device, ever: only the loopback interface exists.
+# No network device but with run-guest --ssh (e2e.fleet): only the loopback
+# interface exists.
 ifaces=$("$TESTBED" run-guest -- ls /sys/class/net)
 expect_eq "network interfaces" "$ifaces" lo
