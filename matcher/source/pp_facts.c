@@ -444,6 +444,14 @@ int ksp_pp_facts_from_text(const char *text, size_t len, const char *tree_root,
 	return 0;
 }
 
+struct ksp_pp_file_read *ksp_pp_facts_file(const struct ksp_pp_facts *f, const char *path)
+{
+	for (size_t i = 0; i < f->nfiles; i++)
+		if (!strcmp(f->files[i].path, path))
+			return &f->files[i];
+	return NULL;
+}
+
 void ksp_pp_facts_free(struct ksp_pp_facts *f)
 {
 	ksp_bloom_free(&f->seen);

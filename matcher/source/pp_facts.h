@@ -56,5 +56,7 @@ int ksp_pp_facts_write(const struct ksp_pp_facts *f, FILE *out, struct ksp_error
 /* A file that is not one ksp_pp_facts_write wrote whole is an error. */
 int ksp_pp_facts_read(FILE *in, struct ksp_pp_facts *f, struct ksp_error *err);
 void ksp_pp_facts_free(struct ksp_pp_facts *f);
+/* The file f records under path, or NULL. */
+struct ksp_pp_file_read *ksp_pp_facts_file(const struct ksp_pp_facts *f, const char *path);
 
 #endif

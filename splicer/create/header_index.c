@@ -43,8 +43,22 @@ struct ksp_hindex {
 	struct ksp_strmap macros; /* name -> struct macro_def */
 	size_t recorded, fresh, unknown_inputs;
 	const struct ksp_made_files *made_files;
-	struct ksp_strmap made; /* files this run made that entries name */
+	/* Files this run made that entries name -> struct made_inputs: what
+	 * each is made from, worked out once for all its readers. */
+	struct ksp_strmap made;
 };
+
+struct made_inputs {
+	int known; /* 0: no .cmd file or make rule tells */
+	struct ksp_strlist inputs;
+};
+
+static void free_made_inputs(void *p)
+{
+	struct made_inputs *m = p;
+	ksp_strlist_free(&m->inputs);
+	free(m);
+}
 
 /* A file's state as an entry records it: 0 missing, 1 present, or made by
  * this run's builds (its inputs stand for it). */
@@ -78,7 +92,7 @@ void ksp_hindex_close(struct ksp_hindex *ix)
 		close(ix->lock_fd);
 	ksp_strmap_free(&ix->files, free);
 	ksp_strmap_free(&ix->macros, free_macro);
-	ksp_strmap_free(&ix->made, NULL);
+	ksp_strmap_free(&ix->made, free_made_inputs);
 	free(ix);
 }
 
@@ -405,17 +419,9 @@ static int write_entry(struct ksp_hindex *ix, const char *object, const struct k
 	return ksp_pp_facts_write(facts, out, err);
 }
 
-static struct ksp_pp_file_read *find_file(struct ksp_pp_facts *f, const char *path)
-{
-	for (size_t i = 0; i < f->nfiles; i++)
-		if (!strcmp(f->files[i].path, path))
-			return &f->files[i];
-	return NULL;
-}
-
 static int add_input(struct ksp_pp_facts *f, const char *path)
 {
-	struct ksp_pp_file_read *had = find_file(f, path);
+	struct ksp_pp_file_read *had = ksp_pp_facts_file(f, path);
 	if (had) {
 		had->max_line_value = KSP_PP_FILE_INPUT;
 		return 0;
@@ -430,27 +436,39 @@ static int add_input(struct ksp_pp_facts *f, const char *path)
 	return 0;
 }
 
-/* Replaces, in facts, the files this run made by what they are made from:
- * 1 done (or nothing made), 0 a made file's inputs are unknown, -1 out of
- * memory. */
+/* What made file rel is made from, worked out on its first reader: NULL
+ * if out of memory. */
+static const struct made_inputs *made_inputs_of(struct ksp_hindex *ix, const char *rel)
+{
+	struct made_inputs *m = ksp_strmap_get(&ix->made, rel, strlen(rel));
+	if (m)
+		return m;
+	if (!(m = calloc(1, sizeof(*m))))
+		return NULL;
+	m->known = !ksp_generated_inputs(ix->tree->path, rel, ix->made_files, &m->inputs);
+	if (ksp_strmap_put(&ix->made, rel, strlen(rel), m) < 0) {
+		free_made_inputs(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Adds to facts what the files this run made are made from: 1 done (or
+ * nothing made), 0 a made file's inputs are unknown, -1 out of memory. */
 static int add_made_inputs(struct ksp_hindex *ix, struct ksp_pp_facts *facts)
 {
-	struct ksp_strlist inputs = {0};
+	const struct ksp_made_files *made = ix->made_files;
 	int rc = 1;
-	const struct ksp_made_files *m = ix->made_files;
-	for (size_t i = 0, n = facts->nfiles; m && i < n && rc == 1; i++) {
+	for (size_t i = 0, n = facts->nfiles; made && i < n && rc == 1; i++) {
 		const char *rel = facts->files[i].path;
-		if (rel[0] == '<' || !m->is_new(m->ctx, rel))
+		if (rel[0] == '<' || !made->is_new(made->ctx, rel))
 			continue;
-		if (ksp_strmap_put(&ix->made, rel, strlen(rel), (void *)1) < 0)
-			rc = -1;
-		else if (ksp_generated_inputs(ix->tree->path, rel, m, &inputs))
-			rc = 0;
+		const struct made_inputs *m = made_inputs_of(ix, rel);
+		rc = !m ? -1 : m->known;
+		for (size_t k = 0; rc == 1 && k < m->inputs.n; k++)
+			if (add_input(facts, m->inputs.v[k]))
+				rc = -1;
 	}
-	for (size_t i = 0; i < inputs.n && rc == 1; i++)
-		if (add_input(facts, inputs.v[i]))
-			rc = -1;
-	ksp_strlist_free(&inputs);
 	return rc;
 }
 

@@ -71,14 +71,6 @@ static int analyze(struct skip_run *r, const struct ksp_changed_text *t, struct 
 				      seen_by_a_reader, r, c, err);
 }
 
-static const struct ksp_pp_file_read *file_read(const struct ksp_pp_facts *f, const char *path)
-{
-	for (size_t i = 0; i < f->nfiles; i++)
-		if (!strcmp(f->files[i].path, path))
-			return &f->files[i];
-	return NULL;
-}
-
 /* Whether the change of one header leaves an object that read it as it
  * was (see header_skip.h). */
 static int unaltered_by(const struct ksp_pp_facts *f, const struct ksp_pp_file_read *read,
@@ -101,7 +93,8 @@ static int judge(const struct skip_run *r, size_t i, const struct ksp_changed_te
 {
 	int reads = 0;
 	for (size_t k = 0; k < nchanged; k++) {
-		const struct ksp_pp_file_read *read = file_read(&r->facts[i], changed[k].path);
+		const struct ksp_pp_file_read *read =
+			ksp_pp_facts_file(&r->facts[i], changed[k].path);
 		if (!read)
 			continue;
 		reads = 1;
