@@ -25,6 +25,15 @@ static inline int ksp_strlist_push(struct ksp_strlist *l, const char *s, size_t 
 	return 0;
 }
 
+/* Whether s[0..len) is in the list (a linear search: for short lists). */
+static inline int ksp_strlist_has(const struct ksp_strlist *l, const char *s, size_t len)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strlen(l->v[i]) == len && !memcmp(l->v[i], s, len))
+			return 1;
+	return 0;
+}
+
 static inline void ksp_strlist_free(struct ksp_strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)

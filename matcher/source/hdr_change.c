@@ -325,8 +325,12 @@ static int resolve(void *ctx, const char *name, size_t len, const char **def, ch
 	int own = own_definition(r->s, name, len, &u, &at);
 	int ext = r->a->lookup(r->a->ctx, name, len, def);
 	if (word_is(name, len, "__COUNTER__")) {
-		snprintf(why, why_len, "uses __COUNTER__");
-		return KSP_MACRO_REFUSE;
+		/* Its value only numbers names that screening hashes without
+		 * the number (pp_strip_counter); any number judges the same.
+		 * But later numbers shift in every reader (counter_shift). */
+		r->a->out->counter_shift = 1;
+		*def = " 0";
+		return KSP_MACRO_DEF;
 	}
 	if (own == 2 || (own == 1 && u->cond > r->s->guard)) {
 		snprintf(why, why_len, "macro %.*s defined conditionally in the header", (int)len,
@@ -415,10 +419,7 @@ static int add_decl(void *ctx, const char *name, size_t len)
 
 static int in_names(const struct ksp_strlist *n, const char *s, size_t len)
 {
-	for (size_t i = 0; i < n->n; i++)
-		if (word_is(s, len, n->v[i]))
-			return 1;
-	return 0;
+	return ksp_strlist_has(n, s, len);
 }
 
 static void describe(const struct pp_parsed *p, const struct pp_item *it, char *out, size_t len)
@@ -480,6 +481,8 @@ static int check_idents(struct judged *jd, const struct pp_item *it)
 		if (word_is(s, len, "_Pragma") || word_is(s, len, "__pragma") ||
 		    word_is(s, len, "__COUNTER__"))
 			return fb(jd->a, "changed construct uses %.*s", (int)len, s);
+		if (pp_strip_counter(s, len) != len)
+			continue; /* made by pasting __COUNTER__: never a macro */
 		if (is_macro(jd->r, s, len))
 			return fb(jd->a, "macro %.*s left unexpanded", (int)len, s);
 		if (hdr_builtin_word(s, len))
@@ -524,6 +527,10 @@ static int judge_items(struct judged *jd)
 		if (rc)
 			return rc;
 	}
+	for (size_t i = 0; i < jd->names.n; i++)
+		if (pp_strip_counter(jd->names.v[i], strlen(jd->names.v[i])) !=
+		    strlen(jd->names.v[i]))
+			return fb(jd->a, "declares %s, numbered by __COUNTER__", jd->names.v[i]);
 	for (size_t i = 0; i < jd->names.n; i++)
 		if (push_name(&jd->a->declared, jd->names.v[i], strlen(jd->names.v[i])) ||
 		    push_name(&jd->side[0], jd->names.v[i], strlen(jd->names.v[i])))

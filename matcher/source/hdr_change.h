@@ -38,6 +38,9 @@ struct ksp_hdr_change {
 	char **declared; /* names declared by touched inert constructs, pre and post side */
 	size_t ndeclared;
 	uint32_t first_shifted_line; /* first pre line whose number differs after the patch, or 0 */
+	/* A touched construct expands __COUNTER__: every later __COUNTER__
+	 * in a reader may give another number. */
+	int counter_shift;
 };
 
 /* Fills out (which ksp_hdr_change_free releases, also after a failure).

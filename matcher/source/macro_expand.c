@@ -94,6 +94,9 @@ int ksp_mtoks_lex(const char *s, size_t len, struct ksp_mtoks *out)
 
 void ksp_mtoks_free(struct ksp_mtoks *t)
 {
+	for (size_t i = 0; i < t->nmade; i++)
+		free(t->made[i]);
+	free(t->made);
 	free(t->v);
 	memset(t, 0, sizeof(*t));
 }
@@ -125,6 +128,8 @@ struct exp {
 	size_t work;
 	char *why;
 	size_t why_len;
+	char **made; /* texts of pasted and stringified tokens */
+	size_t nmade, madecap;
 };
 
 /* A parsed definition; its tokens point into the definition text. */
@@ -261,11 +266,9 @@ static int parse_macro(struct exp *e, const char *name, size_t nlen, const char 
 	}
 	for (size_t i = k; i < t.n; i++) {
 		const struct ksp_mtok *x = &t.v[i];
-		if (is_punct(x->s, x->len, "#") || is_punct(x->s, x->len, "##") ||
-		    is_punct(x->s, x->len, "%:") || is_punct(x->s, x->len, "%:%:") ||
-		    is_punct(x->s, x->len, "__VA_OPT__")) {
+		if (same(x->s, x->len, "__VA_OPT__", 10)) {
 			ksp_mtoks_free(&t);
-			return fail(e, "macro %.*s uses # or ## (not supported)", name, nlen);
+			return fail(e, "macro %.*s uses __VA_OPT__ (not supported)", name, nlen);
 		}
 		if (push_mtok(&m->body, *x)) {
 			ksp_mtoks_free(&t);
@@ -345,30 +348,192 @@ static int param_index(const struct macro *m, const struct ksp_mtok *x)
 	return -1;
 }
 
-/* The body with every parameter replaced by its expanded argument. */
+static int is_paste_op(const struct ksp_mtok *x)
+{
+	return is_punct(x->s, x->len, "##") || is_punct(x->s, x->len, "%:%:");
+}
+
+static int is_stringify_op(const struct ksp_mtok *x)
+{
+	return is_punct(x->s, x->len, "#") || is_punct(x->s, x->len, "%:");
+}
+
+/* A copy of s (n bytes) that lives as long as the expansion's result. */
+static const char *make_text(struct exp *e, const char *s, size_t n)
+{
+	char **v = ksp_array_room(e->made, &e->madecap, e->nmade, sizeof(*v), 16);
+	char *t = v ? malloc(n + 1) : NULL;
+	if (!t)
+		return NULL;
+	e->made = v;
+	memcpy(t, s, n);
+	t[n] = '\0';
+	e->made[e->nmade++] = t;
+	return t;
+}
+
+/* '#': the argument's spelling as a string literal. Tokens are one space
+ * apart where the text they come from had anything between them; the
+ * contents of string and character literals get '\\' and '"' escaped. */
+static int stringify(struct exp *e, const struct xtok *v, size_t n, struct xtok *out)
+{
+	size_t cap = 3;
+	for (size_t i = 0; i < n; i++)
+		cap += 2 * v[i].len + 1;
+	char *buf = malloc(cap), *w = buf;
+	if (!buf)
+		return -1;
+	*w++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		int quoted = v[i].s[0] == '"' || v[i].s[0] == '\'';
+		if (i && v[i - 1].s + v[i - 1].len != v[i].s)
+			*w++ = ' ';
+		for (size_t k = 0; k < v[i].len; k++) {
+			if (quoted && (v[i].s[k] == '"' || v[i].s[k] == '\\'))
+				*w++ = '\\';
+			*w++ = v[i].s[k];
+		}
+	}
+	*w++ = '"';
+	const char *t = make_text(e, buf, (size_t)(w - buf));
+	free(buf);
+	if (!t)
+		return -1;
+	*out = (struct xtok){t, (uint32_t)(w - buf), -1};
+	return 0;
+}
+
+/* '##': left becomes left's text followed by right's, which must read as
+ * one token (as in the compiler, anything else is an error). */
+static int paste(struct exp *e, struct xtok *left, const struct xtok *right)
+{
+	size_t n = left->len + right->len;
+	char *buf = malloc(n + 1);
+	if (!buf)
+		return -1;
+	memcpy(buf, left->s, left->len);
+	memcpy(buf + left->len, right->s, right->len);
+	buf[n] = '\0';
+	int kind;
+	int whole = ksp_ctok_end(buf, 0, n, &kind) == n;
+	const char *t = whole ? make_text(e, buf, n) : NULL;
+	free(buf);
+	if (!whole) {
+		snprintf(e->why, e->why_len, "pasting \"%.*s\" and \"%.*s\" does not give a token",
+			 (int)left->len, left->s, (int)right->len, right->s);
+		return 1;
+	}
+	if (!t)
+		return -1;
+	*left = (struct xtok){t, (uint32_t)n, -1};
+	return 0;
+}
+
+/* The substitution so far, and whether a '##' waits for its right operand
+ * (paste) and the last operand was empty (a placemarker). */
+struct subst {
+	struct xtoks res;
+	int paste, left_empty;
+};
+
+/* Appends one operand (a body token or a parameter's replacement). va: the
+ * operand is the variadic parameter, for GNU's ", ## __VA_ARGS__", which
+ * drops the comma when the variadic arguments are empty. */
+static int add_operand(struct exp *e, struct subst *sb, const struct xtok *v, size_t n, int va)
+{
+	size_t i = 0;
+	int rc = 0;
+	if (sb->paste && !sb->left_empty && sb->res.n) {
+		struct xtok *left = &sb->res.v[sb->res.n - 1];
+		if (va && is_punct(left->s, left->len, ",")) {
+			sb->res.n -= n == 0;
+		} else if (n) {
+			rc = paste(e, left, &v[0]);
+			i = 1;
+		}
+		sb->left_empty = 0;
+	} else {
+		sb->left_empty = n == 0;
+	}
+	sb->paste = 0;
+	for (; i < n && !rc; i++)
+		rc = push_x(&sb->res, v[i]);
+	return rc;
+}
+
+/* The tokens that replace parameter k: the argument as written next to
+ * '#' or '##', else fully expanded (once, kept in expanded[k]). */
+static int param_tokens(struct exp *e, const struct macro *m, struct args *a, int k, int raw,
+			struct xtoks *expanded, unsigned char *done, const struct xtok **v,
+			size_t *n, int depth)
+{
+	size_t from, to;
+	arg_range(m, a, (size_t)k, &from, &to);
+	if (raw) {
+		*v = a->toks.v + from;
+		*n = to - from;
+		return 0;
+	}
+	int rc = 0;
+	if (!done[k]) {
+		memset(&expanded[k], 0, sizeof(expanded[k]));
+		done[k] = 1;
+		rc = expand(e, a->toks.v + from, to - from, &expanded[k], depth + 1);
+	}
+	*v = expanded[k].v;
+	*n = expanded[k].n;
+	return rc;
+}
+
+/* One step of the body at *i: an operator, a parameter or a plain token. */
+static int substitute_one(struct exp *e, const struct macro *m, struct args *a, struct subst *sb,
+			  size_t *i, struct xtoks *expanded, unsigned char *done, int depth)
+{
+	const struct ksp_mtok *b = m->body.v, *x = &b[*i];
+	size_t nb = m->body.n;
+	if (is_paste_op(x)) {
+		if (!*i || *i + 1 == nb)
+			return fail(e, "'##' at either end of a macro body%.*s", "", 0);
+		sb->paste = 1;
+		(*i)++;
+		return 0;
+	}
+	if (m->fnlike && is_stringify_op(x)) {
+		int k = *i + 1 < nb ? param_index(m, &b[*i + 1]) : -1;
+		if (k < 0)
+			return fail(e, "'#' not followed by a macro parameter%.*s", "", 0);
+		size_t from, to;
+		struct xtok str;
+		arg_range(m, a, (size_t)k, &from, &to);
+		*i += 2;
+		int rc = stringify(e, a->toks.v + from, to - from, &str);
+		return rc ? rc : add_operand(e, sb, &str, 1, 0);
+	}
+	int k = ident_start(x->s[0]) ? param_index(m, x) : -1;
+	(*i)++;
+	if (k < 0) {
+		struct xtok t = {x->s, (uint32_t)x->len, -1};
+		return add_operand(e, sb, &t, 1, 0);
+	}
+	int raw = sb->paste || (*i < nb && is_paste_op(&b[*i]));
+	const struct xtok *v;
+	size_t n;
+	int rc = param_tokens(e, m, a, k, raw, expanded, done, &v, &n, depth);
+	return rc ? rc : add_operand(e, sb, v, n, m->variadic && (size_t)k + 1 == m->nparams);
+}
+
+/* The body with every parameter replaced by its argument, and '#' and '##'
+ * applied. */
 static int substitute(struct exp *e, const struct macro *m, struct args *a, struct xtoks *res,
 		      int depth)
 {
 	struct xtoks expanded[MAX_PARAMS];
 	unsigned char done[MAX_PARAMS] = {0};
+	struct subst sb = {*res, 0, 0};
 	int rc = 0;
-	for (size_t i = 0; i < m->body.n && !rc; i++) {
-		const struct ksp_mtok *x = &m->body.v[i];
-		int k = ident_start(x->s[0]) ? param_index(m, x) : -1;
-		if (k < 0) {
-			rc = push_x(res, (struct xtok){x->s, (uint32_t)x->len, -1});
-			continue;
-		}
-		if (!done[k]) {
-			size_t from, to;
-			arg_range(m, a, (size_t)k, &from, &to);
-			memset(&expanded[k], 0, sizeof(expanded[k]));
-			done[k] = 1;
-			rc = expand(e, a->toks.v + from, to - from, &expanded[k], depth + 1);
-		}
-		for (size_t j = 0; j < expanded[k].n && !rc; j++)
-			rc = push_x(res, expanded[k].v[j]);
-	}
+	for (size_t i = 0; i < m->body.n && !rc;)
+		rc = substitute_one(e, m, a, &sb, &i, expanded, done, depth);
+	*res = sb.res;
 	for (size_t k = 0; k < m->nparams; k++)
 		if (done[k])
 			free(expanded[k].v);
@@ -397,9 +562,7 @@ static int invoke(struct exp *e, struct xtoks *st, struct xtok name, const struc
 		if (!rc)
 			rc = substitute(e, m, &a, &res, depth);
 	} else {
-		for (size_t i = 0; i < m->body.n && !rc; i++)
-			rc = push_x(&res,
-				    (struct xtok){m->body.v[i].s, (uint32_t)m->body.v[i].len, -1});
+		rc = substitute(e, m, &a, &res, depth);
 	}
 	if (!rc)
 		rc = hs_add(e, &hs, name.s, name.len);
@@ -465,6 +628,19 @@ static int expand(struct exp *e, const struct xtok *in, size_t n, struct xtoks *
 	return rc;
 }
 
+/* Hands a made text to the result list (freed with it). */
+static int keep_made(struct ksp_mtoks *out, char *t)
+{
+	char **v = realloc(out->made, (out->nmade + 1) * sizeof(*v));
+	if (!v) {
+		free(t);
+		return -1;
+	}
+	out->made = v;
+	out->made[out->nmade++] = t;
+	return 0;
+}
+
 int ksp_macro_expand(const struct ksp_mtok *in, size_t n, ksp_macro_def_fn def, void *ctx,
 		     struct ksp_mtoks *out, char *why, size_t why_len)
 {
@@ -484,5 +660,9 @@ int ksp_macro_expand(const struct ksp_mtok *in, size_t n, ksp_macro_def_fn def, 
 	free(x.v);
 	free(res.v);
 	free(e.hv);
+	for (size_t i = 0; i < e.nmade; i++)
+		if (keep_made(out, e.made[i]))
+			rc = -1;
+	free(e.made);
 	return rc;
 }

@@ -2,10 +2,11 @@
  * A small C preprocessor macro expander over a token list: object-like and
  * function-like macros (arguments fully expanded before substitution, then
  * a rescan; hide sets as in Prosser's algorithm keep a macro from expanding
- * inside itself), variadic "..." / __VA_ARGS__ and GNU "args...". The '#'
- * and '##' operators and __VA_OPT__ are not supported: a definition that
- * uses them makes the expansion fail with a reason. Directives ("defined")
- * are not handled: the tokens are code.
+ * inside itself), variadic "..." / __VA_ARGS__ and GNU "args...", the '#'
+ * (stringify) and '##' (paste) operators with placemarkers and GNU's
+ * ", ## __VA_ARGS__". __VA_OPT__ is not supported: a definition that uses it
+ * makes the expansion fail with a reason. Directives ("defined") are not
+ * handled: the tokens are code.
  *
  * Definitions are written as gcc -dU prints the text after the name:
  * "(a, b) body" or "(fmt, ...) body" for a function-like macro, " body" or
@@ -22,8 +23,9 @@ enum ksp_ctok_kind { KSP_CT_IDENT, KSP_CT_NUMBER, KSP_CT_STRING, KSP_CT_PUNCT };
  * its kind. Punctuators are read longest first ("->", "...", "<<="). */
 size_t ksp_ctok_end(const char *s, size_t i, size_t len, int *kind);
 
-/* A token: its text is not owned (it points into the input or into a
- * definition, which must outlive the list). painted: an identifier that can
+/* A token: its text is not owned (it points into the input, into a
+ * definition, which must outlive the list, or into the list's own texts).
+ * painted: an identifier that can
  * no longer expand because it names a macro being expanded around it. */
 struct ksp_mtok {
 	const char *s;
@@ -34,6 +36,10 @@ struct ksp_mtok {
 struct ksp_mtoks {
 	struct ksp_mtok *v;
 	size_t n, cap;
+	/* Texts made by the expansion (pasted and stringified tokens), which
+	 * tokens of v may point into; freed with the list. */
+	char **made;
+	size_t nmade;
 };
 
 /* Appends the tokens of s (comments and whitespace skipped). -1 if out of

@@ -244,7 +244,7 @@ static int itemize(const struct pp_toks *t, struct pp_items *it)
  * at run time, the others are local temporaries or section entries found by
  * position). Such names are hashed without their counter.
  */
-static size_t strip_counter(const char *r, size_t n)
+size_t pp_strip_counter(const char *r, size_t n)
 {
 	static const char *const trailing[] = {"__compiletime_assert_", "__UNIQUE_ID_",
 					       "__BTF_ID__"};
@@ -262,7 +262,7 @@ static size_t strip_counter(const char *r, size_t n)
 /* Hashes an identifier-like run of a token, without its counter. */
 static uint64_t hash_run(uint64_t h, const char *r, size_t n)
 {
-	size_t keep = strip_counter(r, n), skip_from = n, skip_to = n;
+	size_t keep = pp_strip_counter(r, n), skip_from = n, skip_to = n;
 	const char *kmod = memmem(r, keep, "__kmod_", 7);
 	if (kmod) {
 		const char *sep = memmem(kmod + 7, keep - (size_t)(kmod + 7 - r), "__", 2);

@@ -56,6 +56,10 @@ int pp_line_marker(const char *line, const char *end, const char **file, size_t 
  * without "." components and with "dir/.." collapsed (a header included as
  * "../x.h" is the same file as the patch names). Returns its length. */
 size_t pp_marker_path(const char *q, size_t n, const char *root, char *out, size_t cap);
+/* The length of identifier [r, r + n) without the number __COUNTER__ gave
+ * it (a name __UNIQUE_ID() or compiletime_assert() made), else n: such
+ * names are hashed without it (see pp_items.c). */
+size_t pp_strip_counter(const char *r, size_t n);
 /* Token k is the punctuator c / the identifier word. */
 int pp_is_punct(const struct pp_toks *t, size_t k, char c);
 int pp_tok_is(const struct pp_toks *t, size_t k, const char *word);

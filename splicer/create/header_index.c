@@ -39,8 +39,9 @@ struct ksp_hindex {
 	char dir[4096];
 	int lock_fd;
 	FILE *macros_out;
-	struct ksp_strmap files;  /* tree-relative path -> struct file_state */
-	struct ksp_strmap macros; /* name -> struct macro_def */
+	struct ksp_strmap files;	   /* tree-relative path -> struct file_state */
+	struct ksp_strmap macros;	   /* name -> struct macro_def */
+	struct ksp_strlist counter_macros; /* names with a definition using __COUNTER__ */
 	size_t recorded, fresh, unknown_inputs;
 	const struct ksp_made_files *made_files;
 	/* Files this run made that entries name -> struct made_inputs: what
@@ -92,6 +93,7 @@ void ksp_hindex_close(struct ksp_hindex *ix)
 		close(ix->lock_fd);
 	ksp_strmap_free(&ix->files, free);
 	ksp_strmap_free(&ix->macros, free_macro);
+	ksp_strlist_free(&ix->counter_macros);
 	ksp_strmap_free(&ix->made, free_made_inputs);
 	free(ix);
 }
@@ -238,6 +240,9 @@ static int add_macro(struct ksp_hindex *ix, const char *name, size_t len, const 
 		     int persist)
 {
 	struct macro_def *m = ksp_strmap_get(&ix->macros, name, len);
+	if (strstr(def, "__COUNTER__") && !ksp_strlist_has(&ix->counter_macros, name, len) &&
+	    ksp_strlist_push(&ix->counter_macros, name, len))
+		return -1;
 	if (m) {
 		m->ambiguous |= strcmp(m->def, def) != 0;
 		return 0;
@@ -319,6 +324,11 @@ int ksp_hindex_open(const struct ksp_tree *tree, struct ksp_hindex **out, struct
 	}
 	*out = ix;
 	return 0;
+}
+
+const struct ksp_strlist *ksp_hindex_counter_macros(const struct ksp_hindex *ix)
+{
+	return &ix->counter_macros;
 }
 
 int ksp_hindex_macro(void *ctx, const char *name, size_t len, const char **def)

@@ -24,6 +24,7 @@
 #include "generated_inputs.h"
 #include "kbuild.h"
 #include "pp_facts.h"
+#include "strlist.h"
 
 #include <stddef.h>
 
@@ -63,6 +64,9 @@ int ksp_hindex_lookup(struct ksp_hindex *ix, const char *object, struct ksp_pp_f
  * name, as -dU prints it), 0 if no entry saw it defined, 2 if entries saw
  * different definitions. Fits ksp_macro_lookup_fn (ctx: the index). */
 int ksp_hindex_macro(void *ix, const char *name, size_t len, const char **def);
+
+/* The macros any definition of which names __COUNTER__. */
+const struct ksp_strlist *ksp_hindex_counter_macros(const struct ksp_hindex *ix);
 
 /* Entries written, entries found fresh since open, and objects not
  * recorded because a made file they read has inputs no .cmd tells. */

@@ -54,6 +54,8 @@ static void describe(FILE *log, const char *path, const struct ksp_hdr_change *c
 	fputs(c->ndeclared ? ")" : "", log);
 	if (c->first_shifted_line)
 		fprintf(log, ", lines shift from %u", c->first_shifted_line);
+	if (c->counter_shift)
+		fputs(", __COUNTER__ numbers shift", log);
 	fputc('\n', log);
 }
 
@@ -71,12 +73,37 @@ static int analyze(struct skip_run *r, const struct ksp_changed_text *t, struct 
 				      seen_by_a_reader, r, c, err);
 }
 
+/* Whether the object used a macro that writes a __COUNTER__ number into
+ * code (instrumentation_begin()'s asm label, annotate_unreachable()): a
+ * shifted counter changes such text, which screening compares. The macros
+ * that only make names with it are known; screening hashes those names
+ * without the number (pp_strip_counter), and the BTF and initcall names
+ * also carry their line or module. */
+static int numbers_from_counter(const struct skip_run *r, const struct ksp_pp_facts *f)
+{
+	static const char *const name_makers[] = {"__UNIQUE_ID", "compiletime_assert",
+						  "__initcall_id", "__ID"};
+	const struct ksp_strlist *users = ksp_hindex_counter_macros(r->ix);
+	for (size_t i = 0; i < users->n; i++) {
+		size_t k = 0;
+		while (k < sizeof(name_makers) / sizeof(*name_makers) &&
+		       strcmp(users->v[i], name_makers[k]))
+			k++;
+		if (k == sizeof(name_makers) / sizeof(*name_makers) &&
+		    ksp_bloom_has(&f->seen, users->v[i], strlen(users->v[i])))
+			return 1;
+	}
+	return 0;
+}
+
 /* Whether the change of one header leaves an object that read it as it
  * was (see header_skip.h). */
-static int unaltered_by(const struct ksp_pp_facts *f, const struct ksp_pp_file_read *read,
-			const struct ksp_hdr_change *c)
+static int unaltered_by(const struct skip_run *r, const struct ksp_pp_facts *f,
+			const struct ksp_pp_file_read *read, const struct ksp_hdr_change *c)
 {
 	if (c->fallback || read->max_line_value == KSP_PP_FILE_INPUT)
+		return 0;
+	if (c->counter_shift && numbers_from_counter(r, f))
 		return 0;
 	for (size_t i = 0; i < c->nmacros; i++)
 		if (ksp_bloom_has(&f->seen, c->macros[i], strlen(c->macros[i])))
@@ -98,7 +125,7 @@ static int judge(const struct skip_run *r, size_t i, const struct ksp_changed_te
 		if (!read)
 			continue;
 		reads = 1;
-		if (!unaltered_by(&r->facts[i], read, &change[k]))
+		if (!unaltered_by(r, &r->facts[i], read, &change[k]))
 			return 0;
 	}
 	st->unread += !reads;

@@ -477,6 +477,44 @@ START_TEST(own_macro)
 }
 END_TEST
 
+/* An inline function whose macros paste names with __COUNTER__ (min()'s
+ * temporaries, as the kernel writes __UNIQUE_ID) is judged by names; the
+ * change says that later counter numbers shift. A declaration whose own
+ * name is numbered cannot be judged by name. */
+START_TEST(counter_names)
+{
+	static const char *const defs[] = {
+		"___PASTE",
+		"(a,b) a##b",
+		"__PASTE",
+		"(a,b) ___PASTE(a,b)",
+		"__UNIQUE_ID",
+		"(prefix) __PASTE(__PASTE(__UNIQUE_ID_, prefix), __COUNTER__)",
+		"__stringify_1",
+		"(x...) #x",
+		"__stringify",
+		"(x...) __stringify_1(x)",
+		NULL};
+	static const struct table t = {defs, no_words};
+	const char *pre = "int a(void);\n";
+	const char *post =
+		"int a(void);\nstatic inline int g(int n)\n{\n"
+		"\tint __UNIQUE_ID(tmp) = n;\n\treturn __UNIQUE_ID(tmp) + 1;\n}\n"
+		"static inline const char *h(void)\n{\n\treturn __stringify(n + 1);\n}\n";
+	struct ksp_hdr_change c = run_with(pre, post, &t);
+	expect_clean(&c);
+	ck_assert(has(c.declared, c.ndeclared, "g") && has(c.declared, c.ndeclared, "h"));
+	ck_assert_int_eq(c.counter_shift, 1);
+	ksp_hdr_change_free(&c);
+	c = run_with(pre, "int a(void);\nstatic inline int h(void)\n{\n\treturn 1;\n}\n", &t);
+	expect_clean(&c);
+	ck_assert_int_eq(c.counter_shift, 0);
+	ksp_hdr_change_free(&c);
+	c = run_with(pre, "int a(void);\nextern int __UNIQUE_ID(v);\n", &t);
+	expect_fallback(&c, "numbered by __COUNTER__");
+}
+END_TEST
+
 /* ---- conditional blocks that only define macros ---- */
 
 static const char *const pagemap_group = "/* comment */\n"
@@ -726,11 +764,55 @@ START_TEST(expand_basic)
 	ck_assert_str_eq(expand_text("ID(ID)(3)", defs), "ID ( 3 )");
 	ck_assert_str_eq(expand_text("ZERO()", defs), "0");
 	ck_assert_str_eq(expand_text("ADD((1, 2), 3)", defs), "( ( ( 1 , 2 ) ) + ( 3 ) )");
-	ck_assert(!strncmp(expand_text("CAT(a, b)", defs), "FAIL", 4));
-	ck_assert(!strncmp(expand_text("STR(a)", defs), "FAIL", 4));
 	ck_assert(!strncmp(expand_text("ADD(1)", defs), "FAIL", 4));
 	ck_assert(!strncmp(expand_text("ADD(1, 2", defs), "FAIL", 4));
 	ck_assert(!strncmp(expand_text("ZERO(1)", defs), "FAIL", 4));
+}
+END_TEST
+
+/* '#' and '##', as gcc's preprocessor applies them. */
+START_TEST(expand_operators)
+{
+	static const char *const defs[] = {"CAT",   "(a, b) a ## b",
+					   "XCAT",  "(a, b) CAT(a, b)",
+					   "STR",   "(a) #a",
+					   "ONE",   " 1",
+					   "ab",    " 7",
+					   "OBJ",   " x ## y",
+					   "E",	    "(fmt, args...) f(fmt, ## args)",
+					   "V",	    "(fmt, ...) f(fmt, ##__VA_ARGS__)",
+					   "VS",    "(...) #__VA_ARGS__",
+					   "UID",   "(p) XCAT(XCAT(__UNIQUE_ID_, p), 3)",
+					   "BAD",   "(a) # b",
+					   "EDGE",  "(a) ## a",
+					   "OPT",   "(a, ...) f(a __VA_OPT__(,) __VA_ARGS__)",
+					   "THREE", "(a, b, c) a ## b ## c",
+					   NULL};
+	ck_assert_str_eq(expand_text("CAT(x, y)", defs), "xy");
+	ck_assert_str_eq(expand_text("CAT(a, b)", defs), "7");	    /* the result is rescanned */
+	ck_assert_str_eq(expand_text("CAT(ONE, 2)", defs), "ONE2"); /* operands as written */
+	ck_assert_str_eq(expand_text("XCAT(ONE, 2)", defs), "12");
+	ck_assert_str_eq(expand_text("CAT(, y)", defs), "y");
+	ck_assert_str_eq(expand_text("CAT(x, )", defs), "x");
+	ck_assert_str_eq(expand_text("CAT(,) z", defs), "z");
+	ck_assert_str_eq(expand_text("CAT(-, >)", defs), "->");
+	ck_assert_str_eq(expand_text("OBJ", defs), "xy");
+	ck_assert_str_eq(expand_text("THREE(a, , c)", defs), "ac");
+	ck_assert_str_eq(expand_text("STR(a + b)", defs), "\"a + b\"");
+	ck_assert_str_eq(expand_text("STR(a+b)", defs), "\"a+b\"");
+	ck_assert_str_eq(expand_text("STR(\"x\\n\")", defs), "\"\\\"x\\\\n\\\"\"");
+	ck_assert_str_eq(expand_text("STR(ONE)", defs), "\"ONE\"");
+	ck_assert_str_eq(expand_text("VS(a, b)", defs), "\"a, b\"");
+	ck_assert_str_eq(expand_text("E(x)", defs), "f ( x )");
+	ck_assert_str_eq(expand_text("E(x, 1, 2)", defs), "f ( x , 1 , 2 )");
+	ck_assert_str_eq(expand_text("V(x)", defs), "f ( x )");
+	ck_assert_str_eq(expand_text("V(x, ONE)", defs), "f ( x , 1 )");
+	ck_assert_str_eq(expand_text("UID(tmp)", defs), "__UNIQUE_ID_tmp3");
+	ck_assert_str_eq(expand_text("CAT(+, -)", defs),
+			 "FAIL: pasting \"+\" and \"-\" does not give a token");
+	ck_assert(!strncmp(expand_text("BAD(1)", defs), "FAIL: '#' not followed", 22));
+	ck_assert(!strncmp(expand_text("EDGE(1)", defs), "FAIL: '##' at either end", 24));
+	ck_assert(!strncmp(expand_text("OPT(1)", defs), "FAIL: macro OPT uses __VA_OPT__", 31));
 }
 END_TEST
 
@@ -777,6 +859,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, own_declared_names);
 	tcase_add_test(tc, own_declared_names_not_enough);
 	tcase_add_test(tc, expand_basic);
+	tcase_add_test(tc, counter_names);
+	tcase_add_test(tc, expand_operators);
 	tcase_add_test(tc, expand_painted);
 	suite_add_tcase(s, tc);
 	return s;

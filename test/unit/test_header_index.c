@@ -56,8 +56,9 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* x.c reads a.h and b.h and calls a_fn; y.c reads a.h only and uses
- * nothing from it. */
+/* x.c reads a.h and b.h, calls a_fn and uses a macro that writes a
+ * __COUNTER__ number into its code; y.c reads a.h only and uses nothing
+ * from it. */
 static const char x_i[] = "# 1 \"drv/x.c\"\n"
 			  "# 1 \"./include/linux/a.h\" 1\n"
 			  "int a_fn(int);\n"
@@ -65,7 +66,8 @@ static const char x_i[] = "# 1 \"drv/x.c\"\n"
 			  "# 1 \"./include/linux/b.h\" 1\n"
 			  "# 3 \"drv/x.c\" 2\n"
 			  "int x(void) { return a_fn(4); }\n"
-			  "#define B_MAX 4\n";
+			  "#define B_MAX 4\n"
+			  "#define instrumentation_begin() __instrumentation_begin(__COUNTER__)\n";
 static const char y_i[] = "# 1 \"drv/y.c\"\n"
 			  "# 1 \"./include/linux/a.h\" 1\n"
 			  "int a_fn(int);\n"
@@ -180,6 +182,11 @@ START_TEST(skip_judged_by_names)
 	judge("include/linux/a.h", "int a_fn(int);\nint a_new(int);\n", 1, 1);
 	judge("include/linux/a.h", "long a_fn(int);\n", 0, 1);
 	judge("include/linux/b.h", "#define B_MAX 5\n", 0, 1);
+	/* a new user of __COUNTER__ shifts x's numbers, not y's */
+	judge("include/linux/a.h",
+	      "int a_fn(int);\nstatic inline int g(void)\n{\n\treturn __COUNTER__;\n}\n", 0, 1);
+	judge("include/linux/a.h", "int a_fn(int);\nstatic inline int g(void)\n{\n\treturn 1;\n}\n",
+	      1, 1);
 	/* a struct definition: not judged by names, both screened */
 	judge("include/linux/a.h", "int a_fn(int);\nstruct s { int v; };\n", 0, 0);
 }
