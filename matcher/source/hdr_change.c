@@ -353,12 +353,27 @@ static int resolve(void *ctx, const char *name, size_t len, const char **def, ch
 	return ext == 1 ? KSP_MACRO_DEF : KSP_MACRO_NONE;
 }
 
-static int is_macro(const struct resolver *r, const char *name, size_t len)
+static int function_like(const char *def)
 {
-	const struct hdr_unit *u;
-	const char *def;
+	return def[0] == '(';
+}
+
+/* Whether name may expand where it stands: it names a macro, unless every
+ * definition known of it takes arguments and no '(' follows (called_with
+ * 0), when no reader can expand it (an "err" variable where some driver
+ * defines err(...)). */
+static int may_expand(const struct resolver *r, const char *name, size_t len, int called)
+{
+	const struct hdr_unit *u = NULL;
+	const char *def = NULL;
 	size_t at;
-	return own_definition(r->s, name, len, &u, &at) || r->a->lookup(r->a->ctx, name, len, &def);
+	int own = own_definition(r->s, name, len, &u, &at);
+	int ext = r->a->lookup(r->a->ctx, name, len, &def);
+	if (!own && !ext)
+		return 0;
+	if (called || own == 2 || ext == 2)
+		return 1;
+	return (own && !function_like(u->norm + u->def_at)) || (ext && !function_like(def));
 }
 
 /* The expansion as text, with where each token starts and which are
@@ -483,7 +498,7 @@ static int check_idents(struct judged *jd, const struct pp_item *it)
 			return fb(jd->a, "changed construct uses %.*s", (int)len, s);
 		if (pp_strip_counter(s, len) != len)
 			continue; /* made by pasting __COUNTER__: never a macro */
-		if (is_macro(jd->r, s, len))
+		if (may_expand(jd->r, s, len, k + 1 < it->end && pp_is_punct(&p->toks, k + 1, '(')))
 			return fb(jd->a, "macro %.*s left unexpanded", (int)len, s);
 		if (hdr_builtin_word(s, len))
 			continue;

@@ -515,6 +515,25 @@ START_TEST(counter_names)
 }
 END_TEST
 
+/* A name that only function-like macros define, not followed by '(',
+ * cannot expand in any reader (a variable "err" where a driver defines
+ * err(...)); an object-like one could. */
+START_TEST(function_like_name_not_called)
+{
+	static const char *const fn_defs[] = {"err", "(fmt, ...) printk(fmt)", NULL};
+	static const char *const obj_defs[] = {"err", " errno_value", NULL};
+	static const struct table fn = {fn_defs, no_words}, obj = {obj_defs, no_words};
+	const char *pre = "int a(void);\n";
+	const char *post = "int a(void);\nstatic inline int g(int err)\n{\n\treturn err + 1;\n}\n";
+	struct ksp_hdr_change c = run_with(pre, post, &fn);
+	expect_clean(&c);
+	ck_assert(has(c.declared, c.ndeclared, "g"));
+	ksp_hdr_change_free(&c);
+	c = run_with(pre, post, &obj);
+	expect_fallback(&c, "unknown identifier errno_value");
+}
+END_TEST
+
 /* ---- conditional blocks that only define macros ---- */
 
 static const char *const pagemap_group = "/* comment */\n"
@@ -860,6 +879,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, own_declared_names_not_enough);
 	tcase_add_test(tc, expand_basic);
 	tcase_add_test(tc, counter_names);
+	tcase_add_test(tc, function_like_name_not_called);
 	tcase_add_test(tc, expand_operators);
 	tcase_add_test(tc, expand_painted);
 	suite_add_tcase(s, tc);
