@@ -34,7 +34,7 @@ struct an {
 	ksp_ident_known_fn known;
 	void *ctx;
 	struct ksp_hdr_change *out;
-	struct ksp_strlist macros, declared;
+	struct ksp_strlist macros, declared, includes;
 	struct hdr_hunk *hunks;
 	size_t nhunks, hcap;
 };
@@ -148,6 +148,30 @@ static int add_macro(void *ctx, const char *name, size_t len)
 	return push_name(&((struct an *)ctx)->macros, name, len);
 }
 
+/* A changed "#include <a/b.h>" or "#include "c.h"" at the top level (no
+ * #if around it but the include guard): its file name joins out->includes.
+ * Anything else (a computed include, one under #if) is a fallback. */
+static int changed_include(struct an *a, const struct side *s, size_t k)
+{
+	const struct hdr_unit *u = &s->lx.u[k];
+	const char *name = u->norm + 8;
+	int guarded, top = hdr_unit_top_level(&s->lx, k, &guarded);
+	if (top < 0)
+		return -1;
+	size_t n = strlen(name);
+	int angled = n > 2 && name[0] == '<' && name[n - 1] == '>';
+	int quoted = n > 2 && name[0] == '"' && name[n - 1] == '"' && !memchr(name + 1, '"', n - 2);
+	if (!top || (!angled && !quoted))
+		return fb(a, "a directive changed: #%.60s", u->norm);
+	char file[512];
+	size_t w = 0;
+	for (size_t i = 0; i < n && w + 1 < sizeof(file); i++)
+		if (quoted || name[i] != ' ')
+			file[w++] = name[i];
+	file[w] = '\0';
+	return push_name(&a->includes, file, w);
+}
+
 /* Changed conditionals are judged by hdr_cond.h, with their hunks. */
 static int changed_directives(struct an *a)
 {
@@ -163,6 +187,12 @@ static int changed_directives(struct an *a)
 			const struct hdr_unit *u = &s->lx.u[i];
 			if (u->kind != U_DIR || !u->changed || hdr_is_conditional(u))
 				continue;
+			if (u->dkind == D_OTHER && !strncmp(u->norm, "include ", 8)) {
+				int rc = changed_include(a, s, i);
+				if (rc)
+					return rc;
+				continue;
+			}
 			if ((u->dkind != D_DEFINE && u->dkind != D_UNDEF) || !u->name_len)
 				return fb(a, "a directive changed: #%.60s", u->norm);
 			if (push_name(&a->macros, s->lx.sp + u->name_off, u->name_len))
@@ -803,6 +833,8 @@ int ksp_hdr_change_analyze(const char *pre, size_t pre_len, const char *post, si
 	free(a.hunks);
 	sort_unique(&a.macros);
 	sort_unique(&a.declared);
+	sort_unique(&a.includes);
+	out->includes = a.includes.v, out->nincludes = a.includes.n;
 	out->macros = a.macros.v, out->nmacros = a.macros.n;
 	out->declared = a.declared.v, out->ndeclared = a.declared.n;
 	if (rc < 0)
@@ -816,7 +848,21 @@ void ksp_hdr_change_free(struct ksp_hdr_change *c)
 		free(c->macros[i]);
 	for (size_t i = 0; i < c->ndeclared; i++)
 		free(c->declared[i]);
+	for (size_t i = 0; i < c->nincludes; i++)
+		free(c->includes[i]);
 	free(c->macros);
 	free(c->declared);
+	free(c->includes);
 	memset(c, 0, sizeof(*c));
+}
+
+int ksp_hdr_include_guarded(const char *text, size_t len)
+{
+	struct hdr_lexed lx;
+	int guarded = 0;
+	int rc = hdr_lex(text, len, &lx);
+	if (!rc)
+		rc = hdr_unit_top_level(&lx, 0, &guarded);
+	hdr_lex_free(&lx);
+	return rc < 0 ? -1 : guarded;
 }

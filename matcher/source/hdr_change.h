@@ -41,6 +41,13 @@ struct ksp_hdr_change {
 	/* A touched construct expands __COUNTER__: every later __COUNTER__
 	 * in a reader may give another number. */
 	int counter_shift;
+	/* #include lines added or removed outside any #if group but the
+	 * include guard, as written without spaces: "<linux/stddef.h>" or
+	 * "\"local.h\"" (sorted, unique). Such a line changes nothing for a
+	 * reader that read the file before it read this header, if an include
+	 * guard wraps that file (header_skip.h). */
+	char **includes;
+	size_t nincludes;
 };
 
 /* Fills out (which ksp_hdr_change_free releases, also after a failure).
@@ -49,5 +56,9 @@ int ksp_hdr_change_analyze(const char *pre, size_t pre_len, const char *post, si
 			   ksp_macro_lookup_fn lookup, ksp_ident_known_fn known, void *ctx,
 			   struct ksp_hdr_change *out, struct ksp_error *err);
 void ksp_hdr_change_free(struct ksp_hdr_change *c);
+
+/* Whether "#ifndef G / #define G / ... / #endif" wraps the whole text: 1,
+ * 0, or -1 if out of memory. */
+int ksp_hdr_include_guarded(const char *text, size_t len);
 
 #endif

@@ -116,6 +116,17 @@ static void free_groups(struct groups *g)
 	free(g->seen);
 }
 
+int hdr_unit_top_level(const struct hdr_lexed *lx, size_t k, int *guarded)
+{
+	struct groups g = {0};
+	int rc = read_groups(&g, lx);
+	*guarded = !rc && g.balanced && g.guard;
+	if (!rc)
+		rc = g.balanced && k < lx->nu && g.top[k] == NONE;
+	free_groups(&g);
+	return rc;
+}
+
 /* The group opening at unit o must only define macros; fn gets them. */
 static int judge_group(struct judge *j, struct groups *g, uint32_t o)
 {

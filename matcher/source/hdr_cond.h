@@ -35,6 +35,11 @@ typedef int (*hdr_name_fn)(void *ctx, const char *name, size_t len);
 /* Whether the unit is a conditional directive. */
 int hdr_is_conditional(const struct hdr_unit *u);
 
+/* Whether unit k lies outside every #if group but the include guard: 1,
+ * 0 (also if the #ifs do not pair), -1 if out of memory. *guarded: whether
+ * "#ifndef G / #define G / ... / #endif" wraps the whole text. */
+int hdr_unit_top_level(const struct hdr_lexed *lx, size_t k, int *guarded);
+
 /* Judges the hunks that change a conditional directive, as above (the units'
  * changed flags must be set). 0, with fn called for every macro their groups
  * #define or #undef; 1 with why if they cannot be judged by macros; -1 if out

@@ -103,6 +103,11 @@ const char *ksp_hindex_dir(const struct ksp_hindex *ix)
 	return ix->dir;
 }
 
+const char *ksp_hindex_tree_path(const struct ksp_hindex *ix)
+{
+	return ix->tree->path;
+}
+
 void ksp_hindex_counts(const struct ksp_hindex *ix, size_t *recorded, size_t *fresh,
 		       size_t *unknown_inputs)
 {

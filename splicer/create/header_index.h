@@ -42,6 +42,7 @@ int ksp_hindex_tree_stamp(const struct ksp_tree *tree, char *out, size_t len);
 int ksp_hindex_open(const struct ksp_tree *tree, struct ksp_hindex **ix, struct ksp_error *err);
 void ksp_hindex_close(struct ksp_hindex *ix);
 const char *ksp_hindex_dir(const struct ksp_hindex *ix);
+const char *ksp_hindex_tree_path(const struct ksp_hindex *ix);
 
 /* Files that builds of this run made, which do not exist in the tree the
  * index describes (made->is_new; NULL: none). An object

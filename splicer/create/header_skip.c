@@ -1,15 +1,24 @@
 #include "header_skip.h"
 #include "fileio.h"
 #include "hdr_change.h"
+#include "pp_items.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct skip_run {
 	struct ksp_hindex *ix;
 	struct ksp_pp_facts *facts; /* per object */
 	unsigned char *have;	    /* facts[i] loaded (fresh entry) */
 	size_t n;
+};
+
+/* The files a changed header's added or removed #include lines name, as
+ * every object finds them; unresolved if one cannot be named for all. */
+struct include_files {
+	struct ksp_strlist paths; /* tree-relative */
+	int unresolved;
 };
 
 /* Whether any object that may read the header saw the identifier: a name
@@ -36,7 +45,8 @@ static int is_header(const char *path)
 	return n > 2 && !strcmp(path + n - 2, ".h");
 }
 
-static void describe(FILE *log, const char *path, const struct ksp_hdr_change *c)
+static void describe(FILE *log, const char *path, const struct ksp_hdr_change *c,
+		     const struct include_files *inc)
 {
 	if (!log)
 		return;
@@ -56,6 +66,10 @@ static void describe(FILE *log, const char *path, const struct ksp_hdr_change *c
 		fprintf(log, ", lines shift from %u", c->first_shifted_line);
 	if (c->counter_shift)
 		fputs(", __COUNTER__ numbers shift", log);
+	for (size_t i = 0; i < c->nincludes; i++)
+		fprintf(log, "%s%s", i ? " " : ", #include lines changed: ", c->includes[i]);
+	if (inc->unresolved)
+		fputs(" (a file not the same for every reader, or unguarded: all screened)", log);
 	fputc('\n', log);
 }
 
@@ -96,12 +110,104 @@ static int numbers_from_counter(const struct skip_run *r, const struct ksp_pp_fa
 	return 0;
 }
 
+/* The kernel's include path for <...> (the top Makefile's LINUXINCLUDE and
+ * USERINCLUDE, x86), in order. Kbuild puts it before any directory of an
+ * object's own flags, so a file found here is the one every object gets. */
+static const char *const include_dirs[] = {
+	"arch/x86/include",	 "arch/x86/include/generated",	    "include",
+	"arch/x86/include/uapi", "arch/x86/include/generated/uapi", "include/uapi",
+	"include/generated/uapi"};
+
+static int tree_file(const char *root, const char *rel)
+{
+	char path[8400];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+/* Where "#include inc" in header finds its file: 0 with out, 1 if not
+ * the same for every object ("name" outside the header's directory, or
+ * <name> outside the kernel's include path). */
+static int find_include(const char *root, const char *header, const char *inc, char *out,
+			size_t cap)
+{
+	size_t n = strlen(inc);
+	char cand[1024];
+	if (inc[0] == '"') {
+		const char *slash = strrchr(header, '/');
+		int dir = slash ? (int)(slash - header + 1) : 0;
+		snprintf(cand, sizeof(cand), "%.*s%.*s", dir, header, (int)(n - 2), inc + 1);
+		pp_marker_path(cand, strlen(cand), NULL, out, cap);
+		return tree_file(root, out) ? 0 : 1;
+	}
+	for (size_t i = 0; i < sizeof(include_dirs) / sizeof(*include_dirs); i++) {
+		snprintf(cand, sizeof(cand), "%s/%.*s", include_dirs[i], (int)(n - 2), inc + 1);
+		pp_marker_path(cand, strlen(cand), NULL, out, cap);
+		if (tree_file(root, out))
+			return 0;
+	}
+	return 1;
+}
+
+/* A file the patch leaves alone, wrapped in an include guard: including it
+ * again does nothing. */
+static int guarded_unchanged(const char *root, const char *rel,
+			     const struct ksp_changed_text *changed, size_t nchanged)
+{
+	for (size_t k = 0; k < nchanged; k++)
+		if (!strcmp(changed[k].path, rel))
+			return 0;
+	char path[8400];
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	struct ksp_error err;
+	unsigned char *text = NULL;
+	size_t len;
+	if (ksp_read_file(path, 0, &text, &len, &err))
+		return 0;
+	int guarded = ksp_hdr_include_guarded((char *)text, len);
+	free(text);
+	return guarded == 1;
+}
+
+static int resolve_includes(const char *root, const struct ksp_changed_text *t,
+			    const struct ksp_hdr_change *c, const struct ksp_changed_text *changed,
+			    size_t nchanged, struct include_files *out)
+{
+	for (size_t i = 0; i < c->nincludes && !out->unresolved; i++) {
+		char rel[1024];
+		out->unresolved = find_include(root, t->path, c->includes[i], rel, sizeof(rel)) ||
+				  !guarded_unchanged(root, rel, changed, nchanged);
+		if (!out->unresolved && ksp_strlist_push(&out->paths, rel, strlen(rel)))
+			return -1;
+	}
+	return 0;
+}
+
+/* An added or removed #include of a guarded file changes nothing for an
+ * object that entered that file before this header (facts list files in
+ * the order the object first entered them): its guard is defined there. */
+static int includes_unaltered(const struct ksp_pp_facts *f, const struct ksp_pp_file_read *read,
+			      const struct include_files *inc)
+{
+	if (inc->unresolved)
+		return 0;
+	for (size_t i = 0; i < inc->paths.n; i++) {
+		const struct ksp_pp_file_read *x = ksp_pp_facts_file(f, inc->paths.v[i]);
+		if (!x || x > read || x->max_line_value == KSP_PP_FILE_INPUT)
+			return 0;
+	}
+	return 1;
+}
+
 /* Whether the change of one header leaves an object that read it as it
  * was (see header_skip.h). */
 static int unaltered_by(const struct skip_run *r, const struct ksp_pp_facts *f,
-			const struct ksp_pp_file_read *read, const struct ksp_hdr_change *c)
+			const struct ksp_pp_file_read *read, const struct ksp_hdr_change *c,
+			const struct include_files *inc)
 {
-	if (c->fallback || read->max_line_value == KSP_PP_FILE_INPUT)
+	if (c->fallback || read->max_line_value == KSP_PP_FILE_INPUT ||
+	    !includes_unaltered(f, read, inc))
 		return 0;
 	if (c->counter_shift && numbers_from_counter(r, f))
 		return 0;
@@ -116,7 +222,8 @@ static int unaltered_by(const struct skip_run *r, const struct ksp_pp_facts *f,
 
 /* 1 if object i is known unaltered; counts why. */
 static int judge(const struct skip_run *r, size_t i, const struct ksp_changed_text *changed,
-		 const struct ksp_hdr_change *change, size_t nchanged, struct ksp_skip_stats *st)
+		 const struct ksp_hdr_change *change, const struct include_files *inc,
+		 size_t nchanged, struct ksp_skip_stats *st)
 {
 	int reads = 0;
 	for (size_t k = 0; k < nchanged; k++) {
@@ -125,7 +232,7 @@ static int judge(const struct skip_run *r, size_t i, const struct ksp_changed_te
 		if (!read)
 			continue;
 		reads = 1;
-		if (!unaltered_by(r, &r->facts[i], read, &change[k]))
+		if (!unaltered_by(r, &r->facts[i], read, &change[k], &inc[k]))
 			return 0;
 	}
 	st->unread += !reads;
@@ -139,8 +246,9 @@ int ksp_header_skip(struct ksp_hindex *ix, const char *const *objects, size_t n,
 {
 	struct skip_run r = {ix, calloc(n + 1, sizeof(*r.facts)), calloc(n + 1, 1), n};
 	struct ksp_hdr_change *change = calloc(nchanged + 1, sizeof(*change));
+	struct include_files *inc = calloc(nchanged + 1, sizeof(*inc));
 	memset(st, 0, sizeof(*st));
-	int rc = r.facts && r.have && change ? 0 : ksp_fail(err, "out of memory");
+	int rc = r.facts && r.have && change && inc ? 0 : ksp_fail(err, "out of memory");
 	for (size_t i = 0; i < n && !rc; i++) {
 		int fresh = ksp_hindex_lookup(ix, objects[i], &r.facts[i], err);
 		rc = fresh < 0 ? -1 : 0;
@@ -150,19 +258,25 @@ int ksp_header_skip(struct ksp_hindex *ix, const char *const *objects, size_t n,
 	size_t analyzed = 0;
 	for (; analyzed < nchanged && !rc; analyzed++) {
 		rc = analyze(&r, &changed[analyzed], &change[analyzed], err);
+		if (!rc && resolve_includes(ksp_hindex_tree_path(ix), &changed[analyzed],
+					    &change[analyzed], changed, nchanged, &inc[analyzed]))
+			rc = ksp_fail(err, "out of memory");
 		if (!rc) {
 			st->headers_by_name += !change[analyzed].fallback;
-			describe(log, changed[analyzed].path, &change[analyzed]);
+			describe(log, changed[analyzed].path, &change[analyzed], &inc[analyzed]);
 		}
 	}
 	for (size_t i = 0; i < n && !rc; i++)
-		skip[i] = r.have[i] && judge(&r, i, changed, change, nchanged, st);
-	for (size_t k = 0; k < analyzed && change; k++)
+		skip[i] = r.have[i] && judge(&r, i, changed, change, inc, nchanged, st);
+	for (size_t k = 0; k < analyzed && change; k++) {
 		ksp_hdr_change_free(&change[k]);
+		ksp_strlist_free(&inc[k].paths);
+	}
 	for (size_t i = 0; i < n && r.have; i++)
 		if (r.have[i])
 			ksp_pp_facts_free(&r.facts[i]);
 	free(change);
+	free(inc);
 	free(r.facts);
 	free(r.have);
 	return rc;

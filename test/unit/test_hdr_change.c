@@ -250,7 +250,16 @@ START_TEST(other_directives)
 {
 	struct ksp_hdr_change c = run_edit("#ifdef CONFIG_X\n", "#ifdef CONFIG_Y\n");
 	expect_fallback(&c, "directive changed: #ifdef CONFIG_");
-	c = run_edit("struct page;\n", "#include <linux/mm.h>\nstruct page;\n");
+	/* An #include at the top level is reported, under #ifdef it is not. */
+	c = run_edit("struct page;\n", "#include <linux/mm.h>\n#include \"a b.h\"\nstruct page;\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.nincludes, 2);
+	ck_assert_str_eq(c.includes[0], "\"a b.h\"");
+	ck_assert_str_eq(c.includes[1], "<linux/mm.h>");
+	ksp_hdr_change_free(&c);
+	c = run_edit("struct t {", "#include <linux/mm.h>\nstruct t {");
+	expect_fallback(&c, "directive changed: #include");
+	c = run_edit("struct page;\n", "#include INC_FILE\nstruct page;\n");
 	expect_fallback(&c, "directive changed: #include");
 	/* A comment after #endif is no change. */
 	c = run_edit("#endif\nenum", "#endif /* CONFIG_X */\nenum");
@@ -261,6 +270,18 @@ START_TEST(other_directives)
 	c = run_edit("#define FOO 1\n", "#define FOO 1 \\\n");
 	ck_assert(c.fallback);
 	ksp_hdr_change_free(&c);
+}
+END_TEST
+
+START_TEST(include_guard_detected)
+{
+	ck_assert_int_eq(ksp_hdr_include_guarded(base, strlen(base)), 1);
+	const char *open = "#ifndef A\n#define A\nint a;\n#endif\nint b;\n";
+	ck_assert_int_eq(ksp_hdr_include_guarded(open, strlen(open)), 0);
+	const char *other = "#ifndef A\n#define B\nint a;\n#endif\n";
+	ck_assert_int_eq(ksp_hdr_include_guarded(other, strlen(other)), 0);
+	const char *alt = "#ifndef A\n#define A\nint a;\n#else\nint c;\n#endif\n";
+	ck_assert_int_eq(ksp_hdr_include_guarded(alt, strlen(alt)), 0);
 }
 END_TEST
 
@@ -860,6 +881,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, struct_member);
 	tcase_add_test(tc, macro_value);
 	tcase_add_test(tc, other_directives);
+	tcase_add_test(tc, include_guard_detected);
 	tcase_add_test(tc, enum_constant);
 	tcase_add_test(tc, unknown_attribute);
 	tcase_add_test(tc, comment_only);

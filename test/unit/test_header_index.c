@@ -42,6 +42,7 @@ static void setup(void)
 	put(".config", "CONFIG_X=y\n");
 	put("include/linux/a.h", "int a_fn(int);\n");
 	put("include/linux/b.h", "#define B_MAX 4\n");
+	put("include/linux/g.h", "#ifndef _G_H\n#define _G_H\nint g_fn(void);\n#endif\n");
 	put("drv/Makefile", "obj-y += x.o y.o\n");
 	memset(&tree, 0, sizeof(tree));
 	tree.path = root;
@@ -56,10 +57,13 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* x.c reads a.h and b.h, calls a_fn and uses a macro that writes a
- * __COUNTER__ number into its code; y.c reads a.h only and uses nothing
- * from it. */
+/* x.c reads g.h (guarded), a.h and b.h, calls a_fn and uses a macro that
+ * writes a __COUNTER__ number into its code; y.c reads a.h, then g.h, and
+ * uses nothing from them. */
 static const char x_i[] = "# 1 \"drv/x.c\"\n"
+			  "# 1 \"./include/linux/g.h\" 1\n"
+			  "int g_fn(void);\n"
+			  "# 2 \"drv/x.c\" 2\n"
 			  "# 1 \"./include/linux/a.h\" 1\n"
 			  "int a_fn(int);\n"
 			  "# 2 \"drv/x.c\" 2\n"
@@ -72,6 +76,9 @@ static const char y_i[] = "# 1 \"drv/y.c\"\n"
 			  "# 1 \"./include/linux/a.h\" 1\n"
 			  "int a_fn(int);\n"
 			  "# 2 \"drv/y.c\" 2\n"
+			  "# 1 \"./include/linux/g.h\" 1\n"
+			  "int g_fn(void);\n"
+			  "# 3 \"drv/y.c\" 2\n"
 			  "int y(void) { return 1; }\n";
 
 static struct ksp_hindex *open_recorded(void)
@@ -108,6 +115,7 @@ START_TEST(entry_fresh_until_a_read_file_changes)
 	/* a new mtime with the same content: still fresh (content hash) */
 	struct ksp_error err;
 	put("include/linux/b.h", "#define B_MAX 4\n");
+	put("include/linux/g.h", "#ifndef _G_H\n#define _G_H\nint g_fn(void);\n#endif\n");
 	struct timespec later[2] = {{0, UTIME_OMIT}, {time(NULL) + 100, 0}};
 	char path[512];
 	snprintf(path, sizeof(path), "%s/include/linux/b.h", root);
@@ -187,6 +195,12 @@ START_TEST(skip_judged_by_names)
 	      "int a_fn(int);\nstatic inline int g(void)\n{\n\treturn __COUNTER__;\n}\n", 0, 1);
 	judge("include/linux/a.h", "int a_fn(int);\nstatic inline int g(void)\n{\n\treturn 1;\n}\n",
 	      1, 1);
+	/* an added #include of a guarded file x entered before a.h: nothing
+	 * for x, y now reads g.h earlier; b.h has no guard: both screened */
+	judge("include/linux/a.h", "#include <linux/g.h>\nint a_fn(int);\n", 1, 0);
+	judge("include/linux/a.h", "#include \"../linux/g.h\"\nint a_fn(int);\n", 1, 0);
+	judge("include/linux/a.h", "#include <linux/b.h>\nint a_fn(int);\n", 0, 0);
+	judge("include/linux/a.h", "#include <linux/none.h>\nint a_fn(int);\n", 0, 0);
 	/* a struct definition: not judged by names, both screened */
 	judge("include/linux/a.h", "int a_fn(int);\nstruct s { int v; };\n", 0, 0);
 }
