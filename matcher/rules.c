@@ -14,7 +14,7 @@ static struct mt_func *func_named(struct mt_plan *plan, const char *pre_name)
 	return NULL;
 }
 
-static size_t pre_function(const struct ksp_obj *obj, const char *name)
+static size_t named_function(const struct ksp_obj *obj, const char *name)
 {
 	for (size_t i = 0; i < obj->nsymbols; i++)
 		if (ksp_obj_is_function(obj, i) && strcmp(obj->symbols[i].name, name) == 0)
@@ -221,6 +221,51 @@ static int init_rules(struct mt_plan *plan)
 	return 0;
 }
 
+/* The symbol in an __init or __exit section (of the same object) that
+ * function f refers to, or KSP_OBJ_NONE. */
+static size_t init_reference(const struct ksp_obj *obj, size_t f)
+{
+	const struct ksp_obj_section *sec = &obj->sections[obj->symbols[f].section];
+	uint64_t start, end;
+	ksp_obj_extent(obj, f, &start, &end);
+	for (size_t r = ksp_obj_first_reloc(sec, start); r < sec->nrelocs; r++) {
+		const struct ksp_obj_reloc *rel = &sec->relocs[r];
+		if (rel->offset >= end)
+			break;
+		size_t target = obj->symbols[rel->sym].section;
+		if (target < obj->nsections && is_init_section(obj->sections[target].name))
+			return rel->sym;
+	}
+	return KSP_OBJ_NONE;
+}
+
+/* New code that refers to __init memory would use it after the kernel freed
+ * it (mem_encrypt_identity.c's .init.scratch work area in 6.12): run-pre
+ * matching cannot even place it. */
+static int init_reference_rules(const struct mt_ctx *ctx, struct mt_plan *plan)
+{
+	const struct ksp_obj *post = ctx->post.obj;
+	for (size_t i = 0; i < plan->nfuncs; i++) {
+		const struct mt_func *f = &plan->funcs[i];
+		if ((f->state != MT_CHANGED && f->state != MT_NEW) || is_init_section(f->section))
+			continue;
+		size_t at = named_function(post, f->name);
+		size_t sym = at == KSP_OBJ_NONE ? KSP_OBJ_NONE : init_reference(post, at);
+		if (sym == KSP_OBJ_NONE)
+			continue;
+		const char *sec = post->sections[post->symbols[sym].section].name;
+		const char *name = post->symbols[sym].name;
+		if (mt_plan_refuse(plan, f->name,
+				   mt_strdup_printf("%s function refers to %s%s%s, __init memory "
+						    "that is freed after boot",
+						    mt_state_name(f->state), sec,
+						    strcmp(name, sec) ? ": " : "",
+						    strcmp(name, sec) ? name : "")))
+			return -1;
+	}
+	return 0;
+}
+
 /* The kernel reads its tables' entries at boot or module load: an update
  * can neither change, add nor remove one. Except dynamic debug descriptors
  * (pr_debug): the update module brings its own, new, changed or not, which
@@ -302,7 +347,7 @@ static int trampoline_rules(const struct mt_ctx *ctx, struct mt_plan *plan)
 		const struct mt_func *f = &plan->funcs[i];
 		if (f->state != MT_CHANGED || strstr(f->name, ".cold"))
 			continue;
-		size_t sym = pre_function(pre, f->pre_name);
+		size_t sym = named_function(pre, f->pre_name);
 		if (sym == KSP_OBJ_NONE)
 			continue;
 		const struct ksp_obj_section *sec = &pre->sections[pre->symbols[sym].section];
@@ -332,7 +377,8 @@ int mt_apply_rules(const struct mt_ctx *ctx, const struct mt_options *opts, stru
 		if (ctx->pre.changed[i] && changed_data(ctx, plan, i))
 			return -1;
 	if (cold_parents(plan) || ipa_ra_callers(ctx, plan) || init_rules(plan) ||
-	    table_rules(plan) || crc_rules(opts, plan) || trampoline_rules(ctx, plan))
+	    init_reference_rules(ctx, plan) || table_rules(plan) || crc_rules(opts, plan) ||
+	    trampoline_rules(ctx, plan))
 		return -1;
 	return 0;
 }

@@ -330,14 +330,13 @@ END_TEST
 START_TEST(unique_ids_of_one_name_renumbered)
 {
 	struct mt_plan plan;
-	const char *fmt =
-		"static const char __UNIQUE_ID_alias%d[] "
-		"__attribute__((section(\".modinfo\"), used)) = \"alias=a\";\n"
-		"static const char __UNIQUE_ID_alias%d[] "
-		"__attribute__((section(\".modinfo\"), used)) = \"alias=b\";\n"
-		"static const char __UNIQUE_ID_alias%d[] "
-		"__attribute__((section(\".modinfo\"), used)) = \"alias=%s\";\n"
-		"int get(int x) { return x + 1; }\n";
+	const char *fmt = "static const char __UNIQUE_ID_alias%d[] "
+			  "__attribute__((section(\".modinfo\"), used)) = \"alias=a\";\n"
+			  "static const char __UNIQUE_ID_alias%d[] "
+			  "__attribute__((section(\".modinfo\"), used)) = \"alias=b\";\n"
+			  "static const char __UNIQUE_ID_alias%d[] "
+			  "__attribute__((section(\".modinfo\"), used)) = \"alias=%s\";\n"
+			  "int get(int x) { return x + 1; }\n";
 	char pre[1024], post[1024];
 	snprintf(pre, sizeof(pre), fmt, 733, 734, 735, "c");
 	snprintf(post, sizeof(post), fmt, 734, 735, 736, "c");
@@ -527,6 +526,31 @@ START_TEST(init_change_refused)
 }
 END_TEST
 
+/* A changed function that now uses __init data (freed after boot) is
+ * refused, naming the data; one that leaves it alone is not. */
+START_TEST(init_reference_refused)
+{
+	struct mt_plan plan;
+	const char *common = "extern int sink(int);\n"
+			     "__attribute__((section(\".init.scratch\"))) int area[64];\n"
+			     "__attribute__((section(\".init.text\"))) int setup(void) "
+			     "{ return sink(area[3]); }\n";
+	char pre[512], post[512];
+	snprintf(pre, sizeof(pre), "%sint run(int i) { return sink(i); }\n", common);
+	snprintf(post, sizeof(post), "%sint run(int i) { return sink(area[i]); }\n", common);
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "run");
+	EXPECT_REFUSED(&plan, "run");
+	ck_assert_ptr_nonnull(strstr(plan_refusal(&plan, "run"), ".init.scratch"));
+	mt_plan_free(&plan);
+	snprintf(post, sizeof(post), "%sint run(int i) { return sink(i + 1); }\n", common);
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "run");
+	ck_assert_uint_eq(plan.nrefusals, 0);
+	mt_plan_free(&plan);
+}
+END_TEST
+
 START_TEST(no_room_for_trampoline_refused)
 {
 	struct mt_plan plan;
@@ -607,6 +631,7 @@ int main(void)
 	tcase_add_test(tc, bug_table_line_only);
 	tcase_add_test(tc, gcc_clones);
 	tcase_add_test(tc, init_change_refused);
+	tcase_add_test(tc, init_reference_refused);
 	tcase_add_test(tc, no_room_for_trampoline_refused);
 	tcase_add_test(tc, changed_crc_refused);
 	tcase_add_test(tc, unique_id_renumbered);
