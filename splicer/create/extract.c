@@ -1,56 +1,9 @@
-#include "extract.h"
-#include "objfile.h"
-#include "special_sections.h"
+#include "extract_ctx.h"
 
-#include <bfd.h>
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Tables whose entries belong to the code their SITE field points at
- * (KSP_EXTRACT_FILTER rows of common/special_sections.c): an entry is kept
- * when that code is carried. */
-struct xsec {
-	asection *in, *out;
-	int carried;				 /* copied whole */
-	int shared;				 /* code of other functions too (.ref.text) */
-	const struct ksp_special_section *table; /* or filtered entry by entry */
-	bfd_byte *data;				 /* output contents */
-	bfd_size_type size;
-	arelent **in_relocs;
-	long n_in;
-	arelent *out_relocs;
-	arelent **out_ptrs;
-	size_t n_out;
-	long *kept;	    /* tables: input entry -> output entry, -1 if dropped */
-	const char *anchor; /* global symbol at its start, for late relocations */
-};
-
-/* Bytes of carried code the module loader rewrites at load (a site). */
-struct site {
-	unsigned sec;
-	uint64_t lo, hi;
-	enum ksp_site_kind kind;
-};
-
-struct ctx {
-	const struct ksp_extract_req *req;
-	struct ksp_extract_result *res;
-	struct ksp_error *err;
-	struct ksp_obj model;  /* the post object: what is carried is decided on it */
-	struct ksp_obj_bfd in; /* the same, open in libbfd: copied from */
-	bfd *obfd;
-	struct xsec *secs; /* by input section index */
-	unsigned nsecs;
-	asymbol **osyms; /* output symbol table, capacity fixed up front */
-	size_t nosyms, cap;
-	char **names; /* strings the output bfd points at */
-	size_t nnames;
-	struct site *sites;
-	size_t nsites;
-	int reported; /* err already says what is wrong */
-};
 
 static char *keep_name(struct ctx *c, char *s)
 {
@@ -62,26 +15,6 @@ static char *keep_name(struct ctx *c, char *s)
 	c->names = n;
 	c->names[c->nnames++] = s;
 	return s;
-}
-
-static struct xsec *xsec_of(struct ctx *c, const asection *s)
-{
-	return s && !bfd_is_und_section(s) && !bfd_is_abs_section(s) && !bfd_is_com_section(s) &&
-			       s->index < c->nsecs
-		       ? &c->secs[s->index]
-		       : NULL;
-}
-
-/* The section a symbol of the model is defined in. */
-static struct xsec *xsec_of_symbol(struct ctx *c, size_t sym)
-{
-	size_t sec = c->model.symbols[sym].section;
-	return sec < c->nsecs ? &c->secs[sec] : NULL;
-}
-
-static const struct ksp_obj_section *model_section(const struct ctx *c, const struct xsec *x)
-{
-	return &c->model.sections[x->in->index];
 }
 
 static int load_relocs(struct ctx *c, struct xsec *x)
@@ -110,7 +43,7 @@ static int mark_carried(struct ctx *c, const char *name, int code)
 	const struct ksp_obj *m = &c->model;
 	for (size_t i = 0; i < m->nsymbols; i++) {
 		const struct ksp_obj_symbol *s = &m->symbols[i];
-		struct xsec *x = xsec_of_symbol(c, i);
+		struct xsec *x = xt_xsec_of_symbol(c, i);
 		if (strcmp(s->name, name) != 0 || !x ||
 		    s->kind != (code ? KSP_OBJ_SYM_FUNC : KSP_OBJ_SYM_OBJECT))
 			continue;
@@ -182,13 +115,13 @@ static int goes_with(const struct xsec *x, const struct ksp_obj_section *t)
 /* Pulls in what carried relocations of x refer to; 1 if anything was. */
 static int pull_in_from(struct ctx *c, const struct xsec *x)
 {
-	const struct ksp_obj_section *s = model_section(c, x);
+	const struct ksp_obj_section *s = xt_model_section(c, x);
 	int changed = 0;
 	for (size_t r = 0; r < s->nrelocs; r++) {
 		if (!carried_reloc(x, s->relocs[r].offset))
 			continue;
-		struct xsec *t = xsec_of_symbol(c, s->relocs[r].sym);
-		if (t && !t->carried && goes_with(x, model_section(c, t))) {
+		struct xsec *t = xt_xsec_of_symbol(c, s->relocs[r].sym);
+		if (t && !t->carried && goes_with(x, xt_model_section(c, t))) {
 			t->carried = 1;
 			changed = 1;
 		}
@@ -208,191 +141,6 @@ static void pull_in_dependencies(struct ctx *c)
 				changed |= pull_in_from(c, x);
 		}
 	}
-}
-
-/* Which entries of a table to keep: those whose SITE field points into
- * carried code. */
-static int filter_table(struct ctx *c, struct xsec *x, const struct ksp_special_section *t)
-{
-	const struct ksp_obj_section *s = model_section(c, x);
-	unsigned site = ksp_special_field(t, KSP_FIELD_SITE)->offset;
-	size_t n = (size_t)(bfd_section_size(x->in) / t->entry_size);
-	x->kept = malloc((n + 1) * sizeof(*x->kept));
-	if (!x->kept)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		x->kept[i] = -1;
-	long out = 0;
-	for (size_t r = 0; r < s->nrelocs; r++) {
-		const struct ksp_obj_reloc *rel = &s->relocs[r];
-		struct xsec *target = xsec_of_symbol(c, rel->sym);
-		size_t e = (size_t)(rel->offset / t->entry_size);
-		if (rel->offset % t->entry_size == site && e < n && target && target->carried &&
-		    (model_section(c, target)->flags & KSP_OBJ_SEC_CODE) && x->kept[e] < 0)
-			x->kept[e] = out++;
-	}
-	x->table = t;
-	x->size = (bfd_size_type)out * t->entry_size;
-	return 0;
-}
-
-static struct xsec *section_named(struct ctx *c, const char *name)
-{
-	asection *s = bfd_get_section_by_name(c->in.abfd, name);
-	return s ? xsec_of(c, s) : NULL;
-}
-
-/* Sections carried whole when their leader table keeps an entry
- * (.altinstr_replacement, with .altinstructions). */
-static void carry_with_leader(struct ctx *c, const char *leader)
-{
-	for (size_t i = 0; i < ksp_nspecial_sections; i++) {
-		const struct ksp_special_section *row = &ksp_special_sections[i];
-		struct xsec *x = section_named(c, row->name);
-		if (x && row->extract == KSP_EXTRACT_WITH_LEADER &&
-		    strcmp(row->leader, leader) == 0)
-			x->carried = 1;
-	}
-}
-
-static int filter_tables(struct ctx *c)
-{
-	for (size_t i = 0; i < ksp_nspecial_sections; i++) {
-		const struct ksp_special_section *row = &ksp_special_sections[i];
-		if (row->name_is_prefix)
-			continue;
-		struct xsec *x = section_named(c, row->name);
-		if (!x || row->extract != KSP_EXTRACT_FILTER)
-			continue;
-		const struct ksp_obj_section *in = model_section(c, x);
-		if (!ksp_special_layout_fits(row, in->size, in->nrelocs))
-			continue;
-		if (filter_table(c, x, row))
-			return -1;
-		if (x->size)
-			carry_with_leader(c, row->name);
-	}
-	return 0;
-}
-
-/* Output contents: whole sections as they are, tables entry by entry. */
-static int build_contents(struct ctx *c, struct xsec *x)
-{
-	const struct ksp_obj_section *in = model_section(c, x);
-	if (!x->table) {
-		x->size = in->size;
-		x->data = calloc(1, in->size ? in->size : 1);
-		if (x->data && in->data)
-			memcpy(x->data, in->data, in->size);
-		return x->data ? 0 : -1;
-	}
-	unsigned entry = x->table->entry_size;
-	x->data = calloc(1, x->size ? x->size : 1);
-	for (size_t e = 0; x->data && in->data && e < in->size / entry; e++)
-		if (x->kept[e] >= 0)
-			memcpy(x->data + (size_t)x->kept[e] * entry, in->data + e * entry, entry);
-	return x->data ? 0 : -1;
-}
-
-/* A parallel table (.orc_unwind) keeps the same entries as its leader. */
-static int build_parallel(struct ctx *c)
-{
-	for (size_t i = 0; i < ksp_nspecial_sections; i++) {
-		const struct ksp_special_section *row = &ksp_special_sections[i];
-		if (row->extract != KSP_EXTRACT_PARALLEL)
-			continue;
-		struct xsec *lead = section_named(c, row->leader);
-		struct xsec *x = section_named(c, row->name);
-		if (!lead || !x || !lead->kept)
-			continue;
-		unsigned lead_entry = lead->table->entry_size;
-		size_t n = (size_t)(bfd_section_size(lead->in) / lead_entry);
-		x->kept = malloc((n + 1) * sizeof(*x->kept));
-		if (!x->kept)
-			return -1;
-		memcpy(x->kept, lead->kept, n * sizeof(*x->kept));
-		x->table = row;
-		x->size = lead->size / lead_entry * row->entry_size;
-	}
-	return 0;
-}
-
-/* How many bytes the loader may rewrite at the site of entry e of x. */
-static uint64_t site_length(const struct ctx *c, const struct xsec *x, size_t e)
-{
-	const struct ksp_special_section *t = x->table;
-	if (t->site_len)
-		return t->site_len;
-	const struct ksp_special_field *len = ksp_special_field(t, KSP_FIELD_SITE_LEN);
-	const struct ksp_obj_section *in = model_section(c, x);
-	if (len && in->data)
-		return in->data[e * t->entry_size + len->offset];
-	return 6; /* a call, jmp or jcc rel32 */
-}
-
-/* A jump label site is a 2-byte (nop2, jmp rel8) or 5-byte (nop5, jmp
- * rel32) instruction; the kernel rewrites it at its own length
- * (arch_jump_entry_size()), so a reference right after a 2-byte site is not
- * in it. */
-static uint64_t jump_label_length(const struct ksp_obj_section *code, uint64_t at)
-{
-	const unsigned char *b = code->data;
-	if (b && at + 1 < code->size && (b[at] == 0xeb || (b[at] == 0x66 && b[at + 1] == 0x90)))
-		return 2;
-	return 5;
-}
-
-/* The sites of the kept entries of every table: where a reference must be
- * in place when the module is loaded. */
-static int collect_sites(struct ctx *c)
-{
-	for (unsigned i = 0; i < c->nsecs; i++) {
-		const struct xsec *x = &c->secs[i];
-		if (!x->table || !x->kept || x->table->site == KSP_SITE_NONE)
-			continue;
-		const struct ksp_special_field *f = ksp_special_field(x->table, KSP_FIELD_SITE);
-		const struct ksp_obj_section *s = model_section(c, x);
-		for (size_t r = 0; f && r < s->nrelocs; r++) {
-			const struct ksp_obj_reloc *rel = &s->relocs[r];
-			size_t e = (size_t)(rel->offset / x->table->entry_size);
-			const struct xsec *t = xsec_of_symbol(c, rel->sym);
-			if (rel->offset % x->table->entry_size != f->offset || !t || !t->carried ||
-			    x->kept[e] < 0)
-				continue;
-			struct site *n = realloc(c->sites, (c->nsites + 1) * sizeof(*n));
-			if (!n)
-				return -1;
-			c->sites = n;
-			uint64_t lo = c->model.symbols[rel->sym].value + (uint64_t)rel->addend;
-			uint64_t len = x->table->site == KSP_SITE_JUMP_LABEL
-					       ? jump_label_length(model_section(c, t), lo)
-					       : site_length(c, x, e);
-			c->sites[c->nsites++] =
-				(struct site){t->in->index, lo, lo + len, x->table->site};
-		}
-	}
-	return 0;
-}
-
-/* Must the loader resolve a reference at offset of x? In a section it
- * walks or copies at load, or inside a site it rewrites. */
-/* The site of carried code at offset of x, or NULL. */
-static const struct site *site_at(const struct ctx *c, const struct xsec *x, uint64_t offset)
-{
-	for (size_t i = 0; i < c->nsites; i++)
-		if (c->sites[i].sec == x->in->index && offset >= c->sites[i].lo &&
-		    offset < c->sites[i].hi)
-			return &c->sites[i];
-	return NULL;
-}
-
-static int loader_place(const struct ctx *c, const struct xsec *x, uint64_t offset)
-{
-	const struct ksp_special_section *row = ksp_special_section(bfd_section_name(x->in));
-	if (x->table || (row && (row->entry_size || row->extract == KSP_EXTRACT_WITH_LEADER ||
-				 row->extract == KSP_EXTRACT_DESCRIPTORS)))
-		return 1;
-	return site_at(c, x, offset) != NULL;
 }
 
 void ksp_new_symbol_name(const char *name, char *buf, size_t len)
@@ -425,7 +173,7 @@ static int copy_symbols(struct ctx *c)
 {
 	for (long i = 0; i < c->in.nsyms; i++) {
 		asymbol *in = c->in.syms[i];
-		struct xsec *x = xsec_of(c, in->section);
+		struct xsec *x = xt_xsec_of(c, in->section);
 		if (!x || !x->out || x->table || (in->flags & BSF_FILE))
 			continue;
 		if (c->nosyms == c->cap)
@@ -631,7 +379,7 @@ static enum loader_use loader_use(const struct ctx *c, const struct xsec *x, uin
 		const struct ksp_special_field *f = ksp_special_field(x->table, KSP_FIELD_KEY);
 		return f && offset % x->table->entry_size == f->offset ? EARLY_KEY : LOADER_SYMBOL;
 	}
-	const struct site *site = site_at(c, x, offset);
+	const struct site *site = xt_site_at(c, x, offset);
 	return site && site->kind == KSP_SITE_STATIC_CALL ? SITE_FROM_KEY : LOADER_SYMBOL;
 }
 
@@ -642,7 +390,7 @@ static enum loader_use loader_use(const struct ctx *c, const struct xsec *x, uin
 static asymbol **target_slot(struct ctx *c, struct xsec *x, arelent *in, bfd_vma at, int *late)
 {
 	asymbol *sym = *in->sym_ptr_ptr;
-	struct xsec *t = xsec_of(c, sym->section);
+	struct xsec *t = xt_xsec_of(c, sym->section);
 	*late = 0;
 	if (t && t->out && !t->table)
 		return in->sym_ptr_ptr;
@@ -650,7 +398,7 @@ static asymbol **target_slot(struct ctx *c, struct xsec *x, arelent *in, bfd_vma
 			   (sym->flags & BSF_SECTION_SYM) && t ? bfd_section_name(t->in) : NULL);
 	if (!key)
 		return NULL;
-	if (loader_place(c, x, in->address)) {
+	if (xt_loader_place(c, x, in->address)) {
 		static_call_key(c, x, key);
 		switch (loader_use(c, x, in->address, key)) {
 		case EARLY_KEY:
@@ -707,7 +455,7 @@ static int create_sections(struct ctx *c)
 		struct xsec *x = &c->secs[i];
 		if (!(x->carried || (x->table && x->size)))
 			continue;
-		if (build_contents(c, x))
+		if (xt_build_contents(c, x))
 			return -1;
 		flagword flags = bfd_section_flags(x->in) & ~(flagword)SEC_RELOC;
 		x->out =
@@ -756,10 +504,10 @@ static int runtime_const_relocs(struct ctx *c)
 			const char *name = bfd_section_name(c->secs[k].in);
 			if (!ksp_special_names(row, name))
 				continue;
-			const struct ksp_obj_section *s = model_section(c, &c->secs[k]);
+			const struct ksp_obj_section *s = xt_model_section(c, &c->secs[k]);
 			for (size_t r = 0; r < s->nrelocs; r++) {
 				const struct ksp_obj_reloc *rel = &s->relocs[r];
-				struct xsec *t = xsec_of_symbol(c, rel->sym);
+				struct xsec *t = xt_xsec_of_symbol(c, rel->sym);
 				if (rel->offset % row->entry_size != site || !t || !t->carried)
 					continue;
 				/* `.long 1b - N - .`: the immediate is at S + A */
@@ -877,11 +625,11 @@ int ksp_extract(const struct ksp_extract_req *req, const char *out_path,
 		rc = mark_carried(&c, req->data[i], 0);
 	if (!rc) {
 		pull_in_dependencies(&c);
-		if (filter_tables(&c))
+		if (xt_filter_tables(&c))
 			rc = ksp_fail(err, "out of memory");
 		pull_in_dependencies(&c);
 	}
-	if (!rc && (build_parallel(&c) || collect_sites(&c)))
+	if (!rc && (xt_build_parallel(&c) || xt_collect_sites(&c)))
 		rc = ksp_fail(err, "out of memory");
 	if (!rc)
 		rc = open_output(&c, out_path);
