@@ -362,45 +362,47 @@ static uint64_t entry_end(const struct rp_sites *sites, const struct rp_function
 	return end;
 }
 
-/* Where the 5-byte jump goes: right after the function's entry, if no
- * branch of the function lands strictly inside the 5 bytes and no run-time
- * patched site overlaps them. -1 if it cannot go there. */
-static int64_t trampoline_offset(const struct rp_sites *sites, const struct rp_function *f)
+/* Where the 5-byte jump goes: right after the function's entry, if it
+ * starts an instruction, no branch of the function lands strictly inside
+ * the 5 bytes and no run-time patched site overlaps them. -1 if it cannot
+ * go there, with *why. */
+static int64_t trampoline_offset(const struct rp_sites *sites, const struct rp_function *f,
+				 const char **why)
 {
 	const struct ksp_obj_section *s = f->section;
 	uint64_t start = entry_end(sites, f);
-	unsigned char *target = calloc(f->size + 1, 1);
-	unsigned char *boundary = calloc(f->size + 1, 1);
-	int64_t found = -1;
-	if (!target || !boundary)
-		goto out;
+	int boundary = 0;
+	*why = "the function is shorter than its entry (ENDBR and fentry call) and the "
+	       "5-byte jump";
+	if (start + 5 > f->size)
+		return -1;
 	for (uint64_t o = 0; o < f->size;) {
 		struct ksp_insn insn;
 		ksp_insn_decode(s->data + f->offset + o, f->size - o, o, &insn);
 		if (!insn.len)
 			break;
-		boundary[o] = 1;
+		boundary |= o == start;
 		const struct ksp_obj_reloc *r =
 			rp_section_reloc_in(s, f->offset + o, f->offset + o + insn.len);
-		if (insn.branch != KSP_NOT_BRANCH && !r) {
-			uint64_t t = o + insn.len + (uint64_t)insn.disp;
-			if (t <= f->size)
-				target[t] = 1;
+		uint64_t t = o + insn.len + (uint64_t)insn.disp;
+		if (insn.branch != KSP_NOT_BRANCH && !r && t > start && t < start + 5) {
+			*why = "its own code branches into the 5 bytes after its entry (ENDBR "
+			       "and fentry call), where the jump would go";
+			return -1;
 		}
 		o += insn.len;
 	}
-	if (start + 5 <= f->size && boundary[start] &&
-	    !rp_sites_overlapping(sites, s, f->offset + start, f->offset + start + 5)) {
-		int clear = 1;
-		for (unsigned k = 1; k < 5; k++)
-			clear &= !target[start + k];
-		if (clear)
-			found = (int64_t)start;
+	if (!boundary) {
+		*why = "no instruction starts right after its entry, where the jump would go";
+		return -1;
 	}
-out:
-	free(target);
-	free(boundary);
-	return found;
+	if (rp_sites_overlapping(sites, s, f->offset + start, f->offset + start + 5)) {
+		*why = "code the kernel rewrites at run time lies in the 5 bytes after its "
+		       "entry, where the jump would go";
+		return -1;
+	}
+	*why = NULL;
+	return (int64_t)start;
 }
 
 static int init_results(struct session *s)
@@ -418,7 +420,7 @@ static int init_results(struct session *s)
 			r->object = s->objects[i];
 			r->function = &s->objects[i]->functions[k];
 			r->status = RP_NOT_FOUND;
-			r->trampoline = trampoline_offset(&s->sites[i], r->function);
+			r->trampoline = trampoline_offset(&s->sites[i], r->function, &r->no_jump);
 		}
 	return 0;
 }

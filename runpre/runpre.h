@@ -77,6 +77,7 @@ struct rp_function_result {
 	size_t ncandidates;	/* tried */
 	char detail[768];	/* first difference, ambiguity, or note */
 	int64_t trampoline;	/* offset where a 5-byte jump can go; -1: nowhere */
+	const char *no_jump;	/* trampoline -1: why (a phrase), else NULL */
 	int ftrace_active;	/* the fentry site calls a tracer */
 	int found_by_neighbour; /* an overridden weak function, placed by layout */
 };

@@ -444,12 +444,8 @@ static int plan_entry(struct session *s, const char *unit, const char *name, int
 	if (check_only)
 		return 0;
 	if (f->trampoline < 0)
-		return ksp_failc(
-			err, KSP_E_NO_MATCH,
-			"%s: cannot be patched: its own code branches into the 5 bytes "
-			"after its entry (ENDBR and fentry call), where the jump to the new "
-			"code would go",
-			name);
+		return ksp_failc(err, KSP_E_NO_MATCH, "%s: cannot be patched: %s", name,
+				 f->no_jump ? f->no_jump : "no place for the jump");
 	e->jump_offset = (uint32_t)f->trampoline;
 	if (rp_memview_read(&s->mem, e->old_addr + e->jump_offset, e->expected, KSPLICE_JUMP_LEN))
 		return ksp_failc(err, KSP_E_INTERNAL, "%s: cannot read the running code", name);
