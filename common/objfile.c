@@ -167,12 +167,16 @@ static void read_sizes(struct reader *r)
 {
 	struct ksp_obj *obj = r->obj;
 	int trusted = bfd_get_flavour(r->abfd) == bfd_target_elf_flavour;
+	/* libbfd makes values section-relative only in linked files; those of
+	 * a relocatable one (.o, .ko) already are, whatever the sections'
+	 * addresses (6.12's modules give theirs sh_addr). */
+	int linked = (r->abfd->flags & (EXEC_P | DYNAMIC)) != 0;
 	for (long i = 0; trusted && i < r->nsyms; i++) {
 		const asymbol *s = r->syms[i];
 		const struct elf_symbol_mirror *m = (const void *)s;
 		if (bfd_asymbol_flavour(s) != bfd_target_elf_flavour ||
 		    (!bfd_is_und_section(s->section) && !bfd_is_com_section(s->section) &&
-		     m->st_value != s->value + s->section->vma))
+		     m->st_value != s->value + (linked ? s->section->vma : 0)))
 			trusted = 0;
 	}
 	for (size_t i = 0; i < obj->nsymbols; i++) {

@@ -551,6 +551,34 @@ START_TEST(init_reference_refused)
 }
 END_TEST
 
+/* A relocatable object whose sections have addresses (6.12's modules give
+ * theirs sh_addr) still has the symbols' own sizes, not the distance to the
+ * next symbol (which spans the alignment padding). */
+START_TEST(symbol_sizes_with_section_addresses)
+{
+	char cmd[2048], path[1024];
+	compile("addr", "int f(int x) { return x * 3 + 1; }\nint g(int x) { return x - 7; }\n",
+		"-fno-function-sections -falign-functions=64");
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s/addr && objcopy --change-section-address .text=0x3a40 x.o y.o && "
+		 "readelf -SW y.o | grep -q ' .text .*0000000000003a40'",
+		 workdir);
+	ck_assert_msg(system(cmd) == 0, "%s", cmd);
+	snprintf(path, sizeof(path), "%s/addr/y.o", workdir);
+	struct ksp_obj obj;
+	struct ksp_error err = {0};
+	ck_assert_msg(ksp_obj_open(path, &obj, &err) == 0, "%s", err.msg);
+	size_t f = 0;
+	while (f < obj.nsymbols && strcmp(obj.symbols[f].name, "f"))
+		f++;
+	ck_assert_uint_lt(f, obj.nsymbols);
+	ck_assert_uint_eq(obj.symbols[f].value, 0);
+	ck_assert_uint_lt(obj.symbols[f].size, 64); /* st_size, not the 64-byte slot */
+	ck_assert_uint_gt(obj.symbols[f].size, 0);
+	ksp_obj_free(&obj);
+}
+END_TEST
+
 START_TEST(no_room_for_trampoline_refused)
 {
 	struct mt_plan plan;
@@ -632,6 +660,7 @@ int main(void)
 	tcase_add_test(tc, gcc_clones);
 	tcase_add_test(tc, init_change_refused);
 	tcase_add_test(tc, init_reference_refused);
+	tcase_add_test(tc, symbol_sizes_with_section_addresses);
 	tcase_add_test(tc, no_room_for_trampoline_refused);
 	tcase_add_test(tc, changed_crc_refused);
 	tcase_add_test(tc, unique_id_renumbered);
