@@ -347,21 +347,6 @@ static size_t neighbour_candidates(struct session *s, size_t oi, size_t fi, uint
 	return 0;
 }
 
-/* The end of a function's entry: its ENDBR (CONFIG_X86_KERNEL_IBT: an
- * indirect call must land on it, so the jump cannot replace it), then its
- * fentry site (ftrace's, which the helper claims while the jump is there). */
-static uint64_t entry_end(const struct rp_sites *sites, const struct rp_function *f)
-{
-	const struct ksp_obj_section *s = f->section;
-	uint64_t end = 0;
-	if (f->size >= KSP_ENDBR_LEN && ksp_is_endbr64(s->data + f->offset))
-		end = KSP_ENDBR_LEN;
-	const struct rp_site *fentry = rp_sites_at(sites, s, f->offset + end);
-	if (fentry && fentry->kind == KSP_SITE_FENTRY)
-		end += 5; /* call __fentry__, or its NOP */
-	return end;
-}
-
 /* Where the 5-byte jump goes: right after the function's entry, if it
  * starts an instruction, no branch of the function lands strictly inside
  * the 5 bytes and no run-time patched site overlaps them. -1 if it cannot
@@ -370,7 +355,7 @@ static int64_t trampoline_offset(const struct rp_sites *sites, const struct rp_f
 				 const char **why)
 {
 	const struct ksp_obj_section *s = f->section;
-	uint64_t start = entry_end(sites, f);
+	uint64_t start = rp_entry_end(sites, s, f->offset, f->size);
 	int boundary = 0;
 	*why = "the function is shorter than its entry (ENDBR and fentry call) and the "
 	       "5-byte jump";

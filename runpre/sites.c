@@ -1,4 +1,5 @@
 #include "sites.h"
+#include "disasm.h"
 
 #include <bfd.h>
 #include <stdlib.h>
@@ -275,4 +276,16 @@ void rp_sites_free(struct rp_sites *s)
 		free(s->sites[i].alts);
 	free(s->sites);
 	memset(s, 0, sizeof(*s));
+}
+
+uint64_t rp_entry_end(const struct rp_sites *sites, const struct ksp_obj_section *section,
+		      uint64_t offset, uint64_t size)
+{
+	uint64_t end = 0;
+	if (section->data && size >= KSP_ENDBR_LEN && ksp_is_endbr64(section->data + offset))
+		end = KSP_ENDBR_LEN;
+	const struct rp_site *fentry = rp_sites_at(sites, section, offset + end);
+	if (fentry && fentry->kind == KSP_SITE_FENTRY)
+		end += 5; /* call __fentry__, or its NOP */
+	return end;
 }

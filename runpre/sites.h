@@ -55,6 +55,13 @@ const struct rp_site *rp_sites_overlapping(const struct rp_sites *sites,
 					   const struct ksp_obj_section *section, uint64_t from,
 					   uint64_t to);
 
+/* The end of the entry of the function at [offset, offset + size) of
+ * section: its ENDBR (CONFIG_X86_KERNEL_IBT: an indirect call must land on
+ * it, so the jump cannot replace it), then its fentry site (ftrace's, which
+ * the helper claims while the jump is there). Where the jump goes. */
+uint64_t rp_entry_end(const struct rp_sites *sites, const struct ksp_obj_section *section,
+		      uint64_t offset, uint64_t size);
+
 void rp_sites_free(struct rp_sites *sites);
 
 #endif

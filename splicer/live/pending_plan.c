@@ -202,26 +202,17 @@ int ksp_pending_masks(const struct rp_object *ko, const struct rp_sites *sites, 
 	const struct ksp_obj_symbol *f = &obj->symbols[sym];
 	const struct ksp_obj_section *sec = &obj->sections[f->section];
 	uint64_t start = f->value, size = f->size;
-	/* The fentry call follows the ENDBR (CONFIG_X86_KERNEL_IBT), which
-	 * stays; a sealed one is a site of its own, masked below. */
-	uint64_t fentry = sec->data && size >= KSP_ENDBR_LEN && ksp_is_endbr64(sec->data + start)
-				  ? KSP_ENDBR_LEN
-				  : 0;
 	*masks = NULL;
 	*nmasks = 0;
-	*jump_offset = 0;
+	/* As run-pre matching places it; the fentry site (masked below with
+	 * the other sites) follows the ENDBR, which stays (a sealed one is a
+	 * site of its own). */
+	*jump_offset = (uint32_t)rp_entry_end(sites, sec, start, size);
 	for (size_t k = ksp_obj_first_reloc(sec, start);
 	     k < sec->nrelocs && sec->relocs[k].offset < start + size; k++) {
 		const struct ksp_obj_reloc *r = &sec->relocs[k];
 		if (add_mask(masks, nmasks, r->offset - start, r->size, size))
 			return -1;
-		if (r->offset == start + fentry + 1 && sec->data &&
-		    sec->data[start + fentry] == 0xe8 && r->sym < obj->nsymbols &&
-		    !strcmp(obj->symbols[r->sym].name, "__fentry__")) {
-			*jump_offset = (uint32_t)fentry + KSPLICE_FENTRY_LEN;
-			if (add_mask(masks, nmasks, fentry, KSPLICE_FENTRY_LEN, size))
-				return -1;
-		}
 	}
 	for (size_t i = 0; sec->data && i < sites->count; i++) {
 		const struct rp_site *s = &sites->sites[i];
