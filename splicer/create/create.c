@@ -330,14 +330,7 @@ static int guarded_build_locked(const struct ksp_create_opts *o, struct ksp_crea
 		rc = KSP_E_INTERNAL;
 	if (!rc)
 		rc = build_both(o, res, &g, err);
-	if (listed)
-		ksp_leftovers_remove(&left);
-	struct ksp_error restore_err;
-	if (ksp_guard_restore(&g, &restore_err)) {
-		ksp_failc(err, KSP_E_INTERNAL, "%s", restore_err.msg);
-		rc = KSP_E_INTERNAL;
-	}
-	ksp_guard_free(&g);
+	rc = ksp_leftovers_finish(&left, listed, &g, rc, err);
 	if (rc == 0 && ksp_interrupted)
 		rc = KSP_E_INTERRUPTED;
 	if (rc == KSP_E_INTERRUPTED)

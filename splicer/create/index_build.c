@@ -289,15 +289,7 @@ static int guarded_record(const struct ksp_create_opts *o, struct ksp_tree *tree
 	if (!rc && (record_all(o, tree, ix, objects, workdir, err) ||
 		    record_unpreprocessed(o, tree, ix, objects, &left, &g, workdir, err)))
 		rc = ksp_interrupted ? KSP_E_INTERRUPTED : ksp_error_code(err, KSP_E_BUILD);
-	if (listed)
-		ksp_leftovers_remove(&left);
-	struct ksp_error restore_err;
-	if (ksp_guard_restore(&g, &restore_err)) {
-		ksp_failc(err, KSP_E_INTERNAL, "%s", restore_err.msg);
-		rc = KSP_E_INTERNAL;
-	}
-	ksp_guard_free(&g);
-	return rc;
+	return ksp_leftovers_finish(&left, listed, &g, rc, err);
 }
 
 int ksp_create_build_index(const struct ksp_create_opts *o, struct ksp_error *err)

@@ -137,3 +137,17 @@ void ksp_leftovers_remove(struct ksp_leftovers *l)
 		remove_new(&l->v[i]);
 	free_listings(l);
 }
+
+int ksp_leftovers_finish(struct ksp_leftovers *l, int listed, struct ksp_guard *g, int rc,
+			 struct ksp_error *err)
+{
+	if (listed)
+		ksp_leftovers_remove(l);
+	struct ksp_error restore_err;
+	if (ksp_guard_restore(g, &restore_err)) {
+		ksp_failc(err, KSP_E_INTERNAL, "%s", restore_err.msg);
+		rc = KSP_E_INTERNAL;
+	}
+	ksp_guard_free(g);
+	return rc;
+}

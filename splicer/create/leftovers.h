@@ -11,6 +11,9 @@
 #ifndef KSPLICE_LEFTOVERS_H
 #define KSPLICE_LEFTOVERS_H
 
+#include "error.h"
+#include "tree_guard.h"
+
 #include <stddef.h>
 
 struct ksp_listing {
@@ -38,5 +41,11 @@ int ksp_leftovers_is_new(const struct ksp_leftovers *l, const char *path);
 
 /* Removes what was not listed, then frees the listing. */
 void ksp_leftovers_remove(struct ksp_leftovers *l);
+
+/* The end of guarded builds: removes what they left (l, if listed), then
+ * puts the tree back (ksp_guard_restore) and frees the guard. Returns rc,
+ * or KSP_E_INTERNAL with err if the tree could not be put back. */
+int ksp_leftovers_finish(struct ksp_leftovers *l, int listed, struct ksp_guard *g, int rc,
+			 struct ksp_error *err);
 
 #endif
