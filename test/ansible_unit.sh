@@ -36,7 +36,7 @@ doc() {
 	echo "ok: ansible-doc -l ksplice.live lists both modules"
 	(cd "$COLL/ansible_collections/ksplice/live" && ansible-galaxy collection build --output-path "$TMP/galaxy") >/dev/null ||
 		{ echo "FAIL: ansible-galaxy collection build"; exit 1; }
-	tar tzf "$TMP"/galaxy/ksplice-live-*.tar.gz | grep -qx plugins/modules/update.py ||
+	grep -qx plugins/modules/update.py <<<"$(tar tzf "$TMP"/galaxy/ksplice-live-*.tar.gz)" ||
 		{ echo "FAIL: the built collection lacks its modules"; exit 1; }
 	echo "ok: ansible-galaxy collection build"
 }

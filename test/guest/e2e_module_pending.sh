@@ -32,7 +32,7 @@ grep -qx "CHANGED=$OBJ:$FUNC" "$TEST_TMP/x/metadata" || fail "$FUNC not replaced
 # The cold part of nfsd4_sequence, checked but not replaced, where the
 # compiler split one (6.1; not 6.12's build).
 COLD=0
-nm "$TEST_TMP/x/pre/$OBJ" | grep -q " $FUNC\\.cold$" && COLD=1
+grep -q " $FUNC\\.cold$" <<<"$(nm "$TEST_TMP/x/pre/$OBJ")" && COLD=1
 NFUNCS=$((1 + COLD))
 
 # Where byte 10 of nfsd4_sequence is in nfsd.ko (the guest's copy is the

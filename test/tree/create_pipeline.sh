@@ -52,7 +52,7 @@ grep -qx "CHANGED=fs/proc/cmdline.o:cmdline_proc_show" "$T/out/x/metadata" || fa
 grep -qx "KERNEL_RELEASE=$KSPLICE_KERNEL_RELEASE" "$T/out/x/metadata" || fail "release"
 grep -qx "EXTERNAL=saved_command_line" "$T/out/x/metadata" || fail "externals"
 modinfo -F vermagic "$T/out/x/update.ko" | grep -q "^$KSPLICE_KERNEL_RELEASE " || fail "vermagic"
-nm "$T/out/x/update.ko" | grep -q " T __ksplice_new_cmdline_proc_show$" || fail "no new code"
+grep -q " T __ksplice_new_cmdline_proc_show$" <<<"$(nm "$T/out/x/update.ko")" || fail "no new code"
 # The module is never modified after this: the new code's references reach
 # the kernel through the helper (a relocation table), and the only undefined
 # symbols are the helper's API and the exports the loader checks at load.
@@ -245,7 +245,7 @@ for line in CHANGED=fs/proc/cmdline.o:cmdline_proc_show NEW=fs/proc/cmdline.o:co
 	grep -qx "$line" "$T/new.meta" || fail "new: no $line in $(cat "$T/new.meta")"
 done
 tar xzf "$T/out/ksplice-testnew1.tar.gz" -O update.ko >"$T/new.ko"
-nm "$T/new.ko" | grep -q " [bd] ksplice_reads$" || fail "the new variable is not in the module"
+grep -q " [bd] ksplice_reads$" <<<"$(nm "$T/new.ko")" || fail "the new variable is not in the module"
 echo "ok: new function count_read and new variable ksplice_reads packaged"
 
 # New code that uses symbols exported into a namespace (CXL): its references
@@ -269,7 +269,7 @@ run_full namespace testns1 "$T/namespace.patch" drivers/cxl/core/region.c driver
 	drivers/cxl/core/.region.o.cmd
 tar xzf "$T/out/ksplice-testns1.tar.gz" -O update.ko >"$T/ns.ko"
 grep -q "^EXTERNAL=.*cxl" "$T/namespace.meta" || fail "namespace: no CXL key: $(cat "$T/namespace.meta")"
-nm "$T/ns.ko" | awk '$1 == "U" { print $2 }' | grep -q cxl && fail "namespace: a CXL symbol is left undefined"
+grep -q cxl <<<"$(nm "$T/ns.ko" | awk '$1 == "U" { print $2 }')" && fail "namespace: a CXL symbol is left undefined"
 echo "ok: the new code's uses of the CXL namespace go through the helper"
 
 cat >"$T/init.patch" <<'P'
