@@ -237,7 +237,7 @@ static int judge(const struct skip_run *r, size_t i, const struct ksp_changed_te
 	}
 	st->unread += !reads;
 	st->unaltered += reads;
-	return 1;
+	return reads ? 2 : 1;
 }
 
 int ksp_header_skip(struct ksp_hindex *ix, const char *const *objects, size_t n,
@@ -267,7 +267,9 @@ int ksp_header_skip(struct ksp_hindex *ix, const char *const *objects, size_t n,
 		}
 	}
 	for (size_t i = 0; i < n && !rc; i++)
-		skip[i] = r.have[i] && judge(&r, i, changed, change, inc, nchanged, st);
+		skip[i] = r.have[i]
+				  ? (unsigned char)judge(&r, i, changed, change, inc, nchanged, st)
+				  : 0;
 	for (size_t k = 0; k < analyzed && change; k++) {
 		ksp_hdr_change_free(&change[k]);
 		ksp_strlist_free(&inc[k].paths);
@@ -295,7 +297,7 @@ static int read_side(const char *dir, const char *rel, char **text, size_t *len)
 }
 
 int ksp_header_skip_screen(struct ksp_screen *sc, const char *post_dir, struct ksp_skip_stats *st,
-			   FILE *log, struct ksp_error *err)
+			   unsigned char *read_changed, FILE *log, struct ksp_error *err)
 {
 	struct ksp_changed_text *t = calloc(sc->nchanged + 1, sizeof(*t));
 	unsigned char *skip = calloc(sc->n + 1, 1);
@@ -315,9 +317,12 @@ int ksp_header_skip_screen(struct ksp_screen *sc, const char *post_dir, struct k
 	if (!rc)
 		rc = ksp_header_skip(sc->index, sc->objects, sc->n, t, sc->nchanged, skip, st, log,
 				     err);
-	for (size_t i = 0; i < sc->n && !rc; i++)
+	for (size_t i = 0; i < sc->n && !rc; i++) {
 		if (skip[i])
 			sc->state[i] = KSP_SCREEN_KNOWN;
+		if (read_changed)
+			read_changed[i] = skip[i] == 2;
+	}
 	for (size_t k = 0; t && k < sc->nchanged; k++) {
 		free((char *)t[k].pre);
 		free((char *)t[k].post);

@@ -36,7 +36,8 @@ struct ksp_skip_stats {
 	size_t headers_by_name; /* changed headers judged by names (no fallback) */
 };
 
-/* skip[i] = 1 for every object known unaltered. log (may be NULL) receives
+/* skip[i] = 1 for every object known unaltered that reads no changed file,
+ * 2 for one that reads one (judged by names). log (may be NULL) receives
  * one line per changed header: what the analysis found. */
 int ksp_header_skip(struct ksp_hindex *ix, const char *const *objects, size_t n,
 		    const struct ksp_changed_text *changed, size_t nchanged, unsigned char *skip,
@@ -45,8 +46,10 @@ int ksp_header_skip(struct ksp_hindex *ix, const char *const *objects, size_t n,
 /* For screening: marks the objects known unaltered KSP_SCREEN_KNOWN in
  * sc->state (sc->index set, sc->nchanged the patch's files, none created),
  * reading each changed file before the patch from the tree and after it
- * from post_dir (the same relative path). */
+ * from post_dir (the same relative path). read_changed (n flags, may be
+ * NULL) gets 1 for each of them that read a changed file: ruled out by
+ * the names alone. */
 int ksp_header_skip_screen(struct ksp_screen *sc, const char *post_dir, struct ksp_skip_stats *st,
-			   FILE *log, struct ksp_error *err);
+			   unsigned char *read_changed, FILE *log, struct ksp_error *err);
 
 #endif

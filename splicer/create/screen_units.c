@@ -76,11 +76,74 @@ static int keep_witnesses(const struct ksp_create_opts *o, int *keep, char **why
 	return 0;
 }
 
+/* KSPLICE_INDEX_AUDIT=N: up to N of the objects the index rules out by
+ * names (they read a changed file), spread over the list, are screened
+ * anyway, and screening must find each unaltered: a check, on real
+ * patches, that the index only skips work whose answer it knows. */
+static size_t audit_count(void)
+{
+	const char *v = getenv("KSPLICE_INDEX_AUDIT");
+	char *end;
+	unsigned long n = v && *v ? strtoul(v, &end, 10) : 0;
+	return v && *v && !*end ? (size_t)n : 0;
+}
+
+static void choose_audited(struct ksp_screen *sc, const unsigned char *read_changed,
+			   unsigned char *audited)
+{
+	size_t want = audit_count(), candidates = 0, taken = 0, seen = 0;
+	for (size_t i = 0; i < sc->n; i++)
+		candidates += read_changed[i];
+	for (size_t i = 0; i < sc->n && taken < want; i++) {
+		if (!read_changed[i])
+			continue;
+		/* the k-th of want picks candidate k * candidates / want */
+		if (seen++ == taken * candidates / (want < candidates ? want : candidates)) {
+			audited[i] = 1;
+			sc->state[i] = KSP_SCREEN_DIGESTED;
+			taken++;
+		}
+	}
+}
+
+/* After screening: an audited object screening keeps is a bug of the index. */
+static int check_audited(const struct ksp_create_opts *o, const struct ksp_screen *sc, int *keep,
+			 char **why, const unsigned char *audited, struct ksp_error *err)
+{
+	size_t n = 0, blind = 0;
+	for (size_t i = 0; i < sc->n; i++) {
+		if (!audited[i])
+			continue;
+		/* kbuild cannot preprocess it in a prepared tree (its generated
+		 * headers): screening keeps it unseen, which says nothing; the
+		 * index's answer stands */
+		if (sc->state[i] == KSP_SCREEN_UNPREPROCESSED) {
+			keep[i] = 0;
+			free(why[i]);
+			why[i] = NULL;
+			blind++;
+			continue;
+		}
+		if (keep[i])
+			return ksp_failc(err, KSP_E_INTERNAL,
+					 "header index audit: %s was ruled out by the index, but "
+					 "screening keeps it (%s)",
+					 sc->objects[i], why[i] ? why[i] : "may change");
+		n++;
+	}
+	if (n || blind)
+		progress(o,
+			 "header index audit: %zu object%s the index rules out screened anyway: "
+			 "none may change (%zu more kbuild cannot preprocess here)",
+			 n, n == 1 ? "" : "s", blind);
+	return 0;
+}
+
 /* Opens the tree's header index and marks the objects it knows unaltered;
  * sc->index stays NULL if the index cannot be used (said, not fatal: it
- * only saves time). */
+ * only saves time). audited: see audit_count. */
 static int use_index(const struct ksp_create_opts *o, struct ksp_create_result *res,
-		     struct ksp_screen *sc, struct ksp_error *err)
+		     struct ksp_screen *sc, unsigned char *audited, struct ksp_error *err)
 {
 	struct ksp_error ix_err = {0};
 	if (o->no_index)
@@ -94,8 +157,16 @@ static int use_index(const struct ksp_create_opts *o, struct ksp_create_result *
 	char post_dir[4200];
 	snprintf(post_dir, sizeof(post_dir), "%s/layout", res->workdir);
 	struct ksp_skip_stats st;
-	if (ksp_header_skip_screen(sc, post_dir, &st, o->verbose ? o->progress : NULL, err))
+	unsigned char *read_changed = calloc(sc->n + 1, 1);
+	if (!read_changed)
+		return ksp_failc(err, KSP_E_INTERNAL, "out of memory");
+	if (ksp_header_skip_screen(sc, post_dir, &st, read_changed, o->verbose ? o->progress : NULL,
+				   err)) {
+		free(read_changed);
 		return KSP_E_INTERNAL;
+	}
+	choose_audited(sc, read_changed, audited);
+	free(read_changed);
 	progress(o,
 		 "header index: %zu of %zu object%s known unaltered without preprocessing "
 		 "(%zu indexed, %zu of them reading no changed file)",
@@ -163,13 +234,14 @@ int ksp_screen_units(const struct ksp_create_opts *o, struct ksp_create_result *
 			objects[s++] = res->units[i].object;
 	const char **changed = calloc(res->diff.nfiles + 1, sizeof(*changed));
 	unsigned char *state = calloc(n + 1, 1), *witness = calloc(n + 1, 1);
+	unsigned char *audited = calloc(n + 1, 1);
 	size_t nchanged = 0;
 	int creates = 0;
 	for (size_t i = 0; changed && i < res->diff.nfiles; i++) {
 		creates |= !res->diff.files[i].old_path;
 		changed[nchanged++] = ksp_file_diff_path(&res->diff.files[i]);
 	}
-	if (!rc && (!changed || !state))
+	if (!rc && (!changed || !state || !witness || !audited))
 		rc = (ksp_fail(err, "out of memory"), KSP_E_INTERNAL);
 	struct ksp_screen sc = {.tree = &res->tree,
 				.objects = objects,
@@ -192,7 +264,7 @@ int ksp_screen_units(const struct ksp_create_opts *o, struct ksp_create_result *
 	progress(o, "screening %zu object%s that only the changed headers reach...", n,
 		 n == 1 ? "" : "s");
 	if (!rc)
-		rc = use_index(o, res, &sc, err);
+		rc = use_index(o, res, &sc, audited, err);
 	size_t probe = probe_size(o, n), early = 0;
 	if (!rc && probe) {
 		sc.to = probe;
@@ -211,6 +283,8 @@ int ksp_screen_units(const struct ksp_create_opts *o, struct ksp_create_result *
 	}
 	if (!rc)
 		rc = screen_range(o, res, &sc, keep, why, log, err);
+	if (!rc && check_audited(o, &sc, keep, why, audited, err))
+		rc = KSP_E_INTERNAL;
 	if (!rc && keep_witnesses(o, keep, why, witness, n))
 		rc = (ksp_fail(err, "out of memory"), KSP_E_INTERNAL);
 	size_t kept = 0;
@@ -238,6 +312,7 @@ int ksp_screen_units(const struct ksp_create_opts *o, struct ksp_create_result *
 	ksp_hindex_close(sc.index);
 	free(same_layout);
 	free(witness);
+	free(audited);
 	free(keep);
 	free(why);
 	free(changed);

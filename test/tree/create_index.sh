@@ -91,6 +91,10 @@ run unused 66 "$T/unused.patch"
 expect unused "header index: 12 of 12 objects known unaltered"
 expect unused "declared name (names: timens_unused_helper)"
 grep -q "preprocessed" "$T/unused.out" && fail "unused: objects were preprocessed"
+# The audit screens what the index ruled out by names, and finds it unaltered.
+KSPLICE_INDEX_AUDIT=5 run unused_audit 66 "$T/unused.patch"
+expect unused_audit "header index audit: 5 objects the index rules out screened anyway: none may change"
+same_kept unused_plain unused_audit
 
 # The call makes timens_add_boottime's users change: the index may only
 # prove the others unaltered.
