@@ -52,7 +52,7 @@ state_forget_lost_updates() {
 		[ "$(get "$row" create_rc)" = 0 ] || continue
 		grep -q '^guest=' "$row" && continue
 		[ -f "$OUT/updates/ksplice-rf$(basename "$row").tar.gz" ] && continue
-		sed -i -E '/^(lines|create_rc|create_s|create_msg|functions|new|with_headers)=/d' "$row"
+		sed -i -E '/^(lines|create_rc|create_s|create_msg|functions|new|with_headers|index_audit)=/d' "$row"
 		n=$((n + 1))
 	done
 	[ $n -eq 0 ] || say "state: $n created rows lost their update (made elsewhere): created again"

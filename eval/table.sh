@@ -240,6 +240,21 @@ guest_header() {
 	echo "Guests: ksplice-apply and ksplice-undo options: $opts; load (\`ksplice-test-sleepers $LOAD_ARGS\`): on in $n_on of $n_boots boots$([ $unrecorded -eq 0 ] || echo " ($unrecorded rows ran in boots not recorded)")."
 }
 
+# The summary's line on the header index audit (KSPLICE_INDEX_AUDIT): how
+# many rows screened objects the index had ruled out, and how many objects;
+# a row whose audit failed stops ksplice-create and shows as failed.
+index_audit_summary() {
+	local row n_rows=0 n_objects=0 a
+	for row in "$OUT"/rows/*; do
+		a=$(get "$row" index_audit)
+		[ -n "$a" ] || continue
+		n_rows=$((n_rows + 1))
+		n_objects=$((n_objects + ${a%% *}))
+	done
+	[ $n_rows -eq 0 ] ||
+		echo "- header index audit: in $n_rows rows, $n_objects objects the index ruled out by names were screened anyway: none may change"
+}
+
 # The summary's lines on the load, when it ran in any of the boots: in how
 # many, and the boots where the tool's exit was not 0, with its failures.
 load_summary() {
@@ -307,6 +322,7 @@ write_tables() {
 		grep -h '^class=' "$OUT"/rows/* | sort | uniq -c | sed 's/class=//' |
 			awk '{printf "- %s: %d\n", $2, $1}'
 		load_summary "${boots[@]}"
+		index_audit_summary
 		if [ "$n_vm" -gt 0 ]; then
 			count_results builtin
 			echo
