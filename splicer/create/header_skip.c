@@ -1,7 +1,7 @@
 #include "header_skip.h"
 #include "fileio.h"
 #include "hdr_change.h"
-#include "pp_items.h"
+#include "include_graph.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,9 @@ struct skip_run {
 	struct ksp_pp_facts *facts; /* per object */
 	unsigned char *have;	    /* facts[i] loaded (fresh entry) */
 	size_t n;
+	/* Macros that write a __COUNTER__ number into code (see
+	 * numbers_from_counter), listed once per run. */
+	struct ksp_strlist number_writers;
 };
 
 /* The files a changed header's added or removed #include lines name, as
@@ -87,67 +90,54 @@ static int analyze(struct skip_run *r, const struct ksp_changed_text *t, struct 
 				      seen_by_a_reader, r, c, err);
 }
 
-/* Whether the object used a macro that writes a __COUNTER__ number into
- * code (instrumentation_begin()'s asm label, annotate_unreachable()): a
- * shifted counter changes such text, which screening compares. The macros
- * that only make names with it are known; screening hashes those names
- * without the number (pp_strip_counter), and the BTF and initcall names
- * also carry their line or module. */
-static int numbers_from_counter(const struct skip_run *r, const struct ksp_pp_facts *f)
+/* The macros that write a __COUNTER__ number into code
+ * (instrumentation_begin()'s asm label, annotate_unreachable()): a shifted
+ * counter changes such text, which screening compares. The index names
+ * every macro a definition of which uses __COUNTER__; of those, the ones
+ * that only make names are left out: screening hashes those names without
+ * the number (pp_strip_counter), and the BTF and initcall names also carry
+ * their line or module. */
+static int list_number_writers(struct skip_run *r)
 {
 	static const char *const name_makers[] = {"__UNIQUE_ID", "compiletime_assert",
 						  "__initcall_id", "__ID"};
 	const struct ksp_strlist *users = ksp_hindex_counter_macros(r->ix);
 	for (size_t i = 0; i < users->n; i++) {
-		size_t k = 0;
-		while (k < sizeof(name_makers) / sizeof(*name_makers) &&
-		       strcmp(users->v[i], name_makers[k]))
-			k++;
-		if (k == sizeof(name_makers) / sizeof(*name_makers) &&
-		    ksp_bloom_has(&f->seen, users->v[i], strlen(users->v[i])))
-			return 1;
+		int maker = 0;
+		for (size_t k = 0; k < sizeof(name_makers) / sizeof(*name_makers); k++)
+			maker |= !strcmp(users->v[i], name_makers[k]);
+		if (!maker &&
+		    ksp_strlist_push(&r->number_writers, users->v[i], strlen(users->v[i])))
+			return -1;
 	}
 	return 0;
 }
 
-/* The kernel's include path for <...> (the top Makefile's LINUXINCLUDE and
- * USERINCLUDE, x86), in order. Kbuild puts it before any directory of an
- * object's own flags, so a file found here is the one every object gets. */
-static const char *const include_dirs[] = {
-	"arch/x86/include",	 "arch/x86/include/generated",	    "include",
-	"arch/x86/include/uapi", "arch/x86/include/generated/uapi", "include/uapi",
-	"include/generated/uapi"};
+/* Whether the object used one of them. */
+static int numbers_from_counter(const struct skip_run *r, const struct ksp_pp_facts *f)
+{
+	for (size_t i = 0; i < r->number_writers.n; i++)
+		if (ksp_bloom_has(&f->seen, r->number_writers.v[i], strlen(r->number_writers.v[i])))
+			return 1;
+	return 0;
+}
 
-static int tree_file(const char *root, const char *rel)
+static int tree_file(void *root, const char *rel)
 {
 	char path[8400];
 	struct stat st;
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(path, sizeof(path), "%s/%s", (const char *)root, rel);
 	return !stat(path, &st) && S_ISREG(st.st_mode);
 }
 
-/* Where "#include inc" in header finds its file: 0 with out, 1 if not
- * the same for every object ("name" outside the header's directory, or
- * <name> outside the kernel's include path). */
+/* Where "#include inc" ("name" or <name>) in header finds its file, the
+ * same for every object: "name" beside the header, <name> in the kernel's
+ * -I list. 0 with out, 1 if not found so. */
 static int find_include(const char *root, const char *header, const char *inc, char *out,
 			size_t cap)
 {
-	size_t n = strlen(inc);
-	char cand[1024];
-	if (inc[0] == '"') {
-		const char *slash = strrchr(header, '/');
-		int dir = slash ? (int)(slash - header + 1) : 0;
-		snprintf(cand, sizeof(cand), "%.*s%.*s", dir, header, (int)(n - 2), inc + 1);
-		pp_marker_path(cand, strlen(cand), NULL, out, cap);
-		return tree_file(root, out) ? 0 : 1;
-	}
-	for (size_t i = 0; i < sizeof(include_dirs) / sizeof(*include_dirs); i++) {
-		snprintf(cand, sizeof(cand), "%s/%.*s", include_dirs[i], (int)(n - 2), inc + 1);
-		pp_marker_path(cand, strlen(cand), NULL, out, cap);
-		if (tree_file(root, out))
-			return 0;
-	}
-	return 1;
+	return !ksp_include_resolve(header, inc + 1, strlen(inc) - 2, inc[0] == '"', 1, tree_file,
+				    (void *)root, out, cap);
 }
 
 /* A file the patch leaves alone, wrapped in an include guard: including it
@@ -244,7 +234,7 @@ int ksp_header_skip(struct ksp_hindex *ix, const char *const *objects, size_t n,
 		    const struct ksp_changed_text *changed, size_t nchanged, unsigned char *skip,
 		    struct ksp_skip_stats *st, FILE *log, struct ksp_error *err)
 {
-	struct skip_run r = {ix, calloc(n + 1, sizeof(*r.facts)), calloc(n + 1, 1), n};
+	struct skip_run r = {ix, calloc(n + 1, sizeof(*r.facts)), calloc(n + 1, 1), n, {0}};
 	struct ksp_hdr_change *change = calloc(nchanged + 1, sizeof(*change));
 	struct include_files *inc = calloc(nchanged + 1, sizeof(*inc));
 	memset(st, 0, sizeof(*st));
@@ -266,6 +256,8 @@ int ksp_header_skip(struct ksp_hindex *ix, const char *const *objects, size_t n,
 			describe(log, changed[analyzed].path, &change[analyzed], &inc[analyzed]);
 		}
 	}
+	if (!rc && list_number_writers(&r))
+		rc = ksp_fail(err, "out of memory");
 	for (size_t i = 0; i < n && !rc; i++)
 		skip[i] = r.have[i]
 				  ? (unsigned char)judge(&r, i, changed, change, inc, nchanged, st)
@@ -277,6 +269,7 @@ int ksp_header_skip(struct ksp_hindex *ix, const char *const *objects, size_t n,
 	for (size_t i = 0; i < n && r.have; i++)
 		if (r.have[i])
 			ksp_pp_facts_free(&r.facts[i]);
+	ksp_strlist_free(&r.number_writers);
 	free(change);
 	free(inc);
 	free(r.facts);

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The -I list of an x86 kernel build, in the compiler's order. */
+/* The -I list of an x86 kernel build, in the compiler's order: the top
+ * Makefile's LINUXINCLUDE and USERINCLUDE, which kbuild puts before any
+ * directory of an object's own flags. */
 static const char *const include_dirs[] = {
 	"arch/x86/include",	  "arch/x86/include/generated",	     "include",
 	"arch/x86/include/uapi",  "arch/x86/include/generated/uapi", "include/uapi",
@@ -224,25 +226,36 @@ static int join_normal(const char *dir, size_t dirlen, const char *name, size_t 
 	return o > 0;
 }
 
+int ksp_include_resolve(const char *including, const char *name, size_t len, int quoted,
+			int beside_only, int (*exists)(void *ctx, const char *rel), void *ctx,
+			char *out, size_t cap)
+{
+	const char *slash = strrchr(including, '/');
+	if (quoted &&
+	    join_normal(including, slash ? (size_t)(slash - including) : 0, name, len, out, cap) &&
+	    exists(ctx, out))
+		return 1;
+	if (quoted && beside_only)
+		return 0;
+	for (size_t i = 0; i < sizeof(include_dirs) / sizeof(*include_dirs); i++)
+		if (join_normal(include_dirs[i], strlen(include_dirs[i]), name, len, out, cap) &&
+		    exists(ctx, out))
+			return 1;
+	return 0;
+}
+
+static int in_graph(void *ctx, const char *rel)
+{
+	const struct graph *g = ctx;
+	return table_get(&g->by_path, rel, strlen(rel)) != SIZE_MAX;
+}
+
 static int link_include(struct graph *g, size_t from, const char *name, size_t len, int quoted)
 {
 	char path[4200];
-	const char *self = g->nodes[from].path;
-	const char *slash = strrchr(self, '/');
-	if (quoted &&
-	    join_normal(self, slash ? (size_t)(slash - self) : 0, name, len, path, sizeof(path))) {
-		size_t to = table_get(&g->by_path, path, strlen(path));
-		if (to != SIZE_MAX)
-			return ids_add(&g->nodes[to].users, from);
-	}
-	for (size_t i = 0; i < sizeof(include_dirs) / sizeof(*include_dirs); i++) {
-		if (!join_normal(include_dirs[i], strlen(include_dirs[i]), name, len, path,
-				 sizeof(path)))
-			continue;
-		size_t to = table_get(&g->by_path, path, strlen(path));
-		if (to != SIZE_MAX)
-			return ids_add(&g->nodes[to].users, from);
-	}
+	if (ksp_include_resolve(g->nodes[from].path, name, len, quoted, 0, in_graph, g, path,
+				sizeof(path)))
+		return ids_add(&g->nodes[table_get(&g->by_path, path, strlen(path))].users, from);
 	/* Found through a -I of the directory's own: every file named so. */
 	const char *base = name;
 	for (size_t i = 0; i < len; i++)

@@ -28,4 +28,15 @@
 int ksp_include_users(const char *root, const char *header, size_t limit, char ***sources,
 		      size_t *n, struct ksp_error *err);
 
+/* Where the compiler finds "#include name" (len bytes; quoted: "name", else
+ * <name>) of the tree-relative file including: a quoted name beside that
+ * file first, then the kernel's -I list in order; the first path exists()
+ * accepts goes into out (tree-relative, "." and ".." resolved). beside_only:
+ * a quoted name is looked for beside the file only (the -I list is not
+ * the only place objects may search for it: their -iquote). 1 if found, 0
+ * if not. */
+int ksp_include_resolve(const char *including, const char *name, size_t len, int quoted,
+			int beside_only, int (*exists)(void *ctx, const char *rel), void *ctx,
+			char *out, size_t cap);
+
 #endif
