@@ -1,7 +1,7 @@
 #include "pp_facts.h"
 #include "array.h"
 #include "pp_items.h"
-#include "pp_screen.h"
+#include "pp_reach.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -79,28 +79,16 @@ static void strset_free(struct strset *t)
 	free(t->keys);
 }
 
-/* What is known of one name, parallel to the names set. */
-struct ident {
-	uint32_t item;	   /* the last item it occurs in, or NO_INDEX */
-	uint32_t occ, dec; /* its occurrences in that item, and declarations there */
-	uint8_t ref;
-};
-
 struct gather {
 	const char *text;
 	size_t len;
 	const char *root;
 	struct pp_parsed p;
 	struct strset names, files, macros;
-	struct ident *ident;
-	size_t ident_cap;
-	uint32_t *tok_name; /* per token: its index in names, if an identifier */
-	/* The names of each declaration of two or more: a count, then the
-	 * indices. */
-	uint32_t *groups;
-	size_t ngroups, groups_cap;
+	unsigned char *ref; /* per name: whether it can reach the code (pp_reach.h) */
+	size_t ref_cap;
+	uint32_t *tok_name;	      /* per token: its index in names, if an identifier */
 	size_t macros_cap, files_cap; /* of f's arrays */
-	uint32_t item;		      /* the item ksp_pp_item_decl is reporting on */
 	struct ksp_pp_facts *f;
 };
 
@@ -109,22 +97,11 @@ static int name_add(struct gather *g, const char *s, size_t len, uint32_t *index
 	int added = strset_add(&g->names, s, len, index);
 	if (added <= 0)
 		return added;
-	struct ident *v = ksp_array_room(g->ident, &g->ident_cap, *index, sizeof(*v), 1024);
+	unsigned char *v = ksp_array_room(g->ref, &g->ref_cap, *index, sizeof(*v), 1024);
 	if (!v)
 		return -1;
-	g->ident = v;
-	g->ident[*index] = (struct ident){NO_INDEX, 0, 0, 0};
-	return 0;
-}
-
-static int group_push(struct gather *g, uint32_t v)
-{
-	uint32_t *grown =
-		ksp_array_room(g->groups, &g->groups_cap, g->ngroups, sizeof(*grown), 256);
-	if (!grown)
-		return -1;
-	g->groups = grown;
-	g->groups[g->ngroups++] = v;
+	g->ref = v;
+	g->ref[*index] = 0;
 	return 0;
 }
 
@@ -266,28 +243,6 @@ static int scan_lines(struct gather *g)
 	return 0;
 }
 
-static void occurs(struct gather *g, uint32_t name, uint32_t item)
-{
-	struct ident *d = &g->ident[name];
-	if (d->item != item) {
-		d->ref |= d->item != NO_INDEX;
-		*d = (struct ident){item, 0, 0, d->ref};
-	}
-	d->occ++;
-}
-
-static int declared(void *ctx, const char *name, size_t len)
-{
-	struct gather *g = ctx;
-	uint32_t index;
-	if (name_add(g, name, len, &index) < 0)
-		return -1;
-	/* The name is one of the item's tokens, counted already. */
-	if (g->ident[index].item == g->item)
-		g->ident[index].dec++;
-	return group_push(g, index);
-}
-
 /* Every identifier of a #pragma line is a reference. */
 static int directive_names(struct gather *g, const struct pp_tok *x)
 {
@@ -304,26 +259,14 @@ static int directive_names(struct gather *g, const struct pp_tok *x)
 		if (!isdigit((unsigned char)s[i])) {
 			if (name_add(g, s + i, j - i, &index) < 0)
 				return -1;
-			g->ident[index].ref = 1;
+			g->ref[index] = 1;
 		}
 		i = j;
 	}
 	return 0;
 }
 
-/* Keeps the names the item just declared as a group if there are two or
- * more of them. */
-static void close_group(struct gather *g, size_t start)
-{
-	size_t count = g->ngroups - start - 1;
-	if (count >= 2)
-		g->groups[start] = (uint32_t)count;
-	else
-		g->ngroups = start;
-}
-
-/* Counts the item's identifiers: one found in an earlier item is a
- * reference. */
+/* Names the item's identifiers. */
 static int count_item(struct gather *g, uint32_t i)
 {
 	const struct pp_item *it = &g->p.items.v[i];
@@ -335,57 +278,8 @@ static int count_item(struct gather *g, uint32_t i)
 			continue;
 		if (name_add(g, t->text + t->v[k].off, t->v[k].len, &g->tok_name[k]) < 0)
 			return -1;
-		occurs(g, g->tok_name[k], i);
 	}
 	return 0;
-}
-
-/* Whether the item has a name that no other item has, the only kind its
- * declaration can keep out of refs. */
-static int has_own_name(const struct gather *g, const struct pp_item *it)
-{
-	for (size_t k = it->first; k < it->end; k++)
-		if (g->p.toks.v[k].kind == T_IDENT && !g->ident[g->tok_name[k]].ref)
-			return 1;
-	return 0;
-}
-
-/* The item's names are references unless it is inert and they occur in it
- * only where it declares them. */
-static int judge_item(struct gather *g, uint32_t i)
-{
-	const struct pp_item *it = &g->p.items.v[i];
-	const struct pp_toks *t = &g->p.toks;
-	if (t->v[it->first].kind == T_DIRECTIVE || !has_own_name(g, it))
-		return 0;
-	size_t start = g->ngroups;
-	g->item = i;
-	if (group_push(g, 0))
-		return -1;
-	int inert = ksp_pp_item_decl(&g->p, i, declared, g);
-	if (inert < 0)
-		return -1;
-	close_group(g, start);
-	for (size_t k = it->first; k < it->end; k++) {
-		if (t->v[k].kind != T_IDENT)
-			continue;
-		struct ident *d = &g->ident[g->tok_name[k]];
-		d->ref |= !inert || d->occ > d->dec;
-	}
-	return 0;
-}
-
-/* A declaration of several names is referred to if any of them is. */
-static void close_groups(struct gather *g)
-{
-	for (size_t i = 0; i < g->ngroups; i += 1 + g->groups[i]) {
-		const uint32_t *v = g->groups + i + 1;
-		uint32_t n = g->groups[i], any = 0;
-		for (uint32_t k = 0; k < n; k++)
-			any |= g->ident[v[k]].ref;
-		for (uint32_t k = 0; k < n && any; k++)
-			g->ident[v[k]].ref = 1;
-	}
 }
 
 static int scan_items(struct gather *g)
@@ -396,11 +290,7 @@ static int scan_items(struct gather *g)
 	for (size_t i = 0; i < g->p.items.n; i++)
 		if (count_item(g, (uint32_t)i))
 			return -1;
-	for (size_t i = 0; i < g->p.items.n; i++)
-		if (judge_item(g, (uint32_t)i))
-			return -1;
-	close_groups(g);
-	return 0;
+	return ksp_pp_reach(&g->p, g->tok_name, g->names.n, g->ref);
 }
 
 static int fill_blooms(struct gather *g)
@@ -411,7 +301,7 @@ static int fill_blooms(struct gather *g)
 	for (size_t i = 0; i < g->names.n; i++) {
 		const struct key *k = &g->names.keys[i];
 		ksp_bloom_add(&f->seen, k->s, k->len);
-		if (g->ident[i].ref)
+		if (g->ref[i])
 			ksp_bloom_add(&f->refs, k->s, k->len);
 	}
 	return 0;
@@ -423,9 +313,8 @@ static void gather_free(struct gather *g)
 	strset_free(&g->names);
 	strset_free(&g->files);
 	strset_free(&g->macros);
-	free(g->ident);
+	free(g->ref);
 	free(g->tok_name);
-	free(g->groups);
 }
 
 int ksp_pp_facts_from_text(const char *text, size_t len, const char *tree_root,
@@ -469,9 +358,10 @@ void ksp_pp_facts_free(struct ksp_pp_facts *f)
  * On disk: the magic, then uint32 seen.nwords, refs.nwords, nmacros and
  * nfiles, the two filters' words, each macro (uint32 name and def lengths,
  * then both), each file (uint32 max_line_value and path length, then the
- * path). Host byte order.
+ * path). Host byte order. Version 2: refs as pp_reach.h makes them (version
+ * 1 counted every name an inert item mentions; its entries are dropped).
  */
-static const char facts_magic[8] = {'K', 'S', 'P', 'F', 'A', 'C', 'T', '1'};
+static const char facts_magic[8] = {'K', 'S', 'P', 'F', 'A', 'C', 'T', '2'};
 
 enum { MAX_WORDS = 1u << 24, MAX_COUNT = 1u << 24, MAX_STRING = 1u << 20 };
 

@@ -2,8 +2,8 @@
  * Facts of one object's preprocessed source (gcc -E -dU output, as kbuild
  * writes X.i), kept so that a later header change can be judged against
  * them without preprocessing the object again: the names it mentions, the
- * names something other than their sole inert declaration mentions, the
- * macros it used, and the files it read.
+ * names that can reach its code (pp_reach.h), the macros it used, and the
+ * files it read.
  */
 #ifndef KSPLICE_PP_FACTS_H
 #define KSPLICE_PP_FACTS_H
@@ -38,9 +38,9 @@ struct ksp_pp_file_read {
 struct ksp_pp_facts {
 	/* Every identifier of the output and every name on a -dU line. */
 	struct ksp_bloom seen;
-	/* Every identifier that occurs outside its sole inert declaration
-	 * (pp_screen.h), with all the names of a declaration that declares
-	 * several (an enum) if one of them is. */
+	/* Every name that can reach the object's code (pp_reach.h): what
+	 * emitting items mention, and what the inert items they name mention
+	 * in turn. */
 	struct ksp_bloom refs;
 	struct ksp_pp_macro *macros; /* distinct (name, def), in order of first appearance */
 	size_t nmacros;

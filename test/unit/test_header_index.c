@@ -19,6 +19,12 @@
 static char root[256];
 static struct ksp_tree tree;
 
+/* c_hidden is named only by inline functions: by c_wrap, which x calls,
+ * and by c_unused, which nothing calls. */
+static const char c_h[] = "int c_hidden(int);\n"
+			  "static inline int c_wrap(int v)\n{\n\treturn c_hidden(v);\n}\n"
+			  "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 1;\n}\n";
+
 static void put(const char *rel, const char *text)
 {
 	char path[512];
@@ -43,6 +49,7 @@ static void setup(void)
 	put("include/linux/a.h", "int a_fn(int);\n");
 	put("include/linux/b.h", "#define B_MAX 4\n");
 	put("include/linux/g.h", "#ifndef _G_H\n#define _G_H\nint g_fn(void);\n#endif\n");
+	put("include/linux/c.h", c_h);
 	put("drv/Makefile", "obj-y += x.o y.o\n");
 	memset(&tree, 0, sizeof(tree));
 	tree.path = root;
@@ -57,9 +64,9 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* x.c reads g.h (guarded), a.h and b.h, calls a_fn and uses a macro that
- * writes a __COUNTER__ number into its code; y.c reads a.h, then g.h, and
- * uses nothing from them. */
+/* x.c reads g.h (guarded), a.h, b.h and c.h, calls a_fn and c_wrap and
+ * uses a macro that writes a __COUNTER__ number into its code; y.c reads
+ * a.h, then g.h, then c.h, and uses nothing from them. */
 static const char x_i[] = "# 1 \"drv/x.c\"\n"
 			  "# 1 \"./include/linux/g.h\" 1\n"
 			  "int g_fn(void);\n"
@@ -69,7 +76,12 @@ static const char x_i[] = "# 1 \"drv/x.c\"\n"
 			  "# 2 \"drv/x.c\" 2\n"
 			  "# 1 \"./include/linux/b.h\" 1\n"
 			  "# 3 \"drv/x.c\" 2\n"
-			  "int x(void) { return a_fn(4); }\n"
+			  "# 1 \"./include/linux/c.h\" 1\n"
+			  "int c_hidden(int);\n"
+			  "static inline int c_wrap(int v)\n{\n\treturn c_hidden(v);\n}\n"
+			  "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 1;\n}\n"
+			  "# 4 \"drv/x.c\" 2\n"
+			  "int x(void) { return a_fn(4) + c_wrap(1); }\n"
 			  "#define B_MAX 4\n"
 			  "#define instrumentation_begin() __instrumentation_begin(__COUNTER__)\n";
 static const char y_i[] = "# 1 \"drv/y.c\"\n"
@@ -79,6 +91,11 @@ static const char y_i[] = "# 1 \"drv/y.c\"\n"
 			  "# 1 \"./include/linux/g.h\" 1\n"
 			  "int g_fn(void);\n"
 			  "# 3 \"drv/y.c\" 2\n"
+			  "# 1 \"./include/linux/c.h\" 1\n"
+			  "int c_hidden(int);\n"
+			  "static inline int c_wrap(int v)\n{\n\treturn c_hidden(v);\n}\n"
+			  "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 1;\n}\n"
+			  "# 4 \"drv/y.c\" 2\n"
 			  "int y(void) { return 1; }\n";
 
 static struct ksp_hindex *open_recorded(void)
@@ -116,6 +133,7 @@ START_TEST(entry_fresh_until_a_read_file_changes)
 	struct ksp_error err;
 	put("include/linux/b.h", "#define B_MAX 4\n");
 	put("include/linux/g.h", "#ifndef _G_H\n#define _G_H\nint g_fn(void);\n#endif\n");
+	put("include/linux/c.h", c_h);
 	struct timespec later[2] = {{0, UTIME_OMIT}, {time(NULL) + 100, 0}};
 	char path[512];
 	snprintf(path, sizeof(path), "%s/include/linux/b.h", root);
@@ -170,8 +188,9 @@ END_TEST
 static void judge(const char *path, const char *post, unsigned char want_x, unsigned char want_y)
 {
 	struct ksp_hindex *ix = open_recorded();
-	const char *pre =
-		!strcmp(path, "include/linux/a.h") ? "int a_fn(int);\n" : "#define B_MAX 4\n";
+	const char *pre = !strcmp(path, "include/linux/a.h")   ? "int a_fn(int);\n"
+			  : !strcmp(path, "include/linux/c.h") ? c_h
+							       : "#define B_MAX 4\n";
 	struct ksp_changed_text t = {path, pre, post, strlen(pre), strlen(post)};
 	const char *objects[] = {"drv/x.o", "drv/y.o"};
 	unsigned char skip[2] = {9, 9};
@@ -203,6 +222,18 @@ START_TEST(skip_judged_by_names)
 	judge("include/linux/a.h", "#include \"../linux/g.h\"\nint a_fn(int);\n", 2, 0);
 	judge("include/linux/a.h", "#include <linux/b.h>\nint a_fn(int);\n", 0, 0);
 	judge("include/linux/a.h", "#include <linux/none.h>\nint a_fn(int);\n", 0, 0);
+	/* c_hidden reaches x's code through c_wrap; y only has it in inline
+	 * functions it never calls, as x has c_unused */
+	judge("include/linux/c.h",
+	      "long c_hidden(int);\n"
+	      "static inline int c_wrap(int v)\n{\n\treturn c_hidden(v);\n}\n"
+	      "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 1;\n}\n",
+	      0, 2);
+	judge("include/linux/c.h",
+	      "int c_hidden(int);\n"
+	      "static inline int c_wrap(int v)\n{\n\treturn c_hidden(v);\n}\n"
+	      "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 2;\n}\n",
+	      2, 2);
 	/* a struct definition: not judged by names, both screened */
 	judge("include/linux/a.h", "int a_fn(int);\nstruct s { int v; };\n", 0, 0);
 }

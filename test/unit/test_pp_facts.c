@@ -103,6 +103,10 @@ static const char *const demo_i =
 	"extern int used_var;\n"
 	"int helper_called(int v);\n"
 	"int pragma_target(void);\n"
+	"int chain_target(int v);\n"
+	"static inline int used_inline(int v)\n{\n return chain_target(v) + QUIET_LATE;\n}\n"
+	"static inline int dead_inline(int v)\n{\n return unused_inline(v) + dead_inline(v);\n}\n"
+	"enum { QUIET_EARLY, QUIET_LATE };\n"
 	"#pragma weak pragma_target\n"
 	"#undef DEMO_EMPTY\n"
 	"#define DEMO_EMPTY 2\n"
@@ -110,7 +114,7 @@ static const char *const demo_i =
 	"int demo_fn(void)\n"
 	"{\n"
 	" used_var = 22;\n"
-	" return DEMO_BUSY + 900;\n"
+	" return DEMO_BUSY + used_inline(900);\n"
 	"}\n";
 
 static void facts_of(const char *text, struct ksp_pp_facts *f)
@@ -147,13 +151,18 @@ START_TEST(refs_names)
 {
 	struct ksp_pp_facts f;
 	facts_of(demo_i, &f);
-	const char *refs[] = {"used_var",  "helper_called", "twice_proto",
-			      "DEMO_BUSY", "DEMO_IDLE",	    "demo_state",
-			      "size_t",	   "pragma_target", "demo_fn"};
+	/* what demo_fn reaches, through used_inline to chain_target and a
+	 * constant of an enum whose other constant then counts too */
+	const char *refs[] = {"used_var",     "DEMO_BUSY",     "DEMO_IDLE",  "demo_state",
+			      "size_t",	      "pragma_target", "demo_fn",    "used_inline",
+			      "chain_target", "QUIET_LATE",    "QUIET_EARLY"};
 	for (size_t i = 0; i < sizeof(refs) / sizeof(*refs); i++)
 		ck_assert_msg(has(&f.refs, refs[i]), "%s not in refs", refs[i]);
-	const char *unref[] = {"unused_proto", "unused_inline", "QUIET_A",
-			       "QUIET_B",      "quiet_state",	"arch_demo"};
+	/* what only unused declarations mention: helper_called is called from
+	 * unused_inline, which only the unused dead_inline calls */
+	const char *unref[] = {"unused_proto",	"unused_inline", "QUIET_A",
+			       "QUIET_B",	"quiet_state",	 "arch_demo",
+			       "helper_called", "twice_proto",	 "dead_inline"};
 	for (size_t i = 0; i < sizeof(unref) / sizeof(*unref); i++)
 		ck_assert_msg(!has(&f.refs, unref[i]), "%s in refs", unref[i]);
 	ksp_pp_facts_free(&f);
