@@ -12,22 +12,26 @@
 # Writes OUT's rows and boots into FILE (through a temporary file, so that
 # the create and guest phases, which may both write it, never leave half).
 state_save() {
-	local file=$1 f tmp
+	local file=$1 tmp
 	[ -n "$file" ] || return 0
 	tmp="$file.tmp.$$"
+	# One awk for all files: a fork per row made each save take minutes
+	# on a loaded machine with 1,500 rows. Row and boot files are never
+	# empty (they start with file= or a boot's first key).
 	{
-		for f in "$OUT"/rows/*; do
-			[ -f "$f" ] || continue
-			echo "@@row $(basename "$f")"
-			cat "$f"
-		done
-		for f in "$OUT"/boots/*; do
-			[ -f "$f" ] || continue
-			echo "@@boot $(basename "$f")"
-			cat "$f"
-		done
+		state_records row "$OUT"/rows/*
+		state_records boot "$OUT"/boots/*
 	} >"$tmp"
 	mv "$tmp" "$file"
+}
+
+# Prints "@@KIND NAME" and the lines of each file given (missing ones are
+# skipped: an unmatched glob).
+state_records() {
+	local kind=$1
+	shift
+	[ -f "${1:-}" ] || [ $# -gt 1 ] || return 0
+	awk -v kind="$kind" 'FNR == 1 { n = FILENAME; sub(/.*\//, "", n); print "@@" kind " " n } { print }' "$@"
 }
 
 # Recreates, from FILE, the rows and boots OUT lacks.
