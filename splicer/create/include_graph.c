@@ -1,13 +1,12 @@
 #include "include_graph.h"
 #include "array.h"
 #include "fileio.h"
+#include "tree_walk.h"
 
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* The -I list of an x86 kernel build, in the compiler's order: the top
  * Makefile's LINUXINCLUDE and USERINCLUDE, which kbuild puts before any
@@ -17,9 +16,6 @@ static const char *const include_dirs[] = {
 	"arch/x86/include/uapi",  "arch/x86/include/generated/uapi", "include/uapi",
 	"include/generated/uapi",
 };
-
-static const char *const skipped_top[] = {"Documentation", "tools",    "scripts", "samples",
-					  "usr",	   "LICENSES", ".git"};
 
 struct ids {
 	size_t *v;
@@ -149,47 +145,13 @@ static int add_node(struct graph *g, const char *path)
 	return ids_add(&g->bases[b], g->n++);
 }
 
-static int wanted_file(const char *name)
+/* Every .c and .h file is a node. */
+static int add_source(void *ctx, const char *rel, const char *name)
 {
 	size_t n = strlen(name);
-	return n > 2 && name[n - 2] == '.' && (name[n - 1] == 'c' || name[n - 1] == 'h');
-}
-
-static int skipped(const char *rel)
-{
-	for (size_t i = 0; i < sizeof(skipped_top) / sizeof(*skipped_top); i++)
-		if (strcmp(rel, skipped_top[i]) == 0)
-			return 1;
-	return strncmp(rel, "arch/", 5) == 0 && strchr(rel + 5, '/') == NULL &&
-	       strcmp(rel, "arch/x86") != 0;
-}
-
-static int walk(struct graph *g, const char *root, const char *rel)
-{
-	char path[8300];
-	snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel);
-	DIR *d = opendir(path);
-	if (!d)
-		return 0;
-	int rc = 0;
-	for (struct dirent *e; !rc && (e = readdir(d));) {
-		if (e->d_name[0] == '.')
-			continue;
-		char child[4200];
-		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
-		int dir = e->d_type == DT_DIR;
-		if (e->d_type == DT_UNKNOWN) {
-			struct stat st;
-			snprintf(path, sizeof(path), "%s/%s", root, child);
-			dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-		}
-		if (dir && !skipped(child))
-			rc = walk(g, root, child);
-		else if (!dir && e->d_type != DT_LNK && wanted_file(e->d_name))
-			rc = add_node(g, child);
-	}
-	closedir(d);
-	return rc;
+	if (n > 2 && name[n - 2] == '.' && (name[n - 1] == 'c' || name[n - 1] == 'h'))
+		return add_node(ctx, rel);
+	return 0;
 }
 
 /* dir/name with "." and ".." resolved, into out; 0 if it leaves the tree. */
@@ -382,7 +344,9 @@ int ksp_include_users(const char *root, const char *header, size_t limit, char *
 	*sources = NULL;
 	*n = 0;
 	struct graph g = {0};
-	int rc = walk(&g, root, "") ? ksp_fail(err, "out of memory reading %s", root) : 0;
+	int rc = ksp_tree_walk(root, add_source, &g)
+			 ? ksp_fail(err, "out of memory reading %s", root)
+			 : 0;
 	for (size_t i = 0; i < g.n && !rc; i++)
 		rc = scan_file(&g, root, i) ? ksp_fail(err, "out of memory") : 0;
 	size_t start = rc ? SIZE_MAX : table_get(&g.by_path, header, strlen(header));

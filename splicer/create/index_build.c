@@ -10,12 +10,11 @@
 #include "strlist.h"
 #include "tree_guard.h"
 #include "tree_journal.h"
+#include "tree_walk.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static int push(struct ksp_strlist *l, const char *s)
@@ -23,49 +22,10 @@ static int push(struct ksp_strlist *l, const char *s)
 	return ksp_strlist_push(l, s, strlen(s));
 }
 
-/* Top-level directories without kernel objects. */
-static int skipped_top(const char *name)
+static int add_c_file(void *ctx, const char *rel, const char *name)
 {
-	static const char *const skip[] = {"Documentation", "scripts", "tools",	   "samples",
-					   "usr",	    "debian",  "LICENSES", NULL};
-	for (size_t i = 0; skip[i]; i++)
-		if (!strcmp(name, skip[i]))
-			return 1;
-	return 0;
-}
-
-/* Every .c file under root/rel, relative to root. */
-static int collect_sources(const char *root, const char *rel, struct ksp_strlist *out)
-{
-	char path[8300];
-	snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel);
-	DIR *d = opendir(path);
-	if (!d)
-		return 0;
-	int rc = 0;
-	for (struct dirent *e; !rc && (e = readdir(d));) {
-		if (e->d_name[0] == '.' || (!*rel && skipped_top(e->d_name)))
-			continue;
-		char sub[4200];
-		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
-		size_t n = strlen(e->d_name);
-		int type = e->d_type;
-		if (type == DT_UNKNOWN) { /* file systems that do not say: ask */
-			struct stat st;
-			char full[8400];
-			snprintf(full, sizeof(full), "%s/%s", root, sub);
-			type = stat(full, &st)	     ? DT_UNKNOWN
-			       : S_ISDIR(st.st_mode) ? DT_DIR
-			       : S_ISREG(st.st_mode) ? DT_REG
-						     : DT_UNKNOWN;
-		}
-		if (type == DT_DIR)
-			rc = collect_sources(root, sub, out);
-		else if (type == DT_REG && n > 2 && !strcmp(e->d_name + n - 2, ".c"))
-			rc = push(out, sub);
-	}
-	closedir(d);
-	return rc;
+	size_t n = strlen(name);
+	return n > 2 && !strcmp(name + n - 2, ".c") ? push(ctx, rel) : 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -79,7 +39,7 @@ static int objects_to_index(const struct ksp_create_opts *o, struct ksp_tree *tr
 			    struct ksp_error *err)
 {
 	struct ksp_strlist sources = {0};
-	if (collect_sources(tree->path, "", &sources)) {
+	if (ksp_tree_walk(tree->path, add_c_file, &sources)) {
 		ksp_strlist_free(&sources);
 		return ksp_fail(err, "out of memory");
 	}
