@@ -530,6 +530,14 @@ static void list_functions(const struct ksp_create_result *res, enum mt_state st
 		snprintf(out + used, len - used, " and %zu more", more);
 }
 
+static const struct mt_refusal *first_refusal(const struct ksp_create_result *res)
+{
+	for (size_t i = 0; i < res->nunits; i++)
+		if (res->units[i].plan.nrefusals)
+			return &res->units[i].plan.refusals[0];
+	return NULL;
+}
+
 static enum ksp_code compare(const struct ksp_create_opts *o, struct ksp_create_result *res,
 			     struct ksp_error *err)
 {
@@ -545,8 +553,14 @@ static enum ksp_code compare(const struct ksp_create_opts *o, struct ksp_create_
 	rc = compare_units(o, res, err);
 	if (rc)
 		return rc;
-	if (ksp_create_refusals(res)) {
-		ksp_fail(err, "the patch makes changes that cannot be live-patched");
+	size_t nrefused = ksp_create_refusals(res);
+	if (nrefused) {
+		const struct mt_refusal *first = first_refusal(res);
+		char more[48] = "";
+		if (nrefused > 1)
+			snprintf(more, sizeof(more), " (and %zu more)", nrefused - 1);
+		ksp_fail(err, "the patch makes changes that cannot be live-patched: %s: %s%s",
+			 first->symbol, first->reason, more);
 		return KSP_E_REFUSED;
 	}
 	if (!ksp_create_has_changes(res)) {

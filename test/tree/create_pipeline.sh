@@ -286,6 +286,8 @@ cat >"$T/init.patch" <<'P'
 P
 run init_change 6 "$T/init.patch" "${cmdline[@]}"
 expect init_change "proc_cmdline_init"
+# The last line names the first refusal, for logs and tables that keep one line.
+expect init_change "cannot be live-patched: proc_cmdline_init: "
 
 cat >"$T/noapply.patch" <<'P'
 --- a/fs/proc/cmdline.c
