@@ -211,8 +211,7 @@ static int code_punct(const struct side *s, const struct hdr_unit *u, char c)
 
 /* #if nesting: every branch must leave the brace depth as it found it, so
  * that file scope is file scope whatever the configuration. */
-static int conditional(struct an *a, struct side *s, struct hdr_unit *u, int depth, int *stack,
-		       size_t *nst, size_t *first_close, size_t k)
+static int conditional(struct an *a, struct hdr_unit *u, int depth, int *stack, size_t *nst)
 {
 	u->cond = (uint32_t)*nst;
 	if (u->dkind == D_IF || u->dkind == D_IFNDEF) {
@@ -225,22 +224,10 @@ static int conditional(struct an *a, struct side *s, struct hdr_unit *u, int dep
 		if (stack[*nst - 1] != depth)
 			return fb(a, "braces unbalanced within a conditional branch (line %u)",
 				  u->line0);
-		if (u->dkind == D_ENDIF && !--*nst && *first_close == (size_t)-1)
-			*first_close = k;
+		if (u->dkind == D_ENDIF)
+			--*nst;
 	}
-	(void)s;
 	return 0;
-}
-
-/* Whether "#ifndef G / #define G / ... / #endif" wraps the whole file. */
-static uint32_t include_guard(const struct side *s, size_t first_close)
-{
-	if (s->lx.nu < 3 || first_close != s->lx.nu - 1)
-		return 0;
-	const struct hdr_unit *g = &s->lx.u[0], *d = &s->lx.u[1];
-	return g->kind == U_DIR && g->dkind == D_IFNDEF && d->kind == U_DIR &&
-	       d->dkind == D_DEFINE && g->name_len && g->name_len == d->name_len &&
-	       !memcmp(s->lx.sp + g->name_off, s->lx.sp + d->name_off, g->name_len);
 }
 
 struct conslist {
@@ -267,12 +254,12 @@ static int end_construct(struct an *a, struct conslist *c, size_t first, size_t 
 static int constructs(struct an *a, struct side *s, struct conslist *c)
 {
 	int stack[MAX_COND], depth = 0, body = 0, dir = 0, touched = 0, rc = 0;
-	size_t nst = 0, first_close = (size_t)-1, first = (size_t)-1, prev = (size_t)-1;
+	size_t nst = 0, first = (size_t)-1, prev = (size_t)-1;
 	for (size_t k = 0; k < s->lx.nu && !rc; k++) {
 		struct hdr_unit *u = &s->lx.u[k];
 		touched |= u->cut_before && first != (size_t)-1;
 		if (u->kind == U_DIR) {
-			rc = conditional(a, s, u, depth, stack, &nst, &first_close, k);
+			rc = conditional(a, u, depth, stack, &nst);
 			dir |= first != (size_t)-1;
 			continue;
 		}
@@ -302,7 +289,10 @@ static int constructs(struct an *a, struct side *s, struct conslist *c)
 		return fb(a, "changed construct not terminated by ';' or a function body");
 	if (first != (size_t)-1 && end_construct(a, c, first, s->lx.nu - 1, 1, 0, s))
 		return -1;
-	s->guard = include_guard(s, first_close);
+	int guarded;
+	if (hdr_unit_top_level(&s->lx, 0, &guarded) < 0)
+		return -1;
+	s->guard = (uint32_t)guarded;
 	return 0;
 }
 
