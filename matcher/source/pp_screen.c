@@ -96,13 +96,17 @@ static int declarator_tail(const struct pp_toks *t, size_t k, size_t end)
 struct decl {
 	int inert;
 	size_t name; /* token index, or (size_t)-1 */
-	/* An enum definition's braces (open == (size_t)-1 if not one): its
-	 * names are its tag and its enumerators. */
-	size_t enum_open, enum_close;
+	/* The braces of an enum definition (its names: its enumerators) or of
+	 * a struct or union definition (its names: the tags of the definitions
+	 * nested in it); open == (size_t)-1 if neither. close is the index
+	 * after the '}'. */
+	size_t open, close;
+	uint8_t is_enum;
+	uint8_t tagdef; /* a struct (1) or union (2) definition, name its tag */
 };
 
-#define NO_DECL ((struct decl){0, (size_t)-1, (size_t)-1, 0})
-#define NAMED(inert, name) ((struct decl){(inert), (name), (size_t)-1, 0})
+#define NO_DECL ((struct decl){0, (size_t)-1, (size_t)-1, 0, 0, 0})
+#define NAMED(inert, name) ((struct decl){(inert), (name), (size_t)-1, 0, 0, 0})
 
 /* The last identifier at depth 0 of an extern variable declaration. */
 static struct decl extern_variable(const struct pp_toks *t, size_t first, size_t end)
@@ -143,23 +147,84 @@ static const char *const extern_words[] = {"extern", NULL};
 static const char *const refused_first[] = {"typedef",	      "asm", "__asm__", "__asm",
 					    "_Static_assert", NULL};
 
+/* At the keyword k ("struct", "union" or "enum"): the index of the '{' of
+ * "KEYWORD [attributes] [tag] [attributes] {", with *tag the tag's token or
+ * (size_t)-1; (size_t)-1 if no body follows. */
+static size_t tagged_body(const struct pp_toks *t, size_t k, size_t end, size_t *tag)
+{
+	*tag = (size_t)-1;
+	k = skip_attributes(t, k + 1, end);
+	if (k < end && t->v[k].kind == T_IDENT && !tok_in(t, k, c_keywords)) {
+		*tag = k;
+		k = skip_attributes(t, k + 1, end);
+	}
+	return k < end && pp_is_punct(t, k, '{') ? k : (size_t)-1;
+}
+
+/* The braces [open, close) are followed by attributes and the final ';':
+ * the definition declares nothing else (no variable of its type). */
+static int nothing_after(const struct pp_toks *t, size_t close, size_t end)
+{
+	size_t after = skip_attributes(t, close, end);
+	return after + 1 == end && pp_is_punct(t, after, ';');
+}
+
 /* "enum [tag] { ... };" with nothing declared: an enum's constants only
  * matter where they are named (a changed value, a new or removed constant,
  * or the enum's type through its tag). */
 static struct decl enum_definition(const struct pp_toks *t, size_t first, size_t end)
 {
-	size_t k = skip_attributes(t, first + 1, end), tag = (size_t)-1;
-	if (k < end && t->v[k].kind == T_IDENT && !tok_in(t, k, c_keywords)) {
-		tag = k;
-		k = skip_attributes(t, k + 1, end);
-	}
-	if (k >= end || !pp_is_punct(t, k, '{'))
+	size_t tag, open = tagged_body(t, first, end, &tag);
+	if (open == (size_t)-1)
 		return NO_DECL;
-	size_t close = skip_group(t, k, end);
-	size_t after = skip_attributes(t, close, end);
-	if (after + 1 != end || !pp_is_punct(t, after, ';'))
+	size_t close = skip_group(t, open, end);
+	if (!nothing_after(t, close, end))
 		return NO_DECL; /* a variable of the enum type */
-	return (struct decl){1, tag, k, close};
+	return (struct decl){1, tag, open, close, 1, 0};
+}
+
+static const char *const record_words[] = {"struct", "union", NULL};
+
+/* Whether a struct body [open, close) can be read for the names it
+ * declares at file scope: the tags of the struct and union definitions
+ * nested in it. An enum definition would declare its constants there too,
+ * and a #pragma line may apply beyond the body: both are refused. */
+static int readable_body(const struct pp_toks *t, size_t open, size_t close)
+{
+	size_t tag;
+	for (size_t k = open + 1; k + 1 < close; k++) {
+		if (t->v[k].kind == T_DIRECTIVE)
+			return 0;
+		if (pp_tok_is(t, k, "enum") && tagged_body(t, k, close, &tag) != (size_t)-1)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * "struct|union [attributes] tag [attributes] { ... } [attributes];" with
+ * nothing declared after the body. Its names: the tag and the tags of the
+ * definitions nested in it (which C puts at file scope); member names live
+ * in their own namespace and are mere mentions.
+ *
+ * A struct definition emits no code or data. Code depends on it only
+ * through items that name its tag: variables, prototypes, typedefs (never
+ * inert, so always roots), casts, sizeof, container_of and offsetof in
+ * function bodies, other definitions nesting or embedding it. find_use()
+ * and pp_reach.h follow all of those, so it matters only where they lead
+ * to code. An untagged definition has no name to follow and stays not
+ * inert, as does one whose body declares other file-scope names
+ * (readable_body()).
+ */
+static struct decl struct_definition(const struct pp_toks *t, size_t first, size_t end)
+{
+	size_t tag, open = tagged_body(t, first, end, &tag);
+	if (open == (size_t)-1 || tag == (size_t)-1)
+		return NO_DECL;
+	size_t close = skip_group(t, open, end);
+	if (!nothing_after(t, close, end) || !readable_body(t, open, close))
+		return NO_DECL;
+	return (struct decl){1, tag, open, close, 0, pp_tok_is(t, first, "union") ? 2 : 1};
 }
 
 /* Whether the item can only matter through a reference to its name. */
@@ -172,11 +237,17 @@ static struct decl classify(const struct pp_toks *t, size_t first, size_t end)
 		return NAMED(1, (size_t)-1);
 	if (tok_in(t, first, refused_first) || t->v[first].kind == T_DIRECTIVE)
 		return none;
-	if (end - first == 3 && (pp_tok_is(t, first, "struct") || pp_tok_is(t, first, "union")) &&
-	    t->v[first + 1].kind == T_IDENT && pp_is_punct(t, first + 2, ';'))
-		return NAMED(1, (size_t)-1);
+	if (end - first == 3 && tok_in(t, first, record_words) && t->v[first + 1].kind == T_IDENT &&
+	    !tok_in(t, first + 1, c_keywords) && pp_is_punct(t, first + 2, ';'))
+		return NAMED(1, first + 1); /* "struct tag;": declares the tag */
 	if (pp_tok_is(t, first, "enum"))
 		return enum_definition(t, first, end);
+	if (tok_in(t, first, record_words)) {
+		size_t tag;
+		struct decl d = struct_definition(t, first, end);
+		if (d.inert || tagged_body(t, first, end, &tag) != (size_t)-1)
+			return d;
+	}
 	for (size_t k = first; k < end;) {
 		size_t after = skip_attributes(t, k, end);
 		if (after != k) {
@@ -208,22 +279,23 @@ static struct decl classify(const struct pp_toks *t, size_t first, size_t end)
 
 typedef int (*name_fn)(void *ctx, const char *name, size_t len);
 
-/* Calls fn for every name the declaration declares. */
-static int each_name(const struct pp_toks *t, struct decl d, name_fn fn, void *ctx)
+static int report(const struct pp_toks *t, size_t k, name_fn fn, void *ctx)
 {
-	if (d.name != (size_t)-1 && fn(ctx, t->text + t->v[d.name].off, t->v[d.name].len))
-		return -1;
-	if (d.enum_open == (size_t)-1)
-		return 0;
+	return fn(ctx, t->text + t->v[k].off, t->v[k].len);
+}
+
+/* The enumerators of the enum body [open, close). */
+static int each_constant(const struct pp_toks *t, size_t open, size_t close, name_fn fn, void *ctx)
+{
 	int depth = 0, expect = 1;
-	for (size_t k = d.enum_open + 1; k + 1 < d.enum_close; k++) {
+	for (size_t k = open + 1; k + 1 < close; k++) {
 		if (t->v[k].kind == T_PUNCT) {
 			char c = t->text[t->v[k].off];
 			depth += c == '(' || c == '[' || c == '{';
 			depth -= c == ')' || c == ']' || c == '}';
 			expect = depth == 0 && c == ',';
 		} else if (expect && depth == 0 && t->v[k].kind == T_IDENT) {
-			if (fn(ctx, t->text + t->v[k].off, t->v[k].len))
+			if (report(t, k, fn, ctx))
 				return -1;
 			expect = 0;
 		} else {
@@ -233,11 +305,36 @@ static int each_name(const struct pp_toks *t, struct decl d, name_fn fn, void *c
 	return 0;
 }
 
+/* The tags of the struct and union definitions nested in the body
+ * [open, close), at any depth. */
+static int each_nested_tag(const struct pp_toks *t, size_t open, size_t close, name_fn fn,
+			   void *ctx)
+{
+	size_t tag;
+	for (size_t k = open + 1; k + 1 < close; k++)
+		if (tok_in(t, k, record_words) && tagged_body(t, k, close, &tag) != (size_t)-1 &&
+		    tag != (size_t)-1 && report(t, tag, fn, ctx))
+			return -1;
+	return 0;
+}
+
+/* Calls fn for every name the declaration declares. */
+static int each_name(const struct pp_toks *t, struct decl d, name_fn fn, void *ctx)
+{
+	if (d.name != (size_t)-1 && report(t, d.name, fn, ctx))
+		return -1;
+	if (d.open == (size_t)-1)
+		return 0;
+	if (d.is_enum)
+		return each_constant(t, d.open, d.close, fn, ctx);
+	return each_nested_tag(t, d.open, d.close, fn, ctx);
+}
+
 /* A declaration without any name, and not an enum: it can only matter if
  * it is itself touched. */
 static int nameless(struct decl d)
 {
-	return d.name == (size_t)-1 && d.enum_open == (size_t)-1;
+	return d.name == (size_t)-1 && !d.is_enum;
 }
 
 int ksp_pp_item_decl(const struct pp_parsed *p, size_t i,
@@ -279,27 +376,6 @@ static int close_names(struct ksp_pp_digest *d, size_t start)
 	return 0;
 }
 
-/* "struct tag { ... };" or "union tag { ... };" declaring nothing else:
- * writes "struct tag" into out. */
-static int type_definition(const struct pp_toks *t, size_t first, size_t end, char *out, size_t len)
-{
-	if (end - first < 5 || !(pp_tok_is(t, first, "struct") || pp_tok_is(t, first, "union")))
-		return 0;
-	size_t k = skip_attributes(t, first + 1, end);
-	if (k >= end || t->v[k].kind != T_IDENT || tok_in(t, k, c_keywords))
-		return 0;
-	size_t tag = k;
-	k = skip_attributes(t, k + 1, end);
-	if (k >= end || !pp_is_punct(t, k, '{'))
-		return 0;
-	k = skip_attributes(t, skip_group(t, k, end), end);
-	if (k + 1 != end || !pp_is_punct(t, k, ';'))
-		return 0;
-	snprintf(out, len, "%.*s %.*s", (int)t->v[first].len, t->text + t->v[first].off,
-		 (int)t->v[tag].len, t->text + t->v[tag].off);
-	return 1;
-}
-
 int ksp_pp_digest_text(const char *text, size_t len, struct ksp_pp_digest *d, struct ksp_error *err)
 {
 	memset(d, 0, sizeof(*d));
@@ -315,17 +391,11 @@ int ksp_pp_digest_text(const char *text, size_t len, struct ksp_pp_digest *d, st
 		out->hash = it->hash;
 		out->inert = (uint8_t)c.inert;
 		out->directive = p.toks.v[it->first].kind == T_DIRECTIVE;
+		out->tagdef = c.tagdef;
 		out->name = UINT32_MAX;
 		if (c.inert && !nameless(c)) {
 			out->name = (uint32_t)d->names_len;
 			rc = each_name(&p.toks, c, append_name, d) || close_names(d, out->name);
-		} else if (!c.inert) {
-			char tag[256];
-			if (type_definition(&p.toks, it->first, it->end, tag, sizeof(tag))) {
-				out->tagdef = 1;
-				out->name = (uint32_t)d->names_len;
-				rc = append_name(d, tag, strlen(tag)) || close_names(d, out->name);
-			}
 		}
 	}
 	pp_parsed_free(&p);
@@ -343,7 +413,9 @@ void ksp_pp_digest_free(struct ksp_pp_digest *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static const char digest_magic[8] = "KSPPP03";
+/* Version 4: struct and union definitions are inert, their tag first among
+ * their names (version 3 named them "struct tag", not inert). */
+static const char digest_magic[8] = "KSPPP04";
 
 int ksp_pp_digest_save(const struct ksp_pp_digest *d, const char *path, struct ksp_error *err)
 {
@@ -618,6 +690,33 @@ static int listed(const char *const *types, size_t n, const char *type, size_t l
 	return 0;
 }
 
+/* "struct tag" or "union tag". */
+static void tagdef_type(int tagdef, const char *tag, size_t len, char *out, size_t out_len)
+{
+	snprintf(out, out_len, "%s %.*s", tagdef == 2 ? "union" : "struct", (int)len, tag);
+}
+
+/* The touched struct or union definition of the post side defining type,
+ * or (size_t)-1. */
+static size_t post_tagdef(const struct screen *s, const char *type)
+{
+	const struct pp_toks *t = &s->post.toks;
+	for (size_t k = 0; k < s->post.items.n; k++) {
+		const struct pp_item *p = &s->post.items.v[k];
+		if (!s->touched_post[k])
+			continue;
+		struct decl d = classify(t, p->first, p->end);
+		char post_type[300];
+		if (!d.tagdef)
+			continue;
+		tagdef_type(d.tagdef, t->text + t->v[d.name].off, t->v[d.name].len, post_type,
+			    sizeof(post_type));
+		if (!strcmp(post_type, type))
+			return k;
+	}
+	return (size_t)-1;
+}
+
 /*
  * A struct or union definition that changed only in ways its compiled
  * layout does not show (the caller proves that from the objects' DWARF):
@@ -629,22 +728,16 @@ static void untouch_same_layout(struct screen *s, const char *const *types, size
 {
 	for (size_t i = 0; i < s->pre->nitems && ntypes; i++) {
 		const struct ksp_pp_item *it = &s->pre->items[i];
-		if (!s->touched_pre[i] || !it->tagdef)
+		if (!s->touched_pre[i] || !it->tagdef || it->name == UINT32_MAX)
 			continue;
+		char type[300];
 		const char *tag = s->pre->names + it->name;
-		if (!listed(types, ntypes, tag, strlen(tag)))
+		tagdef_type(it->tagdef, tag, strcspn(tag, " "), type, sizeof(type));
+		if (!listed(types, ntypes, type, strlen(type)))
 			continue;
-		for (size_t k = 0; k < s->post.items.n; k++) {
-			const struct pp_item *p = &s->post.items.v[k];
-			char post_tag[256];
-			if (s->touched_post[k] &&
-			    type_definition(&s->post.toks, p->first, p->end, post_tag,
-					    sizeof(post_tag)) &&
-			    !strcmp(post_tag, tag)) {
-				s->touched_pre[i] = s->touched_post[k] = 0;
-				break;
-			}
-		}
+		size_t k = post_tagdef(s, type);
+		if (k != (size_t)-1)
+			s->touched_pre[i] = s->touched_post[k] = 0;
 	}
 }
 

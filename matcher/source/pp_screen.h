@@ -9,9 +9,14 @@
  *  - inert: a function prototype, a static inline function definition
  *    (without used/constructor/alias-like attributes), an extern variable
  *    declaration, an enum definition (its names: the tag and the
- *    constants), a bare "struct tag;" or an empty declaration. None of these
- *    emits code or data unless something refers to it;
- *  - everything else (struct, union or typedef definitions, variables,
+ *    constants), a tagged struct or union definition declaring nothing
+ *    else (its names: the tag and the tags of the definitions nested in
+ *    it, not its members; one with an enum definition inside is not
+ *    inert), a bare "struct tag;" (its name: the tag) or an empty
+ *    declaration. None of these emits code or data unless something
+ *    refers to it: a struct's layout reaches code only through items that
+ *    name its tag (variables, prototypes, typedefs, function bodies);
+ *  - everything else (typedefs, untagged struct definitions, variables,
  *    non-inline functions, file-scope asm, #pragma lines, anything not
  *    understood) makes the object one to compile.
  * Macros are expanded in preprocessed text, so a changed macro shows up where
@@ -34,7 +39,7 @@ struct ksp_pp_item {
 	uint32_t name; /* offset in names of what it declares (space-separated), or UINT32_MAX */
 	uint8_t inert; /* see above */
 	uint8_t directive; /* a #pragma line */
-	uint8_t tagdef;	   /* defines a struct or union, named "struct tag" by name */
+	uint8_t tagdef;	   /* defines a struct (1) or union (2): its tag is its first name */
 };
 
 struct ksp_pp_digest {
@@ -65,7 +70,8 @@ int ksp_pp_affects_with(const struct ksp_pp_digest *pre, const char *post_text, 
 
 /* Whether item i of p is inert (1) or not (0), as the screening judges it;
  * for an inert item, fn is called for every name it declares (the tag and
- * constants of an enum). -1 if fn failed. */
+ * constants of an enum, the tags of a struct definition and of those nested
+ * in it), each a pointer into p's text. -1 if fn failed. */
 int ksp_pp_item_decl(const struct pp_parsed *p, size_t i,
 		     int (*fn)(void *ctx, const char *name, size_t len), void *ctx);
 

@@ -134,7 +134,8 @@ END_TEST
 
 START_TEST(definitions_that_emit_or_change_data)
 {
-	assert_affected(with("int obsolete;", "long obsolete;"), "file-scope definition");
+	/* the struct is named by the file's own function (through dst_dev) */
+	assert_affected(with("int obsolete;", "long obsolete;"), "uses dst_");
 	/* Through an inline function that calls the changed one. */
 	char pre[4096], why[256];
 	snprintf(pre, sizeof(pre), "%s", with("if (dst_dev(dst))", "if (dst_unused_helper(dst))"));
@@ -263,6 +264,75 @@ START_TEST(enums)
 }
 END_TEST
 
+/* Struct and union definitions: each names the types the test changes in
+ * a different way. */
+static const char *const records = "struct unused_s { int a; };\n"
+				   "struct var_s { int a; };\n"
+				   "struct var_s var_instance;\n"
+				   "struct proto_s { int a; };\n"
+				   "int proto_fn(struct proto_s *p);\n"
+				   "struct lone_s { int a; };\n"
+				   "int lone_fn(struct lone_s *p);\n"
+				   "struct td_s { int a; };\n"
+				   "typedef struct td_s td_t;\n"
+				   "struct outer_s { struct inner_s { int a; } in; int b; };\n"
+				   "struct embed_s { int a; };\n"
+				   "union wrap_u { struct embed_s e; long l; };\n"
+				   "struct fwd_s;\n"
+				   "struct fwd_s { int a; };\n"
+				   "struct en_s { enum { EN_A, EN_B } k; };\n"
+				   "struct { int a; } anon_var;\n"
+				   "int code(void)\n{\n return proto_fn(0) + sizeof(struct "
+				   "inner_s) + sizeof(union wrap_u);\n}\n";
+
+static void assert_records(const char *from, const char *to, const char *reason)
+{
+	char post[2048], why[256];
+	const char *at = strstr(records, from);
+	ck_assert_ptr_nonnull(at);
+	snprintf(post, sizeof(post), "%.*s%s%s", (int)(at - records), records, to,
+		 at + strlen(from));
+	int rc = affects(records, post, why, sizeof(why));
+	if (!reason)
+		ck_assert_msg(rc == 0, "%s: affected: %s", to, why);
+	else
+		ck_assert_msg(rc == 1 && strstr(why, reason), "%s: %d, '%s' lacks '%s'", to, rc,
+			      why, reason);
+}
+
+/* A struct or union definition matters only where something that can
+ * reach code names its tag. */
+START_TEST(struct_definitions)
+{
+	/* nothing names it */
+	assert_records("struct unused_s { int a; };", "struct unused_s { long a; int b; };", NULL);
+	assert_records("struct unused_s { int a; };", "", NULL);
+	assert_records(
+		"struct unused_s { int a; };",
+		"struct unused_s { int a; };\nunion new_u { int x; } __attribute__((packed));",
+		NULL);
+	/* a prototype nothing calls */
+	assert_records("struct lone_s { int a; };", "struct lone_s { char a; };", NULL);
+	/* only its forward declaration names it */
+	assert_records("struct fwd_s { int a; };", "struct fwd_s { int a, b; };", NULL);
+	/* a variable of the type */
+	assert_records("struct var_s { int a; };", "struct var_s { long a; };", "uses var_s");
+	/* a prototype the file's code calls */
+	assert_records("struct proto_s { int a; };", "struct proto_s { long a; };", "uses proto_");
+	/* a typedef is a root, whether used or not */
+	assert_records("struct td_s { int a; };", "struct td_s { long a; };", "uses td_s");
+	/* the nested definition's tag is declared at file scope too */
+	assert_records("int b; };", "long b; };", "uses inner_s");
+	/* embedded in a union the code names */
+	assert_records("struct embed_s { int a; };", "struct embed_s { long a; };", "uses wrap_u");
+	/* an enum definition inside: its constants are file-scope names */
+	assert_records("EN_A, EN_B }", "EN_A, EN_B, EN_C }", "file-scope definition");
+	/* a variable declared with an untagged definition */
+	assert_records("struct { int a; } anon_var;", "struct { long a; } anon_var;",
+		       "file-scope definition");
+}
+END_TEST
+
 START_TEST(digest_round_trip)
 {
 	struct ksp_pp_digest d, back;
@@ -330,6 +400,7 @@ int main(void)
 	tcase_add_test(tc, renumbered_counter_names);
 	tcase_add_test(tc, pragma_order);
 	tcase_add_test(tc, enums);
+	tcase_add_test(tc, struct_definitions);
 	tcase_add_test(tc, digest_round_trip);
 	tcase_add_test(tc, same_layout_types);
 	suite_add_tcase(s, tc);
