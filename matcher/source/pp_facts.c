@@ -360,8 +360,9 @@ void ksp_pp_facts_free(struct ksp_pp_facts *f)
  * then both), each file (uint32 max_line_value and path length, then the
  * path). Host byte order. Version 2: refs as pp_reach.h makes them (version
  * 1 counted every name an inert item mentions; its entries are dropped).
+ * Version 3: struct definitions are inert (version 2 refs are dropped).
  */
-static const char facts_magic[8] = {'K', 'S', 'P', 'F', 'A', 'C', 'T', '2'};
+static const char facts_magic[8] = {'K', 'S', 'P', 'F', 'A', 'C', 'T', '3'};
 
 enum { MAX_WORDS = 1u << 24, MAX_COUNT = 1u << 24, MAX_STRING = 1u << 20 };
 

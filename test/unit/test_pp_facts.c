@@ -169,6 +169,29 @@ START_TEST(refs_names)
 }
 END_TEST
 
+/* A struct definition reaches code only through what names its tag. */
+START_TEST(refs_struct_tags)
+{
+	static const char *const text =
+		"struct unused_s { int a; struct other_s *o; };\n"
+		"struct used_s { int a; struct member_s { int m; } mem; };\n"
+		"struct inline_only_s { int a; };\n"
+		"struct fwd_only_s;\n"
+		"static inline int dead(struct inline_only_s *p)\n{\n return p->a;\n}\n"
+		"struct used_s used_v;\n"
+		"int f(void)\n{\n return used_v.a;\n}\n";
+	struct ksp_pp_facts f;
+	facts_of(text, &f);
+	const char *refs[] = {"used_s", "member_s", "used_v", "f"};
+	for (size_t i = 0; i < sizeof(refs) / sizeof(*refs); i++)
+		ck_assert_msg(has(&f.refs, refs[i]), "%s not in refs", refs[i]);
+	const char *unref[] = {"unused_s", "other_s", "inline_only_s", "dead", "fwd_only_s"};
+	for (size_t i = 0; i < sizeof(unref) / sizeof(*unref); i++)
+		ck_assert_msg(!has(&f.refs, unref[i]), "%s in refs", unref[i]);
+	ksp_pp_facts_free(&f);
+}
+END_TEST
+
 START_TEST(macros_in_order)
 {
 	struct ksp_pp_facts f;
@@ -391,6 +414,7 @@ int main(void)
 	tcase_add_test(tc, bloom_small_union_and_stable_hash);
 	tcase_add_test(tc, seen_names);
 	tcase_add_test(tc, refs_names);
+	tcase_add_test(tc, refs_struct_tags);
 	tcase_add_test(tc, macros_in_order);
 	tcase_add_test(tc, files_and_line_values);
 	tcase_add_test(tc, write_read_round_trip);
