@@ -217,10 +217,40 @@ START_TEST(new_inline_function)
 }
 END_TEST
 
+/* A changed struct definition declares its tag (and nested tags), never
+ * its members: readers that name the tag are screened. */
 START_TEST(struct_member)
 {
 	struct ksp_hdr_change c = run_edit("\tint b;\n", "\tlong b;\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.ndeclared, 1);
+	ck_assert_str_eq(c.declared[0], "s");
+	ksp_hdr_change_free(&c);
+	c = run_edit("\tint b;\n", "\tint b;\n\tstruct s_in { u32 x; } x;\n\tstruct page *a;\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.ndeclared, 2);
+	ck_assert(has(c.declared, c.ndeclared, "s"));
+	ck_assert(has(c.declared, c.ndeclared, "s_in"));
+	ck_assert(!has(c.declared, c.ndeclared, "page"));
+	ksp_hdr_change_free(&c);
+	/* a member name no reader saw may be a macro none expanded */
+	c = run_edit("\tint b;\n", "\tint b;\n\tint fresh_member;\n");
+	expect_fallback(&c, "unknown identifier fresh_member");
+	/* an enum definition inside declares constants at file scope */
+	c = run_edit("\tint b;\n", "\tint b;\n\tenum { S_X } k;\n");
 	expect_fallback(&c, "not inert: 'struct s");
+	/* the struct declares a variable too */
+	c = run_edit("\tint b;\n};\n", "\tlong b;\n} s_var;\n");
+	expect_fallback(&c, "not inert: 'struct s");
+	/* configuration-dependent members */
+	c = run_edit("\tint b;\n", "\tint b;\n#ifdef CONFIG_X\n\tint a2;\n#endif\n");
+	expect_fallback(&c, "a directive changed");
+	/* a forward declaration declares its tag */
+	c = run_edit("struct page;\n", "struct page;\nstruct inode;\n");
+	expect_clean(&c);
+	ck_assert_uint_eq(c.ndeclared, 1);
+	ck_assert_str_eq(c.declared[0], "inode");
+	ksp_hdr_change_free(&c);
 }
 END_TEST
 

@@ -25,6 +25,10 @@ static const char c_h[] = "int c_hidden(int);\n"
 			  "static inline int c_wrap(int v)\n{\n\treturn c_hidden(v);\n}\n"
 			  "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 1;\n}\n";
 
+/* d_s is named by x's code; d_idle by nothing. */
+static const char d_h[] = "struct d_s {\n\tint v;\n};\n"
+			  "struct d_idle {\n\tint v;\n};\n";
+
 static void put(const char *rel, const char *text)
 {
 	char path[512];
@@ -50,6 +54,7 @@ static void setup(void)
 	put("include/linux/b.h", "#define B_MAX 4\n");
 	put("include/linux/g.h", "#ifndef _G_H\n#define _G_H\nint g_fn(void);\n#endif\n");
 	put("include/linux/c.h", c_h);
+	put("include/linux/d.h", d_h);
 	put("drv/Makefile", "obj-y += x.o y.o\n");
 	memset(&tree, 0, sizeof(tree));
 	tree.path = root;
@@ -66,7 +71,8 @@ static void teardown(void)
 
 /* x.c reads g.h (guarded), a.h, b.h and c.h, calls a_fn and c_wrap and
  * uses a macro that writes a __COUNTER__ number into its code; y.c reads
- * a.h, then g.h, then c.h, and uses nothing from them. */
+ * a.h, then g.h, then c.h, and uses nothing from them; both read d.h, whose
+ * struct d_s only x's code names. */
 static const char x_i[] = "# 1 \"drv/x.c\"\n"
 			  "# 1 \"./include/linux/g.h\" 1\n"
 			  "int g_fn(void);\n"
@@ -81,7 +87,12 @@ static const char x_i[] = "# 1 \"drv/x.c\"\n"
 			  "static inline int c_wrap(int v)\n{\n\treturn c_hidden(v);\n}\n"
 			  "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 1;\n}\n"
 			  "# 4 \"drv/x.c\" 2\n"
+			  "# 1 \"./include/linux/d.h\" 1\n"
+			  "struct d_s {\n\tint v;\n};\n"
+			  "struct d_idle {\n\tint v;\n};\n"
+			  "# 5 \"drv/x.c\" 2\n"
 			  "int x(void) { return a_fn(4) + c_wrap(1); }\n"
+			  "int xd(struct d_s *p) { return p->v; }\n"
 			  "#define B_MAX 4\n"
 			  "#define instrumentation_begin() __instrumentation_begin(__COUNTER__)\n";
 static const char y_i[] = "# 1 \"drv/y.c\"\n"
@@ -96,6 +107,10 @@ static const char y_i[] = "# 1 \"drv/y.c\"\n"
 			  "static inline int c_wrap(int v)\n{\n\treturn c_hidden(v);\n}\n"
 			  "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 1;\n}\n"
 			  "# 4 \"drv/y.c\" 2\n"
+			  "# 1 \"./include/linux/d.h\" 1\n"
+			  "struct d_s {\n\tint v;\n};\n"
+			  "struct d_idle {\n\tint v;\n};\n"
+			  "# 5 \"drv/y.c\" 2\n"
 			  "int y(void) { return 1; }\n";
 
 static struct ksp_hindex *open_recorded(void)
@@ -134,6 +149,7 @@ START_TEST(entry_fresh_until_a_read_file_changes)
 	put("include/linux/b.h", "#define B_MAX 4\n");
 	put("include/linux/g.h", "#ifndef _G_H\n#define _G_H\nint g_fn(void);\n#endif\n");
 	put("include/linux/c.h", c_h);
+	put("include/linux/d.h", d_h);
 	struct timespec later[2] = {{0, UTIME_OMIT}, {time(NULL) + 100, 0}};
 	char path[512];
 	snprintf(path, sizeof(path), "%s/include/linux/b.h", root);
@@ -190,6 +206,7 @@ static void judge(const char *path, const char *post, unsigned char want_x, unsi
 	struct ksp_hindex *ix = open_recorded();
 	const char *pre = !strcmp(path, "include/linux/a.h")   ? "int a_fn(int);\n"
 			  : !strcmp(path, "include/linux/c.h") ? c_h
+			  : !strcmp(path, "include/linux/d.h") ? d_h
 							       : "#define B_MAX 4\n";
 	struct ksp_changed_text t = {path, pre, post, strlen(pre), strlen(post)};
 	const char *objects[] = {"drv/x.o", "drv/y.o"};
@@ -234,8 +251,14 @@ START_TEST(skip_judged_by_names)
 	      "static inline int c_wrap(int v)\n{\n\treturn c_hidden(v);\n}\n"
 	      "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 2;\n}\n",
 	      2, 2);
-	/* a struct definition: not judged by names, both screened */
-	judge("include/linux/a.h", "int a_fn(int);\nstruct s { int v; };\n", 0, 0);
+	/* a new struct definition nothing names */
+	judge("include/linux/a.h", "int a_fn(int);\nstruct s { int v; };\n", 2, 2);
+	/* a changed struct: x's code names it, y only reads it */
+	judge("include/linux/d.h", "struct d_s {\n\tlong v;\n};\nstruct d_idle {\n\tint v;\n};\n",
+	      0, 2);
+	/* one neither names */
+	judge("include/linux/d.h", "struct d_s {\n\tint v;\n};\nstruct d_idle {\n\tlong v;\n};\n",
+	      2, 2);
 }
 END_TEST
 
