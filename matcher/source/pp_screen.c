@@ -722,16 +722,18 @@ static size_t post_tagdef(const struct screen *s, const char *type)
  * layout does not show (the caller proves that from the objects' DWARF):
  * every existing member where it was, new members only aliasing their
  * storage. Code that uses the type compiles the same, so the definition
- * counts as untouched on both sides.
+ * counts as untouched on both sides (unless it also defines nested types,
+ * whose layout the proof of the outer one does not cover).
  */
 static void untouch_same_layout(struct screen *s, const char *const *types, size_t ntypes)
 {
 	for (size_t i = 0; i < s->pre->nitems && ntypes; i++) {
 		const struct ksp_pp_item *it = &s->pre->items[i];
-		if (!s->touched_pre[i] || !it->tagdef || it->name == UINT32_MAX)
+		const char *tag = it->name == UINT32_MAX ? " " : s->pre->names + it->name;
+		/* one with nested definitions declares more than the proven type */
+		if (!s->touched_pre[i] || !it->tagdef || strchr(tag, ' '))
 			continue;
 		char type[300];
-		const char *tag = s->pre->names + it->name;
 		tagdef_type(it->tagdef, tag, strcspn(tag, " "), type, sizeof(type));
 		if (!listed(types, ntypes, type, strlen(type)))
 			continue;

@@ -385,6 +385,19 @@ START_TEST(same_layout_types)
 	ck_assert_int_eq(
 		ksp_pp_affects_with(&d, both, strlen(both), same, 1, why, sizeof(why), &err), 1);
 	ksp_pp_digest_free(&d);
+	/* a nested definition changes with it: not covered by the outer proof */
+	const char *nest = with("struct dst_entry { struct net_device *dev; int obsolete; };",
+				"struct dst_entry { struct net_device *dev; int obsolete; "
+				"struct dst_ops { int a; } *ops; };");
+	char nest_pre[4096], *at;
+	snprintf(nest_pre, sizeof(nest_pre), "%s", nest);
+	at = strstr(nest_pre, "int a;");
+	ck_assert_ptr_nonnull(at);
+	memcpy(at, "int b;", 6);
+	ck_assert_int_eq(ksp_pp_digest_text(nest_pre, strlen(nest_pre), &d, &err), 0);
+	ck_assert_int_eq(
+		ksp_pp_affects_with(&d, nest, strlen(nest), same, 1, why, sizeof(why), &err), 1);
+	ksp_pp_digest_free(&d);
 }
 END_TEST
 
