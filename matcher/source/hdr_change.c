@@ -501,7 +501,9 @@ static size_t decl_token(const struct judged *jd, const struct pp_item *it)
 
 /* Every identifier left must be one the index can vouch for: an unknown one
  * may be a macro no indexed object expanded, hiding anything. Those the
- * index does not know are kept for check_unknown. */
+ * index does not know are kept for check_unknown. A struct's member names
+ * are such identifiers, never declared names (only tags are): a new member
+ * no reader has seen falls back. */
 static int check_idents(struct judged *jd, const struct pp_item *it)
 {
 	const struct pp_parsed *p = jd->p;

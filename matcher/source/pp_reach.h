@@ -3,10 +3,12 @@
  *
  * A file-scope item that is not inert (pp_screen.h) emits code or data, so
  * every name it mentions matters. An inert item (a prototype, a static
- * inline function, an enum, an extern declaration) only matters once a name
- * it declares does; then the names it mentions matter too, and all the
- * names it declares (an enum's tag and constants). A name that only unused
- * inline functions or unused prototypes mention does not matter: changing
+ * inline function, an enum, an extern declaration, a struct or union
+ * definition) only matters once a name it declares does; then the names it
+ * mentions matter too (a struct's member types and member names), and all
+ * the names it declares (an enum's tag and constants, a struct's tag and
+ * nested tags). A name that only unused inline functions, unused prototypes
+ * or unused struct definitions mention does not matter: changing
  * or removing its declaration cannot alter the object's code. This is
  * pp_screen.c's find_use() seen from the other end, so that the header
  * index rules out exactly the objects screening would find unaltered.
