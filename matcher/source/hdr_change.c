@@ -2,6 +2,7 @@
 #include "array.h"
 #include "hdr_cond.h"
 #include "hdr_lex.h"
+#include "hdr_struct_cond.h"
 #include "line_diff.h"
 #include "macro_expand.h"
 #include "pp_items.h"
@@ -12,8 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_COND 256
 
 struct side {
 	struct line_diff_text lines;
@@ -26,6 +25,7 @@ struct cons {
 	size_t first, last;
 	int touched;
 	int twin; /* touched, but matched with an identical one of the other side */
+	int cond; /* touched, holding #if lines: judged as the union of its branches */
 };
 
 struct an {
@@ -209,43 +209,24 @@ static int code_punct(const struct side *s, const struct hdr_unit *u, char c)
 	return u->kind == U_CODE && u->len == 1 && s->lx.sp[u->off] == c;
 }
 
-/* #if nesting: every branch must leave the brace depth as it found it, so
- * that file scope is file scope whatever the configuration. */
-static int conditional(struct an *a, struct hdr_unit *u, int depth, int *stack, size_t *nst)
-{
-	u->cond = (uint32_t)*nst;
-	if (u->dkind == D_IF || u->dkind == D_IFNDEF) {
-		if (*nst >= MAX_COND)
-			return fb(a, "#if nested too deeply");
-		stack[(*nst)++] = depth;
-	} else if (u->dkind == D_ELSE || u->dkind == D_ENDIF) {
-		if (!*nst)
-			return fb(a, "unbalanced #if/#endif");
-		if (stack[*nst - 1] != depth)
-			return fb(a, "braces unbalanced within a conditional branch (line %u)",
-				  u->line0);
-		if (u->dkind == D_ENDIF)
-			--*nst;
-	}
-	return 0;
-}
-
 struct conslist {
 	struct cons *v;
 	size_t n, cap;
 };
 
+/* A changed construct holding directives is judged only if it is a struct
+ * or union definition with #if lines among its members (hdr_struct_cond.h). */
 static int end_construct(struct an *a, struct conslist *c, size_t first, size_t last, int dir,
 			 int touched, const struct side *s)
 {
-	if (touched && dir)
+	if (touched && dir && !hdr_struct_cond_shape(&s->lx, first, last))
 		return fb(a, "directive inside a changed construct (line %u)",
 			  s->lx.u[first].line0);
 	struct cons *v = ksp_array_room(c->v, &c->cap, c->n, sizeof(*v), 16);
 	if (!v)
 		return -1;
 	c->v = v;
-	c->v[c->n++] = (struct cons){first, last, touched, 0};
+	c->v[c->n++] = (struct cons){first, last, touched, 0, touched && dir};
 	return 0;
 }
 
@@ -253,13 +234,15 @@ static int end_construct(struct an *a, struct conslist *c, size_t first, size_t 
  * changed token. 0, 1 or -1. */
 static int constructs(struct an *a, struct side *s, struct conslist *c)
 {
-	int stack[MAX_COND], depth = 0, body = 0, dir = 0, touched = 0, rc = 0;
+	int stack[HDR_MAX_COND], depth = 0, body = 0, dir = 0, touched = 0, rc = 0;
 	size_t nst = 0, first = (size_t)-1, prev = (size_t)-1;
 	for (size_t k = 0; k < s->lx.nu && !rc; k++) {
 		struct hdr_unit *u = &s->lx.u[k];
 		touched |= u->cut_before && first != (size_t)-1;
 		if (u->kind == U_DIR) {
-			rc = conditional(a, u, depth, stack, &nst);
+			rc = hdr_cond_nesting(u, depth, stack, &nst, a->out->why,
+					      sizeof(a->out->why));
+			a->out->fallback |= rc;
 			dir |= first != (size_t)-1;
 			continue;
 		}
@@ -445,6 +428,7 @@ struct judged {
 	const struct pp_parsed *p;
 	struct ksp_strlist names; /* declared by the construct's items */
 	struct ksp_strlist *side; /* [0]: declared by the side's touched constructs, [1]: unknown */
+	uint32_t cond_line;	  /* a struct with #if lines: its line, else 0 */
 };
 
 static int add_decl(void *ctx, const char *name, size_t len)
@@ -559,6 +543,8 @@ static int judge_items(struct judged *jd)
 			return fb(jd->a, "not inert: '%s'", words);
 		}
 	}
+	if (jd->cond_line && !hdr_struct_cond_item(p))
+		return fb(jd->a, "directive inside a changed construct (line %u)", jd->cond_line);
 	for (size_t i = 0; i < p->items.n; i++) {
 		int rc = check_idents(jd, &p->items.v[i]);
 		if (rc)
@@ -601,8 +587,10 @@ static int judge_construct(struct an *a, const struct side *s, const struct cons
 	in.v = calloc(c->last - c->first + 1, sizeof(*in.v));
 	if (!in.v)
 		return -1;
-	for (size_t k = c->first; k <= c->last; k++)
-		in.v[in.n++] = (struct ksp_mtok){s->lx.sp + s->lx.u[k].off, s->lx.u[k].len, 0};
+	for (size_t k = c->first; k <= c->last; k++) /* a struct's #if lines: all branches */
+		if (s->lx.u[k].kind == U_CODE)
+			in.v[in.n++] =
+				(struct ksp_mtok){s->lx.sp + s->lx.u[k].off, s->lx.u[k].len, 0};
 	if (!rc)
 		rc = ksp_macro_expand(in.v, in.n, resolve, &r, &exp, why, sizeof(why));
 	if (rc == 1)
@@ -612,7 +600,8 @@ static int judge_construct(struct an *a, const struct side *s, const struct cons
 	if (!rc)
 		rc = pp_parse(j.text, j.len, &p, &err), parsed = !rc;
 	if (!rc) {
-		struct judged jd = {a, &r, &j, &p, {0}, side};
+		uint32_t cond_line = c->cond ? s->lx.u[c->first].line0 : 0;
+		struct judged jd = {a, &r, &j, &p, {0}, side, cond_line};
 		rc = judge_items(&jd);
 		ksp_strlist_free(&jd.names);
 	}

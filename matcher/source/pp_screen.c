@@ -347,6 +347,13 @@ int ksp_pp_item_decl(const struct pp_parsed *p, size_t i,
 	return each_name(&p->toks, d, fn, ctx) ? -1 : 1;
 }
 
+int ksp_pp_item_tagdef(const struct pp_parsed *p, size_t i)
+{
+	const struct pp_item *it = &p->items.v[i];
+	struct decl d = classify(&p->toks, it->first, it->end);
+	return d.inert && d.tagdef;
+}
+
 /* Names of one item go into the digest space-separated, as one string
  * that close_names() ends. */
 static int append_name(void *ctx, const char *name, size_t len)

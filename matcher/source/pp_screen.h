@@ -75,4 +75,8 @@ int ksp_pp_affects_with(const struct ksp_pp_digest *pre, const char *post_text, 
 int ksp_pp_item_decl(const struct pp_parsed *p, size_t i,
 		     int (*fn)(void *ctx, const char *name, size_t len), void *ctx);
 
+/* Whether item i of p is an inert struct or union definition (one that
+ * declares only its tag and the tags nested in it). */
+int ksp_pp_item_tagdef(const struct pp_parsed *p, size_t i);
+
 #endif
