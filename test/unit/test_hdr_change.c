@@ -483,16 +483,146 @@ START_TEST(declare_macro)
 }
 END_TEST
 
-START_TEST(ifdef_struct_body)
+/* base with struct s's body replaced by pre and post, run. */
+static struct ksp_hdr_change run_body(const char *pre_body, const char *post_body)
 {
-	char *pre =
-		with("struct s {\n\tint a;\n", "struct s {\n#ifdef CONFIG_Y\n\tint a;\n#endif\n");
-	char *post =
-		with("struct s {\n\tint a;\n", "struct s {\n#ifdef CONFIG_Y\n\tlong a;\n#endif\n");
+	static const char *const body = "struct s {\n\tint a;\n\tint b;\n};\n";
+	char *pre = with(body, pre_body), *post = with(body, post_body);
 	struct ksp_hdr_change c = run(pre, post);
-	expect_fallback(&c, "directive inside a changed construct");
 	free(pre);
 	free(post);
+	return c;
+}
+
+static void expect_declared(struct ksp_hdr_change *c, const char *const *names)
+{
+	expect_clean(c);
+	size_t n = 0;
+	for (; names[n]; n++)
+		ck_assert_msg(has(c->declared, c->ndeclared, names[n]), "%s not declared",
+			      names[n]);
+	ck_assert_uint_eq(c->ndeclared, n);
+	ksp_hdr_change_free(c);
+}
+
+static const char *const only_s[] = {"s", NULL};
+
+/* A struct with #if lines among its members is judged as the union of its
+ * branches: its tag (and nested tags) declared, every member checked. */
+START_TEST(ifdef_struct_body)
+{
+	struct ksp_hdr_change c = run_body("struct s {\n#ifdef CONFIG_Y\n\tint a;\n#endif\n};\n",
+					   "struct s {\n#ifdef CONFIG_Y\n\tlong a;\n#endif\n};\n");
+	expect_declared(&c, only_s);
+	/* a member added inside the #ifdef */
+	c = run_body("struct s {\n\tint a;\n#ifdef CONFIG_Y\n\tint b;\n#endif\n};\n",
+		     "struct s {\n\tint a;\n#ifdef CONFIG_Y\n\tint b;\n\tint x;\n#endif\n};\n");
+	expect_declared(&c, only_s);
+	/* a member added next to the group */
+	c = run_body("struct s {\n\tint a;\n#ifdef CONFIG_Y\n\tint b;\n#endif\n};\n",
+		     "struct s {\n\tint a;\n#ifdef CONFIG_Y\n\tint b;\n#endif\n\tlong n;\n};\n");
+	expect_declared(&c, only_s);
+	/* a member changed in an #else branch, then one no reader saw */
+	c = run_body("struct s {\n#if CONFIG_Y\n\tint b;\n#else\n\tlong b;\n#endif\n};\n",
+		     "struct s {\n#if CONFIG_Y\n\tint b;\n#else\n\tu32 b;\n#endif\n};\n");
+	expect_declared(&c, only_s);
+	c = run_body(
+		"struct s {\n#if CONFIG_Y\n\tint b;\n#else\n\tlong b;\n#endif\n};\n",
+		"struct s {\n#if CONFIG_Y\n\tint b;\n#else\n\tlong fresh_member;\n#endif\n};\n");
+	expect_fallback(&c, "unknown identifier fresh_member");
+	/* nested #if groups, #elif */
+	c = run_body("struct s {\n#ifdef CONFIG_Y\n#if CONFIG_Z > 1\n\tint b;\n#elif "
+		     "CONFIG_Z\n\tint a;\n#endif\n#endif\n};\n",
+		     "struct s {\n#ifdef CONFIG_Y\n#if CONFIG_Z > 1\n\tint b;\n#elif "
+		     "CONFIG_Z\n\tu32 a;\n#endif\n#endif\n};\n");
+	expect_declared(&c, only_s);
+}
+END_TEST
+
+/* A tagged struct defined in one branch declares its tag too. */
+START_TEST(ifdef_struct_nested_tag)
+{
+	static const char *const s_in[] = {"s", "s_in", NULL};
+	struct ksp_hdr_change c = run_body(
+		"struct s {\n\tint a;\n#ifdef CONFIG_Y\n\tint b;\n#endif\n};\n",
+		"struct s {\n\tint a;\n#ifdef CONFIG_Y\n\tint b;\n\tstruct s_in {\n\t\tu32 "
+		"x;\n\t} x;\n#endif\n};\n");
+	expect_declared(&c, s_in);
+	/* in a group nested in an anonymous union */
+	c = run_body("struct s {\n\tunion {\n\t\tint a;\n#ifdef CONFIG_Y\n\t\tint "
+		     "b;\n#endif\n\t};\n};\n",
+		     "struct s {\n\tunion {\n\t\tint a;\n#ifdef CONFIG_Y\n\t\tstruct s_in { "
+		     "int b; } x;\n#endif\n\t};\n};\n");
+	expect_declared(&c, s_in);
+}
+END_TEST
+
+/* What a struct's #if lines cannot be read as the union of branches. */
+START_TEST(ifdef_struct_fallbacks)
+{
+	/* another directive among the members */
+	struct ksp_hdr_change c = run_body("struct s {\n\tint a;\n#define S_B 1\n\tint b;\n};\n",
+					   "struct s {\n\tint a;\n#define S_B 1\n\tlong b;\n};\n");
+	expect_fallback(&c, "directive inside a changed construct");
+	c = run_body("struct s {\n#ifdef CONFIG_Y\n#undef S_B\n\tint b;\n#endif\n};\n",
+		     "struct s {\n#ifdef CONFIG_Y\n#undef S_B\n\tlong b;\n#endif\n};\n");
+	expect_fallback(&c, "directive inside a changed construct");
+	/* an enum definition in a branch declares constants at file scope */
+	c = run_body("struct s {\n\tint a;\n#ifdef CONFIG_Y\n\tint b;\n#endif\n};\n",
+		     "struct s {\n\tint a;\n#ifdef CONFIG_Y\n\tenum { S_X } b;\n#endif\n};\n");
+	expect_fallback(&c, "not inert: 'struct s");
+	/* groups outside the body: before it, after it */
+	c = run_body("struct s\n#ifdef CONFIG_Y\n__attribute__((__cold__))\n#endif\n{\n\tint "
+		     "a;\n};\n",
+		     "struct s\n#ifdef CONFIG_Y\n__attribute__((__cold__))\n#endif\n{\n\tlong "
+		     "a;\n};\n");
+	expect_fallback(&c, "directive inside a changed construct");
+	c = run_body("struct s {\n\tint a;\n}\n#ifdef CONFIG_Y\n__attribute__((__cold__))\n#"
+		     "endif\n;\n",
+		     "struct s {\n\tlong a;\n}\n#ifdef CONFIG_Y\n__attribute__((__cold__))\n#"
+		     "endif\n;\n");
+	expect_fallback(&c, "directive inside a changed construct");
+	/* a group straddling the closing brace: its first branch ends the
+	 * construct */
+	c = run_body("struct s {\n#ifdef CONFIG_Y\n\tint a;\n};\n#else\n\tint b;\n};\n#endif\n",
+		     "struct s {\n#ifdef CONFIG_Y\n\tlong a;\n};\n#else\n\tint b;\n};\n#endif\n");
+	expect_fallback(&c, "directive inside a changed construct");
+	/* a branch that opens a brace another closes */
+	c = run_body("struct s {\n#ifdef CONFIG_Y\n\tstruct {\n#else\n\tunion {\n#endif\n\t\tint "
+		     "a;\n\t} x;\n};\n",
+		     "struct s {\n#ifdef CONFIG_Y\n\tstruct {\n#else\n\tunion {\n#endif\n\t\tlong "
+		     "a;\n\t} x;\n};\n");
+	expect_fallback(&c, "braces unbalanced within a conditional branch");
+	/* a group inside a macro's arguments, or cutting a member */
+	c = run_body(
+		"struct s {\n\tSG(g,\n\t\tint a;\n#ifdef CONFIG_Y\n\t\tint b;\n#endif\n\t);\n};\n",
+		"struct s {\n\tSG(g,\n\t\tlong a;\n#ifdef CONFIG_Y\n\t\tint "
+		"b;\n#endif\n\t);\n};\n");
+	expect_fallback(&c, "directive inside a changed construct");
+	c = run_body("struct s {\n\tint\n#ifdef CONFIG_Y\n\ta,\n#endif\n\tb;\n};\n",
+		     "struct s {\n\tlong\n#ifdef CONFIG_Y\n\ta,\n#endif\n\tb;\n};\n");
+	expect_fallback(&c, "directive inside a changed construct");
+	/* not a struct definition */
+	c = run_body("struct s {\n\tint a;\n};\nint f(int a,\n#ifdef CONFIG_Y\n\tint "
+		     "b,\n#endif\n\tint x);\n",
+		     "struct s {\n\tint a;\n};\nint f(long a,\n#ifdef CONFIG_Y\n\tint "
+		     "b,\n#endif\n\tint x);\n");
+	expect_fallback(&c, "directive inside a changed construct");
+	/* a function body */
+	c = run_body("struct s {\n\tint a;\n};\nstatic inline int g(int n)\n{\n\tint "
+		     "x;\n#ifdef CONFIG_Y\n\tx = n;\n#endif\n\treturn n;\n}\n",
+		     "struct s {\n\tint a;\n};\nstatic inline int g(int n)\n{\n\tint "
+		     "x;\n#ifdef CONFIG_Y\n\tx = n + 1;\n#endif\n\treturn n;\n}\n");
+	expect_fallback(&c, "directive inside a changed construct");
+	/* a macro that makes the body two definitions */
+	static const char *const defs[] = {"S_SPLIT", " int a; }; struct s2 { int b", NULL};
+	static const struct table t = {defs, no_words};
+	static const char *const pre =
+		"struct s {\n\tS_SPLIT;\n#ifdef CONFIG_Y\n\tint x;\n#endif\n};\n";
+	static const char *const post =
+		"struct s {\n\tS_SPLIT;\n#ifdef CONFIG_Y\n\tlong x;\n#endif\n};\n";
+	c = run_with(pre, post, &t);
+	expect_fallback(&c, "directive inside a changed construct");
 }
 END_TEST
 
@@ -920,6 +1050,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, moved_above);
 	tcase_add_test(tc, declare_macro);
 	tcase_add_test(tc, ifdef_struct_body);
+	tcase_add_test(tc, ifdef_struct_nested_tag);
+	tcase_add_test(tc, ifdef_struct_fallbacks);
 	tcase_add_test(tc, ambiguous_macro);
 	tcase_add_test(tc, own_macro);
 	tcase_add_test(tc, cond_defines_added);
