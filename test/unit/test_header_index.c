@@ -25,8 +25,8 @@ static const char c_h[] = "int c_hidden(int);\n"
 			  "static inline int c_wrap(int v)\n{\n\treturn c_hidden(v);\n}\n"
 			  "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 1;\n}\n";
 
-/* d_s is named by x's code; d_idle by nothing. */
-static const char d_h[] = "struct d_s {\n\tint v;\n};\n"
+/* d_s, with a member under #ifdef, is named by x's code; d_idle by nothing. */
+static const char d_h[] = "struct d_s {\n\tint v;\n#ifdef CONFIG_X\n\tint w;\n#endif\n};\n"
 			  "struct d_idle {\n\tint v;\n};\n";
 
 static void put(const char *rel, const char *text)
@@ -88,7 +88,7 @@ static const char x_i[] = "# 1 \"drv/x.c\"\n"
 			  "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 1;\n}\n"
 			  "# 4 \"drv/x.c\" 2\n"
 			  "# 1 \"./include/linux/d.h\" 1\n"
-			  "struct d_s {\n\tint v;\n};\n"
+			  "struct d_s {\n\tint v;\n\tint w;\n};\n"
 			  "struct d_idle {\n\tint v;\n};\n"
 			  "# 5 \"drv/x.c\" 2\n"
 			  "int x(void) { return a_fn(4) + c_wrap(1); }\n"
@@ -108,7 +108,7 @@ static const char y_i[] = "# 1 \"drv/y.c\"\n"
 			  "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 1;\n}\n"
 			  "# 4 \"drv/y.c\" 2\n"
 			  "# 1 \"./include/linux/d.h\" 1\n"
-			  "struct d_s {\n\tint v;\n};\n"
+			  "struct d_s {\n\tint v;\n\tint w;\n};\n"
 			  "struct d_idle {\n\tint v;\n};\n"
 			  "# 5 \"drv/y.c\" 2\n"
 			  "int y(void) { return 1; }\n";
@@ -254,10 +254,19 @@ START_TEST(skip_judged_by_names)
 	/* a new struct definition nothing names */
 	judge("include/linux/a.h", "int a_fn(int);\nstruct s { int v; };\n", 2, 2);
 	/* a changed struct: x's code names it, y only reads it */
-	judge("include/linux/d.h", "struct d_s {\n\tlong v;\n};\nstruct d_idle {\n\tint v;\n};\n",
+	judge("include/linux/d.h",
+	      "struct d_s {\n\tlong v;\n#ifdef CONFIG_X\n\tint w;\n#endif\n};\n"
+	      "struct d_idle {\n\tint v;\n};\n",
+	      0, 2);
+	/* a member changed under its #ifdef: judged as well */
+	judge("include/linux/d.h",
+	      "struct d_s {\n\tint v;\n#ifdef CONFIG_X\n\tlong w;\n#endif\n};\n"
+	      "struct d_idle {\n\tint v;\n};\n",
 	      0, 2);
 	/* one neither names */
-	judge("include/linux/d.h", "struct d_s {\n\tint v;\n};\nstruct d_idle {\n\tlong v;\n};\n",
+	judge("include/linux/d.h",
+	      "struct d_s {\n\tint v;\n#ifdef CONFIG_X\n\tint w;\n#endif\n};\n"
+	      "struct d_idle {\n\tlong v;\n};\n",
 	      2, 2);
 }
 END_TEST
