@@ -7,8 +7,10 @@
  * macros whose users must be screened. Changed code is cut into file-scope
  * constructs, each macro-expanded and judged as the screening judges an
  * item: every touched construct must be inert, and its declared names are
- * reported. A changed conditional (#if ... #endif) whose groups, before and
- * after, hold only #define and #undef lines reports every macro they define
+ * reported. A touched struct or union definition with #if lines among its
+ * members is judged as the union of its branches (hdr_struct_cond.h). A
+ * changed conditional (#if ... #endif) whose groups, before and after, hold
+ * only #define and #undef lines reports every macro they define
  * (hdr_cond.h). Anything else (another directive, a construct not understood, a
  * macro that cannot be expanded with certainty) is a fallback: every reader
  * of the header must be screened.
