@@ -2,10 +2,22 @@
 #include "hdr_cond.h"
 #include "pp_screen.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #define MAX_BRACKETS 64
+
+/* Writes why; returns 1. */
+__attribute__((format(printf, 3, 4))) static int refuse(char *why, size_t why_len, const char *fmt,
+							...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, why_len, fmt, ap);
+	va_end(ap);
+	return 1;
+}
 
 int hdr_cond_nesting(struct hdr_unit *u, int depth, int *stack, size_t *nst, char *why,
 		     size_t why_len)
@@ -13,16 +25,15 @@ int hdr_cond_nesting(struct hdr_unit *u, int depth, int *stack, size_t *nst, cha
 	u->cond = (uint32_t)*nst;
 	if (u->dkind == D_IF || u->dkind == D_IFNDEF) {
 		if (*nst >= HDR_MAX_COND)
-			return snprintf(why, why_len, "#if nested too deeply"), 1;
+			return refuse(why, why_len, "#if nested too deeply");
 		stack[(*nst)++] = depth;
 	} else if (u->dkind == D_ELSE || u->dkind == D_ENDIF) {
 		if (!*nst)
-			return snprintf(why, why_len, "unbalanced #if/#endif"), 1;
+			return refuse(why, why_len, "unbalanced #if/#endif");
 		if (stack[*nst - 1] != depth)
-			return snprintf(why, why_len,
-					"braces unbalanced within a conditional branch (line %u)",
-					u->line0),
-			       1;
+			return refuse(why, why_len,
+				      "braces unbalanced within a conditional branch (line %u)",
+				      u->line0);
 		if (u->dkind == D_ENDIF)
 			--*nst;
 	}
