@@ -9,6 +9,12 @@
 
 #define NO_INDEX UINT32_MAX
 
+/* A plain decimal constant near the line it is on, in that file. */
+struct line_number {
+	size_t tok;
+	uint32_t file, value;
+};
+
 /* An open-addressing set of strings that point into the text being read. */
 struct key {
 	const char *s;
@@ -89,6 +95,10 @@ struct gather {
 	size_t ref_cap;
 	uint32_t *tok_name;	      /* per token: its index in names, if an identifier */
 	size_t macros_cap, files_cap; /* of f's arrays */
+	/* Numbers that may be a __LINE__, counted once their item is known
+	 * to reach the code (pp_reach.h). */
+	struct line_number *numbers;
+	size_t nnumbers, numbers_cap;
 	struct ksp_pp_facts *f;
 };
 
@@ -190,20 +200,60 @@ static int macro_line(struct gather *g, const char *p, const char *end)
 }
 
 /* A plain decimal constant near the line it is on may be a __LINE__. */
-static void note_number(struct gather *g, uint32_t file, uint64_t line, const struct pp_tok *x)
+static int note_number(struct gather *g, uint32_t file, uint64_t line, size_t k)
 {
+	const struct pp_tok *x = &g->p.toks.v[k];
 	const char *s = g->text + x->off;
 	if (x->len > 10 || (s[0] == '0' && x->len > 1))
-		return;
+		return 0;
 	uint64_t v = 0;
 	for (uint32_t i = 0; i < x->len; i++) {
 		if (!isdigit((unsigned char)s[i]))
-			return;
+			return 0;
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
-	struct ksp_pp_file_read *r = &g->f->files[file];
-	if (v + 64 >= line && v <= line + 64 && v <= UINT32_MAX && v > r->max_line_value)
-		r->max_line_value = (uint32_t)v;
+	if (v + 64 < line || v > line + 64 || v > UINT32_MAX || !v)
+		return 0;
+	struct line_number *n =
+		ksp_array_room(g->numbers, &g->numbers_cap, g->nnumbers, sizeof(*n), 256);
+	if (!n)
+		return -1;
+	g->numbers = n;
+	g->numbers[g->nnumbers++] = (struct line_number){k, file, (uint32_t)v};
+	return 0;
+}
+
+/* The item holding token k, or (size_t)-1. */
+static size_t item_of(const struct pp_items *items, size_t k)
+{
+	size_t lo = 0, hi = items->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (items->v[mid].end <= k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < items->n && items->v[lo].first <= k ? lo : (size_t)-1;
+}
+
+/* A number counts for its file's max_line_value unless the item it is in
+ * cannot reach the code: a __LINE__ in an unused inline function changes
+ * nothing, as screening finds. Numbers outside items and in #pragma lines
+ * count. */
+static void count_line_numbers(struct gather *g, const unsigned char *live)
+{
+	const struct pp_parsed *p = &g->p;
+	for (size_t i = 0; i < g->nnumbers; i++) {
+		const struct line_number *n = &g->numbers[i];
+		size_t item = item_of(&p->items, n->tok);
+		if (item != (size_t)-1 && !live[item] &&
+		    p->toks.v[p->items.v[item].first].kind != T_DIRECTIVE)
+			continue;
+		struct ksp_pp_file_read *r = &g->f->files[n->file];
+		if (n->value > r->max_line_value)
+			r->max_line_value = n->value;
+	}
 }
 
 /*
@@ -235,8 +285,9 @@ static int scan_lines(struct gather *g)
 			return -1;
 		}
 		for (; k < t->n && t->v[k].off < (size_t)(le - s); k++)
-			if (t->v[k].kind == T_NUMBER && file != NO_INDEX)
-				note_number(g, file, line, &t->v[k]);
+			if (t->v[k].kind == T_NUMBER && file != NO_INDEX &&
+			    note_number(g, file, line, k))
+				return -1;
 		line = next;
 		ls = le + 1;
 	}
@@ -290,7 +341,12 @@ static int scan_items(struct gather *g)
 	for (size_t i = 0; i < g->p.items.n; i++)
 		if (count_item(g, (uint32_t)i))
 			return -1;
-	return ksp_pp_reach(&g->p, g->tok_name, g->names.n, g->ref);
+	unsigned char *live = calloc(g->p.items.n + 1, 1);
+	int rc = live ? ksp_pp_reach(&g->p, g->tok_name, g->names.n, g->ref, live) : -1;
+	if (!rc)
+		count_line_numbers(g, live);
+	free(live);
+	return rc;
 }
 
 static int fill_blooms(struct gather *g)
@@ -315,6 +371,7 @@ static void gather_free(struct gather *g)
 	strset_free(&g->macros);
 	free(g->ref);
 	free(g->tok_name);
+	free(g->numbers);
 }
 
 int ksp_pp_facts_from_text(const char *text, size_t len, const char *tree_root,
@@ -361,8 +418,9 @@ void ksp_pp_facts_free(struct ksp_pp_facts *f)
  * path). Host byte order. Version 2: refs as pp_reach.h makes them (version
  * 1 counted every name an inert item mentions; its entries are dropped).
  * Version 3: struct definitions are inert (version 2 refs are dropped).
+ * Version 4: max_line_value counts only numbers in items that reach code.
  */
-static const char facts_magic[8] = {'K', 'S', 'P', 'F', 'A', 'C', 'T', '3'};
+static const char facts_magic[8] = {'K', 'S', 'P', 'F', 'A', 'C', 'T', '4'};
 
 enum { MAX_WORDS = 1u << 24, MAX_COUNT = 1u << 24, MAX_STRING = 1u << 20 };
 

@@ -153,7 +153,7 @@ static void propagate(struct reach *r)
 }
 
 int ksp_pp_reach(const struct pp_parsed *p, const uint32_t *tok_name, size_t nnames,
-		 unsigned char *ref)
+		 unsigned char *ref, unsigned char *live)
 {
 	struct reach r = {.p = p, .tok_name = tok_name, .nnames = nnames, .ref = ref};
 	size_t n = p->items.n;
@@ -168,6 +168,8 @@ int ksp_pp_reach(const struct pp_parsed *p, const uint32_t *tok_name, size_t nna
 	}
 	if (!rc)
 		propagate(&r);
+	if (!rc && live)
+		memcpy(live, r.live, n);
 	free(r.decl_first);
 	free(r.inert);
 	free(r.decl);

@@ -23,9 +23,11 @@
 
 /* tok_name[k]: the index (below nnames) of token k's name, for every
  * T_IDENT token of p. ref[nnames]: on entry, names that matter already
- * (those a #pragma line names); on return, every name that matters. 0, or
- * -1 if out of memory. */
+ * (those a #pragma line names); on return, every name that matters.
+ * live[p->items.n], unless NULL: on return, 1 for every item that matters
+ * (#pragma lines are not items that matter: their names come in ref). 0,
+ * or -1 if out of memory. */
 int ksp_pp_reach(const struct pp_parsed *p, const uint32_t *tok_name, size_t nnames,
-		 unsigned char *ref);
+		 unsigned char *ref, unsigned char *live);
 
 #endif

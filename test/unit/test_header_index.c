@@ -251,6 +251,15 @@ START_TEST(skip_judged_by_names)
 	      "static inline int c_wrap(int v)\n{\n\treturn c_hidden(v);\n}\n"
 	      "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 2;\n}\n",
 	      2, 2);
+	/* a line added at the top shifts every line of c.h: the only number
+	 * near its own line in x and y (the 1 of c_unused, on line 8) is in a
+	 * function neither calls, so no __LINE__ of their code moves */
+	judge("include/linux/c.h",
+	      "int c_new(int);\n"
+	      "int c_hidden(int);\n"
+	      "static inline int c_wrap(int v)\n{\n\treturn c_hidden(v);\n}\n"
+	      "static inline int c_unused(int v)\n{\n\treturn c_hidden(v) + 1;\n}\n",
+	      2, 2);
 	/* a new struct definition nothing names */
 	judge("include/linux/a.h", "int a_fn(int);\nstruct s { int v; };\n", 2, 2);
 	/* a changed struct: x's code names it, y only reads it */
