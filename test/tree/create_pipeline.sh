@@ -195,7 +195,7 @@ run alias 66 "$T/alias.patch" fs/proc/internal.h
 # The witness is the one reader whose code names the struct (a struct
 # definition matters to an object only through its tag).
 expect alias "screening: 1 object built only to compare compiled layouts"
-expect alias "fs/proc/inode.o: built to compare the changed types' compiled layout"
+expect alias "in fs/proc/inode.o's DWARF"
 expect alias "struct pde_opener: definition changed, compiled layout the same"
 
 # A static function of kernel/sys.c: packaged, with its statics' keys scoped
