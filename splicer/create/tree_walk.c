@@ -1,6 +1,7 @@
 #include "tree_walk.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,13 +31,13 @@ static int entry_type(const char *root, const char *rel, const struct dirent *e)
 	return S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
 }
 
-static int walk(const char *root, const char *rel, ksp_tree_file_fn fn, void *ctx)
+static int walk(const char *root, const char *rel, int every_dir, ksp_tree_file_fn fn, void *ctx)
 {
 	char path[8300];
 	snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel);
 	DIR *d = opendir(path);
 	if (!d)
-		return 0;
+		return every_dir && errno != ENOENT ? -1 : 0;
 	int rc = 0;
 	for (struct dirent *e; !rc && (e = readdir(d));) {
 		if (e->d_name[0] == '.')
@@ -44,8 +45,8 @@ static int walk(const char *root, const char *rel, ksp_tree_file_fn fn, void *ct
 		char child[4200];
 		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
 		int type = entry_type(root, child, e);
-		if (type == DT_DIR && !skipped_dir(child))
-			rc = walk(root, child, fn, ctx);
+		if (type == DT_DIR && (every_dir || !skipped_dir(child)))
+			rc = walk(root, child, every_dir, fn, ctx);
 		else if (type == DT_REG)
 			rc = fn(ctx, child, e->d_name);
 	}
@@ -55,5 +56,10 @@ static int walk(const char *root, const char *rel, ksp_tree_file_fn fn, void *ct
 
 int ksp_tree_walk(const char *root, ksp_tree_file_fn fn, void *ctx)
 {
-	return walk(root, "", fn, ctx);
+	return walk(root, "", 0, fn, ctx);
+}
+
+int ksp_tree_walk_all(const char *root, ksp_tree_file_fn fn, void *ctx)
+{
+	return walk(root, "", 1, fn, ctx);
 }

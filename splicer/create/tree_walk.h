@@ -12,4 +12,9 @@ typedef int (*ksp_tree_file_fn)(void *ctx, const char *rel, const char *name);
 /* 0 when every file was visited (an unreadable directory is passed over). */
 int ksp_tree_walk(const char *root, ksp_tree_file_fn fn, void *ctx);
 
+/* The same over every directory but hidden ones, for what must not miss a
+ * file any object could read (macro_names.h): -1 if a directory cannot be
+ * read. */
+int ksp_tree_walk_all(const char *root, ksp_tree_file_fn fn, void *ctx);
+
 #endif
