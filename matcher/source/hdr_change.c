@@ -31,7 +31,7 @@ struct cons {
 struct an {
 	struct side s[2];
 	ksp_macro_lookup_fn lookup;
-	ksp_ident_known_fn known;
+	ksp_ident_not_macro_fn not_macro;
 	void *ctx;
 	struct ksp_hdr_change *out;
 	struct ksp_strlist macros, declared, includes;
@@ -485,9 +485,10 @@ static size_t decl_token(const struct judged *jd, const struct pp_item *it)
 
 /* Every identifier left must be one the index can vouch for: an unknown one
  * may be a macro no indexed object expanded, hiding anything. Those the
- * index does not know are kept for check_unknown. A struct's member names
- * are such identifiers, never declared names (only tags are): a new member
- * no reader has seen falls back. */
+ * not_macro callback cannot clear (no reader saw them, and the tree may
+ * define them) are kept for check_unknown. A struct's member names are such
+ * identifiers, never declared names (only tags are): a new member is judged
+ * by names only if the tree #defines that name nowhere. */
 static int check_idents(struct judged *jd, const struct pp_item *it)
 {
 	const struct pp_parsed *p = jd->p;
@@ -511,7 +512,7 @@ static int check_idents(struct judged *jd, const struct pp_item *it)
 		if (in_enum && depth > 0 && k + 1 < it->end && pp_is_punct(&p->toks, k + 1, '('))
 			return fb(jd->a, "call of %.*s in an enum", (int)len, s);
 		if (!in_names(&jd->names, s, len) && !param_name(p, it, name, k) &&
-		    !jd->a->known(jd->a->ctx, s, len) && push_name(&jd->side[1], s, len))
+		    !jd->a->not_macro(jd->a->ctx, s, len) && push_name(&jd->side[1], s, len))
 			return -1;
 	}
 	return 0;
@@ -561,7 +562,7 @@ static int judge_items(struct judged *jd)
 	return 0;
 }
 
-/* An identifier unknown to the index is still vouched for if a touched
+/* An identifier that may be a macro is still vouched for if a touched
  * construct of the same side declares it: it is not a macro any more than
  * that construct's own declared name is, and readers naming it are screened.
  * (A macro of the side's own text never gets here: it is expanded, or its
@@ -570,7 +571,7 @@ static int check_unknown(struct an *a, struct ksp_strlist *side)
 {
 	for (size_t i = 0; i < side[1].n; i++)
 		if (!in_names(&side[0], side[1].v[i], strlen(side[1].v[i])))
-			return fb(a, "unknown identifier %s", side[1].v[i]);
+			return fb(a, "unknown identifier %s (may be a macro)", side[1].v[i]);
 	return 0;
 }
 
@@ -799,10 +800,10 @@ static void free_side(struct side *s)
 }
 
 int ksp_hdr_change_analyze(const char *pre, size_t pre_len, const char *post, size_t post_len,
-			   ksp_macro_lookup_fn lookup, ksp_ident_known_fn known, void *ctx,
+			   ksp_macro_lookup_fn lookup, ksp_ident_not_macro_fn not_macro, void *ctx,
 			   struct ksp_hdr_change *out, struct ksp_error *err)
 {
-	struct an a = {.lookup = lookup, .known = known, .ctx = ctx, .out = out};
+	struct an a = {.lookup = lookup, .not_macro = not_macro, .ctx = ctx, .out = out};
 	memset(out, 0, sizeof(*out));
 	if (pre_len >= UINT32_MAX / 2 || post_len >= UINT32_MAX / 2)
 		return ksp_fail(err, "header too large");

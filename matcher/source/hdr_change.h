@@ -29,8 +29,13 @@
  * for object-like) if exactly one definition is known, 0 if the name was never
  * seen defined, 2 if several different definitions exist (ambiguous). */
 typedef int (*ksp_macro_lookup_fn)(void *ctx, const char *name, size_t len, const char **def);
-/* Whether any indexed object ever saw this identifier (as a macro or a name). */
-typedef int (*ksp_ident_known_fn)(void *ctx, const char *name, size_t len);
+/* Whether the identifier cannot hide a macro: an identifier of a touched
+ * construct that the lookup does not know as a macro may still be one that
+ * some reader defines and never expanded (-dU lists only macros used), and
+ * would expand once the patch writes it. 1 if that cannot be (some indexed
+ * object saw it, or nothing the compiler could take a definition from
+ * defines it: macro_names.h); 0 makes the change fall back. */
+typedef int (*ksp_ident_not_macro_fn)(void *ctx, const char *name, size_t len);
 
 struct ksp_hdr_change {
 	int fallback;  /* cannot be judged by names: every reader must be screened */
@@ -55,7 +60,7 @@ struct ksp_hdr_change {
 /* Fills out (which ksp_hdr_change_free releases, also after a failure).
  * 0, or -1 with err (out of memory, text too large). */
 int ksp_hdr_change_analyze(const char *pre, size_t pre_len, const char *post, size_t post_len,
-			   ksp_macro_lookup_fn lookup, ksp_ident_known_fn known, void *ctx,
+			   ksp_macro_lookup_fn lookup, ksp_ident_not_macro_fn not_macro, void *ctx,
 			   struct ksp_hdr_change *out, struct ksp_error *err);
 void ksp_hdr_change_free(struct ksp_hdr_change *c);
 

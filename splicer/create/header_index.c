@@ -1,6 +1,7 @@
 #include "header_index.h"
 #include "fileio.h"
 #include "generated_inputs.h"
+#include "macro_names.h"
 #include "pp_items.h"
 #include "strmap.h"
 
@@ -106,6 +107,11 @@ const char *ksp_hindex_dir(const struct ksp_hindex *ix)
 const char *ksp_hindex_tree_path(const struct ksp_hindex *ix)
 {
 	return ix->tree->path;
+}
+
+const struct ksp_tree *ksp_hindex_tree(const struct ksp_hindex *ix)
+{
+	return ix->tree;
 }
 
 void ksp_hindex_counts(const struct ksp_hindex *ix, size_t *recorded, size_t *fresh,
@@ -215,6 +221,8 @@ static int remove_entries(const char *dir)
 	}
 	closedir(d);
 	snprintf(path, sizeof(path), "%s/macros", dir);
+	rc |= unlink(path) && errno != ENOENT;
+	snprintf(path, sizeof(path), "%s/%s", dir, KSP_MACRO_NAMES_FILE);
 	return rc | (unlink(path) && errno != ENOENT);
 }
 

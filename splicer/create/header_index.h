@@ -43,6 +43,7 @@ int ksp_hindex_open(const struct ksp_tree *tree, struct ksp_hindex **ix, struct 
 void ksp_hindex_close(struct ksp_hindex *ix);
 const char *ksp_hindex_dir(const struct ksp_hindex *ix);
 const char *ksp_hindex_tree_path(const struct ksp_hindex *ix);
+const struct ksp_tree *ksp_hindex_tree(const struct ksp_hindex *ix);
 
 /* Files that builds of this run made, which do not exist in the tree the
  * index describes (made->is_new; NULL: none). An object

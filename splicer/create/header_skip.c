@@ -2,6 +2,7 @@
 #include "fileio.h"
 #include "hdr_change.h"
 #include "include_graph.h"
+#include "macro_names.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,14 @@ struct skip_run {
 	/* Macros that write a __COUNTER__ number into code (see
 	 * numbers_from_counter), listed once per run. */
 	struct ksp_strlist number_writers;
+	const struct ksp_changed_text *changed;
+	size_t nchanged;
+	FILE *log;
+	/* The names a macro could have in some object (macro_names.h), made
+	 * when an identifier no reader saw is first asked about: 1 made, -1
+	 * could not be (such identifiers then fall back), 0 not asked yet. */
+	struct ksp_macro_names defined;
+	int defined_state;
 };
 
 /* The files a changed header's added or removed #include lines name, as
@@ -24,16 +33,61 @@ struct include_files {
 	int unresolved;
 };
 
-/* Whether any object that may read the header saw the identifier: a name
- * no reader ever saw, in the head of a declaration, may be a macro the
- * analysis cannot expand. */
-static int seen_by_a_reader(void *ctx, const char *name, size_t len)
+/* Whether any object that may read the header saw the identifier. */
+static int seen_by_a_reader(const struct skip_run *r, const char *name, size_t len)
 {
-	const struct skip_run *r = ctx;
 	for (size_t i = 0; i < r->n; i++)
 		if (r->have[i] && ksp_bloom_has(&r->facts[i].seen, name, len))
 			return 1;
 	return 0;
+}
+
+/* The tree's macro names, and those the patch's new texts #define (it may
+ * add "#define X" to any file). A changed file whose new text is unknown
+ * may define anything: then the set is not used. 1, or -1 logged. */
+static int make_defined(struct skip_run *r)
+{
+	struct ksp_error err = {0};
+	const struct ksp_hindex *ix = r->ix;
+	if (ksp_macro_names_load(ksp_hindex_tree(ix), ksp_hindex_dir(ix), &r->defined, &err)) {
+		if (r->log)
+			fprintf(r->log,
+				"header index: cannot list the tree's macro names (%s): "
+				"identifiers "
+				"no reader saw are taken for macros\n",
+				err.msg);
+		return -1;
+	}
+	for (size_t k = 0; k < r->nchanged; k++) {
+		const struct ksp_changed_text *t = &r->changed[k];
+		if (!t->post || ksp_macro_names_add_defines(&r->defined, t->post, t->post_len)) {
+			if (r->log)
+				fprintf(r->log,
+					"header index: %s: its new #define lines are unknown: "
+					"identifiers no reader saw are taken for macros\n",
+					t->path);
+			return -1;
+		}
+	}
+	if (r->log)
+		fprintf(r->log,
+			"header index: %zu names #defined in the %zu files of the tree (%s) or "
+			"by the patch\n",
+			r->defined.n, r->defined.files, r->defined.read ? "read now" : "kept");
+	return 1;
+}
+
+/* Whether the identifier cannot hide a macro (ksp_ident_not_macro_fn):
+ * some reader saw it (a macro it used is in the lookup's table), or nothing
+ * any object could read defines it. */
+static int not_a_macro(void *ctx, const char *name, size_t len)
+{
+	struct skip_run *r = ctx;
+	if (seen_by_a_reader(r, name, len))
+		return 1;
+	if (!r->defined_state)
+		r->defined_state = make_defined(r);
+	return r->defined_state > 0 && !ksp_macro_names_has(&r->defined, name, len);
 }
 
 static int lookup_macro(void *ctx, const char *name, size_t len, const char **def)
@@ -87,7 +141,7 @@ static int analyze(struct skip_run *r, const struct ksp_changed_text *t, struct 
 		return 0;
 	}
 	return ksp_hdr_change_analyze(t->pre, t->pre_len, t->post, t->post_len, lookup_macro,
-				      seen_by_a_reader, r, c, err);
+				      not_a_macro, r, c, err);
 }
 
 /* The macros that write a __COUNTER__ number into code
@@ -234,7 +288,13 @@ int ksp_header_skip(struct ksp_hindex *ix, const char *const *objects, size_t n,
 		    const struct ksp_changed_text *changed, size_t nchanged, unsigned char *skip,
 		    struct ksp_skip_stats *st, FILE *log, struct ksp_error *err)
 {
-	struct skip_run r = {ix, calloc(n + 1, sizeof(*r.facts)), calloc(n + 1, 1), n, {0}};
+	struct skip_run r = {.ix = ix,
+			     .facts = calloc(n + 1, sizeof(*r.facts)),
+			     .have = calloc(n + 1, 1),
+			     .n = n,
+			     .changed = changed,
+			     .nchanged = nchanged,
+			     .log = log};
 	struct ksp_hdr_change *change = calloc(nchanged + 1, sizeof(*change));
 	struct include_files *inc = calloc(nchanged + 1, sizeof(*inc));
 	memset(st, 0, sizeof(*st));
@@ -270,6 +330,7 @@ int ksp_header_skip(struct ksp_hindex *ix, const char *const *objects, size_t n,
 		if (r.have[i])
 			ksp_pp_facts_free(&r.facts[i]);
 	ksp_strlist_free(&r.number_writers);
+	ksp_macro_names_free(&r.defined);
 	free(change);
 	free(inc);
 	free(r.facts);
