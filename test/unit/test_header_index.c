@@ -59,6 +59,8 @@ static void setup(void)
 	memset(&tree, 0, sizeof(tree));
 	tree.path = root;
 	tree.cc_version_text = "gcc (test) 12";
+	/* a compiler that predefines nothing (its -dM output is empty) */
+	tree.compiler = "true";
 	unsetenv("KSPLICE_HEADER_INDEX");
 }
 
@@ -201,24 +203,30 @@ END_TEST
 /* Adding a prototype to a.h alters neither object (nothing names it); a
  * changed a_fn prototype alters x (it calls a_fn) but not y; b.h's macro
  * change alters x (it used B_MAX) and y reads no b.h. */
-static void judge(const char *path, const char *post, unsigned char want_x, unsigned char want_y)
+static void judge_texts(const struct ksp_changed_text *t, size_t nt, unsigned char want_x,
+			unsigned char want_y)
 {
 	struct ksp_hindex *ix = open_recorded();
+	const char *objects[] = {"drv/x.o", "drv/y.o"};
+	unsigned char skip[2] = {9, 9};
+	struct ksp_skip_stats st;
+	struct ksp_error err;
+	ck_assert_msg(!ksp_header_skip(ix, objects, 2, t, nt, skip, &st, NULL, &err), "%s",
+		      err.msg);
+	ck_assert_uint_eq(st.indexed, 2);
+	ck_assert_msg(skip[0] == want_x && skip[1] == want_y, "%s: skip %d %d", t->post, skip[0],
+		      skip[1]);
+	ksp_hindex_close(ix);
+}
+
+static void judge(const char *path, const char *post, unsigned char want_x, unsigned char want_y)
+{
 	const char *pre = !strcmp(path, "include/linux/a.h")   ? "int a_fn(int);\n"
 			  : !strcmp(path, "include/linux/c.h") ? c_h
 			  : !strcmp(path, "include/linux/d.h") ? d_h
 							       : "#define B_MAX 4\n";
 	struct ksp_changed_text t = {path, pre, post, strlen(pre), strlen(post)};
-	const char *objects[] = {"drv/x.o", "drv/y.o"};
-	unsigned char skip[2] = {9, 9};
-	struct ksp_skip_stats st;
-	struct ksp_error err;
-	ck_assert_msg(!ksp_header_skip(ix, objects, 2, &t, 1, skip, &st, NULL, &err), "%s",
-		      err.msg);
-	ck_assert_uint_eq(st.indexed, 2);
-	ck_assert_msg(skip[0] == want_x && skip[1] == want_y, "%s: skip %d %d", post, skip[0],
-		      skip[1]);
-	ksp_hindex_close(ix);
+	judge_texts(&t, 1, want_x, want_y);
 }
 
 START_TEST(skip_judged_by_names)
@@ -280,6 +288,73 @@ START_TEST(skip_judged_by_names)
 }
 END_TEST
 
+/* d_s gains a member whose name no reader has seen: x names d_s, y does not. */
+static const char d_new_member[] =
+	"struct d_s {\n\tint v;\n\tint new_member;\n#ifdef CONFIG_X\n\tint w;\n#endif\n};\n"
+	"struct d_idle {\n\tint v;\n};\n";
+
+static int index_file_exists(const char *name)
+{
+	char path[600];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s.index/%s", root, name);
+	return !stat(path, &st);
+}
+
+START_TEST(new_name_defined_nowhere_judged_by_names)
+{
+	judge("include/linux/d.h", d_new_member, 0, 2);
+	ck_assert(index_file_exists("defined-names"));
+	/* kept for the tree as it was: a file that now defines the name makes
+	 * it a possible macro (y might define it, unused) */
+	put("drv/z.c", "#define new_member 1\nint z;\n");
+	judge("include/linux/d.h", d_new_member, 0, 0);
+}
+END_TEST
+
+START_TEST(new_name_defined_in_the_tree_falls_back)
+{
+	put("drv/z.c", "int z;\n#  define\tnew_member(x) x\n");
+	judge("include/linux/d.h", d_new_member, 0, 0);
+}
+END_TEST
+
+START_TEST(new_name_given_by_a_makefile_falls_back)
+{
+	/* not drv/Makefile: changing it would make x's and y's entries stale */
+	put("lib/Makefile", "obj-y += l.o\nccflags-y += -D new_member=2\n");
+	judge("include/linux/d.h", d_new_member, 0, 0);
+}
+END_TEST
+
+START_TEST(new_name_defined_by_the_patch_falls_back)
+{
+	const char *pre = "int z;\n", *post = "#define new_member 1\nint z;\n";
+	struct ksp_changed_text t[] = {
+		{"include/linux/d.h", d_h, d_new_member, strlen(d_h), strlen(d_new_member)},
+		{"drv/z.c", pre, post, strlen(pre), strlen(post)}};
+	put("drv/z.c", pre);
+	judge_texts(t, 2, 0, 0);
+	/* the same patch without that line is judged by names */
+	t[1].post = pre;
+	t[1].post_len = strlen(pre);
+	judge_texts(t, 2, 0, 2);
+}
+END_TEST
+
+START_TEST(macro_names_dropped_with_the_index)
+{
+	judge("include/linux/d.h", d_new_member, 0, 2);
+	ck_assert(index_file_exists("defined-names"));
+	put(".config", "CONFIG_X=n\n");
+	struct ksp_hindex *ix;
+	struct ksp_error err;
+	ck_assert(!ksp_hindex_open(&tree, &ix, &err));
+	ck_assert(!index_file_exists("defined-names"));
+	ksp_hindex_close(ix);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("header_index");
@@ -289,6 +364,11 @@ int main(void)
 	tcase_add_test(tc, config_change_drops_every_entry);
 	tcase_add_test(tc, one_user_at_a_time);
 	tcase_add_test(tc, skip_judged_by_names);
+	tcase_add_test(tc, new_name_defined_nowhere_judged_by_names);
+	tcase_add_test(tc, new_name_defined_in_the_tree_falls_back);
+	tcase_add_test(tc, new_name_given_by_a_makefile_falls_back);
+	tcase_add_test(tc, new_name_defined_by_the_patch_falls_back);
+	tcase_add_test(tc, macro_names_dropped_with_the_index);
 	suite_add_tcase(s, tc);
 	return ksp_check_run(s);
 }
