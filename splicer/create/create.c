@@ -12,6 +12,7 @@
 #include "patch_apply.h"
 #include "preflight.h"
 #include "run.h"
+#include "screen_audit.h"
 #include "tree_guard.h"
 #include "tree_journal.h"
 
@@ -551,6 +552,8 @@ static enum ksp_code compare(const struct ksp_create_opts *o, struct ksp_create_
 	if (rc)
 		return rc < 0 ? KSP_E_INTERNAL : KSP_E_REFUSED;
 	rc = compare_units(o, res, err);
+	if (!rc)
+		rc = ksp_screen_audit_check(o, res, err);
 	if (rc)
 		return rc;
 	size_t nrefused = ksp_create_refusals(res);

@@ -63,6 +63,7 @@ struct ksp_create_unit {
 	char *pre, *post; /* copies of the built objects in the work directory */
 	int screened;	  /* reached only through a changed header (header_screen.h) */
 	char *why;	  /* for a screened unit kept: what it uses that changed */
+	int audited;	  /* ruled out, built only for KSPLICE_SCREEN_AUDIT */
 	struct mt_plan plan;
 };
 

@@ -7,6 +7,7 @@
 #include "header_skip.h"
 #include "patch_apply.h"
 #include "run.h"
+#include "screen_audit.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ size_t ksp_count_screened(const struct ksp_create_result *res)
 /* Drops the screened units whose code cannot change; keep is indexed like
  * the screened units, in order. */
 static void drop_unchanged(const struct ksp_create_opts *o, struct ksp_create_result *res,
-			   const int *keep, char **why)
+			   const int *keep, char **why, const unsigned char *screen_audited)
 {
 	size_t kept = 0, s = 0;
 	for (size_t i = 0; i < res->nunits; i++) {
@@ -42,6 +43,7 @@ static void drop_unchanged(const struct ksp_create_opts *o, struct ksp_create_re
 			s++;
 			continue;
 		}
+		u->audited = screen_audited[s];
 		u->why = why[s++];
 		if (o->verbose)
 			progress(o, "  %s: %s", u->object, u->why);
@@ -217,6 +219,28 @@ static int screen_range(const struct ksp_create_opts *o, struct ksp_create_resul
 	return rc;
 }
 
+/* KSPLICE_SCREEN_AUDIT (screen_audit.h): among the objects that read a
+ * changed file and that screening or the index rules out; picked ones are
+ * flagged in picked. (size_t)-1: out of memory. */
+static size_t choose_screen_audit(const struct ksp_create_opts *o, const struct ksp_screen *sc,
+				  int *keep, char **why, unsigned char *picked)
+{
+	if (!ksp_screen_audit_count())
+		return 0;
+	unsigned char *read_changed = calloc(sc->n + 1, 1);
+	if (!read_changed)
+		return (size_t)-1;
+	for (size_t i = 0; i < sc->n; i++)
+		read_changed[i] =
+			sc->state[i] == KSP_SCREEN_DIGESTED || sc->state[i] == KSP_SCREEN_KNOWN;
+	size_t n = ksp_screen_audit_choose(keep, why, read_changed, picked, sc->n);
+	free(read_changed);
+	if (n && n != (size_t)-1)
+		progress(o, "screening audit: %zu object%s screening rules out to build anyway", n,
+			 n == 1 ? "" : "s");
+	return n;
+}
+
 int ksp_screen_units(const struct ksp_create_opts *o, struct ksp_create_result *res,
 		     struct ksp_guard *g, const char *log, struct ksp_error *err)
 {
@@ -234,14 +258,14 @@ int ksp_screen_units(const struct ksp_create_opts *o, struct ksp_create_result *
 			objects[s++] = res->units[i].object;
 	const char **changed = calloc(res->diff.nfiles + 1, sizeof(*changed));
 	unsigned char *state = calloc(n + 1, 1), *witness = calloc(n + 1, 1);
-	unsigned char *audited = calloc(n + 1, 1);
+	unsigned char *audited = calloc(n + 1, 1), *screen_audited = calloc(n + 1, 1);
 	size_t nchanged = 0;
 	int creates = 0;
 	for (size_t i = 0; changed && i < res->diff.nfiles; i++) {
 		creates |= !res->diff.files[i].old_path;
 		changed[nchanged++] = ksp_file_diff_path(&res->diff.files[i]);
 	}
-	if (!rc && (!changed || !state || !witness || !audited))
+	if (!rc && (!changed || !state || !witness || !audited || !screen_audited))
 		rc = (ksp_fail(err, "out of memory"), KSP_E_INTERNAL);
 	struct ksp_screen sc = {.tree = &res->tree,
 				.objects = objects,
@@ -290,10 +314,13 @@ int ksp_screen_units(const struct ksp_create_opts *o, struct ksp_create_result *
 	size_t kept = 0;
 	for (size_t i = 0; i < n && !rc; i++)
 		kept += keep[i];
+	size_t screen_audits = rc ? 0 : choose_screen_audit(o, &sc, keep, why, screen_audited);
+	if (screen_audits == (size_t)-1)
+		rc = (ksp_fail(err, "out of memory"), KSP_E_INTERNAL);
 	if (!rc) {
 		progress(o, "screening: %zu of %zu object%s may change", kept, n,
 			 n == 1 ? "" : "s");
-		drop_unchanged(o, res, keep, why);
+		drop_unchanged(o, res, keep, why, screen_audited);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			free(why[i]);
@@ -313,6 +340,7 @@ int ksp_screen_units(const struct ksp_create_opts *o, struct ksp_create_result *
 	free(same_layout);
 	free(witness);
 	free(audited);
+	free(screen_audited);
 	free(keep);
 	free(why);
 	free(changed);

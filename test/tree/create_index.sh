@@ -2,7 +2,8 @@
 # create.index: the header index on the test-bed's prepared tree. A shared
 # header's change is screened three ways (no index; an empty index, which
 # the run fills; the filled index) and keeps the same objects each time,
-# the filled index skipping the objects it proves unaltered. A prototype
+# the filled index skipping the objects it proves unaltered; with
+# KSPLICE_SCREEN_AUDIT, ruled-out objects compile to unchanged code. A prototype
 # nobody calls, added to the same header, needs no preprocessing at all
 # once the index knows the readers; without the index it is screened to
 # the same answer ("no changes"). The tree stays as it was.
@@ -84,6 +85,16 @@ expect warm "header index: 8 of 12 objects known unaltered without preprocessing
 expect warm "screening: preprocessed 4/4 objects before the patch"
 expect warm "screening: 4 of 12 objects may change"
 same_kept plain warm
+
+# Screening's own audit: objects it rules out, built before and after the
+# patch, compile to the same code, and leave the update.
+KSPLICE_SCREEN_AUDIT=3 run warm_screen_audit 0 "$T/shared.patch"
+expect warm_screen_audit "screening audit: 3 objects screening rules out to build anyway"
+expect warm_screen_audit "screening audit: 3 objects screening rules out built and compared anyway: none changes"
+expect warm_screen_audit "screening: 4 of 12 objects may change"
+grep -v "screening audit" "$T/warm_screen_audit.out" | grep -E '^  [^ ]+\.o: ' | sed 's/:.*//' | sort \
+	>"$T/warm_screen_audit.kept"
+same_kept plain warm_screen_audit
 
 run unused_plain 66 "$T/unused.patch" --no-index
 expect unused_plain "screening: 0 of 12 objects may change"
