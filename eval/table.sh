@@ -240,9 +240,10 @@ guest_header() {
 	echo "Guests: ksplice-apply and ksplice-undo options: $opts; load (\`ksplice-test-sleepers $LOAD_ARGS\`): on in $n_on of $n_boots boots$([ $unrecorded -eq 0 ] || echo " ($unrecorded rows ran in boots not recorded)")."
 }
 
-# The summary's line on the header index audit (KSPLICE_INDEX_AUDIT): how
-# many rows screened objects the index had ruled out, and how many objects;
-# a row whose audit failed stops ksplice-create and shows as failed.
+# The summary's lines on the header index audit (KSPLICE_INDEX_AUDIT) and the
+# screening audit (KSPLICE_SCREEN_AUDIT): how many rows checked objects that
+# were ruled out, and how many objects; a row whose audit failed stops
+# ksplice-create and shows as failed.
 index_audit_summary() {
 	local row n_rows=0 n_objects=0 a
 	for row in "$OUT"/rows/*; do
@@ -253,6 +254,15 @@ index_audit_summary() {
 	done
 	[ $n_rows -eq 0 ] ||
 		echo "- header index audit: in $n_rows rows, $n_objects objects the index ruled out by names were screened anyway: none may change"
+	n_rows=0 n_objects=0
+	for row in "$OUT"/rows/*; do
+		a=$(get "$row" screen_audit)
+		[ -n "$a" ] || continue
+		n_rows=$((n_rows + 1))
+		n_objects=$((n_objects + ${a%% *}))
+	done
+	[ $n_rows -eq 0 ] ||
+		echo "- screening audit: in $n_rows rows, $n_objects objects screening ruled out were built before and after the patch anyway: no code changed"
 }
 
 # The summary's lines on the load, when it ran in any of the boots: in how
