@@ -52,6 +52,9 @@ ROWS=(
 	"6.1.190-1 6.1.192-2 fork kernel/fork.c include/linux/futex.h include/linux/mm_types.h"
 	"6.1.187-1 6.1.190-1 act_api net/sched/act_api.c include/linux/rtnetlink.h"
 	"6.1.190-1 6.1.192-2 filemap mm/filemap.c include/linux/pagemap.h"
+	"6.1.190-1 6.1.192-2 readahead mm/readahead.c include/linux/pagemap.h"
+	"6.1.190-1 6.1.192-2 shmem mm/shmem.c include/linux/pagemap.h"
+	"6.1.190-1 6.1.192-2 trace_stack kernel/trace/trace_stack.c include/linux/ftrace.h"
 	"6.1.187-1 6.1.190-1 fib_trie net/ipv4/fib_trie.c include/net/ip_fib.h"
 )
 
@@ -65,28 +68,44 @@ make_patch() {
 	done
 }
 
+# timed CPUFILE CMD...: CMD, its user+system CPU seconds into CPUFILE (with
+# GNU time; "-" without it). The CPU time is the figure that holds on a
+# machine busy with other work, where wall times stretch.
+timed() {
+	local cpufile=$1
+	shift
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f '%U %S' -o "$cpufile" "$@"
+	else
+		echo - >"$cpufile"
+		"$@"
+	fi
+}
+cpu_seconds() { awk 'NF == 2 { printf "%.1f", $1 + $2; next } { print "-" }' "$1"; }
+
 # run_create NAME WAY [OPTS...]: seconds, screening line, kept set file.
 run_create() {
 	local name=$1 way=$2 t0 t1 rc=0
 	shift 2
 	t0=$(date +%s.%N)
-	"$CREATE" -v --diff-only -j2 "$@" --patch="$OUT/$name.patch" "$TREE" \
-		>"$OUT/$name.$way.log" 2>&1 || rc=$?
+	timed "$OUT/$name.$way.cpu" "$CREATE" -v --diff-only -j2 "$@" --patch="$OUT/$name.patch" \
+		"$TREE" >"$OUT/$name.$way.log" 2>&1 || rc=$?
 	t1=$(date +%s.%N)
 	{ grep -E '^  [^ ]+\.o: ' "$OUT/$name.$way.log" || true; } | sed 's/:.*//' | sort \
 		>"$OUT/$name.$way.kept"
 	local line
 	line=$(grep -E 'screening: [0-9]+ of [0-9]+ objects? may change|header index: ' \
 		"$OUT/$name.$way.log" | tr '\n' ';' || true)
-	printf '%-13s %-9s %7.1f s  exit %-3s %s\n' "$name" "$way" "$(echo "$t1 - $t0" | bc)" \
-		"$rc" "${line:-(no screening)}"
+	printf '%-13s %-9s %7.1f s (CPU %s s)  exit %-3s %s\n' "$name" "$way" \
+		"$(echo "$t1 - $t0" | bc)" "$(cpu_seconds "$OUT/$name.$way.cpu")" "$rc" \
+		"${line:-(no screening)}"
 }
 
 if [ "${BUILD_INDEX:-0}" = 1 ]; then
 	rm -rf "$INDEX"
 	t0=$(date +%s.%N)
-	"$CREATE" --build-index -j2 "$TREE" | tail -3
-	echo "index built in $(echo "$(date +%s.%N) - $t0" | bc) s ($(du -sh "$INDEX" | cut -f1))"
+	timed "$OUT/index.cpu" "$CREATE" --build-index -j2 "$TREE" | tail -3
+	echo "index built in $(echo "$(date +%s.%N) - $t0" | bc) s, CPU $(cpu_seconds "$OUT/index.cpu") s ($(du -sh "$INDEX" | cut -f1))"
 fi
 for row in "${ROWS[@]}"; do
 	# shellcheck disable=SC2086
