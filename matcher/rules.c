@@ -221,22 +221,50 @@ static int init_rules(struct mt_plan *plan)
 	return 0;
 }
 
-/* The symbol in an __init or __exit section (of the same object) that
- * function f refers to, or KSP_OBJ_NONE. */
-static size_t init_reference(const struct ksp_obj *obj, size_t f)
+/* The relocation of f's section that refers to a symbol in an __init or
+ * __exit section (of the same object), or NULL. The whole section: a
+ * function that shares its section with others (__head code in .head.text,
+ * anything placed with __section) reaches the update with all of them. */
+static const struct ksp_obj_reloc *init_reference(const struct ksp_obj *obj, size_t f)
 {
 	const struct ksp_obj_section *sec = &obj->sections[obj->symbols[f].section];
-	uint64_t start, end;
-	ksp_obj_extent(obj, f, &start, &end);
-	for (size_t r = ksp_obj_first_reloc(sec, start); r < sec->nrelocs; r++) {
+	for (size_t r = 0; r < sec->nrelocs; r++) {
 		const struct ksp_obj_reloc *rel = &sec->relocs[r];
-		if (rel->offset >= end)
-			break;
 		size_t target = obj->symbols[rel->sym].section;
 		if (target < obj->nsections && is_init_section(obj->sections[target].name))
-			return rel->sym;
+			return rel;
+	}
+	return NULL;
+}
+
+/* The function of section sec whose extent holds offset, or KSP_OBJ_NONE. */
+static size_t function_at(const struct ksp_obj *obj, size_t sec, uint64_t offset)
+{
+	for (size_t i = 0; i < obj->nsymbols; i++) {
+		uint64_t start, end;
+		if (obj->symbols[i].section != sec || !ksp_obj_is_function(obj, i))
+			continue;
+		ksp_obj_extent(obj, i, &start, &end);
+		if (offset >= start && offset < end)
+			return i;
 	}
 	return KSP_OBJ_NONE;
+}
+
+/* " (through its section .head.text, ...: sme_encrypt_kernel refers to it)"
+ * when the reference is another function's of f's section, else "". */
+static char *shared_section_note(const struct ksp_obj *obj, size_t f,
+				 const struct ksp_obj_reloc *rel)
+{
+	size_t sec = obj->symbols[f].section;
+	size_t owner = function_at(obj, sec, rel->offset);
+	if (owner == f)
+		return mt_strdup_printf("%s", "");
+	return mt_strdup_printf(" (through its section %s, which the update carries whole: %s "
+				"refers to it)",
+				obj->sections[sec].name,
+				owner == KSP_OBJ_NONE ? "code outside any function"
+						      : obj->symbols[owner].name);
 }
 
 /* New code that refers to __init memory would use it after the kernel freed
@@ -250,17 +278,21 @@ static int init_reference_rules(const struct mt_ctx *ctx, struct mt_plan *plan)
 		if ((f->state != MT_CHANGED && f->state != MT_NEW) || is_init_section(f->section))
 			continue;
 		size_t at = named_function(post, f->name);
-		size_t sym = at == KSP_OBJ_NONE ? KSP_OBJ_NONE : init_reference(post, at);
-		if (sym == KSP_OBJ_NONE)
+		const struct ksp_obj_reloc *rel =
+			at == KSP_OBJ_NONE ? NULL : init_reference(post, at);
+		if (!rel)
 			continue;
-		const char *sec = post->sections[post->symbols[sym].section].name;
-		const char *name = post->symbols[sym].name;
-		if (mt_plan_refuse(plan, f->name,
-				   mt_strdup_printf("%s function refers to %s%s%s, __init memory "
-						    "that is freed after boot",
-						    mt_state_name(f->state), sec,
-						    strcmp(name, sec) ? ": " : "",
-						    strcmp(name, sec) ? name : "")))
+		const char *sec = post->sections[post->symbols[rel->sym].section].name;
+		const char *name = post->symbols[rel->sym].name;
+		char *note = shared_section_note(post, at, rel);
+		char *reason = note ? mt_strdup_printf("%s function refers to %s%s%s, __init "
+						       "memory that is freed after boot%s",
+						       mt_state_name(f->state), sec,
+						       strcmp(name, sec) ? ": " : "",
+						       strcmp(name, sec) ? name : "", note)
+				    : NULL;
+		free(note);
+		if (mt_plan_refuse(plan, f->name, reason))
 			return -1;
 	}
 	return 0;

@@ -551,6 +551,32 @@ START_TEST(init_reference_refused)
 }
 END_TEST
 
+/* 6.12's mem_encrypt_identity.c: a changed __head function shares
+ * .head.text with one that uses the .init.scratch work area; the update
+ * would carry both, so it is refused, naming the other function. */
+START_TEST(init_reference_through_shared_section_refused)
+{
+	struct mt_plan plan;
+	const char *fmt = "extern int sink(int);\n"
+			  "__attribute__((section(\".init.scratch\"))) int area[64];\n"
+			  "__attribute__((section(\".head.text\"))) int boot(int i) "
+			  "{ return sink(area[i]); }\n"
+			  "__attribute__((section(\".head.text\"))) int clear(int i) "
+			  "{ return sink(i + %d); }\n";
+	char pre[512], post[512];
+	snprintf(pre, sizeof(pre), fmt, 1);
+	snprintf(post, sizeof(post), fmt, 2);
+	compare_sources(pre, post, &plan);
+	EXPECT_FUNCS(&plan, MT_CHANGED, "clear");
+	EXPECT_REFUSED(&plan, "clear");
+	const char *why = plan_refusal(&plan, "clear");
+	ck_assert_ptr_nonnull(strstr(why, ".init.scratch"));
+	ck_assert_ptr_nonnull(strstr(why, ".head.text"));
+	ck_assert_ptr_nonnull(strstr(why, "boot refers to it"));
+	mt_plan_free(&plan);
+}
+END_TEST
+
 /* A relocatable object whose sections have addresses (6.12's modules give
  * theirs sh_addr) still has the symbols' own sizes, not the distance to the
  * next symbol (which spans the alignment padding). */
@@ -660,6 +686,7 @@ int main(void)
 	tcase_add_test(tc, gcc_clones);
 	tcase_add_test(tc, init_change_refused);
 	tcase_add_test(tc, init_reference_refused);
+	tcase_add_test(tc, init_reference_through_shared_section_refused);
 	tcase_add_test(tc, symbol_sizes_with_section_addresses);
 	tcase_add_test(tc, no_room_for_trampoline_refused);
 	tcase_add_test(tc, changed_crc_refused);
