@@ -132,6 +132,8 @@ refusal_kind() {
 	*"changes the layout of"*) echo "data layout (compiled layout of a struct or union changed)" ;;
 	*"changes the definition of"*) echo "data layout (struct or union definition changed)" ;;
 	*"__init/__exit"*) echo "__init/__exit code or data changed" ;;
+	*"__init memory"*"carries whole"*) echo "tool limit: shared code section carried whole refers to __init memory" ;;
+	*"__init memory"*) echo "new code refers to __init memory (freed after boot)" ;;
 	*"initializer"* | *"size of"*) echo "initializer or size of existing data changed" ;;
 	*"kernel table"*) echo "boot-time kernel table entry added or removed" ;;
 	*"read-only data"*) echo "read-only data changed that other data points to" ;;
