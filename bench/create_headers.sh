@@ -81,7 +81,8 @@ timed() {
 		"$@"
 	fi
 }
-cpu_seconds() { awk 'NF == 2 { printf "%.1f", $1 + $2; next } { print "-" }' "$1"; }
+# (GNU time writes "Command exited with non-zero status N" first.)
+cpu_seconds() { awk 'NF == 2 && $1 ~ /^[0-9.]+$/ { cpu = $1 + $2 } END { if (cpu == "") print "-"; else printf "%.1f", cpu }' "$1"; }
 
 # run_create NAME WAY [OPTS...]: seconds, screening line, kept set file.
 run_create() {
