@@ -247,24 +247,26 @@ guest_header() {
 # were ruled out, and how many objects; a row whose audit failed stops
 # ksplice-create and shows as failed.
 index_audit_summary() {
+	local rows_objects
+	rows_objects=$(audit_sum index_audit)
+	[ "${rows_objects% *}" -eq 0 ] ||
+		echo "- header index audit: in ${rows_objects% *} rows, ${rows_objects#* } objects the index ruled out by names were screened anyway: none may change"
+	rows_objects=$(audit_sum screen_audit)
+	[ "${rows_objects% *}" -eq 0 ] ||
+		echo "- screening audit: in ${rows_objects% *} rows, ${rows_objects#* } objects screening ruled out were built before and after the patch anyway: no code changed"
+}
+
+# "ROWS OBJECTS": how many rows have KEY (an audit line starting with a
+# count of objects), and the sum of those counts.
+audit_sum() {
 	local row n_rows=0 n_objects=0 a
 	for row in "$OUT"/rows/*; do
-		a=$(get "$row" index_audit)
+		a=$(get "$row" "$1")
 		[ -n "$a" ] || continue
 		n_rows=$((n_rows + 1))
 		n_objects=$((n_objects + ${a%% *}))
 	done
-	[ $n_rows -eq 0 ] ||
-		echo "- header index audit: in $n_rows rows, $n_objects objects the index ruled out by names were screened anyway: none may change"
-	n_rows=0 n_objects=0
-	for row in "$OUT"/rows/*; do
-		a=$(get "$row" screen_audit)
-		[ -n "$a" ] || continue
-		n_rows=$((n_rows + 1))
-		n_objects=$((n_objects + ${a%% *}))
-	done
-	[ $n_rows -eq 0 ] ||
-		echo "- screening audit: in $n_rows rows, $n_objects objects screening ruled out were built before and after the patch anyway: no code changed"
+	echo "$n_rows $n_objects"
 }
 
 # The summary's lines on the load, when it ran in any of the boots: in how

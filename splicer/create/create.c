@@ -614,18 +614,22 @@ int ksp_create_has_changes(const struct ksp_create_result *res)
 	return 0;
 }
 
+void ksp_create_unit_free(struct ksp_create_unit *u)
+{
+	free(u->source);
+	free(u->object);
+	free(u->module);
+	free(u->pre);
+	free(u->post);
+	free(u->why);
+	mt_plan_free(&u->plan);
+}
+
 void ksp_create_result_free(struct ksp_create_result *res)
 {
 	ksp_layout_suspects_free(&res->layout);
-	for (size_t i = 0; i < res->nunits; i++) {
-		free(res->units[i].source);
-		free(res->units[i].object);
-		free(res->units[i].module);
-		free(res->units[i].pre);
-		free(res->units[i].post);
-		free(res->units[i].why);
-		mt_plan_free(&res->units[i].plan);
-	}
+	for (size_t i = 0; i < res->nunits; i++)
+		ksp_create_unit_free(&res->units[i]);
 	free(res->units);
 	for (size_t i = 0; i < res->nafter; i++)
 		ksp_after_free(&res->after[i]);

@@ -93,6 +93,7 @@ enum ksp_code ksp_create_compare(const struct ksp_create_opts *opts, struct ksp_
 size_t ksp_create_refusals(const struct ksp_create_result *res);
 int ksp_create_has_changes(const struct ksp_create_result *res);
 
+void ksp_create_unit_free(struct ksp_create_unit *u);
 void ksp_create_result_free(struct ksp_create_result *res);
 
 /* Locks the tree against other ksplice-create runs (waiting for them, as

@@ -63,17 +63,6 @@ static const char *first_change(const struct mt_plan *p, char *out, size_t len)
 	return NULL;
 }
 
-static void free_unit(struct ksp_create_unit *u)
-{
-	free(u->source);
-	free(u->object);
-	free(u->module);
-	free(u->pre);
-	free(u->post);
-	free(u->why);
-	mt_plan_free(&u->plan);
-}
-
 int ksp_screen_audit_check(const struct ksp_create_opts *o, struct ksp_create_result *res,
 			   struct ksp_error *err)
 {
@@ -94,7 +83,7 @@ int ksp_screen_audit_check(const struct ksp_create_opts *o, struct ksp_create_re
 			res->units[kept++] = res->units[i];
 			continue;
 		}
-		free_unit(&res->units[i]);
+		ksp_create_unit_free(&res->units[i]);
 		checked++;
 	}
 	res->nunits = kept;
