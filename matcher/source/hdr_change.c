@@ -2,6 +2,7 @@
 #include "array.h"
 #include "hdr_cond.h"
 #include "hdr_lex.h"
+#include "hdr_macro_alts.h"
 #include "hdr_struct_cond.h"
 #include "line_diff.h"
 #include "macro_expand.h"
@@ -295,7 +296,8 @@ static int same_construct(const struct side *p, const struct cons *x, const stru
 struct resolver {
 	struct an *a;
 	const struct side *s;
-	size_t at; /* the construct's first unit */
+	size_t at;	      /* the construct's first unit */
+	struct hdr_alts alts; /* macros defined once per #if branch: the current choice */
 };
 
 /* H's #define of name on this side: 1 with *u if it is the only
@@ -333,6 +335,11 @@ static int resolve(void *ctx, const char *name, size_t len, const char **def, ch
 		 * But later numbers shift in every reader (counter_shift). */
 		r->a->out->counter_shift = 1;
 		*def = " 0";
+		return KSP_MACRO_DEF;
+	}
+	const struct hdr_unit *alt;
+	if (own == 2 && hdr_alts_pick(&r->alts, &r->s->lx, r->s->guard, r->at, name, len, &alt)) {
+		*def = alt->norm + alt->def_at;
 		return KSP_MACRO_DEF;
 	}
 	if (own == 2 || (own == 1 && u->cond > r->s->guard)) {
@@ -575,11 +582,12 @@ static int check_unknown(struct an *a, struct ksp_strlist *side)
 	return 0;
 }
 
-static int judge_construct(struct an *a, const struct side *s, const struct cons *c,
-			   struct ksp_strlist *side)
+/* The construct expanded with r's current choice of definitions, parsed
+ * and judged (its names join a's). */
+static int judge_expansion(struct an *a, const struct side *s, const struct cons *c,
+			   struct ksp_strlist *side, struct resolver *r)
 {
 	struct ksp_mtoks in = {0}, exp = {0};
-	struct resolver r = {a, s, c->first};
 	struct joined j = {0};
 	struct pp_parsed p;
 	struct ksp_error err;
@@ -593,7 +601,7 @@ static int judge_construct(struct an *a, const struct side *s, const struct cons
 			in.v[in.n++] =
 				(struct ksp_mtok){s->lx.sp + s->lx.u[k].off, s->lx.u[k].len, 0};
 	if (!rc)
-		rc = ksp_macro_expand(in.v, in.n, resolve, &r, &exp, why, sizeof(why));
+		rc = ksp_macro_expand(in.v, in.n, resolve, r, &exp, why, sizeof(why));
 	if (rc == 1)
 		rc = fb(a, "line %u: %s", s->lx.u[c->first].line0, why);
 	if (!rc)
@@ -602,7 +610,7 @@ static int judge_construct(struct an *a, const struct side *s, const struct cons
 		rc = pp_parse(j.text, j.len, &p, &err), parsed = !rc;
 	if (!rc) {
 		uint32_t cond_line = c->cond ? s->lx.u[c->first].line0 : 0;
-		struct judged jd = {a, &r, &j, &p, {0}, side, cond_line};
+		struct judged jd = {a, r, &j, &p, {0}, side, cond_line};
 		rc = judge_items(&jd);
 		ksp_strlist_free(&jd.names);
 	}
@@ -612,6 +620,26 @@ static int judge_construct(struct an *a, const struct side *s, const struct cons
 	free(j.off);
 	ksp_mtoks_free(&in);
 	ksp_mtoks_free(&exp);
+	return rc;
+}
+
+/* Combinations of per-branch macro definitions judged at most. */
+#define MAX_ALT_RUNS 16
+
+/* Judged once per combination of the definitions of the macros it uses
+ * that the header defines once per #if branch (hdr_macro_alts.h). */
+static int judge_construct(struct an *a, const struct side *s, const struct cons *c,
+			   struct ksp_strlist *side)
+{
+	struct resolver r = {.a = a, .s = s, .at = c->first};
+	size_t runs = 0;
+	int rc;
+	do
+		rc = judge_expansion(a, s, c, side, &r);
+	while (!rc && !a->out->fallback && ++runs < MAX_ALT_RUNS && hdr_alts_next(&r.alts));
+	if (!rc && runs == MAX_ALT_RUNS && hdr_alts_next(&r.alts))
+		rc = fb(a, "line %u: more than %d combinations of macros defined per #if branch",
+			s->lx.u[c->first].line0, MAX_ALT_RUNS);
 	return rc;
 }
 

@@ -633,12 +633,13 @@ START_TEST(ambiguous_macro)
 	struct ksp_hdr_change c =
 		run_with("int a(void);\n", "int a(void);\nint f(void) __attr;\n", &t);
 	expect_fallback(&c, "ambiguous macro __attr");
-	/* Defined twice by the header itself. */
+	/* Defined once per branch by the header itself: judged with each
+	 * definition, and one of them makes the prototype emit code. */
 	c = run("#ifdef A\n#define __z\n#else\n#define __z __attribute__((used))\n#endif\nint "
 		"a(void);\n",
 		"#ifdef A\n#define __z\n#else\n#define __z __attribute__((used))\n#endif\nint "
 		"a(void);\nint g(void) __z;\n");
-	expect_fallback(&c, "defined conditionally");
+	expect_fallback(&c, "not inert");
 }
 END_TEST
 
@@ -895,10 +896,81 @@ START_TEST(own_declared_names_not_enough)
 	c = run(pre, "int a(void);\nint helper;\nstatic inline int f(int n)\n{\n\treturn "
 		     "helper + n;\n}\n");
 	expect_fallback(&c, "not inert");
-	/* A macro defined conditionally in the post text is not expanded. */
-	c = run(pre, "int a(void);\n#ifdef A\n#define NEWM 3\n#else\n#define NEWM 4\n#endif\n"
+	/* A macro defined conditionally, not once in every branch, is not
+	 * expanded. */
+	c = run(pre, "int a(void);\n#ifdef A\n#define NEWM 3\n#endif\n"
 		     "static inline int f(int n)\n{\n\treturn n + NEWM;\n}\n");
 	expect_fallback(&c, "defined conditionally");
+}
+END_TEST
+
+static const char *const branch_pre = "int a(void);\nstatic inline int f(int n)\n{\n\treturn "
+				      "n;\n}\n";
+
+static struct ksp_hdr_change run_branches(const char *group)
+{
+	char post[512];
+	snprintf(post, sizeof(post),
+		 "int a(void);\n%sstatic inline int f(int n)\n{\n\treturn n + NEWM;\n}\n", group);
+	return run(branch_pre, post);
+}
+
+/* pagemap.h's PREFERRED_MAX_PAGECACHE_ORDER: one #define per branch of a
+ * top-level #if group ending in #else; a construct after the group is
+ * judged with each definition, by the union of the names. */
+START_TEST(macro_defined_per_branch)
+{
+	struct ksp_hdr_change c =
+		run_branches("#ifdef A\n#define NEWM 3\n#else\n#define NEWM 4\n#endif\n");
+	expect_clean(&c);
+	ck_assert(has(c.declared, c.ndeclared, "f"));
+	ck_assert(has(c.macros, c.nmacros, "NEWM"));
+	ksp_hdr_change_free(&c);
+	c = run_branches("#if defined(A)\n#define NEWM 3\n#elif defined(B)\n#define NEWM "
+			 "5\n#else\n#define NEWM 4\n#endif\n");
+	expect_clean(&c);
+	ksp_hdr_change_free(&c);
+	/* Inside an include guard. */
+	c = run("#ifndef _G_H\n#define _G_H\nint a(void);\nstatic inline int f(int n)\n{\n\treturn "
+		"n;\n}\n#endif\n",
+		"#ifndef _G_H\n#define _G_H\nint a(void);\n#ifdef A\n#define NEWM "
+		"3\n#else\n#define "
+		"NEWM 4\n#endif\nstatic inline int f(int n)\n{\n\treturn n + NEWM;\n}\n#endif\n");
+	expect_clean(&c);
+	ck_assert(has(c.declared, c.ndeclared, "f"));
+	ksp_hdr_change_free(&c);
+}
+END_TEST
+
+/* Any other shape may leave the macro undefined, or defined twice, where
+ * the construct uses it: the readers are screened. */
+START_TEST(macro_defined_per_branch_shapes_refused)
+{
+	static const char *const groups[] = {
+		/* no plain #else */
+		"#ifdef A\n#define NEWM 3\n#elif defined(B)\n#define NEWM 4\n#endif\n",
+		/* a branch without the definition */
+		"#ifdef A\n#define NEWM 3\n#elif defined(B)\n#else\n#define NEWM 4\n#endif\n",
+		/* two in one branch */
+		"#ifdef A\n#define NEWM 3\n#define NEWM 5\n#else\n#define NEWM 4\n#endif\n",
+		/* one nested deeper */
+		"#ifdef A\n#ifdef B\n#define NEWM 3\n#endif\n#else\n#define NEWM 4\n#endif\n",
+		/* the whole group under another #if */
+		"#ifdef C\n#ifdef A\n#define NEWM 3\n#else\n#define NEWM 4\n#endif\n#endif\n",
+		/* #undef after it */
+		"#ifdef A\n#define NEWM 3\n#else\n#define NEWM 4\n#endif\n#undef NEWM\n", NULL};
+	for (size_t i = 0; groups[i]; i++) {
+		struct ksp_hdr_change c = run_branches(groups[i]);
+		if (!c.fallback)
+			ck_abort_msg("group %zu judged by names", i);
+		ksp_hdr_change_free(&c);
+	}
+	/* Defined after the construct. */
+	struct ksp_hdr_change c = run(
+		branch_pre, "int a(void);\nstatic inline int f(int n)\n{\n\treturn n + "
+			    "NEWM;\n}\n#ifdef A\n#define NEWM 3\n#else\n#define NEWM 4\n#endif\n");
+	ck_assert(c.fallback);
+	ksp_hdr_change_free(&c);
 }
 END_TEST
 
@@ -1061,6 +1133,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, cond_unbalanced_or_guard);
 	tcase_add_test(tc, own_declared_names);
 	tcase_add_test(tc, own_declared_names_not_enough);
+	tcase_add_test(tc, macro_defined_per_branch);
+	tcase_add_test(tc, macro_defined_per_branch_shapes_refused);
 	tcase_add_test(tc, expand_basic);
 	tcase_add_test(tc, counter_names);
 	tcase_add_test(tc, function_like_name_not_called);
