@@ -383,6 +383,41 @@ static enum loader_use loader_use(const struct ctx *c, const struct xsec *x, uin
 	return site && site->kind == KSP_SITE_STATIC_CALL ? SITE_FROM_KEY : LOADER_SYMBOL;
 }
 
+/* An undefined symbol named name that the update module's own link
+ * resolves (another object of it defines name). */
+static asymbol **module_symbol(struct ctx *c, const char *name)
+{
+	for (size_t k = 0; k < c->nosyms; k++)
+		if (bfd_is_und_section(c->osyms[k]->section) &&
+		    strcmp(bfd_asymbol_name(c->osyms[k]), name) == 0)
+			return &c->osyms[k];
+	char *kept = keep_name(c, strdup(name));
+	asymbol *s = kept && c->nosyms < c->cap ? bfd_make_empty_symbol(c->obfd) : NULL;
+	if (!s)
+		return NULL;
+	s->name = kept;
+	s->section = bfd_und_section_ptr;
+	s->flags = 0;
+	s->value = 0;
+	c->osyms[c->nosyms] = s;
+	return &c->osyms[c->nosyms++];
+}
+
+/* For a reference to a global function another object of the update adds:
+ * that object's __ksplice_new_NAME, else NULL. */
+static asymbol **new_elsewhere(struct ctx *c, const asymbol *sym, int *error)
+{
+	*error = 0;
+	if (!bfd_is_und_section(sym->section) ||
+	    !wanted(c->req->new_elsewhere, c->req->nnew_elsewhere, bfd_asymbol_name(sym)))
+		return NULL;
+	char buf[1024];
+	ksp_new_symbol_name(bfd_asymbol_name(sym), buf, sizeof(buf));
+	asymbol **slot = module_symbol(c, buf);
+	*error = !slot;
+	return slot;
+}
+
 /* Where the output relocation's symbol pointer must point for in's target:
  * the symbol itself if it is carried, else an undefined symbol for the
  * loader. *late: the reference is kmod-helper's instead (recorded), or
@@ -394,6 +429,10 @@ static asymbol **target_slot(struct ctx *c, struct xsec *x, arelent *in, bfd_vma
 	*late = 0;
 	if (t && t->out && !t->table)
 		return in->sym_ptr_ptr;
+	int error;
+	asymbol **own = new_elsewhere(c, sym, &error);
+	if (own || error)
+		return own;
 	char *key = key_of(c, sym,
 			   (sym->flags & BSF_SECTION_SYM) && t ? bfd_section_name(t->in) : NULL);
 	if (!key)

@@ -73,6 +73,11 @@ struct ksp_extract_req {
 	size_t nrenamed;
 	/* names of anchors: PREFIX_sN, unique among the update's objects */
 	const char *anchor_prefix;
+	/* global functions another object of the same update adds (new in
+	 * it): the kernel has none of them, so a reference to one is linked
+	 * within the update module, to its __ksplice_new_NAME */
+	const char *const *new_elsewhere;
+	size_t nnew_elsewhere;
 	/* does the kernel export name? (NULL: assume so) */
 	int (*exported)(const char *name, void *ctx);
 	void *exported_ctx;

@@ -96,6 +96,25 @@ static int kernel_exports(const char *name, void *headers)
 	return ksp_kernel_exports(headers, name);
 }
 
+/* The global functions new in units other than unit i (a changed function
+ * of unit i may call one: tty_port.c's new tty_port_tty_vhangup, called
+ * from serial_core.c in the same fix). */
+static const char **new_in_other_units(const struct ksp_create_result *res, size_t i, size_t *n)
+{
+	size_t cap = 1;
+	for (size_t u = 0; u < res->nunits; u++)
+		cap += res->units[u].plan.nfuncs;
+	const char **v = calloc(cap, sizeof(*v));
+	*n = 0;
+	for (size_t u = 0; v && u < res->nunits; u++)
+		for (size_t k = 0; u != i && k < res->units[u].plan.nfuncs; k++) {
+			const struct mt_func *f = &res->units[u].plan.funcs[k];
+			if (f->state == MT_NEW && f->global)
+				v[(*n)++] = f->name;
+		}
+	return v;
+}
+
 static int extract_unit(const struct ksp_create_result *res, size_t i, const char *headers,
 			struct unit_code *uc, struct ksp_error *err)
 {
@@ -105,9 +124,12 @@ static int extract_unit(const struct ksp_create_result *res, size_t i, const cha
 	snprintf(uc->path, sizeof(uc->path), "%s/update/new%zu.o", res->workdir, i);
 	size_t cap = u->plan.nfuncs + u->plan.ndata + 1, n = 0;
 	const char **from = calloc(cap, sizeof(*from)), **to = calloc(cap, sizeof(*to));
-	if (!from || !to) {
+	size_t nnew = 0;
+	const char **new_elsewhere = new_in_other_units(res, i, &nnew);
+	if (!from || !to || !new_elsewhere) {
 		free(from);
 		free(to);
+		free(new_elsewhere);
 		return ksp_fail(err, "out of memory");
 	}
 	for (size_t k = 0; k < u->plan.nfuncs; k++)
@@ -133,12 +155,15 @@ static int extract_unit(const struct ksp_create_result *res, size_t i, const cha
 		.renamed_pre = to,
 		.nrenamed = n,
 		.anchor_prefix = anchors,
+		.new_elsewhere = new_elsewhere,
+		.nnew_elsewhere = nnew,
 		.exported = kernel_exports,
 		.exported_ctx = (void *)headers,
 	};
 	int rc = ksp_extract(&req, uc->path, &uc->ext, err);
 	free(from);
 	free(to);
+	free(new_elsewhere);
 	return rc;
 }
 

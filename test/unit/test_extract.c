@@ -179,6 +179,38 @@ START_TEST(cmdline_proc_show_alone)
 }
 END_TEST
 
+/* A global function another object of the update adds (tty_port.c's new
+ * tty_port_tty_vhangup, called from serial_core.c's changed code in one
+ * fix) is not in the kernel: the reference links to that object's
+ * __ksplice_new_NAME inside the update module, and no binding is asked of
+ * run-pre matching. */
+START_TEST(function_new_in_another_object_linked_in_module)
+{
+	char post[8200];
+	snprintf(post, sizeof(post), "%s/fs/proc/cmdline.o", objects);
+	const char *funcs[] = {"cmdline_proc_show"}, *added[] = {"seq_puts"};
+	struct ksp_extract_req req = {.post = post,
+				      .unit = "fs/proc/cmdline.o",
+				      .functions = funcs,
+				      .nfunctions = 1,
+				      .new_elsewhere = added,
+				      .nnew_elsewhere = 1};
+	struct ksp_extract_result res;
+	struct ksp_error err = {0};
+	ck_assert_msg(ksp_extract(&req, out, &res, &err) == 0, "%s", err.msg);
+	ck_assert(!has_external(&res, "seq_puts"));
+	ck_assert(has_external(&res, "seq_putc"));
+	ck_assert_uint_eq(res.nexternals, 2);
+	bfd *abfd = open_out();
+	char undefined[1024];
+	undefined_symbols(abfd, undefined, sizeof(undefined));
+	ck_assert_msg(strstr(undefined, "__ksplice_new_seq_puts") != NULL, "undefined: %s",
+		      undefined);
+	bfd_close(abfd);
+	ksp_extract_result_free(&res);
+}
+END_TEST
+
 /* prctl_set_mm has jump labels and calls statics of its file through their
  * sections: those become UNIT:SECTION keys; the tracepoint keys stay named. */
 START_TEST(static_references_and_jump_labels)
@@ -491,6 +523,7 @@ int main(void)
 	TCase *tc = tcase_create("extract");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, cmdline_proc_show_alone);
+	tcase_add_test(tc, function_new_in_another_object_linked_in_module);
 	tcase_add_test(tc, static_references_and_jump_labels);
 	tcase_add_test(tc, unexported_tracepoint_keys_are_early);
 	tcase_add_test(tc, unknown_or_shared_functions_refused);
