@@ -29,8 +29,27 @@ stty -F $out raw -echo
 stty -F $status raw -echo
 export PATH=/ksplice/bin:/bin:/sbin HOME=/root
 cd /files
+# Shortly before the host gives up on the guest, the kernel says where every
+# blocked task waits, what each CPU runs and where each user task sleeps in
+# it, so that a hang is diagnosed from the log it leaves (the hung-task
+# detector misses interruptible waits and comes after 120 s).
+if [ -n "${ksplice_watchdog:-}" ]; then
+	(sleep "$ksplice_watchdog"
+	echo "testbed: command still running after $ksplice_watchdog s: blocked tasks and CPUs follow" >/dev/console
+	echo w >/proc/sysrq-trigger
+	echo l >/proc/sysrq-trigger
+	for task in /proc/[0-9]*; do
+		cmdline=$(tr "\\0" " " <$task/cmdline)
+		[ -n "$cmdline" ] || continue
+		echo "testbed: task ${task#/proc/}: $cmdline$(grep "^State:" $task/status)"
+		cat $task/stack
+	done >/dev/console 2>&1) &
+	watchdog=$!
+fi
+unset ksplice_watchdog
 sh /ksplice/cmd </dev/null >$out 2>&1
 rc=$?
+[ -z "${watchdog:-}" ] || kill $watchdog 2>/dev/null
 echo "KSPLICE_EXIT $rc" >$status
 dmesg >$status
 sync
@@ -304,6 +323,29 @@ find_splats() {
 	grep -hE "$SPLAT_PATTERN" "$console" "$dmesg" 2>/dev/null | sort -u | grep .
 }
 
+# When the guest's watchdog fires (seconds after its kernel starts): early
+# enough that its dump reaches the console before the host's timeout, with
+# boot time (a few seconds under TCG, more under UEFI) to spare.
+watchdog_after() {
+	local timeout=$1
+	if [ "$timeout" -gt 160 ]; then
+		echo $((timeout - 60))
+	else
+		echo $((timeout * 2 / 3))
+	fi
+}
+
+# A timed-out guest's console: from the watchdog's dump if it came (all of
+# it), else the last lines.
+timeout_console() {
+	local console=$1
+	if grep -q "^testbed: command still running" "$console"; then
+		grep -B10 -A400 "^testbed: command still running" "$console"
+	else
+		tail -n 30 "$console"
+	fi
+}
+
 cmd_run_guest() {
 	local smp=2 cpu=qemu64 timeout=300 mem=1024 append="" files=()
 	local firmware=bios certs=() tcg_threads=multi modules=() nfs="" disk_args=()
@@ -396,7 +438,7 @@ cmd_run_guest() {
 		-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
 		"${FIRMWARE_ARGS[@]}" "${disk_args[@]}" \
 		-kernel "$GUEST_KERNEL" -initrd "$work/initramfs.cpio" \
-		-append "console=ttyS0 quiet panic=-1$FIRMWARE_APPEND$append" \
+		-append "console=ttyS0 quiet panic=-1 ksplice_watchdog=$(watchdog_after "$timeout")$FIRMWARE_APPEND$append" \
 		-display none -no-reboot -monitor none -serial "file:$work/console.log" \
 		"${FIRMWARE_SERIAL[@]}" -serial "file:$work/out" -serial "file:$work/status" \
 		</dev/null >"$work/qemu.log" 2>&1 &
@@ -421,7 +463,7 @@ cmd_run_guest() {
 	if [ -z "$status_line" ]; then
 		if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 			echo "testbed: guest did not finish within $timeout s; last console lines:" >&2
-			tail -n 30 "$work/console.log" | sed 's/^/  console: /' >&2
+			timeout_console "$work/console.log" | sed 's/^/  console: /' >&2
 			return $EXIT_TIMEOUT
 		fi
 		echo "testbed: qemu exited ($qemu_rc) before the command finished:" >&2
