@@ -280,6 +280,16 @@ run_guest_rows() {
 	state_save "$STATE"
 }
 
+# Of the comma-separated modules, those the image has (a module it lacks
+# cannot be staged; ksplice-apply then names it).
+in_image() {
+	local m found=()
+	for m in ${1//,/ }; do
+		[ -z "$(module_file "$m")" ] || found+=("$m")
+	done
+	(IFS=,; echo "${found[*]}")
+}
+
 # LOAD and APPLY_OPTS: realfixes's --load and --apply-opts.
 # shellcheck disable=SC2153
 run_guest_batches() {
@@ -291,11 +301,15 @@ run_guest_batches() {
 		local names=() staged=()
 		for row in "${batch[@]}"; do
 			files+=(--file "$OUT/updates/ksplice-rf$(basename "$row").tar.gz")
-			mods=""
-			[ "$(get "$row" class)" != module ] || mods=$(update_modules "$row")
-			if [ -n "$mods" ]; then
+			# A built-in file's update may patch modules too (a header
+			# it changes is read by module objects): they are staged,
+			# not loaded, so their parts are pending, matched against
+			# the staged files. A module file's modules are loaded.
+			mods=$(update_modules "$row")
+			[ "$(get "$row" class)" = module ] || mods=$(in_image "$mods")
+			[ -z "$mods" ] || staged+=(--modules "$mods")
+			if [ -n "$mods" ] && [ "$(get "$row" class)" = module ]; then
 				names+=("ksplice-rf$(basename "$row").tar.gz@$mods")
-				staged+=(--modules "$mods")
 			else
 				names+=("ksplice-rf$(basename "$row").tar.gz")
 			fi

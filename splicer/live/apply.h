@@ -50,7 +50,11 @@ struct ksp_apply_opts {
 	FILE *detail; /* where -v writes (NULL: stdout) */
 };
 
-#define KSP_APPLY_PENDING_MAX 16
+/* Modules not loaded whose parts one update may keep pending. A header
+ * change reaches many modules (include/uapi/linux/ioprio.h in 6.1.192: 53
+ * objects); the bound is what the helper's targets file lists in one page
+ * ("NAME pending\n", names up to MODULE_NAME_LEN). */
+#define KSP_APPLY_PENDING_MAX 48
 
 /* A module the update patches that is not loaded: its part is pending. */
 struct ksp_apply_pending {
