@@ -22,6 +22,9 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 # Everything the kernel says from here on reaches the console.
 echo 8 >/proc/sys/kernel/printk
+# Where the kernel lies (KASLR), for the host to name the functions its vCPUs
+# were in if the guest hangs.
+echo "testbed: kernel $(grep -m1 " _text$" /proc/kallsyms)" >/dev/console
 out=/dev/${ksplice_out:-ttyS1}
 status=/dev/${ksplice_status:-ttyS2}
 unset ksplice_out ksplice_status
@@ -335,6 +338,75 @@ watchdog_after() {
 	fi
 }
 
+# Stops qemu (pid) after timeout seconds, first noting in WORK/vcpus where
+# each vCPU was (a guest too frozen for its own watchdog still shows whether
+# its CPUs halt or spin, and at which kernel address).
+guest_timer() {
+	local qemu=$1 timeout=$2 work=$3 t
+	for ((t = 0; t < timeout; t++)); do
+		kill -0 "$qemu" 2>/dev/null || return 0
+		sleep 1
+	done
+	kill -0 "$qemu" 2>/dev/null || return 0
+	: >"$work/timed-out"
+	qemu_vcpus "$work/qmp.sock" "$work/console.log" "$ROOT_DIR/boot/System.map-$PROFILE_KERNEL_RELEASE" \
+		>"$work/vcpus" 2>&1 || true
+	kill -TERM "$qemu" 2>/dev/null
+	sleep 5
+	kill -KILL "$qemu" 2>/dev/null || true
+}
+
+# Each vCPU's instruction pointer (named through System.map and the _text the
+# guest printed, or as an offset from _text where System.map is Debian's stub), stack pointer and halt state, through qemu's QMP socket
+# (HMP "info registers -a"). Arguments: the socket, the console log, System.map.
+qemu_vcpus() {
+	python3 - "$@" <<'PY'
+import bisect, json, re, socket, sys
+def namer():
+    m = re.search(r"testbed: kernel ([0-9a-f]+) T _text", open(sys.argv[2], errors="replace").read())
+    try:
+        syms = sorted((int(a, 16), n) for a, t, n in (l.split()[:3] for l in open(sys.argv[3]))
+                      if t in "tTwW")
+    except OSError:
+        syms = []
+    text = [a for a, n in syms if n == "_text"]
+    if not m:
+        return lambda addr: ""
+    if not text:
+        # Debian's System.map is a stub (the real one is in the -dbg
+        # package): an offset to look up there
+        base = int(m.group(1), 16)
+        return lambda addr: " (_text+0x%x)" % (addr - base) if addr >= base else ""
+    slide = int(m.group(1), 16) - text[0]
+    keys = [a for a, n in syms]
+    def name(addr):
+        i = bisect.bisect_right(keys, addr - slide) - 1
+        return " (%s+0x%x)" % (syms[i][1], addr - slide - syms[i][0]) if i >= 0 else ""
+    return name
+name = namer()
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+f.readline()
+def cmd(name, **args):
+    f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "return" in r or "error" in r:
+            return r
+cmd("qmp_capabilities")
+r = cmd("human-monitor-command", **{"command-line": "info registers -a"})
+for line in r.get("return", str(r)).splitlines():
+    rip = re.match(r"RIP=([0-9a-f]+)", line)
+    if rip:
+        print(line + name(int(rip.group(1), 16)))
+    elif re.match(r"(CPU#|RSI=)", line):
+        print(line)
+PY
+}
+
 # A timed-out guest's console: from the watchdog's dump if it came (all of
 # it), else the last lines.
 timeout_console() {
@@ -434,19 +506,26 @@ cmd_run_guest() {
 	: >"$work/status"
 	: >"$work/console.log"
 	local t0=$SECONDS
-	timeout --kill-after=5 "$timeout" qemu-system-x86_64 -nodefaults "${net_args[@]}" \
+	qemu-system-x86_64 -nodefaults "${net_args[@]}" \
 		-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
 		"${FIRMWARE_ARGS[@]}" "${disk_args[@]}" \
 		-kernel "$GUEST_KERNEL" -initrd "$work/initramfs.cpio" \
 		-append "console=ttyS0 quiet panic=-1 ksplice_watchdog=$(watchdog_after "$timeout")$FIRMWARE_APPEND$append" \
-		-display none -no-reboot -monitor none -serial "file:$work/console.log" \
+		-display none -no-reboot -monitor none -qmp "unix:$work/qmp.sock,server=on,wait=off" \
+		-serial "file:$work/console.log" \
 		"${FIRMWARE_SERIAL[@]}" -serial "file:$work/out" -serial "file:$work/status" \
 		</dev/null >"$work/qemu.log" 2>&1 &
 	local qemu=$!
+	# (its descriptors closed: a caller reading run-guest's output to its
+	# end must not wait for the timer)
+	guest_timer "$qemu" "$timeout" "$work" </dev/null >/dev/null 2>&1 &
+	local timer=$!
 	tail -n +1 -F --pid="$qemu" "$work/out" 2>/dev/null &
 	local tailer=$!
 	local qemu_rc=0
 	wait "$qemu" || qemu_rc=$?
+	kill "$timer" 2>/dev/null || true
+	wait "$timer" 2>/dev/null || true
 	wait "$tailer" 2>/dev/null || true
 	local elapsed=$((SECONDS - t0))
 	local status_line rc
@@ -461,9 +540,11 @@ cmd_run_guest() {
 		return $EXIT_KERNEL_SPLAT
 	fi
 	if [ -z "$status_line" ]; then
-		if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+		if [ -f "$work/timed-out" ]; then
 			echo "testbed: guest did not finish within $timeout s; last console lines:" >&2
 			timeout_console "$work/console.log" | sed 's/^/  console: /' >&2
+			echo "testbed: its vCPUs when it was stopped (qemu's info registers):" >&2
+			sed 's/^/  /' "$work/vcpus" >&2
 			return $EXIT_TIMEOUT
 		fi
 		echo "testbed: qemu exited ($qemu_rc) before the command finished:" >&2
