@@ -3,6 +3,22 @@
 # vmlinux or the module), and a summary for each of the two.
 # shellcheck shell=bash
 
+# The first other .c file the release changes that defines function NAME
+# (a line starting with a type and holding "NAME(" without a ";") in TO but
+# not in FROM; empty if none. The row's own FILE is left out.
+release_adds() {
+	local name=$1 own=$2 kind path def
+	def="^[A-Za-z_].*[^A-Za-z0-9_]$name\\("
+	while read -r kind path; do
+		[ "$path" != "$own" ] || continue
+		[ -f "$SOURCES/$TO/$path" ] || continue
+		grep -E "$def" "$SOURCES/$TO/$path" | grep -qv ';' || continue
+		[ "$kind" = new ] || ! grep -E "$def" "$SOURCES/$FROM/$path" | grep -qv ';' || continue
+		echo "$path"
+		return
+	done <"$WORK/changed"
+}
+
 # "RESULT|DETAIL" of a row: applied and undone, no code change, refused
 # (reason), or failed (stage: message).
 row_result() {
@@ -41,10 +57,16 @@ row_result() {
 		module_result "$row" "$guest" && return
 	fi
 	rc=$(get "$row" apply_rc)
-	# new code calling a function the release adds in another file
+	# new code calling a function the release adds in another file (checked
+	# in the release's sources: else it is a failure like any other)
+	local needed adder
 	if [ "$rc" = 6 ] && get "$row" apply_msg | grep -q 'not found in the running kernel, the first [^ :]*$'; then
-		echo "not self-contained|needs $(get "$row" apply_msg | sed 's/.* the first //'), which the release adds elsewhere"
-		return
+		needed=$(get "$row" apply_msg | sed 's/.* the first //')
+		adder=$(release_adds "$needed" "$(get "$row" file)")
+		if [ -n "$adder" ]; then
+			echo "not self-contained|needs $needed, which the release adds in $adder"
+			return
+		fi
 	fi
 	if [ "$rc" != 0 ] && get "$row" apply_msg | grep -q 'cannot be patched\|no room for the 5-byte jump'; then
 		echo "refused|at apply: $(get "$row" apply_msg | sed 's/^ksplice-apply: //')"
