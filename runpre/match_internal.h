@@ -66,6 +66,14 @@ struct rp_checkpoint {
 struct rp_checkpoint rp_checkpoint(const struct rp_attempt *a);
 void rp_rollback(struct rp_attempt *a, struct rp_checkpoint cp);
 
+/* A branch at pre offset o of s (run address run) to target_off of section
+ * target lands at run_target: on the corresponding instruction if target
+ * is the function's own section, else it teaches (and must agree with) where
+ * target's symbol or section is. site: the offset reports name. */
+int rp_branch_into(struct rp_attempt *a, const struct ksp_obj_section *s, uint64_t o, uint64_t run,
+		   const struct ksp_obj_section *target, uint64_t target_off, uint64_t run_target,
+		   uint64_t site);
+
 /* Records that key lives at addr; 0 if that contradicts what is known. */
 int rp_bind(struct rp_attempt *a, const char *key, uint64_t addr, uint64_t site_offset);
 

@@ -159,7 +159,9 @@ static int retpoline_site(struct rp_attempt *a, const struct rp_site *site, uint
 	return 0;
 }
 
-/* A jump label: a nop, or a jump to its target, of the original's length. */
+/* A jump label: a nop, or a jump to its target, of the original's length.
+ * The target may be in another section (the function's cold part): the
+ * jump then teaches where that section is, as any branch there does. */
 static int jump_label_site(struct rp_attempt *a, const struct rp_site *site, uint64_t run,
 			   unsigned *len)
 {
@@ -173,6 +175,10 @@ static int jump_label_site(struct rp_attempt *a, const struct rp_site *site, uin
 	ksp_insn_decode(live, pi.len, run, &ri);
 	if (ri.len == pi.len && (ri.nop || (pi.len == 5 && !memcmp(live, nop5, 5))))
 		return 1;
+	if (ri.len == pi.len && ri.branch == KSP_JMP && site->jump_section != a->func->section)
+		return rp_branch_into(a, s, site->offset, run, site->jump_section,
+				      site->jump_target, run + ri.len + (uint64_t)ri.disp,
+				      site->offset);
 	if (ri.len == pi.len && ri.branch == KSP_JMP) {
 		const struct rp_function *f = a->func;
 		uint64_t want = site->jump_target - f->offset <= f->size

@@ -307,6 +307,19 @@ static int bind_or_explain(struct rp_attempt *a, const struct ksp_obj_section *s
 	return 0;
 }
 
+int rp_branch_into(struct rp_attempt *a, const struct ksp_obj_section *s, uint64_t o, uint64_t run,
+		   const struct ksp_obj_section *target, uint64_t target_off, uint64_t run_target,
+		   uint64_t site)
+{
+	if (target == a->func->section)
+		return note_local_jump(a, s, o, target_off, run, run_target);
+	char key[4096];
+	uint64_t key_off, s_run = run_target - target_off;
+	section_key(a, target, target_off, key, sizeof(key), &key_off);
+	return bind_or_explain(a, s, o, run, key, s_run + key_off, site) &&
+	       bind_section_start(a, target, s_run, site);
+}
+
 /* Relative branches are compared by target: a jump within the function
  * must land on the corresponding instruction, one to a symbol teaches its
  * address. */
@@ -336,14 +349,8 @@ static int compare_branch(struct rp_attempt *a, const struct ksp_obj_section *s,
 	const struct ksp_obj_section *target = rp_reloc_target(a->obj, r, &symbol_offset);
 	if (!target)
 		return 1;
-	uint64_t target_off = (uint64_t)r->addend + to_end;
-	if (target == a->func->section)
-		return note_local_jump(a, s, o, target_off, run, run_target);
-	char key[4096];
-	uint64_t key_off;
-	section_key(a, target, target_off, key, sizeof(key), &key_off);
-	return bind_or_explain(a, s, o, run, key, s_run + key_off, r->offset) &&
-	       bind_section_start(a, target, s_run, r->offset);
+	return rp_branch_into(a, s, o, run, target, (uint64_t)r->addend + to_end, run_target,
+			      r->offset);
 }
 
 /* Reads up to MAX_INSN bytes at run, fewer at the end of a range. */

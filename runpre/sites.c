@@ -85,10 +85,10 @@ static int add_replacement(const struct rp_object *obj, struct rp_sites *s, stru
 }
 
 /* Whether the entry at e is usable: the replacement or target it names
- * resolves too (a jump label's target in the site's section). */
+ * resolves too. A jump label's target may lie in another section than the
+ * site: static_branch_unlikely() jumps into the function's cold part. */
 static int entry_resolves(const struct rp_object *obj, const struct ksp_special_section *row,
-			  const struct ksp_obj_section *t, uint64_t e,
-			  const struct ksp_obj_section *site_section)
+			  const struct ksp_obj_section *t, uint64_t e)
 {
 	const struct ksp_special_field *repl = ksp_special_field(row, KSP_FIELD_REPLACEMENT);
 	const struct ksp_special_field *target = ksp_special_field(row, KSP_FIELD_TARGET);
@@ -96,8 +96,7 @@ static int entry_resolves(const struct rp_object *obj, const struct ksp_special_
 	uint64_t offset;
 	if (repl && field_target(obj, t, e, repl, &section, &offset))
 		return 0;
-	return !target ||
-	       (!field_target(obj, t, e, target, &section, &offset) && section == site_section);
+	return !target || !field_target(obj, t, e, target, &section, &offset);
 }
 
 /* The sites of one table: an entry per entry_size bytes, the site where its
@@ -114,7 +113,7 @@ static int load_table(const struct rp_object *obj, struct rp_sites *s,
 		const struct ksp_obj_section *section;
 		uint64_t offset;
 		if (field_target(obj, t, e, site_field, &section, &offset) ||
-		    !entry_resolves(obj, row, t, e, section))
+		    !entry_resolves(obj, row, t, e))
 			continue;
 		unsigned len = len_field ? byte_field(t, e, len_field) : row->site_len;
 		struct rp_site *site = new_site(s, section, offset, row->site, len);
@@ -123,7 +122,7 @@ static int load_table(const struct rp_object *obj, struct rp_sites *s,
 		if (row->name_is_prefix)
 			site->symbol = t->name + strlen(row->name);
 		if (target)
-			field_target(obj, t, e, target, &section, &site->jump_target);
+			field_target(obj, t, e, target, &site->jump_section, &site->jump_target);
 		if (ksp_special_field(row, KSP_FIELD_REPLACEMENT) &&
 		    add_replacement(obj, s, site, row, t, e))
 			return -1;

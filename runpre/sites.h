@@ -23,7 +23,10 @@ struct rp_site {
 	uint64_t offset;
 	unsigned len; /* bytes the kernel may rewrite (0: decided from the code) */
 	enum ksp_site_kind kind;
-	uint64_t jump_target;		 /* jump label: target offset in the section */
+	/* jump label: where its jump goes, in the site's section or another
+	 * (a cold part, .text.unlikely.*) */
+	const struct ksp_obj_section *jump_section;
+	uint64_t jump_target;		 /* offset in jump_section */
 	struct rp_alt_replacement *alts; /* alternatives at this site */
 	size_t nalts;
 	const char *symbol; /* run-time constant: the variable whose value it holds */
