@@ -144,12 +144,18 @@ static struct outcome match(const unsigned char *site, unsigned char imm)
 
 static const unsigned char nop5[] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
 
+/* The function matches with site's bytes, its cold part found at COLD. */
+static void expect_match_with_cold_part(const unsigned char *site)
+{
+	struct outcome o = match(site, 1);
+	ck_assert_msg(o.status == RP_MATCHED, "%s: %s", rp_status_name(o.status), o.detail);
+	ck_assert_uint_eq(o.cold_section, COLD);
+}
+
 /* The key disabled: the jump became a nop. */
 START_TEST(disabled_static_branch_into_cold_part_matches)
 {
-	struct outcome o = match(nop5, 1);
-	ck_assert_msg(o.status == RP_MATCHED, "%s: %s", rp_status_name(o.status), o.detail);
-	ck_assert_uint_eq(o.cold_section, COLD);
+	expect_match_with_cold_part(nop5);
 }
 END_TEST
 
@@ -158,9 +164,7 @@ START_TEST(enabled_static_branch_into_cold_part_matches)
 {
 	unsigned char jmp[5] = {0xe9};
 	put_rel32(jmp + 1, F + 0xd, COLD + 6);
-	struct outcome o = match(jmp, 1);
-	ck_assert_msg(o.status == RP_MATCHED, "%s: %s", rp_status_name(o.status), o.detail);
-	ck_assert_uint_eq(o.cold_section, COLD);
+	expect_match_with_cold_part(jmp);
 }
 END_TEST
 
