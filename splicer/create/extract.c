@@ -278,26 +278,39 @@ static void static_call_key(const struct ctx *c, const struct xsec *x, char *key
 		key[4] = 'K';
 }
 
-/* The undefined symbol named key (taken), for the module loader. */
-static asymbol **loader_symbol(struct ctx *c, char *key)
+/* The output's undefined symbol named name, if it has one. */
+static asymbol **undefined_symbol(struct ctx *c, const char *name)
 {
 	for (size_t k = 0; k < c->nosyms; k++)
 		if (bfd_is_und_section(c->osyms[k]->section) &&
-		    strcmp(bfd_asymbol_name(c->osyms[k]), key) == 0) {
-			free(key);
+		    strcmp(bfd_asymbol_name(c->osyms[k]), name) == 0)
 			return &c->osyms[k];
-		}
-	asymbol *s = c->nosyms < c->cap ? bfd_make_empty_symbol(c->obfd) : NULL;
-	const char *name = s ? list_add(&c->res->loader_symbols, &c->res->nloader_symbols, key)
-			     : (free(key), NULL);
-	if (!name)
-		return NULL;
+	return NULL;
+}
+
+/* Adds s, a new symbol, as the undefined symbol named name (kept). */
+static asymbol **add_undefined_symbol(struct ctx *c, asymbol *s, const char *name)
+{
 	s->name = name;
 	s->section = bfd_und_section_ptr;
 	s->flags = 0;
 	s->value = 0;
 	c->osyms[c->nosyms] = s;
 	return &c->osyms[c->nosyms++];
+}
+
+/* The undefined symbol named key (taken), for the module loader. */
+static asymbol **loader_symbol(struct ctx *c, char *key)
+{
+	asymbol **found = undefined_symbol(c, key);
+	if (found) {
+		free(key);
+		return found;
+	}
+	asymbol *s = c->nosyms < c->cap ? bfd_make_empty_symbol(c->obfd) : NULL;
+	const char *name = s ? list_add(&c->res->loader_symbols, &c->res->nloader_symbols, key)
+			     : (free(key), NULL);
+	return name ? add_undefined_symbol(c, s, name) : NULL;
 }
 
 /* The global symbol at the start of x that late relocations are placed by. */
@@ -387,20 +400,12 @@ static enum loader_use loader_use(const struct ctx *c, const struct xsec *x, uin
  * resolves (another object of it defines name). */
 static asymbol **module_symbol(struct ctx *c, const char *name)
 {
-	for (size_t k = 0; k < c->nosyms; k++)
-		if (bfd_is_und_section(c->osyms[k]->section) &&
-		    strcmp(bfd_asymbol_name(c->osyms[k]), name) == 0)
-			return &c->osyms[k];
+	asymbol **found = undefined_symbol(c, name);
+	if (found)
+		return found;
 	char *kept = keep_name(c, strdup(name));
 	asymbol *s = kept && c->nosyms < c->cap ? bfd_make_empty_symbol(c->obfd) : NULL;
-	if (!s)
-		return NULL;
-	s->name = kept;
-	s->section = bfd_und_section_ptr;
-	s->flags = 0;
-	s->value = 0;
-	c->osyms[c->nosyms] = s;
-	return &c->osyms[c->nosyms++];
+	return s ? add_undefined_symbol(c, s, kept) : NULL;
 }
 
 /* For a reference to a global function another object of the update adds:
