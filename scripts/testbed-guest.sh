@@ -53,8 +53,24 @@ unset ksplice_watchdog
 sh /ksplice/cmd </dev/null >$out 2>&1
 rc=$?
 [ -z "${watchdog:-}" ] || kill $watchdog 2>/dev/null
-echo "KSPLICE_EXIT $rc" >$status
-dmesg >$status
+{ echo "KSPLICE_EXIT $rc"; dmesg; } >/tmp/status
+cat /tmp/status >$status || echo "testbed: cannot write the exit status to $status" >/dev/console
+# Power off only once the UART has sent every byte to qemu (its tx count in
+# /proc/tty/driver/serial): CI once lost the whole status of a guest whose
+# command had passed.
+want=$(wc -c </tmp/status)
+port=${status#/dev/ttyS}
+tries=0
+while :; do
+	sent=$(sed -n "s/^$port: .* tx:\([0-9]*\).*/\1/p" /proc/tty/driver/serial)
+	[ "${sent:-0}" -lt "$want" ] || break
+	tries=$((tries + 1))
+	if [ $tries -gt 100 ]; then
+		echo "testbed: $status sent ${sent:-?} of $want bytes of the exit status after 10 s" >/dev/console
+		break
+	fi
+	sleep 0.1
+done
 sync
 poweroff -f
 '
@@ -529,8 +545,9 @@ cmd_run_guest() {
 	wait "$tailer" 2>/dev/null || true
 	local elapsed=$((SECONDS - t0))
 	local status_line rc
-	status_line=$(grep -a -m1 '^KSPLICE_EXIT ' "$work/status" || true)
-	sed '1,/^KSPLICE_EXIT /d' "$work/status" >"$work/dmesg"
+	# (not anchored: a byte the UART sent before the status must not hide it)
+	status_line=$(grep -a -o -m1 'KSPLICE_EXIT [0-9]*' "$work/status" || true)
+	sed '1,/KSPLICE_EXIT /d' "$work/status" >"$work/dmesg"
 	local splats
 	if splats=$(find_splats "$work/console.log" "$work/dmesg"); then
 		echo "testbed: guest kernel reported a problem:" >&2
@@ -549,6 +566,8 @@ cmd_run_guest() {
 		fi
 		echo "testbed: qemu exited ($qemu_rc) before the command finished:" >&2
 		tail -n 20 "$work/qemu.log" "$work/console.log" | sed 's/^/  /' >&2
+		echo "testbed: the status port got $(wc -c <"$work/status") bytes; the first:" >&2
+		head -c 256 "$work/status" | od -c | head -n 8 | sed 's/^/  /' >&2
 		return $EXIT_QEMU
 	fi
 	rc=${status_line#KSPLICE_EXIT }
