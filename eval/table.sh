@@ -41,8 +41,8 @@ row_result() {
 		# kbuild could not compile the release's file against the kernel's
 		# other files, with or without the headers its errors named: the fix
 		# spans other files (the same tree built its pre object)
-		if grep -q '^ksplice-create: kbuild failed' "$WORK/rf$(basename "$row").create" 2>/dev/null; then
-			echo "not self-contained|$(grep -m1 '^ksplice-create: kbuild failed' "$WORK/rf$(basename "$row").create" | sed 's/^ksplice-create: //; s/; full log: .*//')"
+		if get "$row" create_msg | grep -q '^kbuild failed'; then
+			echo "not self-contained|$(get "$row" create_msg | sed 's/; full log: .*//; s/ in [^ ]* (/ (/')"
 		else
 			echo "failed|create (exit $rc): $(get "$row" create_msg)"
 		fi
@@ -129,17 +129,38 @@ module_result() {
 	return 0
 }
 
+# The state lines of a ksplice-create log's refusal reasons (the matcher's
+# "refused:" lines): the first and how many there were, so that the tables
+# come from the state alone on a machine without the logs.
+refusal_record() {
+	echo "refusal=$(sed -n 's/^refused: //p' "$1" | head -n 1)"
+	echo "refusals=$(grep -c '^refused: ' "$1")"
+}
+
 # Why ksplice-create refused a row: its first "refused:" line (the matcher's
 # reasons) or its one-line error, and how many more reasons there were.
 refusal() {
-	local log="$WORK/rf$(basename "$1").create" first more
-	first=$(sed -n 's/^refused: //p' "$log" | head -n 1)
+	local row=$1 log="$WORK/rf$(basename "$1").create" reasons first n
+	if grep -q '^refusals=' "$row"; then
+		reasons=$(grep '^refusal' "$row")
+	elif [ -f "$log" ]; then
+		reasons=$(refusal_record "$log")
+	fi
+	first=$(sed -n 's/^refusal=//p' <<<"${reasons:-}" | tail -n 1)
+	n=$(sed -n 's/^refusals=//p' <<<"${reasons:-}" | tail -n 1)
 	if [ -z "$first" ]; then
-		grep -m1 '^ksplice-create: ' "$log" | sed 's/^ksplice-create: //'
+		get "$row" create_msg
 		return
 	fi
-	more=$(($(grep -c '^refused: ' "$log") - 1))
-	echo "$first$([ $more -eq 0 ] || echo " (and $more more)")"
+	echo "$first$([ "$n" -le 1 ] || echo " (and $((n - 1)) more)")"
+}
+
+# A row whose ksplice-create said only that it refused, its reasons gone with
+# the machine that ran it (state from before refusals= was kept).
+refusal_lost() {
+	[ "$(get "$1" create_rc)" = 6 ] && ! grep -q '^refusals=' "$1" &&
+		[ ! -f "$WORK/rf$(basename "$1").create" ] &&
+		[ "$(get "$1" create_msg)" = "the patch makes changes that cannot be live-patched" ]
 }
 
 csv_field() {
