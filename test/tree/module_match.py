@@ -64,21 +64,25 @@ class Obj:
         return self.strings[name]
 
     def place(self, section, offset):
-        """A place in a section, by the symbol covering it."""
+        """A place in a section, by the symbols covering it: those that
+        start at the covering symbol's address (empty variables, lockdep's
+        __key.N without lockdep, share an address in the linked module) and
+        those that end there (a loop's end pointer, one past an array, is
+        the next variable's address in the module)."""
         if re.match(r"^\.rodata(\..*)?\.str\d", section):
             data = self.section_bytes(section)
             end = data.find(b"\0", offset)
             return "str:" + data[offset:end].decode("latin-1")
+        symbols = self.symbols.get(section, [])
         best = None
-        for value, size, name in self.symbols.get(section, []):
-            if value <= offset < value + max(size, 1) and (best is None or value > best[0]):
-                best = (value, name)
-        if not best:
-            return "%s+%d" % (section, offset)
-        # Empty variables (lockdep's __key.N without lockdep) share an
-        # address in the linked module: any of their names.
-        names = sorted(n for v, z, n in self.symbols.get(section, []) if v == best[0])
-        return "|".join("%s+%d" % (n, offset - best[0]) for n in names)
+        for value, size, name in symbols:
+            if value <= offset < value + max(size, 1) and (best is None or value > best):
+                best = value
+        names = set()
+        if best is not None:
+            names |= {"%s+%d" % (n, offset - best) for v, z, n in symbols if v == best}
+        names |= {"%s+%d" % (n, z) for v, z, n in symbols if z and v + z == offset}
+        return "|".join(sorted(names)) if names else "%s+%d" % (section, offset)
 
     def parse(self):
         current = None
@@ -154,18 +158,18 @@ class Obj:
         return out
 
 
-def same(mine, theirs):
-    """Instructions equal; a reference of mine may be any of the names that
-    share an address in theirs."""
-    if len(mine) != len(theirs):
+def same_insn(a, b):
+    """One instruction equal; a reference may name any of the symbols at
+    its address, on either side."""
+    (code_a, refs_a), (code_b, refs_b) = a, b
+    if code_a != code_b or len(refs_a) != len(refs_b):
         return False
-    for (a, refs_a), (b, refs_b) in zip(mine, theirs):
-        if a != b or len(refs_a) != len(refs_b):
-            return False
-        for x, y in zip(refs_a, refs_b):
-            if x != y and x not in y.split("|"):
-                return False
-    return True
+    return all(x == y or set(x.split("|")) & set(y.split("|"))
+               for x, y in zip(refs_a, refs_b))
+
+
+def same(mine, theirs):
+    return len(mine) == len(theirs) and all(map(same_insn, mine, theirs))
 
 
 def insns_owner(obj, section, start):
@@ -195,7 +199,7 @@ def main():
             why = "absent from the module" if not theirs else "differs"
             for t in theirs:
                 for k, (a, b) in enumerate(zip(mine, t)):
-                    if a != b:
+                    if not same_insn(a, b):
                         why = "instruction %d: %r vs %r" % (k, a, b)
                         break
                 else:
