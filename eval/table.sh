@@ -183,6 +183,7 @@ refusal_kind() {
 	*"CRC"*) echo "exported interface (modversions CRC) changed" ;;
 	*"max-objects"*) echo "tool limit: header change alters too many objects" ;;
 	*"at apply:"*) echo "tool limit: function cannot take the jump" ;;
+	*"where the module loader rewrites or reads it"*) echo "tool limit: new code's reference the module loader resolves, to an unexported symbol" ;;
 	*) echo "other" ;;
 	esac
 }
