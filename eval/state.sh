@@ -62,7 +62,7 @@ state_forget_lost_updates() {
 	[ $n -eq 0 ] || say "state: $n created rows lost their update (made elsewhere): created again"
 	n=0
 	for row in "$OUT"/rows/*; do
-		[ -f "$row" ] && refusal_lost "$row" || continue
+		if [ ! -f "$row" ] || ! refusal_lost "$row"; then continue; fi
 		sed -i -E '/^(lines|create_rc|create_s|create_msg|functions|new|with_headers|index_audit|refusal|refusals)=/d' "$row"
 		n=$((n + 1))
 	done
