@@ -143,7 +143,8 @@ update_modules() {
 }
 
 # The target column of a row: vmlinux for a built-in file; for a module file
-# the modules its update patches, or "module" when it was not created.
+# the modules its update patches (as recorded when it was created, its
+# update being gone on another machine), or "module" when it was not created.
 row_target() {
 	local mods
 	if [ "$(get "$1" class)" = builtin ]; then
@@ -151,6 +152,7 @@ row_target() {
 		return
 	fi
 	mods=$(update_targets "$1" | paste -sd, -)
+	[ -n "$mods" ] || mods=$(get "$1" targets)
 	echo "${mods:-module}"
 }
 

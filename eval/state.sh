@@ -56,14 +56,14 @@ state_forget_lost_updates() {
 		[ "$(get "$row" create_rc)" = 0 ] || continue
 		grep -q '^guest=' "$row" && continue
 		[ -f "$OUT/updates/ksplice-rf$(basename "$row").tar.gz" ] && continue
-		sed -i -E '/^(lines|create_rc|create_s|create_msg|functions|new|with_headers|index_audit|refusal|refusals)=/d' "$row"
+		sed -i -E '/^(lines|create_rc|create_s|create_msg|functions|new|with_headers|index_audit|refusal|refusals|targets)=/d' "$row"
 		n=$((n + 1))
 	done
 	[ $n -eq 0 ] || say "state: $n created rows lost their update (made elsewhere): created again"
 	n=0
 	for row in "$OUT"/rows/*; do
 		if [ ! -f "$row" ] || ! refusal_lost "$row"; then continue; fi
-		sed -i -E '/^(lines|create_rc|create_s|create_msg|functions|new|with_headers|index_audit|refusal|refusals)=/d' "$row"
+		sed -i -E '/^(lines|create_rc|create_s|create_msg|functions|new|with_headers|index_audit|refusal|refusals|targets)=/d' "$row"
 		n=$((n + 1))
 	done
 	[ $n -eq 0 ] || say "state: $n refused rows lost their reasons (made elsewhere): created again"
