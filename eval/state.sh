@@ -47,24 +47,29 @@ state_restore() {
 	say "state: $(grep -c '^@@row ' "$file") rows and $(grep -c '^@@boot ' "$file") boots read from $file"
 }
 
-# A row created (exit 0) that never ran in a guest and whose update is gone
-# (another machine made it) is made ready to be created again.
+# Whether ROW was created (exit 0), never ran in a guest, and its update is
+# gone (another machine made it).
+update_lost() {
+	[ "$(get "$1" create_rc)" = 0 ] && ! grep -q '^guest=' "$1" &&
+		[ ! -f "$OUT/updates/ksplice-rf$(basename "$1").tar.gz" ]
+}
+
+# Rows whose update is lost, and refused rows whose reasons are lost
+# (refusal_lost), are made ready to be created again: their ksplice-create
+# results go.
 state_forget_lost_updates() {
-	local row n=0
+	local row lost=0 reasons=0
 	for row in "$OUT"/rows/*; do
 		[ -f "$row" ] || continue
-		[ "$(get "$row" create_rc)" = 0 ] || continue
-		grep -q '^guest=' "$row" && continue
-		[ -f "$OUT/updates/ksplice-rf$(basename "$row").tar.gz" ] && continue
+		if update_lost "$row"; then
+			lost=$((lost + 1))
+		elif refusal_lost "$row"; then
+			reasons=$((reasons + 1))
+		else
+			continue
+		fi
 		sed -i -E '/^(lines|create_rc|create_s|create_msg|functions|new|with_headers|index_audit|refusal|refusals|targets)=/d' "$row"
-		n=$((n + 1))
 	done
-	[ $n -eq 0 ] || say "state: $n created rows lost their update (made elsewhere): created again"
-	n=0
-	for row in "$OUT"/rows/*; do
-		if [ ! -f "$row" ] || ! refusal_lost "$row"; then continue; fi
-		sed -i -E '/^(lines|create_rc|create_s|create_msg|functions|new|with_headers|index_audit|refusal|refusals|targets)=/d' "$row"
-		n=$((n + 1))
-	done
-	[ $n -eq 0 ] || say "state: $n refused rows lost their reasons (made elsewhere): created again"
+	[ $lost -eq 0 ] || say "state: $lost created rows lost their update (made elsewhere): created again"
+	[ $reasons -eq 0 ] || say "state: $reasons refused rows lost their reasons (made elsewhere): created again"
 }
