@@ -547,7 +547,7 @@ cmd_run_guest() {
 	local status_line rc
 	# (not anchored: a byte the UART sent before the status must not hide it)
 	status_line=$(grep -a -o -m1 'KSPLICE_EXIT [0-9]*' "$work/status" || true)
-	sed '1,/KSPLICE_EXIT /d' "$work/status" >"$work/dmesg"
+	sed '0,/KSPLICE_EXIT /d' "$work/status" >"$work/dmesg"
 	local splats
 	if splats=$(find_splats "$work/console.log" "$work/dmesg"); then
 		echo "testbed: guest kernel reported a problem:" >&2
