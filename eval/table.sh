@@ -195,14 +195,37 @@ is_busy() {
 	[[ "$1" =~ ^(apply|undo)\ \(exit\ (7|23)\): ]]
 }
 
+# Whether ksplice-apply or ksplice-undo of ROW kicked threads out of the
+# code ("N threads kicked out of the code"). Only then can the row's result
+# differ from --no-kick's: with no thread kicked, the helper's tries and
+# waits are exactly --no-kick's (kmod-helper/patching.c).
+was_kicked() {
+	# A here-string, not a pipe: grep -q stops early, and pipefail would
+	# count the writer's SIGPIPE.
+	grep -q '[1-9][0-9]* threads\? kicked out of the code' \
+		<<<"$(get "$1" apply_msg)"$'\n'"$(get "$1" undo_msg)"
+}
+
+# The rows where kicking threads out of the code changed anything: every
+# other row would have ended the same with --no-kick.
+kicked_line() {
+	echo "- rows whose apply or undo kicked threads out of the code: $N_KICKED${KICKED_ROWS:+ (${KICKED_ROWS# })}"
+}
+
 # The counts of KIND's rows (builtin or module) by result, into N_* globals
-# (N_BUSY: the failed rows that ended in code_busy or threads_stuck).
+# (N_BUSY: the failed rows that ended in code_busy or threads_stuck;
+# N_KICKED: the rows whose apply or undo kicked threads, KICKED_ROWS their
+# files).
 count_results() {
 	local row res detail
 	N_OK=0 N_REFUSED=0 N_FAILED=0 N_NOCHANGE=0 N_PENDING=0 N_SPLIT=0 N_TOOL=0 N_BUSY=0
-	N_LOADWARN=0 N_UNLOADWARN=0 N_KO=0 N_NOKO=0
+	N_LOADWARN=0 N_UNLOADWARN=0 N_KO=0 N_NOKO=0 N_KICKED=0 KICKED_ROWS=""
 	for row in $(selected_rows "$1"); do
 		IFS='|' read -r res detail <<<"${RESULT_OF[$row]}"
+		if was_kicked "$row"; then
+			N_KICKED=$((N_KICKED + 1))
+			KICKED_ROWS="$KICKED_ROWS $(get "$row" file)"
+		fi
 		case "$res" in
 		"applied and undone") N_OK=$((N_OK + 1)) ;;
 		refused)
@@ -391,6 +414,7 @@ write_tables() {
 			echo "  - refused: $N_REFUSED"
 			echo "  - failed: $N_FAILED"
 			echo "    - busy (code_busy or threads_stuck at apply or undo): $N_BUSY"
+			kicked_line
 			echo "- built-in diffs that change no compiled code: $N_NOCHANGE"
 			echo "- built-in diffs that do not compile without other files of the release: $N_SPLIT"
 			[ $N_PENDING -eq 0 ] || echo "- not finished: $N_PENDING"
@@ -410,6 +434,7 @@ write_tables() {
 			echo "  - refused: $N_REFUSED"
 			echo "  - failed: $N_FAILED"
 			echo "    - busy (code_busy or threads_stuck at apply or undo): $N_BUSY"
+			kicked_line
 			echo "- module load complained (counted apart; the update was then applied and undone, or the guest died loading): $N_LOADWARN"
 			echo "- module unload complained after a clean apply and undo (counted apart): $N_UNLOADWARN"
 			echo "- module not loadable in the guest, pre objects matched against the .ko instead: $((N_KO + N_NOKO))"
