@@ -178,6 +178,28 @@ static bool kernel_value(unsigned long addr)
 	       addr < percpu_end + PAGE_ALIGN(PERCPU_MODULE_RESERVE);
 }
 
+/*
+ * kallsyms' address for a key the plan gives addr: the name as the module
+ * holding addr knows it ("mod:name"), if addr is in a module and the module
+ * has it, else the first the whole table has. A module's global symbols
+ * need not be unique: every module has its own __this_module.
+ */
+static unsigned long known_address(const char *key, unsigned long addr)
+{
+	char scoped[MODULE_NAME_LEN + KSYM_NAME_LEN + 2] = "";
+	unsigned long known = 0;
+	struct module *mod;
+
+	preempt_disable();
+	mod = ksplice_ksyms.module_address(addr);
+	if (mod)
+		snprintf(scoped, sizeof(scoped), "%s:%s", mod->name, key);
+	preempt_enable();
+	if (scoped[0])
+		known = ksplice_ksyms.kallsyms_lookup_name(scoped);
+	return known ? known : ksplice_ksyms.kallsyms_lookup_name(key);
+}
+
 static int plan_key(struct ksplice_state *state, char **args, int nargs)
 {
 	struct ksplice_keys *k = state->keys;
@@ -197,8 +219,7 @@ static int plan_key(struct ksplice_state *state, char **args, int nargs)
 		return ksplice_abort(state, KSPLICE_BAD_PLAN,
 				     "plan: key %s: not a kernel address",
 				     args[1]);
-	known = strchr(args[1], ':') ? 0 :
-		ksplice_ksyms.kallsyms_lookup_name(args[1]);
+	known = strchr(args[1], ':') ? 0 : known_address(args[1], addr);
 	if (known && known != addr)
 		return ksplice_abort(state, KSPLICE_BAD_PLAN,
 				     "plan: key %s: kallsyms has another address",
